@@ -1,0 +1,28 @@
+# The two commands of README.md. Both set everything up first (idempotent).
+PY := .venv/bin/python
+
+.PHONY: setup build test check serve schema bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(PY) -m generator.cli build
+
+test: setup
+	$(PY) -m pytest -q
+
+check: setup
+	$(PY) -m generator.cli check
+
+serve: setup
+	$(PY) -m generator.cli serve
+
+schema: setup
+	$(PY) -m generator.cli schema
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf site .cache

@@ -1,0 +1,353 @@
+"""The one content model every renderer reads.
+
+Typed with pydantic so the YAML is validated field by field (``extra="forbid"``
+catches typos) and so the JSON Schema that editors use is derived from the same
+classes. Renderers receive a :class:`Handbook` and never see YAML or files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+)
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_PATTERN, max_length=64),
+    Field(description="Stable identifier: lower-case letters, digits and hyphens, e.g. `market-manager`."),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Paragraphs = Annotated[list[Text], Field(description="One string per paragraph.")]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors (typos must not vanish silently); numbers are accepted where text is expected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+def _as_text(value: Any) -> Any:
+    """YAML reads `version: 1.0` as a number; HR means the text "1.0"."""
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+Version = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+
+
+# --------------------------------------------------------------------------- duties
+
+
+class Duty(Strict):
+    """One responsibility. Give it an `id` when a KPI needs to cite it."""
+
+    id: Slug | None = None
+    text: Text
+
+
+class DutyGroup(Strict):
+    """A heading with its own duties, e.g. 细则 → 营销策划 → 1)…9)."""
+
+    heading: Text
+    id: Slug | None = None
+    duties: Annotated[list["DutyEntry"], Field(min_length=1)]
+
+
+def _duty_kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict) and "heading" in value:
+        return "group"
+    if isinstance(value, (Duty, DutyGroup)):
+        return "group" if isinstance(value, DutyGroup) else "duty"
+    return "duty"
+
+
+DutyEntry = Annotated[
+    Union[
+        Annotated[Text, Tag("text")],
+        Annotated[Duty, Tag("duty")],
+        Annotated[DutyGroup, Tag("group")],
+    ],
+    Discriminator(_duty_kind),
+]
+DutyGroup.model_rebuild()
+
+
+# --------------------------------------------------------------------------- KPIs
+
+
+class KPI(Strict):
+    name: Annotated[Text, Field(description="指标名称")]
+    definition: Annotated[Text, Field(description="定义 / 计算公式")]
+    target: Annotated[Text, Field(description="目标值")]
+    weight: Annotated[float, Field(gt=0, le=100, description="权重，百分比；一个岗位的权重合计为 100")]
+    cycle: Annotated[Text, Field(description="考核周期，如 月度、季度、年度")]
+    source: Annotated[Text, Field(description="数据来源")]
+    measures: Annotated[list[Slug], Field(min_length=1, description="该指标考核的职责 id")]
+
+
+class KPISet(Strict):
+    status: Annotated[
+        Literal["proposed", "approved"],
+        Field(description="proposed = 拟定，待人力资源部确认；approved = 已确认"),
+    ]
+    note: Text | None = None
+    items: Annotated[list[KPI], Field(min_length=1)]
+
+
+# --------------------------------------------------------------------------- roles
+
+
+class Role(Strict):
+    """岗位说明书的全部内容。文件名（去掉 .yml）必须与 id 相同。"""
+
+    id: Slug
+    title: Annotated[Text, Field(description="岗位名称")]
+    aliases: Annotated[list[Text], Field(description="文中对本岗位的其他称呼，如 市场总监")] = []
+    number: Annotated[Text, Field(description="岗位编号")]
+    department: Annotated[Slug, Field(description="所属部门 id（见 content/site.yml）")]
+    reports_to: Annotated[Slug | None, Field(description="直接上级的岗位 id；上级不在本手册时留空并填 reports_to_title")] = None
+    reports_to_title: Annotated[Text | None, Field(description="手册之外的直接上级，如 总经理")] = None
+    purpose: Annotated[Text, Field(description="岗位目的")]
+    version: Version
+    effective: Annotated[dt.date, Field(description="生效日期，如 2026-12-01")]
+    duties: Annotated[list[DutyEntry], Field(min_length=1, description="岗位职责")]
+    kpis: Annotated[KPISet, Field(description="关键绩效指标")]
+
+    _coerce_version = field_validator("version", mode="before")(_as_text)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.title, *self.aliases]
+
+
+# --------------------------------------------------------------------------- policy
+
+
+class ListBlock(Strict):
+    list: Annotated[list[Text], Field(min_length=1)]
+
+
+class NoteBlock(Strict):
+    note: Text
+
+
+class VenuesBlock(Strict):
+    venues: Annotated[Text, Field(description="Lead-in sentence printed before the designated venues")]
+
+
+class MealStandardBlock(Strict):
+    meal_standard: Annotated[Text, Field(description="Rules printed after the meal standard computed from data")]
+
+
+def _block_kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        for key in ("list", "note", "venues", "meal_standard"):
+            if key in value:
+                return key
+    if isinstance(value, BaseModel):
+        return {ListBlock: "list", NoteBlock: "note", VenuesBlock: "venues", MealStandardBlock: "meal_standard"}[type(value)]
+    return "list"
+
+
+PolicyBlock = Annotated[
+    Union[
+        Annotated[Text, Tag("text")],
+        Annotated[ListBlock, Tag("list")],
+        Annotated[NoteBlock, Tag("note")],
+        Annotated[VenuesBlock, Tag("venues")],
+        Annotated[MealStandardBlock, Tag("meal_standard")],
+    ],
+    Discriminator(_block_kind),
+]
+
+
+class PolicySection(Strict):
+    heading: Annotated[Text | None, Field(description="Omit for a section that is a single numbered rule")] = None
+    body: Annotated[list[PolicyBlock], Field(min_length=1)]
+
+
+class MealStandard(Strict):
+    """点餐标准 as data, so the policy page and the request form print the same rule."""
+
+    extra_dishes: Annotated[int, Field(ge=0, le=20, description="菜品数量 = 人数 + extra_dishes")]
+    also_served: Annotated[list[Text], Field(description="另加，如 汤、主食")] = []
+    drinks: Annotated[Text, Field(description="酒水安排")]
+
+    @property
+    def rule(self) -> str:
+        extras = "".join(f"+{item}" for item in self.also_served)
+        return f"菜品数量以人数+{self.extra_dishes}的原则{extras}，{self.drinks}"
+
+    def dishes_for(self, guests: int) -> int:
+        return guests + self.extra_dishes
+
+
+class Policy(Strict):
+    id: Slug
+    title: Text
+    number: Text
+    version: Version
+    effective: dt.date
+    preamble: Paragraphs = []
+    sections: Annotated[list[PolicySection], Field(min_length=1)]
+    venues: Annotated[list[Text], Field(description="定点招待地点；可为空，由行政部补充")] = []
+    meal_standard: MealStandard | None = None
+    closing_note: Text | None = None
+    attachments: Annotated[list[Slug], Field(description="附件表单 id")] = []
+
+    _coerce_version = field_validator("version", mode="before")(_as_text)
+
+
+# --------------------------------------------------------------------------- guide
+
+
+class Guide(Strict):
+    id: Slug
+    title: Text
+    intro: Paragraphs = []
+    points: Annotated[list[Text], Field(min_length=1)]
+
+
+# --------------------------------------------------------------------------- forms
+
+
+FieldType = Literal["text", "choice", "lines", "signature", "meal-standard", "table"]
+
+
+class TableColumn(Strict):
+    label: Text
+    width: Annotated[int, Field(ge=1, le=12, description="相对宽度")] = 1
+
+
+class FormField(Strict):
+    label: Text
+    type: FieldType = "text"
+    width: Annotated[int, Field(ge=1, le=4, description="占一行的几分之几：1=¼ … 4=整行")] = 4
+    options: list[Text] = []
+    options_from: Annotated[
+        Literal["venues"] | None, Field(description="从所属制度取选项：venues = 定点招待地点")
+    ] = None
+    other: Annotated[bool, Field(description="选项后加一个 其他：____ 空行")] = False
+    lines: Annotated[int, Field(ge=1, le=20, description="手写行数")] = 1
+    columns: list[TableColumn] = []
+    rows: Annotated[int, Field(ge=1, le=60)] = 10
+    hint: Text | None = None
+
+
+class FormSection(Strict):
+    heading: Text
+    fields: Annotated[list[FormField], Field(min_length=1)]
+
+
+class Form(Strict):
+    id: Slug
+    title: Text
+    number: Text
+    version: Version
+    policy: Annotated[Slug | None, Field(description="所属制度 id，选项与点餐标准从中读取")] = None
+    role: Annotated[Slug | None, Field(description="使用本表的岗位 id")] = None
+    instructions: Paragraphs = []
+    sections: Annotated[list[FormSection], Field(min_length=1)]
+    footer_note: Text | None = None
+
+    _coerce_version = field_validator("version", mode="before")(_as_text)
+
+
+# --------------------------------------------------------------------------- site
+
+
+class Department(Strict):
+    id: Slug
+    name: Text
+    aliases: list[Text] = []
+    parent: Slug | None = None
+
+
+class SiteSettings(Strict):
+    handbook_title: Text
+    organisation: Annotated[Text, Field(description="部门或中心名称，如 营销中心")]
+    company: Text | None = None
+    description: Text | None = None
+    intro: Paragraphs = []
+    departments: Annotated[list[Department], Field(min_length=1)]
+    navigation: Annotated[
+        list[Literal["roles", "org-chart", "policies", "guides", "forms", "downloads"]],
+        Field(description="Order of the site's top-level sections"),
+    ] = ["roles", "org-chart", "policies", "guides", "forms", "downloads"]
+
+
+# --------------------------------------------------------------------------- the whole
+
+
+class Handbook(BaseModel):
+    """Everything loaded and cross-checked; the only input renderers get."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    site: SiteSettings
+    roles: list[Role]
+    policies: list[Policy]
+    guides: list[Guide]
+    forms: list[Form]
+
+    def role(self, role_id: str) -> Role:
+        return next(r for r in self.roles if r.id == role_id)
+
+    def department(self, dept_id: str) -> Department:
+        return next(d for d in self.site.departments if d.id == dept_id)
+
+    def superior(self, role: Role) -> Role | None:
+        return self.role(role.reports_to) if role.reports_to else None
+
+    def direct_reports(self, role: Role) -> list[Role]:
+        return [r for r in self.roles if r.reports_to == role.id]
+
+    def roles_in(self, dept_id: str) -> list[Role]:
+        return [r for r in self.roles if r.department == dept_id]
+
+    def policy(self, policy_id: str) -> Policy:
+        return next(p for p in self.policies if p.id == policy_id)
+
+    def form(self, form_id: str) -> Form:
+        return next(f for f in self.forms if f.id == form_id)
+
+
+# --------------------------------------------------------------------------- helpers
+
+# The tags pydantic puts in error locations for the unions above, and the model behind each.
+UNION_TAGS: dict[str, type[BaseModel] | None] = {
+    "text": None, "duty": Duty, "group": DutyGroup, "list": ListBlock, "note": NoteBlock,
+    "venues": VenuesBlock, "meal_standard": MealStandardBlock,
+}
+
+
+def iter_duties(entries: list, prefix: tuple[int, ...] = ()):
+    """Walk duties depth-first, yielding (numbering path, entry) for items and groups."""
+    for index, entry in enumerate(entries, start=1):
+        path = prefix + (index,)
+        yield path, entry
+        if isinstance(entry, DutyGroup):
+            yield from iter_duties(entry.duties, path)
+
+
+def duty_text(entry: Any) -> str:
+    return entry if isinstance(entry, str) else getattr(entry, "text", getattr(entry, "heading", ""))
+
+
+def duty_ids(role: Role) -> dict[str, str]:
+    """id → text of every duty or group that has an id."""
+    return {e.id: duty_text(e) for _, e in iter_duties(role.duties) if not isinstance(e, str) and e.id}

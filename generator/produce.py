@@ -1,0 +1,151 @@
+"""Render every document once: reuse unchanged ones, spread the rest over all cores.
+
+Each document has a cache key made of its own inputs (the role or form and the
+few facts from elsewhere it prints), the renderer code and the templates.
+Editing one role therefore re-renders only that role's files; the cache lives
+in ``.cache/handbook/`` beside the content root.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable
+
+from . import documents
+from .documents import Document
+from .model import Handbook
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Produced:
+    doc: Document
+    file: Path
+    size: int
+    sha256: str
+
+
+@dataclass
+class Report:
+    produced: list[Produced] = field(default_factory=list)
+    rendered: list[Document] = field(default_factory=list)
+    reused: list[Document] = field(default_factory=list)
+
+
+def code_stamp() -> str:
+    """Hash of everything that changes how a document looks: renderer code and templates."""
+    digest = hashlib.sha256()
+    sources = sorted(PACKAGE_DIR.rglob("*.py")) + sorted(p for p in TEMPLATES_DIR.rglob("*") if p.is_file())
+    for path in sources:
+        digest.update(path.relative_to(PACKAGE_DIR.parent).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def inputs(hb: Handbook, doc: Document) -> dict:
+    """The slice of the handbook a document prints; anything else may change freely."""
+    site = hb.site.model_dump(mode="json")
+    if doc.kind == "form":
+        form = hb.form(doc.id)
+        policy = hb.policy(form.policy).model_dump(mode="json") if form.policy else None
+        return {"site": site, "form": form.model_dump(mode="json"), "policy": policy}
+    role = hb.role(doc.id)
+    superior = hb.superior(role)
+    return {
+        "site": site,
+        "role": role.model_dump(mode="json"),
+        "superior": superior.title if superior else None,
+        "reports": [r.title for r in hb.direct_reports(role)],
+    }
+
+
+def cache_key(hb: Handbook, doc: Document, stamp: str) -> str:
+    payload = json.dumps({"doc": [doc.kind, doc.id, doc.format], "inputs": inputs(hb, doc), "code": stamp},
+                         ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# Worker state: the handbook is sent once per worker process, not once per document.
+_WORKER_HB: Handbook | None = None
+
+
+def _init_worker(hb: Handbook) -> None:
+    global _WORKER_HB
+    _WORKER_HB = hb
+
+
+def _render_to(doc: Document, target: str) -> str:
+    assert _WORKER_HB is not None
+    data = documents.render(_WORKER_HB, doc)
+    _write_atomically(Path(target), data)
+    gc.collect()  # WeasyPrint keeps large layout graphs alive; collecting keeps RSS flat
+    return target
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def produce(hb: Handbook, cache_dir: Path, jobs: int | None = None,
+            on_done: Callable[[Document, bool], None] | None = None) -> Report:
+    """Make sure every planned document exists in ``cache_dir``; return them in plan order."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    stamp = code_stamp()
+    planned = documents.plan(hb)
+    targets = {doc: cache_dir / f"{cache_key(hb, doc, stamp)}.{doc.format}" for doc in planned}
+    report = Report()
+    todo = []
+    for doc in planned:
+        if targets[doc].exists():
+            report.reused.append(doc)
+            if on_done:
+                on_done(doc, False)
+        else:
+            todo.append(doc)
+
+    jobs = jobs or default_jobs()
+    if jobs <= 1 or len(todo) <= 1:
+        _init_worker(hb)
+        for doc in todo:
+            _render_to(doc, str(targets[doc]))
+            report.rendered.append(doc)
+            if on_done:
+                on_done(doc, True)
+    else:
+        # fork: workers inherit the imported WeasyPrint/python-docx, so start-up costs nothing
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context("fork"),
+                                 initializer=_init_worker, initargs=(hb,)) as pool:
+            futures = {pool.submit(_render_to, doc, str(targets[doc])): doc for doc in _heaviest_first(todo)}
+            from concurrent.futures import as_completed
+
+            for future in as_completed(futures):
+                future.result()
+                doc = futures[future]
+                report.rendered.append(doc)
+                if on_done:
+                    on_done(doc, True)
+
+    for doc in planned:
+        data = targets[doc].read_bytes()
+        report.produced.append(Produced(doc, targets[doc], len(data), hashlib.sha256(data).hexdigest()))
+    return report
+
+
+def _heaviest_first(todo: list[Document]) -> list[Document]:
+    """PDFs take ~5x longer than DOCX: start them first so the pool drains evenly."""
+    return sorted(todo, key=lambda d: d.format != "pdf")

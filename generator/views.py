@@ -1,0 +1,182 @@
+"""What a job description or form *says*, computed once from the model.
+
+The PDF, Word and site renderers differ only in how things look; the words,
+numbering, rows and field layout they print come from here, so the outputs
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import KPI, DutyGroup, Form, FormField, Handbook, Role, duty_text
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+JD_SECTIONS = ("岗位基本信息", "岗位目的", "岗位职责", "关键绩效指标", "签字确认")
+KPI_COLUMNS = ("指标", "定义/计算公式", "目标值", "权重", "考核周期", "数据来源")
+APPRAISAL_COLUMNS = ("指标", "权重", "目标值", "实际完成", "得分", "备注")
+SIGNATORIES = ("任职者", "直接上级", "人力资源部")
+COPIES_NOTE = "本说明书一式三份，任职者、直接上级、人力资源部各执一份。"
+PROPOSED_NOTICE = "以下绩效考核指标为拟定稿，待人力资源部确认。"
+
+
+def chinese_numeral(n: int) -> str:
+    if n <= 10:
+        return CHINESE_NUMERALS[n - 1]
+    if n < 20:
+        return "十" + (CHINESE_NUMERALS[n - 11] if n > 10 else "")
+    tens, ones = divmod(n, 10)
+    return CHINESE_NUMERALS[tens - 1] + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
+
+
+# --------------------------------------------------------------------------- job description
+
+
+def basic_info(hb: Handbook, role: Role) -> list[tuple[str, str]]:
+    superior = hb.superior(role)
+    reports = hb.direct_reports(role)
+    return [
+        ("岗位名称", role.title),
+        ("岗位编号", role.number),
+        ("所属部门", hb.department(role.department).name),
+        ("直接上级", superior.title if superior else (role.reports_to_title or "—")),
+        ("直接下级", "、".join(r.title for r in reports) or "—"),
+        ("版本", role.version),
+        ("生效日期", role.effective.isoformat()),
+    ]
+
+
+@dataclass(frozen=True)
+class OutlineItem:
+    """One numbered line of the duty list: a group heading or a duty."""
+
+    depth: int
+    number: int
+    label: str
+    text: str
+    is_heading: bool
+    id: str | None = None
+
+
+def _label(depth: int, number: int, siblings_have_groups: bool) -> str:
+    if depth == 0:
+        return f"{chinese_numeral(number)}、" if siblings_have_groups else f"{number}."
+    if depth == 1:
+        return f"{number}."
+    if depth == 2:
+        return f"{number})"
+    return f"({number})"
+
+
+def duty_outline(role: Role) -> list[OutlineItem]:
+    """Flatten the duties into numbered lines; numbering restarts inside each group."""
+    items: list[OutlineItem] = []
+
+    def walk(entries: list, depth: int) -> None:
+        has_groups = any(isinstance(e, DutyGroup) for e in entries)
+        for number, entry in enumerate(entries, start=1):
+            group = isinstance(entry, DutyGroup)
+            items.append(OutlineItem(depth, number, _label(depth, number, has_groups), duty_text(entry), group,
+                                     getattr(entry, "id", None)))
+            if group:
+                walk(entry.duties, depth + 1)
+
+    walk(role.duties, 0)
+    return items
+
+
+def all_duty_texts(role: Role) -> list[str]:
+    return [item.text for item in duty_outline(role) if not item.is_heading]
+
+
+def weight_text(kpi: KPI) -> str:
+    return f"{kpi.weight:g}%"
+
+
+def kpi_rows(role: Role) -> list[tuple[str, ...]]:
+    return [(k.name, k.definition, k.target, weight_text(k), k.cycle, k.source) for k in role.kpis.items]
+
+
+def kpi_measures(role: Role, kpi: KPI) -> list[str]:
+    """Numbering labels of the duties a KPI measures, e.g. ['3.', '9.']."""
+    labels = {item.id: item.label for item in duty_outline(role) if item.id}
+    return [labels[ref] for ref in kpi.measures if ref in labels]
+
+
+def appraisal_rows(role: Role) -> list[tuple[str, ...]]:
+    return [(k.name, weight_text(k), k.target, "", "", "") for k in role.kpis.items]
+
+
+# --------------------------------------------------------------------------- forms
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A field placed on a 4-column grid; ``options`` and ``text`` are already resolved."""
+
+    field: FormField
+    span: int
+    options: tuple[str, ...] = ()
+    text: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.field.label
+
+    @property
+    def type(self) -> str:
+        return self.field.type
+
+
+@dataclass
+class SectionLayout:
+    heading: str
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+GRID = 4
+
+
+def form_layout(hb: Handbook, form: Form) -> list[SectionLayout]:
+    """Pack fields into rows of 4 quarters; a field that does not fit starts a new row."""
+    policy = hb.policy(form.policy) if form.policy else None
+    sections = []
+    for section in form.sections:
+        layout = SectionLayout(section.heading)
+        row: list[Cell] = []
+        used = 0
+        for f in section.fields:
+            span = GRID if f.type in ("table", "meal-standard") else f.width
+            if used + span > GRID:
+                layout.rows.append(_stretch(row, used))
+                row, used = [], 0
+            options = tuple(f.options)
+            if f.options_from == "venues" and policy is not None:
+                options += tuple(policy.venues)
+            text = ""
+            if f.type == "meal-standard" and policy is not None and policy.meal_standard is not None:
+                text = meal_standard_text(policy.meal_standard)
+            row.append(Cell(f, span, options, text))
+            used += span
+        if row:
+            layout.rows.append(_stretch(row, used))
+        sections.append(layout)
+    return sections
+
+
+def _stretch(row: list[Cell], used: int) -> list[Cell]:
+    """Give the last cell of a short row the remaining width, so rows end flush."""
+    if used < GRID and row:
+        last = row[-1]
+        row = row[:-1] + [Cell(last.field, last.span + GRID - used, last.options, last.text)]
+    return row
+
+
+def meal_standard_text(meal) -> str:
+    """The rule as printed on the request form: the same data as the policy page."""
+    return f"点餐标准：{meal.rule}（菜品数量 = 来访人数 + {meal.extra_dishes}）"
+
+
+def form_footer(form: Form) -> str:
+    return f"{form.title}　表单编号：{form.number}　版本：{form.version}"

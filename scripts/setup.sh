@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# One-time set-up on Debian/Ubuntu: system packages, a virtualenv with pinned Python
+# packages, and the vendored iframe-worker shim the offline site needs.
+# Safe to run again: every step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  fonts-noto-cjk          # Noto Sans/Serif CJK SC: the only CJK face in PDFs
+  libharfbuzz-subset0     # fast font subsetting for WeasyPrint (0.2 s instead of 10 s per PDF)
+  libpango-1.0-0 libpangoft2-1.0-0   # WeasyPrint's text layout
+  poppler-utils           # pdffonts/pdftoppm: tests and visual checks
+  chromium                # the real browser the site tests drive
+  nodejs npm              # npm fetches the iframe-worker shim
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+# Node may come from elsewhere (nvm, NodeSource): then npm is already there.
+if command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+  read -r -a missing <<< "${missing[*]}"
+fi
+if ((${#missing[@]})); then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+      echo "error: missing system packages: ${missing[*]}" >&2
+      echo "       install them as root: apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+  echo "==> installing system packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    echo "error: could not install: ${missing[*]}" >&2
+    echo "       run: sudo apt-get update && sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  python3 -m venv .venv
+fi
+stamp=.venv/.installed-$(sha256sum pyproject.toml requirements.lock | sha256sum | cut -c1-16)
+if [ ! -e "$stamp" ]; then
+  echo "==> installing Python packages"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -r requirements.lock
+  .venv/bin/pip install -q --no-deps -e .
+  rm -f .venv/.installed-*; touch "$stamp"
+fi
+
+shim=vendor/iframe-worker/shim.js
+if [ ! -s "$shim" ]; then
+  echo "==> fetching the iframe-worker shim (offline search under file://)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "iframe-worker@1.0.4" >/dev/null)
+  mkdir -p vendor/iframe-worker
+  tar -xzf "$tmp"/iframe-worker-1.0.4.tgz -C "$tmp"
+  cp "$tmp"/package/shim/index.js "$shim"
+  cp "$tmp"/package/LICENSE vendor/iframe-worker/LICENSE
+  rm -rf "$tmp"
+fi
