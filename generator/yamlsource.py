@@ -150,14 +150,14 @@ def _build(node, loc: Loc, doc: YamlDocument, loader: _Composer, depth: int) -> 
         return _scalar(node, loader)
     if isinstance(node, SequenceNode):
         if node.tag != _SEQ_TAG:
-            raise _Refused(line, f"the YAML tag '{node.tag}' is not allowed", "remove the '!…' tag")
+            raise _tag_error(node)
         items = []
         for index, child in enumerate(node.value):
             items.append(_build(child, loc + (index,), doc, loader, depth + 1))
         return items
     if isinstance(node, MappingNode):
         if node.tag != _MAP_TAG:
-            raise _Refused(line, f"the YAML tag '{node.tag}' is not allowed", "remove the '!…' tag")
+            raise _tag_error(node)
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
@@ -176,10 +176,15 @@ def _build(node, loc: Loc, doc: YamlDocument, loader: _Composer, depth: int) -> 
     raise _Refused(line, "unsupported YAML node", "write plain text, lists and mappings")  # pragma: no cover
 
 
+def _tag_error(node) -> _Refused:
+    shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+    return _Refused(node.start_mark.line + 1, f"the YAML tag '{shown}' is not allowed",
+                    "remove the tag; content files hold plain text, numbers, dates, lists and 'key: value' lines")
+
+
 def _scalar(node: ScalarNode, loader: _Composer) -> Any:
     if node.tag not in _SCALAR_TAGS:
-        raise _Refused(node.start_mark.line + 1, f"the YAML tag '{node.tag}' is not allowed",
-                       "remove the '!…' tag; write plain text, numbers or dates")
+        raise _tag_error(node)
     return SafeConstructor.yaml_constructors[node.tag](loader, node)
 
 

@@ -1,0 +1,44 @@
+"""JSON Schemas for the YAML files, derived from the same models the loader uses.
+
+Editors with the YAML language server (VS Code, JetBrains) read the
+`# yaml-language-server: $schema=…` line at the top of each content file and
+then complete keys and flag mistakes while HR types.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .model import Form, Guide, Policy, Role, SiteSettings
+
+SCHEMAS = {
+    "role": (Role, "岗位（roles/*.yml）"),
+    "policy": (Policy, "制度（content/policies/*.yml）"),
+    "guide": (Guide, "指南（content/guides/*.yml）"),
+    "form": (Form, "表单（content/forms/*.yml）"),
+    "site": (SiteSettings, "手册设置（content/site.yml）"),
+}
+
+
+def schema_for(name: str) -> dict:
+    model, title = SCHEMAS[name]
+    schema = model.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"{name}.schema.json"
+    schema["title"] = title
+    return schema
+
+
+def render(name: str) -> str:
+    return json.dumps(schema_for(name), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def write_schemas(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in SCHEMAS:
+        path = out / f"{name}.schema.json"
+        path.write_text(render(name), encoding="utf-8")
+        written.append(path)
+    return written

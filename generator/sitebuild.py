@@ -1,0 +1,128 @@
+"""Run MkDocs (with our plugin) into a temporary folder, then swap it into place.
+
+A build that fails — bad content, a renderer crash, a strict-mode warning —
+never touches the previous output: HR's published site stays as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class BuildFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    pages: int
+    documents: int
+    rendered: int
+    reused: int
+
+
+def config_file_for(root: Path) -> Path:
+    """A content root may bring its own mkdocs.yml; otherwise the tool's own is used."""
+    own = Path(root) / "mkdocs.yml"
+    return own if own.exists() else REPO_ROOT / "mkdocs.yml"
+
+
+@contextmanager
+def _env(name: str, value: str):
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+class _Collect(logging.Handler):
+    """MkDocs reports problems through logging; keep warnings to fail on them like --strict."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None = None) -> BuildResult:
+    """`progress_total` (number of documents) turns on the progress bar."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.building-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    collector = _Collect()
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.addHandler(collector)
+    bar = None
+    try:
+        with _env("HANDBOOK_ROOT", str(root)):
+            cfg = load_config(config_file=str(config_file_for(root)), site_dir=str(staging), strict=True)
+            plugin = cfg.plugins["handbook"]
+            if jobs:
+                plugin.config.jobs = jobs
+            bar = _progress_bar(plugin, progress_total)
+            build(cfg)
+        warnings = [m for m in collector.messages if not _harmless(m)]
+        if warnings:
+            raise BuildFailed("\n".join(f"warning: {m}" for m in warnings))
+        report = plugin.report
+    except BuildFailed:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    except (MkDocsException, Exception) as exc:  # noqa: BLE001 - any failure must leave `out` untouched
+        shutil.rmtree(staging, ignore_errors=True)
+        from .errors import ContentError
+
+        if isinstance(exc, ContentError):
+            raise
+        raise BuildFailed(f"error: {exc}") from exc
+    finally:
+        mkdocs_log.removeHandler(collector)
+        if bar is not None:
+            bar.close()
+    _swap(staging, out)
+    pages = sum(1 for _ in out.rglob("*.html"))
+    return BuildResult(pages, len(report.produced), len(report.rendered), len(report.reused))
+
+
+def _harmless(message: str) -> bool:
+    # Material announces its own end of life on every build; that is not a content problem.
+    return "end of life" in message.lower() or "zensical" in message.lower()
+
+
+def _progress_bar(plugin, total: int | None):
+    """Documents done / total with ETA on a terminal; silent in CI and pipes."""
+    if not total:
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc="documents", unit="doc", leave=False)
+    plugin.on_document_done = lambda doc, rendered: bar.update(1)
+    return bar
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Replace `out` by `staging` with two renames, so readers never see a half-written site."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,34 @@
+"""Small helpers shared by the tests: content roots made from overlays."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+MINIMAL = TESTS / "roots" / "minimal"
+
+
+def overlay_root(tmp: Path, overlay: Path | None = None, base: Path = MINIMAL) -> Path:
+    """Copy `base`, then `overlay`'s files over it; a DELETE file lists files to remove."""
+    root = tmp / "root"
+    shutil.copytree(base, root)
+    if overlay is not None:
+        for src in overlay.rglob("*"):
+            if src.is_file() and src.name not in ("DELETE", "expected.txt"):
+                target = root / src.relative_to(overlay)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, target)
+        if (overlay / "DELETE").exists():
+            for rel in (overlay / "DELETE").read_text().split():
+                (root / rel).unlink()
+    return root
+
+
+def copy_bundled_content(tmp: Path) -> Path:
+    """A writable copy of the repository's own roles/ and content/."""
+    root = tmp / "bundled"
+    for folder in ("roles", "content"):
+        shutil.copytree(REPO / folder, root / folder)
+    return root

@@ -1,0 +1,97 @@
+"""The bundled content: loads, says what the seed says, and matches its published schemas."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from generator import schema
+from generator.loader import content_files, load_handbook
+from generator.views import all_duty_texts, duty_outline
+from helpers import REPO
+
+
+@pytest.fixture(scope="module")
+def hb():
+    return load_handbook(REPO)
+
+
+def test_the_five_roles_of_the_seed(hb):
+    assert [r.title for r in hb.roles] == ["营销总监", "营销策划经理", "市场部经理", "大区经理", "市场部销售助理"]
+
+
+def test_reporting_lines(hb):
+    assert hb.superior(hb.role("market-manager")).title == "营销总监"
+    assert hb.superior(hb.role("regional-manager")).title == "市场部经理"
+    assert hb.role("marketing-director").reports_to_title == "总经理"
+    assert [r.id for r in hb.direct_reports(hb.role("marketing-director"))] == ["planning-manager", "market-manager"]
+
+
+def test_two_names_of_one_thing_are_recorded(hb):
+    assert "市场总监" in hb.role("marketing-director").aliases
+    assert "销售部经理" in hb.role("market-manager").aliases
+    assert "销售部" in hb.department("market").aliases
+
+
+def test_kpis_are_marked_proposed_and_weighted_to_100(hb):
+    for role in hb.roles:
+        assert role.kpis.status == "proposed"
+        assert 4 <= len(role.kpis.items) <= 7
+        assert sum(k.weight for k in role.kpis.items) == 100
+
+
+def test_director_duties_renumbered_without_invented_text(hb):
+    texts = all_duty_texts(hb.role("marketing-director"))
+    assert len(texts) == 11  # the seed numbers 1–12 with no 5; the '&' item is 8
+    assert texts[6] == "负责实施审核合同、合作条款、各项相关费用，协调和解决各种合作中的问题；"
+
+
+def test_planning_manager_keeps_its_grouping(hb):
+    outline = duty_outline(hb.role("planning-manager"))
+    headings = [(i.depth, i.label, i.text) for i in outline if i.is_heading]
+    assert headings == [(0, "一、", "总则"), (0, "二、", "细则"), (1, "1.", "市场调研"), (1, "2.", "营销策划")]
+    planning = [i for i in outline if not i.is_heading and i.depth == 2]
+    assert [i.label for i in planning][-9:] == [f"{n})" for n in range(1, 10)]
+
+
+def test_meal_standard_is_data(hb):
+    meal = hb.policy("entertainment-expenses").meal_standard
+    assert meal.rule == "菜品数量以人数+1的原则+汤+主食，酒水由公司配备"
+    assert meal.dishes_for(3) == 4
+
+
+def test_designated_venues_may_be_empty(hb):
+    assert hb.policy("entertainment-expenses").venues == []
+
+
+def _plain(value):
+    return json.loads(json.dumps(value, default=str))
+
+
+@pytest.mark.parametrize("path", content_files(REPO), ids=lambda p: p.relative_to(REPO).as_posix())
+def test_content_file_names_its_schema_and_passes_it(path: Path):
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    first = text.splitlines()[0]
+    match = re.match(r"# yaml-language-server: \$schema=(\S+)$", first)
+    assert match, f"{path.name} should start with a yaml-language-server $schema line"
+    schema_path = (path.parent / match.group(1)).resolve()
+    published = json.loads(schema_path.read_text(encoding="utf-8"))
+    jsonschema.validate(_plain(yaml.safe_load(text)), published)
+
+
+def test_published_schemas_are_up_to_date():
+    for name in schema.SCHEMAS:
+        on_disk = (REPO / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+        assert on_disk == schema.render(name), f"run `handbook schema`: schemas/{name}.schema.json is stale"
+
+
+def test_schema_rejects_a_typo():
+    published = json.loads((REPO / "schemas" / "role.schema.json").read_text(encoding="utf-8"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"id": "x", "titel": "y"}, published)
