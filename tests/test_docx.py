@@ -1,0 +1,334 @@
+"""The Word renderer: content, styles, fonts, page setup, determinism and hostile text.
+
+Every document is reopened with python-docx, so these tests read what Word would read.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Length
+from docx.table import _Cell
+
+from generator import views
+from generator.loader import load_handbook
+from generator.renderers import docx as render
+
+ROOT = Path(__file__).parents[1]
+THEME_ATTRS = [qn(f"w:{a}") for a in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")]
+A4 = (11906, 16838)
+
+
+@pytest.fixture(scope="module")
+def hb():
+    return load_handbook(ROOT)
+
+
+@pytest.fixture(scope="module")
+def jds(hb):
+    """role id → (bytes, reopened Document); each job description built once."""
+    out = {}
+    for role in hb.roles:
+        data = render.job_description(hb, role)
+        out[role.id] = (data, Document(io.BytesIO(data)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def appraisals(hb):
+    return {role.id: Document(io.BytesIO(render.appraisal(hb, role))) for role in hb.roles}
+
+
+@pytest.fixture(scope="module")
+def forms(hb):
+    return {f.id: Document(io.BytesIO(render.form(hb, f))) for f in hb.forms}
+
+
+def role_ids():
+    return [p.stem for p in sorted((ROOT / "roles").glob("*.yml"))]
+
+
+def row_texts(table, row) -> list[str]:
+    """Text of each real cell (w:tc) of a row; python-docx's row.cells repeats spanning cells."""
+    return [_Cell(tc, table).text for tc in row._tr.tc_lst]
+
+
+def cell_texts(doc) -> list[str]:
+    return [text for table in doc.tables for row in table.rows for text in row_texts(table, row)]
+
+
+def table_with_header(doc, header):
+    for table in doc.tables:
+        if tuple(row_texts(table, table.rows[0])) == tuple(header):
+            return table
+    return None
+
+
+# --------------------------------------------------------------------------- job descriptions
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_every_duty_is_a_list_number_paragraph(hb, jds, role_id):
+    doc = jds[role_id][1]
+    numbered = {p.text for p in doc.paragraphs if p.style.name.startswith("List Number")}
+    for text in views.all_duty_texts(hb.role(role_id)):
+        assert text in numbered, text
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_sections_and_title(hb, jds, role_id):
+    doc = jds[role_id][1]
+    role = hb.role(role_id)
+    assert doc.paragraphs[0].style.name == "Title"
+    assert doc.paragraphs[0].text == f"{role.title}岗位说明书"
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == list(views.JD_SECTIONS)
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_kpi_table(hb, jds, role_id):
+    doc = jds[role_id][1]
+    role = hb.role(role_id)
+    table = table_with_header(doc, views.KPI_COLUMNS)
+    assert table is not None
+    body = table.rows[1:]
+    assert len(body) == len(role.kpis.items)
+    assert [row.cells[0].text for row in body] == [k.name for k in role.kpis.items]
+    assert [tuple(c.text for c in row.cells) for row in body] == views.kpi_rows(role)
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeats on each page
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_proposed_kpis_carry_the_notice(hb, jds, role_id):
+    doc = jds[role_id][1]
+    role = hb.role(role_id)
+    texts = [p.text for p in doc.paragraphs]
+    assert (views.PROPOSED_NOTICE in texts) == (role.kpis.status == "proposed")
+    if role.kpis.status == "proposed" and role.kpis.note:
+        assert role.kpis.note in texts
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_basic_info_and_signatures(hb, jds, role_id):
+    doc = jds[role_id][1]
+    texts = cell_texts(doc)
+    for label, value in views.basic_info(hb, hb.role(role_id)):
+        assert label in texts and value in texts
+    for who in views.SIGNATORIES:
+        assert who in texts
+    assert views.COPIES_NOTE in [p.text for p in doc.paragraphs]
+
+
+def _style_fonts(doc, name):
+    element = doc.styles[name].element
+    return element.find(qn("w:rPr")).find(qn("w:rFonts"))
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_east_asian_fonts_without_theme_fonts(jds, role_id):
+    doc = jds[role_id][1]
+    for name in ("Normal", "Title", "Heading 1", "Heading 2", "List Number"):
+        fonts = _style_fonts(doc, name)
+        assert fonts is not None, name
+        assert fonts.get(qn("w:eastAsia")), name
+        assert not [a for a in THEME_ATTRS if a in fonts.attrib], name
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    fonts = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia"))
+    assert not [a for a in THEME_ATTRS if a in fonts.attrib]
+    lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
+    assert lang.get(qn("w:eastAsia")) == "zh-CN"
+    # Nowhere in the styles, and every run names its East Asian font.
+    for el in doc.styles.element.iter(qn("w:rFonts")):
+        assert not [a for a in THEME_ATTRS if a in el.attrib]
+    for run in doc.element.body.iter(qn("w:r")):
+        assert run.find(qn("w:rPr")).find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_a4_page_header_and_page_number_fields(hb, jds, role_id):
+    doc = jds[role_id][1]
+    section = doc.sections[0]
+    assert (round(section.page_width.twips), round(section.page_height.twips)) == A4
+    header = section.header._element.xml
+    assert hb.site.handbook_title in header and hb.role(role_id).number in header
+    footer = section.footer._element
+    instructions = [t.text.strip() for t in footer.iter(qn("w:instrText"))]
+    assert instructions == ["PAGE", "NUMPAGES"]
+    kinds = [c.get(qn("w:fldCharType")) for c in footer.iter(qn("w:fldChar"))]
+    assert kinds == ["begin", "separate", "end"] * 2
+
+
+def test_numbering_restarts_in_each_group(hb, jds):
+    """营销策划 1)–9) starts at 1: its own w:num with a startOverride of 1."""
+    doc = jds["planning-manager"][1]
+    role = hb.role("planning-manager")
+    numbering = doc.part.numbering_part.element
+    nums = {n.get(qn("w:numId")): n for n in numbering.findall(qn("w:num"))}
+
+    def num_of(text):
+        p = next(p for p in doc.paragraphs if p.text == text)
+        return p._p.pPr.numPr.numId.val
+
+    group = next(g for g in role.duties[1].duties if g.heading == "营销策划")
+    ids = {num_of(d.text) for d in group.duties}
+    assert len(ids) == 1
+    (num_id,) = ids
+    start = nums[str(num_id)].find(qn("w:lvlOverride")).find(qn("w:startOverride"))
+    assert start.get(qn("w:val")) == "1"
+    research = role.duties[1].duties[0].duties[0]
+    assert num_of(research.text) != num_id
+
+
+def test_tables_have_fixed_widths(jds):
+    doc = jds["planning-manager"][1]
+    section = doc.sections[0]
+    text_width = round(Length(section.page_width - section.left_margin - section.right_margin).twips)
+    for table in doc.tables:
+        tbl = table._tbl
+        assert tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+        grid = [int(c.get(qn("w:w"))) for c in tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert abs(sum(grid) - text_width) <= 2
+        for tr in tbl.tr_lst:
+            for tc in tr.tc_lst:
+                assert tc.tcPr.find(qn("w:tcW")).get(qn("w:type")) == "dxa"
+
+
+def test_core_properties_have_no_dates(hb, jds):
+    doc = jds["planning-manager"][1]
+    props = doc.core_properties
+    assert props.title == "营销策划经理岗位说明书"
+    assert props.author == hb.site.organisation
+    assert props.created is None and props.modified is None
+    assert props.revision == 1
+
+
+def test_same_input_same_bytes(hb, jds):
+    for role in hb.roles:
+        assert render.job_description(hb, role) == jds[role.id][0]
+    form = hb.forms[0]
+    assert render.form(hb, form) == render.form(hb, form)
+    assert render.appraisal(hb, hb.roles[0]) == render.appraisal(hb, hb.roles[0])
+
+
+def test_zip_entries_have_fixed_timestamps(jds):
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(jds["planning-manager"][0]))
+    assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert archive.namelist()[0] == "[Content_Types].xml"
+
+
+# --------------------------------------------------------------------------- hostile text
+
+
+def test_untrusted_duty_text_renders_literally(hb):
+    role = hb.role("sales-assistant")
+    hostile = "<script>alert(1)</script> {{ x }} 响铃\x07字符 & <b>"
+    evil = role.model_copy(update={"duties": [hostile, *role.duties[1:]],
+                                   "title": "助理\x00\x1f<i>"})
+    changed = hb.model_copy(update={"roles": [evil if r.id == role.id else r for r in hb.roles]})
+    for render_one in (render.job_description, render.appraisal):
+        doc = Document(io.BytesIO(render_one(changed, evil)))
+        assert doc.paragraphs[0].text.startswith("助理<i>")
+    doc = Document(io.BytesIO(render.job_description(changed, evil)))
+    texts = [p.text for p in doc.paragraphs if p.style.name.startswith("List Number")]
+    assert "<script>alert(1)</script> {{ x }} 响铃字符 & <b>" in texts
+
+
+# --------------------------------------------------------------------------- forms
+
+
+def _labels(form):
+    for section in form.sections:
+        for field in section.fields:
+            yield field.label
+            yield from (column.label for column in field.columns)
+
+
+@pytest.mark.parametrize("form_id", ["key-client-entertainment", "visit-report"])
+def test_every_form_label_is_in_the_table(hb, forms, form_id):
+    doc = forms[form_id]
+    texts = set(cell_texts(doc))
+    form = hb.form(form_id)
+    for label in _labels(form):
+        assert label in texts, label
+    for section in form.sections:
+        assert section.heading in texts
+    assert doc.paragraphs[0].text == form.title and doc.paragraphs[0].style.name == "Title"
+    footer = doc.sections[0].footer._element
+    assert views.form_footer(form) in "".join(t.text for t in footer.iter(qn("w:t")))
+    assert "PAGE" in [t.text.strip() for t in footer.iter(qn("w:instrText"))]
+
+
+@pytest.mark.parametrize("form_id", ["key-client-entertainment", "visit-report"])
+def test_form_cells_hold_one_paragraph_and_span_the_grid(forms, form_id):
+    doc = forms[form_id]
+    for table in doc.tables:
+        columns = len(table._tbl.tblGrid.findall(qn("w:gridCol")))
+        for tr in table._tbl.tr_lst:
+            assert sum(tc.grid_span for tc in tr.tc_lst) == columns
+            for tc in tr.tc_lst:
+                assert len(tc.p_lst) == 1
+
+
+def test_entertainment_form_prints_the_meal_rule_and_choices(hb, forms):
+    doc = forms["key-client-entertainment"]
+    texts = cell_texts(doc)
+    policy = hb.policy("entertainment-expenses")
+    assert views.meal_standard_text(policy.meal_standard) in texts
+    assert any("人数+1" in t for t in texts)
+    assert any("☐ 全彩屏大客户" in t and "☐ 外地广告车客户" in t for t in texts)
+    assert any(t.startswith("签字：") and "日期：" in t for t in texts)
+    assert hb.form("key-client-entertainment").footer_note in [p.text for p in doc.paragraphs]
+
+
+def test_visit_report_table_field_has_header_and_rows(hb, forms):
+    doc = forms["visit-report"]
+    field = hb.form("visit-report").sections[1].fields[0]
+    table = doc.tables[0]
+    rows = [row_texts(table, row) for row in table.rows]
+    header_index = rows.index([c.label for c in field.columns])
+    assert rows[header_index - 1] == [field.label]
+    empty = rows[header_index + 1: header_index + 1 + field.rows]
+    assert empty == [[""] * len(field.columns)] * field.rows
+
+
+def test_meal_rule_follows_the_policy(tmp_path):
+    for folder in ("roles", "content"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    policy = tmp_path / "content" / "policies" / "entertainment-expenses.yml"
+    text = policy.read_text(encoding="utf-8")
+    assert re.search(r"extra_dishes: 1\b", text)
+    policy.write_text(re.sub(r"extra_dishes: 1\b", "extra_dishes: 2", text), encoding="utf-8")
+    changed = load_handbook(tmp_path)
+    doc = Document(io.BytesIO(render.form(changed, changed.form("key-client-entertainment"))))
+    texts = cell_texts(doc)
+    assert any("人数+2" in t for t in texts)
+    assert not any("人数+1" in t for t in texts)
+
+
+# --------------------------------------------------------------------------- appraisal
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_appraisal_lists_every_kpi_and_total(hb, appraisals, role_id):
+    doc = appraisals[role_id]
+    role = hb.role(role_id)
+    table = table_with_header(doc, views.APPRAISAL_COLUMNS)
+    assert table is not None
+    names = [row.cells[0].text for row in table.rows[1:]]
+    assert names == [k.name for k in role.kpis.items] + ["合计"]
+    assert table.rows[-1].cells[1].text == "100%"
+    texts = cell_texts(doc)
+    for blank in ("被考核人", "考核期间", "考核人"):
+        assert blank in texts
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert any(p.startswith("被考核人签字") for p in paragraphs)
+    assert any(p.startswith("考核人签字") for p in paragraphs)
