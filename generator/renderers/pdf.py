@@ -1,0 +1,337 @@
+"""PDF renderer: Jinja2 HTML templates in ``templates/pdf/`` laid out by WeasyPrint.
+
+Every word printed comes from :mod:`generator.views` (or the model); the templates
+only decide how it looks. Content is untrusted text: the Jinja environment
+autoescapes everything and WeasyPrint may only read files from the template
+folders (see :class:`LocalOnlyFetcher`). The embedded fonts are compacted after
+layout (see :func:`_compact_fonts`): ~60 KB instead of ~330 KB for a 2-page JD.
+
+Facts this module relies on (see the project's field notes):
+
+* ``<html lang="zh-CN">`` and the one family "Noto Sans CJK SC" in the CSS, or
+  WeasyPrint picks the Japanese face of the Noto CJK collection;
+* ``libharfbuzz-subset0`` must be installed, or subsetting takes ~10 s per PDF;
+* the output is byte-identical between runs as long as no dates are put in the
+  metadata, so none are.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import jinja2
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from .. import views
+from ..model import Form, Handbook, Role
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+TEMPLATE_DIR = PROJECT_DIR / "templates" / "pdf"
+OVERRIDE_DIR = PROJECT_DIR / "site_overrides" / "pdf"
+STYLESHEET = "style.css"
+
+LOGGER = logging.getLogger(__name__)
+
+CHECKBOX = "□"  # U+25A1 is in Noto Sans CJK SC; U+2610 ☐ is not and would pull in a second font
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def search_path() -> list[Path]:
+    """Template folders, site overrides first; also the only folders WeasyPrint may read."""
+    return [d for d in (OVERRIDE_DIR, TEMPLATE_DIR) if d.is_dir()]
+
+
+class BlockedURL(PermissionError):
+    """A resource outside the template folders (or not a local file) was requested."""
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Allow ``data:`` URLs and ``file://`` URLs inside the template folders; refuse the rest.
+
+    Content is escaped text, so it cannot reference anything; this is defence in depth
+    against a template (or a site override) that would.
+    """
+
+    def __init__(self, roots: list[Path] | None = None):
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+        self.roots = [Path(r).resolve() for r in (roots if roots is not None else search_path())]
+
+    def fetch(self, url, headers=None):
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            parts = urlsplit(url)
+            if parts.netloc not in ("", "localhost"):
+                raise BlockedURL(f"refused remote file URL: {url}")
+            path = Path(url2pathname(parts.path)).resolve()
+            if any(path.is_relative_to(root) for root in self.roots):
+                return super().fetch(url, headers)
+            raise BlockedURL(f"refused file outside the PDF templates: {url}")
+        raise BlockedURL(f"refused URL (only local template files may be loaded): {url}")
+
+
+def url_fetcher() -> LocalOnlyFetcher:
+    """A fetcher restricted to :func:`search_path`."""
+    return LocalOnlyFetcher()
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in search_path()]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+@lru_cache(maxsize=1)
+def _weasy():
+    """Parsed stylesheet, font configuration and fetcher, built once per process."""
+    fonts = FontConfiguration()
+    fetcher = url_fetcher()
+    css_file = next(d / STYLESHEET for d in search_path() if (d / STYLESHEET).is_file())
+    css = CSS(url=css_file.as_uri(), url_fetcher=fetcher, font_config=fonts)
+    return css, fonts, fetcher
+
+
+def _render(template: str, **context) -> bytes:
+    return html_to_pdf(_environment().get_template(template).render(**context))
+
+
+def html_to_pdf(html: str, compact_fonts: bool = True) -> bytes:
+    """Lay out ``html`` with the shared stylesheet; see :func:`_compact_fonts` for ``compact_fonts``."""
+    css, fonts, fetcher = _weasy()
+    base_url = search_path()[0].as_uri() + "/"  # relative URLs in a site override resolve beside it
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
+        stylesheets=[css], font_config=fonts, finisher=_compact_fonts if compact_fonts else None
+    )
+
+
+# --------------------------------------------------------------------------- font compaction
+#
+# WeasyPrint subsets fonts with HarfBuzz but keeps the glyph ids (RETAIN_GIDS), because
+# the page content already refers to glyphs by id. The simplified-Chinese glyphs of
+# Noto Sans CJK SC sit near the end of its 65 000 glyphs, so every "subset" still holds
+# ~60 000 empty glyph slots: ~140 KB per face, ~290 KB for regular + bold on every PDF.
+#
+# The finisher below rewrites each embedded font as a bare CID-keyed CFF
+# (FontFile3 /CIDFontType0C) that holds only the glyphs the document uses, with the
+# glyph id as CID in its charset. Page content, widths (/W) and ToUnicode are keyed by
+# CID and stay untouched; a viewer maps CID → glyph through the charset, as CFF CID fonts
+# have always required. Result: ~20–40 KB per face. If anything is unexpected, the font
+# is left as WeasyPrint wrote it.
+
+
+def _object_number(reference) -> int:
+    """``b"12 0 R"`` → 12 (pydyf writes references as bytes)."""
+    if isinstance(reference, (bytes, bytearray)):
+        reference = reference.decode("ascii")
+    return int(str(reference).split()[0])
+
+
+def _width_codes(widths) -> set[int]:
+    """Glyph codes listed in a CIDFont /W array: ``[start [w1 w2 …] start [w …] …]``."""
+    codes: set[int] = set()
+    items = list(widths or [])
+    for start, run in zip(items[0::2], items[1::2]):
+        codes.update(range(int(start), int(start) + len(run)))
+    return codes
+
+
+def _compact_fonts(document, pdf) -> None:
+    """WeasyPrint finisher: replace each embedded OpenType CFF font by its compact CID-keyed CFF."""
+    try:
+        fonts_by_file: dict[int, list] = {}
+        for obj in pdf.objects:
+            if isinstance(obj, dict) and obj.get("Type") == "/Font" and obj.get("Subtype") == "/CIDFontType0":
+                descriptor = pdf.objects[_object_number(obj["FontDescriptor"])]
+                if "FontFile3" in descriptor:
+                    fonts_by_file.setdefault(_object_number(descriptor["FontFile3"]), []).append(obj)
+    except Exception:  # an unexpected PDF structure: leave every font as WeasyPrint wrote it
+        LOGGER.warning("could not find the embedded fonts; keeping them as they are", exc_info=True)
+        return
+    for number, cid_fonts in fonts_by_file.items():
+        stream = pdf.objects[number]
+        if getattr(stream, "extra", {}).get("Subtype") != "/OpenType":
+            continue
+        try:
+            used = set().union(*(_width_codes(font.get("W")) for font in cid_fonts))
+            cff = _compact_cff(b"\n".join(bytes(chunk) for chunk in stream.stream), used)
+        except Exception:  # keep WeasyPrint's font rather than fail the document
+            LOGGER.warning("could not compact an embedded font; keeping it as is", exc_info=True)
+            continue
+        stream.stream = [cff]
+        stream.extra["Subtype"] = "/CIDFontType0C"
+        for font in cid_fonts:
+            font.pop("CIDToGIDMap", None)  # only meaningful for TrueType-based CIDFonts
+
+
+def _compact_cff(otf: bytes, used: set[int]) -> bytes:
+    """The CFF table of ``otf`` reduced to glyph 0 and ``used``, each glyph's CID = its old glyph id.
+
+    Only the small parts of the CFF are parsed by fontTools; the 60 000-entry charset,
+    CharStrings offsets and FDSelect are read just for the kept glyphs (fontTools'
+    full parse would cost ~80 ms per face).
+    """
+    from fontTools.cffLib import CFFFontSet, CharStrings, FDSelect
+    from fontTools.misc.psCharStrings import T2CharString
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(otf), lazy=True, recalcBBoxes=False)
+    data = font.reader["CFF "]
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(data), font, isCFF2=False)
+    top = cff[cff.fontNames[0]]
+    raw = top.rawDict
+    if "ROS" not in raw or "FDArray" not in raw or "FDSelect" not in raw:
+        raise ValueError("not a CID-keyed CFF font")
+
+    # CharStrings INDEX: count, offSize, (count + 1) offsets, then the data.
+    pos = raw["CharStrings"]
+    count = int.from_bytes(data[pos:pos + 2], "big")
+    off_size = data[pos + 2]
+    offsets_at = pos + 3
+    data_base = offsets_at + (count + 1) * off_size - 1
+
+    def offset(i: int) -> int:
+        start = offsets_at + i * off_size
+        return int.from_bytes(data[start:start + off_size], "big")
+
+    keep = [0] + sorted(g for g in used if 0 < g < count)
+    if len(keep) != len(used | {0}):
+        raise ValueError("a used glyph is missing from the font")
+    fd_of = _fd_select(data, raw["FDSelect"], count)
+    fd_array = top.FDArray
+    names = [".notdef"] + [f"cid{g:05d}" for g in keep[1:]]
+    charstrings = CharStrings(None, None, cff.GlobalSubrs, None, None, fd_array)
+    selector = FDSelect()
+    for name, gid in zip(names, keep):
+        fd = fd_of(gid)
+        selector.append(fd)
+        charstrings[name] = T2CharString(
+            bytecode=bytes(data[data_base + offset(gid):data_base + offset(gid + 1)]),
+            private=fd_array[fd].Private, globalSubrs=cff.GlobalSubrs,
+        )
+    # Set before first access, so fontTools never parses the originals.
+    top.charset = names
+    top.CharStrings = charstrings
+    top.FDSelect = selector
+    top.numGlyphs = len(names)
+    out = io.BytesIO()
+    cff.compile(out, font, isCFF2=False)
+    return out.getvalue()
+
+
+def _fd_select(data: bytes, pos: int, count: int):
+    """gid → Font DICT index, from an FDSelect of format 0 or 3."""
+    import bisect
+
+    fmt = data[pos]
+    if fmt == 0:
+        return lambda gid: data[pos + 1 + gid]
+    if fmt != 3:
+        raise ValueError(f"unsupported FDSelect format {fmt}")
+    n = int.from_bytes(data[pos + 1:pos + 3], "big")
+    firsts = [int.from_bytes(data[pos + 3 + 3 * i:pos + 5 + 3 * i], "big") for i in range(n)]
+    fds = [data[pos + 5 + 3 * i] for i in range(n)]
+    return lambda gid: fds[bisect.bisect_right(firsts, gid) - 1]
+
+
+# --------------------------------------------------------------------------- documents
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    cells: tuple[str, ...]  # views.kpi_rows, in views.KPI_COLUMNS order
+    measures: list[str]  # numbering labels of the duties the KPI measures (views.kpi_measures)
+
+
+def job_description(hb: Handbook, role: Role) -> bytes:
+    """岗位说明书."""
+    outline = views.duty_outline(role)
+    labels = [item.label for item in outline]
+    unambiguous = len(labels) == len(set(labels))  # nested outlines repeat "1." in every group
+    kpis = [
+        KpiRow(cells=row, measures=views.kpi_measures(role, kpi) if unambiguous else [])
+        for row, kpi in zip(views.kpi_rows(role), role.kpis.items)
+    ]
+    basic = views.basic_info(hb, role)
+    return _render(
+        "job_description.html",
+        doc_title=f"{role.title}岗位说明书",
+        handbook=hb.site.handbook_title,
+        author=hb.site.organisation,
+        number_label="岗位编号",
+        number=role.number,
+        footer=f"{role.title}岗位说明书　版本：{role.version}　生效日期：{role.effective.isoformat()}",
+        sections=views.JD_SECTIONS,
+        basic_rows=[basic[i:i + 2] for i in range(0, len(basic), 2)],
+        purpose=role.purpose,
+        outline=outline,
+        kpi_columns=views.KPI_COLUMNS,
+        kpis=kpis,
+        proposed=role.kpis.status == "proposed",
+        proposed_notice=views.PROPOSED_NOTICE,
+        kpi_note=role.kpis.note,
+        signatories=views.SIGNATORIES,
+        copies_note=views.COPIES_NOTE,
+    )
+
+
+def form(hb: Handbook, form: Form) -> bytes:
+    """A blank printable form."""
+    return _render(
+        "form.html",
+        doc_title=form.title,
+        handbook=hb.site.handbook_title,
+        author=hb.site.organisation,
+        number_label="表单编号",
+        number=form.number,
+        footer=views.form_footer(form),
+        instructions=form.instructions,
+        layout=views.form_layout(hb, form),
+        footer_note=form.footer_note,
+        checkbox=CHECKBOX,
+        table_columns=_table_columns,
+    )
+
+
+def _table_columns(cell: views.Cell) -> list[tuple[str, float]]:
+    """(label, width in %) of a table field's columns, from their relative widths."""
+    total = sum(c.width for c in cell.field.columns) or 1
+    return [(c.label, round(100 * c.width / total, 3)) for c in cell.field.columns]
+
+
+def appraisal(hb: Handbook, role: Role) -> bytes:
+    """绩效考核表."""
+    total = sum(k.weight for k in role.kpis.items)
+    return _render(
+        "appraisal.html",
+        doc_title=f"{role.title}绩效考核表",
+        handbook=hb.site.handbook_title,
+        author=hb.site.organisation,
+        number_label="岗位编号",
+        number=role.number,
+        footer=f"{role.title}绩效考核表　岗位编号：{role.number}　版本：{role.version}",
+        role_title=role.title,
+        department=hb.department(role.department).name,
+        columns=views.APPRAISAL_COLUMNS,
+        rows=views.appraisal_rows(role),
+        total_weight=f"{total:g}%",
+        proposed=role.kpis.status == "proposed",
+        proposed_notice=views.PROPOSED_NOTICE,
+    )
