@@ -60,7 +60,11 @@ def subject(hb: Handbook, doc: Document):
     return hb.form(doc.id) if doc.kind == "form" else hb.role(doc.id)
 
 
+def renderer(kind: str, fmt: str):
+    """The function that renders (kind, format); importing lazily keeps `handbook check` fast."""
+    module_name, func_name = RENDERERS[(kind, fmt)].split(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
 def render(hb: Handbook, doc: Document) -> bytes:
-    module_name, func_name = RENDERERS[(doc.kind, doc.format)].split(":")
-    func = getattr(importlib.import_module(module_name), func_name)
-    return func(hb, subject(hb, doc))
+    return renderer(doc.kind, doc.format)(hb, subject(hb, doc))

@@ -12,7 +12,8 @@ import gc
 import hashlib
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -23,7 +24,7 @@ from .documents import Document
 from .model import Handbook
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+DOCUMENT_TEMPLATES = [PACKAGE_DIR.parent / folder for folder in ("templates/pdf", "templates/docx", "site_overrides/pdf")]
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,22 @@ class Report:
     produced: list[Produced] = field(default_factory=list)
     rendered: list[Document] = field(default_factory=list)
     reused: list[Document] = field(default_factory=list)
+    # render seconds summed over workers, by stage: "pdf", "docx" (job descriptions, appraisals), "forms"
+    seconds: dict[str, float] = field(default_factory=dict)
+    wall: float = 0.0
+
+    def add(self, doc: Document, seconds: float) -> None:
+        self.rendered.append(doc)
+        stage = "forms" if doc.kind == "form" else doc.format
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
 
 
 def code_stamp() -> str:
     """Hash of everything that changes how a document looks: renderer code and templates."""
     digest = hashlib.sha256()
-    sources = sorted(PACKAGE_DIR.rglob("*.py")) + sorted(p for p in TEMPLATES_DIR.rglob("*") if p.is_file())
+    sources = sorted(PACKAGE_DIR.rglob("*.py"))
+    for folder in DOCUMENT_TEMPLATES:
+        sources += sorted(p for p in folder.rglob("*") if p.is_file())
     for path in sources:
         digest.update(path.relative_to(PACKAGE_DIR.parent).as_posix().encode())
         digest.update(path.read_bytes())
@@ -83,12 +94,14 @@ def _init_worker(hb: Handbook) -> None:
     _WORKER_HB = hb
 
 
-def _render_to(doc: Document, target: str) -> str:
+def _render_to(doc: Document, target: str) -> float:
+    """Render one document into the cache; returns the seconds it took."""
     assert _WORKER_HB is not None
+    started = time.perf_counter()
     data = documents.render(_WORKER_HB, doc)
     _write_atomically(Path(target), data)
     gc.collect()  # WeasyPrint keeps large layout graphs alive; collecting keeps RSS flat
-    return target
+    return time.perf_counter() - started
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -104,6 +117,7 @@ def default_jobs() -> int:
 def produce(hb: Handbook, cache_dir: Path, jobs: int | None = None,
             on_done: Callable[[Document, bool], None] | None = None) -> Report:
     """Make sure every planned document exists in ``cache_dir``; return them in plan order."""
+    started = time.perf_counter()
     cache_dir.mkdir(parents=True, exist_ok=True)
     stamp = code_stamp()
     planned = documents.plan(hb)
@@ -122,28 +136,35 @@ def produce(hb: Handbook, cache_dir: Path, jobs: int | None = None,
     if jobs <= 1 or len(todo) <= 1:
         _init_worker(hb)
         for doc in todo:
-            _render_to(doc, str(targets[doc]))
-            report.rendered.append(doc)
+            report.add(doc, _render_to(doc, str(targets[doc])))
             if on_done:
                 on_done(doc, True)
     else:
-        # fork: workers inherit the imported WeasyPrint/python-docx, so start-up costs nothing
+        # fork after importing the renderers: workers inherit WeasyPrint/python-docx already loaded
+        for doc in todo:
+            documents.renderer(doc.kind, doc.format)
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context("fork"),
                                  initializer=_init_worker, initargs=(hb,)) as pool:
             futures = {pool.submit(_render_to, doc, str(targets[doc])): doc for doc in _heaviest_first(todo)}
-            from concurrent.futures import as_completed
-
             for future in as_completed(futures):
-                future.result()
                 doc = futures[future]
-                report.rendered.append(doc)
+                report.add(doc, future.result())
                 if on_done:
                     on_done(doc, True)
 
     for doc in planned:
         data = targets[doc].read_bytes()
         report.produced.append(Produced(doc, targets[doc], len(data), hashlib.sha256(data).hexdigest()))
+    _prune(cache_dir, set(targets.values()))
+    report.wall = time.perf_counter() - started
     return report
+
+
+def _prune(cache_dir: Path, keep: set[Path]) -> None:
+    """Drop cached documents no current input maps to, so the cache does not grow forever."""
+    for path in cache_dir.iterdir():
+        if path not in keep and path.suffix in (".pdf", ".docx"):
+            path.unlink(missing_ok=True)
 
 
 def _heaviest_first(todo: list[Document]) -> list[Document]:
