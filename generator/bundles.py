@@ -1,0 +1,90 @@
+"""The download manifest and the zip bundles, byte-identical for identical input.
+
+HR publishes the site to several places and compares checksums; a zip that
+changed only because of a timestamp would look like a content change. So
+entries are sorted, stamped 1980-01-01 00:00:00 and given fixed permissions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Union
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o100644  # regular file, rw-r--r--
+MANIFEST_KEYS = ("path", "kind", "id", "format", "title", "bytes", "sha256")
+
+
+@dataclass(frozen=True)
+class BundleDoc:
+    """A zip of other files; shaped like :class:`generator.documents.Document` so pages list it alike."""
+
+    id: str
+    title: str
+    path: str
+    kind: str = "bundle"
+    format: str = "zip"
+
+
+@dataclass(frozen=True)
+class Built:
+    """A bundle's bytes summarised like :class:`generator.produce.Produced` (size unknown until built)."""
+
+    doc: BundleDoc
+    size: int | None
+    sha256: str | None
+
+    @classmethod
+    def of(cls, doc: BundleDoc, data: bytes) -> "Built":
+        return cls(doc, len(data), hashlib.sha256(data).hexdigest())
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One downloadable file as listed in downloads/manifest.json."""
+
+    path: str
+    kind: str
+    id: str
+    format: str
+    title: str
+    bytes: int
+    sha256: str
+
+    def as_dict(self) -> dict:
+        return {key: getattr(self, key) for key in MANIFEST_KEYS}
+
+
+def manifest(entries: Iterable[Entry]) -> bytes:
+    """JSON list sorted by path, UTF-8 (Chinese titles stay readable), newline-terminated."""
+    rows = sorted((e.as_dict() for e in entries), key=lambda row: row["path"])
+    return (json.dumps(rows, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+Content = Union[bytes, str, Path]
+
+
+def deterministic_zip(files: Iterable[tuple[str, Content]]) -> bytes:
+    """Zip ``(arcname, bytes or file path)`` pairs; same input ⇒ same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, content in sorted(files, key=lambda item: item[0]):
+            data = content if isinstance(content, bytes) else Path(content).read_bytes()
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = FILE_MODE << 16
+            info.create_system = 3  # Unix, so the permissions above are honoured on extraction
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def zip_tree(folder: Path, exclude: Iterable[str] = ()) -> bytes:
+    """Every file under ``folder`` (POSIX relative names), minus ``exclude``."""
+    skipped = set(exclude)
+    files = [(p.relative_to(folder).as_posix(), p) for p in folder.rglob("*") if p.is_file()]
+    return deterministic_zip([(name, path) for name, path in files if name not in skipped])

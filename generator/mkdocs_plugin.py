@@ -1,0 +1,179 @@
+"""MkDocs plugin: the handbook's pages, documents and bundles enter the build here.
+
+``mkdocs build`` / ``mkdocs serve`` stay the only way the site is made (the
+``handbook`` CLI drives the same plugin), so live reload, strict mode and the
+theme behave as MkDocs users expect. Pages are generated in memory; documents
+come from the render cache (:func:`generator.produce.produce`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Callable
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+
+from . import bundles
+from .documents import Document
+from .errors import ContentError
+from .loader import load_handbook
+from .model import Handbook
+from .produce import Produced, Report, produce
+from .renderers import site
+
+REPO = Path(__file__).resolve().parent.parent
+SHIM = REPO / "vendor" / "iframe-worker" / "shim.js"
+SHIM_URI = "assets/javascripts/iframe-worker-shim.js"
+SEARCH_WORDS = REPO / "templates" / "site" / "search-words.txt"
+JD_BUNDLE = bundles.BundleDoc("job-descriptions", "全部岗位说明书（Word 与 PDF）", "downloads/job-descriptions.zip")
+OFFLINE_BUNDLE = bundles.BundleDoc("handbook-offline", "离线版手册（整个网站，解压后打开 index.html）",
+                                   "downloads/handbook-offline.zip")
+MANIFEST = "downloads/manifest.json"
+
+
+class HandbookConfig(base.Config):
+    root = c.Dir(exists=True, default=".")
+    """Folder holding roles/ and content/; a relative path is taken from mkdocs.yml's folder."""
+
+    jobs = c.Type(int, default=0)
+    """Worker processes that render Word/PDF documents; 0 = one per CPU core."""
+
+    cache_dir = c.Optional(c.Type(str))
+    """Where rendered documents are kept between builds; default `.cache/handbook` under `root`."""
+
+
+class HandbookPlugin(BasePlugin[HandbookConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.hb: Handbook | None = None
+        self.report: Report | None = None
+        #: set by the CLI for a progress bar: called as (document, rendered: bool) for every document
+        self.on_document_done: Callable[[Document, bool], None] | None = None
+        self._entries: list[bundles.Entry] = []
+
+    @property
+    def root(self) -> Path:
+        return Path(self.config.root).resolve()
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / (self.config.cache_dir or ".cache/handbook")
+
+    # Runs before the search plugin's on_config (priority 0), which reads jieba_dict_user.
+    @event_priority(50)
+    def on_config(self, config):
+        try:
+            self.hb = load_handbook(self.root)
+        except ContentError as exc:
+            raise PluginError("\n".join(str(p) for p in exc.problems)) from exc
+        if not SHIM.is_file():
+            shown = SHIM.relative_to(REPO) if SHIM.is_relative_to(REPO) else SHIM
+            raise PluginError(f"{shown} is missing: the offline site's search needs this copy of the "
+                              "iframe-worker shim. Run `make setup` once.")
+        settings = self.hb.site
+        # The theme prints these without escaping; content is text, so escape it here.
+        config.site_name = html.escape(settings.handbook_title)
+        config.site_description = html.escape(settings.description or settings.handbook_title)
+        config.copyright = html.escape(" · ".join(filter(None, (settings.company, settings.organisation,
+                                                                 settings.handbook_title))))
+        config.nav = site.nav(self.hb)
+        self._tune_search(config)
+        return config
+
+    def _tune_search(self, config) -> None:
+        """Domain words for jieba (回款, 招待费…), and its 9 MB cache beside ours instead of /tmp."""
+        search = config.plugins.get("material/search") or config.plugins.get("search")
+        if search is None:
+            return
+        if SEARCH_WORDS.is_file() and not search.config.get("jieba_dict_user"):
+            search.config.jieba_dict_user = str(SEARCH_WORDS)
+        try:
+            import jieba
+        except ImportError:  # Material then indexes Chinese unsegmented; nothing else to do
+            return
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        jieba.dt.tmp_dir = str(self.cache_dir)
+
+    def on_files(self, files: Files, *, config) -> Files:
+        assert self.hb is not None
+        self.report = produce(self.hb, self.cache_dir, self.config.jobs or None, on_done=self.on_document_done)
+        produced = self.report.produced
+        for item in produced:
+            files.append(File.generated(config, item.doc.path, abs_src_path=str(item.file)))
+
+        jd_zip = bundles.deterministic_zip(
+            [(item.doc.path.split("/", 1)[1], item.file) for item in produced if item.doc.kind == "job-description"])
+        jd = bundles.Built.of(JD_BUNDLE, jd_zip)
+        files.append(File.generated(config, JD_BUNDLE.path, content=jd_zip))
+        # Written for real in on_post_build; listed now so pages may link to it.
+        files.append(File.generated(config, OFFLINE_BUNDLE.path, content=b""))
+
+        downloads = [*produced, jd, bundles.Built(OFFLINE_BUNDLE, None, None)]
+        for uri, markdown in site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"]).items():
+            files.append(File.generated(config, uri, content=markdown))
+
+        self._entries = [_entry(item) for item in produced] + [_entry(jd)]
+        files.append(File.generated(config, MANIFEST, content=bundles.manifest(self._entries)))
+        files.append(File.generated(config, SHIM_URI, abs_src_path=str(SHIM)))
+        _unhook_cdn_fallbacks(files, config)
+        licence = SHIM.with_name("LICENSE")
+        if licence.is_file():
+            files.append(File.generated(config, SHIM_URI.replace(".js", ".LICENSE.txt"), abs_src_path=str(licence)))
+        return files
+
+    def on_serve(self, server, *, config, builder):
+        """Reload on YAML edits even when the content root is not beside mkdocs.yml."""
+        for folder in ("roles", "content"):
+            if (self.root / folder).is_dir():
+                server.watch(str(self.root / folder))
+        return server
+
+    # After Material's offline plugin (-100) has written search/search_index.js.
+    @event_priority(-200)
+    def on_post_build(self, *, config) -> None:
+        site_dir = Path(config.site_dir)
+        data = bundles.zip_tree(site_dir, exclude={OFFLINE_BUNDLE.path, *BUILD_DATED})
+        (site_dir / OFFLINE_BUNDLE.path).write_bytes(data)
+        offline = _entry(bundles.Built.of(OFFLINE_BUNDLE, data))
+        (site_dir / MANIFEST).write_bytes(bundles.manifest([*self._entries, offline]))
+
+
+# Material's bundle fetches these from unpkg only when a browser lacks ResizeObserver or a page
+# has a Mermaid diagram (ours cannot). An empty local script keeps even that path off the internet.
+CDN_FALLBACKS = (
+    "https://unpkg.com/resize-observer-polyfill",
+    "https://unpkg.com/mermaid@11/dist/mermaid.min.js",
+)
+_EMPTY_SCRIPT = "data:text/javascript,"
+
+
+def _unhook_cdn_fallbacks(files: Files, config) -> None:
+    """Point the theme's dormant CDN fallbacks at an empty script; drop their source maps."""
+    for file in [f for f in files if f.src_uri.startswith("assets/javascripts/") and f.src_uri.endswith(".js")]:
+        text = file.content_string
+        if not any(url in text for url in CDN_FALLBACKS):
+            continue
+        for url in CDN_FALLBACKS:
+            text = text.replace(url, _EMPTY_SCRIPT)
+        text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
+        files.remove(file)
+        files.append(File.generated(config, file.src_uri, content=text))
+        source_map = files.get_file_from_path(file.src_uri + ".map")
+        if source_map is not None:
+            files.remove(source_map)
+
+
+# MkDocs stamps these with the build date; leaving them out keeps the offline zip reproducible.
+BUILD_DATED = ("sitemap.xml", "sitemap.xml.gz")
+
+
+def _entry(item: Produced | bundles.Built) -> bundles.Entry:
+    doc = item.doc
+    return bundles.Entry(doc.path, doc.kind, doc.id, doc.format, doc.title, item.size, item.sha256)

@@ -1,0 +1,336 @@
+"""Handbook → Markdown pages for MkDocs (``src_uri → text``).
+
+Content is data, never markup: every plain string a template prints is
+entity-escaped by the Environment's ``finalize`` for both HTML and Markdown, so
+a duty such as ``<script>`` or ``[x](javascript:…)`` or ``{: onclick=…}`` is
+shown as typed. The only markup in a page comes from the templates themselves
+and from the few helpers here that build links out of validated slugs.
+
+Template rules that keep this true: print content with ``{{ value }}`` (or the
+``linkify`` filter), never join Markup and content with ``~`` or ``+`` (Jinja
+would only HTML-escape the content), and build links with ``link()``. The
+``safe`` filter is disabled and ``join`` escapes like ``finalize``.
+
+Collect (what a page lists, in :mod:`generator.views`) is kept apart from
+render (how it looks, in ``templates/site/*.md.j2``; ``site_overrides/site/``
+may replace any of them).
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from markupsafe import Markup
+
+from .. import views
+from ..documents import FORMAT_LABELS
+from ..model import Handbook, Role
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES = REPO / "templates" / "site"
+OVERRIDES = REPO / "site_overrides" / "site"
+
+# --------------------------------------------------------------------------- escaping
+
+# HTML's five plus every ASCII character Markdown or an enabled extension gives a meaning to
+# (attr_list `{: }`, admonition `!!!`, pymdownx.details `???`, tables `|`).
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+_ENTITIES.update({ch: f"&#{ord(ch)};" for ch in "\\`*_{}[]()#+-.!?|~^=:"})
+_ESCAPE_RE = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
+_SPACE_RE = re.compile(r"\s+")
+_SAFE_TARGET = re.compile(r"^[a-z0-9][a-z0-9/._-]*(#[a-z0-9-]+)?$|^#[a-z0-9-]+$")
+
+
+def collapse(text: str) -> str:
+    """One line, single spaces: a value can never start a Markdown block of its own."""
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def md_escape(value: Any) -> Markup:
+    """Plain text → Markup that Markdown and the browser both show literally."""
+    if hasattr(value, "__html__"):
+        return Markup(value)
+    text = _SPACE_RE.sub(" ", "" if value is None else str(value))
+    return Markup(_ESCAPE_RE.sub(lambda m: _ENTITIES[m.group()], text))
+
+
+def _finalize(value: Any) -> Any:
+    return value if hasattr(value, "__html__") else md_escape(collapse("" if value is None else str(value)))
+
+
+def _safe_target(target: str) -> str:
+    if not _SAFE_TARGET.match(target):
+        raise ValueError(f"refusing to build a link to {target!r}")
+    return target
+
+
+# --------------------------------------------------------------------------- page addresses
+
+
+def role_uri(role_id: str) -> str:
+    return f"roles/{role_id}.md"
+
+
+def policy_uri(policy_id: str) -> str:
+    return f"policies/{policy_id}.md"
+
+
+def guide_uri(guide_id: str) -> str:
+    return f"guides/{guide_id}.md"
+
+
+def form_uri(form_id: str) -> str:
+    return f"forms/{form_id}.md"
+
+
+HOME, ORG_CHART, FORMS_INDEX, DOWNLOADS_PAGE = "index.md", "org-chart.md", "forms/index.md", "downloads.md"
+
+
+def relative(from_uri: str, to_uri: str) -> str:
+    """Link from one source file to another; MkDocs checks it and rewrites it to the built URL."""
+    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+class Downloads:
+    """Produced files (anything with ``.doc`` and ``.size``) looked up by what they belong to."""
+
+    ORDER = {"docx": 0, "pdf": 1, "zip": 2}
+
+    def __init__(self, items: Iterable[Any]):
+        self.items = sorted(items, key=lambda p: (p.doc.kind, p.doc.id, self.ORDER.get(p.doc.format, 9)))
+
+    def of(self, kind: str, item_id: str) -> list[Any]:
+        return [p for p in self.items if p.doc.kind == kind and p.doc.id == item_id]
+
+    @property
+    def bundles(self) -> list[Any]:
+        return [p for p in self.items if p.doc.kind == "bundle"]
+
+
+# --------------------------------------------------------------------------- KPI → duties
+
+
+def measure_refs(role: Role, kpi: Any) -> list[tuple[str, str]]:
+    """(label, duty id) for each duty a KPI measures; labels are :func:`views.kpi_measures`, as printed."""
+    ids = {item.id for item in views.duty_outline(role) if item.id}
+    refs = [ref for ref in kpi.measures if ref in ids]
+    labels = views.kpi_measures(role, kpi)
+    assert len(labels) == len(refs), "views.kpi_measures and the duty ids disagree"
+    return list(zip(labels, refs))
+
+
+# --------------------------------------------------------------------------- org chart
+
+
+@dataclass
+class OrgNode:
+    role: Role
+    department: str
+    colour: int
+    children: list["OrgNode"] = field(default_factory=list)
+
+
+def dept_colour(hb: Handbook, dept_id: str) -> int:
+    """Six colours in the stylesheet, given out in department order."""
+    return next((i % 6 for i, d in enumerate(hb.site.departments) if d.id == dept_id), 0)
+
+
+def org_tree(hb: Handbook) -> list[tuple[str | None, list[OrgNode]]]:
+    """Top roles grouped under the superior outside the handbook (e.g. 总经理), then their reports."""
+    colours = {d.id: dept_colour(hb, d.id) for d in hb.site.departments}
+    known = {r.id for r in hb.roles}
+
+    def node(role: Role, seen: frozenset[str]) -> OrgNode:
+        children = [node(r, seen | {role.id}) for r in hb.direct_reports(role) if r.id not in seen]
+        return OrgNode(role, hb.department(role.department).name, colours.get(role.department, 0), children)
+
+    groups: dict[str | None, list[OrgNode]] = {}
+    for role in hb.roles:
+        if not role.reports_to or role.reports_to not in known:
+            groups.setdefault(role.reports_to_title, []).append(node(role, frozenset()))
+    return list(groups.items())
+
+
+# --------------------------------------------------------------------------- navigation
+
+
+def nav(hb: Handbook) -> list[dict]:
+    """MkDocs ``nav`` in ``site.navigation`` order; titles HTML-escaped because the theme prints them raw."""
+    e = html.escape
+    sections = {
+        "roles": {"岗位": [{e(d.name): [{e(r.title): role_uri(r.id)} for r in hb.roles_in(d.id)]}
+                         for d in hb.site.departments if hb.roles_in(d.id)]},
+        "org-chart": {"组织架构": ORG_CHART},
+        "policies": {"制度": [{e(p.title): policy_uri(p.id)} for p in hb.policies]},
+        "guides": {"指南": [{e(g.title): guide_uri(g.id)} for g in hb.guides]},
+        "forms": {"表单": [FORMS_INDEX] + [{e(f.title): form_uri(f.id)} for f in hb.forms]},
+        "downloads": {"下载": DOWNLOADS_PAGE},
+    }
+    wanted = [sections[key] for key in hb.site.navigation]
+    return [{"首页": HOME}] + [s for s in wanted if all(s.values())]  # no empty sections
+
+
+# --------------------------------------------------------------------------- environment
+
+
+class _Site:
+    """Per-build helpers the templates call; holds the handbook, never global state."""
+
+    def __init__(self, hb: Handbook, downloads: Downloads):
+        self.hb = hb
+        self.downloads = downloads
+        # Text that names a page: role titles and aliases, and form titles in 《》.
+        self._targets = {name: role_uri(role.id) for role in hb.roles for name in role.names}
+        self._targets.update({f"《{form.title}》": form_uri(form.id) for form in hb.forms})
+        ordered = sorted(self._targets, key=len, reverse=True)  # longest first: 销售部经理助理 before 销售部经理
+        self._names_re = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    @staticmethod
+    @pass_context
+    def link(ctx, text: Any, target: str) -> Markup:
+        """``[text](relative target)`` from a validated page or file address."""
+        target = _safe_target(target)
+        href = target if target.startswith("#") else relative(ctx["page_uri"], target)
+        return Markup(f"[{md_escape(collapse(str(text)))}]({href})")
+
+    def linkify(self, ctx, text: str) -> Markup:
+        """Escape ``text``; every role title or alias (and 《form title》) in it links to its page.
+
+        Matching runs on the raw text and each piece is escaped on its own, so a
+        name can never match inside an entity; a page never links to itself.
+        """
+        text = collapse(str(text))
+        if self._names_re is None:
+            return md_escape(text)
+        out, pos = [], 0
+        for match in self._names_re.finditer(text):
+            out.append(md_escape(text[pos:match.start()]))
+            target = self._targets[match.group()]
+            if target == ctx["page_uri"]:
+                out.append(md_escape(match.group()))
+            else:
+                out.append(self.link(ctx, match.group(), target))
+            pos = match.end()
+        out.append(md_escape(text[pos:]))
+        return Markup("").join(out)
+
+    def role_facts(self, ctx, role: Role) -> list[tuple[str, Any]]:
+        """:func:`views.basic_info`, with 直接上级/直接下级 linked to their pages."""
+        superior, reports = self.hb.superior(role), self.hb.direct_reports(role)
+        facts: list[tuple[str, Any]] = []
+        for label, value in views.basic_info(self.hb, role):
+            if label == "直接上级" and superior:
+                value = self.link(ctx, superior.title, role_uri(superior.id))
+            elif label == "直接下级" and reports:
+                value = Markup("、").join(self.link(ctx, r.title, role_uri(r.id)) for r in reports)
+            facts.append((label, value))
+        return facts
+
+    def file_links(self, ctx, items: list[Any], with_size: bool = True) -> Markup:
+        """``Word（35 KB） · PDF（401 KB）`` for the produced files of one document."""
+        links = []
+        for item in items:
+            label = FORMAT_LABELS.get(item.doc.format, item.doc.format.upper())
+            if with_size and getattr(item, "size", None) is not None:
+                label += f"（{size_text(item.size)}）"
+            links.append(self.link(ctx, label, item.doc.path))
+        return Markup(" · ").join(links) if links else md_escape("—")
+
+
+def _slug(value: str) -> Markup:
+    """An id from the model, for anchors and CSS classes: only slug characters pass."""
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", str(value)):
+        raise ValueError(f"not a slug: {value!r}")
+    return Markup(value)
+
+
+def _join(items: Iterable[Any], sep: str = "") -> Markup:
+    """Jinja's own ``join`` would only HTML-escape; this one Markdown-escapes too."""
+    return md_escape(sep).join(_finalize(item) for item in items)
+
+
+def _refuse_safe(value: Any) -> Markup:
+    raise TypeError("'safe' is disabled in site templates: content must stay text; use link()/linkify")
+
+
+def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] = ()) -> Environment:
+    dirs = [d for d in (*extra_dirs, OVERRIDES, TEMPLATES) if d.is_dir()]
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dict.fromkeys(dirs)]),
+        autoescape=True,
+        finalize=_finalize,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    site = _Site(hb, downloads)
+    env.filters.update(
+        slug=_slug,
+        join=_join,
+        safe=_refuse_safe,
+        linkify=pass_context(lambda ctx, text: site.linkify(ctx, text)),
+        size=size_text,
+    )
+    env.globals.update(
+        hb=hb,
+        views=views,
+        downloads=downloads,
+        link=site.link,
+        role_facts=pass_context(lambda ctx, role: site.role_facts(ctx, role)),
+        file_links=pass_context(lambda ctx, items, with_size=True: site.file_links(ctx, items, with_size)),
+        role_uri=role_uri,
+        policy_uri=policy_uri,
+        guide_uri=guide_uri,
+        form_uri=form_uri,
+        HOME=HOME,
+        ORG_CHART=ORG_CHART,
+        FORMS_INDEX=FORMS_INDEX,
+        DOWNLOADS_PAGE=DOWNLOADS_PAGE,
+        hashes=lambda n: Markup("#" * int(n)),
+        indent=lambda n: Markup("    " * int(n)),
+        chinese_numeral=views.chinese_numeral,
+        org_tree=org_tree,
+        measure_refs=measure_refs,
+        dept_colour=lambda dept_id: dept_colour(hb, dept_id),
+    )
+    return env
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = ()) -> dict[str, str]:
+    """Every page of the site as Markdown, keyed by its source path (``roles/market-manager.md``)."""
+    dl = Downloads(downloads)
+    env = environment(hb, dl, extra_dirs)
+
+    def render(template: str, uri: str, **context: Any) -> tuple[str, str]:
+        return uri, env.get_template(template).render(page_uri=uri, **context)
+
+    out = dict([render("index.md.j2", HOME), render("org-chart.md.j2", ORG_CHART),
+                render("forms-index.md.j2", FORMS_INDEX), render("downloads.md.j2", DOWNLOADS_PAGE)])
+    for role in hb.roles:
+        out.update([render("role.md.j2", role_uri(role.id), role=role)])
+    for policy in hb.policies:
+        out.update([render("policy.md.j2", policy_uri(policy.id), policy=policy)])
+    for guide in hb.guides:
+        out.update([render("guide.md.j2", guide_uri(guide.id), guide=guide)])
+    for form in hb.forms:
+        out.update([render("form.md.j2", form_uri(form.id), form=form)])
+    return out
