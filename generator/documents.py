@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from . import views
 from .model import Handbook
 
 DOWNLOADS = "downloads"
@@ -46,10 +47,10 @@ def plan(hb: Handbook) -> list[Document]:
     docs: list[Document] = []
     for role in hb.roles:
         for fmt in FORMATS:
-            docs.append(Document("job-description", role.id, fmt, f"{role.title}岗位说明书"))
+            docs.append(Document("job-description", role.id, fmt, views.jd_title(role)))
     for role in hb.roles:
         for fmt in FORMATS:
-            docs.append(Document("appraisal", role.id, fmt, f"{role.title}绩效考核表"))
+            docs.append(Document("appraisal", role.id, fmt, views.appraisal_title(role)))
     for form in hb.forms:
         for fmt in FORMATS:
             docs.append(Document("form", form.id, fmt, form.title))

@@ -50,10 +50,17 @@ class Report:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
 
 
+DOCUMENT_CODE = ("model.py", "views.py", "documents.py", "renderers/pdf.py", "renderers/docx*.py")
+
+
 def code_stamp() -> str:
-    """Hash of everything that changes how a document looks: renderer code and templates."""
+    """Hash of what changes how a document looks: its renderers, their templates, the model.
+
+    The site's own code and templates are left out: editing a page template must not
+    re-render every PDF.
+    """
     digest = hashlib.sha256()
-    sources = sorted(PACKAGE_DIR.rglob("*.py"))
+    sources = sorted(p for pattern in DOCUMENT_CODE for p in PACKAGE_DIR.glob(pattern))
     for folder in DOCUMENT_TEMPLATES:
         sources += sorted(p for p in folder.rglob("*") if p.is_file())
     for path in sources:

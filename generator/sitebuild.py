@@ -93,7 +93,9 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
 
         if isinstance(exc, ContentError):
             raise
-        raise BuildFailed(f"error: {exc}") from exc
+        # MkDocs logs the real cause (e.g. a plugin's message) and raises a generic "Aborted"
+        details = [m for m in collector.messages if not _harmless(m)] or [str(exc)]
+        raise BuildFailed("\n".join(f"error: {m}" for m in details)) from exc
     finally:
         mkdocs_log.removeHandler(collector)
         if bar is not None:

@@ -7,6 +7,7 @@ cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .model import KPI, DutyGroup, Form, FormField, Handbook, Role, duty_text
@@ -20,6 +21,14 @@ SIGNATORIES = ("任职者", "直接上级", "人力资源部")
 COPIES_NOTE = "本说明书一式三份，任职者、直接上级、人力资源部各执一份。"
 PROPOSED_NOTICE = "以下绩效考核指标为拟定稿，待人力资源部确认。"
 
+CHECKBOX = "□"  # U+25A1 is in Noto Sans CJK SC; U+2610 ☐ is not (the PDF would pull in a second font)
+OTHER_OPTION = "其他"
+SIGNATURE_LABELS = ("签字", "日期")
+
+APPRAISAL_BLANKS = ("被考核人", "考核人", "考核期间")  # filled in by hand at the head of the sheet
+APPRAISAL_SIGNERS = ("被考核人", "考核人")
+TOTAL_LABEL = "合计"
+
 
 def chinese_numeral(n: int) -> str:
     if n <= 10:
@@ -28,6 +37,34 @@ def chinese_numeral(n: int) -> str:
         return "十" + (CHINESE_NUMERALS[n - 11] if n > 10 else "")
     tens, ones = divmod(n, 10)
     return CHINESE_NUMERALS[tens - 1] + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
+
+
+# --------------------------------------------------------------------------- titles, headers, footers
+
+
+def jd_title(role: Role) -> str:
+    return f"{role.title}岗位说明书"
+
+
+def appraisal_title(role: Role) -> str:
+    return f"{role.title}绩效考核表"
+
+
+def role_number_line(role: Role) -> str:
+    """The page header's document number on job descriptions and appraisal sheets."""
+    return f"岗位编号：{role.number}"
+
+
+def form_number_line(form: Form) -> str:
+    return f"表单编号：{form.number}"
+
+
+def jd_footer(role: Role) -> str:
+    return f"{jd_title(role)}　版本：{role.version}　生效日期：{role.effective.isoformat()}"
+
+
+def appraisal_footer(role: Role) -> str:
+    return f"{appraisal_title(role)}　{role_number_line(role)}　版本：{role.version}"
 
 
 # --------------------------------------------------------------------------- job description
@@ -90,8 +127,12 @@ def all_duty_texts(role: Role) -> list[str]:
     return [item.text for item in duty_outline(role) if not item.is_heading]
 
 
+def percent(value: float) -> str:
+    return f"{value:g}%"
+
+
 def weight_text(kpi: KPI) -> str:
-    return f"{kpi.weight:g}%"
+    return percent(kpi.weight)
 
 
 def kpi_rows(role: Role) -> list[tuple[str, ...]]:
@@ -99,13 +140,41 @@ def kpi_rows(role: Role) -> list[tuple[str, ...]]:
 
 
 def kpi_measures(role: Role, kpi: KPI) -> list[str]:
-    """Numbering labels of the duties a KPI measures, e.g. ['3.', '9.']."""
-    labels = {item.id: item.label for item in duty_outline(role) if item.id}
+    """Numbering labels of the duties a KPI measures, e.g. ['3.', '9.'].
+
+    Inside groups numbering restarts, so a label carries its groups' labels in front:
+    ['二、2.7)'] is duty 7) of group 2. of group 二、 (a flat role keeps '3.').
+    """
+    labels: dict[str, str] = {}
+    path: list[str] = []
+    for item in duty_outline(role):
+        path = path[:item.depth] + [item.label]
+        if item.id:
+            labels[item.id] = "".join(path)
     return [labels[ref] for ref in kpi.measures if ref in labels]
+
+
+# --------------------------------------------------------------------------- appraisal
+
+
+def appraisal_info(hb: Handbook, role: Role) -> list[tuple[str, str]]:
+    """(label, value) pairs at the head of an appraisal sheet; an empty value is a blank to fill in."""
+    return [("岗位", role.title), ("所属部门", hb.department(role.department).name),
+            *((label, "") for label in APPRAISAL_BLANKS)]
 
 
 def appraisal_rows(role: Role) -> list[tuple[str, ...]]:
     return [(k.name, weight_text(k), k.target, "", "", "") for k in role.kpis.items]
+
+
+def appraisal_total(role: Role) -> str:
+    """The total weight, e.g. '100%'."""
+    return percent(sum(k.weight for k in role.kpis.items))
+
+
+def appraisal_total_row(role: Role) -> tuple[str, ...]:
+    """The last row of the appraisal table, in APPRAISAL_COLUMNS order."""
+    return (TOTAL_LABEL, appraisal_total(role)) + ("",) * (len(APPRAISAL_COLUMNS) - 2)
 
 
 # --------------------------------------------------------------------------- forms
@@ -179,4 +248,41 @@ def meal_standard_text(meal) -> str:
 
 
 def form_footer(form: Form) -> str:
-    return f"{form.title}　表单编号：{form.number}　版本：{form.version}"
+    return f"{form.title}　{form_number_line(form)}　版本：{form.version}"
+
+
+# --------------------------------------------------------------------------- blanks, tick boxes, signatures
+#
+# A printed line is a list of (words, blank) items: ``blank`` names the line to write on that
+# follows the words ("" for none): "sign", "date", "other" or "fill" (a line across the box).
+# The renderers decide how a blank is drawn (a bottom border, underscores); the words are here.
+
+
+def signature_items() -> list[tuple[str, str]]:
+    """签字：____　日期：____"""
+    return [(f"{label}：", blank) for label, blank in zip(SIGNATURE_LABELS, ("sign", "date"))]
+
+
+def value_items(cell: Cell) -> list[tuple[str, str]]:
+    """What a form field's value box says; text, lines and table fields are left for handwriting."""
+    if cell.type == "choice":
+        if not cell.options:  # e.g. 招待地点 before 行政部 lists the venues: room to write one
+            return [("", "fill")]
+        items = [(f"{CHECKBOX} {option}", "") for option in cell.options]
+        if cell.field.other:
+            items.append((f"{CHECKBOX} {OTHER_OPTION}：", "other"))
+        return items
+    if cell.type == "signature":
+        return signature_items()
+    if cell.type == "meal-standard" and cell.text:
+        return [(cell.text, "")]
+    return []
+
+
+def line_text(items: list[tuple[str, str]], blanks: Mapping[str, str], gap: str = "　　") -> str:
+    """Items as one line of plain text, each blank written as ``blanks[kind]`` (e.g. underscores)."""
+    return gap.join(words + blanks.get(blank, "") for words, blank in items)
+
+
+def value_text(cell: Cell, blanks: Mapping[str, str]) -> str:
+    return line_text(value_items(cell), blanks)

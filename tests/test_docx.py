@@ -284,9 +284,21 @@ def test_entertainment_form_prints_the_meal_rule_and_choices(hb, forms):
     policy = hb.policy("entertainment-expenses")
     assert views.meal_standard_text(policy.meal_standard) in texts
     assert any("人数+1" in t for t in texts)
-    assert any("☐ 全彩屏大客户" in t and "☐ 外地广告车客户" in t for t in texts)
+    assert any(re.fullmatch("_{10,}", t) for t in texts)  # 招待地点: no venues listed yet, a line to write one
+    assert any("□ 全彩屏大客户" in t and "□ 外地广告车客户" in t for t in texts)
     assert any(t.startswith("签字：") and "日期：" in t for t in texts)
     assert hb.form("key-client-entertainment").footer_note in [p.text for p in doc.paragraphs]
+
+
+def test_venues_from_the_policy_become_options(hb):
+    policy = hb.policy("entertainment-expenses")
+    venues = ["某某酒店（某某路 1 号）", "迎宾楼"]
+    with_venues = policy.model_copy(update={"venues": venues})
+    changed = hb.model_copy(update={"policies": [with_venues if p.id == policy.id else p for p in hb.policies]})
+    texts = cell_texts(Document(io.BytesIO(render.form(changed, changed.form("key-client-entertainment")))))
+    assert any(t.startswith(f"{views.CHECKBOX} {venues[0]}　　{views.CHECKBOX} {venues[1]}　　{views.CHECKBOX} 其他：_")
+               for t in texts)
+    assert not any(re.fullmatch("_+", t) for t in texts)  # the blank line is only for a choice without options
 
 
 def test_visit_report_table_field_has_header_and_rows(hb, forms):
@@ -326,9 +338,11 @@ def test_appraisal_lists_every_kpi_and_total(hb, appraisals, role_id):
     names = [row.cells[0].text for row in table.rows[1:]]
     assert names == [k.name for k in role.kpis.items] + ["合计"]
     assert table.rows[-1].cells[1].text == "100%"
-    texts = cell_texts(doc)
-    for blank in ("被考核人", "考核期间", "考核人"):
-        assert blank in texts
+    assert row_texts(table, table.rows[-1]) == list(views.appraisal_total_row(role))
+    head = doc.tables[0]
+    pairs = [text for row in head.rows for text in row_texts(head, row)]
+    assert pairs == [text for pair in views.appraisal_info(hb, role) for text in pair]
+    assert [label for label, value in views.appraisal_info(hb, role) if not value] == list(views.APPRAISAL_BLANKS)
     paragraphs = [p.text for p in doc.paragraphs]
-    assert any(p.startswith("被考核人签字") for p in paragraphs)
-    assert any(p.startswith("考核人签字") for p in paragraphs)
+    signed = [p for p in paragraphs if "签字：" in p]
+    assert [re.sub("_+", "", p) for p in signed] == [f"{who}签字：　　日期：" for who in views.APPRAISAL_SIGNERS]

@@ -11,7 +11,7 @@ import pytest
 
 from generator import schema
 from generator.loader import content_files, load_handbook
-from generator.views import all_duty_texts, duty_outline
+from generator.views import all_duty_texts, duty_outline, kpi_measures
 from helpers import REPO
 
 
@@ -56,6 +56,25 @@ def test_planning_manager_keeps_its_grouping(hb):
     assert headings == [(0, "一、", "总则"), (0, "二、", "细则"), (1, "1.", "市场调研"), (1, "2.", "营销策划")]
     planning = [i for i in outline if not i.is_heading and i.depth == 2]
     assert [i.label for i in planning][-9:] == [f"{n})" for n in range(1, 10)]
+
+
+def test_kpi_measures_name_nested_duties_with_their_groups(hb):
+    role = hb.role("planning-manager")
+    measures = {k.name: kpi_measures(role, k) for k in role.kpis.items}
+    assert measures["推广费用预算控制率"] == ["二、2.7)"]
+    assert measures["策划方案按期完成率"] == ["二、2.1)", "二、2.5)", "一、1."]
+    assert measures["市场调研与定价分析报告"] == ["二、1.", "二、1.1)", "二、2.2)"]  # a group, and a duty in it
+
+
+def test_kpi_measures_of_flat_roles_are_the_duty_labels(hb):
+    for role in hb.roles:
+        outline = duty_outline(role)
+        if any(item.is_heading for item in outline):
+            continue
+        labels = {item.id: item.label for item in outline if item.id}
+        for kpi in role.kpis.items:
+            assert kpi_measures(role, kpi) == [labels[ref] for ref in kpi.measures]
+            assert all(re.fullmatch(r"\d+\.", label) for label in kpi_measures(role, kpi))
 
 
 def test_meal_standard_is_data(hb):

@@ -170,6 +170,17 @@ def test_nested_duties_keep_group_headings_and_numbering(hb, texts):
         cursor = found
 
 
+@pytest.mark.parametrize("role_id", ROLE_IDS)
+def test_kpis_name_the_duties_they_measure(hb, texts, role_id):
+    """Nested roles too: their labels carry the group labels (二、2.7)), so they say which duty is meant."""
+    role = hb.role(role_id)
+    text = squash(texts[("jd", role_id)])
+    for kpi in role.kpis.items:
+        measures = views.kpi_measures(role, kpi)
+        assert measures
+        assert squash(kpi.name + "考核职责：" + " ".join(measures)) in text
+
+
 def test_rendering_is_deterministic(hb, jds):
     role = hb.role("planning-manager")
     assert pdf.job_description(hb, role) == jds[role.id]
@@ -234,8 +245,8 @@ def test_bundled_forms_fit_one_a4_page(hb, forms, texts, tmp_path, form_id):
 
 def test_choice_options_have_tick_boxes(hb, texts):
     text = squash(texts[("form", "key-client-entertainment")])
-    assert squash(pdf.CHECKBOX + "全彩屏大客户") in text
-    assert squash(pdf.CHECKBOX + "外地广告车客户") in text
+    assert squash(views.CHECKBOX + "全彩屏大客户") in text
+    assert squash(views.CHECKBOX + "外地广告车客户") in text
 
 
 def test_form_follows_the_policy_data(tmp_path):
@@ -259,8 +270,8 @@ def test_venues_from_the_policy_become_options(hb):
     changed = hb.model_copy(update={"policies": [with_venues if p.id == policy.id else p for p in hb.policies]})
     text = squash(text_of(pdf.form(changed, changed.form("key-client-entertainment"))))
     for venue in venues:
-        assert squash(pdf.CHECKBOX + venue) in text
-    assert squash(pdf.CHECKBOX + "其他：") in text
+        assert squash(views.CHECKBOX + venue) in text
+    assert squash(views.CHECKBOX + "其他：") in text
 
 
 # --------------------------------------------------------------------------- appraisal
@@ -276,9 +287,12 @@ def test_appraisal_has_every_kpi_and_a_total(hb, appraisals, texts, role_id):
     for kpi in role.kpis.items:
         assert squash(kpi.name) in text
         assert squash(views.weight_text(kpi)) in text
-    assert "合计100%" in text
-    for blank in ("被考核人", "考核期间", "考核人"):
-        assert blank in text
+    assert "合计100%" in text and squash("".join(views.appraisal_total_row(role))) == "合计100%"
+    for label, value in views.appraisal_info(hb, role):
+        assert squash(label + value) in text
+    assert [label for label, value in views.appraisal_info(hb, role) if not value] == list(views.APPRAISAL_BLANKS)
+    for who in views.APPRAISAL_SIGNERS:
+        assert who + "签字：日期：" in text
     assert text.count("签字：") == 2 and text.count("日期：") == 2
     assert page_count(appraisals[role_id]) == 1
 

@@ -10,6 +10,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -22,7 +23,7 @@ from docx.text.paragraph import Paragraph
 
 from .. import views
 from ..model import Form, Handbook, Role
-from .docx_styles import Settings, Styler, finish, header_footer, new_document, settings, twips
+from .docx_styles import Settings, Styler, finish, header_footer, new_document, set_fonts, settings, twips
 
 __all__ = ["job_description", "form", "appraisal"]
 
@@ -74,8 +75,14 @@ class Builder:
         """Fill a fresh cell (made by :meth:`Grid.row`, holding one empty paragraph): text, shading, alignment."""
         paragraph = cell.paragraphs[0]
         self.s.set_style(paragraph, style)
-        if text:
-            self.s.run(paragraph, text, style, **run_format)
+        for part in re.split(f"({re.escape(views.CHECKBOX)})", text):
+            if part:
+                run = self.s.run(paragraph, part, style, **run_format)
+                if part == views.CHECKBOX:
+                    # The East Asian font's box for every script: Word and LibreOffice then draw every box
+                    # alike (one at the start of a line would otherwise take the Latin font in LibreOffice).
+                    east_asian = self.cfg.fonts_for(style)[0]
+                    set_fonts(run._r.get_or_add_rPr(), east_asian, east_asian)
         if align:
             paragraph.alignment = getattr(WD_ALIGN_PARAGRAPH, align.upper())
         tc_pr = cell._tc.tcPr  # w:tcW (and w:gridSpan) only, so w:shd then w:vAlign can be appended
@@ -256,9 +263,9 @@ def set_num(paragraph: Paragraph, num_id: int) -> None:
 
 def job_description(hb: Handbook, role: Role) -> bytes:
     b = Builder()
-    header_footer(b.s, hb.site.handbook_title, f"岗位编号：{role.number}")
+    header_footer(b.s, hb.site.handbook_title, views.role_number_line(role), footer_text=views.jd_footer(role))
     info, purpose, duties, kpis, signatures = views.JD_SECTIONS
-    b.para(f"{role.title}岗位说明书", "Title")
+    b.para(views.jd_title(role), "Title")
 
     b.para(info, "Heading 1")
     _basic_info(b, views.basic_info(hb, role))
@@ -279,11 +286,12 @@ def job_description(hb: Handbook, role: Role) -> bytes:
     b.para(signatures, "Heading 1")
     _signature_table(b)
     b.para(views.COPIES_NOTE).paragraph_format.space_before = Pt(6)
-    return finish(b.doc, title=f"{role.title}岗位说明书", author=hb.site.organisation,
+    return finish(b.doc, title=views.jd_title(role), author=hb.site.organisation,
                   subject=views.JD_SECTIONS[0], keywords=role.number)
 
 
-def _basic_info(b: Builder, pairs: list[tuple[str, str]]) -> None:
+def _basic_info(b: Builder, pairs: list[tuple[str, str]], row_height_cm: float = 0.8) -> None:
+    """(label, value) pairs side by side, ``basic_info_pairs_per_row`` to a row; an empty value is a blank."""
     tables = b.cfg["tables"]
     per_row = max(1, int(tables["basic_info_pairs_per_row"]))
     label = round(b.width * tables["basic_info_label_width"])
@@ -296,7 +304,7 @@ def _basic_info(b: Builder, pairs: list[tuple[str, str]]) -> None:
         chunk = pairs[start:start + per_row]
         spans = [1, 1] * len(chunk)
         spans[-1] += 2 * (per_row - len(chunk))
-        cells = grid.row(spans, height_cm=0.8)
+        cells = grid.row(spans, height_cm=row_height_cm)
         for i, (name, text) in enumerate(chunk):
             b.write(cells[2 * i], name, "Table Heading", fill=fill)
             b.write(cells[2 * i + 1], text)
@@ -338,7 +346,7 @@ def _data_table(b: Builder, columns: tuple[str, ...], rows: list[tuple[str, ...]
 def _signature_table(b: Builder) -> None:
     tables = b.cfg["tables"]
     grid = b.table(split(b.width, tables["signature_widths"]))
-    for cell, text in zip(grid.row(header=True), ("", "签字", "日期")):
+    for cell, text in zip(grid.row(header=True), ("", *views.SIGNATURE_LABELS)):
         b.write(cell, text, "Table Heading", align="center", fill=tables["header_fill"])
     for who in views.SIGNATORIES:
         cells = grid.row(height_cm=tables["signature_row_height_cm"])
@@ -353,32 +361,23 @@ def _signature_table(b: Builder) -> None:
 def appraisal(hb: Handbook, role: Role) -> bytes:
     b = Builder()
     cfg = b.cfg
-    header_footer(b.s, hb.site.handbook_title, f"岗位编号：{role.number}")
-    b.para(f"{role.title}绩效考核表", "Title")
+    header_footer(b.s, hb.site.handbook_title, views.role_number_line(role),
+                  footer_text=views.appraisal_footer(role))
+    b.para(views.appraisal_title(role), "Title")
 
-    blank = twips(cfg["appraisal"]["blank_width_cm"])
-    label = (b.width - 3 * blank) // 3
-    widths = [label, blank] * 3
-    widths[-1] += b.width - sum(widths)
-    grid = b.table(widths)
-    cells = grid.row(height_cm=cfg["appraisal"]["row_height_cm"])
-    for i, name in enumerate(("被考核人", "考核期间", "考核人")):
-        b.write(cells[2 * i], name, "Table Heading", fill=cfg["tables"]["label_fill"])
-        b.write(cells[2 * i + 1])
+    _basic_info(b, views.appraisal_info(hb, role), cfg["appraisal"]["row_height_cm"])
     b.para("")
 
     if role.kpis.status == "proposed":
         b.para(views.PROPOSED_NOTICE, "Notice")
-    total_weight = sum(k.weight for k in role.kpis.items)
-    total = ("合计", f"{total_weight:g}%") + ("",) * (len(views.APPRAISAL_COLUMNS) - 2)
     _data_table(b, views.APPRAISAL_COLUMNS, views.appraisal_rows(role), cfg["tables"]["appraisal_widths"],
-                row_height_cm=cfg["appraisal"]["row_height_cm"], total=total)
+                row_height_cm=cfg["appraisal"]["row_height_cm"], total=views.appraisal_total_row(role))
 
-    line = cfg["forms"]["blank"]
+    line = cfg["forms"]["blank"] * 2
     b.para("")
-    for who in ("被考核人", "考核人"):
-        b.para(f"{who}签字：{line}{line}　　日期：{line}{line}")
-    return finish(b.doc, title=f"{role.title}绩效考核表", author=hb.site.organisation,
+    for who in views.APPRAISAL_SIGNERS:
+        b.para(who + views.line_text(views.signature_items(), {"sign": line, "date": line}))
+    return finish(b.doc, title=views.appraisal_title(role), author=hb.site.organisation,
                   subject="绩效考核表", keywords=role.number)
 
 
@@ -407,7 +406,7 @@ class Line:
 
 def form(hb: Handbook, form: Form) -> bytes:  # noqa: A001 - name fixed by generator.documents
     b = Builder()
-    header_footer(b.s, hb.site.handbook_title, f"表单编号：{form.number}", footer_text=views.form_footer(form))
+    header_footer(b.s, hb.site.handbook_title, views.form_number_line(form), footer_text=views.form_footer(form))
     b.para(form.title, "Title")
     for text in form.instructions:
         b.para(text)
@@ -427,6 +426,8 @@ def _form_lines(b: Builder, layout: list[views.SectionLayout]) -> list[Line]:
     width = b.width
     quarter = [round(q * width / views.GRID) for q in range(views.GRID + 1)]
     label_width = round(width / views.GRID * cfg["label_share"])
+    blank = cfg["blank"]  # blanks to write on, as underscores (views.value_items names them)
+    blanks = {"sign": blank * 2, "date": blank, "other": blank, "fill": cfg["venue_blank"]}
     lines: list[Line] = []
     for section in layout:
         lines.append(Line([Box(0, width, section.heading, "Table Heading", tables["section_fill"])]))
@@ -438,30 +439,13 @@ def _form_lines(b: Builder, layout: list[views.SectionLayout]) -> list[Line]:
             for cell in row:
                 left, right = quarter[position], quarter[position + cell.span]
                 boxes.append(Box(left, left + label_width, cell.label, "Table Heading", tables["label_fill"]))
-                boxes.append(Box(left + label_width, right, _value_text(cell, cfg), hint=cell.field.hint,
+                boxes.append(Box(left + label_width, right, views.value_text(cell, blanks), hint=cell.field.hint,
                                  middle=cell.type != "lines"))
                 if cell.type == "lines":
                     height = max(height, cell.field.lines * cfg["line_height_cm"])
                 position += cell.span
             lines.append(Line(boxes, height))
     return lines
-
-
-def _value_text(cell: views.Cell, cfg: dict) -> str:
-    """What is printed in a field's value box; text and lines fields stay blank for handwriting."""
-    blank, box = cfg["blank"], cfg["checkbox"]
-    if cell.type == "choice":
-        if not cell.options:  # e.g. 招待地点 before 行政部 lists the venues: room to write one
-            return cfg["venue_blank"]
-        items = [f"{box} {option}" for option in cell.options]
-        if cell.field.other:
-            items.append(f"{box} 其他：{blank}")
-        return "　　".join(items)
-    if cell.type == "signature":
-        return f"签字：{blank}{blank}　　日期：{blank}"
-    if cell.type == "meal-standard":
-        return cell.text  # computed by views from the policy's data: never retyped here
-    return ""
 
 
 def _table_field(b: Builder, cell: views.Cell) -> list[Line]:

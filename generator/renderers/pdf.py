@@ -40,8 +40,6 @@ STYLESHEET = "style.css"
 
 LOGGER = logging.getLogger(__name__)
 
-CHECKBOX = "□"  # U+25A1 is in Noto Sans CJK SC; U+2610 ☐ is not and would pull in a second font
-
 
 # --------------------------------------------------------------------------- resources
 
@@ -262,32 +260,27 @@ class KpiRow:
 
 def job_description(hb: Handbook, role: Role) -> bytes:
     """岗位说明书."""
-    outline = views.duty_outline(role)
-    labels = [item.label for item in outline]
-    unambiguous = len(labels) == len(set(labels))  # nested outlines repeat "1." in every group
-    kpis = [
-        KpiRow(cells=row, measures=views.kpi_measures(role, kpi) if unambiguous else [])
-        for row, kpi in zip(views.kpi_rows(role), role.kpis.items)
-    ]
+    kpis = [KpiRow(cells=row, measures=views.kpi_measures(role, kpi))
+            for row, kpi in zip(views.kpi_rows(role), role.kpis.items)]
     basic = views.basic_info(hb, role)
     return _render(
         "job_description.html",
-        doc_title=f"{role.title}岗位说明书",
+        doc_title=views.jd_title(role),
         handbook=hb.site.handbook_title,
         author=hb.site.organisation,
-        number_label="岗位编号",
-        number=role.number,
-        footer=f"{role.title}岗位说明书　版本：{role.version}　生效日期：{role.effective.isoformat()}",
+        number_line=views.role_number_line(role),
+        footer=views.jd_footer(role),
         sections=views.JD_SECTIONS,
         basic_rows=[basic[i:i + 2] for i in range(0, len(basic), 2)],
         purpose=role.purpose,
-        outline=outline,
+        outline=views.duty_outline(role),
         kpi_columns=views.KPI_COLUMNS,
         kpis=kpis,
         proposed=role.kpis.status == "proposed",
         proposed_notice=views.PROPOSED_NOTICE,
         kpi_note=role.kpis.note,
         signatories=views.SIGNATORIES,
+        signature_items=views.signature_items(),
         copies_note=views.COPIES_NOTE,
     )
 
@@ -299,13 +292,12 @@ def form(hb: Handbook, form: Form) -> bytes:
         doc_title=form.title,
         handbook=hb.site.handbook_title,
         author=hb.site.organisation,
-        number_label="表单编号",
-        number=form.number,
+        number_line=views.form_number_line(form),
         footer=views.form_footer(form),
         instructions=form.instructions,
         layout=views.form_layout(hb, form),
         footer_note=form.footer_note,
-        checkbox=CHECKBOX,
+        value_items=views.value_items,
         table_columns=_table_columns,
     )
 
@@ -318,20 +310,21 @@ def _table_columns(cell: views.Cell) -> list[tuple[str, float]]:
 
 def appraisal(hb: Handbook, role: Role) -> bytes:
     """绩效考核表."""
-    total = sum(k.weight for k in role.kpis.items)
+    info = views.appraisal_info(hb, role)
     return _render(
         "appraisal.html",
-        doc_title=f"{role.title}绩效考核表",
+        doc_title=views.appraisal_title(role),
         handbook=hb.site.handbook_title,
         author=hb.site.organisation,
-        number_label="岗位编号",
-        number=role.number,
-        footer=f"{role.title}绩效考核表　岗位编号：{role.number}　版本：{role.version}",
-        role_title=role.title,
-        department=hb.department(role.department).name,
+        number_line=views.role_number_line(role),
+        footer=views.appraisal_footer(role),
+        role_title=role.title,  # not used by appraisal.html; kept for site override templates
+        info_rows=[info[i:i + 2] for i in range(0, len(info), 2)],
         columns=views.APPRAISAL_COLUMNS,
         rows=views.appraisal_rows(role),
-        total_weight=f"{total:g}%",
+        total_row=views.appraisal_total_row(role),
         proposed=role.kpis.status == "proposed",
         proposed_notice=views.PROPOSED_NOTICE,
+        signers=views.APPRAISAL_SIGNERS,
+        signature_items=views.signature_items(),
     )
