@@ -7,6 +7,7 @@ never a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -62,7 +63,9 @@ def check(root: Path) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: site/ under --root).")
 @click.option("--jobs", type=int, default=0, help="Worker processes for documents (0 = all cores).")
-def build(root: Path, out: Path | None, jobs: int) -> None:
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write a JSON build report (what was rendered or reused, time per stage).")
+def build(root: Path, out: Path | None, jobs: int, report_file: Path | None) -> None:
     """Validate, then build the site and every document into OUT, atomically."""
     from .documents import plan
     from .sitebuild import BuildFailed, build_site
@@ -80,8 +83,12 @@ def build(root: Path, out: Path | None, jobs: int) -> None:
         click.secho(f"Build failed; {out} was left as it was.", fg="red", err=True)
         sys.exit(1)
     took = time.perf_counter() - started
+    report = result.as_json()
+    if report_file:
+        report_file.write_text(json.dumps({**report, "wall": round(took, 3)}, ensure_ascii=False, indent=2) + "\n",
+                               encoding="utf-8")
     click.echo(f"Built {hb.site.handbook_title}: {len(hb.roles)} roles, {result.pages} pages, "
-               f"{result.documents} documents ({result.rendered} rendered, {result.reused} reused) "
+               f"{report['documents']} documents ({len(report['rendered'])} rendered, {len(report['reused'])} reused) "
                f"→ {out} in {took:.1f} s")
 
 

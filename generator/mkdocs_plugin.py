@@ -9,7 +9,10 @@ come from the render cache (:func:`generator.produce.produce`).
 from __future__ import annotations
 
 import html
+import logging
 import re
+import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -24,7 +27,7 @@ from .documents import Document
 from .errors import ContentError
 from .loader import load_handbook
 from .model import Handbook
-from .produce import Produced, Report, produce
+from .produce import Produced, Production, Report
 from .renderers import site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,6 +60,16 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         #: set by the CLI for a progress bar: called as (document, rendered: bool) for every document
         self.on_document_done: Callable[[Document, bool], None] | None = None
         self._entries: list[bundles.Entry] = []
+        #: seconds per stage of the last build, for the CLI and benchmarks: load, documents, pages, zip
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def _timed(self, stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
 
     @property
     def root(self) -> Path:
@@ -69,8 +82,10 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     # Runs before the search plugin's on_config (priority 0), which reads jieba_dict_user.
     @event_priority(50)
     def on_config(self, config):
+        self.timings = {}
         try:
-            self.hb = load_handbook(self.root)
+            with self._timed("load"):
+                self.hb = load_handbook(self.root)
         except ContentError as exc:
             raise PluginError("\n".join(str(p) for p in exc.problems)) from exc
         if not SHIM.is_file():
@@ -85,6 +100,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                                                                  settings.handbook_title))))
         config.nav = site.nav(self.hb)
         self._tune_search(config)
+        # Start rendering now: workers run while the search plugin loads jieba (~1 s).
+        self._production = Production(self.hb, self.cache_dir, self.config.jobs or None,
+                                      on_done=self.on_document_done)
         return config
 
     def _tune_search(self, config) -> None:
@@ -100,23 +118,28 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             return
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         jieba.dt.tmp_dir = str(self.cache_dir)
+        jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict…" on every build
 
     def on_files(self, files: Files, *, config) -> Files:
         assert self.hb is not None
-        self.report = produce(self.hb, self.cache_dir, self.config.jobs or None, on_done=self.on_document_done)
+        self.report = self._production.wait()
+        self.timings["documents"] = self.report.wall  # planning, hashing and waiting: rendering overlaps MkDocs
         produced = self.report.produced
         for item in produced:
             files.append(File.generated(config, item.doc.path, abs_src_path=str(item.file)))
 
-        jd_zip = bundles.deterministic_zip(
-            [(item.doc.path.split("/", 1)[1], item.file) for item in produced if item.doc.kind == "job-description"])
+        with self._timed("zip"):
+            jd_zip = bundles.deterministic_zip([(item.doc.path.split("/", 1)[1], item.file)
+                                                for item in produced if item.doc.kind == "job-description"])
         jd = bundles.Built.of(JD_BUNDLE, jd_zip)
         files.append(File.generated(config, JD_BUNDLE.path, content=jd_zip))
         # Written for real in on_post_build; listed now so pages may link to it.
         files.append(File.generated(config, OFFLINE_BUNDLE.path, content=b""))
 
         downloads = [*produced, jd, bundles.Built(OFFLINE_BUNDLE, None, None)]
-        for uri, markdown in site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"]).items():
+        with self._timed("pages"):
+            pages = site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"])
+        for uri, markdown in pages.items():
             files.append(File.generated(config, uri, content=markdown))
 
         self._entries = [_entry(item) for item in produced] + [_entry(jd)]
@@ -139,7 +162,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     @event_priority(-200)
     def on_post_build(self, *, config) -> None:
         site_dir = Path(config.site_dir)
-        data = bundles.zip_tree(site_dir, exclude={OFFLINE_BUNDLE.path, *BUILD_DATED})
+        with self._timed("zip"):
+            data = bundles.zip_tree(site_dir, exclude={OFFLINE_BUNDLE.path, *BUILD_DATED})
         (site_dir / OFFLINE_BUNDLE.path).write_bytes(data)
         offline = _entry(bundles.Built.of(OFFLINE_BUNDLE, data))
         (site_dir / MANIFEST).write_bytes(bundles.manifest([*self._entries, offline]))

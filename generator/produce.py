@@ -42,7 +42,8 @@ class Report:
     reused: list[Document] = field(default_factory=list)
     # render seconds summed over workers, by stage: "pdf", "docx" (job descriptions, appraisals), "forms"
     seconds: dict[str, float] = field(default_factory=dict)
-    wall: float = 0.0
+    wall: float = 0.0  # time the caller spent here: planning, hashing, waiting for workers
+    elapsed: float = 0.0  # from start to the last document, overlapping whatever the caller did meanwhile
 
     def add(self, doc: Document, seconds: float) -> None:
         self.rendered.append(doc)
@@ -124,47 +125,64 @@ def default_jobs() -> int:
 def produce(hb: Handbook, cache_dir: Path, jobs: int | None = None,
             on_done: Callable[[Document, bool], None] | None = None) -> Report:
     """Make sure every planned document exists in ``cache_dir``; return them in plan order."""
-    started = time.perf_counter()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    stamp = code_stamp()
-    planned = documents.plan(hb)
-    targets = {doc: cache_dir / f"{cache_key(hb, doc, stamp)}.{doc.format}" for doc in planned}
-    report = Report()
-    todo = []
-    for doc in planned:
-        if targets[doc].exists():
-            report.reused.append(doc)
-            if on_done:
-                on_done(doc, False)
-        else:
-            todo.append(doc)
+    return Production(hb, cache_dir, jobs, on_done).wait()
 
-    jobs = jobs or default_jobs()
-    if jobs <= 1 or len(todo) <= 1:
-        _init_worker(hb)
-        for doc in todo:
-            report.add(doc, _render_to(doc, str(targets[doc])))
-            if on_done:
+
+class Production:
+    """Documents being rendered in worker processes while the caller does other work.
+
+    Starting is cheap and returns at once; :meth:`wait` collects. The MkDocs plugin
+    starts before the search plugin spends a second loading jieba's dictionary, so
+    the two overlap.
+    """
+
+    def __init__(self, hb: Handbook, cache_dir: Path, jobs: int | None = None,
+                 on_done: Callable[[Document, bool], None] | None = None):
+        self.started = time.perf_counter()
+        self.hb, self.cache_dir, self.on_done = hb, cache_dir, on_done
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        stamp = code_stamp()
+        self.planned = documents.plan(hb)
+        self.targets = {doc: cache_dir / f"{cache_key(hb, doc, stamp)}.{doc.format}" for doc in self.planned}
+        self.report = Report()
+        self.todo = [doc for doc in self.planned if not self.targets[doc].exists()]
+        self.report.reused = [doc for doc in self.planned if doc not in set(self.todo)]
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict = {}
+        jobs = jobs or default_jobs()
+        if jobs > 1 and len(self.todo) > 1:
+            # fork after importing the renderers: workers inherit WeasyPrint/python-docx already loaded
+            for doc in self.todo:
+                documents.renderer(doc.kind, doc.format)
+            self.pool = ProcessPoolExecutor(max_workers=min(jobs, len(self.todo)), mp_context=get_context("fork"),
+                                            initializer=_init_worker, initargs=(hb,))
+            self.futures = {self.pool.submit(_render_to, doc, str(self.targets[doc])): doc
+                            for doc in _heaviest_first(self.todo)}
+        self.report.wall = time.perf_counter() - self.started
+
+    def wait(self) -> Report:
+        waiting = time.perf_counter()
+        report, on_done = self.report, self.on_done or (lambda doc, rendered: None)
+        for doc in report.reused:
+            on_done(doc, False)
+        if self.pool is None:
+            _init_worker(self.hb)
+            for doc in self.todo:
+                report.add(doc, _render_to(doc, str(self.targets[doc])))
                 on_done(doc, True)
-    else:
-        # fork after importing the renderers: workers inherit WeasyPrint/python-docx already loaded
-        for doc in todo:
-            documents.renderer(doc.kind, doc.format)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context("fork"),
-                                 initializer=_init_worker, initargs=(hb,)) as pool:
-            futures = {pool.submit(_render_to, doc, str(targets[doc])): doc for doc in _heaviest_first(todo)}
-            for future in as_completed(futures):
-                doc = futures[future]
-                report.add(doc, future.result())
-                if on_done:
+        else:
+            with self.pool:
+                for future in as_completed(self.futures):
+                    doc = self.futures[future]
+                    report.add(doc, future.result())
                     on_done(doc, True)
-
-    for doc in planned:
-        data = targets[doc].read_bytes()
-        report.produced.append(Produced(doc, targets[doc], len(data), hashlib.sha256(data).hexdigest()))
-    _prune(cache_dir, set(targets.values()))
-    report.wall = time.perf_counter() - started
-    return report
+        for doc in self.planned:
+            data = self.targets[doc].read_bytes()
+            report.produced.append(Produced(doc, self.targets[doc], len(data), hashlib.sha256(data).hexdigest()))
+        _prune(self.cache_dir, set(self.targets.values()))
+        report.wall += time.perf_counter() - waiting
+        report.elapsed = time.perf_counter() - self.started
+        return report
 
 
 def _prune(cache_dir: Path, keep: set[Path]) -> None:

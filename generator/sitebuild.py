@@ -7,11 +7,16 @@ never touches the previous output: HR's published site stays as it was.
 from __future__ import annotations
 
 import logging
+import time
 import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .produce import Report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,9 +28,20 @@ class BuildFailed(Exception):
 @dataclass(frozen=True)
 class BuildResult:
     pages: int
-    documents: int
-    rendered: int
-    reused: int
+    report: "Report"
+    timings: dict[str, float]  # the plugin's stages (see HandbookPlugin.timings) and mkdocs (the rest)
+
+    def as_json(self) -> dict:
+        """What `handbook build --report` writes: enough to see what was rebuilt and where time went."""
+        return {
+            "pages": self.pages,
+            "documents": len(self.report.produced),
+            "rendered": sorted(d.path for d in self.report.rendered),
+            "reused": sorted(d.path for d in self.report.reused),
+            "render_seconds": {k: round(v, 3) for k, v in sorted(self.report.seconds.items())},
+            "documents_elapsed": round(self.report.elapsed, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
 
 
 def config_file_for(root: Path) -> Path:
@@ -79,7 +95,9 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
             if jobs:
                 plugin.config.jobs = jobs
             bar = _progress_bar(plugin, progress_total)
+            started = time.perf_counter()
             build(cfg)
+            total = time.perf_counter() - started
         warnings = [m for m in collector.messages if not _harmless(m)]
         if warnings:
             raise BuildFailed("\n".join(f"warning: {m}" for m in warnings))
@@ -102,7 +120,9 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
             bar.close()
     _swap(staging, out)
     pages = sum(1 for _ in out.rglob("*.html"))
-    return BuildResult(pages, len(report.produced), len(report.rendered), len(report.reused))
+    timings = dict(plugin.timings)
+    timings["mkdocs"] = max(0.0, total - sum(timings.values()))
+    return BuildResult(pages, report, timings)
 
 
 def _harmless(message: str) -> bool:
