@@ -186,10 +186,16 @@ class Production:
 
 
 def _prune(cache_dir: Path, keep: set[Path]) -> None:
-    """Drop cached documents no current input maps to, so the cache does not grow forever."""
-    for path in cache_dir.iterdir():
-        if path not in keep and path.suffix in (".pdf", ".docx"):
-            path.unlink(missing_ok=True)
+    """Bound the cache to twice the current documents, dropping the least recently used.
+
+    Keeping some old renders makes "edit, look, undo" cheap: the undo finds its files.
+    """
+    for path in keep:
+        os.utime(path)  # mark as recently used
+    cached = sorted((p for p in cache_dir.iterdir() if p.suffix in (".pdf", ".docx")),
+                    key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for path in cached[2 * len(keep):]:
+        path.unlink(missing_ok=True)
 
 
 def _heaviest_first(todo: list[Document]) -> list[Document]:

@@ -1,0 +1,146 @@
+"""`handbook build` as HR runs it: atomic output, incremental rebuilds, parallel = serial.
+
+These run the real command (or `build_site`, its engine) on a copy of the bundled
+content, with the document cache inside that copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import documents
+from generator.sitebuild import BuildFailed, build_site
+from helpers import REPO, copy_bundled_content
+
+
+def handbook(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "generator.cli", *args], capture_output=True, text=True, cwd=REPO)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def build(root: Path, out: Path, *extra: str) -> dict:
+    report = out.parent / f"{out.name}-report.json"
+    run = handbook("build", "--root", str(root), "--out", str(out), "--report", str(report), *extra)
+    assert run.returncode == 0, run.stderr
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A copy of the bundled content, built once (cold)."""
+    tmp = tmp_path_factory.mktemp("build")
+    root = copy_bundled_content(tmp)
+    out = tmp / "site"
+    report = build(root, out)
+    return root, out, report
+
+
+def test_cold_build_renders_every_document_and_prints_a_summary(built):
+    root, out, report = built
+    assert report["documents"] == 24 and len(report["rendered"]) == 24 and report["reused"] == []
+    assert (out / "index.html").is_file() and (out / "downloads" / "manifest.json").is_file()
+    assert not list(out.parent.glob(".site.*")), "the staging folder must be gone after the swap"
+
+
+def test_summary_line_and_no_progress_bar_when_not_on_a_terminal(built, tmp_path):
+    root, _, _ = built
+    run = handbook("build", "--root", str(root), "--out", str(tmp_path / "site"))
+    assert run.returncode == 0
+    assert run.stderr == ""  # no progress bar, no jieba chatter, no warnings
+    assert run.stdout.startswith("Built 营销中心员工手册: 5 roles,") and "24 reused" in run.stdout
+
+
+def test_no_change_rebuild_reuses_every_document(built, tmp_path):
+    root, _, _ = built
+    report = build(root, tmp_path / "site")
+    assert report["rendered"] == [] and len(report["reused"]) == 24
+
+
+def test_editing_one_role_rerenders_exactly_its_documents(built, tmp_path):
+    root, _, _ = built
+    role = root / "roles" / "regional-manager.yml"
+    original = role.read_text(encoding="utf-8")
+    try:
+        role.write_text(original.replace("全力以赴完成本区域销售和回款任务。", "全力以赴完成本区域销售和回款任务！"),
+                        encoding="utf-8")
+        report = build(root, tmp_path / "site")
+    finally:
+        role.write_text(original, encoding="utf-8")
+    assert report["rendered"] == sorted([
+        "downloads/appraisals/regional-manager.docx", "downloads/appraisals/regional-manager.pdf",
+        "downloads/job-descriptions/regional-manager.docx", "downloads/job-descriptions/regional-manager.pdf",
+    ])
+    page = (tmp_path / "site" / "roles" / "regional-manager.html").read_text(encoding="utf-8")
+    assert "全力以赴完成本区域销售和回款任务！" in page
+
+
+def test_editing_the_meal_rule_rerenders_only_the_form_that_prints_it(built, tmp_path):
+    root, _, _ = built
+    policy = root / "content" / "policies" / "entertainment-expenses.yml"
+    original = policy.read_text(encoding="utf-8")
+    try:
+        policy.write_text(original.replace("extra_dishes: 1", "extra_dishes: 2"), encoding="utf-8")
+        report = build(root, tmp_path / "site")
+    finally:
+        policy.write_text(original, encoding="utf-8")
+    assert report["rendered"] == ["downloads/forms/key-client-entertainment.docx",
+                                  "downloads/forms/key-client-entertainment.pdf"]
+
+
+def test_failed_content_leaves_the_previous_site_byte_identical(built, tmp_path):
+    root, out, _ = built
+    before = tree_digest(out)
+    role = root / "roles" / "sales-assistant.yml"
+    original = role.read_text(encoding="utf-8")
+    try:
+        role.write_text(original.replace("weight: 25", "weight: 35", 1), encoding="utf-8")
+        run = handbook("build", "--root", str(root), "--out", str(out))
+    finally:
+        role.write_text(original, encoding="utf-8")
+    assert run.returncode == 1
+    assert "roles/sales-assistant.yml:" in run.stderr and "not 100" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert tree_digest(out) == before
+
+
+def test_a_crash_halfway_through_rendering_leaves_the_previous_site(built, tmp_path, monkeypatch):
+    root, out, _ = built
+    before = tree_digest(out)
+    shutil.rmtree(root / ".cache" / "handbook")  # force rendering, so the crash happens mid-build
+    real = documents.render
+    calls = []
+
+    def crash_on_the_third(hb, doc):
+        calls.append(doc)
+        if len(calls) == 3:
+            raise RuntimeError("simulated renderer crash")
+        return real(hb, doc)
+
+    monkeypatch.setattr(documents, "render", crash_on_the_third)
+    with pytest.raises(BuildFailed, match="simulated renderer crash"):
+        build_site(root, out, jobs=1)
+    assert tree_digest(out) == before
+    assert not list(out.parent.glob(".site.*"))
+
+
+def test_parallel_and_serial_builds_are_byte_identical(tmp_path):
+    serial_root = copy_bundled_content(tmp_path / "serial")
+    parallel_root = copy_bundled_content(tmp_path / "parallel")
+    serial = build(serial_root, tmp_path / "serial-site", "--jobs", "1")
+    parallel = build(parallel_root, tmp_path / "parallel-site", "--jobs", "2")
+    assert len(serial["rendered"]) == len(parallel["rendered"]) == 24
+    serial_docs = tree_digest(tmp_path / "serial-site" / "downloads")
+    assert serial_docs == tree_digest(tmp_path / "parallel-site" / "downloads")
+    manifest = json.loads((tmp_path / "serial-site" / "downloads" / "manifest.json").read_text(encoding="utf-8"))
+    assert {e["path"] for e in manifest} >= {f"downloads/{p}" for p in serial_docs if not p.endswith(".json")}

@@ -1,0 +1,112 @@
+"""Property: any text HR types comes out as that literal text — on the site, in the PDF, in the DOCX.
+
+Hypothesis draws strings full of Markdown, HTML, Jinja and CSS punctuation mixed with
+Chinese, puts them into the text fields of a valid role, and renders all three outputs.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.documents import plan
+from generator.loader import load_handbook
+from generator.model import Duty
+from generator.renderers import docx as docx_renderer
+from generator.renderers import pdf as pdf_renderer
+from generator.renderers.site import pages
+from helpers import REPO
+
+# Characters the one PDF font (Noto Sans CJK SC) covers, weighted towards the dangerous ones.
+SYNTAX = list("<>&\"'`*_[](){}#!|~^=:;\\/-+.%$@ ") + ["{{", "}}", "{%", "%}", "<script>", "</", "javascript:",
+                                                       "](", "{:", "!!!", "???", "\n", "\t", "&amp;", "&#60;"]
+CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
+PUNCT = st.sampled_from(list("，。、；：？！“”（）《》【】—…"))
+ASCII = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
+piece = st.one_of(st.sampled_from(SYNTAX), CJK, PUNCT, ASCII)
+TEXT = st.lists(piece, min_size=1, max_size=30).map("".join).filter(lambda s: s.strip())
+
+
+def squash(text: str) -> str:
+    """Compare without whitespace: renderers wrap, collapse and indent as their format requires."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.scripts += tag == "script"
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+@pytest.fixture(scope="module")
+def hb():
+    return load_handbook(REPO)
+
+
+@pytest.fixture(scope="module")
+def markdown_to_html():
+    """Python-Markdown with exactly the site's extensions and their settings from mkdocs.yml."""
+    import markdown
+    from mkdocs.config import load_config
+
+    cfg = load_config(config_file=str(REPO / "mkdocs.yml"))
+    return lambda text: markdown.Markdown(extensions=cfg.markdown_extensions,
+                                          extension_configs=cfg.mdx_configs).convert(text)
+
+
+class _Size:
+    def __init__(self, doc):
+        self.doc, self.size = doc, 1024
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(purpose=TEXT, duty=TEXT, kpi_name=TEXT, target=TEXT)
+def test_any_text_survives_every_output_literally(hb, markdown_to_html, purpose, duty, kpi_name, target):
+    role = hb.role("market-manager")
+    kpi = role.kpis.items[0].model_copy(update={"name": kpi_name, "target": target})
+    duties = [Duty(id="team-management", text=duty), *role.duties[1:]]
+    role = role.model_copy(update={
+        "purpose": purpose, "duties": duties,
+        "kpis": role.kpis.model_copy(update={"items": [kpi, *role.kpis.items[1:]]}),
+    })
+    changed = hb.model_copy(update={"roles": [role if r.id == role.id else r for r in hb.roles]})
+    fields = [purpose, duty, kpi_name, target]
+
+    # the site: Markdown → HTML with the real extensions, then the text a reader sees
+    page = pages(changed, [_Size(d) for d in plan(changed)])["roles/market-manager.md"]
+    parser = _Text()
+    parser.feed(markdown_to_html(page))
+    seen = squash("".join(parser.parts))
+    assert parser.scripts == 0
+    for value in fields:
+        assert squash(value) in seen
+
+    # the PDF: fields printed as running text (table cells wrap and interleave when extracted)
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf_renderer.job_description(changed, role)))
+    pdf_text = squash("".join(page.extract_text() for page in reader.pages))
+    for value in (purpose, duty):
+        assert squash(value) in pdf_text
+
+    # the DOCX: every field, paragraphs and table cells as HR will see them in Word
+    from docx import Document
+
+    document = Document(io.BytesIO(docx_renderer.job_description(changed, role)))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    docx_text = squash("".join(p.text for p in document.paragraphs) + "".join(cells))
+    for value in fields:
+        assert squash(value) in docx_text
