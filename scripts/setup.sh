@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   fonts-noto-cjk          # Noto Sans/Serif CJK SC: the only CJK face in PDFs
+  fonts-noto-color-emoji  # emoji typed into content print as emoji, not as empty boxes
   libharfbuzz-subset0     # fast font subsetting for WeasyPrint (0.2 s instead of 10 s per PDF)
   libpango-1.0-0 libpangoft2-1.0-0   # WeasyPrint's text layout
   poppler-utils           # pdffonts/pdftoppm: tests and visual checks
