@@ -331,6 +331,30 @@ def test_markup_in_content_is_printed_as_text(hb):
     assert squash("<b>加粗</b>") in text
 
 
+def test_urls_in_content_are_never_fetched_while_rendering(hb, monkeypatch):
+    """Record every URL WeasyPrint asks for while rendering content that names local files and hosts."""
+    requested: list[str] = []
+    original = pdf.LocalOnlyFetcher.fetch
+
+    def recording(self, url, headers=None):
+        requested.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(pdf.LocalOnlyFetcher, "fetch", recording)
+    pdf._weasy.cache_clear()  # the cached fetcher instance is rebuilt with the recording method
+    hostile = ['<img src="file:///etc/passwd">', '<img src="http://example.com/x.png">',
+               '<link rel="stylesheet" href="https://example.com/x.css">', "url(http://example.com/y.png)"]
+    role = hb.role("market-manager")
+    evil = role.model_copy(update={"duties": [*hostile, *role.duties[1:]]})
+    changed = hb.model_copy(update={"roles": [evil if r.id == role.id else r for r in hb.roles]})
+    try:
+        pdf.job_description(changed, changed.role(role.id))
+    finally:
+        pdf._weasy.cache_clear()
+    outside = [u for u in requested if not u.startswith(pdf.TEMPLATE_DIR.as_uri())]
+    assert outside == []
+
+
 def test_templates_autoescape():
     assert pdf._environment().autoescape is True
     for path in pdf.TEMPLATE_DIR.glob("*.html"):
