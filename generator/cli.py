@@ -8,6 +8,7 @@ never a traceback.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -101,6 +102,11 @@ def serve(root: Path, dev_addr: str) -> None:
 
     _load(root)  # report content problems plainly before the server starts
     os.environ["HANDBOOK_ROOT"] = str(root.resolve())
+    handler = logging.StreamHandler()  # MkDocs reports "Serving on …" and each rebuild through logging
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.addHandler(handler)
+    mkdocs_log.setLevel(logging.INFO)
     from .sitebuild import config_file_for
 
     mkdocs_serve.serve(config_file=str(config_file_for(root)), dev_addr=dev_addr, livereload=True,
