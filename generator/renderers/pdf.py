@@ -106,8 +106,11 @@ def _weasy():
     return css, fonts, fetcher
 
 
-def _render(template: str, **context) -> bytes:
-    return html_to_pdf(_environment().get_template(template).render(**context))
+def _render(template: str, hb: Handbook, **context) -> bytes:
+    """Every document's page header names the handbook; its metadata the organisation."""
+    page = _environment().get_template(template).render(
+        handbook=hb.site.handbook_title, author=hb.site.organisation, **context)
+    return html_to_pdf(page)
 
 
 def html_to_pdf(html: str, compact_fonts: bool = True) -> bytes:
@@ -264,10 +267,8 @@ def job_description(hb: Handbook, role: Role) -> bytes:
             for row, kpi in zip(views.kpi_rows(role), role.kpis.items)]
     basic = views.basic_info(hb, role)
     return _render(
-        "job_description.html",
+        "job_description.html", hb,
         doc_title=views.jd_title(role),
-        handbook=hb.site.handbook_title,
-        author=hb.site.organisation,
         number_line=views.role_number_line(role),
         footer=views.jd_footer(role),
         sections=views.JD_SECTIONS,
@@ -288,10 +289,8 @@ def job_description(hb: Handbook, role: Role) -> bytes:
 def form(hb: Handbook, form: Form) -> bytes:
     """A blank printable form."""
     return _render(
-        "form.html",
+        "form.html", hb,
         doc_title=form.title,
-        handbook=hb.site.handbook_title,
-        author=hb.site.organisation,
         number_line=views.form_number_line(form),
         footer=views.form_footer(form),
         instructions=form.instructions,
@@ -312,10 +311,8 @@ def appraisal(hb: Handbook, role: Role) -> bytes:
     """绩效考核表."""
     info = views.appraisal_info(hb, role)
     return _render(
-        "appraisal.html",
+        "appraisal.html", hb,
         doc_title=views.appraisal_title(role),
-        handbook=hb.site.handbook_title,
-        author=hb.site.organisation,
         number_line=views.role_number_line(role),
         footer=views.appraisal_footer(role),
         role_title=role.title,  # not used by appraisal.html; kept for site override templates
