@@ -146,10 +146,10 @@ def load_yaml(path: Path, shown_as: str) -> tuple[YamlDocument | None, list[Prob
         loader = reader(text)
         try:
             node = loader.get_single_node()
-            if node is None:  # e.g. only "---"
-                return None, [Problem(shown_as, 1, "file is empty", "fill it in, or delete the file if it is not needed")]
             doc = YamlDocument(path, shown_as, None)
-            doc.data = _build(node, (), doc, loader, 0)
+            doc.data = None if node is None else _build(node, (), doc, loader, 0)
+            if doc.data is None:  # e.g. only "---" or "~"
+                return None, [Problem(shown_as, 1, "file is empty", "fill it in, or delete the file if it is not needed")]
             return doc, []
         except _Refused as exc:
             return None, [Problem(shown_as, exc.line, exc.message, exc.hint)]
