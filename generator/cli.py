@@ -76,7 +76,7 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None) -> 
     out = (out or root / "site").resolve()
     try:
         total = len(plan(hb)) if sys.stderr.isatty() else None
-        result = build_site(root.resolve(), out, jobs=jobs, progress_total=total)
+        result = build_site(root.resolve(), out, jobs=jobs, progress_total=total, hb=hb)
     except ContentError as exc:
         _fail(exc.problems)
     except BuildFailed as exc:

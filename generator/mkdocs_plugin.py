@@ -56,6 +56,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
 
     def __init__(self) -> None:
         self.hb: Handbook | None = None
+        #: a Handbook the caller already loaded and validated (the CLI does, for plain error output)
+        self.preloaded: Handbook | None = None
         self.report: Report | None = None
         #: set by the CLI for a progress bar: called as (document, rendered: bool) for every document
         self.on_document_done: Callable[[Document, bool], None] | None = None
@@ -85,7 +87,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.timings = {}
         try:
             with self._timed("load"):
-                self.hb = load_handbook(self.root)
+                self.hb = self.preloaded or load_handbook(self.root)
         except ContentError as exc:
             raise PluginError("\n".join(str(p) for p in exc.problems)) from exc
         if not SHIM.is_file():

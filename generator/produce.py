@@ -100,6 +100,9 @@ _WORKER_HB: Handbook | None = None
 def _init_worker(hb: Handbook) -> None:
     global _WORKER_HB
     _WORKER_HB = hb
+    # Everything inherited (model, imported libraries) is permanent: the per-document
+    # collection below then only scans what that document allocated.
+    gc.freeze()
 
 
 def _render_to(doc: Document, target: str) -> float:

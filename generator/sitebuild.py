@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .model import Handbook
     from .produce import Report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -74,8 +75,9 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None = None) -> BuildResult:
-    """`progress_total` (number of documents) turns on the progress bar."""
+def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None = None,
+               hb: "Handbook | None" = None) -> BuildResult:
+    """`progress_total` (number of documents) turns on the progress bar; `hb`, already loaded, is not loaded again."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -92,6 +94,7 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
         with _env("HANDBOOK_ROOT", str(root)):
             cfg = load_config(config_file=str(config_file_for(root)), site_dir=str(staging), strict=True)
             plugin = cfg.plugins["handbook"]
+            plugin.preloaded = hb
             if jobs:
                 plugin.config.jobs = jobs
             bar = _progress_bar(plugin, progress_total)
