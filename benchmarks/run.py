@@ -1,0 +1,290 @@
+"""Benchmark `handbook build`: the seed handbook and synthetic orgs, cold and unchanged, against a floor.
+
+    make bench                                        # = .venv/bin/python benchmarks/run.py
+    .venv/bin/python benchmarks/run.py --sizes seed,100 --json bench.json --keep /tmp/bench
+
+For each size (``seed`` = this repository's content, a number = ``synthetic_org.write`` with that many
+roles) the build runs twice as a subprocess: cold (the content root's ``.cache/`` and the output deleted
+first; for ``seed`` that is this repository's ``.cache/``), then again with nothing changed. A tiny
+wrapper process times each build and reports its peak RSS (``RUSAGE_CHILDREN`` ``ru_maxrss``: the largest
+*single* process among the build and its pool workers, not their sum) and CPU time. Stage times come from
+the build's ``--report`` JSON; load vs validate is split in-process.
+
+The floor, measured in the same run: one warm WeasyPrint render of a job description (median of 10 after a
+warm-up, in-process) and a bare ``mkdocs build`` of the same generated pages without the ``handbook`` plugin
+(no documents, no zips; link validation off since the downloads are missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import html
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+
+import synthetic_org  # noqa: E402
+from generator import documents  # noqa: E402
+from generator.loader import content_files, load_handbook  # noqa: E402
+from generator.yamlsource import load_yaml  # noqa: E402
+
+CORES = len(os.sched_getaffinity(0))
+WRAPPER = """import json, resource, subprocess, sys, time
+started = time.perf_counter()
+rc = subprocess.call(sys.argv[2:])
+wall = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = usage.ru_utime + usage.ru_stime
+open(sys.argv[1], "w").write(json.dumps({"rc": rc, "wall": wall, "cpu": cpu, "peak_kb": usage.ru_maxrss}))
+"""
+
+
+def measured(cmd: list[str], work: Path) -> dict:
+    """Run ``cmd`` under the wrapper; wall seconds and peak RSS (MB), or exit with its stderr."""
+    result = work / "wrapper.json"
+    proc = subprocess.run([sys.executable, "-c", WRAPPER, str(result), *cmd], capture_output=True, text=True,
+                          cwd=REPO)
+    data = json.loads(result.read_text()) if result.exists() else {"rc": proc.returncode}
+    if proc.returncode or data["rc"]:
+        sys.exit(f"failed (exit {data['rc']}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+    return {"wall": data["wall"], "cpu": data["cpu"], "peak_mb": data["peak_kb"] / 1024}
+
+
+def build(root: Path, out: Path, work: Path, name: str) -> dict:
+    report = work / f"{name}.json"
+    run = measured([sys.executable, "-m", "generator.cli", "build", "--root", str(root), "--out", str(out),
+                    "--report", str(report)], work)
+    return {**run, "report": json.loads(report.read_text(encoding="utf-8"))}
+
+
+def load_split(root: Path) -> tuple[float, float]:
+    """(YAML reading, validation): load_yaml over every content file vs the whole load_handbook."""
+    started = time.perf_counter()
+    for path in content_files(root):
+        load_yaml(path, str(path))
+    yaml_s = time.perf_counter() - started
+    started = time.perf_counter()
+    load_handbook(root)
+    return yaml_s, max(0.0, time.perf_counter() - started - yaml_s)
+
+
+def pdf_floor(hb) -> float:
+    """Median seconds of 10 warm job-description PDF renders, in this process."""
+    from generator.renderers import pdf
+
+    role = hb.roles[len(hb.roles) // 2]
+    pdf.job_description(hb, role)  # warm-up: imports, fonts, stylesheet
+    times = []
+    for _ in range(10):
+        gc.collect()
+        started = time.perf_counter()
+        pdf.job_description(hb, role)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bare_mkdocs(hb, root: Path, out: Path, work: Path) -> float:
+    """Wall seconds of `mkdocs build` of the generated pages, with the same theme/markdown, no handbook plugin."""
+    from mkdocs.utils.yaml import yaml_load
+
+    from generator.bundles import Built
+    from generator.mkdocs_plugin import JD_BUNDLE, OFFLINE_BUNDLE, SEARCH_WORDS, SHIM, SHIM_URI
+    from generator.renderers import site
+
+    docs, site_dir = work / "bare-docs", work / "bare-site"
+    shutil.rmtree(docs, ignore_errors=True)
+    shutil.copytree(REPO / "templates" / "site" / "static", docs)
+    (docs / SHIM_URI).write_bytes(SHIM.read_bytes())
+    downloads = [SimpleNamespace(doc=d, size=(out / d.path).stat().st_size) for d in documents.plan(hb)]
+    downloads += [Built(JD_BUNDLE, (out / JD_BUNDLE.path).stat().st_size, None), Built(OFFLINE_BUNDLE, None, None)]
+    for uri, markdown in site.pages(hb, downloads, [root / "site_overrides" / "site"]).items():
+        (docs / uri).parent.mkdir(parents=True, exist_ok=True)
+        (docs / uri).write_text(markdown, encoding="utf-8")
+    with open(REPO / "mkdocs.yml", encoding="utf-8") as f:
+        plugins = [p for p in yaml_load(f)["plugins"] if "handbook" not in (p if isinstance(p, str) else p.keys())]
+    search = next(p for p in plugins if isinstance(p, dict) and "search" in p)["search"]
+    search["jieba_dict_user"] = str(SEARCH_WORDS)  # as the handbook plugin sets it
+    settings = hb.site  # as the handbook plugin sets them
+    config = {"INHERIT": str(REPO / "mkdocs.yml"), "docs_dir": str(docs), "site_dir": str(site_dir),
+              "site_name": html.escape(settings.handbook_title),
+              "site_description": html.escape(settings.description or settings.handbook_title),
+              "copyright": html.escape(" · ".join(filter(None, (settings.company, settings.organisation,
+                                                                 settings.handbook_title)))),
+              "theme": {"custom_dir": str(REPO / "site_overrides")}, "plugins": plugins, "nav": site.nav(hb),
+              "watch": [], "validation": {k: "ignore" for k in ("omitted_files", "absolute_links",
+                                                                "unrecognized_links", "anchors", "not_found")}}
+    (work / "bare-mkdocs.yml").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+    return measured([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "bare-mkdocs.yml")], work)["wall"]
+
+
+def revision() -> str:
+    """The commit measured, marked +dirty when tracked files differ from it."""
+    git = ["git", "-C", str(REPO)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                           text=True).stdout
+    return (head or "unknown") + ("+dirty" if dirty.strip() else "")
+
+
+def kb_stats(files: list[Path]) -> tuple[float, float]:
+    sizes = [p.stat().st_size / 1024 for p in files] or [0.0]
+    return statistics.median(sizes), max(sizes)
+
+
+def bench(size: str, work: Path) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    root = REPO if size == "seed" else synthetic_org.write(int(size), work / "content")
+    out = work / "site"
+    shutil.rmtree(root / ".cache", ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    cold = build(root, out, work, "cold")
+    warm = build(root, out, work, "rebuild")
+    rep, t, t_warm = cold["report"], cold["report"]["timings"], warm["report"]["timings"]
+    hb = load_handbook(root)
+    yaml_s, validate_s = load_split(root)
+    t_pdf, t_mkdocs = pdf_floor(hb), bare_mkdocs(hb, root, out, work)
+    pdfs_rendered = sum(p.endswith(".pdf") for p in rep["rendered"])
+    pages = [p for p in out.rglob("*.html") if p.name != "404.html"]
+    floor_roles = len(hb.roles) * t_pdf / CORES + t_mkdocs
+    floor_pdfs = pdfs_rendered * t_pdf / CORES + t_mkdocs
+    return {
+        "size": size, "roles": len(hb.roles), "documents": rep["documents"], "pages": rep["pages"],
+        "cold_s": cold["wall"], "cold_cpu_s": cold["cpu"], "rebuild_s": warm["wall"],
+        "peak_rss_mb": {"cold": cold["peak_mb"], "rebuild": warm["peak_mb"]},
+        "stages_s": {"load": yaml_s, "validate": validate_s, "plugin load": t.get("load", 0.0),
+                     "pages": t.get("pages", 0.0), "mkdocs": t.get("mkdocs", 0.0), "zip": t.get("zip", 0.0),
+                     "documents (wait)": t.get("documents", 0.0),
+                     "outside report": cold["wall"] - rep["wall"], "cli before plugin": rep["wall"] - sum(t.values())},
+        "render_cpu_s": {k: rep["render_seconds"].get(k, 0.0) for k in ("pdf", "docx", "forms")},
+        "documents_elapsed_s": rep["documents_elapsed"],
+        "docs_per_s": rep["documents"] / rep["documents_elapsed"] if rep["documents_elapsed"] else 0.0,
+        "rebuild_documents_s": t_warm.get("documents", 0.0),
+        "rebuild_rendered": len(warm["report"]["rendered"]),
+        "rebuild_documents_pct": 100 * t_warm.get("documents", 0.0) / max(t.get("documents", 0.0), 1e-9),
+        "kb": {"median_pdf": kb_stats(list(out.glob("downloads/**/*.pdf")))[0],
+               "max_jd_pdf": kb_stats(list(out.glob("downloads/job-descriptions/*.pdf")))[1],
+               "median_docx": kb_stats(list(out.glob("downloads/**/*.docx")))[0],
+               "median_html": kb_stats(pages)[0], "max_html": kb_stats(pages)[1]},
+        "floor": {"jd_pdf_s": t_pdf, "bare_mkdocs_s": t_mkdocs, "cores": CORES, "pdfs_rendered": pdfs_rendered,
+                  "floor_roles_s": floor_roles, "ratio_roles": cold["wall"] / floor_roles,
+                  "floor_pdfs_s": floor_pdfs, "ratio_pdfs": cold["wall"] / floor_pdfs},
+    }
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    cells = [[f"{c:.2f}" if isinstance(c, float) else str(c) for c in row] for row in rows]
+    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                     + ["| " + " | ".join(row) + " |" for row in cells])
+
+
+def targets(rows: list[dict]) -> str:
+    """The performance targets, each with the value reached."""
+    checks = []
+    for r in rows:
+        if r["size"] == "seed":
+            checks.append(("seed: cold build ≤ 3 s", r["cold_s"], 3))
+        if r["size"] == "500":
+            checks += [("500: cold build ≤ 1.3 × floor (N = roles)", r["floor"]["ratio_roles"], 1.3),
+                       ("500: largest HTML page ≤ 60 KB", r["kb"]["max_html"], 60)]
+        checks += [(f"{r['size']}: peak RSS ≤ 500 MB", max(r["peak_rss_mb"].values()), 500),
+                   (f"{r['size']}: no-change documents step ≤ 10 % of cold", r["rebuild_documents_pct"], 10),
+                   (f"{r['size']}: largest JD PDF ≤ 300 KB", r["kb"]["max_jd_pdf"], 300)]
+    return "\n".join(f"- {'met' if value <= limit else 'MISSED'}: {name} — {value:.2f}"
+                     for name, value, limit in checks)
+
+
+def markdown(rows: list[dict], commit: str) -> str:
+    s = lambda r: r["stages_s"]  # noqa: E731
+    builds = table(
+        ["size", "roles", "docs", "cold s", "rebuild s", "peak RSS MB cold/rebuild", "load", "validate", "pages",
+         "mkdocs", "zip", "PDF Σ", "DOCX Σ", "forms Σ", "docs/s", "docs wait cold→rebuild s", "rebuild/cold %"],
+        [[r["size"], r["roles"], r["documents"], r["cold_s"], r["rebuild_s"],
+          "{cold:.0f} / {rebuild:.0f}".format(**r["peak_rss_mb"]),
+          s(r)["load"], s(r)["validate"], s(r)["pages"], s(r)["mkdocs"], s(r)["zip"], *r["render_cpu_s"].values(),
+          r["docs_per_s"], f"{s(r)['documents (wait)']:.2f} → {r['rebuild_documents_s']:.3f}",
+          f"{r['rebuild_documents_pct']:.1f}"] for r in rows])
+    overhead = table(
+        ["size", "cold CPU s (all processes)", "CLI before MkDocs (incl. load)", "interpreter start + imports",
+         "documents elapsed", "rebuild re-rendered"],
+        [[r["size"], r["cold_cpu_s"], s(r)["cli before plugin"],
+          s(r)["outside report"], r["documents_elapsed_s"], r["rebuild_rendered"]] for r in rows])
+    sizes = table(["size", "median PDF KB", "max JD PDF KB", "median DOCX KB", "median HTML KB", "max HTML KB"],
+                  [[r["size"], *r["kb"].values()] for r in rows])
+    floor = table(["size", "JD PDF s (warm)", "bare mkdocs s", "N roles", "floor s", "cold / floor",
+                   "N PDFs", "floor s ", "cold / floor "],
+                  [[r["size"], r["floor"]["jd_pdf_s"], r["floor"]["bare_mkdocs_s"], r["roles"],
+                    r["floor"]["floor_roles_s"], r["floor"]["ratio_roles"], r["floor"]["pdfs_rendered"],
+                    r["floor"]["floor_pdfs_s"], r["floor"]["ratio_pdfs"]] for r in rows])
+    return f"""Commit {commit}, {CORES} cores.
+
+## Builds (seconds unless marked)
+
+{builds}
+
+Wall times are measured outside the build process. Peak RSS is the largest single process (the build or one of
+its pool workers; forked workers count pages shared with the parent), not the sum. load = reading YAML
+(`load_yaml` over every content file), validate = the rest of `load_handbook`, both timed in this process;
+PDF/DOCX/forms Σ are render seconds summed over the workers (each document timed in its worker, so they
+exceed CPU time when workers are preempted); docs/s = documents / documents elapsed (cold). "docs wait" is the
+plugin's `documents` stage (time MkDocs waits for documents), compared between the cold and the no-change build.
+
+{overhead}
+
+## Output sizes
+
+{sizes}
+
+## Floor ({CORES} cores)
+
+{floor}
+
+floor = N × t(JD PDF) / cores + t(bare mkdocs). With N = roles (first ratio) the floor is one job-description PDF
+per role, the lower bound of the brief; with N = PDFs actually rendered (JD + appraisal + forms, second ratio)
+every PDF is priced like a JD. Neither counts the DOCX files or the zips.
+
+## Targets
+
+{targets(rows)}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="seed,100,500", help="comma-separated: seed and/or role counts")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    parser.add_argument("--keep", type=Path, help="keep content roots, outputs and reports in this folder")
+    args = parser.parse_args()
+    sizes = [size.strip() for size in args.sizes.split(",")]
+    if any(size != "seed" and not size.isdigit() for size in sizes):
+        parser.error(f"--sizes takes 'seed' and role counts, not {args.sizes!r}")
+    commit = revision()
+    work = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="handbook-bench-"))
+    try:
+        rows = []
+        for size in sizes:
+            print(f"benchmarking {size} …", file=sys.stderr, flush=True)
+            rows.append(bench(size, work / size))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    if revision() != commit:
+        commit += f" (changed to {revision()} during the run: results mix both)"
+    print(markdown(rows, commit))
+    if args.json:
+        args.json.write_text(json.dumps({"commit": commit, "cores": CORES, "sizes": rows}, ensure_ascii=False,
+                                        indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
