@@ -244,7 +244,7 @@ def _stretch(row: list[Cell], used: int) -> list[Cell]:
 
 def meal_standard_text(meal) -> str:
     """The rule as printed on the request form: the same data as the policy page."""
-    return f"点餐标准：{meal.rule}（菜品数量 = 来访人数 + {meal.extra_dishes}）"
+    return f"{meal.rule}（菜品数量 = 来访人数 + {meal.extra_dishes}）"
 
 
 def form_footer(form: Form) -> str:
