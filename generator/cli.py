@@ -77,8 +77,6 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None) -> 
     try:
         total = len(plan(hb)) if sys.stderr.isatty() else None
         result = build_site(root.resolve(), out, jobs=jobs, progress_total=total, hb=hb)
-    except ContentError as exc:
-        _fail(exc.problems)
     except BuildFailed as exc:
         click.echo(str(exc), err=True)
         click.secho(f"Build failed; {out} was left as it was.", fg="red", err=True)

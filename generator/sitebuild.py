@@ -80,7 +80,6 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
     """`progress_total` (number of documents) turns on the progress bar; `hb`, already loaded, is not loaded again."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -105,14 +104,9 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
         if warnings:
             raise BuildFailed("\n".join(f"warning: {m}" for m in warnings))
         report = plugin.report
-    except BuildFailed:
+    except Exception as exc:  # noqa: BLE001 - any failure must leave `out` untouched
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    except (MkDocsException, Exception) as exc:  # noqa: BLE001 - any failure must leave `out` untouched
-        shutil.rmtree(staging, ignore_errors=True)
-        from .errors import ContentError
-
-        if isinstance(exc, ContentError):
+        if isinstance(exc, BuildFailed):
             raise
         # MkDocs logs the real cause (e.g. a plugin's message) and raises a generic "Aborted"
         details = [m for m in collector.messages if not _harmless(m)] or [str(exc)]
