@@ -64,7 +64,7 @@ def _env(name: str, value: str):
             os.environ[name] = old
 
 
-class _Collect(logging.Handler):
+class WarningCollector(logging.Handler):
     """MkDocs reports problems through logging; keep warnings to fail on them like --strict."""
 
     def __init__(self) -> None:
@@ -85,7 +85,7 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.building-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    collector = _Collect()
+    collector = WarningCollector()
     mkdocs_log = logging.getLogger("mkdocs")
     mkdocs_log.addHandler(collector)
     bar = None

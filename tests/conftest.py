@@ -16,6 +16,8 @@ from typing import Callable
 
 import pytest
 
+from generator.sitebuild import WarningCollector
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -27,21 +29,12 @@ class BuiltSite:
     report: object = None
 
 
-class _Warnings(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None) -> BuiltSite:
     """Build ``root`` with the repository's mkdocs.yml into ``site_dir``."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    collector = _Warnings()
+    collector = WarningCollector()
     mkdocs_log = logging.getLogger("mkdocs")
     mkdocs_log.addHandler(collector)
     try:
