@@ -28,20 +28,30 @@ def _root_option(func):
     )(func)
 
 
-def _fail(problems) -> None:
+def _fail(problems, notes=()) -> None:
+    _show_notes(notes)
     for problem in problems:
         click.echo(str(problem), err=True)
     click.secho(f"{len(problems)} problem(s) found; nothing was built.", fg="red", err=True)
     sys.exit(1)
 
 
-def _load(root: Path):
+def _show_notes(notes) -> None:
+    for item in notes:
+        click.echo(str(item), err=True)
+
+
+def _load(root: Path, show_notes: bool = False):
     from .loader import load_handbook
 
+    notes: list = []
     try:
-        return load_handbook(root)
+        hb = load_handbook(root, notes)
     except ContentError as exc:
-        _fail(exc.problems)
+        _fail(exc.problems, exc.notes if show_notes else ())
+    if show_notes:
+        _show_notes(notes)
+    return hb
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,8 +63,8 @@ def main() -> None:
 @main.command()
 @_root_option
 def check(root: Path) -> None:
-    """Load and validate all content; print every problem."""
-    hb = _load(root)
+    """Load and validate all content; print every problem, then notes that do not fail the build."""
+    hb = _load(root, show_notes=True)
     click.echo(f"OK: {len(hb.roles)} roles, {len(hb.policies)} policies, {len(hb.guides)} guides, "
                f"{len(hb.forms)} forms.")
 

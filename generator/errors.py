@@ -2,12 +2,17 @@
 
 Every check in the loader reports a :class:`Problem` instead of raising at the
 first mistake, so HR sees all of them in one run: ``path:line: what — how to fix``.
+A problem is an *error* (nothing is built) or a *note* (worth HR's attention, e.g. a
+duty no KPI measures or a draft still missing its KPIs, but the build goes on).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "note"]
 
 
 @dataclass(frozen=True, order=True)
@@ -16,17 +21,34 @@ class Problem:
     line: int
     message: str
     hint: str = ""
+    severity: Severity = "error"
+
+    @property
+    def is_note(self) -> bool:
+        return self.severity == "note"
 
     def __str__(self) -> str:
-        text = f"{self.path}:{self.line}: {self.message}"
+        label = "note: " if self.is_note else ""
+        text = f"{self.path}:{self.line}: {label}{self.message}"
         return f"{text} — {self.hint}" if self.hint else text
 
 
-class ContentError(Exception):
-    """Raised once, after loading, when any problem was found."""
+def note(path: str, line: int, message: str, hint: str = "") -> Problem:
+    return Problem(path, line, message, hint, "note")
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(set(problems))
+
+def split(problems: list[Problem]) -> tuple[list[Problem], list[Problem]]:
+    """(errors, notes), each sorted and without repeats."""
+    unique = sorted(set(problems))
+    return [p for p in unique if not p.is_note], [p for p in unique if p.is_note]
+
+
+class ContentError(Exception):
+    """Raised once, after loading, when any error was found (notes alone never raise)."""
+
+    def __init__(self, problems: list[Problem], notes: list[Problem] | None = None):
+        self.problems, found_notes = split(problems)
+        self.notes = sorted(set(found_notes) | set(notes or []))
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

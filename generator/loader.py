@@ -21,7 +21,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from . import crosscheck
-from .errors import ContentError, Problem, display_path
+from .errors import ContentError, Problem, display_path, split
 from .model import UNION_TAGS, Form, Guide, Handbook, Policy, Role, SiteSettings
 from .yamlsource import YamlDocument, load_yaml
 
@@ -50,7 +50,8 @@ def content_files(root: Path) -> list[Path]:
     return files
 
 
-def load_handbook(root: Path) -> Handbook:
+def load_handbook(root: Path, notes: list[Problem] | None = None) -> Handbook:
+    """Load and check everything; errors raise :class:`ContentError`, notes are appended to ``notes``."""
     root = Path(root)
     problems: list[Problem] = []
     if not (root / "roles").is_dir() and not (root / "content").is_dir():
@@ -73,8 +74,11 @@ def load_handbook(root: Path) -> Handbook:
     if site is None:
         raise ContentError(problems)
     problems += crosscheck.run(site, loaded)
-    if problems:
-        raise ContentError(problems)
+    errors, found_notes = split(problems)
+    if errors:
+        raise ContentError(errors, found_notes)
+    if notes is not None:
+        notes += found_notes
     return Handbook(
         site=site.obj,
         roles=_ordered_roles(site.obj, [item.obj for item in loaded["roles"]]),

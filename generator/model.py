@@ -43,6 +43,10 @@ def _as_text(value: Any) -> Any:
 
 
 Version = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Status = Annotated[
+    Literal["published", "draft"],
+    Field(description="published = 已发布；draft = 草稿：只在预览（handbook serve）和 handbook build --drafts 中出现"),
+]
 
 
 # --------------------------------------------------------------------------- duties
@@ -113,6 +117,7 @@ class Role(Strict):
     """岗位说明书的全部内容。文件名（去掉 .yml）必须与 id 相同。"""
 
     id: Slug
+    status: Status = "published"
     title: Annotated[Text, Field(description="岗位名称")]
     aliases: Annotated[list[Text], Field(description="文中对本岗位的其他称呼，如 市场总监")] = []
     number: Annotated[Text, Field(description="岗位编号")]
@@ -198,6 +203,7 @@ class MealStandard(Strict):
 
 class Policy(Strict):
     id: Slug
+    status: Status = "published"
     title: Text
     number: Text
     version: Version
@@ -217,6 +223,7 @@ class Policy(Strict):
 
 class Guide(Strict):
     id: Slug
+    status: Status = "published"
     title: Text
     intro: Paragraphs = []
     points: Annotated[list[Text], Field(min_length=1)]
@@ -255,6 +262,7 @@ class FormSection(Strict):
 
 class Form(Strict):
     id: Slug
+    status: Status = "published"
     title: Text
     number: Text
     version: Version

@@ -60,6 +60,10 @@ class YamlDocument:
     def problem(self, loc: Loc, message: str, hint: str = "") -> Problem:
         return Problem(self.shown_as, self.line_of(loc), message, hint)
 
+    def note(self, loc: Loc, message: str, hint: str = "") -> Problem:
+        """A remark that does not fail the build (see :func:`generator.errors.note`)."""
+        return Problem(self.shown_as, self.line_of(loc), message, hint, "note")
+
 
 class _Refused(Exception):
     def __init__(self, line: int, message: str, hint: str):
