@@ -1,37 +1,43 @@
-"""Rules that span fields or files, which a per-file schema cannot express."""
+"""Rules that span fields or files, which a per-file schema cannot express.
+
+They run on whatever loaded (see :class:`~generator.loaded.Loaded`): a rule that
+needs a field another problem already covers is skipped, so HR sees every
+problem in one pass and no file reports problems caused by another.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from .errors import Problem
-from .model import iter_duties
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .loader import Loaded
+from .loaded import Loaded, LoadedRoot, duty_locations
+from .model import MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, DutyGroup, duty_text
 
 
-def run(site: "Loaded", loaded: dict[str, list["Loaded"]]) -> list[Problem]:
+def run(loaded: LoadedRoot) -> list[Problem]:
     problems: list[Problem] = []
-    problems += _departments(site)
+    if loaded.site is not None and loaded.site.has("departments"):
+        problems += _departments(loaded.site)
     problems += _unique_ids(loaded)
-    problems += _file_names_match_ids(loaded)
-    dept_ids = {d.id for d in site.obj.departments}
-    role_ids = {item.obj.id for item in loaded["roles"]}
-    policy_ids = {item.obj.id for item in loaded["policies"]}
-    form_ids = {item.obj.id for item in loaded["forms"]}
-    for item in loaded["roles"]:
-        problems += _role(item, dept_ids, role_ids)
-    problems += _cycles(loaded["roles"])
-    for item in loaded["policies"]:
-        for index, form_id in enumerate(item.obj.attachments):
-            if form_id not in form_ids:
-                problems.append(item.doc.problem(("attachments", index), f"attachment '{form_id}' is not a form",
-                                                 _choose("a form id from content/forms/", form_ids)))
-        problems += _policy_blocks(item)
-    for item in loaded["forms"]:
-        problems += _form(item, policy_ids, role_ids, {p.obj.id: p.obj for p in loaded["policies"]})
+    problems += _unique_values(loaded.roles, "number", "岗位编号 (number)")
+    problems += _unique_values(loaded.roles, "title", "title")
+    for item in loaded.roles:
+        problems += _role(item)
+    problems += _cycles(loaded.roles)
+    form_ids = {item.obj.id for item in loaded.forms if item.has("id")}
+    for item in loaded.policies:
+        if item.has("attachments"):
+            for index, form_id in enumerate(item.obj.attachments):
+                if form_id not in form_ids and form_id not in loaded.unreadable.get("forms", ()):
+                    problems.append(item.doc.problem(("attachments", index), f"attachment '{form_id}' is not a form",
+                                                     _choose("a form id from content/forms/", form_ids)))
+        if item.has("sections", "meal_standard"):
+            problems += _policy_blocks(item)
+    policies = {p.obj.id: p for p in loaded.policies if p.has("id")}
+    for item in loaded.forms:
+        if item.has("sections", "policy"):
+            problems += _form(item, policies)
     return problems
 
 
@@ -40,77 +46,121 @@ def _choose(what: str, options: set[str]) -> str:
     return f"use {what} ({listed})"
 
 
-def _departments(site: "Loaded") -> list[Problem]:
+def _departments(site: Loaded) -> list[Problem]:
     problems = []
     seen: Counter[str] = Counter()
-    ids = {d.id for d in site.obj.departments}
     for index, dept in enumerate(site.obj.departments):
         seen[dept.id] += 1
         if seen[dept.id] == 2:
             problems.append(site.doc.problem(("departments", index, "id"), f"department id '{dept.id}' is used twice",
                                              "give each department its own id"))
-        if dept.parent and dept.parent not in ids:
-            problems.append(site.doc.problem(("departments", index, "parent"),
-                                             f"parent department '{dept.parent}' does not exist",
-                                             _choose("a department id", ids)))
     return problems
 
 
-def _unique_ids(loaded: dict[str, list["Loaded"]]) -> list[Problem]:
+def _unique_ids(loaded: LoadedRoot) -> list[Problem]:
+    """One id per file, and the file is named after it. A copy whose id was not changed is the one told."""
     problems = []
-    for kind, items in loaded.items():
-        first: dict[str, "Loaded"] = {}
+    for kind in ("roles", "policies", "guides", "forms"):
+        items = [item for item in loaded.of_kind(kind) if item.has("id")]
+        owners: dict[str, list[Loaded]] = {}
         for item in items:
-            if item.obj.id in first:
-                other = first[item.obj.id].doc
-                problems.append(item.doc.problem(("id",), f"id '{item.obj.id}' is already used by {other.shown_as}",
-                                                 "give every file its own id"))
-            else:
-                first[item.obj.id] = item
+            owners.setdefault(item.obj.id, []).append(item)
+        for ident, group in owners.items():
+            named_after = [item for item in group if item.doc.path.stem == ident]
+            for item in group:
+                if item.doc.path.stem == ident:
+                    continue
+                if len(group) > 1 and named_after:
+                    problems.append(item.doc.problem(
+                        ("id",), f"id '{ident}' is already used by {named_after[0].doc.shown_as}",
+                        f"this file was probably copied from it: change the id to '{_id_for(item.doc.path.stem)}'"
+                        if _id_for(item.doc.path.stem) else "give this file its own id and name the file after it"))
+                else:
+                    problems.append(_file_name_problem(item))
+            if len(named_after) > 1:  # pragma: no cover - two files cannot share a name in one folder
+                problems.append(named_after[1].doc.problem(("id",), f"id '{ident}' is used twice", ""))
     return problems
 
 
-def _file_names_match_ids(loaded: dict[str, list["Loaded"]]) -> list[Problem]:
+def _id_for(stem: str) -> str | None:
+    """A valid id close to a file name (``Key-Account-Manager`` → ``key-account-manager``), if there is one."""
+    candidate = re.sub(r"[\s_]+", "-", stem.strip().lower())
+    return candidate if re.match(SLUG_PATTERN, candidate) else None
+
+
+def _file_name_problem(item: Loaded) -> Problem:
     """The file name is the URL slug HR sees; keeping them equal avoids two names for one thing."""
-    return [
-        item.doc.problem(("id",), f"id '{item.obj.id}' does not match the file name '{item.doc.path.name}'",
-                         f"rename the file to {item.obj.id}.yml or change the id to '{item.doc.path.stem}'")
-        for items in loaded.values() for item in items if item.obj.id != item.doc.path.stem
-    ]
+    ident, stem = item.obj.id, item.doc.path.stem
+    fixed = _id_for(stem)
+    if fixed == ident:
+        hint = f"rename the file to {ident}.yml (file names are lower case, like the id)"
+    elif fixed:
+        hint = f"rename the file to {ident}.yml or change the id to '{fixed}'"
+    else:
+        hint = f"rename the file to {ident}.yml (file names use the English id)"
+    return item.doc.problem(("id",), f"id '{ident}' does not match the file name '{item.doc.path.name}'", hint)
 
 
-def _role(item: "Loaded", dept_ids: set[str], role_ids: set[str]) -> list[Problem]:
+def _unique_values(items: list[Loaded], field: str, label: str) -> list[Problem]:
+    """Two roles with one 岗位编号 or one title are a copy-and-forget: name both files."""
+    problems = []
+    first: dict[str, Loaded] = {}
+    for item in items:
+        if not item.has(field):
+            continue
+        value = getattr(item.obj, field)
+        if value in first:
+            other = first[value].doc
+            problems.append(item.doc.problem((field,), f"{label} '{value}' is already used by {other.shown_as} "
+                                                       f"(line {other.line_of((field,))})",
+                                             f"give this role its own {field}"))
+        else:
+            first[value] = item
+    return problems
+
+
+def _role(item: Loaded) -> list[Problem]:
     role, doc = item.obj, item.doc
     problems = []
-    if role.department not in dept_ids:
-        problems.append(doc.problem(("department",), f"department '{role.department}' is not defined",
-                                    _choose("a department id from content/site.yml", dept_ids)))
-    if role.reports_to is not None:
+    if item.has("id", "reports_to") and role.reports_to is not None:
         if role.reports_to == role.id:
             problems.append(doc.problem(("reports_to",), "a role cannot report to itself",
-                                        "name its superior's role id, or remove reports_to"))
-        elif role.reports_to not in role_ids:
-            problems.append(doc.problem(("reports_to",), f"reports_to '{role.reports_to}' is not a role",
-                                        _choose("a role id from roles/", role_ids - {role.id})))
-        if role.reports_to_title:
+                                        "name its superior's title or id, or remove reports_to"))
+        if item.has("reports_to_title") and role.reports_to_title:
             problems.append(doc.problem(("reports_to_title",), "give either reports_to or reports_to_title, not both",
                                         "keep reports_to for a role in this handbook"))
+    if not item.has("duties"):
+        return problems
 
     ids_seen: dict[str, tuple] = {}
-    for path, entry in iter_duties(role.duties):
+    count, text_total = 0, 0
+    for loc, depth, entry in duty_locations(role.duties):
+        count += 1
+        text_total += len(duty_text(entry))
+        if depth > MAX_DUTY_DEPTH and isinstance(entry, DutyGroup):
+            problems.append(doc.problem(loc, f"duty groups are nested more than {MAX_DUTY_DEPTH} levels deep",
+                                        "move this group up a level"))
         entry_id = getattr(entry, "id", None)
         if not entry_id:
             continue
-        loc = ("duties",) + sum(((i - 1, "duties") for i in path), ())[:-1] + ("id",)
         if entry_id in ids_seen:
-            problems.append(doc.problem(loc, f"duty id '{entry_id}' is used twice in this role",
+            problems.append(doc.problem(loc + ("id",), f"duty id '{entry_id}' is used twice in this role",
                                         "give each duty its own id"))
         ids_seen[entry_id] = loc
+    if count > MAX_DUTIES:
+        problems.append(doc.problem(("duties",), f"this role has {count:,} duties and headings; "
+                                                 f"at most {MAX_DUTIES:,} are allowed",
+                                    "merge related duties, or split the role"))
+    if text_total > MAX_ROLE_TEXT:
+        problems.append(doc.problem(("duties",), f"the duties hold {text_total:,} characters; "
+                                                 f"at most {MAX_ROLE_TEXT:,} are allowed in one role",
+                                    "shorten the duties; a job description is read, not archived"))
 
+    if not item.has("kpis"):
+        return problems
     total = sum(kpi.weight for kpi in role.kpis.items)
     if abs(total - 100) > 1e-6:
-        shown = f"{total:g}"
-        problems.append(doc.problem(("kpis", "items"), f"KPI weights add up to {shown}, not 100",
+        problems.append(doc.problem(("kpis", "items"), f"KPI weights add up to {total:g}, not 100",
                                     f"adjust the weights by {100 - total:+g} in total"))
     for k, kpi in enumerate(role.kpis.items):
         for m, ref in enumerate(kpi.measures):
@@ -121,8 +171,8 @@ def _role(item: "Loaded", dept_ids: set[str], role_ids: set[str]) -> list[Proble
     return problems
 
 
-def _cycles(roles: list["Loaded"]) -> list[Problem]:
-    by_id = {item.obj.id: item for item in roles}
+def _cycles(roles: list[Loaded]) -> list[Problem]:
+    by_id = {item.obj.id: item for item in roles if item.has("id", "reports_to")}
     problems, reported = [], set()
     for start in by_id:
         chain, current = [], start
@@ -142,7 +192,7 @@ def _cycles(roles: list["Loaded"]) -> list[Problem]:
     return problems
 
 
-def _policy_blocks(item: "Loaded") -> list[Problem]:
+def _policy_blocks(item: Loaded) -> list[Problem]:
     problems = []
     policy = item.obj
     for s, section in enumerate(policy.sections):
@@ -154,14 +204,10 @@ def _policy_blocks(item: "Loaded") -> list[Problem]:
     return problems
 
 
-def _form(item: "Loaded", policy_ids: set[str], role_ids: set[str], policies: dict) -> list[Problem]:
+def _form(item: Loaded, policies: dict[str, Loaded]) -> list[Problem]:
     form, doc = item.obj, item.doc
     problems = []
-    if form.policy and form.policy not in policy_ids:
-        problems.append(doc.problem(("policy",), f"policy '{form.policy}' does not exist",
-                                    _choose("a policy id from content/policies/", policy_ids)))
-    if form.role and form.role not in role_ids:
-        problems.append(doc.problem(("role",), f"role '{form.role}' does not exist", _choose("a role id", role_ids)))
+    policy = policies.get(form.policy) if form.policy else None
     for s, section in enumerate(form.sections):
         for f, field in enumerate(section.fields):
             loc = ("sections", s, "fields", f)
@@ -169,7 +215,8 @@ def _form(item: "Loaded", policy_ids: set[str], role_ids: set[str], policies: di
             if needs_policy and not form.policy:
                 problems.append(doc.problem(loc, f"field '{field.label}' takes its content from a policy, "
                                                  "but the form names none", "add 'policy: <policy id>' to the form"))
-            if field.type == "meal-standard" and form.policy in policies and policies[form.policy].meal_standard is None:
+            if field.type == "meal-standard" and policy is not None and policy.has("meal_standard") \
+                    and policy.obj.meal_standard is None:
                 problems.append(doc.problem(loc, f"policy '{form.policy}' has no meal_standard to print",
                                             "add meal_standard to the policy or change the field type"))
             if field.type == "choice" and not field.options and not field.options_from:

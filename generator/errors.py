@@ -54,7 +54,9 @@ class ContentError(Exception):
 
 def display_path(path: Path, root: Path) -> str:
     """Paths relative to the content root, as HR sees them in their editor."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    # The file itself is not resolved: a symbolic link is shown where it lies, not where it points.
+    for base in (root.absolute(), root.resolve()):
+        for shown in (path.absolute(), path.parent.resolve() / path.name):
+            if shown.is_relative_to(base):
+                return shown.relative_to(base).as_posix()
+    return path.as_posix()

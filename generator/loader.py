@@ -15,38 +15,34 @@ All problems from all files are collected and raised together as one
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from . import crosscheck
+from . import crosscheck, references
 from .errors import ContentError, Problem, display_path, split
-from .model import UNION_TAGS, Form, Guide, Handbook, Policy, Role, SiteSettings
+from .loaded import KINDS, SITE_MODEL, Loaded, LoadedRoot
+from .model import UNION_TAGS, Handbook, Role, SiteSettings
 from .yamlsource import YamlDocument, load_yaml
 
-SOURCES: dict[str, tuple[str, type[BaseModel]]] = {
-    # kind: (glob relative to the content root, model)
-    "roles": ("roles/*.yml", Role),
-    "policies": ("content/policies/*.yml", Policy),
-    "guides": ("content/guides/*.yml", Guide),
-    "forms": ("content/forms/*.yml", Form),
+FOLDERS: dict[str, str] = {
+    # kind: folder relative to the content root, holding one *.yml file per object
+    "roles": "roles",
+    "policies": "content/policies",
+    "guides": "content/guides",
+    "forms": "content/forms",
 }
 SITE_FILE = "content/site.yml"
-
-
-class Loaded:
-    """A validated object with the document it came from, for cross-check messages."""
-
-    def __init__(self, doc: YamlDocument, obj: Any):
-        self.doc, self.obj = doc, obj
+MAX_FILES = 1_000  # per folder; a handbook of 1,000 roles already needs splitting into several
 
 
 def content_files(root: Path) -> list[Path]:
     """Every file the handbook is built from, for caching and watching."""
     files = [root / SITE_FILE] if (root / SITE_FILE).exists() else []
-    for pattern, _ in SOURCES.values():
-        files += sorted(root.glob(pattern))
+    for folder in FOLDERS.values():
+        files += sorted(p for p in (root / folder).glob("*.yml") if p.is_file())
     return files
 
 
@@ -57,45 +53,104 @@ def load_handbook(root: Path, notes: list[Problem] | None = None) -> Handbook:
     if not (root / "roles").is_dir() and not (root / "content").is_dir():
         raise ContentError([Problem(str(root), 1, "this folder has no 'roles/' or 'content/' folder",
                                     "pass --root pointing at the folder that holds them")])
-
-    site = _load_one(root, root / SITE_FILE, SiteSettings, problems, required=True)
-    loaded: dict[str, list[Loaded]] = {}
-    for kind, (pattern, model) in SOURCES.items():
-        loaded[kind] = []
-        for path in sorted(root.glob(pattern)):
-            item = _load_one(root, path, model, problems)
-            if item is not None:
-                loaded[kind].append(item)
-        stray = sorted(p for p in root.glob(pattern.replace("*.yml", "*.yaml")))
-        for path in stray:
-            problems.append(Problem(display_path(path, root), 1, "content files must end in '.yml'",
-                                    f"rename it to {path.stem}.yml"))
-
-    if site is None:
-        raise ContentError(problems)
-    problems += crosscheck.run(site, loaded)
+    loaded = load_root(root, problems)
+    problems += references.resolve(loaded)
+    problems += crosscheck.run(loaded)
     errors, found_notes = split(problems)
     if errors:
         raise ContentError(errors, found_notes)
     if notes is not None:
         notes += found_notes
+    assert loaded.site is not None  # a missing or broken site.yml is an error above
+    site = loaded.site.obj
     return Handbook(
-        site=site.obj,
-        roles=_ordered_roles(site.obj, [item.obj for item in loaded["roles"]]),
-        policies=[item.obj for item in loaded["policies"]],
-        guides=[item.obj for item in loaded["guides"]],
-        forms=[item.obj for item in loaded["forms"]],
+        site=site,
+        roles=_ordered_roles(site, [item.obj for item in loaded.roles]),
+        policies=[item.obj for item in loaded.policies],
+        guides=[item.obj for item in loaded.guides],
+        forms=[item.obj for item in loaded.forms],
     )
 
 
-def _load_one(root: Path, path: Path, model: type[BaseModel], problems: list[Problem],
-              required: bool = False) -> Loaded | None:
+def load_root(root: Path, problems: list[Problem]) -> LoadedRoot:
+    """Read and validate every file; problems are appended, never raised."""
+    loaded = LoadedRoot()
+    site_path = root / SITE_FILE
+    if _readable(root, site_path, problems, required=True):
+        loaded.site = _load_one(root, site_path, SITE_MODEL, problems)
+    for kind, folder in FOLDERS.items():
+        unreadable: set[str] = set()
+        for path in _files_in(root, folder, problems):
+            item = _load_one(root, path, KINDS[kind], problems)
+            if item is None or not item.has("id"):
+                unreadable.add(path.stem)
+            if item is not None:
+                loaded.of_kind(kind).append(item)
+        loaded.unreadable[kind] = unreadable
+    return loaded
+
+
+_YAMLISH = re.compile(r"\.ya?ml$", re.IGNORECASE)
+
+
+def _files_in(root: Path, folder: str, problems: list[Problem]) -> list[Path]:
+    """The ``*.yml`` files of a folder; look-alikes (``.yaml``, ``.YML``, folders, links out) are reported."""
+    directory = root / folder
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith((".", "~")) or not _YAMLISH.search(path.name):
+            continue  # editor lock files, backups, READMEs: not content
+        shown = display_path(path, root)
+        if not path.name.endswith(".yml"):
+            problems.append(Problem(shown, 1, "content files must end in '.yml'",
+                                    f"rename it to {path.name[: -len(path.suffix)]}.yml"))
+        elif _readable(root, path, problems):
+            found.append(path)
+    if len(found) > MAX_FILES:
+        problems.append(Problem(display_path(directory, root), 1,
+                                f"{len(found):,} files in one folder; at most {MAX_FILES:,} are read",
+                                "split the handbook into several content roots"))
+        return []
+    return found
+
+
+def _readable(root: Path, path: Path, problems: list[Problem], required: bool = False) -> bool:
+    """A regular file inside the content root; anything else gets one line saying what it is instead."""
     shown = display_path(path, root)
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.exists():
+            problems.append(Problem(shown, 1, "this is a symbolic link to a file that does not exist",
+                                    "delete the link and copy the real file here"))
+            return False
+        if not target.is_relative_to(root.resolve()):
+            problems.append(Problem(shown, 1, "this is a symbolic link to a file outside the content root",
+                                    "copy the file into the folder instead of linking to it"))
+            return False
     if not path.exists():
         if required:
             problems.append(Problem(shown, 1, "file is missing", "create it; see README.md for an example"))
+        return False
+    if path.is_dir():
+        problems.append(Problem(shown, 1, "this is a folder, not a file",
+                                "rename the folder so its name does not end in .yml, or move it out"))
+        return False
+    if not path.is_file():
+        problems.append(Problem(shown, 1, "this is not a regular file", "replace it with a plain text .yml file"))
+        return False
+    return True
+
+
+def _load_one(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]) -> Loaded | None:
+    shown = display_path(path, root)
+    try:
+        doc, found = load_yaml(path, shown)
+    except OSError as exc:
+        problems.append(Problem(shown, 1, f"the file cannot be read ({exc.strerror or exc})",
+                                "check that it exists and that you may read it"))
         return None
-    doc, found = load_yaml(path, shown)
     problems += found
     if doc is None:
         return None
@@ -106,8 +161,68 @@ def _load_one(root: Path, path: Path, model: type[BaseModel], problems: list[Pro
     try:
         return Loaded(doc, model.model_validate(doc.data))
     except ValidationError as exc:
-        problems += [_explain(doc, err, model) for err in exc.errors()]
-        return None
+        errors = exc.errors()
+    colon_problems, skipped = _text_read_as_mapping(doc, doc.data, ())
+    problems += colon_problems
+    errors = [err for err in _without_typo_twins(errors, model, doc.data)
+              if not any(_real_loc(doc.data, err["loc"])[: len(loc)] == loc for loc in skipped)]
+    problems += [_explain(doc, err, model) for err in errors]
+    return _partial(doc, model, {str(err["loc"][0]) for err in errors if err["loc"]})
+
+
+def _without_typo_twins(errors: list[dict], model: type[BaseModel], data: Any) -> list[dict]:
+    """``purpos:`` is one mistake: report the unknown key with its suggestion, not also the missing 'purpose'."""
+    typos = {(tuple(err["loc"][:-1]), close[0])
+             for err in errors if err["type"] == "extra_forbidden"
+             for close in [difflib.get_close_matches(str(err["loc"][-1]),
+                                                     _known_keys(model, err["loc"][:-1], data), n=1, cutoff=0.5)]
+             if close}
+    return [err for err in errors
+            if not (err["type"] == "missing" and (tuple(err["loc"][:-1]), err["loc"][-1]) in typos)]
+
+
+def _partial(doc: YamlDocument, model: type[BaseModel], broken: set[str]) -> Loaded:
+    """The fields that did validate, so checks on them still run in this pass."""
+    good: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name in broken or name not in doc.data:
+            continue
+        annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        adapter = TypeAdapter(annotation)
+        try:
+            good[name] = adapter.validate_python(doc.data[name])
+        except ValidationError:
+            broken.add(name)
+    missing = {name for name, info in model.model_fields.items() if info.is_required() and name not in good}
+    return Loaded(doc, model.model_construct(**good), frozenset(broken | missing))
+
+
+_KEY_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def _text_read_as_mapping(doc: YamlDocument, node: Any, loc: tuple) -> tuple[list[Problem], list[tuple]]:
+    """``- 负责: 市场调研`` is a mapping to YAML; HR meant one line of text. Say so once, at that line."""
+    problems, skipped = [], []
+    if isinstance(node, dict):
+        odd = [key for key in node if not _KEY_LIKE.match(str(key))]
+        if odd:
+            key = odd[0]
+            value = node[key]
+            typed = f"{key}: {value}" if isinstance(value, str) else str(key)
+            problems.append(doc.problem(loc + (key,), f"'{_short(typed)}' was read as 'key: value' because of ': '",
+                                        f"put the whole text in quotes, e.g. - \"{_short(typed)}\", "
+                                        "or write the colon full-width '：'"))
+            return problems, [loc]
+        children = node.items()
+    elif isinstance(node, list):
+        children = enumerate(node)
+    else:
+        return problems, skipped
+    for key, child in children:
+        found, skip = _text_read_as_mapping(doc, child, loc + (key,))
+        problems += found
+        skipped += skip
+    return problems, skipped
 
 
 def _explain(doc: YamlDocument, err: dict, model: type[BaseModel]) -> Problem:
@@ -125,24 +240,37 @@ def _explain(doc: YamlDocument, err: dict, model: type[BaseModel]) -> Problem:
         hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(sorted(known))}"
         return doc.problem(loc, f"unknown key '{key}'", hint)
     if kind == "string_pattern_mismatch":
-        return doc.problem(loc, f"'{err['input']}' in {where} is not a valid id",
+        return doc.problem(loc, f"'{_short(err['input'])}' in {where} is not a valid id",
                            "use lower-case letters, digits and hyphens only, e.g. market-manager")
     if kind in ("string_too_short", "too_short"):
         return doc.problem(loc, f"{where} is empty", "fill it in or remove the key")
+    if kind == "string_too_long":
+        limit = err["ctx"]["max_length"]
+        return doc.problem(loc, f"{where} is {len(err['input']):,} characters long; at most {limit:,} are allowed",
+                           "split it into several shorter items")
+    if kind == "too_long":
+        limit = err["ctx"]["max_length"]
+        return doc.problem(loc, f"{where} has {err['ctx'].get('actual_length', len(err['input'])):,} items; "
+                                f"at most {limit:,} are allowed", "split the content, or keep only what is needed")
     if kind == "literal_error":
-        return doc.problem(loc, f"'{err['input']}' is not allowed for {where}", f"use {err['ctx']['expected']}")
-    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
-        return doc.problem(loc, f"'{err['input']}' in {where} is not a date", "write it as YYYY-MM-DD, e.g. 2026-12-01")
+        return doc.problem(loc, f"'{_short(err['input'])}' is not allowed for {where}", f"use {err['ctx']['expected']}")
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
+        return doc.problem(loc, f"'{_short(err['input'])}' in {where} is not a date",
+                           "write a real calendar date as YYYY-MM-DD, e.g. 2026-12-01")
     if kind in ("string_type", "list_type", "dict_type", "model_type", "int_type", "float_type",
-                "int_parsing", "float_parsing", "bool_type", "model_attributes_type"):
-        expected = {"string_type": "text", "list_type": "a list of '- ' items", "dict_type": "'key: value' lines",
+                "int_parsing", "float_parsing", "bool_type", "bool_parsing", "int_parsing_size",
+                "model_attributes_type"):
+        expected = {"bool_parsing": "true or false", "int_parsing_size": "a whole number", "string_type": "text", "list_type": "a list of '- ' items", "dict_type": "'key: value' lines",
                     "model_type": "'key: value' lines", "model_attributes_type": "'key: value' lines",
                     "int_type": "a whole number", "int_parsing": "a whole number", "float_type": "a number",
                     "float_parsing": "a number", "bool_type": "true or false"}[kind]
         return doc.problem(loc, f"{where} should be {expected}, not {_describe(err['input'])}",
                            f"write {where} as {expected}")
     if kind in ("greater_than", "less_than_equal", "greater_than_equal", "less_than"):
-        return doc.problem(loc, f"{where} is {err['input']}: {err['msg'].lower()}", "correct the number")
+        return doc.problem(loc, f"{where} is {_short(err['input'])}: {err['msg'].lower()}", "correct the number")
+    if kind in ("finite_number", "int_from_float"):
+        return doc.problem(loc, f"{where} should be an ordinary number, not {_describe(err['input'])}",
+                           "correct the number")
     return doc.problem(loc, f"{where}: {err['msg']}", "see the JSON Schema in schemas/ for what is allowed")
 
 
@@ -192,7 +320,13 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    return repr(value) if len(repr(value)) < 40 else type(value).__name__
+    return f"'{_short(value)}'"
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    """A value as quoted in a message: long ones (a 5,000-digit number, a pasted page) are cut."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
 
 
 def _ordered_roles(site: SiteSettings, roles: list[Role]) -> list[Role]:

@@ -17,29 +17,40 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
-    field_validator,
 )
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+# Limits no real handbook reaches; they bound the time and memory a build may take (README, "What the tool
+# refuses"). A duty of 3,000 characters is about a page; 300 duties are ten times the longest JD we know.
+MAX_TEXT = 3_000          # characters in one text value (a duty, a definition, a paragraph)
+MAX_DUTIES = 300          # duties and duty headings in one role, counted through groups
+MAX_DUTY_DEPTH = 4        # groups inside groups
+MAX_KPIS = 30             # KPIs in one role
+MAX_ROLE_TEXT = 60_000    # characters of all duties of one role together
+MAX_ITEMS = 200           # items in any other list (sections, paragraphs, fields, venues…)
 
 Slug = Annotated[
     str,
     StringConstraints(pattern=SLUG_PATTERN, max_length=64),
     Field(description="Stable identifier: lower-case letters, digits and hyphens, e.g. `market-manager`."),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Paragraphs = Annotated[list[Text], Field(description="One string per paragraph.")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+Paragraphs = Annotated[list[Text], Field(description="One string per paragraph.", max_length=MAX_ITEMS)]
+Reference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(description="An id or a Chinese name (title, name or alias), e.g. `market-manager` or `市场部经理`."),
+]
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors (typos must not vanish silently); numbers are accepted where text is expected."""
+    """Unknown keys are errors (typos must not vanish silently).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    The YAML reader hands over every value as the text HR typed (``0123`` stays ``0123``); pydantic turns
+    text into a number or a date only where a field asks for one.
+    """
 
-
-def _as_text(value: Any) -> Any:
-    """YAML reads `version: 1.0` as a number; HR means the text "1.0"."""
-    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True, allow_inf_nan=False)
 
 
 Version = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
@@ -64,7 +75,7 @@ class DutyGroup(Strict):
 
     heading: Text
     id: Slug | None = None
-    duties: Annotated[list["DutyEntry"], Field(min_length=1)]
+    duties: Annotated[list["DutyEntry"], Field(min_length=1, max_length=MAX_DUTIES)]
 
 
 def _duty_kind(value: Any) -> str:
@@ -107,7 +118,7 @@ class KPISet(Strict):
         Field(description="proposed = 拟定，待人力资源部确认；approved = 已确认"),
     ]
     note: Text | None = None
-    items: Annotated[list[KPI], Field(min_length=1)]
+    items: Annotated[list[KPI], Field(min_length=1, max_length=MAX_KPIS)]
 
 
 # --------------------------------------------------------------------------- roles
@@ -119,18 +130,19 @@ class Role(Strict):
     id: Slug
     status: Status = "published"
     title: Annotated[Text, Field(description="岗位名称")]
-    aliases: Annotated[list[Text], Field(description="文中对本岗位的其他称呼，如 市场总监")] = []
+    aliases: Annotated[list[Text], Field(description="文中对本岗位的其他称呼，如 市场总监", max_length=20)] = []
     number: Annotated[Text, Field(description="岗位编号")]
-    department: Annotated[Slug, Field(description="所属部门 id（见 content/site.yml）")]
-    reports_to: Annotated[Slug | None, Field(description="直接上级的岗位 id；上级不在本手册时留空并填 reports_to_title")] = None
+    department: Annotated[Reference, Field(description="所属部门：部门名称（如 市场部）或 id（见 content/site.yml）")]
+    reports_to: Annotated[
+        Reference | None,
+        Field(description="直接上级：岗位名称（如 市场部经理）或岗位 id；上级不在本手册时留空并填 reports_to_title"),
+    ] = None
     reports_to_title: Annotated[Text | None, Field(description="手册之外的直接上级，如 总经理")] = None
     purpose: Annotated[Text, Field(description="岗位目的")]
     version: Version
     effective: Annotated[dt.date, Field(description="生效日期，如 2026-12-01")]
-    duties: Annotated[list[DutyEntry], Field(min_length=1, description="岗位职责")]
+    duties: Annotated[list[DutyEntry], Field(min_length=1, max_length=MAX_DUTIES, description="岗位职责")]
     kpis: Annotated[KPISet, Field(description="关键绩效指标")]
-
-    _coerce_version = field_validator("version", mode="before")(_as_text)
 
     @property
     def names(self) -> list[str]:
@@ -141,7 +153,7 @@ class Role(Strict):
 
 
 class ListBlock(Strict):
-    list: Annotated[list[Text], Field(min_length=1)]
+    list: Annotated[list[Text], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class NoteBlock(Strict):
@@ -182,7 +194,7 @@ PolicyBlock = Annotated[
 
 class PolicySection(Strict):
     heading: Annotated[Text | None, Field(description="Omit for a section that is a single numbered rule")] = None
-    body: Annotated[list[PolicyBlock], Field(min_length=1)]
+    body: Annotated[list[PolicyBlock], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class MealStandard(Strict):
@@ -209,13 +221,11 @@ class Policy(Strict):
     version: Version
     effective: dt.date
     preamble: Paragraphs = []
-    sections: Annotated[list[PolicySection], Field(min_length=1)]
-    venues: Annotated[list[Text], Field(description="定点招待地点；可为空，由行政部补充")] = []
+    sections: Annotated[list[PolicySection], Field(min_length=1, max_length=MAX_ITEMS)]
+    venues: Annotated[list[Text], Field(description="定点招待地点；可为空，由行政部补充", max_length=MAX_ITEMS)] = []
     meal_standard: MealStandard | None = None
     closing_note: Text | None = None
-    attachments: Annotated[list[Slug], Field(description="附件表单 id")] = []
-
-    _coerce_version = field_validator("version", mode="before")(_as_text)
+    attachments: Annotated[list[Slug], Field(description="附件表单 id", max_length=MAX_ITEMS)] = []
 
 
 # --------------------------------------------------------------------------- guide
@@ -226,7 +236,7 @@ class Guide(Strict):
     status: Status = "published"
     title: Text
     intro: Paragraphs = []
-    points: Annotated[list[Text], Field(min_length=1)]
+    points: Annotated[list[Text], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 # --------------------------------------------------------------------------- forms
@@ -244,20 +254,20 @@ class FormField(Strict):
     label: Text
     type: FieldType = "text"
     width: Annotated[int, Field(ge=1, le=4, description="占一行的几分之几：1=¼ … 4=整行")] = 4
-    options: list[Text] = []
+    options: Annotated[list[Text], Field(max_length=MAX_ITEMS)] = []
     options_from: Annotated[
         Literal["venues"] | None, Field(description="从所属制度取选项：venues = 定点招待地点")
     ] = None
     other: Annotated[bool, Field(description="选项后加一个 其他：____ 空行")] = False
     lines: Annotated[int, Field(ge=1, le=20, description="手写行数")] = 1
-    columns: list[TableColumn] = []
+    columns: Annotated[list[TableColumn], Field(max_length=20)] = []
     rows: Annotated[int, Field(ge=1, le=60)] = 10
     hint: Text | None = None
 
 
 class FormSection(Strict):
     heading: Text
-    fields: Annotated[list[FormField], Field(min_length=1)]
+    fields: Annotated[list[FormField], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class Form(Strict):
@@ -266,13 +276,11 @@ class Form(Strict):
     title: Text
     number: Text
     version: Version
-    policy: Annotated[Slug | None, Field(description="所属制度 id，选项与点餐标准从中读取")] = None
-    role: Annotated[Slug | None, Field(description="使用本表的岗位 id")] = None
+    policy: Annotated[Reference | None, Field(description="所属制度：制度 id 或名称，选项与点餐标准从中读取")] = None
+    role: Annotated[Reference | None, Field(description="使用本表的岗位：岗位名称或 id")] = None
     instructions: Paragraphs = []
-    sections: Annotated[list[FormSection], Field(min_length=1)]
+    sections: Annotated[list[FormSection], Field(min_length=1, max_length=MAX_ITEMS)]
     footer_note: Text | None = None
-
-    _coerce_version = field_validator("version", mode="before")(_as_text)
 
 
 # --------------------------------------------------------------------------- site
@@ -281,8 +289,8 @@ class Form(Strict):
 class Department(Strict):
     id: Slug
     name: Text
-    aliases: list[Text] = []
-    parent: Slug | None = None
+    aliases: Annotated[list[Text], Field(max_length=20)] = []
+    parent: Annotated[Reference | None, Field(description="上级部门：名称或 id")] = None
 
 
 class SiteSettings(Strict):
@@ -291,7 +299,7 @@ class SiteSettings(Strict):
     company: Text | None = None
     description: Text | None = None
     intro: Paragraphs = []
-    departments: Annotated[list[Department], Field(min_length=1)]
+    departments: Annotated[list[Department], Field(min_length=1, max_length=MAX_ITEMS)]
     navigation: Annotated[
         list[Literal["roles", "org-chart", "policies", "guides", "forms", "downloads"]],
         Field(description="Order of the site's top-level sections"),

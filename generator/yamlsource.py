@@ -6,8 +6,12 @@ duplicate keys. We compose the node tree ourselves instead, so that:
 * every mapping key and list item has a line number for error messages;
 * anchors/aliases are refused outright (no "billion laughs" expansion);
 * only plain YAML types are built (no ``!!python/...`` or other tags);
-* duplicate keys, tabs, full-width colons, BOMs and non-UTF-8 files get a
-  message that says how to fix them.
+* duplicate keys, tabs, full-width colons, BOMs, control characters and
+  non-UTF-8 files get a message that says how to fix them;
+* scalars keep the spelling HR typed: ``0123``, ``1.10``, ``0x1F``, ``yes`` and
+  ``2026-02-30`` arrive as text, and the model turns text into a number, a
+  truth value or a date only where a field asks for one (decided here, once,
+  instead of field by field).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
+_NULL_TAG = "tag:yaml.org,2002:null"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
 
@@ -71,9 +76,15 @@ class _Refused(Exception):
 
 
 class _RefuseAnchors:
-    """Composer mix-in that refuses anchors and aliases before anything is expanded."""
+    """Composer mix-in that refuses anchors, aliases and deep nesting before anything is built."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):  # type: ignore[override]
+        if self._depth > MAX_DEPTH:
+            event = self.peek_event()
+            raise _Refused(event.start_mark.line + 1, f"the file is nested more than {MAX_DEPTH} levels deep",
+                           "flatten the lists and mappings; a handbook never needs this many levels")
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise _Refused(
@@ -88,7 +99,11 @@ class _RefuseAnchors:
                 f"anchor '&{event.anchor}' is not allowed",
                 "remove the '&name' marker and write each value out in full",
             )
-        return super().compose_node(parent, index)  # type: ignore[misc]
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            self._depth -= 1
 
 
 class _Composer(_RefuseAnchors, yaml.SafeLoader):
@@ -122,23 +137,43 @@ def read_text(path: Path, shown_as: str) -> tuple[str | None, list[Problem]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        guess = _guess_encoding(raw)
-        hint = f"it looks like {guess}; " if guess else ""
-        return None, [Problem(shown_as, line, "file is not valid UTF-8",
-                              f"{hint}open it in your editor and save it with the encoding 'UTF-8'")]
+        return None, [Problem(shown_as, line, "file is not valid UTF-8", _encoding_hint(raw))]
+    control = _CONTROL.search(text)
+    if control:
+        char = control.group()
+        line = text.count("\n", 0, control.start()) + 1
+        name = _CONTROL_NAMES.get(char, "control character")
+        return None, [Problem(shown_as, line, f"invisible {name} (U+{ord(char):04X}) in the text",
+                              "delete it (it usually comes with text pasted from Word or a web page): "
+                              "retype the line, or search for it in your editor")]
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         return None, [Problem(shown_as, 1, "file is empty", "fill it in, or delete the file if it is not needed")]
     return text, []
 
 
-def _guess_encoding(raw: bytes) -> str:
-    for name, label in (("gb18030", "GBK/GB18030 (Chinese Windows)"), ("big5", "Big5"), ("utf-16", "UTF-16")):
+# C0/C1 controls other than tab, line feed and carriage return; YAML's reader refuses them with a traceback-ish
+# message, and they are invisible in an editor. (Tabs are explained where they matter: in indentation.)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+_CONTROL_NAMES = {"\x00": "NUL character", "\x0b": "line-tab character", "\x0c": "page-break character",
+                  "\x1b": "escape character", "\x7f": "delete character"}
+
+
+def _encoding_hint(raw: bytes) -> str:
+    """Name the likely encoding only when the evidence is strong; a UTF-8 file with a few damaged bytes says so."""
+    save = "open it in your editor and save it with the encoding 'UTF-8'"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:200].count(b"\x00") > 20:
+        return f"it looks like UTF-16; {save}"
+    damaged = raw.decode("utf-8", errors="replace").count("\ufffd")
+    if damaged <= max(3, len(raw) // 1000):
+        return (f"it is UTF-8 with {damaged} damaged byte(s) — retype the characters that look wrong on this line, "
+                "then save")
+    for name, label in (("gb18030", "GBK/GB18030 (Chinese Windows)"), ("big5", "Big5")):
         try:
             raw.decode(name)
-            return label
+            return f"it looks like {label}; {save}"
         except UnicodeDecodeError:
             continue
-    return ""
+    return save
 
 
 def load_yaml(path: Path, shown_as: str) -> tuple[YamlDocument | None, list[Problem]]:
@@ -157,11 +192,14 @@ def load_yaml(path: Path, shown_as: str) -> tuple[YamlDocument | None, list[Prob
             return doc, []
         except _Refused as exc:
             return None, [Problem(shown_as, exc.line, exc.message, exc.hint)]
-        except yaml.MarkedYAMLError as exc:
+        except yaml.YAMLError as exc:
             if reader is not _Composer:
                 continue  # read it again with the pure-Python parser, whose wording we explain
-            return None, [_explain_syntax_error(exc, text, shown_as)]
-        except RecursionError:
+            if isinstance(exc, yaml.MarkedYAMLError):
+                return None, [_explain_syntax_error(exc, text, shown_as)]
+            return None, [Problem(shown_as, 1, f"YAML could not be read: {exc}",
+                                  "compare with a working file in the same folder")]
+        except RecursionError:  # pragma: no cover - the composer's depth limit comes first
             return None, [Problem(shown_as, 1, "the file is nested too deeply", "flatten the lists and mappings")]
         finally:
             loader.dispose()
@@ -210,9 +248,42 @@ def _tag_error(node) -> _Refused:
 
 
 def _scalar(node: ScalarNode, loader: _Composer) -> Any:
+    """The text as typed; only an empty value, ``~`` or ``null`` means "nothing"."""
     if node.tag not in _SCALAR_TAGS:
         raise _tag_error(node)
-    return SafeConstructor.yaml_constructors[node.tag](loader, node)
+    if node.tag == _NULL_TAG:
+        return None
+    return node.value
+
+
+_NO_SPACE_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):(?!//)([^\s:].*)$")
+_KEY_LINE = re.compile(r"^\s*(?:-\s+)?[\w\u4e00-\u9fff-]+\s*:(\s|$)")
+_QUOTED_VALUE = re.compile(r"^\s*(?:-\s+)?(?:[\w-]+:\s+)?([\"'])")
+
+
+def _indent_of(lines: list[str], index: int) -> int | None:
+    if not 0 <= index < len(lines) or not lines[index].strip():
+        return None
+    return len(lines[index]) - len(lines[index].lstrip(" "))
+
+
+def _previous_indent(lines: list[str], index: int) -> int | None:
+    for before in range(index - 1, -1, -1):
+        if lines[before].strip() and not lines[before].lstrip().startswith("#"):
+            return _indent_of(lines, before)
+    return None
+
+
+def _unclosed_quote(lines: list[str], error_line: int) -> int | None:
+    """The line (1-based) of a value that opens a quote and does not close it, within the lines before the error."""
+    for index in range(max(0, error_line - 30), min(error_line, len(lines))):
+        found = _QUOTED_VALUE.match(lines[index])
+        if found:
+            quote = found.group(1)
+            rest = lines[index][found.end():].replace("\\" + quote, "").replace(quote * 2, "")
+            if quote not in rest:
+                return index + 1
+    return None
 
 
 _FULLWIDTH_KEY = re.compile(r"^\s*(?:-\s+)?[\w\u4e00-\u9fff-]+\s*：")
@@ -226,6 +297,17 @@ def _explain_syntax_error(exc: yaml.MarkedYAMLError, text: str, shown_as: str) -
     problem = (exc.problem or "").strip()
     context = (exc.context or "").strip()
 
+    # A missing space after "key:" makes the whole line a plain string; the parser complains on a later line.
+    for candidate in (line - 1, line - 2, line - 3):
+        if 0 <= candidate < len(lines) and (found := _NO_SPACE_KEY.match(lines[candidate])):
+            key, value = found.group(1), found.group(2)
+            return Problem(shown_as, candidate + 1, f"missing space after ':' in '{key}:{value[:20]}'",
+                           f"write '{key}: {value[:20]}' with a space after the colon")
+    # A quoted value that runs on past its line: the parser stops somewhere after it.
+    opened = _unclosed_quote(lines, line)
+    if opened:
+        return Problem(shown_as, opened, "a quotation mark opened here is not closed on the same line",
+                       "add the closing quote at the end of the value, or remove the opening one")
     # A full-width colon makes the whole line a plain string; the parser complains on it or the next line.
     for candidate in (line - 1, line - 2):
         if 0 <= candidate < len(lines) and _FULLWIDTH_KEY.match(lines[candidate]) and ": " not in lines[candidate]:
@@ -243,6 +325,10 @@ def _explain_syntax_error(exc: yaml.MarkedYAMLError, text: str, shown_as: str) -
         return Problem(shown_as, line, "a line here is neither 'key: value' nor '- item'",
                        "check for a missing ':' after the key, a missing space after ':', or wrong indentation")
     if "mapping values are not allowed" in problem:
+        here, above = _indent_of(lines, line - 1), _previous_indent(lines, line - 1)
+        if here is not None and above is not None and here > above and _KEY_LINE.match(lines[line - 1]):
+            return Problem(shown_as, line, f"this line is indented by {here} spaces, more than the line above ({above})",
+                           "line it up with the line above: " + (f"start it after {above} spaces" if above else "start it at the beginning of the line, with no spaces"))
         return Problem(shown_as, line, "unexpected ':' inside a value",
                        "put the whole value in quotes, e.g. title: \"A: B\"")
     if "block end" in problem or "indentation" in problem or "block collection" in context:

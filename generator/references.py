@@ -1,0 +1,126 @@
+"""Names HR types where an id is expected: ``department: 市场部``, ``reports_to: 市场部经理``.
+
+A reference may be the id, or a Chinese name: a department's name or alias, a
+role's title or alias, a policy's title. Each is resolved to its id once, here,
+so the model the renderers get holds ids only. Unknown names list the valid
+choices as ``id (中文名)``; a name two objects share is an error that lists both.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from .errors import Problem
+from .loaded import Loaded, LoadedRoot
+
+SHOWN_CHOICES = 12
+
+
+@dataclass
+class Names:
+    """Every way to name one kind of object → the ids it may mean."""
+
+    what: str                     # "department", "role" …, for messages
+    where: str                    # where such objects are defined, for hints
+    labels: dict[str, str]        # id → Chinese name, for listing choices
+    by_name: dict[str, set[str]]  # id, name or alias → ids
+    unknowable: bool              # a file of this kind could not be read: unknown names may be its
+
+    def choices(self, exclude: str | None = None) -> str:
+        shown = [f"{i} ({label})" if label != i else i for i, label in sorted(self.labels.items()) if i != exclude]
+        more = f", … {len(shown) - SHOWN_CHOICES} more" if len(shown) > SHOWN_CHOICES else ""
+        return ", ".join(shown[:SHOWN_CHOICES]) + more if shown else "none exist yet"
+
+    def resolve(self, item: Loaded, field: str, loc: tuple, value: str,
+                exclude: str | None = None) -> tuple[str | None, list[Problem]]:
+        """The id ``value`` names, or None with the problem (none when the answer may lie in an unreadable file)."""
+        ids = self.by_name.get(value, set())
+        if value in self.labels:  # an id always means itself
+            ids = {value}
+        if len(ids) == 1:
+            return next(iter(ids)), []
+        if len(ids) > 1:
+            listed = ", ".join(f"{i} ({self.labels[i]})" for i in sorted(ids))
+            return None, [item.doc.problem(loc, f"{field} '{value}' is ambiguous: it names {listed}",
+                                           f"write the id of the one you mean")]
+        if self.unknowable:
+            return None, []
+        close = difflib.get_close_matches(value, list(self.by_name), n=1, cutoff=0.6)
+        guess = f"did you mean '{close[0]}'? " if close else ""
+        return None, [item.doc.problem(loc, f"{field} '{value}' is not a {self.what}",
+                                       f"{guess}choose from {self.where}: {self.choices(exclude)}")]
+
+
+def _names(what: str, where: str, items: list[tuple[str, str, list[str]]], unknowable: bool) -> Names:
+    """``items`` are (id, Chinese name, aliases)."""
+    by_name: dict[str, set[str]] = {}
+    for ident, name, aliases in items:
+        for key in (ident, name, *aliases):
+            by_name.setdefault(key, set()).add(ident)
+    return Names(what, where, {ident: name for ident, name, _ in items}, by_name, unknowable)
+
+
+def department_names(loaded: LoadedRoot) -> Names | None:
+    site = loaded.site
+    if site is None or not site.has("departments"):
+        return None
+    return _names("department", "content/site.yml",
+                  [(d.id, d.name, list(d.aliases)) for d in site.obj.departments], unknowable=False)
+
+
+def role_names(loaded: LoadedRoot) -> Names:
+    items = [(r.obj.id, r.obj.title if r.has("title") else r.obj.id, list(r.obj.aliases) if r.has("aliases") else [])
+             for r in loaded.roles if r.has("id")]
+    unknowable = bool(loaded.unreadable.get("roles")) or any(not r.has("title") for r in loaded.roles)
+    return _names("role", "roles/", items, unknowable)
+
+
+def policy_names(loaded: LoadedRoot) -> Names:
+    items = [(p.obj.id, p.obj.title if p.has("title") else p.obj.id, []) for p in loaded.policies if p.has("id")]
+    unknowable = bool(loaded.unreadable.get("policies")) or any(not p.has("title") for p in loaded.policies)
+    return _names("policy", "content/policies/", items, unknowable)
+
+
+def resolve(loaded: LoadedRoot) -> list[Problem]:
+    """Replace every name by its id in place (objects are swapped for updated copies); return the problems."""
+    problems: list[Problem] = []
+    departments = department_names(loaded)
+    roles, policies = role_names(loaded), policy_names(loaded)
+
+    if departments is not None and loaded.site is not None:
+        site = loaded.site
+        updated = []
+        for index, dept in enumerate(site.obj.departments):
+            if dept.parent is not None:
+                ident, found = departments.resolve(site, "parent department", ("departments", index, "parent"),
+                                                   dept.parent, exclude=dept.id)
+                problems += found
+                dept = dept.model_copy(update={"parent": ident})
+            updated.append(dept)
+        _update(site, departments=updated)
+
+    for item in loaded.roles:
+        if departments is not None and item.has("department"):
+            problems += _resolve_field(item, "department", departments)
+        if item.has("reports_to") and item.obj.reports_to is not None:
+            problems += _resolve_field(item, "reports_to", roles, exclude=item.obj.id if item.has("id") else None)
+    for item in loaded.forms:
+        if item.has("role") and item.obj.role is not None:
+            problems += _resolve_field(item, "role", roles)
+        if item.has("policy") and item.obj.policy is not None:
+            problems += _resolve_field(item, "policy", policies)
+    return problems
+
+
+def _resolve_field(item: Loaded, field: str, names: Names, exclude: str | None = None) -> list[Problem]:
+    ident, problems = names.resolve(item, field, (field,), getattr(item.obj, field), exclude)
+    if ident is not None:
+        _update(item, **{field: ident})
+    else:
+        item.broken = item.broken | {field}  # checks that follow the reference skip it
+    return problems
+
+
+def _update(item: Loaded, **changes) -> None:
+    item.obj = item.obj.model_copy(update=changes)

@@ -1,0 +1,141 @@
+"""What the loader accepts: Chinese names for ids, values spelled as typed, files only from inside the root,
+and content limits that keep a build's time and memory bounded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.errors import ContentError
+from generator.loader import load_handbook
+from generator.model import MAX_DUTIES, MAX_KPIS, MAX_ROLE_TEXT, MAX_TEXT
+from helpers import MINIMAL, overlay_root
+
+
+def problems(root: Path) -> list[str]:
+    try:
+        load_handbook(root)
+    except ContentError as exc:
+        return [str(p) for p in exc.problems]
+    return []
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {rel}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_chinese_names_resolve_to_ids(tmp_path):
+    root = overlay_root(tmp_path)
+    edit(root, "roles/worker.yml", "department: sales", "department: 销售部")
+    edit(root, "roles/worker.yml", "reports_to: boss", "reports_to: 销售总监")
+    hb = load_handbook(root)
+    worker = hb.role("worker")
+    assert (worker.department, worker.reports_to) == ("sales", "boss")
+
+
+def test_department_alias_and_role_alias_resolve(tmp_path):
+    root = overlay_root(tmp_path)
+    edit(root, "content/site.yml", "    name: 销售部", "    name: 销售部\n    aliases: [营销部]")
+    edit(root, "roles/boss.yml", "title: 销售总监", "title: 销售总监\naliases: [市场总监]")
+    edit(root, "roles/worker.yml", "department: sales", "department: 营销部")
+    edit(root, "roles/worker.yml", "reports_to: boss", "reports_to: 市场总监")
+    worker = load_handbook(root).role("worker")
+    assert (worker.department, worker.reports_to) == ("sales", "boss")
+
+
+def test_unknown_chinese_department_lists_choices_with_names(tmp_path):
+    root = overlay_root(tmp_path)
+    edit(root, "roles/worker.yml", "department: sales", "department: 市场部")
+    assert problems(root) == ["roles/worker.yml:4: department '市场部' is not a department — "
+                              "choose from content/site.yml: sales (销售部)"]
+
+
+@pytest.mark.parametrize("typed", ["0123", "1.10", "0x1F", "1e3", "yes", "no", "2026-02-30", "12:30"])
+def test_values_keep_the_spelling_hr_typed(tmp_path, typed):
+    root = overlay_root(tmp_path)
+    edit(root, "roles/worker.yml", "number: T-02", f"number: {typed}")
+    edit(root, "roles/worker.yml", "title: 销售代表", f"title: {typed}")
+    edit(root, "roles/worker.yml", 'version: "1.0"', f"version: {typed}")
+    worker = load_handbook(root).role("worker")
+    assert (worker.number, worker.title, worker.version) == (typed, typed, typed)
+
+
+def test_numbers_and_dates_still_read_where_fields_want_them(tmp_path):
+    root = overlay_root(tmp_path)
+    edit(root, "roles/worker.yml", "weight: 40", "weight: 40.0")
+    edit(root, "roles/worker.yml", "weight: 60", "weight: 6e1")
+    worker = load_handbook(root).role("worker")
+    assert [k.weight for k in worker.kpis.items] == [40.0, 60.0]
+    assert worker.effective.isoformat() == "2026-12-01"
+
+
+def test_symlink_to_a_file_outside_the_root_is_refused_without_naming_the_target(tmp_path):
+    root = overlay_root(tmp_path)
+    outside = tmp_path / "elsewhere" / "spy.yml"
+    outside.parent.mkdir()
+    outside.write_text((root / "roles" / "worker.yml").read_text(encoding="utf-8").replace("id: worker", "id: spy"),
+                       encoding="utf-8")
+    (root / "roles" / "spy.yml").symlink_to(outside)
+    (root / "roles" / "passwd.yml").symlink_to("/etc/passwd")
+    found = problems(root)
+    assert found == [
+        "roles/passwd.yml:1: this is a symbolic link to a file outside the content root — "
+        "copy the file into the folder instead of linking to it",
+        "roles/spy.yml:1: this is a symbolic link to a file outside the content root — "
+        "copy the file into the folder instead of linking to it",
+    ]
+    assert not any(str(tmp_path) in line or "/etc" in line for line in found)
+
+
+def test_symlink_inside_the_root_is_read(tmp_path):
+    root = overlay_root(tmp_path)
+    os.rename(root / "roles" / "worker.yml", root / "worker-source.yml")
+    (root / "roles" / "worker.yml").symlink_to(root / "worker-source.yml")
+    assert load_handbook(root).role("worker").title == "销售代表"
+
+
+def test_editor_leftovers_are_ignored(tmp_path):
+    root = overlay_root(tmp_path)
+    (root / "roles" / ".worker.yml.swp").write_bytes(b"\x00binary")
+    (root / "roles" / "~$worker.yml").write_text("garbage: [", encoding="utf-8")
+    (root / "roles" / "README.md").write_text("# roles", encoding="utf-8")
+    assert problems(root) == []
+
+
+def _duties(n: int, text: str = "拜访客户。") -> str:
+    return "".join(f"  - {text}\n" for _ in range(n))
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("long-duty", f"roles/worker.yml:14: duties.2 is {MAX_TEXT + 1:,} characters long; at most {MAX_TEXT:,} are allowed"
+                  " — split it into several shorter items"),
+    ("many-duties", f"roles/worker.yml:9: duties has {MAX_DUTIES + 2:,} items; at most {MAX_DUTIES:,} are allowed"
+                    " — split the content, or keep only what is needed"),
+    ("much-text", f"roles/worker.yml:9: the duties hold {MAX_ROLE_TEXT + 10 + 10:,} characters; at most "
+                  f"{MAX_ROLE_TEXT:,} are allowed in one role — shorten the duties; a job description is read, "
+                  "not archived"),
+])
+def test_content_limits(tmp_path, case, expected):
+    root = overlay_root(tmp_path)
+    if case == "long-duty":
+        extra = _duties(1, "长" * (MAX_TEXT + 1))
+    elif case == "many-duties":
+        extra = _duties(MAX_DUTIES)
+    else:
+        extra = _duties(MAX_ROLE_TEXT // 2000, "长" * 2000) + "  - " + "长" * 10 + "\n"
+    edit(root, "roles/worker.yml", "kpis:\n", extra + "kpis:\n")
+    assert problems(root) == [expected]
+
+
+def test_too_many_kpis(tmp_path):
+    root = overlay_root(tmp_path)
+    kpi = ("    - name: 指标\n      definition: 定义\n      target: 目标\n      weight: 1\n      cycle: 月度\n"
+           "      source: 台账\n      measures: [visit]\n")
+    edit(root, "roles/worker.yml", "  items:\n", "  items:\n" + kpi * MAX_KPIS)
+    assert problems(root) == [f"roles/worker.yml:16: kpis.items has {MAX_KPIS + 2} items; at most {MAX_KPIS} are "
+                              "allowed — split the content, or keep only what is needed"]
