@@ -27,7 +27,7 @@ MAX_TEXT = 3_000          # characters in one text value (a duty, a definition, 
 MAX_DUTIES = 300          # duties and duty headings in one role, counted through groups
 MAX_DUTY_DEPTH = 4        # groups inside groups
 MAX_KPIS = 30             # KPIs in one role
-MAX_ROLE_TEXT = 60_000    # characters of all duties of one role together
+MAX_ROLE_TEXT = 30_000    # characters of all text of one role together (a long real JD has 5,000)
 MAX_ITEMS = 200           # items in any other list (sections, paragraphs, fields, venues…)
 
 Slug = Annotated[

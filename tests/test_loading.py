@@ -116,9 +116,9 @@ def _duties(n: int, text: str = "拜访客户。") -> str:
                   " — split it into several shorter items"),
     ("many-duties", f"roles/worker.yml:9: duties has {MAX_DUTIES + 2:,} items; at most {MAX_DUTIES:,} are allowed"
                     " — split the content, or keep only what is needed"),
-    ("much-text", f"roles/worker.yml:9: the duties hold {MAX_ROLE_TEXT + 10 + 10:,} characters; at most "
-                  f"{MAX_ROLE_TEXT:,} are allowed in one role — shorten the duties; a job description is read, "
-                  "not archived"),
+    ("much-text", f"roles/worker.yml:1: this role holds {MAX_ROLE_TEXT + 10 + 141:,} characters of text; at most "
+                  f"{MAX_ROLE_TEXT:,} are allowed in one role — shorten the duties and KPIs; a job description is "
+                  "read, not archived"),
 ])
 def test_content_limits(tmp_path, case, expected):
     root = overlay_root(tmp_path)
