@@ -44,7 +44,7 @@ from .errors import ContentError, Problem
 
 log = logging.getLogger("mkdocs.handbook.preview")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "preview"
-PAGE_WAIT = 1.5
+PAGE_WAIT = 0.5
 """Seconds a page request waits for a running build before it gets the "building" page."""
 DEFAULT_TITLE = "员工手册"
 
@@ -133,7 +133,7 @@ class PreviewServer(LiveReloadServer):
 
     def serve(self, *, open_in_browser: bool = False) -> None:
         """LiveReloadServer.serve without binding (done in :meth:`bind`) or starting the thread again."""
-        if self._watched_paths:
+        if self._watched_paths and not self.observer.is_alive():
             self.observer.start()
         if not self.serve_thread.is_alive():
             self.serve_thread.start()
@@ -284,10 +284,10 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
         raise AddressProblem(f"{preview.config_file}: {exc}") from exc
     config.site_url = serve_url
     config.plugins.on_startup(command="serve", dirty=False)
+    render_status("building")  # compile the template now, not while the first build holds the CPU
     log.info(f"Serving on {server.url} (first build in progress; Ctrl-C stops)")
     try:
-        server.start_answering()
-        builder(config)
+        # Watch before the first build: an edit made while it runs (or right after) is not missed.
         server.watch(config.docs_dir)
         if config.config_file_path:
             server.watch(config.config_file_path)
@@ -295,13 +295,14 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
         for item in config.watch:
             if os.path.exists(item):
                 server.watch(item)
-        try:
-            server.serve()
-        except KeyboardInterrupt:
-            log.info("Shutting down...")
-        finally:
-            server.shutdown()
+        server.observer.start()
+        server.start_answering()
+        builder(config)
+        server.serve()
+    except KeyboardInterrupt:
+        log.info("Shutting down...")
     finally:
+        server.shutdown()  # also when Ctrl-C came during the first build: the serving thread must end
         config.plugins.on_shutdown()
         shutil.rmtree(preview.site_dir, ignore_errors=True)
 
