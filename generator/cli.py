@@ -71,6 +71,10 @@ class _Handbook(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # an option of a sub-command: one line, not click's usage block
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            click.echo(f"error: {exc.format_message()} — see {where} --help", err=True)
+            ctx.exit(EXIT_USAGE)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence
@@ -194,12 +198,12 @@ def serve(root: Path, dev_addr: str) -> None:
 
     try:
         preview.serve(root, dev_addr)
-    except preview.AddressProblem as exc:
+    except preview.CannotServe as exc:
         _usage_error(str(exc))
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=REPO_ROOT / "schemas",
+@click.option("--out", type=click.Path(path_type=Path), default=REPO_ROOT / "schemas",
               show_default="schemas/", help="Where to write the *.schema.json files.")
 def schema(out: Path) -> None:
     """Write JSON Schemas for the YAML files, for editor completion and checking."""

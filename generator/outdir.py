@@ -92,10 +92,16 @@ def _own_folder(inner: Path) -> bool:
     return len(inner.parts) == 1 and inner.parts[0].lower() not in RESERVED_LOWER and not inner.parts[0].startswith(".")
 
 
-def _protected() -> list[tuple[Path, str]]:
-    """Folders that are never replaced, with what they are called in a message."""
-    return [(TOOL_ROOT, "the handbook tool's own folder"), (Path(sys.prefix).resolve(), "the Python environment"),
-            (Path.home().resolve(), "your home folder")]
+def _protected() -> list[tuple[Path, str, bool]]:
+    """Folders that are never replaced: (folder, what it is called in a message, nothing may go inside it)."""
+    places = [(TOOL_ROOT, "the handbook tool's own folder", True),
+              # a virtual environment is ours alone; a system Python's prefix (/usr) holds web roots too
+              (Path(sys.prefix).resolve(), "the Python environment", sys.prefix != sys.base_prefix)]
+    try:
+        places.append((Path.home().resolve(), "your home folder", False))
+    except (RuntimeError, KeyError, OSError):  # no home folder known (a service account)
+        pass
+    return places
 
 
 def check_out(out: Path, root: Path) -> Path:
@@ -122,11 +128,11 @@ def check_out(out: Path, root: Path) -> Path:
         raise OutRefused(f"--out {shown} is inside the content root ({out.relative_to(root).as_posix()}/), "
                          f"where the handbook's own files live — use a new folder directly under it, such as "
                          f"{root / 'site'} (the default), or a folder outside it")
-    for place, what in _protected():
+    for place, what, guard_inside in _protected():
         if _within(place, out):
             raise OutRefused(f"--out {shown} is or contains {what} ({place}); replacing it would delete it "
                              f"— choose a new folder for the site")
-        if inside_root or place == Path.home().resolve() or not _within(out, place):
+        if inside_root or not guard_inside or not _within(out, place):
             continue
         if place == TOOL_ROOT and _own_folder(out.relative_to(place)):
             continue  # e.g. <tool>/site: the bundled content's default output

@@ -18,7 +18,7 @@ completes its epoch, under the same lock, so
   "building" page that reloads itself when the build is done, instead of a spinner.
 
 The socket is bound before the first build, so a busy port is one line at once
-(:class:`AddressProblem`) rather than a traceback after the build, and the first build
+(:class:`CannotServe`) rather than a traceback after the build, and the first build
 runs while the server already answers (with the "building" page).
 """
 
@@ -49,8 +49,8 @@ PAGE_WAIT = 0.5
 DEFAULT_TITLE = "员工手册"
 
 
-class AddressProblem(Exception):
-    """`--dev-addr` cannot be served on; the message is one line with what to type instead."""
+class CannotServe(Exception):
+    """The preview cannot start (busy port, bad `--dev-addr`, no such `--root`): one line saying what to do."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class PreviewServer(LiveReloadServer):
             self.server_activate()
         except OSError as exc:
             self.server_close()
-            raise AddressProblem(_address_message(host, port, exc)) from exc
+            raise CannotServe(_address_message(host, port, exc)) from exc
 
     def start_answering(self) -> None:
         """Serve requests from now on; until the first build completes, pages get the "building" page."""
@@ -185,21 +185,21 @@ def _free_port(host: str, busy: int) -> int | None:
 
 
 def parse_addr(dev_addr: str) -> tuple[str, int]:
-    """`host:port` → (host, port), or AddressProblem saying what is wrong with it."""
+    """`host:port` → (host, port), or CannotServe saying what is wrong with it."""
     example = "e.g. --dev-addr 127.0.0.1:8000"
     host, sep, port_text = dev_addr.strip().rpartition(":")
     if not sep or not host:
-        raise AddressProblem(f"--dev-addr {dev_addr!r} is not an address and port — write it as host:port, {example}")
+        raise CannotServe(f"--dev-addr {dev_addr!r} is not an address and port — write it as host:port, {example}")
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-        raise AddressProblem(f"--dev-addr {dev_addr!r}: the port must be a number from 1 to 65535, {example}")
+        raise CannotServe(f"--dev-addr {dev_addr!r}: the port must be a number from 1 to 65535, {example}")
     if host != "localhost":
         import ipaddress
 
         try:
             host = str(ipaddress.ip_address(host))
         except ValueError:
-            raise AddressProblem(f"--dev-addr {dev_addr!r}: {host!r} is not an IP address, {example}") from None
+            raise CannotServe(f"--dev-addr {dev_addr!r}: {host!r} is not an IP address, {example}") from None
     return host, int(port_text)
 
 
@@ -241,6 +241,8 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
 
     build = build or mkdocs_build
     host, port = parse_addr(dev_addr)
+    if not Path(root).is_dir():
+        raise CannotServe(f"--root {root} is not a folder — pass the folder that holds roles/ and content/")
     root = Path(root).resolve()
     _show_mkdocs_log()
     os.environ["HANDBOOK_ROOT"] = str(root)
@@ -281,7 +283,7 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - a broken mkdocs.yml: one line, like any other mistake
         shutil.rmtree(preview.site_dir, ignore_errors=True)
         server.server_close()
-        raise AddressProblem(f"{preview.config_file}: {exc}") from exc
+        raise CannotServe(f"{preview.config_file}: {exc}") from exc
     config.site_url = serve_url
     config.plugins.on_startup(command="serve", dirty=False)
     render_status("building")  # compile the template now, not while the first build holds the CPU
