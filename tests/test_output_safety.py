@@ -234,6 +234,31 @@ def test_disk_full_during_the_swap_leaves_the_old_site(root, tmp_path, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out"]
 
 
+def test_a_real_full_disk_leaves_the_old_site(root, tmp_path):
+    """A file system 1.5 × the site: the first build fits, the second (old and new side by side) does not."""
+    build_site(root, tmp_path / "measure", jobs=1)
+    size = sum(p.stat().st_size for p in (tmp_path / "measure").rglob("*") if p.is_file())
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size * 3 // 2 // 1024}k", "tmpfs", str(small)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small file system here (needs root)")
+    try:
+        out = small / "site"
+        build_site(root, out, jobs=1)
+        before = digest(out)
+        (root / "roles" / "worker.yml").write_text((root / "roles" / "worker.yml").read_text(encoding="utf-8")
+                                                  .replace("title: ", "title: 新", 1), encoding="utf-8")
+        run = handbook("build", "--root", str(root), "--out", str(out))
+        assert run.returncode == 1 and "No space left on device" in run.stderr and "Traceback" not in run.stderr
+        assert "free some disk space" in run.stderr
+        assert digest(out) == before
+        assert [p.name for p in small.iterdir()] == ["site"], "the staging folder is cleaned up"
+    finally:
+        subprocess.run(["umount", str(small)], check=False)
+
+
 def test_fallback_swap_without_renameat2(root, tmp_path, monkeypatch):
     monkeypatch.setattr(outdir, "_RENAMEAT2", None)
     out = tmp_path / "out"
@@ -290,11 +315,19 @@ def test_reclaim_removes_only_our_dead_leftovers_and_restores_a_lost_site(tmp_pa
     assert not stale.exists() and unmarked.exists() and alive.exists() and other.exists()
 
 
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory) -> Path:
+    """A content root and its built site, made once; tests copy them."""
+    base = tmp_path_factory.mktemp("built-once")
+    shutil.copytree(MINIMAL, base / "home" / "R")
+    build_site(base / "home" / "R", base / "out", jobs=1)
+    return base
+
+
 @pytest.mark.parametrize("delay", [0.0, 1.5])
-def test_a_killed_build_leaves_the_old_site_and_the_next_build_reclaims(root, tmp_path, delay):
-    out = tmp_path / "out"
-    first = handbook("build", "--root", str(root), "--out", str(out))
-    assert first.returncode == 0, first.stderr
+def test_a_killed_build_leaves_the_old_site_and_the_next_build_reclaims(built_once, tmp_path, delay):
+    shutil.copytree(built_once, tmp_path, dirs_exist_ok=True, symlinks=True)
+    root, out = tmp_path / "home" / "R", tmp_path / "out"
     before = digest(out)
     shutil.rmtree(root / ".cache")  # render again, so the build takes long enough to be killed
     (root / "roles" / "worker.yml").write_text((root / "roles" / "worker.yml").read_text(encoding="utf-8")
