@@ -2,13 +2,15 @@
 
 Click gives us sub-commands, `--help` and option parsing for free; errors in
 content are printed one per line (`path:line: message — hint`) with exit 1 and
-never a traceback.
+never a traceback. Exit status: 0 done, 1 content problems or a failed build,
+2 a command-line mistake (e.g. an `--out` that must not be replaced), 3 a fault
+in the tool itself (one line; `handbook --debug …` or HANDBOOK_DEBUG=1 shows the
+traceback).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import time
@@ -54,9 +56,42 @@ def _load(root: Path, show_notes: bool = False):
     return hb
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_CONTENT, EXIT_USAGE, EXIT_FAULT = 1, 2, 3
+
+
+def _usage_error(message: str) -> None:
+    """A command-line mistake: one plain line, exit 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+class _Handbook(click.Group):
+    """Turns an unexpected exception into one line and exit 3 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:  # an option of a sub-command: one line, not click's usage block
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            click.echo(f"error: {exc.format_message()} — see {where} --help", err=True)
+            ctx.exit(EXIT_USAGE)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if ctx.params.get("debug") or os.environ.get("HANDBOOK_DEBUG", "") not in ("", "0"):
+                raise
+            what = str(exc).splitlines()[0] if str(exc) else ""
+            click.echo(f"error: the tool failed unexpectedly ({type(exc).__name__}{': ' if what else ''}{what}) — "
+                       "this is a fault in handbook, not in your content; run `handbook --debug "
+                       f"{ctx.invoked_subcommand or ''} …` or set HANDBOOK_DEBUG=1 to see the details",
+                       err=True)
+            ctx.exit(EXIT_FAULT)
+
+
+@click.group(cls=_Handbook, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="handbook-as-code")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an unexpected failure.")
+def main(debug: bool) -> None:
     """Build the staff handbook (site, Word, PDF, forms) from YAML."""
 
 
@@ -71,64 +106,115 @@ def check(root: Path) -> None:
 
 @main.command()
 @_root_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: site/ under --root).")
-@click.option("--jobs", type=int, default=0, help="Worker processes for documents (0 = all cores).")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: site/ under --root). Must be new, empty or a previous build.")
+@click.option("--jobs", type=click.IntRange(min=0), default=0, help="Worker processes for documents (0 = all cores).")
+@click.option("--report", "report_file", type=click.Path(path_type=Path), default=None,
               help="Also write a JSON build report (what was rendered or reused, time per stage).")
 def build(root: Path, out: Path | None, jobs: int, report_file: Path | None) -> None:
     """Validate, then build the site and every document into OUT, atomically."""
     from .documents import plan
+    from .outdir import OutRefused, check_out
     from .sitebuild import BuildFailed, build_site
 
     started = time.perf_counter()
+    try:  # command-line mistakes first: they cost nothing to find and nothing is touched
+        out = check_out(out or root / "site", root)
+    except OutRefused as exc:
+        _usage_error(str(exc))
+    if report_file is not None:
+        report_file = _check_report(report_file, out)
     hb = _load(root)
-    out = (out or root / "site").resolve()
     try:
         total = len(plan(hb)) if sys.stderr.isatty() else None
         result = build_site(root.resolve(), out, jobs=jobs, progress_total=total, hb=hb)
+    except OutRefused as exc:  # the folder changed since the check above
+        _usage_error(str(exc))
     except BuildFailed as exc:
         click.echo(str(exc), err=True)
         click.secho(f"Build failed; {out} was left as it was.", fg="red", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_CONTENT)
     took = time.perf_counter() - started
     report = result.as_json()
-    if report_file:
-        report_file.write_text(json.dumps({**report, "wall": round(took, 3)}, ensure_ascii=False, indent=2) + "\n",
-                               encoding="utf-8")
     click.echo(f"Built {hb.site.handbook_title}: {len(hb.roles)} roles, {result.pages} pages, "
                f"{report['documents']} documents ({len(report['rendered'])} rendered, {len(report['reused'])} reused) "
                f"→ {out} in {took:.1f} s")
+    if report_file:
+        text = json.dumps({**report, "wall": round(took, 3)}, ensure_ascii=False, indent=2) + "\n"
+        try:
+            _write_atomically(report_file, text)
+        except OSError as exc:
+            click.echo(f"error: {report_file}: the report could not be written ({exc.strerror or exc}) — the site "
+                       "was built; choose another --report path", err=True)
+            sys.exit(EXIT_CONTENT)
+
+
+def _check_report(path: Path, out: Path) -> Path:
+    """Refuse a --report path before building: its folder must exist, and it may only replace an old report."""
+    real = Path(os.path.abspath(path)).resolve()
+    if real.is_dir():
+        _usage_error(f"--report {path} is a folder — give a file name, e.g. {Path(path) / 'report.json'}")
+    if not real.parent.is_dir():
+        missing = real.parent
+        while not missing.parent.exists():
+            missing = missing.parent
+        what = "is a file, not a folder" if missing.exists() else "does not exist"
+        _usage_error(f"--report {path}: the folder {missing} {what} — create the folder first, or choose another path")
+    if real.exists() and not _is_report(real):
+        _usage_error(f"--report {path} already exists and is not a build report; writing would replace it "
+                     "— choose a new file name")
+    if real.is_relative_to(out):
+        _usage_error(f"--report {path} is inside --out {out}, which the build replaces — write it next to the site")
+    if not os.access(real.parent, os.W_OK | os.X_OK):
+        _usage_error(f"--report {path}: you may not write to {real.parent} — choose another path")
+    return real
+
+
+def _is_report(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"pages", "documents", "rendered"} <= data.keys()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, path)
+    finally:
+        if temp.exists():
+            temp.unlink()
 
 
 @main.command()
 @_root_option
-@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True,
+              help="Address and port to serve on, e.g. 127.0.0.1:8001 when 8000 is taken.")
 def serve(root: Path, dev_addr: str) -> None:
-    """Live preview: editing a YAML file reloads the page."""
-    from mkdocs.commands import serve as mkdocs_serve
+    """Live preview: editing a YAML file reloads the page; broken content shows an error page."""
+    from . import preview
 
-    _load(root)  # report content problems plainly before the server starts
-    os.environ["HANDBOOK_ROOT"] = str(root.resolve())
-    handler = logging.StreamHandler()  # MkDocs reports "Serving on …" and each rebuild through logging
-    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-    mkdocs_log = logging.getLogger("mkdocs")
-    mkdocs_log.addHandler(handler)
-    mkdocs_log.setLevel(logging.INFO)
-    from .sitebuild import config_file_for
-
-    mkdocs_serve.serve(config_file=str(config_file_for(root)), dev_addr=dev_addr, livereload=True,
-                       watch=[str(root / "roles"), str(root / "content")])
+    try:
+        preview.serve(root, dev_addr)
+    except preview.CannotServe as exc:
+        _usage_error(str(exc))
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=REPO_ROOT / "schemas",
+@click.option("--out", type=click.Path(path_type=Path), default=REPO_ROOT / "schemas",
               show_default="schemas/", help="Where to write the *.schema.json files.")
 def schema(out: Path) -> None:
     """Write JSON Schemas for the YAML files, for editor completion and checking."""
     from .schema import write_schemas
 
-    for path in write_schemas(out):
+    try:
+        written = write_schemas(out)
+    except OSError as exc:
+        _usage_error(f"--out {out}: cannot write the schemas there ({exc.strerror or exc}) — choose a folder you "
+                     "may write to")
+    for path in written:
         click.echo(f"wrote {path}")
 
 

@@ -204,7 +204,8 @@ def _text_read_as_mapping(doc: YamlDocument, node: Any, loc: tuple) -> tuple[lis
     """``- 负责: 市场调研`` is a mapping to YAML; HR meant one line of text. Say so once, at that line."""
     problems, skipped = [], []
     if isinstance(node, dict):
-        odd = [key for key in node if not _KEY_LIKE.match(str(key))]
+        # Only a list item can be text; elsewhere an odd key is an unknown key, reported as such.
+        odd = [key for key in node if not _KEY_LIKE.match(str(key))] if loc and isinstance(loc[-1], int) else []
         if odd:
             key = odd[0]
             value = node[key]

@@ -165,7 +165,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     def on_post_build(self, *, config) -> None:
         site_dir = Path(config.site_dir)
         with self._timed("zip"):
-            data = bundles.zip_tree(site_dir, exclude={OFFLINE_BUNDLE.path, *BUILD_DATED})
+            data = bundles.zip_tree(site_dir, exclude={OFFLINE_BUNDLE.path, *BUILD_DATED, BUILD_MARKER})
         (site_dir / OFFLINE_BUNDLE.path).write_bytes(data)
         offline = _entry(bundles.Built.of(OFFLINE_BUNDLE, data))
         (site_dir / MANIFEST).write_bytes(bundles.manifest([*self._entries, offline]))
@@ -198,6 +198,7 @@ def _unhook_cdn_fallbacks(files: Files, config) -> None:
 
 # MkDocs stamps these with the build date; leaving them out keeps the offline zip reproducible.
 BUILD_DATED = ("sitemap.xml", "sitemap.xml.gz")
+BUILD_MARKER = ".handbook-build"  # outdir.MARKER: `handbook build` marks its output folder; not part of the site
 
 
 def _entry(item: Produced | bundles.Built) -> bundles.Entry:

@@ -1,19 +1,24 @@
 """Run MkDocs (with our plugin) into a temporary folder, then swap it into place.
 
-A build that fails — bad content, a renderer crash, a strict-mode warning —
-never touches the previous output: HR's published site stays as it was.
+A build that fails — bad content, a renderer crash, a strict-mode warning, a full
+disk — never touches the previous output: HR's published site stays as it was.
+Which folders may be an output, and the atomic exchange, live in `outdir`.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
-import time
 import os
+import time
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from . import outdir
+from .outdir import OutRefused  # noqa: F401 - re-exported for callers of build_site
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Handbook
@@ -23,7 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class BuildFailed(Exception):
-    pass
+    """The build did not complete; `out` is as it was. The message is one or more plain lines."""
 
 
 @dataclass(frozen=True)
@@ -81,10 +86,18 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.building-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
+    out = outdir.check_out(Path(out), root)
+    staging = outdir.staging_dir(out)
+    try:
+        outdir.reclaim(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        outdir.mark(staging)  # first, so that a killed build's leftover is recognisably ours
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildFailed(f"error: cannot prepare the output next to {out}: {_os_reason(exc)} — "
+                          f"{_os_hint(exc)}") from exc
     collector = WarningCollector()
     mkdocs_log = logging.getLogger("mkdocs")
     mkdocs_log.addHandler(collector)
@@ -104,10 +117,12 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
         if warnings:
             raise BuildFailed("\n".join(f"warning: {m}" for m in warnings))
         report = plugin.report
-    except Exception as exc:  # noqa: BLE001 - any failure must leave `out` untouched
+    except BaseException as exc:  # noqa: BLE001 - any failure (even Ctrl-C) must leave `out` untouched
         shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, BuildFailed):
+        if isinstance(exc, (BuildFailed, KeyboardInterrupt, SystemExit)):
             raise
+        if isinstance(exc, OSError):  # e.g. the disk filled up while MkDocs wrote a page
+            raise BuildFailed(f"error: {_os_reason(exc)} — {_os_hint(exc)}") from exc
         # MkDocs logs the real cause (e.g. a plugin's message) and raises a generic "Aborted"
         details = [m for m in collector.messages if not _harmless(m)] or [str(exc)]
         raise BuildFailed("\n".join(f"error: {m}" for m in details)) from exc
@@ -115,7 +130,12 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
         mkdocs_log.removeHandler(collector)
         if bar is not None:
             bar.close()
-    _swap(staging, out)
+    try:
+        outdir.swap_in(staging, out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildFailed(f"error: cannot put the new site in place at {out}: {_os_reason(exc)} — "
+                          f"{_os_hint(exc)}") from exc
     pages = sum(1 for _ in out.rglob("*.html"))
     timings = dict(plugin.timings)
     timings["mkdocs"] = max(0.0, total - sum(timings.values()))
@@ -138,10 +158,14 @@ def _progress_bar(plugin, total: int | None):
     return bar
 
 
-def _swap(staging: Path, out: Path) -> None:
-    """Replace `out` by `staging` with two renames, so readers never see a half-written site."""
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        out.rename(old)
-    staging.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+def _os_reason(exc: OSError) -> str:
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
+
+
+def _os_hint(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        return "free some disk space, then build again"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "choose an --out folder you may write to, or ask for write access"
+    return "check the folder, then build again"
