@@ -99,9 +99,39 @@ def test_kpi_table(hb, jds, role_id):
     assert table is not None
     body = table.rows[1:]
     assert len(body) == len(role.kpis.items)
-    assert [row.cells[0].text for row in body] == [k.name for k in role.kpis.items]
-    assert [tuple(c.text for c in row.cells) for row in body] == views.kpi_rows(role)
+    assert [row.cells[0].paragraphs[0].text for row in body] == [k.name for k in role.kpis.items]
+    assert [(c.paragraphs[0].text, *(c.text for c in row.cells[1:])) for row, c in
+            ((row, row.cells[0]) for row in body)] == views.kpi_rows(role)
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeats on each page
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_kpis_list_the_duties_they_measure_in_printed_order(hb, jds, role_id):
+    """Word says what the PDF says: 考核职责 under each KPI's name, labels in the order duties are printed."""
+    doc = jds[role_id][1]
+    role = hb.role(role_id)
+    table = table_with_header(doc, views.KPI_COLUMNS)
+    outline = [item.id for item in views.duty_outline(role) if item.id]
+    for row, kpi in zip(table.rows[1:], role.kpis.items):
+        notes = [p for p in row.cells[0].paragraphs[1:]]
+        if not kpi.measures:
+            assert notes == []
+            continue
+        assert [p.text for p in notes] == [views.kpi_measures_text(role, kpi)]
+        assert notes[0].style.name == "Table Note"
+        labels = notes[0].text.removeprefix(views.MEASURES_LABEL).split(" ")
+        assert labels == views.kpi_measures(role, kpi)
+        assert len(labels) == len(set(kpi.measures))
+        order = sorted(kpi.measures, key=outline.index)  # printed order, whatever order the YAML lists
+        assert labels == [views.kpi_measures(role, kpi.model_copy(update={"measures": [ref]}))[0] for ref in order]
+
+
+def test_measure_references_are_sorted_whatever_the_yaml_order(hb):
+    role = hb.role("planning-manager")
+    kpi = next(k for k in role.kpis.items if len(k.measures) > 1)
+    forward = views.kpi_measures(role, kpi)
+    backward = views.kpi_measures(role, kpi.model_copy(update={"measures": list(reversed(kpi.measures))}))
+    assert forward == backward and len(forward) == len(kpi.measures)
 
 
 @pytest.mark.parametrize("role_id", role_ids())
@@ -125,30 +155,76 @@ def test_basic_info_and_signatures(hb, jds, role_id):
     assert views.COPIES_NOTE in [p.text for p in doc.paragraphs]
 
 
-def _style_fonts(doc, name):
-    element = doc.styles[name].element
-    return element.find(qn("w:rPr")).find(qn("w:rFonts"))
+def _fonts(element):
+    rpr = element.find(qn("w:rPr"))
+    return rpr.find(qn("w:rFonts")) if rpr is not None else None
+
+
+def all_runs(doc):
+    """Every run of the body, header and footer."""
+    section = doc.sections[0]
+    for root in (doc.element.body, section.header._element, section.footer._element):
+        yield from root.iter(qn("w:r"))
 
 
 @pytest.mark.parametrize("role_id", role_ids())
-def test_east_asian_fonts_without_theme_fonts(jds, role_id):
+def test_fonts_live_in_styles_only(jds, role_id):
+    """No run names a font (HR restyles by style); docDefaults and 正文 name a Chinese font, no theme font."""
     doc = jds[role_id][1]
-    for name in ("Normal", "Title", "Heading 1", "Heading 2", "List Number"):
-        fonts = _style_fonts(doc, name)
-        assert fonts is not None, name
-        assert fonts.get(qn("w:eastAsia")), name
-        assert not [a for a in THEME_ATTRS if a in fonts.attrib], name
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    fonts = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:rFonts"))
-    assert fonts.get(qn("w:eastAsia"))
-    assert not [a for a in THEME_ATTRS if a in fonts.attrib]
-    lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
+    for r in all_runs(doc):
+        rpr = r.find(qn("w:rPr"))
+        assert rpr is None or [child.tag for child in rpr] == [qn("w:rStyle")], r.xml
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for fonts in (defaults.find(qn("w:rFonts")), _fonts(doc.styles["Normal"].element)):
+        assert fonts.get(qn("w:eastAsia")) == "微软雅黑"
+        assert fonts.get(qn("w:ascii")) == fonts.get(qn("w:hAnsi")) == "Arial"
+    lang = defaults.find(qn("w:lang"))
     assert lang.get(qn("w:eastAsia")) == "zh-CN"
-    # Nowhere in the styles, and every run names its East Asian font.
     for el in doc.styles.element.iter(qn("w:rFonts")):
-        assert not [a for a in THEME_ATTRS if a in el.attrib]
-    for run in doc.element.body.iter(qn("w:r")):
-        assert run.find(qn("w:rPr")).find(qn("w:rFonts")).get(qn("w:eastAsia"))
+        assert not [a for a in THEME_ATTRS if a in el.attrib], el.attrib
+
+
+def effective_east_asian_font(doc, run) -> str:
+    """The East Asian font Word uses for a run: run style, paragraph style and its bases, docDefaults."""
+    styles = {s.style_id: s for s in doc.styles}
+    chain = []
+    rpr = run.find(qn("w:rPr"))
+    if rpr is not None and rpr.find(qn("w:rStyle")) is not None:
+        chain.append(styles[rpr.find(qn("w:rStyle")).get(qn("w:val"))])
+    p = run.getparent()
+    ppr = p.find(qn("w:pPr"))
+    style_id = ppr.find(qn("w:pStyle")).get(qn("w:val")) if ppr is not None and ppr.find(qn("w:pStyle")) is not None \
+        else doc.styles.default(1).style_id
+    style = styles[style_id]
+    while style is not None:
+        chain.append(style)
+        style = style.base_style
+    for style in chain:
+        fonts = _fonts(style.element)
+        if fonts is not None and fonts.get(qn("w:eastAsia")):
+            return fonts.get(qn("w:eastAsia"))
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    return defaults.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+
+@pytest.mark.parametrize("make", ["job_description", "appraisal", "form"])
+def test_hr_restyles_a_whole_file_by_changing_one_style(hb, make, tmp_path):
+    """Change 正文's Chinese font (as Word's 修改样式 dialog does), save, reopen: every run follows."""
+    subject = hb.forms[0] if make == "form" else hb.role("planning-manager")
+    doc = Document(io.BytesIO(getattr(render, make)(hb, subject)))
+    runs = [r for r in all_runs(doc) if "".join(t.text or "" for t in r.iter(qn("w:t")))]
+    assert len(runs) > 20
+    assert {effective_east_asian_font(doc, r) for r in runs} == {"微软雅黑"}
+    _fonts(doc.styles["Normal"].element).set(qn("w:eastAsia"), "宋体")
+    doc.save(tmp_path / "restyled.docx")
+    doc = Document(tmp_path / "restyled.docx")
+    assert {effective_east_asian_font(doc, r) for r in all_runs(doc)
+            if "".join(t.text or "" for t in r.iter(qn("w:t")))} == {"宋体"}
+    # A heading style can differ from 正文 on its own, and its runs follow it.
+    doc.styles["Heading 1"].element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "黑体")
+    headings = [p for p in doc.paragraphs if p.style.name == "Heading 1"]
+    if make == "job_description":
+        assert headings and all(effective_east_asian_font(doc, r._r) == "黑体" for p in headings for r in p.runs)
 
 
 @pytest.mark.parametrize("role_id", role_ids())
@@ -158,11 +234,13 @@ def test_a4_page_header_and_page_number_fields(hb, jds, role_id):
     assert (round(section.page_width.twips), round(section.page_height.twips)) == A4
     header = section.header._element.xml
     assert hb.site.handbook_title in header and hb.role(role_id).number in header
+    assert "{" not in header  # every placeholder filled
     footer = section.footer._element
     instructions = [t.text.strip() for t in footer.iter(qn("w:instrText"))]
     assert instructions == ["PAGE", "NUMPAGES"]
     kinds = [c.get(qn("w:fldCharType")) for c in footer.iter(qn("w:fldChar"))]
     assert kinds == ["begin", "separate", "end"] * 2
+    assert views.jd_footer(hb.role(role_id)) in "".join(t.text for t in footer.iter(qn("w:t")))
 
 
 def test_numbering_restarts_in_each_group(hb, jds):
