@@ -424,3 +424,184 @@ def test_appraisal_lists_every_kpi_and_total(hb, appraisals, role_id):
     paragraphs = [p.text for p in doc.paragraphs]
     signed = [p for p in paragraphs if "签字：" in p]
     assert [re.sub("_+", "", p) for p in signed] == [f"{who}签字：　　日期：" for who in views.APPRAISAL_SIGNERS]
+
+
+# --------------------------------------------------------------------------- settings mistakes
+
+
+def test_a_typo_in_layout_settings_is_a_path_line_error(tmp_path, monkeypatch):
+    from generator.errors import ContentError
+    from generator.renderers import docx_settings
+
+    text = docx_settings.LAYOUT_FILE.read_text(encoding="utf-8")
+    line = text.splitlines().index(next(l for l in text.splitlines() if l.startswith("  kpi_widths:"))) + 1
+    broken = tmp_path / "layout.yml"
+    broken.write_text(text.replace("  kpi_widths:", "  kpi_width:").replace('label_fill: "F2F2F2"',
+                                                                             'label_fill: "grey"'), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        docx_settings.read(broken, docx_settings.Layout)
+    messages = [str(p) for p in caught.value.problems]
+    assert f"{broken.as_posix()}:{line}: unknown key 'kpi_width' — did you mean 'kpi_widths'?" in messages
+    assert any(re.search(r":\d+: tables.label_fill is 'grey', not a colour — write six hex digits", m)
+               for m in messages), messages
+    # Raised in a render worker, the error crosses the process boundary whole.
+    import pickle
+
+    assert [str(p) for p in pickle.loads(pickle.dumps(caught.value)).problems] == messages
+
+
+def test_a_typo_in_reference_styles_is_a_path_line_error(tmp_path):
+    from generator.errors import ContentError
+    from generator.renderers import docx_settings
+
+    text = docx_settings.STYLES_FILE.read_text(encoding="utf-8")
+    broken = tmp_path / "styles.yml"
+    broken.write_text(text.replace("    space_after: 12\n", "    space_afterr: 12\n"), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        docx_settings.read(broken, docx_settings.ReferenceStyles)
+    (problem,) = caught.value.problems
+    assert problem.line == text[:text.index("    space_after: 12\n")].count("\n") + 1
+    assert str(problem).endswith("unknown key 'space_afterr' — did you mean 'space_after'?")
+
+
+def test_reference_docx_with_a_missing_style_or_unknown_placeholder_is_reported(hb, tmp_path):
+    from generator.renderers import docx_styles
+
+    doc = Document(str(docx_styles.REFERENCE))
+    doc.styles["Notice"].element.getparent().remove(doc.styles["Notice"].element)
+    footer = doc.sections[0].footer._element
+    next(t for t in footer.iter(qn("w:t")) if t.text == "{页脚}").text = "{页码}"
+    problems = [str(p) for p in docx_styles.check_reference(doc, "templates/docx/reference.docx")]
+    assert problems == [
+        "templates/docx/reference.docx:1: the paragraph style 'Notice' is missing — add a paragraph style named "
+        "'Notice' in Word (样式 → 新建样式), or rebuild the file with scripts/make_reference_docx.py",
+        "templates/docx/reference.docx:1: the footer has an unknown placeholder {页码} — use {手册名称}, {文件编号}, {页脚}",
+    ]
+
+
+def test_the_script_rebuilds_the_committed_reference(tmp_path):
+    """scripts/make_reference_docx.py is deterministic, and its output is a reference the renderer accepts."""
+    import subprocess
+    import sys
+
+    from generator.renderers import docx_styles
+
+    out = [tmp_path / "a.docx", tmp_path / "b.docx"]
+    for path in out:
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "make_reference_docx.py"), "--out", str(path)],
+                       check=True, capture_output=True)
+    assert out[0].read_bytes() == out[1].read_bytes()
+    doc = Document(str(out[0]))
+    assert docx_styles.check_reference(doc, "x") == []
+    assert (round(doc.sections[0].page_width.twips), round(doc.sections[0].page_height.twips)) == A4
+
+
+def test_placeholders_split_over_runs_are_filled():
+    """Word splits text into several runs after edits: {文件编号} typed in two goes still works."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from generator.renderers.docx_styles import _fill
+
+    p = parse_xml(f'<w:p {nsdecls("w")}><w:r><w:t>编号 {{文件</w:t></w:r><w:r><w:t>编号}} 与</w:t></w:r>'
+                  f'<w:r><w:t>{{页脚}}</w:t></w:r></w:p>')
+    _fill(p, {"文件编号": "YXZX-01", "页脚": "末"})
+    assert "".join(t.text for t in p.iter(qn("w:t"))) == "编号 YXZX-01 与末"
+
+
+# --------------------------------------------------------------------------- LibreOffice, an independent reader
+
+
+def _soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    assert found, "LibreOffice is needed to check the Word files: apt-get install libreoffice-writer-nogui " \
+                  "(scripts/setup.sh installs it)"
+    return found
+
+
+@pytest.fixture(scope="module")
+def converted(hb, tmp_path_factory):
+    """A two-page job description and a one-page form, converted to PDF by LibreOffice once (~2 s)."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("libreoffice")
+    files = {"jd": render.job_description(hb, hb.role("planning-manager")),
+             "form": render.form(hb, hb.form("key-client-entertainment"))}
+    for name, data in files.items():
+        (folder / f"{name}.docx").write_bytes(data)
+    profile = (folder / "profile").as_uri()  # a private profile: parallel runs do not share a lock
+    subprocess.run([_soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(folder), *(str(folder / f"{n}.docx") for n in files)],
+                   check=True, capture_output=True, timeout=120)
+    return {name: (Document(io.BytesIO(data)), folder / f"{name}.pdf") for name, data in files.items()}
+
+
+def _stored_numpages(doc) -> str:
+    footer = doc.sections[0].footer._element
+    runs = list(footer.iter(qn("w:r")))
+    texts, state, instr = [], None, ""
+    for r in runs:
+        char = r.find(qn("w:fldChar"))
+        kind = char.get(qn("w:fldCharType")) if char is not None else None
+        if kind == "begin":
+            state, instr = "instr", ""
+        elif kind == "separate":
+            state = "result"
+        elif kind == "end":
+            state = None
+        elif state == "instr":
+            instr += "".join(t.text for t in r.iter(qn("w:instrText")))
+        elif state == "result" and instr.strip() == "NUMPAGES":
+            texts.append("".join(t.text for t in r.iter(qn("w:t"))))
+    return "".join(texts)
+
+
+@pytest.mark.parametrize("name", ["jd", "form"])
+def test_stored_page_count_matches_libreoffice(converted, name):
+    """The NUMPAGES result stored in the file (what previews show) is the page count LibreOffice lays out."""
+    from pypdf import PdfReader
+
+    doc, pdf = converted[name]
+    pages = PdfReader(pdf).pages
+    assert _stored_numpages(doc) == str(len(pages))
+    for number, page in enumerate(pages, start=1):
+        assert f"第 {number} 页 / 共 {len(pages)} 页" in page.extract_text()
+    if name == "jd":
+        assert len(pages) == 2  # the page-2 footer says 共 2 页, and so does the stored result
+
+
+def test_libreoffice_draws_the_chinese_with_simplified_chinese_glyphs(converted):
+    """微软雅黑 is not on Linux: LibreOffice substitutes Noto Sans CJK, and w:lang zh-CN makes it pick the SC
+    face. pdffonts cannot tell (every Noto CJK face embeds as 'NotoSansCJKjp'), the glyph ids can: for
+    characters whose SC and JP shapes differ (直, 门 …), the embedded glyphs are the SC ones."""
+    import subprocess
+    import tempfile
+
+    from fontTools import t1Lib
+    from fontTools.ttLib import TTCollection
+    from pypdf import PdfReader
+
+    _, pdf = converted["jd"]
+    listing = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert "NotoSansCJK" in listing, listing
+    ttc = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC"], capture_output=True, text=True).stdout
+    faces = {f["name"].getDebugName(1): f.getBestCmap() for f in TTCollection(ttc, lazy=True).fonts}
+    sc, jp = faces["Noto Sans CJK SC"], faces["Noto Sans CJK JP"]
+    reader = PdfReader(pdf)
+    glyphs: set[str] = set()
+    with tempfile.TemporaryDirectory() as tmp:
+        for page in reader.pages:
+            for font in page["/Resources"]["/Font"].values():
+                descriptor = font.get_object().get("/FontDescriptor")
+                if descriptor is None or "/FontFile" not in descriptor.get_object():
+                    continue
+                program = Path(tmp) / "font.pfa"
+                program.write_bytes(descriptor.get_object()["/FontFile"].get_object().get_data())
+                t1 = t1Lib.T1Font(str(program))
+                t1.parse()
+                glyphs |= set(t1.font["CharStrings"].keys())
+    text = "".join(page.extract_text() for page in reader.pages)
+    differing = {ch for ch in text if ord(ch) in sc and sc[ord(ch)] != jp.get(ord(ch))}
+    assert len(differing) > 30
+    assert not [ch for ch in differing if jp[ord(ch)] in glyphs], "Japanese glyph shapes in the PDF"
+    assert len([ch for ch in differing if sc[ord(ch)] in glyphs]) > 0.8 * len(differing)
