@@ -13,7 +13,7 @@ Chinese font (微软雅黑, 1.32 em per line) sets lines a little tighter.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from docx.document import Document as DocxDocument
@@ -33,6 +33,8 @@ class Para:
     after: int
     indent: int  # twips lost to left/right indents
     keep_next: bool
+    contextual: bool  # no spacing between paragraphs of the same style (List Number has it)
+    style: str | None
 
 
 def _latin_width(ch: str) -> float:
@@ -98,7 +100,7 @@ class Styles:
 
     def para(self, style_id: str | None) -> Para:
         if style_id not in self._cache:
-            self._cache[style_id] = self._resolve(self._chain(style_id))
+            self._cache[style_id] = self._resolve(self._chain(style_id), style_id=style_id)
         return self._cache[style_id]
 
     @staticmethod
@@ -109,7 +111,7 @@ class Styles:
                 return found.get(qn(attr))
         return None
 
-    def _resolve(self, chain: list, direct=None) -> Para:
+    def _resolve(self, chain: list, direct=None, style_id: str | None = None) -> Para:
         chain = ([direct] if direct is not None else []) + chain
         size = int(self._first(chain, f".//{qn('w:sz')}", "w:val") or 22) / 2
         line_value = self._first(chain, f".//{qn('w:spacing')}", "w:line")
@@ -128,14 +130,15 @@ class Styles:
         left = int(self._first(chain, f".//{qn('w:ind')}", "w:left") or 0)
         right = int(self._first(chain, f".//{qn('w:ind')}", "w:right") or 0)
         keep = any(element.find(f".//{qn('w:keepNext')}") is not None for element in chain)
-        return Para(size, line, before, after, left + right, keep)
+        contextual = any(element.find(f".//{qn('w:contextualSpacing')}") is not None for element in chain)
+        return Para(size, line, before, after, left + right, keep, contextual, style_id)
 
     def of(self, p) -> Para:
         ppr = p.find(qn("w:pPr"))
         style = ppr.find(qn("w:pStyle")) if ppr is not None else None
         style_id = style.get(qn("w:val")) if style is not None else None
         if ppr is not None and (ppr.find(qn("w:spacing")) is not None or ppr.find(qn("w:ind")) is not None):
-            return self._resolve(self._chain(style_id), ppr)
+            return self._resolve(self._chain(style_id), ppr, style_id)
         return self.para(style_id)
 
 
@@ -172,6 +175,7 @@ def estimate_pages(doc: DocxDocument) -> int:
     height = round((section.page_height - section.top_margin - section.bottom_margin) / 635)
     styles = Styles(doc)
     pages, y = 1, 0.0
+    previous: Para | None = None  # the paragraph just above, for contextual spacing
 
     def new_page() -> None:
         nonlocal pages, y
@@ -181,6 +185,9 @@ def estimate_pages(doc: DocxDocument) -> int:
     for index, block in enumerate(blocks):
         if block.tag == qn("w:p"):
             para, lines = _paragraph_height(styles, block, width)
+            if para.contextual and previous is not None and previous.style == para.style:
+                y -= previous.after  # "don't add space between paragraphs of the same style"
+                para = replace(para, before=0)
             needed = para.before + para.line * min(lines, WIDOW)
             if para.keep_next and index + 1 < len(blocks):
                 needed += _first_unit(styles, blocks[index + 1], width)
@@ -192,7 +199,9 @@ def estimate_pages(doc: DocxDocument) -> int:
                     new_page()
                 y += para.line
             y += para.after
+            previous = para
         else:
+            previous = None
             rows = block.findall(qn("w:tr"))
             header = sum(_row_height(styles, tr) for tr in rows
                          if tr.find(qn("w:trPr")) is not None and tr.find(qn("w:trPr")).find(qn("w:tblHeader"))
