@@ -521,12 +521,17 @@ def _soffice() -> str:
 
 @pytest.fixture(scope="module")
 def converted(hb, tmp_path_factory):
-    """A two-page job description and a one-page form, converted to PDF by LibreOffice once (~2 s)."""
+    """A two-page job description, a one-page form and the job description restyled as HR would (正文 set
+    to a serif font), converted to PDF by LibreOffice in one call (~3 s)."""
     import subprocess
 
     folder = tmp_path_factory.mktemp("libreoffice")
-    files = {"jd": render.job_description(hb, hb.role("planning-manager")),
-             "form": render.form(hb, hb.form("key-client-entertainment"))}
+    jd = render.job_description(hb, hb.role("planning-manager"))
+    restyled = Document(io.BytesIO(jd))
+    _fonts(restyled.styles["Normal"].element).set(qn("w:eastAsia"), "Noto Serif CJK SC")
+    buffer = io.BytesIO()
+    restyled.save(buffer)
+    files = {"jd": jd, "form": render.form(hb, hb.form("key-client-entertainment")), "restyled": buffer.getvalue()}
     for name, data in files.items():
         (folder / f"{name}.docx").write_bytes(data)
     profile = (folder / "profile").as_uri()  # a private profile: parallel runs do not share a lock
@@ -605,3 +610,13 @@ def test_libreoffice_draws_the_chinese_with_simplified_chinese_glyphs(converted)
     assert len(differing) > 30
     assert not [ch for ch in differing if jp[ord(ch)] in glyphs], "Japanese glyph shapes in the PDF"
     assert len([ch for ch in differing if sc[ord(ch)] in glyphs]) > 0.8 * len(differing)
+
+
+def test_libreoffice_follows_a_restyled_normal_style(converted):
+    """One change to 正文 changes every Chinese character of the file, headings, tables and footer included."""
+    import subprocess
+
+    listing = subprocess.run(["pdffonts", str(converted["restyled"][1])], check=True, capture_output=True,
+                             text=True).stdout
+    assert "NotoSerifCJK" in listing, listing
+    assert "NotoSansCJK" not in listing, listing
