@@ -301,6 +301,7 @@ def test_zip_entries_have_fixed_timestamps(jds):
     archive = zipfile.ZipFile(io.BytesIO(jds["planning-manager"][0]))
     assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     assert archive.namelist()[0] == "[Content_Types].xml"
+    assert "docProps/custom.xml" not in archive.namelist()  # document properties: core only, for now
 
 
 # --------------------------------------------------------------------------- hostile text
@@ -620,3 +621,23 @@ def test_libreoffice_follows_a_restyled_normal_style(converted):
                              text=True).stdout
     assert "NotoSerifCJK" in listing, listing
     assert "NotoSansCJK" not in listing, listing
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_appraisal_rows_leave_room_to_write_like_the_pdf(appraisals, role_id):
+    """KPI rows at least 11 mm and head rows at least 8 mm tall, as in the PDF (style.css), growing with text."""
+    doc = appraisals[role_id]
+
+    def heights(table, skip_header=False):
+        out = []
+        for tr in table._tbl.tr_lst[1 if skip_header else 0:]:
+            height = tr.trPr.find(qn("w:trHeight"))
+            out.append((int(height.get(qn("w:val"))), height.get(qn("w:hRule"))))
+        return out
+
+    css = (ROOT / "templates" / "pdf" / "style.css").read_text(encoding="utf-8")
+    pdf_row_mm = float(re.search(r"table\.appraisal tbody td \{ height: ([\d.]+)mm", css).group(1))
+    pdf_head_mm = float(re.search(r"table\.appraisal-head td\.fill \{ height: ([\d.]+)mm", css).group(1))
+    mm = 1440 / 25.4
+    assert set(heights(doc.tables[1], skip_header=True)) == {(round(pdf_row_mm * mm), "atLeast")}
+    assert set(heights(doc.tables[0])) == {(round(pdf_head_mm * mm), "atLeast")}
