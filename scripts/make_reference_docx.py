@@ -273,6 +273,41 @@ def header_footer(doc: DocxDocument, width: int) -> None:
     _run(footer, " 页")
 
 
+# What HR sees on opening reference.docx: one sample of each style. The renderer drops the body.
+SAMPLE = (
+    ("Title", "样式示例"),
+    ("Normal", "本文件是手册所有 Word 文件（岗位说明书、绩效考核表、空白表单）的模板，本页的文字不会出现在生成的"
+               "文件中。修改样式（开始 → 样式 → 右键 → 修改…），保存本文件，重新生成手册，所有文件随之改变。"
+               "页眉、页脚中带花括号的占位符由生成器填写，可以移动，不要改名。"),
+    ("Heading 1", "标题 1（Heading 1）：岗位基本信息"),
+    ("Heading 2", "标题 2（Heading 2）：一、总则"),
+    ("Heading 3", "标题 3（Heading 3）：1. 市场调研"),
+    ("List Number", "List Number：岗位职责，一条一段。"),
+    ("List Number 2", "List Number 2：分组内的职责。"),
+    ("List Number 3", "List Number 3：再下一层的职责。"),
+    ("Notice", "Notice：以下绩效考核指标为拟定稿，待人力资源部确认。"),
+)
+
+
+def sample_body(doc: DocxDocument, width: int) -> None:
+    for style, text in SAMPLE:
+        doc.add_paragraph(text, style=doc.styles[style])
+    table = doc.add_table(rows=2, cols=2)
+    table.style = doc.styles["Table Grid"]
+    for cell, (style, text) in zip(table.rows[0].cells, (("Table Heading", "Table Heading：指标"),
+                                                         ("Table Heading", "Table Heading：目标值"))):
+        cell.paragraphs[0].style = doc.styles[style]
+        cell.paragraphs[0].add_run(text)
+    name, target = table.rows[1].cells
+    name.paragraphs[0].style = doc.styles["Table Text"]
+    name.paragraphs[0].add_run("Table Text：回款率")
+    name.add_paragraph("Table Note：考核职责：1. 3.", style=doc.styles["Table Note"])
+    target.paragraphs[0].style = doc.styles["Table Text"]
+    target.paragraphs[0].add_run("□", style=doc.styles["Check Box"])
+    target.paragraphs[0].add_run(" 是　")
+    target.paragraphs[0].add_run("（Form Hint：填写提示）", style=doc.styles["Form Hint"])
+
+
 def build(cfg: ReferenceStyles) -> bytes:
     doc = Document()
     for rels in (doc.part.rels, doc.part.package.rels):
@@ -292,6 +327,11 @@ def build(cfg: ReferenceStyles) -> bytes:
         character_style(doc, name, spec)
     width = page(doc, cfg)
     header_footer(doc, width)
+    body = doc.element.body
+    for child in list(body):  # the template's empty paragraph
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    sample_body(doc, width)
     props = doc.core_properties
     props.title = props.subject = props.keywords = props.comments = ""
     props.author = props.last_modified_by = ""

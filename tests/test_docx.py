@@ -473,6 +473,9 @@ def test_reference_docx_with_a_missing_style_or_unknown_placeholder_is_reported(
     footer = doc.sections[0].footer._element
     next(t for t in footer.iter(qn("w:t")) if t.text == "{页脚}").text = "{页码}"
     problems = [str(p) for p in docx_styles.check_reference(doc, "templates/docx/reference.docx")]
+    wrong_table = [str(p) for p in docx_styles.check_reference(doc, "r.docx", table_style="Grid Table 4")]
+    assert "r.docx:1: the table style 'Grid Table 4' (templates/docx/layout.yml: tables.style) is missing — " \
+           "use one of Table Grid, or add it in Word" in wrong_table
     assert problems == [
         "templates/docx/reference.docx:1: the paragraph style 'Notice' is missing — add a paragraph style named "
         "'Notice' in Word (样式 → 新建样式), or rebuild the file with scripts/make_reference_docx.py",

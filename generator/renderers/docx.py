@@ -52,7 +52,7 @@ class Builder:
 
     def __init__(self) -> None:
         self.cfg: Layout = layout()
-        self.doc = new_document()
+        self.doc = new_document(self.cfg.tables.style)
         self.s = Styler(self.doc)
         self.width = text_width(self.doc)
         self._numbering = None

@@ -62,14 +62,14 @@ def twips(cm: float) -> int:
 # --------------------------------------------------------------------------- the reference document
 
 
-def reference_bytes() -> bytes:
-    """reference.docx, checked; read again only when the file changes."""
+def reference_bytes(table_style: str = "Table Grid") -> bytes:
+    """reference.docx, checked (with the table style layout.yml names); read again only when it changes."""
     stat = REFERENCE.stat()
-    return _reference(str(REFERENCE), stat.st_mtime_ns, stat.st_size)
+    return _reference(str(REFERENCE), stat.st_mtime_ns, stat.st_size, table_style)
 
 
 @lru_cache(maxsize=2)
-def _reference(path: str, mtime: int, size: int) -> bytes:
+def _reference(path: str, mtime: int, size: int, table_style: str) -> bytes:
     shown = _shown(REFERENCE)
     try:
         data = REFERENCE.read_bytes()
@@ -78,16 +78,21 @@ def _reference(path: str, mtime: int, size: int) -> bytes:
         raise ContentError([Problem(shown, 1, f"cannot be opened as a Word file ({type(exc).__name__})",
                                     "save it again from Word as .docx, or run scripts/make_reference_docx.py")]) \
             from None
-    problems = check_reference(doc, shown)
+    problems = check_reference(doc, shown, table_style)
     if problems:
         raise ContentError(problems)
     return _without_body(doc)
 
 
-def check_reference(doc: DocxDocument, shown: str) -> list[Problem]:
+def check_reference(doc: DocxDocument, shown: str, table_style: str = "Table Grid") -> list[Problem]:
     """Styles the renderer names and placeholders it fills, as HR could break them in Word."""
     problems = []
     have = {style.name: style.type for style in doc.styles}
+    if table_style not in have:
+        tables = sorted(name for name, kind in have.items() if kind == 3 and name != "Normal Table")
+        problems.append(Problem(shown, 1, f"the table style '{table_style}' (templates/docx/layout.yml: "
+                                f"tables.style) is missing",
+                                f"use one of {', '.join(tables) or 'none defined'}, or add it in Word"))
     for names, kind, word in ((PARAGRAPH_STYLES, 1, "paragraph"), (CHARACTER_STYLES, 2, "character")):
         for name in names:
             if name not in have:
@@ -119,9 +124,9 @@ def _without_body(doc: DocxDocument) -> bytes:
     return buffer.getvalue()
 
 
-def new_document() -> DocxDocument:
+def new_document(table_style: str = "Table Grid") -> DocxDocument:
     """A fresh document: the reference's styles, page, header and footer, and an empty body."""
-    return Document(io.BytesIO(reference_bytes()))
+    return Document(io.BytesIO(reference_bytes(table_style)))
 
 
 def text_width(doc: DocxDocument) -> int:
