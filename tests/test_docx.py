@@ -171,9 +171,12 @@ def all_runs(doc):
 def test_fonts_live_in_styles_only(jds, role_id):
     """No run names a font (HR restyles by style); docDefaults and 正文 name a Chinese font, no theme font."""
     doc = jds[role_id][1]
-    for r in all_runs(doc):
+    for r in doc.element.body.iter(qn("w:r")):  # what the renderer writes: a character style at most
         rpr = r.find(qn("w:rPr"))
         assert rpr is None or [child.tag for child in rpr] == [qn("w:rStyle")], r.xml
+    for r in all_runs(doc):  # header and footer come from reference.docx: Word may add w:hint, never a font
+        fonts = _fonts(r)
+        assert fonts is None or set(fonts.attrib) <= {qn("w:hint")}, r.xml
     defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     for fonts in (defaults.find(qn("w:rFonts")), _fonts(doc.styles["Normal"].element)):
         assert fonts.get(qn("w:eastAsia")) == "微软雅黑"
@@ -644,3 +647,25 @@ def test_appraisal_rows_leave_room_to_write_like_the_pdf(appraisals, role_id):
     mm = 1440 / 25.4
     assert set(heights(doc.tables[1], skip_header=True)) == {(round(pdf_row_mm * mm), "atLeast")}
     assert set(heights(doc.tables[0])) == {(round(pdf_head_mm * mm), "atLeast")}
+
+
+def test_a_reference_saved_by_libreoffice_still_works(hb, tmp_path, monkeypatch):
+    """HR may edit reference.docx in LibreOffice: it renames styles ('Heading 1', not 'heading 1') and splits
+    {页脚} into three runs. The renderer still finds every style and fills every placeholder."""
+    import subprocess
+
+    from generator.renderers import docx_styles
+
+    subprocess.run([_soffice(), f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(tmp_path / "saved"),
+                    str(docx_styles.REFERENCE)], check=True, capture_output=True, timeout=120)
+    saved = tmp_path / "saved" / "reference.docx"
+    footer = Document(str(saved)).sections[0].footer._element
+    assert "{页脚}" not in [t.text for t in footer.iter(qn("w:t"))]  # split over runs by LibreOffice
+    monkeypatch.setattr(docx_styles, "REFERENCE", saved)
+    role = hb.role("planning-manager")
+    doc = Document(io.BytesIO(render.job_description(hb, role)))
+    assert doc.sections[0].header.paragraphs[0].text == f"{hb.site.handbook_title}\t{views.role_number_line(role)}"
+    assert doc.sections[0].footer.paragraphs[0].text == f"{views.jd_footer(role)}\t第 1 页 / 共 2 页"
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == list(views.JD_SECTIONS)
+    assert not [r for r in doc.element.body.iter(qn("w:r")) if _fonts(r) is not None]

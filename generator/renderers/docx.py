@@ -205,7 +205,7 @@ class DutyNumbering:
     def _abstract_id(self, fmt: tuple[str, str], depth: int) -> int:
         key = (*fmt, depth)
         if key not in self._abstract:
-            left, hanging = _indent(self.b.doc.styles[list_style(depth)])
+            left, hanging = _indent(self.b.s.style(list_style(depth)))
             aid = self._next_abstract
             self._next_abstract += 1
             element = parse_xml(

@@ -87,15 +87,15 @@ def _reference(path: str, mtime: int, size: int, table_style: str) -> bytes:
 def check_reference(doc: DocxDocument, shown: str, table_style: str = "Table Grid") -> list[Problem]:
     """Styles the renderer names and placeholders it fills, as HR could break them in Word."""
     problems = []
-    have = {style.name: style.type for style in doc.styles}
-    if table_style not in have:
-        tables = sorted(name for name, kind in have.items() if kind == 3 and name != "Normal Table")
+    have = {name: style.type for name, style in styles_by_name(doc).items()}
+    if table_style.casefold() not in have:
+        tables = sorted(style.name for style in doc.styles if style.type == 3 and style.name != "Normal Table")
         problems.append(Problem(shown, 1, f"the table style '{table_style}' (templates/docx/layout.yml: "
                                 f"tables.style) is missing",
                                 f"use one of {', '.join(tables) or 'none defined'}, or add it in Word"))
     for names, kind, word in ((PARAGRAPH_STYLES, 1, "paragraph"), (CHARACTER_STYLES, 2, "character")):
         for name in names:
-            if name not in have:
+            if name.casefold() not in have:
                 problems.append(Problem(shown, 1, f"the {word} style '{name}' is missing",
                                         f"add a {word} style named '{name}' in Word (样式 → 新建样式), "
                                         "or rebuild the file with scripts/make_reference_docx.py"))
@@ -138,16 +138,26 @@ def text_width(doc: DocxDocument) -> int:
 # --------------------------------------------------------------------------- style names
 
 
+def styles_by_name(doc: DocxDocument) -> dict[str, Any]:
+    """Styles by name, case-insensitively: Word writes built-in names as 'heading 1', LibreOffice as
+    'Heading 1' (python-docx's ``styles["Heading 1"]`` finds only the first)."""
+    return {style.name.casefold(): style for style in doc.styles if style.name}
+
+
 class Styler:
     """Paragraph and character styles by name for one document; nothing else is set on text."""
 
     def __init__(self, doc: DocxDocument):
         self.doc = doc
+        self._by_name = styles_by_name(doc)
         self._ids: dict[str, str] = {}
+
+    def style(self, name: str):
+        return self._by_name[name.casefold()]
 
     def style_id(self, name: str) -> str:
         if name not in self._ids:
-            self._ids[name] = self.doc.styles[name].style_id
+            self._ids[name] = self.style(name).style_id
         return self._ids[name]
 
     def set_style(self, paragraph: Paragraph, name: str) -> None:
