@@ -53,7 +53,7 @@ class ContentError(Exception):
 
     def __reduce__(self):
         # Raised in a worker process (e.g. a mistake in templates/docx/layout.yml), it must arrive whole.
-        return (type(self), (self.problems,))
+        return (type(self), (self.problems, self.notes))
 
 
 def display_path(path: Path, root: Path) -> str:
