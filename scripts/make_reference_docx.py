@@ -289,7 +289,7 @@ SAMPLE = (
 )
 
 
-def sample_body(doc: DocxDocument, width: int) -> None:
+def sample_body(doc: DocxDocument) -> None:
     for style, text in SAMPLE:
         doc.add_paragraph(text, style=doc.styles[style])
     table = doc.add_table(rows=2, cols=2)
@@ -331,7 +331,7 @@ def build(cfg: ReferenceStyles) -> bytes:
     for child in list(body):  # the template's empty paragraph
         if child.tag != qn("w:sectPr"):
             body.remove(child)
-    sample_body(doc, width)
+    sample_body(doc)
     props = doc.core_properties
     props.title = props.subject = props.keywords = props.comments = ""
     props.author = props.last_modified_by = ""
