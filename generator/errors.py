@@ -51,6 +51,10 @@ class ContentError(Exception):
         self.notes = sorted(set(found_notes) | set(notes or []))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        # Raised in a worker process (e.g. a mistake in templates/docx/layout.yml), it must arrive whole.
+        return (type(self), (self.problems, self.notes))
+
 
 def display_path(path: Path, root: Path) -> str:
     """Paths relative to the content root, as HR sees them in their editor."""

@@ -139,19 +139,30 @@ def kpi_rows(role: Role) -> list[tuple[str, ...]]:
     return [(k.name, k.definition, k.target, weight_text(k), k.cycle, k.source) for k in role.kpis.items]
 
 
+MEASURES_LABEL = "考核职责："
+
+
 def kpi_measures(role: Role, kpi: KPI) -> list[str]:
-    """Numbering labels of the duties a KPI measures, e.g. ['3.', '9.'].
+    """Numbering labels of the duties a KPI measures, in the order the duties are printed, e.g. ['3.', '9.'].
 
     Inside groups numbering restarts, so a label carries its groups' labels in front:
     ['二、2.7)'] is duty 7) of group 2. of group 二、 (a flat role keeps '3.').
     """
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = {}  # duty id → label, in outline order
     path: list[str] = []
     for item in duty_outline(role):
         path = path[:item.depth] + [item.label]
         if item.id:
             labels[item.id] = "".join(path)
-    return [labels[ref] for ref in kpi.measures if ref in labels]
+    wanted = set(kpi.measures)
+    return [label for duty_id, label in labels.items() if duty_id in wanted]
+
+
+def kpi_measures_text(role: Role, kpi: KPI) -> str:
+    """'考核职责：3. 9.' under a KPI's name (Word); '' when it names no duty. The PDF prints the same
+    label and labels, each label kept on one line."""
+    labels = kpi_measures(role, kpi)
+    return MEASURES_LABEL + " ".join(labels) if labels else ""
 
 
 # --------------------------------------------------------------------------- appraisal

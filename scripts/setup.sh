@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libharfbuzz-subset0     # fast font subsetting for WeasyPrint (0.2 s instead of 10 s per PDF)
   libpango-1.0-0 libpangoft2-1.0-0   # WeasyPrint's text layout
   poppler-utils           # pdffonts/pdftoppm: tests and visual checks
+  libreoffice-writer-nogui  # tests read the Word files with LibreOffice too (page count, Chinese glyphs)
   chromium                # the real browser the site tests drive
   nodejs npm              # npm fetches the iframe-worker shim
 )

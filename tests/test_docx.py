@@ -99,9 +99,39 @@ def test_kpi_table(hb, jds, role_id):
     assert table is not None
     body = table.rows[1:]
     assert len(body) == len(role.kpis.items)
-    assert [row.cells[0].text for row in body] == [k.name for k in role.kpis.items]
-    assert [tuple(c.text for c in row.cells) for row in body] == views.kpi_rows(role)
+    assert [row.cells[0].paragraphs[0].text for row in body] == [k.name for k in role.kpis.items]
+    assert [(c.paragraphs[0].text, *(c.text for c in row.cells[1:])) for row, c in
+            ((row, row.cells[0]) for row in body)] == views.kpi_rows(role)
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeats on each page
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_kpis_list_the_duties_they_measure_in_printed_order(hb, jds, role_id):
+    """Word says what the PDF says: 考核职责 under each KPI's name, labels in the order duties are printed."""
+    doc = jds[role_id][1]
+    role = hb.role(role_id)
+    table = table_with_header(doc, views.KPI_COLUMNS)
+    outline = [item.id for item in views.duty_outline(role) if item.id]
+    for row, kpi in zip(table.rows[1:], role.kpis.items):
+        notes = [p for p in row.cells[0].paragraphs[1:]]
+        if not kpi.measures:
+            assert notes == []
+            continue
+        assert [p.text for p in notes] == [views.kpi_measures_text(role, kpi)]
+        assert notes[0].style.name == "Table Note"
+        labels = notes[0].text.removeprefix(views.MEASURES_LABEL).split(" ")
+        assert labels == views.kpi_measures(role, kpi)
+        assert len(labels) == len(set(kpi.measures))
+        order = sorted(kpi.measures, key=outline.index)  # printed order, whatever order the YAML lists
+        assert labels == [views.kpi_measures(role, kpi.model_copy(update={"measures": [ref]}))[0] for ref in order]
+
+
+def test_measure_references_are_sorted_whatever_the_yaml_order(hb):
+    role = hb.role("planning-manager")
+    kpi = next(k for k in role.kpis.items if len(k.measures) > 1)
+    forward = views.kpi_measures(role, kpi)
+    backward = views.kpi_measures(role, kpi.model_copy(update={"measures": list(reversed(kpi.measures))}))
+    assert forward == backward and len(forward) == len(kpi.measures)
 
 
 @pytest.mark.parametrize("role_id", role_ids())
@@ -125,30 +155,79 @@ def test_basic_info_and_signatures(hb, jds, role_id):
     assert views.COPIES_NOTE in [p.text for p in doc.paragraphs]
 
 
-def _style_fonts(doc, name):
-    element = doc.styles[name].element
-    return element.find(qn("w:rPr")).find(qn("w:rFonts"))
+def _fonts(element):
+    rpr = element.find(qn("w:rPr"))
+    return rpr.find(qn("w:rFonts")) if rpr is not None else None
+
+
+def all_runs(doc):
+    """Every run of the body, header and footer."""
+    section = doc.sections[0]
+    for root in (doc.element.body, section.header._element, section.footer._element):
+        yield from root.iter(qn("w:r"))
 
 
 @pytest.mark.parametrize("role_id", role_ids())
-def test_east_asian_fonts_without_theme_fonts(jds, role_id):
+def test_fonts_live_in_styles_only(jds, role_id):
+    """No run names a font (HR restyles by style); docDefaults and 正文 name a Chinese font, no theme font."""
     doc = jds[role_id][1]
-    for name in ("Normal", "Title", "Heading 1", "Heading 2", "List Number"):
-        fonts = _style_fonts(doc, name)
-        assert fonts is not None, name
-        assert fonts.get(qn("w:eastAsia")), name
-        assert not [a for a in THEME_ATTRS if a in fonts.attrib], name
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    fonts = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:rFonts"))
-    assert fonts.get(qn("w:eastAsia"))
-    assert not [a for a in THEME_ATTRS if a in fonts.attrib]
-    lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
+    for r in doc.element.body.iter(qn("w:r")):  # what the renderer writes: a character style at most
+        rpr = r.find(qn("w:rPr"))
+        assert rpr is None or [child.tag for child in rpr] == [qn("w:rStyle")], r.xml
+    for r in all_runs(doc):  # header and footer come from reference.docx: Word may add w:hint, never a font
+        fonts = _fonts(r)
+        assert fonts is None or set(fonts.attrib) <= {qn("w:hint")}, r.xml
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for fonts in (defaults.find(qn("w:rFonts")), _fonts(doc.styles["Normal"].element)):
+        assert fonts.get(qn("w:eastAsia")) == "微软雅黑"
+        assert fonts.get(qn("w:ascii")) == fonts.get(qn("w:hAnsi")) == "Arial"
+    lang = defaults.find(qn("w:lang"))
     assert lang.get(qn("w:eastAsia")) == "zh-CN"
-    # Nowhere in the styles, and every run names its East Asian font.
     for el in doc.styles.element.iter(qn("w:rFonts")):
-        assert not [a for a in THEME_ATTRS if a in el.attrib]
-    for run in doc.element.body.iter(qn("w:r")):
-        assert run.find(qn("w:rPr")).find(qn("w:rFonts")).get(qn("w:eastAsia"))
+        assert not [a for a in THEME_ATTRS if a in el.attrib], el.attrib
+
+
+def effective_east_asian_font(doc, run) -> str:
+    """The East Asian font Word uses for a run: run style, paragraph style and its bases, docDefaults."""
+    styles = {s.style_id: s for s in doc.styles}
+    chain = []
+    rpr = run.find(qn("w:rPr"))
+    if rpr is not None and rpr.find(qn("w:rStyle")) is not None:
+        chain.append(styles[rpr.find(qn("w:rStyle")).get(qn("w:val"))])
+    p = run.getparent()
+    ppr = p.find(qn("w:pPr"))
+    style_id = ppr.find(qn("w:pStyle")).get(qn("w:val")) if ppr is not None and ppr.find(qn("w:pStyle")) is not None \
+        else doc.styles.default(1).style_id
+    style = styles[style_id]
+    while style is not None:
+        chain.append(style)
+        style = style.base_style
+    for style in chain:
+        fonts = _fonts(style.element)
+        if fonts is not None and fonts.get(qn("w:eastAsia")):
+            return fonts.get(qn("w:eastAsia"))
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    return defaults.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+
+@pytest.mark.parametrize("make", ["job_description", "appraisal", "form"])
+def test_hr_restyles_a_whole_file_by_changing_one_style(hb, make, tmp_path):
+    """Change 正文's Chinese font (as Word's 修改样式 dialog does), save, reopen: every run follows."""
+    subject = hb.forms[0] if make == "form" else hb.role("planning-manager")
+    doc = Document(io.BytesIO(getattr(render, make)(hb, subject)))
+    runs = [r for r in all_runs(doc) if "".join(t.text or "" for t in r.iter(qn("w:t")))]
+    assert len(runs) > 20
+    assert {effective_east_asian_font(doc, r) for r in runs} == {"微软雅黑"}
+    _fonts(doc.styles["Normal"].element).set(qn("w:eastAsia"), "宋体")
+    doc.save(tmp_path / "restyled.docx")
+    doc = Document(tmp_path / "restyled.docx")
+    assert {effective_east_asian_font(doc, r) for r in all_runs(doc)
+            if "".join(t.text or "" for t in r.iter(qn("w:t")))} == {"宋体"}
+    # A heading style can differ from 正文 on its own, and its runs follow it.
+    doc.styles["Heading 1"].element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "黑体")
+    headings = [p for p in doc.paragraphs if p.style.name == "Heading 1"]
+    if make == "job_description":
+        assert headings and all(effective_east_asian_font(doc, r._r) == "黑体" for p in headings for r in p.runs)
 
 
 @pytest.mark.parametrize("role_id", role_ids())
@@ -158,11 +237,13 @@ def test_a4_page_header_and_page_number_fields(hb, jds, role_id):
     assert (round(section.page_width.twips), round(section.page_height.twips)) == A4
     header = section.header._element.xml
     assert hb.site.handbook_title in header and hb.role(role_id).number in header
+    assert "{" not in header  # every placeholder filled
     footer = section.footer._element
     instructions = [t.text.strip() for t in footer.iter(qn("w:instrText"))]
     assert instructions == ["PAGE", "NUMPAGES"]
     kinds = [c.get(qn("w:fldCharType")) for c in footer.iter(qn("w:fldChar"))]
     assert kinds == ["begin", "separate", "end"] * 2
+    assert views.jd_footer(hb.role(role_id)) in "".join(t.text for t in footer.iter(qn("w:t")))
 
 
 def test_numbering_restarts_in_each_group(hb, jds):
@@ -223,6 +304,7 @@ def test_zip_entries_have_fixed_timestamps(jds):
     archive = zipfile.ZipFile(io.BytesIO(jds["planning-manager"][0]))
     assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     assert archive.namelist()[0] == "[Content_Types].xml"
+    assert "docProps/custom.xml" not in archive.namelist()  # document properties: core only, for now
 
 
 # --------------------------------------------------------------------------- hostile text
@@ -346,3 +428,245 @@ def test_appraisal_lists_every_kpi_and_total(hb, appraisals, role_id):
     paragraphs = [p.text for p in doc.paragraphs]
     signed = [p for p in paragraphs if "签字：" in p]
     assert [re.sub("_+", "", p) for p in signed] == [f"{who}签字：　　日期：" for who in views.APPRAISAL_SIGNERS]
+
+
+# --------------------------------------------------------------------------- settings mistakes
+
+
+def test_a_typo_in_layout_settings_is_a_path_line_error(tmp_path, monkeypatch):
+    from generator.errors import ContentError
+    from generator.renderers import docx_settings
+
+    text = docx_settings.LAYOUT_FILE.read_text(encoding="utf-8")
+    line = text.splitlines().index(next(l for l in text.splitlines() if l.startswith("  kpi_widths:"))) + 1
+    broken = tmp_path / "layout.yml"
+    broken.write_text(text.replace("  kpi_widths:", "  kpi_width:").replace('label_fill: "F2F2F2"',
+                                                                             'label_fill: "grey"'), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        docx_settings.read(broken, docx_settings.Layout)
+    messages = [str(p) for p in caught.value.problems]
+    assert f"{broken.as_posix()}:{line}: unknown key 'kpi_width' — did you mean 'kpi_widths'?" in messages
+    assert any(re.search(r":\d+: tables.label_fill is 'grey', not a colour — write six hex digits", m)
+               for m in messages), messages
+    # Raised in a render worker, the error crosses the process boundary whole.
+    import pickle
+
+    assert [str(p) for p in pickle.loads(pickle.dumps(caught.value)).problems] == messages
+
+
+def test_a_typo_in_reference_styles_is_a_path_line_error(tmp_path):
+    from generator.errors import ContentError
+    from generator.renderers import docx_settings
+
+    text = docx_settings.STYLES_FILE.read_text(encoding="utf-8")
+    broken = tmp_path / "styles.yml"
+    broken.write_text(text.replace("    space_after: 12\n", "    space_afterr: 12\n"), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        docx_settings.read(broken, docx_settings.ReferenceStyles)
+    (problem,) = caught.value.problems
+    assert problem.line == text[:text.index("    space_after: 12\n")].count("\n") + 1
+    assert str(problem).endswith("unknown key 'space_afterr' — did you mean 'space_after'?")
+
+
+def test_reference_docx_with_a_missing_style_or_unknown_placeholder_is_reported(hb, tmp_path):
+    from generator.renderers import docx_styles
+
+    doc = Document(str(docx_styles.REFERENCE))
+    doc.styles["Notice"].element.getparent().remove(doc.styles["Notice"].element)
+    footer = doc.sections[0].footer._element
+    next(t for t in footer.iter(qn("w:t")) if t.text == "{页脚}").text = "{页码}"
+    problems = [str(p) for p in docx_styles.check_reference(doc, "templates/docx/reference.docx")]
+    wrong_table = [str(p) for p in docx_styles.check_reference(doc, "r.docx", table_style="Grid Table 4")]
+    assert "r.docx:1: the table style 'Grid Table 4' (templates/docx/layout.yml: tables.style) is missing — " \
+           "use one of Table Grid, or add it in Word" in wrong_table
+    assert problems == [
+        "templates/docx/reference.docx:1: the paragraph style 'Notice' is missing — add a paragraph style named "
+        "'Notice' in Word (样式 → 新建样式), or rebuild the file with scripts/make_reference_docx.py",
+        "templates/docx/reference.docx:1: the footer has an unknown placeholder {页码} — use {手册名称}, {文件编号}, {页脚}",
+    ]
+
+
+def test_the_script_rebuilds_the_committed_reference(tmp_path):
+    """scripts/make_reference_docx.py is deterministic, and its output is a reference the renderer accepts."""
+    import subprocess
+    import sys
+
+    from generator.renderers import docx_styles
+
+    out = [tmp_path / "a.docx", tmp_path / "b.docx"]
+    for path in out:
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "make_reference_docx.py"), "--out", str(path)],
+                       check=True, capture_output=True)
+    assert out[0].read_bytes() == out[1].read_bytes()
+    doc = Document(str(out[0]))
+    assert docx_styles.check_reference(doc, "x") == []
+    assert (round(doc.sections[0].page_width.twips), round(doc.sections[0].page_height.twips)) == A4
+
+
+def test_placeholders_split_over_runs_are_filled():
+    """Word splits text into several runs after edits: {文件编号} typed in two goes still works."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from generator.renderers.docx_styles import _fill
+
+    p = parse_xml(f'<w:p {nsdecls("w")}><w:r><w:t>编号 {{文件</w:t></w:r><w:r><w:t>编号}} 与</w:t></w:r>'
+                  f'<w:r><w:t>{{页脚}}</w:t></w:r></w:p>')
+    _fill(p, {"文件编号": "YXZX-01", "页脚": "末"})
+    assert "".join(t.text for t in p.iter(qn("w:t"))) == "编号 YXZX-01 与末"
+
+
+# --------------------------------------------------------------------------- LibreOffice, an independent reader
+
+
+def _soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    assert found, "LibreOffice is needed to check the Word files: apt-get install libreoffice-writer-nogui " \
+                  "(scripts/setup.sh installs it)"
+    return found
+
+
+@pytest.fixture(scope="module")
+def converted(hb, tmp_path_factory):
+    """A two-page job description, a one-page form and the job description restyled as HR would (正文 set
+    to a serif font), converted to PDF by LibreOffice in one call (~3 s)."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("libreoffice")
+    jd = render.job_description(hb, hb.role("planning-manager"))
+    restyled = Document(io.BytesIO(jd))
+    _fonts(restyled.styles["Normal"].element).set(qn("w:eastAsia"), "Noto Serif CJK SC")
+    buffer = io.BytesIO()
+    restyled.save(buffer)
+    files = {"jd": jd, "form": render.form(hb, hb.form("key-client-entertainment")), "restyled": buffer.getvalue()}
+    for name, data in files.items():
+        (folder / f"{name}.docx").write_bytes(data)
+    profile = (folder / "profile").as_uri()  # a private profile: parallel runs do not share a lock
+    subprocess.run([_soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(folder), *(str(folder / f"{n}.docx") for n in files)],
+                   check=True, capture_output=True, timeout=120)
+    return {name: (Document(io.BytesIO(data)), folder / f"{name}.pdf") for name, data in files.items()}
+
+
+def _stored_numpages(doc) -> str:
+    footer = doc.sections[0].footer._element
+    runs = list(footer.iter(qn("w:r")))
+    texts, state, instr = [], None, ""
+    for r in runs:
+        char = r.find(qn("w:fldChar"))
+        kind = char.get(qn("w:fldCharType")) if char is not None else None
+        if kind == "begin":
+            state, instr = "instr", ""
+        elif kind == "separate":
+            state = "result"
+        elif kind == "end":
+            state = None
+        elif state == "instr":
+            instr += "".join(t.text for t in r.iter(qn("w:instrText")))
+        elif state == "result" and instr.strip() == "NUMPAGES":
+            texts.append("".join(t.text for t in r.iter(qn("w:t"))))
+    return "".join(texts)
+
+
+@pytest.mark.parametrize("name", ["jd", "form"])
+def test_stored_page_count_matches_libreoffice(converted, name):
+    """The NUMPAGES result stored in the file (what previews show) is the page count LibreOffice lays out."""
+    from pypdf import PdfReader
+
+    doc, pdf = converted[name]
+    pages = PdfReader(pdf).pages
+    assert _stored_numpages(doc) == str(len(pages))
+    for number, page in enumerate(pages, start=1):
+        assert f"第 {number} 页 / 共 {len(pages)} 页" in page.extract_text()
+    if name == "jd":
+        assert len(pages) == 2  # the page-2 footer says 共 2 页, and so does the stored result
+
+
+def test_libreoffice_draws_the_chinese_with_simplified_chinese_glyphs(converted):
+    """微软雅黑 is not on Linux: LibreOffice substitutes Noto Sans CJK, and w:lang zh-CN makes it pick the SC
+    face. pdffonts cannot tell (every Noto CJK face embeds as 'NotoSansCJKjp'), the glyph ids can: for
+    characters whose SC and JP shapes differ (直, 门 …), the embedded glyphs are the SC ones."""
+    import subprocess
+    import tempfile
+
+    from fontTools import t1Lib
+    from fontTools.ttLib import TTCollection
+    from pypdf import PdfReader
+
+    _, pdf = converted["jd"]
+    listing = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert "NotoSansCJK" in listing, listing
+    ttc = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC"], capture_output=True, text=True).stdout
+    faces = {f["name"].getDebugName(1): f.getBestCmap() for f in TTCollection(ttc, lazy=True).fonts}
+    sc, jp = faces["Noto Sans CJK SC"], faces["Noto Sans CJK JP"]
+    reader = PdfReader(pdf)
+    glyphs: set[str] = set()
+    seen = set()
+    with tempfile.TemporaryDirectory() as tmp:
+        for page in reader.pages:
+            for font in page["/Resources"]["/Font"].values():
+                descriptor = font.get_object().get("/FontDescriptor")
+                if descriptor is None or "/FontFile" not in descriptor.get_object() or font.idnum in seen:
+                    continue
+                seen.add(font.idnum)
+                program = Path(tmp) / "font.pfa"
+                program.write_bytes(descriptor.get_object()["/FontFile"].get_object().get_data())
+                t1 = t1Lib.T1Font(str(program))
+                t1.parse()
+                glyphs |= set(t1.font["CharStrings"].keys())
+    text = "".join(page.extract_text() for page in reader.pages)
+    differing = {ch for ch in text if ord(ch) in sc and sc[ord(ch)] != jp.get(ord(ch))}
+    assert len(differing) > 30
+    assert not [ch for ch in differing if jp[ord(ch)] in glyphs], "Japanese glyph shapes in the PDF"
+    assert len([ch for ch in differing if sc[ord(ch)] in glyphs]) > 0.8 * len(differing)
+
+
+def test_libreoffice_follows_a_restyled_normal_style(converted):
+    """One change to 正文 changes every Chinese character of the file, headings, tables and footer included."""
+    import subprocess
+
+    listing = subprocess.run(["pdffonts", str(converted["restyled"][1])], check=True, capture_output=True,
+                             text=True).stdout
+    assert "NotoSerifCJK" in listing, listing
+    assert "NotoSansCJK" not in listing, listing
+
+
+@pytest.mark.parametrize("role_id", role_ids())
+def test_appraisal_rows_leave_room_to_write_like_the_pdf(appraisals, role_id):
+    """KPI rows at least 11 mm and head rows at least 8 mm tall, as in the PDF (style.css), growing with text."""
+    doc = appraisals[role_id]
+
+    def heights(table, skip_header=False):
+        out = []
+        for tr in table._tbl.tr_lst[1 if skip_header else 0:]:
+            height = tr.trPr.find(qn("w:trHeight"))
+            out.append((int(height.get(qn("w:val"))), height.get(qn("w:hRule"))))
+        return out
+
+    css = (ROOT / "templates" / "pdf" / "style.css").read_text(encoding="utf-8")
+    pdf_row_mm = float(re.search(r"table\.appraisal tbody td \{ height: ([\d.]+)mm", css).group(1))
+    pdf_head_mm = float(re.search(r"table\.appraisal-head td\.fill \{ height: ([\d.]+)mm", css).group(1))
+    mm = 1440 / 25.4
+    assert set(heights(doc.tables[1], skip_header=True)) == {(round(pdf_row_mm * mm), "atLeast")}
+    assert set(heights(doc.tables[0])) == {(round(pdf_head_mm * mm), "atLeast")}
+
+
+def test_a_reference_saved_by_libreoffice_still_works(hb, monkeypatch):
+    """HR may edit reference.docx in LibreOffice: it renames styles ('Heading 1', not 'heading 1') and splits
+    {页脚} into three runs. The renderer still finds every style and fills every placeholder.
+
+    The fixture is reference.docx saved by LibreOffice 7.4 (``soffice --headless --convert-to
+    "docx:MS Word 2007 XML" templates/docx/reference.docx``), kept to spare the test a conversion.
+    """
+    from generator.renderers import docx_styles
+
+    saved = ROOT / "tests" / "fixtures" / "reference-saved-by-libreoffice.docx"
+    footer = Document(str(saved)).sections[0].footer._element
+    assert "{页脚}" not in [t.text for t in footer.iter(qn("w:t"))]  # split over runs by LibreOffice
+    monkeypatch.setattr(docx_styles, "REFERENCE", saved)
+    role = hb.role("planning-manager")
+    doc = Document(io.BytesIO(render.job_description(hb, role)))
+    assert doc.sections[0].header.paragraphs[0].text == f"{hb.site.handbook_title}\t{views.role_number_line(role)}"
+    assert doc.sections[0].footer.paragraphs[0].text == f"{views.jd_footer(role)}\t第 1 页 / 共 2 页"
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == list(views.JD_SECTIONS)
+    assert not [r for r in doc.element.body.iter(qn("w:r")) if _fonts(r) is not None]

@@ -1,11 +1,11 @@
 """Word (.docx) documents for HR to edit: job descriptions, blank forms and appraisal sheets.
 
 The words, numbering, rows and form layout come from :mod:`generator.views`; this module only
-decides how they sit in Word. Fonts, sizes, margins and colours are read from
-``templates/docx/styles.yml`` (see :mod:`.docx_styles`). Real styles are used throughout (Title,
-Heading 1–3, List Number, Table Grid and three custom paragraph styles) so a downloaded file can be
-restyled in Word. Each function returns the finished file as bytes; the same input always gives
-the same bytes.
+decides how they sit in Word. Each file starts from ``templates/docx/reference.docx`` (styles, page,
+header and footer, see :mod:`.docx_styles`) and text gets *style names only* (Title, Heading 1–3,
+List Number, Table Text …), so HR restyles a downloaded file by changing a style in Word. Table widths,
+fills and row heights come from ``templates/docx/layout.yml`` (:mod:`.docx_settings`). Each function
+returns the finished file as bytes; the same input always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from docx.text.paragraph import Paragraph
 
 from .. import views
 from ..model import Form, Handbook, Role
-from .docx_styles import Settings, Styler, finish, header_footer, new_document, set_fonts, settings, twips
+from .docx_pages import estimate_pages
+from .docx_settings import Layout, layout
+from .docx_styles import Metadata, Styler, finish, header_footer, new_document, text_width, twips
 
 __all__ = ["job_description", "form", "appraisal"]
 
@@ -49,21 +51,26 @@ class Builder:
     """One document being written: paragraphs, tables and duty numbering."""
 
     def __init__(self) -> None:
-        self.cfg: Settings = settings()
-        self.doc = new_document(self.cfg)
-        self.s = Styler(self.doc, self.cfg)
-        self.width = self.cfg.text_width
+        self.cfg: Layout = layout()
+        self.doc = new_document(self.cfg.tables.style)
+        self.s = Styler(self.doc)
+        self.width = text_width(self.doc)
         self._numbering = None
 
     # ----- paragraphs
 
-    def para(self, text: str = "", style: str = "Normal", **run_format) -> Paragraph:
+    def para(self, text: str = "", style: str = "Normal") -> Paragraph:
         paragraph = self.doc.add_paragraph()
         if style != "Normal":
             self.s.set_style(paragraph, style)
         if text:
-            self.s.run(paragraph, text, style, **run_format)
+            self.s.run(paragraph, text)
         return paragraph
+
+    def finish(self, *, handbook: str, number: str, footer: str, meta: Metadata) -> bytes:
+        """Header and footer (with the page count), metadata, bytes."""
+        header_footer(self.doc, handbook=handbook, number=number, footer=footer, pages=estimate_pages(self.doc))
+        return finish(self.doc, meta)
 
     # ----- tables
 
@@ -71,18 +78,15 @@ class Builder:
         return Grid(self, widths)
 
     def write(self, cell: _Cell, text: str = "", style: str = "Table Text", *, align: str | None = None,
-              fill: str | None = None, middle: bool = True, **run_format) -> Paragraph:
+              fill: str | None = None, middle: bool = True) -> Paragraph:
         """Fill a fresh cell (made by :meth:`Grid.row`, holding one empty paragraph): text, shading, alignment."""
         paragraph = cell.paragraphs[0]
         self.s.set_style(paragraph, style)
         for part in re.split(f"({re.escape(views.CHECKBOX)})", text):
             if part:
-                run = self.s.run(paragraph, part, style, **run_format)
-                if part == views.CHECKBOX:
-                    # The East Asian font's box for every script: Word and LibreOffice then draw every box
-                    # alike (one at the start of a line would otherwise take the Latin font in LibreOffice).
-                    east_asian = self.cfg.fonts_for(style)[0]
-                    set_fonts(run._r.get_or_add_rPr(), east_asian, east_asian)
+                # □ is "ambiguous width": the Check Box style's East Asian hint makes Word and LibreOffice
+                # draw every box with the Chinese font (one at the start of a line would take the Latin one).
+                self.s.run(paragraph, part, "Check Box" if part == views.CHECKBOX else None)
         if align:
             paragraph.alignment = getattr(WD_ALIGN_PARAGRAPH, align.upper())
         tc_pr = cell._tc.tcPr  # w:tcW (and w:gridSpan) only, so w:shd then w:vAlign can be appended
@@ -114,7 +118,7 @@ class Grid:
         self.b, self.widths = b, widths
         self.table: Table = b.doc.add_table(rows=0, cols=len(widths))
         tbl = self.table._tbl
-        tbl.tblPr.style = b.s.style_id(b.cfg["tables"]["style"])
+        tbl.tblPr.style = b.s.style_id(b.cfg.tables.style)
         self.table.autofit = False
         tbl_w = tbl.tblPr.find(qn("w:tblW"))
         tbl_w.set(qn("w:type"), "dxa")
@@ -124,7 +128,10 @@ class Grid:
 
     def row(self, spans: list[int] | None = None, *, height_cm: float | None = None, header: bool = False,
             cant_split: bool = True) -> list[_Cell]:
-        """Append a row; ``spans`` gives how many grid columns each cell covers (default: one each)."""
+        """Append a row; ``spans`` gives how many grid columns each cell covers (default: one each).
+
+        ``height_cm`` is a minimum (``atLeast``): rows for handwriting keep their room, long text still fits.
+        """
         spans = spans or [1] * len(self.widths)
         tr = self.table._tbl.add_tr()
         if cant_split or height_cm or header:
@@ -198,10 +205,7 @@ class DutyNumbering:
     def _abstract_id(self, fmt: tuple[str, str], depth: int) -> int:
         key = (*fmt, depth)
         if key not in self._abstract:
-            lists = self.b.cfg["lists"]
-            indents = lists["indent_cm"]
-            left = twips(indents[min(depth, len(indents) - 1)])
-            hanging = twips(lists["hanging_cm"])
+            left, hanging = _indent(self.b.s.style(list_style(depth)))
             aid = self._next_abstract
             self._next_abstract += 1
             element = parse_xml(
@@ -252,6 +256,21 @@ class DutyNumbering:
         return num_id
 
 
+def list_style(depth: int) -> str:
+    return "List Number" if depth <= 1 else ("List Number 2" if depth == 2 else "List Number 3")
+
+
+def _indent(style) -> tuple[int, int]:
+    """(left, hanging) of a list style in twips, following its base styles, so HR's indents hold."""
+    left = first = None
+    while style is not None and (left is None or first is None):
+        fmt = style.paragraph_format
+        left = left if left is not None else fmt.left_indent
+        first = first if first is not None else fmt.first_line_indent
+        style = style.base_style
+    return round((left or 0) / 635), round(-(first or 0) / 635)
+
+
 def set_num(paragraph: Paragraph, num_id: int) -> None:
     num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
     num_pr.get_or_add_ilvl().val = 0
@@ -262,13 +281,14 @@ def set_num(paragraph: Paragraph, num_id: int) -> None:
 
 
 def job_description(hb: Handbook, role: Role) -> bytes:
+    """岗位说明书."""
     b = Builder()
-    header_footer(b.s, hb.site.handbook_title, views.role_number_line(role), footer_text=views.jd_footer(role))
+    tables = b.cfg.tables
     info, purpose, duties, kpis, signatures = views.JD_SECTIONS
     b.para(views.jd_title(role), "Title")
 
     b.para(info, "Heading 1")
-    _basic_info(b, views.basic_info(hb, role))
+    _basic_info(b, views.basic_info(hb, role), tables.basic_info_row_height_cm)
 
     b.para(purpose, "Heading 1")
     b.para(role.purpose)
@@ -281,25 +301,35 @@ def job_description(hb: Handbook, role: Role) -> bytes:
         b.para(views.PROPOSED_NOTICE, "Notice")
         if role.kpis.note:
             b.para(role.kpis.note)
-    _data_table(b, views.KPI_COLUMNS, views.kpi_rows(role), b.cfg["tables"]["kpi_widths"])
+    grid = _data_table(b, views.KPI_COLUMNS, views.kpi_rows(role), tables.kpi_widths)
+    # Under each KPI's name, the duties it measures (as in the PDF), worded once by views.
+    for tr, kpi in zip(grid.table._tbl.tr_lst[1:], role.kpis.items):
+        note = views.kpi_measures_text(role, kpi)
+        if note:
+            paragraph = Paragraph(OxmlElement("w:p"), _Cell(tr.tc_lst[0], grid.table))
+            tr.tc_lst[0].append(paragraph._p)
+            b.s.set_style(paragraph, "Table Note")
+            b.s.run(paragraph, note)
 
     b.para(signatures, "Heading 1")
     _signature_table(b)
     b.para(views.COPIES_NOTE).paragraph_format.space_before = Pt(6)
-    return finish(b.doc, title=views.jd_title(role), author=hb.site.organisation,
-                  subject=views.JD_SECTIONS[0], keywords=role.number)
+    return b.finish(handbook=hb.site.handbook_title, number=views.role_number_line(role),
+                    footer=views.jd_footer(role),
+                    meta=Metadata(title=views.jd_title(role), author=hb.site.organisation,
+                                  subject=views.JD_SECTIONS[0], keywords=role.number))
 
 
-def _basic_info(b: Builder, pairs: list[tuple[str, str]], row_height_cm: float = 0.8) -> None:
+def _basic_info(b: Builder, pairs: list[tuple[str, str]], row_height_cm: float) -> None:
     """(label, value) pairs side by side, ``basic_info_pairs_per_row`` to a row; an empty value is a blank."""
-    tables = b.cfg["tables"]
-    per_row = max(1, int(tables["basic_info_pairs_per_row"]))
-    label = round(b.width * tables["basic_info_label_width"])
+    tables = b.cfg.tables
+    per_row = tables.basic_info_pairs_per_row
+    label = round(b.width * tables.basic_info_label_width)
     value = (b.width - per_row * label) // per_row
     widths = [label, value] * per_row
     widths[-1] += b.width - sum(widths)
     grid = b.table(widths)
-    fill = tables["label_fill"]
+    fill = tables.label_fill
     for start in range(0, len(pairs), per_row):
         chunk = pairs[start:start + per_row]
         spans = [1, 1] * len(chunk)
@@ -316,41 +346,40 @@ def _duties(b: Builder, role: Role) -> None:
             separator = "" if item.label.endswith("、") else " "
             b.para(f"{item.label}{separator}{item.text}", "Heading 2" if item.depth == 0 else "Heading 3")
             continue
-        style = "List Number" if item.depth <= 1 else ("List Number 2" if item.depth == 2 else "List Number 3")
-        paragraph = b.para("", style)
+        paragraph = b.para("", list_style(item.depth))
         num_id = b.numbering.item(item)
         if num_id is None:
             # No Word numbering format matches this label: print it, and switch the style's numbering off.
             set_num(paragraph, 0)
-            b.s.run(paragraph, f"{item.label} ", style)
+            b.s.run(paragraph, f"{item.label} ")
         else:
             set_num(paragraph, num_id)
-        b.s.run(paragraph, item.text, style)
+        b.s.run(paragraph, item.text)
 
 
 def _data_table(b: Builder, columns: tuple[str, ...], rows: list[tuple[str, ...]], weights: list[float],
                 *, row_height_cm: float | None = None, total: tuple[str, ...] | None = None) -> Grid:
-    tables = b.cfg["tables"]
+    tables = b.cfg.tables
     grid = b.table(split(b.width, list(weights)[:len(columns)] + [1] * (len(columns) - len(weights))))
     for cell, name in zip(grid.row(header=True), columns):
-        b.write(cell, name, "Table Heading", align="center", fill=tables["header_fill"])
+        b.write(cell, name, "Table Heading", align="center", fill=tables.header_fill)
     for values in rows:
         for cell, text in zip(grid.row(height_cm=row_height_cm), values):
             b.write(cell, text)
     if total:
         for cell, text in zip(grid.row(height_cm=row_height_cm), total):
-            b.write(cell, text, "Table Heading", fill=tables["label_fill"])
+            b.write(cell, text, "Table Heading", fill=tables.label_fill)
     return grid
 
 
 def _signature_table(b: Builder) -> None:
-    tables = b.cfg["tables"]
-    grid = b.table(split(b.width, tables["signature_widths"]))
+    tables = b.cfg.tables
+    grid = b.table(split(b.width, tables.signature_widths))
     for cell, text in zip(grid.row(header=True), ("", *views.SIGNATURE_LABELS)):
-        b.write(cell, text, "Table Heading", align="center", fill=tables["header_fill"])
+        b.write(cell, text, "Table Heading", align="center", fill=tables.header_fill)
     for who in views.SIGNATORIES:
-        cells = grid.row(height_cm=tables["signature_row_height_cm"])
-        b.write(cells[0], who, "Table Heading", fill=tables["label_fill"])
+        cells = grid.row(height_cm=tables.signature_row_height_cm)
+        b.write(cells[0], who, "Table Heading", fill=tables.label_fill)
         b.write(cells[1])
         b.write(cells[2])
 
@@ -359,26 +388,27 @@ def _signature_table(b: Builder) -> None:
 
 
 def appraisal(hb: Handbook, role: Role) -> bytes:
+    """绩效考核表: rows as tall as the PDF's, to write 实际完成, 得分 and 备注 by hand."""
     b = Builder()
     cfg = b.cfg
-    header_footer(b.s, hb.site.handbook_title, views.role_number_line(role),
-                  footer_text=views.appraisal_footer(role))
     b.para(views.appraisal_title(role), "Title")
 
-    _basic_info(b, views.appraisal_info(hb, role), cfg["appraisal"]["row_height_cm"])
+    _basic_info(b, views.appraisal_info(hb, role), cfg.appraisal.head_row_height_cm)
     b.para("")
 
     if role.kpis.status == "proposed":
         b.para(views.PROPOSED_NOTICE, "Notice")
-    _data_table(b, views.APPRAISAL_COLUMNS, views.appraisal_rows(role), cfg["tables"]["appraisal_widths"],
-                row_height_cm=cfg["appraisal"]["row_height_cm"], total=views.appraisal_total_row(role))
+    _data_table(b, views.APPRAISAL_COLUMNS, views.appraisal_rows(role), cfg.tables.appraisal_widths,
+                row_height_cm=cfg.appraisal.row_height_cm, total=views.appraisal_total_row(role))
 
-    line = cfg["forms"]["blank"] * 2
+    line = cfg.forms.blank * 2
     b.para("")
     for who in views.APPRAISAL_SIGNERS:
         b.para(who + views.line_text(views.signature_items(), {"sign": line, "date": line}))
-    return finish(b.doc, title=views.appraisal_title(role), author=hb.site.organisation,
-                  subject="绩效考核表", keywords=role.number)
+    return b.finish(handbook=hb.site.handbook_title, number=views.role_number_line(role),
+                    footer=views.appraisal_footer(role),
+                    meta=Metadata(title=views.appraisal_title(role), author=hb.site.organisation,
+                                  subject="绩效考核表", keywords=role.number))
 
 
 # --------------------------------------------------------------------------- blank forms
@@ -406,7 +436,6 @@ class Line:
 
 def form(hb: Handbook, form: Form) -> bytes:  # noqa: A001 - name fixed by generator.documents
     b = Builder()
-    header_footer(b.s, hb.site.handbook_title, views.form_number_line(form), footer_text=views.form_footer(form))
     b.para(form.title, "Title")
     for text in form.instructions:
         b.para(text)
@@ -414,7 +443,10 @@ def form(hb: Handbook, form: Form) -> bytes:  # noqa: A001 - name fixed by gener
     if form.footer_note:
         b.para("")
         b.para(form.footer_note)
-    return finish(b.doc, title=form.title, author=hb.site.organisation, subject="空白表单", keywords=form.number)
+    return b.finish(handbook=hb.site.handbook_title, number=views.form_number_line(form),
+                    footer=views.form_footer(form),
+                    meta=Metadata(title=form.title, author=hb.site.organisation, subject="空白表单",
+                                  keywords=form.number))
 
 
 def _form_lines(b: Builder, layout: list[views.SectionLayout]) -> list[Line]:
@@ -422,27 +454,27 @@ def _form_lines(b: Builder, layout: list[views.SectionLayout]) -> list[Line]:
 
     Each quarter of the 4-column grid is a label column and a value column, so labels line up.
     """
-    cfg, tables = b.cfg["forms"], b.cfg["tables"]
+    cfg, tables = b.cfg.forms, b.cfg.tables
     width = b.width
     quarter = [round(q * width / views.GRID) for q in range(views.GRID + 1)]
-    label_width = round(width / views.GRID * cfg["label_share"])
-    blank = cfg["blank"]  # blanks to write on, as underscores (views.value_items names them)
-    blanks = {"sign": blank * 2, "date": blank, "other": blank, "fill": cfg["venue_blank"]}
+    label_width = round(width / views.GRID * cfg.label_share)
+    blank = cfg.blank  # blanks to write on, as underscores (views.value_items names them)
+    blanks = {"sign": blank * 2, "date": blank, "other": blank, "fill": cfg.venue_blank}
     lines: list[Line] = []
     for section in layout:
-        lines.append(Line([Box(0, width, section.heading, "Table Heading", tables["section_fill"])]))
+        lines.append(Line([Box(0, width, section.heading, "Table Heading", tables.section_fill)]))
         for row in section.rows:
             if len(row) == 1 and row[0].type == "table":
                 lines.extend(_table_field(b, row[0]))
                 continue
-            boxes, height, position = [], cfg["row_height_cm"], 0
+            boxes, height, position = [], cfg.row_height_cm, 0
             for cell in row:
                 left, right = quarter[position], quarter[position + cell.span]
-                boxes.append(Box(left, left + label_width, cell.label, "Table Heading", tables["label_fill"]))
+                boxes.append(Box(left, left + label_width, cell.label, "Table Heading", tables.label_fill))
                 boxes.append(Box(left + label_width, right, views.value_text(cell, blanks), hint=cell.field.hint,
                                  middle=cell.type != "lines"))
                 if cell.type == "lines":
-                    height = max(height, cell.field.lines * cfg["line_height_cm"])
+                    height = max(height, cell.field.lines * cfg.line_height_cm)
                 position += cell.span
             lines.append(Line(boxes, height))
     return lines
@@ -450,17 +482,17 @@ def _form_lines(b: Builder, layout: list[views.SectionLayout]) -> list[Line]:
 
 def _table_field(b: Builder, cell: views.Cell) -> list[Line]:
     """A "table" field: its label across the page, a header row and empty rows for handwriting."""
-    cfg, tables = b.cfg["forms"], b.cfg["tables"]
+    cfg, tables = b.cfg.forms, b.cfg.tables
     columns = cell.field.columns
     widths = split(b.width, [c.width for c in columns]) if columns else [b.width]
     edges = [0]
     for w in widths:
         edges.append(edges[-1] + w)
-    lines = [Line([Box(0, b.width, cell.label, "Table Heading", tables["label_fill"], hint=cell.field.hint)])]
+    lines = [Line([Box(0, b.width, cell.label, "Table Heading", tables.label_fill, hint=cell.field.hint)])]
     if columns:
         lines.append(Line([Box(a, z, col.label, "Table Heading", align="center")
                            for a, z, col in zip(edges, edges[1:], columns)]))
-    lines += [Line([Box(a, z) for a, z in zip(edges, edges[1:])], cfg["table_row_height_cm"])
+    lines += [Line([Box(a, z) for a, z in zip(edges, edges[1:])], cfg.table_row_height_cm)
               for _ in range(cell.field.rows)]
     return lines
 
@@ -482,12 +514,10 @@ def _emit_lines(b: Builder, lines: list[Line]) -> None:
         return min(range(len(kept)), key=lambda i: abs(kept[i] - x))
 
     grid = b.table([z - a for a, z in zip(kept, kept[1:])])
-    hints = b.cfg["forms"]
     for line in lines:
         spans = [index(box.right) - index(box.left) for box in line.boxes]
         cells = grid.row(spans, height_cm=line.height_cm)
         for box, cell in zip(line.boxes, cells):
             paragraph = b.write(cell, box.text, box.style, fill=box.fill, align=box.align, middle=box.middle)
             if box.hint:
-                b.s.run(paragraph, ("　" if box.text else "") + box.hint, size=hints["hint_size"],
-                        color=hints["hint_color"])
+                b.s.run(paragraph, ("　" if box.text else "") + box.hint, "Form Hint")

@@ -277,6 +277,7 @@ def job_description(hb: Handbook, role: Role) -> bytes:
         outline=views.duty_outline(role),
         kpi_columns=views.KPI_COLUMNS,
         kpis=kpis,
+        measures_label=views.MEASURES_LABEL,
         proposed=role.kpis.status == "proposed",
         proposed_notice=views.PROPOSED_NOTICE,
         kpi_note=role.kpis.note,

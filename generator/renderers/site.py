@@ -127,8 +127,8 @@ class Downloads:
 
 def measure_refs(role: Role, kpi: Any) -> list[tuple[str, str]]:
     """(label, duty id) for each duty a KPI measures; labels are :func:`views.kpi_measures`, as printed."""
-    ids = {item.id for item in views.duty_outline(role) if item.id}
-    refs = [ref for ref in kpi.measures if ref in ids]
+    wanted = set(kpi.measures)
+    refs = [item.id for item in views.duty_outline(role) if item.id in wanted]  # printed order, as the labels
     labels = views.kpi_measures(role, kpi)
     assert len(labels) == len(refs), "views.kpi_measures and the duty ids disagree"
     return list(zip(labels, refs))
