@@ -107,4 +107,42 @@ def printed_text(page) -> str:
     data = page.pdf(format="A4", print_background=True)
     reader = PdfReader(io.BytesIO(data))
     text = "\n".join(p.extract_text() for p in reader.pages)
-    return "".join(unicodedata.normalize("NFKC", ch) if 0x2E80 <= ord(ch) <= 0x2FDF else ch for ch in text)
+    return unradical(text)
+
+
+def unradical(text: str) -> str:
+    """Radicals (U+2E80–U+2FDF) replaced by the ideograph that the CJK font draws with the same glyph."""
+    table = _radicals()
+    return "".join(table.get(ch) or (unicodedata.normalize("NFKC", ch) if 0x2E80 <= ord(ch) <= 0x2FDF else ch)
+                   for ch in text)
+
+
+@functools.lru_cache(maxsize=1)
+def _radicals() -> dict[str, str]:
+    """From the font chromium prints with (fontconfig's Noto Sans CJK SC): radical → ideograph.
+
+    NFKC alone is not enough: it maps ⼾ to 戶 (not 户) and leaves ⻔ (门) as it is.
+    """
+    import subprocess
+    from collections import defaultdict
+
+    from fontTools.ttLib import TTFont
+
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}:%{index}", "Noto Sans CJK SC"],
+                               capture_output=True, text=True, check=True).stdout
+        path, _, index = found.rpartition(":")
+        font = TTFont(path, fontNumber=int(index or 0), lazy=True)
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        return {}
+    cmap = font.getBestCmap()
+    by_glyph: dict[str, list[int]] = defaultdict(list)
+    for code, glyph in cmap.items():
+        by_glyph[glyph].append(code)
+    table = {}
+    for code, glyph in cmap.items():
+        if 0x2E80 <= code <= 0x2FDF:
+            ideographs = [c for c in by_glyph[glyph] if 0x4E00 <= c <= 0x9FFF]
+            if ideographs:
+                table[chr(code)] = chr(ideographs[0])
+    return table
