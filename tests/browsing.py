@@ -25,6 +25,24 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+MORE_ROLES = [("key-account-manager", "大客户经理", "YXZX-SC-09"), ("east-manager", "华东区域经理", "YXZX-SC-11"),
+              ("south-manager", "华南区域经理", "YXZX-SC-12"), ("north-manager", "华北区域经理", "YXZX-SC-13")]
+
+
+def more_roles_root(tmp: Path) -> Path:
+    """The bundled content plus four copies of 大区经理 under 市场部经理, among them 大客户经理."""
+    from helpers import copy_bundled_content
+
+    root = copy_bundled_content(tmp)
+    source = (root / "roles" / "regional-manager.yml").read_text(encoding="utf-8")
+    for role_id, title, number in MORE_ROLES:
+        text = (source.replace("id: regional-manager", f"id: {role_id}", 1)
+                .replace("title: 大区经理", f"title: {title}", 1)
+                .replace("number: YXZX-SC-02", f"number: {number}", 1))
+        (root / "roles" / f"{role_id}.yml").write_text(text, encoding="utf-8")
+    return root
+
+
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
@@ -77,8 +95,8 @@ def search(page, word: str) -> list[tuple[str, str]]:
 
     The titles are returned as the page shows them, U+200B included if any is there.
     """
-    toggle = page.locator("label[for=__search]").first
-    if not page.locator("input[data-md-component=search-query]").is_visible():
+    toggle = page.locator("label.md-header__button[for=__search]")
+    if toggle.is_visible():
         toggle.click()  # on a phone the box opens from the header's search icon
     box = page.locator("input[data-md-component=search-query]")
     box.click()

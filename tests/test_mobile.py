@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from browsing import CHROMIUM, PHONE, chromium, open_page, screenshot, serve
-from helpers import copy_bundled_content
+from browsing import CHROMIUM, PHONE, chromium, more_roles_root, open_page, screenshot, serve
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 
@@ -119,17 +118,7 @@ def test_org_chart_fits_a_phone(phone, tmp_path):
 @pytest.fixture(scope="module")
 def wide_org(build_root, tmp_path_factory):
     """The bundled content with four more roles under 市场部经理: a chart wider than a tablet."""
-    root = copy_bundled_content(tmp_path_factory.mktemp("wide-org"))
-    source = (root / "roles" / "regional-manager.yml").read_text(encoding="utf-8")
-    for role_id, title, number in [("key-account-manager", "大客户经理", "YXZX-SC-09"),
-                                   ("east-manager", "华东区域经理", "YXZX-SC-11"),
-                                   ("south-manager", "华南区域经理", "YXZX-SC-12"),
-                                   ("north-manager", "华北区域经理", "YXZX-SC-13")]:
-        text = (source.replace("id: regional-manager", f"id: {role_id}", 1)
-                .replace("title: 大区经理", f"title: {title}", 1)
-                .replace("number: YXZX-SC-02", f"number: {number}", 1))
-        (root / "roles" / f"{role_id}.yml").write_text(text, encoding="utf-8")
-    built = build_root(root)
+    built = build_root(more_roles_root(tmp_path_factory.mktemp("wide-org")))
     assert built.warnings == []
     return built
 
