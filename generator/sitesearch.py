@@ -36,11 +36,12 @@ _SEGMENT = re.compile(
 
 # The replacement, in plain JavaScript so it can be read in the built file.
 _HANDBOOK_SEGMENT = """function {name}(query, index) {{
-  /* handbook-as-code: the whole query, then the longest index words from left to right (the
-     theme's loop never reached the last character). The theme appends "*" to each piece; the
-     last piece, "query^5", is the exact word boosted, so 销售部经理 ranks the role named so above
-     one called 销售部经理助理. Single characters are searched only as the whole query: "大" alone
-     would match every word that starts with 大. */
+  /* handbook-as-code: the longest index words from left to right (the theme's loop never reached
+     the last character), then the whole query as typed, then "query^5": the exact word boosted,
+     so 销售部经理 ranks the role named so above one called 销售部经理助理. The theme appends "*"
+     (a prefix search) to each space-separated term except the boosted one. Returned as one string:
+     the theme joins several with "* ", which would double the "*". Single characters are searched
+     only as the whole query: "大" alone would match every word that starts with 大. */
   var words = [];
   var wordEnd = function (start) {{
     for (var end = query.length; end > start; end--)
@@ -53,10 +54,10 @@ _HANDBOOK_SEGMENT = """function {name}(query, index) {{
     if (end - i > 1 && end - i < query.length) words.push(query.slice(i, end));
     i = end;
   }}
-  return new Set(words.concat([query, query + "^5"]));
+  return new Set([words.concat([query, query + "^5"]).join(" ")]);
 }}"""
 
-MARKER = "handbook-as-code: the whole query"
+MARKER = "handbook-as-code: the longest index words"
 
 
 class WorkerChanged(Exception):
