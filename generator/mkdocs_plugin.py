@@ -22,7 +22,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import bundles
+from . import bundles, sitesearch
 from .documents import Document
 from .errors import ContentError
 from .loader import load_handbook
@@ -62,6 +62,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         #: set by the CLI for a progress bar: called as (document, rendered: bool) for every document
         self.on_document_done: Callable[[Document, bool], None] | None = None
         self._entries: list[bundles.Entry] = []
+        #: page URL → role title and aliases, indexed whole for search ranking (sitesearch)
+        self._keywords: dict[str, list[str]] = {}
         #: seconds per stage of the last build, for the CLI and benchmarks: load, documents, pages, zip
         self.timings: dict[str, float] = {}
 
@@ -101,6 +103,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         config.copyright = html.escape(" · ".join(filter(None, (settings.company, settings.organisation,
                                                                  settings.handbook_title))))
         config.nav = site.nav(self.hb)
+        self._keywords = sitesearch.role_keywords(self.hb)
         self._tune_search(config)
         # Start rendering now: workers run while the search plugin loads jieba (~1 s).
         self._production = Production(self.hb, self.cache_dir, self.config.jobs or None,
@@ -148,10 +151,20 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         files.append(File.generated(config, MANIFEST, content=bundles.manifest(self._entries)))
         files.append(File.generated(config, SHIM_URI, abs_src_path=str(SHIM)))
         _unhook_cdn_fallbacks(files, config)
+        _patch_search_worker(files, config)
         licence = SHIM.with_name("LICENSE")
         if licence.is_file():
             files.append(File.generated(config, SHIM_URI.replace(".js", ".LICENSE.txt"), abs_src_path=str(licence)))
         return files
+
+    # After the search plugin (priority 0) has indexed the page: role names as whole words.
+    @event_priority(-50)
+    def on_page_context(self, context, *, page, config, nav):
+        search = config.plugins.get("material/search") or config.plugins.get("search")
+        words = self._keywords.get(page.url) if self._keywords else None
+        if words and search is not None and hasattr(search, "search_index"):
+            sitesearch.tag_entries(search.search_index.entries, page.url, words)
+        return context
 
     def on_serve(self, server, *, config, builder):
         """Reload on YAML edits even when the content root is not beside mkdocs.yml."""
@@ -188,6 +201,23 @@ def _unhook_cdn_fallbacks(files: Files, config) -> None:
             continue
         for url in CDN_FALLBACKS:
             text = text.replace(url, _EMPTY_SCRIPT)
+        text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
+        files.remove(file)
+        files.append(File.generated(config, file.src_uri, content=text))
+        source_map = files.get_file_from_path(file.src_uri + ".map")
+        if source_map is not None:
+            files.remove(source_map)
+
+
+def _patch_search_worker(files: Files, config) -> None:
+    """Material's search worker with the handbook's Chinese query segmentation (see sitesearch)."""
+    for file in [f for f in files if re.fullmatch(r"assets/javascripts/workers/search\.[\w.]+\.js", f.src_uri)]:
+        try:
+            text = sitesearch.patch_worker(file.content_string)
+        except sitesearch.WorkerChanged as exc:
+            raise PluginError(f"{file.src_uri}: {exc} — the installed mkdocs-material differs from the "
+                              "pinned one (requirements.lock); reinstall it with `make setup`, or update "
+                              "generator/sitesearch.py for the new worker") from exc
         text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
         files.remove(file)
         files.append(File.generated(config, file.src_uri, content=text))

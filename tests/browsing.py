@@ -1,0 +1,166 @@
+"""Helpers for the browser tests of phones, printing and search (Playwright + Debian chromium).
+
+A built site is served over HTTP on a free port; pages are opened in a real chromium with the
+screen size of a phone or a desktop. Screenshots go to the test's tmp dir and to /tmp/shots for
+a person to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import shutil
+import threading
+import unicodedata
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+SHOTS = Path("/tmp/shots")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+MORE_ROLES = [("key-account-manager", "大客户经理", "YXZX-SC-09"), ("east-manager", "华东区域经理", "YXZX-SC-11"),
+              ("south-manager", "华南区域经理", "YXZX-SC-12"), ("north-manager", "华北区域经理", "YXZX-SC-13")]
+
+
+def more_roles_root(tmp: Path) -> Path:
+    """The bundled content plus four copies of 大区经理 under 市场部经理, among them 大客户经理."""
+    from helpers import copy_bundled_content
+
+    root = copy_bundled_content(tmp)
+    source = (root / "roles" / "regional-manager.yml").read_text(encoding="utf-8")
+    for role_id, title, number in MORE_ROLES:
+        text = (source.replace("id: regional-manager", f"id: {role_id}", 1)
+                .replace("title: 大区经理", f"title: {title}", 1)
+                .replace("number: YXZX-SC-02", f"number: {number}", 1))
+        (root / "roles" / f"{role_id}.yml").write_text(text, encoding="utf-8")
+    return root
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """``directory`` on http://127.0.0.1:<free port>/ for as long as the block runs."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_page(browser, url: str, viewport: dict = DESKTOP):
+    """A fresh context (no shared state between tests) showing ``url`` with its scripts run."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
+    shot = tmp_path / name
+    page.screenshot(path=str(shot), full_page=full_page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, SHOTS / name)
+    return shot
+
+
+def search(page, word: str) -> list[tuple[str, str]]:
+    """Type ``word`` into Material's search box; (title as shown, href) of each result, best first.
+
+    The titles are returned as the page shows them, U+200B included if any is there.
+    """
+    toggle = page.locator("label.md-header__button[for=__search]")
+    if toggle.is_visible():
+        toggle.click()  # on a phone the box opens from the header's search icon
+    box = page.locator("input[data-md-component=search-query]")
+    box.click()
+    box.fill("")
+    box.type(word)
+    page.keyboard.press("End")  # Material searches on keyup
+    page.wait_for_selector(".md-search-result__item", timeout=15_000)
+    page.wait_for_function(
+        "w => document.querySelector('.md-search-result__meta')?.textContent.trim() !== ''", arg=word)
+    results = []
+    for link in page.locator(".md-search-result__item > a").all():
+        title = link.locator("h1, h2").first.text_content().strip()
+        results.append((title, link.get_attribute("href") or ""))
+    return results
+
+
+def printed_text(page) -> str:
+    """The page printed to an A4 PDF (print media), as text.
+
+    Chromium's PDF maps some ideographs to the look-alike Kangxi radicals (⼤ for 大) in the
+    text layer; those are folded back, nothing else (full-width punctuation stays).
+    """
+    from pypdf import PdfReader
+
+    page.emulate_media(media="print")
+    data = page.pdf(format="A4", print_background=True)
+    reader = PdfReader(io.BytesIO(data))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    return unradical(text)
+
+
+def unradical(text: str) -> str:
+    """Radicals (U+2E80–U+2FDF) replaced by the ideograph that the CJK font draws with the same glyph."""
+    table = _radicals()
+    return "".join(table.get(ch) or (unicodedata.normalize("NFKC", ch) if 0x2E80 <= ord(ch) <= 0x2FDF else ch)
+                   for ch in text)
+
+
+@functools.lru_cache(maxsize=1)
+def _radicals() -> dict[str, str]:
+    """From the font chromium prints with (fontconfig's Noto Sans CJK SC): radical → ideograph.
+
+    NFKC alone is not enough: it maps ⼾ to 戶 (not 户) and leaves ⻔ (门) as it is.
+    """
+    import subprocess
+    from collections import defaultdict
+
+    from fontTools.ttLib import TTFont
+
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}:%{index}", "Noto Sans CJK SC"],
+                               capture_output=True, text=True, check=True).stdout
+        path, _, index = found.rpartition(":")
+        font = TTFont(path, fontNumber=int(index or 0), lazy=True)
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        return {}
+    cmap = font.getBestCmap()
+    by_glyph: dict[str, list[int]] = defaultdict(list)
+    for code, glyph in cmap.items():
+        by_glyph[glyph].append(code)
+    table = {}
+    for code, glyph in cmap.items():
+        if 0x2E80 <= code <= 0x2FDF:
+            ideographs = [c for c in by_glyph[glyph] if 0x4E00 <= c <= 0x9FFF]
+            if ideographs:
+                table[chr(code)] = chr(ideographs[0])
+    return table

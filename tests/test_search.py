@@ -1,0 +1,165 @@
+"""Search ranks like a person expects: the search index as built, and queries typed into the
+search box of a real browser.
+
+The bundled content has no 大客户经理; the ranking tests use a copy with one added (and three
+more regional roles), so that ``大客户`` must choose between 大客户经理, 大区经理 and the form
+大客户招待清单.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from browsing import CHROMIUM, PHONE, chromium, more_roles_root, open_page, screenshot, search, serve
+from generator import sitesearch
+
+ZWSP = "\u200b"
+
+
+# --------------------------------------------------------------------------- the index as built
+
+
+@pytest.fixture(scope="module")
+def index(built_site) -> dict:
+    return json.loads((built_site.path / "search" / "search_index.json").read_text(encoding="utf-8"))
+
+
+def test_role_pages_carry_their_names_whole(index):
+    tags = {doc["location"]: doc["tags"] for doc in index["docs"] if doc.get("tags")}
+    assert tags["roles/market-manager.html"] == ["市场部经理", "销售部经理"]  # title, then the alias
+    assert tags["roles/regional-manager.html"] == ["大区经理"]
+    # only each role page's own entry: its sections are not all lifted above other pages
+    assert all(location.startswith("roles/") and "#" not in location for location in tags)
+    assert index["config"]["fields"]["tags"]["boost"] > index["config"]["fields"]["title"]["boost"]
+
+
+def test_chinese_text_is_still_segmented_in_the_index(index):
+    policy = next(d for d in index["docs"] if d["location"] == "policies/entertainment-expenses.html")
+    assert policy["title"].split(ZWSP) == ["公司", "业务", "招待费", "管理", "规定"]
+
+
+def test_help_text_and_home_summaries_are_not_results(index):
+    locations = [doc["location"] for doc in index["docs"]]
+    assert "index.html#如何查找" not in locations  # its example words (坏账…) are not a hit of their own
+    assert not [loc for loc in locations if loc.startswith("index.html#") and loc != "index.html#制度指南与表单"]
+
+
+def test_search_worker_is_patched_and_self_contained(built_site):
+    workers = list((built_site.path / "assets" / "javascripts" / "workers").glob("search.*.js"))
+    assert [w.suffix for w in workers] == [".js"]  # no source map left pointing at the unpatched code
+    code = workers[0].read_text(encoding="utf-8")
+    assert sitesearch.MARKER in code
+    assert "sourceMappingURL" not in code
+    assert sitesearch.patch_worker(code) == code  # patching twice changes nothing
+
+
+def test_an_unknown_worker_stops_the_patch():
+    with pytest.raises(sitesearch.WorkerChanged):
+        sitesearch.patch_worker("function segment(q, i) { return new Set([q]) }")
+
+
+# --------------------------------------------------------------------------- in the browser
+
+pytestmark_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def more_roles(build_root, tmp_path_factory):
+    built = build_root(more_roles_root(tmp_path_factory.mktemp("search-roles")))
+    assert built.warnings == []
+    return built
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def server(more_roles):
+    with serve(more_roles.path) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser, server):
+    page = open_page(browser, server + "index.html")
+    yield page
+    page.context.close()
+
+
+def pages_of(results: list[tuple[str, str]]) -> list[str]:
+    """The result pages in order, each once (a page's sections follow its title)."""
+    out: list[str] = []
+    for _, href in results:
+        path = href.split("?")[0].split("#")[0].rsplit("/", 2)
+        name = "/".join(path[-2:]) if path[-2] in ("roles", "policies", "guides", "forms") else path[-1]
+        if name not in out:
+            out.append(name)
+    return out
+
+
+@pytestmark_browser
+def test_the_start_of_a_role_title_finds_that_role_first(page, tmp_path):
+    results = search(page, "大客户")
+    screenshot(page, tmp_path, "search_key_account.png", full_page=False)
+    order = pages_of(results)
+    assert order[0] == "roles/key-account-manager.html", order
+    assert results[0][0] == "大客户经理"
+    # 大区经理 shares only the character 大: it is no answer to 大客户 at all
+    assert "roles/regional-manager.html" not in order
+    assert "forms/key-client-entertainment.html" in order  # the form 大客户招待清单 still comes up
+
+
+@pytestmark_browser
+def test_an_alias_finds_its_role_first(page):
+    order = pages_of(search(page, "销售部经理"))
+    assert order[0] == "roles/market-manager.html", order
+    # 市场部销售助理 is also called 销售部经理助理: a longer name, so it comes after
+    assert order.index("roles/sales-assistant.html") > 0
+
+
+@pytestmark_browser
+@pytest.mark.parametrize("word, first, also", [
+    ("坏账", "roles/market-manager.html", []),
+    ("招待费", "policies/entertainment-expenses.html", ["forms/key-client-entertainment.html"]),
+    ("回款", None, ["roles/market-manager.html", "roles/regional-manager.html", "roles/marketing-director.html"]),
+    ("大区经理", "roles/regional-manager.html", []),
+])
+def test_words_of_the_text_still_find_their_pages(page, word, first, also):
+    order = pages_of(search(page, word))
+    if first:
+        assert order[0] == first, order
+    assert set(also) <= set(order), order
+
+
+@pytestmark_browser
+def test_results_carry_no_zero_width_spaces(page):
+    results = search(page, "招待费")
+    assert [title for title, _ in results if ZWSP in title] == []
+    shown = page.locator(".md-search-result").text_content()
+    assert ZWSP not in shown and "招待费" in shown
+    # what a person copies (Material makes results unselectable by dragging, but "copy link text"
+    # and screen readers take the DOM text): the title's text, highlight and all, as plain words
+    copied = page.evaluate("""() => {
+        const range = document.createRange();
+        range.selectNodeContents(document.querySelector('.md-search-result__item h1'));
+        return range.toString();
+    }""")
+    assert copied == "公司业务招待费管理规定"
+    assert page.locator(".md-search-result__item h1").first.inner_text() == "公司业务招待费管理规定"
+
+
+@pytestmark_browser
+def test_search_on_a_phone(browser, server, tmp_path):
+    page = open_page(browser, server + "roles/regional-manager.html", PHONE)
+    try:
+        results = search(page, "大客户")
+        screenshot(page, tmp_path, "phone_search.png", full_page=False)
+        assert pages_of(results)[0] == "roles/key-account-manager.html"
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        page.context.close()
