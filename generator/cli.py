@@ -99,9 +99,13 @@ def main(debug: bool) -> None:
 @_root_option
 def check(root: Path) -> None:
     """Load and validate all content; print every problem, then notes that do not fail the build."""
+    from .drafts import draft_ids
+
     hb = _load(root, show_notes=True)
+    drafts = sum(len(ids) for ids in draft_ids(hb).values())
+    shown = f" ({drafts} of them drafts, left out of the published build)" if drafts else ""
     click.echo(f"OK: {len(hb.roles)} roles, {len(hb.policies)} policies, {len(hb.guides)} guides, "
-               f"{len(hb.forms)} forms.")
+               f"{len(hb.forms)} forms{shown}.")
 
 
 @main.command()
@@ -111,8 +115,11 @@ def check(root: Path) -> None:
 @click.option("--jobs", type=click.IntRange(min=0), default=0, help="Worker processes for documents (0 = all cores).")
 @click.option("--report", "report_file", type=click.Path(path_type=Path), default=None,
               help="Also write a JSON build report (what was rendered or reused, time per stage).")
-def build(root: Path, out: Path | None, jobs: int, report_file: Path | None) -> None:
+@click.option("--drafts", "with_drafts", is_flag=True,
+              help="Also build drafts (status: draft), marked 草稿; without it they are left out entirely.")
+def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, with_drafts: bool) -> None:
     """Validate, then build the site and every document into OUT, atomically."""
+    from . import drafts
     from .documents import plan
     from .outdir import OutRefused, check_out
     from .sitebuild import BuildFailed, build_site
@@ -124,10 +131,11 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None) -> 
         _usage_error(str(exc))
     if report_file is not None:
         report_file = _check_report(report_file, out)
-    hb = _load(root)
+    full = _load(root)
+    hb = drafts.select(full, with_drafts)
     try:
         total = len(plan(hb)) if sys.stderr.isatty() else None
-        result = build_site(root.resolve(), out, jobs=jobs, progress_total=total, hb=hb)
+        result = build_site(root.resolve(), out, jobs=jobs, progress_total=total, hb=full, drafts=with_drafts)
     except OutRefused as exc:  # the folder changed since the check above
         _usage_error(str(exc))
     except BuildFailed as exc:
@@ -139,6 +147,8 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None) -> 
     click.echo(f"Built {hb.site.handbook_title}: {len(hb.roles)} roles, {result.pages} pages, "
                f"{report['documents']} documents ({len(report['rendered'])} rendered, {len(report['reused'])} reused) "
                f"→ {out} in {took:.1f} s")
+    for line in result.summary:
+        click.echo(line)
     if report_file:
         text = json.dumps({**report, "wall": round(took, 3)}, ensure_ascii=False, indent=2) + "\n"
         try:
@@ -200,6 +210,31 @@ def serve(root: Path, dev_addr: str) -> None:
         preview.serve(root, dev_addr)
     except preview.CannotServe as exc:
         _usage_error(str(exc))
+
+
+@main.command()
+@_root_option
+@click.argument("rev1", required=False)
+@click.argument("rev2", required=False)
+@click.option("--markdown", is_flag=True, help="Markdown grouped by role, policy, guide and form, for a review.")
+def diff(root: Path, rev1: str | None, rev2: str | None, markdown: bool) -> None:
+    """What changed in the content between two git revisions, in HR's words.
+
+    REV1 defaults to the last commit (HEAD), REV2 to the working tree (your unsaved-in-git edits).
+    Compares the loaded content, so reordering keys or editing comments shows no change.
+    """
+    from .changes import DiffError, as_markdown, as_text
+    from .changes import diff as compare_revisions
+
+    try:
+        found, old_label, new_label = compare_revisions(root, rev1, rev2)
+    except DiffError as exc:
+        _usage_error(f"handbook diff: {exc}")
+    if markdown:
+        click.echo(as_markdown(found, old_label, new_label), nl=False)
+    else:
+        click.echo(f"{old_label} → {new_label}")
+        click.echo(as_text(found), nl=False)
 
 
 @main.command()

@@ -106,7 +106,7 @@ def _unique_values(items: list[Loaded], field: str, label: str) -> list[Problem]
     problems = []
     first: dict[str, Loaded] = {}
     for item in items:
-        if not item.has(field):
+        if not item.has(field) or getattr(item.obj, field) is None:  # a draft may have no 岗位编号 yet
             continue
         value = getattr(item.obj, field)
         if value in first:
@@ -119,9 +119,29 @@ def _unique_values(items: list[Loaded], field: str, label: str) -> list[Problem]
     return problems
 
 
-def _role(item: Loaded) -> list[Problem]:
+# Fields a draft may still lack (an imported JD rarely has them); a published role needs them.
+DRAFT_MAY_LACK = {"number": "岗位编号", "department": "所属部门", "kpis": "关键绩效指标"}
+
+
+def _unfinished(item: Loaded) -> list[Problem]:
+    """A published role missing one of DRAFT_MAY_LACK is an error; a draft gets a note per field."""
     role, doc = item.obj, item.doc
     problems = []
+    for field, label in DRAFT_MAY_LACK.items():
+        if not item.has(field) or getattr(role, field) is not None:
+            continue
+        if item.has("status") and role.status == "draft":
+            problems.append(doc.note(("title",), f"draft: {label} ('{field}') not filled in yet",
+                                     f"add '{field}:' before changing status to published"))
+        else:
+            problems.append(doc.problem(("title",), f"missing required field '{field}'",
+                                        f"add a line '{field}: …' (only a role with 'status: draft' may leave it out)"))
+    return problems
+
+
+def _role(item: Loaded) -> list[Problem]:
+    role, doc = item.obj, item.doc
+    problems = _unfinished(item)
     if item.has("id", "reports_to") and role.reports_to is not None:
         if role.reports_to == role.id:
             problems.append(doc.problem(("reports_to",), "a role cannot report to itself",
@@ -156,7 +176,7 @@ def _role(item: Loaded) -> list[Problem]:
                                         f"at most {MAX_ROLE_TEXT:,} are allowed in one role",
                                     "shorten the duties and KPIs; a job description is read, not archived"))
 
-    if not item.has("kpis"):
+    if not item.has("kpis") or role.kpis is None:
         return problems
     total = sum(kpi.weight for kpi in role.kpis.items)
     if abs(total - 100) > 1e-6:
@@ -217,6 +237,10 @@ def _form(item: Loaded, policies: dict[str, Loaded]) -> list[Problem]:
     form, doc = item.obj, item.doc
     problems = []
     policy = policies.get(form.policy) if form.policy else None
+    if policy is not None and policy.has("status") and policy.obj.status == "draft" and form.status != "draft":
+        problems.append(doc.problem(("policy",), f"policy '{form.policy}' is a draft, so the published handbook "
+                                                 "cannot print this form from it",
+                                    "publish the policy (status: published) or mark this form 'status: draft' too"))
     for s, section in enumerate(form.sections):
         for f, field in enumerate(section.fields):
             loc = ("sections", s, "fields", f)

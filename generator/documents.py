@@ -49,6 +49,8 @@ def plan(hb: Handbook) -> list[Document]:
         for fmt in FORMATS:
             docs.append(Document("job-description", role.id, fmt, views.jd_title(role)))
     for role in hb.roles:
+        if role.kpis is None:  # a draft without KPIs yet has nothing to appraise
+            continue
         for fmt in FORMATS:
             docs.append(Document("appraisal", role.id, fmt, views.appraisal_title(role)))
     for form in hb.forms:

@@ -90,6 +90,31 @@ def load_root(root: Path, problems: list[Problem]) -> LoadedRoot:
     return loaded
 
 
+def model_for(rel: str) -> type[BaseModel] | None:
+    """The model of a content file, from its path relative to the content root (None: not content)."""
+    if rel == SITE_FILE:
+        return SITE_MODEL
+    folder, _, name = rel.rpartition("/")
+    for kind, kind_folder in FOLDERS.items():
+        if folder == kind_folder and name.endswith(".yml"):
+            return KINDS[kind]
+    return None
+
+
+def load_item(rel: str, raw: bytes) -> tuple[Any, list[Problem]]:
+    """One content file's bytes on their own (no cross-checks, names left unresolved): (object or None, errors).
+
+    For comparing a file with an older version of itself read from git (:mod:`generator.changes`).
+    """
+    model = model_for(rel)
+    if model is None:
+        return None, []
+    problems: list[Problem] = []
+    item = _load_one(Path("."), Path(rel), model, problems, raw=raw)
+    errors = split(problems)[0]
+    return (item.obj if item is not None and not errors else None), errors
+
+
 _YAMLISH = re.compile(r"\.ya?ml$", re.IGNORECASE)
 
 
@@ -143,10 +168,12 @@ def _readable(root: Path, path: Path, problems: list[Problem], required: bool = 
     return True
 
 
-def _load_one(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]) -> Loaded | None:
-    shown = display_path(path, root)
+def _load_one(root: Path, path: Path, model: type[BaseModel], problems: list[Problem],
+              raw: bytes | None = None) -> Loaded | None:
+    """``raw``: the file's bytes from elsewhere (git), ``path`` then only names it."""
+    shown = path.as_posix() if raw is not None else display_path(path, root)
     try:
-        doc, found = load_yaml(path, shown)
+        doc, found = load_yaml(path, shown, raw)
     except OSError as exc:
         problems.append(Problem(shown, 1, f"the file cannot be read ({exc.strerror or exc})",
                                 "check that it exists and that you may read it"))
@@ -342,4 +369,4 @@ def _ordered_roles(site: SiteSettings, roles: list[Role]) -> list[Role]:
             role, d = by_id[role.reports_to], d + 1
         return d
 
-    return sorted(roles, key=lambda r: (dept_rank.get(r.department, len(dept_rank)), depth(r), r.number, r.id))
+    return sorted(roles, key=lambda r: (dept_rank.get(r.department, len(dept_rank)), depth(r), r.number or "", r.id))

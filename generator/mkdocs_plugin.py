@@ -22,11 +22,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import bundles, sitesearch
+from . import bundles, changes, drafts, history, sitesearch
 from .documents import Document
 from .errors import ContentError
 from .loader import load_handbook
-from .model import Handbook
+from .model import Handbook, History
 from .produce import Produced, Production, Report
 from .renderers import site
 
@@ -50,6 +50,12 @@ class HandbookConfig(base.Config):
     cache_dir = c.Optional(c.Type(str))
     """Where rendered documents are kept between builds; default `.cache/handbook` under `root`."""
 
+    drafts = c.Type(bool, default=False)
+    """Build drafts (`status: draft`) too, marked 草稿; `mkdocs serve` always shows them."""
+
+    history = c.Type(bool, default=True)
+    """Read the git history of the content (修订记录, 变更记录); off: only authored revisions."""
+
 
 class HandbookPlugin(BasePlugin[HandbookConfig]):
     supports_multiple_instances = False
@@ -66,6 +72,21 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self._keywords: dict[str, list[str]] = {}
         #: seconds per stage of the last build, for the CLI and benchmarks: load, documents, pages, zip
         self.timings: dict[str, float] = {}
+        #: one-line remarks for the build summary (e.g. why history was omitted, drafts left out)
+        self.summary: list[str] = []
+        self._serving = False
+
+    def on_startup(self, *, command, dirty) -> None:
+        """A preview (`serve`) shows drafts; `build` leaves them out unless `drafts: true`.
+
+        Defining this hook makes MkDocs keep one plugin instance across the builds of a process
+        (serve's rebuilds, or several builds in tests): per-build state is reset in on_config,
+        ``preloaded`` is used once, and on_shutdown ends the preview mode.
+        """
+        self._serving = command == "serve"
+
+    def on_shutdown(self) -> None:
+        self._serving = False
 
     @contextmanager
     def _timed(self, stage: str):
@@ -89,9 +110,21 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.timings = {}
         try:
             with self._timed("load"):
-                self.hb = self.preloaded or load_handbook(self.root)
+                full, self.preloaded = self.preloaded or load_handbook(self.root), None
         except ContentError as exc:
             raise PluginError("\n".join(str(p) for p in exc.problems)) from exc
+        with self._timed("history"):
+            if self.config.history:
+                full = changes.with_history(full, self.root, cache_dir=self.cache_dir / "changes")
+            else:
+                full = full.model_copy(update={"history": History(omitted="switched off (history: false)")})
+        include_drafts = self.config.drafts or self._serving
+        self.hb = drafts.select(full, include_drafts)
+        self.summary = [history.summary_line(full.history)]
+        left_out = sum(len(ids) for ids in drafts.draft_ids(full).values())
+        if left_out:
+            self.summary.append(f"drafts: {left_out} shown, marked 草稿" if include_drafts
+                                else f"drafts: {left_out} left out of the published handbook (build --drafts shows them)")
         if not SHIM.is_file():
             shown = SHIM.relative_to(REPO) if SHIM.is_relative_to(REPO) else SHIM
             raise PluginError(f"{shown} is missing: the offline site's search needs this copy of the "

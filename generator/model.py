@@ -60,6 +60,25 @@ Status = Annotated[
 ]
 
 
+# --------------------------------------------------------------------------- revisions
+
+
+class Revision(Strict):
+    """一次正式修订（发布新版本）：人力资源部写入修订记录的一行；git 的提交记录会自动并入。"""
+
+    version: Annotated[Version, Field(description="修订后的版本号，如 1.1")]
+    date: Annotated[dt.date, Field(description="修订日期，如 2027-03-01")]
+    summary: Annotated[Text, Field(description="修订内容，如 增加大客户开发职责；回款率权重由 25% 调为 20%")]
+    author: Annotated[Text | None, Field(description="修订人，如 人力资源部 张三")] = None
+
+
+Revisions = Annotated[
+    list[Revision],
+    Field(description="修订记录（正式发布的版本），新旧顺序不限；页面与岗位说明书按日期从新到旧列出",
+          max_length=MAX_ITEMS),
+]
+
+
 # --------------------------------------------------------------------------- duties
 
 
@@ -131,8 +150,11 @@ class Role(Strict):
     status: Status = "published"
     title: Annotated[Text, Field(description="岗位名称")]
     aliases: Annotated[list[Text], Field(description="文中对本岗位的其他称呼，如 市场总监", max_length=20)] = []
-    number: Annotated[Text, Field(description="岗位编号")]
-    department: Annotated[Reference, Field(description="所属部门：部门名称（如 市场部）或 id（见 content/site.yml）")]
+    number: Annotated[Text | None, Field(description="岗位编号；草稿可暂缺，发布前必填")] = None
+    department: Annotated[
+        Reference | None,
+        Field(description="所属部门：部门名称（如 市场部）或 id（见 content/site.yml）；草稿可暂缺，发布前必填"),
+    ] = None
     reports_to: Annotated[
         Reference | None,
         Field(description="直接上级：岗位名称（如 市场部经理）或岗位 id；上级不在本手册时留空并填 reports_to_title"),
@@ -142,7 +164,8 @@ class Role(Strict):
     version: Version
     effective: Annotated[dt.date, Field(description="生效日期，如 2026-12-01")]
     duties: Annotated[list[DutyEntry], Field(min_length=1, max_length=MAX_DUTIES, description="岗位职责")]
-    kpis: Annotated[KPISet, Field(description="关键绩效指标")]
+    kpis: Annotated[KPISet | None, Field(description="关键绩效指标；草稿可暂缺，发布前必填")] = None
+    revisions: Revisions = []
 
     @property
     def names(self) -> list[str]:
@@ -226,6 +249,7 @@ class Policy(Strict):
     meal_standard: MealStandard | None = None
     closing_note: Text | None = None
     attachments: Annotated[list[Slug], Field(description="附件表单 id", max_length=MAX_ITEMS)] = []
+    revisions: Revisions = []
 
 
 # --------------------------------------------------------------------------- guide
@@ -237,6 +261,7 @@ class Guide(Strict):
     title: Text
     intro: Paragraphs = []
     points: Annotated[list[Text], Field(min_length=1, max_length=MAX_ITEMS)]
+    revisions: Revisions = []
 
 
 # --------------------------------------------------------------------------- forms
@@ -281,6 +306,7 @@ class Form(Strict):
     instructions: Paragraphs = []
     sections: Annotated[list[FormSection], Field(min_length=1, max_length=MAX_ITEMS)]
     footer_note: Text | None = None
+    revisions: Revisions = []
 
 
 # --------------------------------------------------------------------------- site
@@ -301,9 +327,73 @@ class SiteSettings(Strict):
     intro: Paragraphs = []
     departments: Annotated[list[Department], Field(min_length=1, max_length=MAX_ITEMS)]
     navigation: Annotated[
-        list[Literal["roles", "org-chart", "policies", "guides", "forms", "downloads"]],
-        Field(description="Order of the site's top-level sections"),
-    ] = ["roles", "org-chart", "policies", "guides", "forms", "downloads"]
+        list[Literal["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]],
+        Field(description="Order of the site's top-level sections (changes = 变更记录, added last when left out)"),
+    ] = ["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]
+
+
+# --------------------------------------------------------------------------- history (from git, not YAML)
+
+# Where each kind of item lives; the file name is the item's id (checked by crosscheck).
+SOURCE_DIRS = {"role": "roles", "policy": "content/policies", "guide": "content/guides", "form": "content/forms"}
+
+
+def source_path(kind: str, item_id: str) -> str:
+    """The content file of an item, relative to the content root, e.g. roles/regional-manager.yml."""
+    return f"{SOURCE_DIRS[kind]}/{item_id}.yml"
+
+
+class Commit(BaseModel):
+    """One git commit that touched a content file: when (author date), who, and its subject line."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    date: dt.date
+    author: str
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+
+class Change(BaseModel):
+    """One content-level change in HR's words, e.g. 岗位职责 3 改为 …, about one item."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["role", "policy", "guide", "form", "site"]
+    id: str
+    title: str  # the item's title after the change (before it, for a deletion)
+    text: str
+
+
+class ChangeSet(BaseModel):
+    """What one commit changed, expanded to the content level."""
+
+    model_config = ConfigDict(frozen=True)
+
+    commit: Commit
+    changes: tuple[Change, ...] = ()
+    problems: tuple[str, ...] = ()  # one line per file that could not be read at this commit
+
+
+class History(BaseModel):
+    """The git history of the content root, attached to the handbook by the build (never from YAML).
+
+    ``omitted`` says why there is none (no git, not a repository, a shallow clone); then
+    pages and documents show only the authored ``revisions:``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    files: dict[str, tuple[Commit, ...]] = {}  # content path → commits, newest first (renames followed)
+    changes: tuple[ChangeSet, ...] = ()  # recent commits that changed content, newest first
+    omitted: str | None = None
+
+    def of(self, kind: str, item_id: str) -> tuple[Commit, ...]:
+        return self.files.get(source_path(kind, item_id), ())
 
 
 # --------------------------------------------------------------------------- the whole
@@ -319,12 +409,17 @@ class Handbook(BaseModel):
     policies: list[Policy]
     guides: list[Guide]
     forms: list[Form]
+    history: History = History(omitted="not read")
 
     def role(self, role_id: str) -> Role:
         return next(r for r in self.roles if r.id == role_id)
 
     def department(self, dept_id: str) -> Department:
         return next(d for d in self.site.departments if d.id == dept_id)
+
+    def department_name(self, role: Role) -> str | None:
+        """The role's department name; None for a draft that has none yet."""
+        return self.department(role.department).name if role.department else None
 
     def superior(self, role: Role) -> Role | None:
         return self.role(role.reports_to) if role.reports_to else None

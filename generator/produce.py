@@ -82,6 +82,9 @@ def inputs(hb: Handbook, doc: Document) -> dict:
     return {
         "site": site,
         "role": role.model_dump(mode="json"),
+        # the 修订记录 table of a job description prints the role's git history
+        "history": [c.model_dump(mode="json") for c in hb.history.of("role", role.id)]
+        if doc.kind == "job-description" else [],
         "superior": superior.title if superior else None,
         "reports": [r.title for r in hb.direct_reports(role)],
     }

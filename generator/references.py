@@ -101,7 +101,7 @@ def resolve(loaded: LoadedRoot) -> list[Problem]:
         _update(site, departments=updated)
 
     for item in loaded.roles:
-        if departments is not None and item.has("department"):
+        if departments is not None and item.has("department") and item.obj.department is not None:
             problems += _resolve_field(item, "department", departments)
         if item.has("reports_to") and item.obj.reports_to is not None:
             problems += _resolve_field(item, "reports_to", roles, exclude=item.obj.id if item.has("id") else None)

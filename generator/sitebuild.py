@@ -36,6 +36,7 @@ class BuildResult:
     pages: int
     report: "Report"
     timings: dict[str, float]  # the plugin's stages (see HandbookPlugin.timings) and mkdocs (the rest)
+    summary: tuple[str, ...] = ()  # the plugin's one-line remarks (history omitted, drafts left out)
 
     def as_json(self) -> dict:
         """What `handbook build --report` writes: enough to see what was rebuilt and where time went."""
@@ -81,7 +82,7 @@ class WarningCollector(logging.Handler):
 
 
 def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None = None,
-               hb: "Handbook | None" = None) -> BuildResult:
+               hb: "Handbook | None" = None, drafts: bool = False) -> BuildResult:
     """`progress_total` (number of documents) turns on the progress bar; `hb`, already loaded, is not loaded again."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -107,6 +108,8 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
             cfg = load_config(config_file=str(config_file_for(root)), site_dir=str(staging), strict=True)
             plugin = cfg.plugins["handbook"]
             plugin.preloaded = hb
+            plugin.config.drafts = drafts
+            plugin.on_document_done = None  # the plugin instance may outlive an earlier build's progress bar
             if jobs:
                 plugin.config.jobs = jobs
             bar = _progress_bar(plugin, progress_total)
@@ -139,7 +142,7 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress_total: int | None 
     pages = sum(1 for _ in out.rglob("*.html"))
     timings = dict(plugin.timings)
     timings["mkdocs"] = max(0.0, total - sum(timings.values()))
-    return BuildResult(pages, report, timings)
+    return BuildResult(pages, report, timings, tuple(plugin.summary))
 
 
 def _harmless(message: str) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .model import KPI, DutyGroup, Form, FormField, Handbook, Role, duty_text
+import datetime as dt
+
+from .model import KPI, DutyGroup, Form, FormField, Handbook, Revision, Role, duty_text
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
@@ -50,9 +52,21 @@ def appraisal_title(role: Role) -> str:
     return f"{role.title}绩效考核表"
 
 
+NOT_YET = "待定"  # what a draft shows for a 岗位编号 or department it does not have yet
+NO_KPIS = "本岗位尚未制定关键绩效指标。"
+
+
+def role_number(role: Role) -> str:
+    return role.number or NOT_YET
+
+
 def role_number_line(role: Role) -> str:
     """The page header's document number on job descriptions and appraisal sheets."""
-    return f"岗位编号：{role.number}"
+    return f"岗位编号：{role_number(role)}"
+
+
+def department_text(hb: Handbook, role: Role) -> str:
+    return hb.department_name(role) or NOT_YET
 
 
 def form_number_line(form: Form) -> str:
@@ -75,8 +89,8 @@ def basic_info(hb: Handbook, role: Role) -> list[tuple[str, str]]:
     reports = hb.direct_reports(role)
     return [
         ("岗位名称", role.title),
-        ("岗位编号", role.number),
-        ("所属部门", hb.department(role.department).name),
+        ("岗位编号", role_number(role)),
+        ("所属部门", department_text(hb, role)),
         ("直接上级", superior.title if superior else (role.reports_to_title or "—")),
         ("直接下级", "、".join(r.title for r in reports) or "—"),
         ("版本", role.version),
@@ -136,7 +150,12 @@ def weight_text(kpi: KPI) -> str:
 
 
 def kpi_rows(role: Role) -> list[tuple[str, ...]]:
-    return [(k.name, k.definition, k.target, weight_text(k), k.cycle, k.source) for k in role.kpis.items]
+    return [(k.name, k.definition, k.target, weight_text(k), k.cycle, k.source) for k in kpi_items(role)]
+
+
+def kpi_items(role: Role) -> list[KPI]:
+    """The role's KPIs; none for a draft that has not got them yet."""
+    return list(role.kpis.items) if role.kpis else []
 
 
 MEASURES_LABEL = "考核职责："
@@ -170,17 +189,17 @@ def kpi_measures_text(role: Role, kpi: KPI) -> str:
 
 def appraisal_info(hb: Handbook, role: Role) -> list[tuple[str, str]]:
     """(label, value) pairs at the head of an appraisal sheet; an empty value is a blank to fill in."""
-    return [("岗位", role.title), ("所属部门", hb.department(role.department).name),
+    return [("岗位", role.title), ("所属部门", department_text(hb, role)),
             *((label, "") for label in APPRAISAL_BLANKS)]
 
 
 def appraisal_rows(role: Role) -> list[tuple[str, ...]]:
-    return [(k.name, weight_text(k), k.target, "", "", "") for k in role.kpis.items]
+    return [(k.name, weight_text(k), k.target, "", "", "") for k in kpi_items(role)]
 
 
 def appraisal_total(role: Role) -> str:
     """The total weight, e.g. '100%'."""
-    return percent(sum(k.weight for k in role.kpis.items))
+    return percent(sum(k.weight for k in kpi_items(role)))
 
 
 def appraisal_total_row(role: Role) -> tuple[str, ...]:
@@ -297,3 +316,75 @@ def line_text(items: list[tuple[str, str]], blanks: Mapping[str, str], gap: str 
 
 def value_text(cell: Cell, blanks: Mapping[str, str]) -> str:
     return line_text(value_items(cell), blanks)
+
+
+# --------------------------------------------------------------------------- revisions (修订记录)
+#
+# One list per role, policy, guide or form: the formal releases HR writes in ``revisions:``
+# and the git commits that touched the item's file, newest first. Shown on the page (all of
+# it), and in the job description as a table of the latest REVISIONS_IN_DOCUMENT entries.
+
+REVISIONS_HEADING = "修订记录"
+REVISION_COLUMNS = ("版本", "日期", "修订内容", "修订人")
+LAST_UPDATED = "最后更新"
+REVISIONS_IN_DOCUMENT = 8
+NO_VERSION = "—"  # a commit has no version of its own; the authored revisions carry versions
+CHANGES_HEADING = "变更记录"
+CHANGES_TITLE = "变更记录"
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """One line of a 修订记录 table, in REVISION_COLUMNS order (``commit``: the git id, or "")."""
+
+    version: str
+    date: dt.date
+    summary: str
+    author: str
+    commit: str = ""
+
+    @property
+    def cells(self) -> tuple[str, str, str, str]:
+        return (self.version, self.date.isoformat(), self.summary, self.author)
+
+
+def _kind(item) -> str:
+    return {"Role": "role", "Policy": "policy", "Guide": "guide", "Form": "form"}[type(item).__name__]
+
+
+def revision_rows(hb: Handbook, item, limit: int | None = None) -> list[RevisionRow]:
+    """Authored revisions and git commits of ``item``, newest first; a release before a commit of the same day."""
+    authored = [RevisionRow(r.version, r.date, r.summary, r.author or "", "") for r in _authored(item)]
+    commits = [RevisionRow(NO_VERSION, c.date, c.subject, c.author, c.short) for c in hb.history.of(_kind(item), item.id)]
+    # sorted() is stable: commits keep git's newest-first order within a day
+    rows = sorted(authored + commits, key=lambda row: (row.date, not row.commit), reverse=True)
+    return rows[:limit] if limit is not None else rows
+
+
+def _authored(item) -> list[Revision]:
+    return sorted(getattr(item, "revisions", []), key=lambda r: (r.date, r.version), reverse=True)
+
+
+def last_updated(hb: Handbook, item) -> dt.date | None:
+    """The date of the newest revision or commit; None when neither exists (e.g. no git history)."""
+    rows = revision_rows(hb, item, 1)
+    return rows[0].date if rows else None
+
+
+def last_updated_text(hb: Handbook, item) -> str:
+    date = last_updated(hb, item)
+    return f"{LAST_UPDATED} {date.isoformat()}" if date else ""
+
+KIND_WORDS = {"role": "岗位", "policy": "制度", "guide": "指南", "form": "表单", "site": "手册设置"}
+
+_OMITTED = {
+    "git is not installed": "本机没有安装 git",
+    "not a git repository": "内容目录不在 git 仓库中",
+    "shallow clone": "这是浅克隆（shallow clone），较早的提交不在本机",
+    "no commits yet": "仓库还没有任何提交",
+}
+
+
+def history_omitted_text(reason: str) -> str:
+    """Why there is no history, in Chinese for the 变更记录 page."""
+    return next((text for key, text in _OMITTED.items() if reason.startswith(key)), reason)

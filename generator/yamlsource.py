@@ -127,9 +127,9 @@ except ImportError:  # PyYAML built without libyaml
     _READERS = (_Composer,)
 
 
-def read_text(path: Path, shown_as: str) -> tuple[str | None, list[Problem]]:
-    """Decode a content file as UTF-8 (BOM accepted) or explain how to re-save it."""
-    raw = path.read_bytes()
+def read_text(path: Path, shown_as: str, raw: bytes | None = None) -> tuple[str | None, list[Problem]]:
+    """Decode a content file (or its bytes ``raw``, e.g. from git) as UTF-8 (BOM accepted) or explain how to re-save it."""
+    raw = path.read_bytes() if raw is None else raw
     if len(raw) > MAX_FILE_BYTES:
         return None, [Problem(shown_as, 1, f"file is {len(raw):,} bytes, larger than the {MAX_FILE_BYTES:,} allowed",
                               "split it into several files")]
@@ -176,9 +176,9 @@ def _encoding_hint(raw: bytes) -> str:
     return save
 
 
-def load_yaml(path: Path, shown_as: str) -> tuple[YamlDocument | None, list[Problem]]:
-    """Read one YAML file; returns the document, or None and the problems found."""
-    text, problems = read_text(path, shown_as)
+def load_yaml(path: Path, shown_as: str, raw: bytes | None = None) -> tuple[YamlDocument | None, list[Problem]]:
+    """Read one YAML file (or ``raw``, its bytes); returns the document, or None and the problems found."""
+    text, problems = read_text(path, shown_as, raw)
     if text is None:
         return None, problems
     for reader in _READERS:

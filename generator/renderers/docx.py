@@ -23,6 +23,7 @@ from docx.text.paragraph import Paragraph
 
 from .. import views
 from ..model import Form, Handbook, Role
+from . import docx_extras
 from .docx_pages import estimate_pages
 from .docx_settings import Layout, layout
 from .docx_styles import Metadata, Styler, finish, header_footer, new_document, text_width, twips
@@ -284,8 +285,9 @@ def job_description(hb: Handbook, role: Role) -> bytes:
     """岗位说明书."""
     b = Builder()
     tables = b.cfg.tables
+    docx_extras.mark_draft(b.doc, role)
     info, purpose, duties, kpis, signatures = views.JD_SECTIONS
-    b.para(views.jd_title(role), "Title")
+    b.para(docx_extras.draft_title(views.jd_title(role), role), "Title")
 
     b.para(info, "Heading 1")
     _basic_info(b, views.basic_info(hb, role), tables.basic_info_row_height_cm)
@@ -297,27 +299,37 @@ def job_description(hb: Handbook, role: Role) -> bytes:
     _duties(b, role)
 
     b.para(kpis, "Heading 1")
-    if role.kpis.status == "proposed":
+    if role.kpis is None:
+        b.para(views.NO_KPIS)
+    elif role.kpis.status == "proposed":
         b.para(views.PROPOSED_NOTICE, "Notice")
         if role.kpis.note:
             b.para(role.kpis.note)
-    grid = _data_table(b, views.KPI_COLUMNS, views.kpi_rows(role), tables.kpi_widths)
-    # Under each KPI's name, the duties it measures (as in the PDF), worded once by views.
-    for tr, kpi in zip(grid.table._tbl.tr_lst[1:], role.kpis.items):
-        note = views.kpi_measures_text(role, kpi)
-        if note:
-            paragraph = Paragraph(OxmlElement("w:p"), _Cell(tr.tc_lst[0], grid.table))
-            tr.tc_lst[0].append(paragraph._p)
-            b.s.set_style(paragraph, "Table Note")
-            b.s.run(paragraph, note)
+    if role.kpis is not None:
+        grid = _data_table(b, views.KPI_COLUMNS, views.kpi_rows(role), tables.kpi_widths)
+        # Under each KPI's name, the duties it measures (as in the PDF), worded once by views.
+        for tr, kpi in zip(grid.table._tbl.tr_lst[1:], role.kpis.items):
+            note = views.kpi_measures_text(role, kpi)
+            if note:
+                paragraph = Paragraph(OxmlElement("w:p"), _Cell(tr.tc_lst[0], grid.table))
+                tr.tc_lst[0].append(paragraph._p)
+                b.s.set_style(paragraph, "Table Note")
+                b.s.run(paragraph, note)
+
+    revisions = views.revision_rows(hb, role, views.REVISIONS_IN_DOCUMENT)
+    if revisions:
+        b.para(views.REVISIONS_HEADING, "Heading 1")
+        rows = [tuple(cell or "—" for cell in row.cells) for row in revisions]
+        _data_table(b, views.REVISION_COLUMNS, rows, [1.2, 1.8, 5.2, 1.8])
 
     b.para(signatures, "Heading 1")
     _signature_table(b)
     b.para(views.COPIES_NOTE).paragraph_format.space_before = Pt(6)
     return b.finish(handbook=hb.site.handbook_title, number=views.role_number_line(role),
                     footer=views.jd_footer(role),
-                    meta=Metadata(title=views.jd_title(role), author=hb.site.organisation,
-                                  subject=views.JD_SECTIONS[0], keywords=role.number))
+                    meta=Metadata(title=docx_extras.draft_title(views.jd_title(role), role),
+                                  author=hb.site.organisation,
+                                  subject=views.JD_SECTIONS[0], keywords=views.role_number(role)))
 
 
 def _basic_info(b: Builder, pairs: list[tuple[str, str]], row_height_cm: float) -> None:
@@ -391,12 +403,13 @@ def appraisal(hb: Handbook, role: Role) -> bytes:
     """绩效考核表: rows as tall as the PDF's, to write 实际完成, 得分 and 备注 by hand."""
     b = Builder()
     cfg = b.cfg
-    b.para(views.appraisal_title(role), "Title")
+    docx_extras.mark_draft(b.doc, role)
+    b.para(docx_extras.draft_title(views.appraisal_title(role), role), "Title")
 
     _basic_info(b, views.appraisal_info(hb, role), cfg.appraisal.head_row_height_cm)
     b.para("")
 
-    if role.kpis.status == "proposed":
+    if role.kpis is not None and role.kpis.status == "proposed":
         b.para(views.PROPOSED_NOTICE, "Notice")
     _data_table(b, views.APPRAISAL_COLUMNS, views.appraisal_rows(role), cfg.tables.appraisal_widths,
                 row_height_cm=cfg.appraisal.row_height_cm, total=views.appraisal_total_row(role))
@@ -407,8 +420,9 @@ def appraisal(hb: Handbook, role: Role) -> bytes:
         b.para(who + views.line_text(views.signature_items(), {"sign": line, "date": line}))
     return b.finish(handbook=hb.site.handbook_title, number=views.role_number_line(role),
                     footer=views.appraisal_footer(role),
-                    meta=Metadata(title=views.appraisal_title(role), author=hb.site.organisation,
-                                  subject="绩效考核表", keywords=role.number))
+                    meta=Metadata(title=docx_extras.draft_title(views.appraisal_title(role), role),
+                                  author=hb.site.organisation,
+                                  subject="绩效考核表", keywords=views.role_number(role)))
 
 
 # --------------------------------------------------------------------------- blank forms
@@ -436,7 +450,8 @@ class Line:
 
 def form(hb: Handbook, form: Form) -> bytes:  # noqa: A001 - name fixed by generator.documents
     b = Builder()
-    b.para(form.title, "Title")
+    docx_extras.mark_draft(b.doc, form)
+    b.para(docx_extras.draft_title(form.title, form), "Title")
     for text in form.instructions:
         b.para(text)
     _emit_lines(b, _form_lines(b, views.form_layout(hb, form)))
@@ -445,7 +460,8 @@ def form(hb: Handbook, form: Form) -> bytes:  # noqa: A001 - name fixed by gener
         b.para(form.footer_note)
     return b.finish(handbook=hb.site.handbook_title, number=views.form_number_line(form),
                     footer=views.form_footer(form),
-                    meta=Metadata(title=form.title, author=hb.site.organisation, subject="空白表单",
+                    meta=Metadata(title=docx_extras.draft_title(form.title, form), author=hb.site.organisation,
+                                  subject="空白表单",
                                   keywords=form.number))
 
 

@@ -30,7 +30,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from .. import views
+from .. import drafts, views
 from ..model import Form, Handbook, Role
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -106,10 +106,14 @@ def _weasy():
     return css, fonts, fetcher
 
 
-def _render(template: str, hb: Handbook, **context) -> bytes:
-    """Every document's page header names the handbook; its metadata the organisation."""
+def _render(template: str, hb: Handbook, subject=None, **context) -> bytes:
+    """Every document's page header names the handbook; its metadata the organisation; a draft is watermarked."""
+    draft = drafts.is_draft(subject)
+    if draft:
+        context["doc_title"] += drafts.TITLE_SUFFIX
     page = _environment().get_template(template).render(
-        handbook=hb.site.handbook_title, author=hb.site.organisation, **context)
+        handbook=hb.site.handbook_title, author=hb.site.organisation, draft=draft,
+        draft_watermark=drafts.WATERMARK, **context)
     return html_to_pdf(page)
 
 
@@ -264,10 +268,10 @@ class KpiRow:
 def job_description(hb: Handbook, role: Role) -> bytes:
     """岗位说明书."""
     kpis = [KpiRow(cells=row, measures=views.kpi_measures(role, kpi))
-            for row, kpi in zip(views.kpi_rows(role), role.kpis.items)]
+            for row, kpi in zip(views.kpi_rows(role), views.kpi_items(role))]
     basic = views.basic_info(hb, role)
     return _render(
-        "job_description.html", hb,
+        "job_description.html", hb, role,
         doc_title=views.jd_title(role),
         number_line=views.role_number_line(role),
         footer=views.jd_footer(role),
@@ -278,9 +282,13 @@ def job_description(hb: Handbook, role: Role) -> bytes:
         kpi_columns=views.KPI_COLUMNS,
         kpis=kpis,
         measures_label=views.MEASURES_LABEL,
-        proposed=role.kpis.status == "proposed",
+        proposed=role.kpis is not None and role.kpis.status == "proposed",
         proposed_notice=views.PROPOSED_NOTICE,
-        kpi_note=role.kpis.note,
+        kpi_note=role.kpis.note if role.kpis else None,
+        no_kpis=views.NO_KPIS,
+        revisions=views.revision_rows(hb, role, views.REVISIONS_IN_DOCUMENT),
+        revisions_heading=views.REVISIONS_HEADING,
+        revision_columns=views.REVISION_COLUMNS,
         signatories=views.SIGNATORIES,
         signature_items=views.signature_items(),
         copies_note=views.COPIES_NOTE,
@@ -290,7 +298,7 @@ def job_description(hb: Handbook, role: Role) -> bytes:
 def form(hb: Handbook, form: Form) -> bytes:
     """A blank printable form."""
     return _render(
-        "form.html", hb,
+        "form.html", hb, form,
         doc_title=form.title,
         number_line=views.form_number_line(form),
         footer=views.form_footer(form),
@@ -312,7 +320,7 @@ def appraisal(hb: Handbook, role: Role) -> bytes:
     """绩效考核表."""
     info = views.appraisal_info(hb, role)
     return _render(
-        "appraisal.html", hb,
+        "appraisal.html", hb, role,
         doc_title=views.appraisal_title(role),
         number_line=views.role_number_line(role),
         footer=views.appraisal_footer(role),
@@ -321,7 +329,7 @@ def appraisal(hb: Handbook, role: Role) -> bytes:
         columns=views.APPRAISAL_COLUMNS,
         rows=views.appraisal_rows(role),
         total_row=views.appraisal_total_row(role),
-        proposed=role.kpis.status == "proposed",
+        proposed=role.kpis is not None and role.kpis.status == "proposed",
         proposed_notice=views.PROPOSED_NOTICE,
         signers=views.APPRAISAL_SIGNERS,
         signature_items=views.signature_items(),

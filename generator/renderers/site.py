@@ -28,7 +28,7 @@ from typing import Any, Iterable
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
-from .. import views
+from .. import drafts, views
 from ..documents import FORMAT_LABELS
 from ..model import Handbook, Role
 
@@ -90,6 +90,13 @@ def form_uri(form_id: str) -> str:
 
 
 HOME, ORG_CHART, FORMS_INDEX, DOWNLOADS_PAGE = "index.md", "org-chart.md", "forms/index.md", "downloads.md"
+CHANGES_PAGE = "changes.md"
+NO_DEPARTMENT = "待定部门"  # the menu group of draft roles that have no department yet
+
+
+def commit_anchor(short: str) -> str:
+    """The 变更记录 page's anchor of one commit, e.g. c-3d561e6."""
+    return f"c-{short}"
 
 
 def relative(from_uri: str, to_uri: str) -> str:
@@ -157,7 +164,7 @@ def org_tree(hb: Handbook) -> list[tuple[str | None, list[OrgNode]]]:
 
     def node(role: Role, seen: frozenset[str]) -> OrgNode:
         children = [node(r, seen | {role.id}) for r in hb.direct_reports(role) if r.id not in seen]
-        return OrgNode(role, hb.department(role.department).name, colours.get(role.department, 0), children)
+        return OrgNode(role, views.department_text(hb, role), colours.get(role.department, 0), children)
 
     groups: dict[str | None, list[OrgNode]] = {}
     for role in hb.roles:
@@ -172,17 +179,42 @@ def org_tree(hb: Handbook) -> list[tuple[str | None, list[OrgNode]]]:
 def nav(hb: Handbook) -> list[dict]:
     """MkDocs ``nav`` in ``site.navigation`` order; titles HTML-escaped because the theme prints them raw."""
     e = html.escape
+    role_groups = [(d.name, hb.roles_in(d.id)) for d in hb.site.departments]
+    role_groups.append((NO_DEPARTMENT, hb.roles_in(None)))  # only drafts can lack a department
     sections = {
-        "roles": {"岗位": [{e(d.name): [{e(r.title): role_uri(r.id)} for r in hb.roles_in(d.id)]}
-                         for d in hb.site.departments if hb.roles_in(d.id)]},
+        "roles": {"岗位": [{e(name): [{e(r.title): role_uri(r.id)} for r in roles]}
+                         for name, roles in role_groups if roles]},
         "org-chart": {"组织架构": ORG_CHART},
         "policies": {"制度": [{e(p.title): policy_uri(p.id)} for p in hb.policies]},
         "guides": {"指南": [{e(g.title): guide_uri(g.id)} for g in hb.guides]},
         "forms": {"表单": [FORMS_INDEX] + [{e(f.title): form_uri(f.id)} for f in hb.forms]},
         "downloads": {"下载": DOWNLOADS_PAGE},
+        "changes": {views.CHANGES_TITLE: CHANGES_PAGE},
     }
-    wanted = [sections[key] for key in hb.site.navigation]
+    order = list(hb.site.navigation) + ([] if "changes" in hb.site.navigation else ["changes"])
+    wanted = [sections[key] for key in order]
     return [{"首页": HOME}] + [s for s in wanted if all(s.values())]  # no empty sections
+
+
+# --------------------------------------------------------------------------- history
+
+
+def page_of(hb: Handbook, kind: str, item_id: str) -> str | None:
+    """The page of an item that is in this build (None for a deleted or left-out one)."""
+    items = {"role": hb.roles, "policy": hb.policies, "guide": hb.guides, "form": hb.forms}.get(kind, [])
+    uri = {"role": role_uri, "policy": policy_uri, "guide": guide_uri, "form": form_uri}.get(kind)
+    return uri(item_id) if uri and any(i.id == item_id for i in items) else None
+
+
+def group_changes(change_set: Any) -> list[tuple[str, str, str, list[str]]]:
+    """(kind, id, title, lines) per item, in the order the comparison found them."""
+    groups: dict[tuple[str, str], tuple[str, str, str, list[str]]] = {}
+    for change in change_set.changes:
+        key = (change.kind, change.id)
+        if key not in groups:
+            groups[key] = (change.kind, change.id, change.title, [])
+        groups[key][3].append(change.text)
+    return list(groups.values())
 
 
 # --------------------------------------------------------------------------- environment
@@ -295,6 +327,14 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
         role_facts=pass_context(lambda ctx, role: site.role_facts(ctx, role)),
         file_links=pass_context(lambda ctx, items, with_size=True: site.file_links(ctx, items, with_size)),
         role_uri=role_uri,
+        page_of=page_of,
+        drafts=drafts,
+        revision_rows=lambda item: views.revision_rows(hb, item),
+        last_updated=lambda item: views.last_updated(hb, item),
+        on_changes_page={cs.commit.short for cs in hb.history.changes},
+        commit_anchor=commit_anchor,
+        group_changes=group_changes,
+        CHANGES_PAGE=CHANGES_PAGE,
         policy_uri=policy_uri,
         guide_uri=guide_uri,
         form_uri=form_uri,
@@ -324,7 +364,8 @@ def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (
         return uri, env.get_template(template).render(page_uri=uri, **context)
 
     out = dict([render("index.md.j2", HOME), render("org-chart.md.j2", ORG_CHART),
-                render("forms-index.md.j2", FORMS_INDEX), render("downloads.md.j2", DOWNLOADS_PAGE)])
+                render("forms-index.md.j2", FORMS_INDEX), render("downloads.md.j2", DOWNLOADS_PAGE),
+                render("changes.md.j2", CHANGES_PAGE)])
     for role in hb.roles:
         out.update([render("role.md.j2", role_uri(role.id), role=role)])
     for policy in hb.policies:

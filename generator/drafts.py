@@ -1,0 +1,104 @@
+"""Drafts (``status: draft``): in the preview, never in the published handbook.
+
+The published build is made from :func:`published`, which returns the handbook as
+if the drafts did not exist. Doing it once here, before anything is planned or
+rendered, is what keeps a draft out of every output at once: pages, navigation,
+search, org chart, downloads, manifest, zips and the roster all read the same
+filtered :class:`~generator.model.Handbook`, and none of them needs to know that
+drafts exist.
+
+What "as if absent" means for what is left:
+
+* a role that reports to a draft reports to the draft's own superior (up the
+  chain, past several drafts), or to the outside superior the chain ends at;
+* a published policy's attachment that is a draft form, and a published form's
+  ``role:`` that is a draft, are dropped (they are links, nothing else);
+* a published form that takes its options from a draft policy cannot be built
+  without it: :mod:`generator.crosscheck` reports that as an error, so
+  ``handbook check`` says so before any build.
+"""
+
+from __future__ import annotations
+
+from .model import Handbook, History, Role, source_path
+
+DRAFT = "draft"
+BANNER_TITLE = "草稿"
+BANNER_TEXT = "本页为草稿，尚未发布：只在预览（handbook serve）和 handbook build --drafts 中出现，正式发布的手册中没有此页。"
+WATERMARK = "草稿"
+TITLE_SUFFIX = "（草稿）"
+
+
+def is_draft(item) -> bool:
+    return getattr(item, "status", "published") == DRAFT
+
+
+def has_drafts(hb: Handbook) -> bool:
+    return any(is_draft(item) for items in (hb.roles, hb.policies, hb.guides, hb.forms) for item in items)
+
+
+def draft_ids(hb: Handbook) -> dict[str, list[str]]:
+    """kind → ids of its drafts, for summaries ("2 drafts left out")."""
+    kinds = {"role": hb.roles, "policy": hb.policies, "guide": hb.guides, "form": hb.forms}
+    return {kind: [i.id for i in items if is_draft(i)] for kind, items in kinds.items()}
+
+
+def select(hb: Handbook, include_drafts: bool) -> Handbook:
+    """The handbook to build: everything for a preview, :func:`published` otherwise."""
+    return hb if include_drafts else published(hb)
+
+
+def published(hb: Handbook) -> Handbook:
+    """``hb`` without its drafts, with reporting lines and links mended as described above."""
+    if not has_drafts(hb):
+        return hb
+    by_id = {r.id: r for r in hb.roles}
+    roles = [_relink(role, by_id) for role in hb.roles if not is_draft(role)]
+    role_ids = {r.id for r in roles}
+    forms = [f for f in hb.forms if not is_draft(f)]
+    form_ids = {f.id for f in forms}
+    forms = [f if f.role is None or f.role in role_ids else f.model_copy(update={"role": None}) for f in forms]
+    policies = []
+    for policy in hb.policies:
+        if is_draft(policy):
+            continue
+        kept = [a for a in policy.attachments if a in form_ids]
+        policies.append(policy if kept == policy.attachments else policy.model_copy(update={"attachments": kept}))
+    guides = [g for g in hb.guides if not is_draft(g)]
+    return hb.model_copy(update={"roles": roles, "policies": policies, "guides": guides, "forms": forms,
+                                 "history": _published_history(hb)})
+
+
+def _published_history(hb: Handbook) -> History:
+    """History without the drafts' files, and 变更记录 without a line about (or naming) a draft.
+
+    A commit left with nothing to show is dropped with its subject.
+    """
+    kinds = {"role": hb.roles, "policy": hb.policies, "guide": hb.guides, "form": hb.forms}
+    hidden = {(kind, item.id) for kind, items in kinds.items() for item in items if is_draft(item)}
+    titles = [item.title for kind, items in kinds.items() for item in items if is_draft(item)]
+    files = {path: commits for path, commits in hb.history.files.items()
+             if not any(path == source_path(kind, item_id) for kind, item_id in hidden)}
+    sets = []
+    for change_set in hb.history.changes:
+        kept = tuple(c for c in change_set.changes
+                     if (c.kind, c.id) not in hidden and not any(t in c.text or t == c.title for t in titles))
+        paths = [source_path(kind, item_id) for kind, item_id in hidden]
+        problems = tuple(p for p in change_set.problems if not any(t in p for t in titles + paths))
+        if kept or problems or not change_set.changes:
+            sets.append(change_set.model_copy(update={"changes": kept, "problems": problems}))
+    return hb.history.model_copy(update={"files": files, "changes": tuple(sets)})
+
+
+def _relink(role: Role, by_id: dict[str, Role]) -> Role:
+    """Skip draft superiors: report to the first published role up the chain (or its outside title)."""
+    superior, seen = role.reports_to, {role.id}
+    changed = False
+    while superior in by_id and is_draft(by_id[superior]) and superior not in seen:
+        seen.add(superior)
+        draft = by_id[superior]
+        changed = True
+        if draft.reports_to is None:
+            return role.model_copy(update={"reports_to": None, "reports_to_title": draft.reports_to_title})
+        superior = draft.reports_to
+    return role.model_copy(update={"reports_to": superior}) if changed else role

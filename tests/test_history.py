@@ -1,0 +1,418 @@
+"""Revision history, 变更记录 and `handbook diff`, on a git repository of HR edits made here.
+
+The repository is the bundled content, committed, then edited the way HR edits it —
+a duty changed, a role added, a KPI deleted and weights changed (with an authored
+revision 1.1), a role renamed, a role marked as draft — each commit with a fixed
+author and date. The tests read what users get: the built pages, the 变更记录 page,
+the job description's PDF and Word text, and `handbook diff`'s output.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import docx
+import pypdf
+import pytest
+
+from generator import changes, drafts, history
+from generator.loader import load_handbook
+from helpers import REPO, copy_bundled_content
+
+HR = ("人力资源部 王芳", "hr@example.com")
+
+OLD_DUTY = "做好销售计划的日（周、月）报工作，及时组织收取销售应达帐，确保帐款的安全、到位。"
+NEW_DUTY = "做好销售计划的日、周、月报工作，每周组织收取应收账款，确保账款安全、及时到位。"
+
+
+def git(root: Path, *args: str, date: str = "2027-01-05T09:00:00+08:00") -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": HR[0], "GIT_AUTHOR_EMAIL": HR[1], "GIT_COMMITTER_NAME": HR[0],
+           "GIT_COMMITTER_EMAIL": HR[1], "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date,
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def commit(root: Path, message: str, date: str) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message, date=date)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def hr_edits(root: Path) -> Path:
+    """The bundled content under git, then six commits of HR edits; returns the root."""
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "初始版本：五个岗位、招待费制度、接待指南与两张表单", "2027-01-05T09:00:00+08:00")
+
+    regional = root / "roles" / "regional-manager.yml"
+    edit(regional, OLD_DUTY, NEW_DUTY)
+    commit(root, "大区经理：调整报表与回款职责", "2027-02-01T10:00:00+08:00")
+
+    key_account = (root / "roles" / "regional-manager.yml").read_text(encoding="utf-8")
+    key_account = key_account.replace("id: regional-manager", "id: key-account-manager") \
+        .replace("title: 大区经理", "title: 大客户经理").replace("YXZX-SC-02", "YXZX-SC-09")
+    (root / "roles" / "key-account-manager.yml").write_text(key_account, encoding="utf-8")
+    commit(root, "新增岗位：大客户经理", "2027-02-10T10:00:00+08:00")
+
+    # delete a KPI (市场信息反馈, 10%) and move its weight to 区域回款率 (25% → 35%); release 1.1
+    text = regional.read_text(encoding="utf-8")
+    start = text.index("    - name: 市场信息反馈")
+    regional.write_text(text[:start], encoding="utf-8")
+    edit(regional, "      weight: 25\n", "      weight: 35\n")
+    edit(regional, 'version: "1.0"', 'version: "1.1"')
+    edit(regional, "kpis:\n", "revisions:\n  - version: \"1.1\"\n    date: 2027-03-01\n"
+                              "    summary: 删除市场信息反馈指标，区域回款率权重调为 35%\n    author: 人力资源部\nkpis:\n")
+    commit(root, "大区经理 1.1：删除市场信息反馈指标", "2027-03-01T10:00:00+08:00")
+
+    edit(regional, "      weight: 35\n      cycle: 月度\n      source: 财务部销售台账",
+         "      weight: 30\n      cycle: 月度\n      source: 财务部销售台账")
+    edit(regional, "      weight: 15\n      cycle: 月度\n      source: 主管经理邮箱记录",
+         "      weight: 20\n      cycle: 月度\n      source: 主管经理邮箱记录")
+    commit(root, "大区经理：调整考核权重", "2027-03-15T10:00:00+08:00")
+
+    git(root, "mv", "roles/sales-assistant.yml", "roles/sales-specialist.yml")
+    specialist = root / "roles" / "sales-specialist.yml"
+    edit(specialist, "id: sales-assistant", "id: sales-specialist")
+    edit(specialist, "title: 市场部销售助理", "title: 市场部销售专员")
+    commit(root, "岗位更名：市场部销售助理改为市场部销售专员", "2027-04-01T10:00:00+08:00")
+
+    edit(root / "roles" / "key-account-manager.yml", "title: 大客户经理", "status: draft\ntitle: 大客户经理")
+    commit(root, "大客户经理退回草稿，待定稿", "2027-04-15T10:00:00+08:00")
+    return root
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    return hr_edits(copy_bundled_content(tmp_path_factory.mktemp("hr")))
+
+
+@pytest.fixture(scope="module")
+def site(repo, build_root) -> Path:
+    built = build_root(repo)
+    assert not built.warnings, built.warnings
+    return built.path
+
+
+def article(path: Path) -> str:
+    page = path.read_text(encoding="utf-8")
+    body = page[page.index("<article"):page.index("</article>")]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def handbook(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "generator.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env)
+
+
+# --------------------------------------------------------------------------- history
+
+
+def test_one_git_log_follows_renames_with_git_dates(repo):
+    found, log, _ = history.read(repo)
+    assert found.omitted is None
+    subjects = [c.subject for c in found.files["roles/regional-manager.yml"]]
+    assert subjects == ["大区经理：调整考核权重", "大区经理 1.1：删除市场信息反馈指标", "大区经理：调整报表与回款职责",
+                        "初始版本：五个岗位、招待费制度、接待指南与两张表单"]
+    renamed = found.files["roles/sales-specialist.yml"]
+    assert [c.date.isoformat() for c in renamed] == ["2027-04-01", "2027-01-05"]  # history kept across the rename
+    assert "roles/sales-assistant.yml" not in found.files
+    assert {c.author for c in log.commits} == {HR[0]}
+    assert history.summary_line(found) == "history: 7 commits over 11 content files"
+
+
+def test_role_page_shows_last_update_and_revision_history(site):
+    text = article(site / "roles" / "regional-manager.html")
+    assert "最后更新 2027-03-15" in text
+    revisions = text[text.index("修订记录 ¶"):]
+    expected = [
+        "— 2027-03-15 大区经理：调整考核权重 （变更详情） 人力资源部 王芳",
+        "1.1 2027-03-01 删除市场信息反馈指标，区域回款率权重调为 35% 人力资源部",
+        "— 2027-03-01 大区经理 1.1：删除市场信息反馈指标 （变更详情） 人力资源部 王芳",
+        "— 2027-02-01 大区经理：调整报表与回款职责 （变更详情） 人力资源部 王芳",
+    ]
+    position = 0
+    for line in expected:
+        position = revisions.index(line, position) + len(line)  # in this order, newest first
+    page = (site / "roles" / "regional-manager.html").read_text(encoding="utf-8")
+    assert re.search(r'href="\.\./changes\.html#c-[0-9a-f]{7}"', page)  # the role links to its own changes
+
+
+def test_changes_page_says_what_changed_in_hr_words(site):
+    text = article(site / "changes.html")
+    expected = {  # commit subject → the item's title, then its lines in order
+        "大区经理：调整报表与回款职责": ["大区经理", f"- 岗位职责 3 改为：{NEW_DUTY}"],
+        "大区经理 1.1：删除市场信息反馈指标": [
+            "大区经理", "- 版本 1.0 → 1.1", "- KPI 区域回款率：权重 25% → 35%", "- 删除 KPI 市场信息反馈",
+            "- 新增修订记录 1.1（2027-03-01）：删除市场信息反馈指标，区域回款率权重调为 35%"],
+        "大区经理：调整考核权重": ["大区经理", "- KPI 区域销售任务完成率：权重 35% → 30%",
+                            "- KPI 客户拜访/跟踪状况表按时提交率：权重 15% → 20%"],
+        "岗位更名：市场部销售助理改为市场部销售专员": [
+            "市场部销售专员", "- 岗位名称 市场部销售助理 改为 市场部销售专员",
+            "- 岗位代码 sales-assistant 改为 sales-specialist（页面地址随之改变）"],
+    }
+    sections = re.split(r" \d{4}-\d{2}-\d{2} ", text)[1:]
+    by_subject = {section.split(" ¶")[0]: section for section in sections}
+    for subject, lines in expected.items():
+        section = by_subject[subject]
+        assert "修订人：人力资源部 王芳" in section
+        position = 0
+        for line in lines:
+            position = section.index(line.removeprefix("- "), position) + len(line) - 2
+    # newest first; the draft's two commits are not listed at all
+    assert list(by_subject)[:4] == list(reversed(expected))
+    assert len(by_subject) == 5
+    nav = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="changes.html"' in nav and "变更记录" in nav
+    # the 大区经理 link on the changes page leads to the role's page
+    assert 'href="roles/regional-manager.html">大区经理</a>' in (site / "changes.html").read_text(encoding="utf-8")
+
+
+def test_job_description_pdf_and_word_carry_the_revision_table(site):
+    pdf = pypdf.PdfReader(site / "downloads" / "job-descriptions" / "regional-manager.pdf")
+    text = "".join(page.extract_text() for page in pdf.pages)
+    squashed = re.sub(r"\s+", "", text)
+    assert "修订记录" in squashed and "版本日期修订内容修订人" in squashed
+    assert "1.12027-03-01删除市场信息反馈指标" in squashed
+    assert "2027-03-15大区经理：调整考核权重人力资源部王芳" in squashed
+    assert "版本：1.1生效日期：2026-12-01" in squashed  # the footer keeps version and date
+
+    word = docx.Document(site / "downloads" / "job-descriptions" / "regional-manager.docx")
+    headings = [p.text for p in word.paragraphs if p.style.name.startswith("Heading 1")]
+    assert "修订记录" in headings
+    table = next(t for t in word.tables if t.rows[0].cells[0].text == "版本")
+    rows = [[c.text for c in row.cells] for row in table.rows]
+    assert rows[0] == ["版本", "日期", "修订内容", "修订人"]
+    assert rows[1] == ["—", "2027-03-15", "大区经理：调整考核权重", HR[0]]
+    assert ["1.1", "2027-03-01", "删除市场信息反馈指标，区域回款率权重调为 35%", "人力资源部"] in rows
+
+
+def test_the_same_commit_builds_the_same_bytes(repo, site, build_root):
+    again = build_root(repo).path
+    for rel in ("roles/regional-manager.html", "changes.html", "downloads/job-descriptions/regional-manager.pdf",
+                "downloads/job-descriptions/regional-manager.docx", "downloads/manifest.json"):
+        assert (site / rel).read_bytes() == (again / rel).read_bytes(), rel
+
+
+# --------------------------------------------------------------------------- handbook diff
+
+
+def test_diff_between_two_commits_in_plain_text(repo):
+    run = handbook("diff", "--root", str(repo), "HEAD~6", "HEAD~2")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert re.fullmatch(r"HEAD~6（[0-9a-f]{7}） → HEAD~2（[0-9a-f]{7}）", lines[0])
+    assert f"大区经理 · 岗位职责 3 改为：{NEW_DUTY}" in lines
+    assert "新增岗位 大客户经理" in lines
+    assert "大区经理 · 删除 KPI 市场信息反馈" in lines
+    assert "大区经理 · KPI 区域回款率：权重 25% → 30%" not in lines  # 25 → 35 → 30 across two commits…
+    assert "大区经理 · KPI 区域回款率：权重 25% → 35%" in lines  # …HEAD~2 is after the first only
+
+
+def test_diff_of_a_rename_and_of_the_working_tree(repo):
+    run = handbook("diff", "--root", str(repo), "HEAD~2", "HEAD~1")
+    assert "市场部销售专员 · 岗位名称 市场部销售助理 改为 市场部销售专员" in run.stdout.splitlines()
+    # nothing edited since the last commit
+    clean = handbook("diff", "--root", str(repo))
+    assert clean.returncode == 0 and clean.stdout.splitlines()[1:] == ["没有内容变更。"]
+
+
+def test_diff_ignores_key_order_and_comments(repo, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(repo, copy)
+    path = copy / "roles" / "planning-manager.yml"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    title = next(i for i, line in enumerate(lines) if line.startswith("title:"))
+    number = next(i for i, line in enumerate(lines) if line.startswith("number:"))
+    lines[title], lines[number] = lines[number], lines[title]
+    path.write_text("# 新加的注释\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    run = handbook("diff", "--root", str(copy))
+    assert run.stdout.splitlines()[1:] == ["没有内容变更。"], run.stdout
+
+
+def test_diff_markdown_for_a_review(repo):
+    run = handbook("diff", "--root", str(repo), "HEAD~3", "HEAD~2", "--markdown")
+    assert run.returncode == 0
+    assert "**大区经理**（岗位）" in run.stdout
+    assert "- KPI 区域销售任务完成率：权重 35% → 30%" in run.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("no-such-rev",), "error: handbook diff: 'no-such-rev' is not a commit in this repository"),
+])
+def test_diff_bad_revision_is_one_line_exit_2(repo, args, message):
+    run = handbook("diff", "--root", str(repo), *args)
+    assert run.returncode == 2 and run.stderr.strip() == message and not run.stdout
+
+
+def test_diff_outside_a_repository_is_one_line_exit_2(tmp_path):
+    root = copy_bundled_content(tmp_path)
+    run = handbook("diff", "--root", str(root), cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.strip() == "error: handbook diff: cannot compare revisions: not a git repository"
+
+
+# --------------------------------------------------------------------------- no history
+
+
+def test_without_git_the_build_works_and_says_why(tmp_path, build_root):
+    root = copy_bundled_content(tmp_path)
+    found, _, _ = history.read(root)
+    assert history.summary_line(found) == "history: omitted — not a git repository"
+    site = build_root(root).path
+    text = article(site / "changes.html")
+    assert "本次构建没有读取修订历史：内容目录不在 git 仓库中" in text
+    assert "最后更新" not in article(site / "roles" / "regional-manager.html")
+
+
+def test_shallow_clone_builds_without_history(repo, tmp_path, build_root):
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(clone)], check=True,
+                   capture_output=True)
+    found, _, _ = history.read(clone)
+    assert found.omitted and history.summary_line(found).startswith("history: omitted — shallow clone")
+    site = build_root(clone).path
+    assert "浅克隆" in article(site / "changes.html")
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+def test_a_draft_never_leaks_into_the_published_site(site):
+    leaks = []
+    for path in site.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix in (".zip", ".docx"):
+                import zipfile
+
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    names = archive.namelist()
+                    data = b"\n".join([n.encode() for n in names] + [archive.read(n) for n in names])
+            if "大客户经理".encode() in data or b"key-account-manager" in data:
+                leaks.append(path.relative_to(site).as_posix())
+    assert not leaks, leaks
+    assert not (site / "roles" / "key-account-manager.html").exists()
+
+
+def test_drafts_build_marks_them(repo, tmp_path):
+    out = tmp_path / "with-drafts"
+    run = handbook("build", "--root", str(repo), "--out", str(out), "--drafts")
+    assert run.returncode == 0, run.stderr
+    assert "history: 7 commits over" in run.stdout
+    assert "drafts: 1 shown, marked 草稿" in run.stdout
+    page = (out / "roles" / "key-account-manager.html").read_text(encoding="utf-8")
+    assert 'class="admonition danger"' in page and "本页为草稿，尚未发布" in page
+    pdf = pypdf.PdfReader(out / "downloads" / "job-descriptions" / "key-account-manager.pdf")
+    for number, page in enumerate(pdf.pages):
+        assert "草稿" in page.extract_text(), f"page {number + 1} has no watermark"
+    assert "大客户经理岗位说明书（草稿）" in pdf.pages[0].extract_text()
+    word = docx.Document(out / "downloads" / "job-descriptions" / "key-account-manager.docx")
+    header = word.sections[0].header
+    assert "草稿 · 未发布，仅供审阅" in [p.text for p in header.paragraphs]
+    assert 'string="草稿"' in header._element.xml  # the watermark shape
+    assert word.paragraphs[0].text == "大客户经理岗位说明书（草稿）"
+    # the published roles stay unmarked
+    other = docx.Document(out / "downloads" / "job-descriptions" / "regional-manager.docx")
+    assert "草稿" not in other.sections[0].header._element.xml
+    published = handbook("build", "--root", str(repo), "--out", str(tmp_path / "published"))
+    assert "drafts: 1 left out of the published handbook" in published.stdout
+
+
+def test_reports_to_a_draft_climb_to_its_superior(tmp_path):
+    root = copy_bundled_content(tmp_path)
+    edit(root / "roles" / "market-manager.yml", "title: 市场部经理", "status: draft\ntitle: 市场部经理")
+    full = load_handbook(root)
+    hb = drafts.published(full)
+    assert "market-manager" not in {r.id for r in hb.roles}
+    assert hb.role("regional-manager").reports_to == "marketing-director"
+    assert [r.id for r in hb.direct_reports(hb.role("marketing-director"))] == \
+        ["planning-manager", "regional-manager", "sales-assistant"]
+
+
+def test_a_draft_may_lack_number_department_and_kpis(tmp_path):
+    root = copy_bundled_content(tmp_path)
+    (root / "roles" / "imported.yml").write_text(
+        "id: imported\nstatus: draft\ntitle: 渠道专员\npurpose: 开拓渠道。\nversion: \"0.1\"\n"
+        "effective: 2027-01-01\nduties:\n  - 开拓与维护经销渠道。\n", encoding="utf-8")
+    run = handbook("check", "--root", str(root))
+    assert run.returncode == 0, run.stderr
+    notes = run.stderr.splitlines()
+    for field, label in (("number", "岗位编号"), ("department", "所属部门"), ("kpis", "关键绩效指标")):
+        assert f"roles/imported.yml:3: note: draft: {label} ('{field}') not filled in yet — add '{field}:' " \
+               "before changing status to published" in notes
+    edit(root / "roles" / "imported.yml", "status: draft\n", "")
+    run = handbook("check", "--root", str(root))
+    assert run.returncode == 1
+    assert "roles/imported.yml:2: missing required field 'number'" in run.stderr
+
+
+def test_a_published_form_cannot_take_its_options_from_a_draft_policy(tmp_path):
+    root = copy_bundled_content(tmp_path)
+    edit(root / "content" / "policies" / "entertainment-expenses.yml", "title:", "status: draft\ntitle:")
+    run = handbook("check", "--root", str(root))
+    assert run.returncode == 1
+    assert "content/forms/key-client-entertainment.yml" in run.stderr
+    assert "is a draft, so the published handbook cannot print this form from it" in run.stderr
+
+
+def test_serve_shows_drafts(repo, tmp_path, doc_cache, monkeypatch):
+    """`mkdocs serve` / `handbook serve` start the plugin with command='serve': drafts are previewed."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    monkeypatch.setenv("HANDBOOK_ROOT", str(repo))
+    cfg = load_config(config_file=str(REPO / "mkdocs.yml"), site_dir=str(tmp_path / "preview"))
+    cfg.plugins["handbook"].config.cache_dir = str(doc_cache)
+    cfg.plugins.on_startup(command="serve", dirty=False)
+    try:
+        build(cfg)
+    finally:
+        cfg.plugins.on_shutdown()  # the plugin instance outlives this build (see HandbookPlugin.on_startup)
+    assert "本页为草稿" in article(tmp_path / "preview" / "roles" / "key-account-manager.html")
+
+
+def test_cached_change_sets_equal_fresh_ones(repo, tmp_path):
+    hb = load_handbook(repo)
+    fresh = changes.with_history(hb, repo).history.changes
+    cache = tmp_path / "changes"
+    first = changes.with_history(hb, repo, cache_dir=cache).history.changes
+    assert len(list(cache.glob("changes-*.json"))) == 7
+    again = changes.with_history(hb, repo, cache_dir=cache).history.changes
+    assert fresh == first == again
+    renamed = hb.model_copy(update={"roles": [r.model_copy(update={"title": r.title + "X"}) for r in hb.roles]})
+    changes.with_history(renamed, repo, cache_dir=cache)  # other names: other cache entries, old ones pruned
+    assert len(list(cache.glob("changes-*.json"))) == 7
+
+
+def test_a_commit_that_does_not_load_is_named_and_skipped(tmp_path):
+    root = copy_bundled_content(tmp_path)
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "初始版本", "2027-01-05T09:00:00+08:00")
+    worker = root / "roles" / "planning-manager.yml"
+    edit(worker, "title:", "titel:")  # HR's typo, fixed in the next commit
+    commit(root, "改标题（有误）", "2027-01-06T09:00:00+08:00")
+    edit(worker, "titel:", "title:")
+    edit(worker, "version: \"1.0\"", "version: \"1.1\"")
+    commit(root, "修正", "2027-01-07T09:00:00+08:00")
+    sets = changes.with_history(load_handbook(root), root).history.changes
+    assert [cs.commit.subject for cs in sets] == ["修正", "改标题（有误）", "初始版本"]
+    fixed, broken = sets[0], sets[1]
+    assert broken.changes == () and len(broken.problems) == 1
+    assert re.fullmatch(r"提交 [0-9a-f]{7} 中的 roles/planning-manager\.yml:\d+ 无法读取（.*'(title|titel)'.*），已跳过",
+                        broken.problems[0]), broken.problems[0]
+    assert fixed.problems and not fixed.changes  # its parent does not load: nothing to compare with
