@@ -1,0 +1,4 @@
+class NotAJobDescription(Exception):
+    pass
+def plan(*a):
+    raise NotImplementedError
