@@ -23,6 +23,11 @@ def _ranges(numbers: list[int]) -> str:
     return "、".join(parts)
 
 
+def _clip(text: str, limit: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def update_lines(result, dry_run: bool) -> list[str]:
     for_now = "（试运行，未写入）" if dry_run else ""
     lines = list(result.warnings)
@@ -42,7 +47,7 @@ def draft_lines(draft, dry_run: bool) -> list[str]:
              + (f"，{'、'.join(draft.sections)}" if draft.sections else "")]
     lines += [f"  · {note}" for note in draft.notes]
     for number, text, why in draft.unplaced:
-        lines.append(f"  ? {draft.source_shown}:{number}: 未导入（{why}）：{text}")
+        lines.append(f"  ? {draft.source_shown}:{number}: 未导入（{why}）：{_clip(text)}")
     return lines
 
 
