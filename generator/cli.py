@@ -212,8 +212,12 @@ def import_(files: tuple[Path, ...], root: Path, dry_run: bool, force: bool) -> 
     (.docx, .txt, .md) as new draft roles. Prints every change and every line it did not place."""
     from .importer import run
 
-    status = run(list(files), root, dry_run=dry_run, force=force, echo=click.echo,
-                 echo_err=lambda line: click.echo(line, err=True))
+    try:
+        status = run(list(files), root, dry_run=dry_run, force=force, echo=click.echo,
+                     echo_err=lambda line: click.echo(line, err=True))
+    except OSError as exc:  # unreadable file, full disk, no permission: say which and stop
+        click.echo(f"{exc.filename or ''}: {exc.strerror or exc} — nothing more was written", err=True)
+        sys.exit(1)
     sys.exit(status)
 
 

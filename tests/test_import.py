@@ -458,6 +458,13 @@ def test_new_sections_reach_the_pdf_and_the_page_model(root, tmp_path):
     hb = load_handbook(root)
     role = hb.role("led-xian-shi-ping-xiao-shou-jing-li")
     assert [s.heading for s in views.extra_sections(role)] == ["岗位权限", "工作关系", "任职资格"]
+    from generator.renderers import site
+
+    page = site.pages(hb, [])["roles/led-xian-shi-ping-xiao-shou-jing-li.md"]
+    for words in ("## 岗位权限", "## 工作关系", "**内部联系**", "## 任职资格", "**学历**：大专及以上",
+                  "1. 熟悉LED显示屏产品；"):
+        assert words in page, words
+    assert page.index("## 岗位职责") < page.index("## 岗位权限") < page.index("## 关键绩效指标")
     reader = PdfReader(io.BytesIO(pdf.job_description(hb, role)))
     content = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
     for words in ("岗位权限", "任职资格", "学历：大专及以上", "外部联系", "熟悉LED显示屏产品"):
@@ -573,3 +580,66 @@ def test_gbk_text_is_read(root, tmp_path):
     assert code == 0, err
     assert "按 GBK 编码读取" in err
     assert "title: 销售经理" in out.splitlines()
+
+
+def test_edits_to_the_optional_sections_flow_back(root, tmp_path):
+    src = tmp_path / "jd.txt"
+    src.write_text(TEXT_JD, encoding="utf-8")
+    assert run_import(src, "--root", root)[0] == 0
+    yml = root / "roles" / "led-xian-shi-ping-xiao-shou-jing-li.yml"
+    fill_required(yml)
+    # Unchanged first: the sections read back exactly as written.
+    path = jd_file(root, "led-xian-shi-ping-xiao-shou-jing-li", tmp_path)
+    before = yml.read_text(encoding="utf-8")
+    code, _, err = run_import(path, "--root", root)
+    assert code == 0 and "没有修改" in err and yml.read_text(encoding="utf-8") == before, err
+    doc = Document(str(path))
+    set_text(find(doc, "学历："), "学历：", "本科及以上")
+    add_after(find(doc, "2. 良好的沟通能力。"), "3. 能熟练使用办公软件。")
+    delete(find(doc, "2. 对下属销售代表的考核建议权。"))
+    add_after(find(doc, "2. 经销商"), "3. 广告媒体")
+    edited = tmp_path / "edited.docx"
+    doc.save(str(edited))
+    code, _, err = run_import(edited, "--root", root)
+    assert code == 0, err
+    assert yaml_diff(before, yml.read_text(encoding="utf-8")) == [
+        "-  - 对下属销售代表的考核建议权。",
+        "+    - 广告媒体",
+        "-  education: 大专及以上",
+        "+  education: 本科及以上",
+        "+    - 能熟练使用办公软件。",
+    ]
+    for words in ("删除岗位权限：对下属销售代表的考核建议权。", "新增外部联系：广告媒体", "任职资格 学历 改为：本科及以上",
+                  "新增知识/技能/能力素质：能熟练使用办公软件。"):
+        assert words in err, err
+    load_handbook(root)
+
+
+def test_a_section_hr_adds_in_word_is_added_before_the_kpis(root, tmp_path):
+    yml = root / "roles" / "regional-manager.yml"
+    before = yml.read_text(encoding="utf-8")
+    doc = Document(str(jd_file(root, "regional-manager", tmp_path)))
+    kpi_heading = find(doc, "关键绩效指标")
+    kpi_heading.insert_paragraph_before("任职资格", style=kpi_heading.style)
+    kpi_heading.insert_paragraph_before("学历：大专")
+    kpi_heading.insert_paragraph_before("工作经验：2年以上销售经验")
+    edited = tmp_path / "edited.docx"
+    doc.save(str(edited))
+    code, _, err = run_import(edited, "--root", root)
+    assert code == 0, err
+    assert yaml_diff(before, yml.read_text(encoding="utf-8")) == [
+        "+qualifications:", "+  education: 大专", "+  experience: 2年以上销售经验"]
+    text = yml.read_text(encoding="utf-8")
+    assert text.index("qualifications:") < text.index("kpis:")
+    assert load_handbook(root).role("regional-manager").qualifications.education == "大专"
+
+
+def test_dry_run_of_a_word_edit_shows_the_yaml_diff_and_writes_nothing(root, tmp_path):
+    yml = root / "roles" / "planning-manager.yml"
+    before = yml.read_bytes()
+    edited = edit_planning_manager(jd_file(root, "planning-manager", tmp_path))
+    code, out, err = run_import(edited, "--root", root, "--dry-run")
+    assert code == 0, err
+    assert "7 处修改（试运行，未写入）" in err
+    assert "+++ b/roles/planning-manager.yml" in out and "+      weight: 20" in out
+    assert yml.read_bytes() == before

@@ -86,8 +86,11 @@ def run(files: list[Path], root: Path, *, dry_run: bool = False, force: bool = F
     for item in result.updates:
         for line in report.update_lines(item, dry_run):
             echo_err(line)
-        if item.new_text is not None and not dry_run:
-            update.write(item)
+        if item.new_text is not None:
+            if dry_run:
+                echo(report.yaml_diff(item))
+            else:
+                update.write(item)
     for draft in result.drafts:
         for line in report.draft_lines(draft, dry_run):
             echo_err(line)

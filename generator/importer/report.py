@@ -66,3 +66,12 @@ def refused_line(count: int) -> str:
 def drafts_footer(count: int) -> str:
     return (f"共 {count} 个草稿岗位。请逐个核对（补上岗位目的、编号、部门、关键绩效指标），"
             f"确认后把 status 改为 published；运行 handbook check 查看还缺什么。")
+
+
+def yaml_diff(result) -> str:
+    """What --dry-run would write into a role file, as a unified diff HR's editor can show."""
+    import difflib
+
+    before = result.role_file.read_text(encoding="utf-8-sig").splitlines(True)
+    after = (result.new_text or "").splitlines(True)
+    return "".join(difflib.unified_diff(before, after, f"a/{result.shown}", f"b/{result.shown}")).rstrip("\n")

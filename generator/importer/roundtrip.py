@@ -76,6 +76,7 @@ def apply(src: str, edited: Edited) -> Outcome:
         _drop_measures(data, deleted_ids, outcome)
     if edited.kpi_rows is not None and isinstance(data.get("kpis"), dict):
         _kpis(data["kpis"], edited, outcome)
+    _extras(data, edited, outcome)
     if not outcome.changes:
         return outcome
     changed = _dump(y, data)
@@ -370,3 +371,100 @@ def _kpis(kpis, edited: Edited, outcome: Outcome) -> None:
     elif not note and old_note:
         del kpis["note"]
         outcome.changes.append("删除考核说明")
+
+
+# --------------------------------------------------------------------------- 岗位权限, 工作关系, 任职资格
+
+_EXTRA_KEYS = {views.AUTHORITY: "authority", views.RELATIONS: "relations", views.QUALIFICATIONS: "qualifications"}
+
+
+def _extras(data, edited: Edited, outcome: Outcome) -> None:
+    """Read each optional section the Word file has (the same reader as for other JDs) and apply it."""
+    from . import parse as parser
+
+    for heading, key in _EXTRA_KEYS.items():
+        lines = edited.extras.get(heading)
+        if lines is None:
+            if data.get(key):
+                outcome.not_imported.append(f"Word 文件中没有“{heading}”这一部分（标题被删除或改动）— YAML 中的{heading}未改动；"
+                                            f"要删除它，请直接在 YAML 中删除 {key}")
+            continue
+        found = parser.ParsedRole(first=0)
+        builder = parser._RoleBuilder(found)
+        builder.section = key
+        for line in lines:
+            builder.feed(parser.Line(0, line))
+        outcome.not_imported += [f"“{heading}”中的一行未导入（{why}）：{text}" for _, text, why in found.unplaced]
+        if key == "authority":
+            _set_list(data, None, "authority", found.authority, heading, outcome)
+        elif key == "relations":
+            parent = _child_map(data, "relations")
+            for sub, label in views.RELATION_LABELS.items():
+                _set_list(parent, data, sub, found.relations.get(sub, []), label, outcome)
+            _drop_if_empty(data, "relations")
+        else:
+            parent = _child_map(data, "qualifications")
+            for sub, label in views.QUALIFICATION_LABELS.items():
+                value = found.qualifications.get(sub)
+                if sub in ("skills", "other"):
+                    _set_list(parent, data, sub, value or [], label, outcome)
+                else:
+                    _set_scalar(parent, sub, value, f"{heading} {label}", outcome)
+            _drop_if_empty(data, "qualifications")
+
+
+def _child_map(data, key: str):
+    if not isinstance(data.get(key), dict):
+        _insert_before_kpis(data, key, CommentedMap())
+    return data[key]
+
+
+def _drop_if_empty(data, key: str) -> None:
+    if key in data and not any(data[key].values()):
+        del data[key]
+
+
+def _insert_before_kpis(data, key: str, value) -> None:
+    keys = list(data.keys())
+    position = keys.index("kpis") if "kpis" in keys else len(keys)
+    data.insert(position, key, value)
+
+
+def _set_scalar(parent, key: str, value: str | None, label: str, outcome: Outcome) -> None:
+    old = parent.get(key)
+    if normalise(old or "") == normalise(value or ""):
+        return
+    if value:
+        parent[key] = value
+        outcome.changes.append(f"{label} 改为：{_short(value)}" if old else f"新增{label}：{_short(value)}")
+    else:
+        del parent[key]
+        outcome.changes.append(f"删除{label}：{_short(old)}")
+
+
+def _set_list(parent, root, key: str, new: list[str], label: str, outcome: Outcome) -> None:
+    """Replace a list of texts, naming each added, removed or changed item."""
+    container = parent if parent is not None else root
+    old = [str(x) for x in (container.get(key) or [])]
+    if [normalise(x) for x in old] == [normalise(x) for x in new]:
+        return
+    matcher = difflib.SequenceMatcher(None, [normalise(x) for x in old], [normalise(x) for x in new], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            outcome.changes += [f"{label} {i1 + k + 1} 改为：{_short(new[j1 + k])}" for k in range(i2 - i1)]
+            continue
+        outcome.changes += [f"删除{label}：{_short(x)}" for x in old[i1:i2]]
+        outcome.changes += [f"新增{label}：{_short(x)}" for x in new[j1:j2]]
+    if not new:
+        del container[key]
+    elif key in container and isinstance(container[key], list):
+        seq = container[key]
+        list.__delitem__(seq, slice(None))
+        list.extend(seq, new)
+        seq.ca.items.clear()
+    elif parent is None:
+        _insert_before_kpis(container, key, CommentedSeq(new))
+    else:
+        container[key] = CommentedSeq(new)

@@ -68,7 +68,6 @@ def plan(source: Source, root: Path, hb: Handbook, force: bool) -> Result:
         raise UpdateRefused([Problem(source.shown, 1, "找不到“岗位目的”“岗位职责”“关键绩效指标”等标题，无法读出修改",
                                      "这些标题的文字不要改动；若文件被改坏，重新下载后再改")])
     result.not_imported += _basic_info_edits(edited, hb, role)
-    result.not_imported += _extra_edits(edited, role)
     src = role_file.read_text(encoding="utf-8-sig")
     outcome = roundtrip.apply(src, edited)
     result.changes, result.not_imported = outcome.changes, result.not_imported + outcome.not_imported
@@ -102,28 +101,6 @@ def _basic_info_edits(edited: ownjd.Edited, hb: Handbook, role: Role) -> list[st
         if label in expected and " ".join(value.split()) != " ".join(expected[label].split()):
             found.append(f"岗位基本信息 “{label}” 改为 “{value}” 未导入 — 请直接在 YAML 中修改"
                          f"（岗位名称、编号、部门、上下级、版本关系到其他文件）")
-    return found
-
-
-def _extra_edits(edited: ownjd.Edited, role: Role) -> list[str]:
-    """岗位权限, 工作关系, 任职资格 are compared, and changes named (they are edited in the YAML)."""
-    from .. import views
-
-    shown = {s.heading: s for s in views.extra_sections(role)}
-    found = []
-    for heading in views.EXTRA_SECTIONS:
-        lines = edited.extras.get(heading)
-        expected = []
-        if heading in shown:
-            for entry in shown[heading].entries:
-                if not entry.is_list:
-                    expected.append(f"{entry.label}：{entry.items[0]}")
-                    continue
-                if entry.label:
-                    expected.append(f"{entry.label}：")
-                expected += [f"{n}. {item}" for n, item in enumerate(entry.items, start=1)]
-        if (lines or []) != expected and (lines is not None or expected):
-            found.append(f"“{heading}” 的修改未导入 — 这一部分请直接在 YAML 中修改")
     return found
 
 
