@@ -643,3 +643,41 @@ def test_dry_run_of_a_word_edit_shows_the_yaml_diff_and_writes_nothing(root, tmp
     assert "7 处修改（试运行，未写入）" in err
     assert "+++ b/roles/planning-manager.yml" in out and "+      weight: 20" in out
     assert yml.read_bytes() == before
+
+
+def test_word_jd_with_heading_groups_and_multilevel_numbering(root, tmp_path):
+    doc = Document()
+    doc.add_paragraph("大客户经理岗位职责", style="Title")
+    doc.add_paragraph("岗位职责", style="Heading 1")
+
+    def numbered(text: str, level: int) -> None:
+        paragraph = doc.add_paragraph(text, style="List Number")
+        num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+        num_pr.get_or_add_ilvl().val = level
+        num_pr.get_or_add_numId().val = 1
+
+    doc.add_paragraph("客户开发", style="Heading 2")
+    numbered("制定大客户开发计划。", 0)
+    numbered("组织重点项目投标：", 0)
+    numbered("编制投标文件；", 1)
+    numbered("参加开标答疑。", 1)
+    doc.add_paragraph("客户维护", style="Heading 2")
+    numbered("定期回访大客户。", 0)
+    path = tmp_path / "kam.docx"
+    doc.save(str(path))
+    code, out, err = run_import(path, "--root", root, "--dry-run")
+    assert code == 0, err
+    duties = out[out.index("duties:"):].splitlines()
+    assert duties == [
+        "duties:",
+        "  - heading: 客户开发",
+        "    duties:",
+        "      - 制定大客户开发计划。",
+        "      - heading: 组织重点项目投标",
+        "        duties:",
+        "          - 编制投标文件；",
+        "          - 参加开标答疑。",
+        "  - heading: 客户维护",
+        "    duties:",
+        "      - 定期回访大客户。",
+    ]

@@ -84,6 +84,8 @@ class Line:
     where: int        # line / paragraph number shown in messages
     text: str
     numbered: bool = False  # Word auto-numbering (the label is not in the text)
+    level: int = 0          # its list level
+    heading: int = 0        # Word heading level (Heading 2 → 2); 0 for other paragraphs
 
 
 @dataclass
@@ -129,8 +131,10 @@ def lines_of(source: Source) -> list[Line]:
     found: list[Line] = []
     for block in source.blocks:
         if isinstance(block, Para):
+            match = re.match(r"^(?:heading|标题)\s*(\d)$", block.style)
             for part in block.text.split("\n"):
-                found.append(Line(block.no, part.strip(), block.numbered))
+                found.append(Line(block.no, part.strip(), block.numbered, block.level,
+                                  int(match.group(1)) if match else 0))
         elif isinstance(block, Table):
             found += _table_lines(block)
     return found
@@ -413,7 +417,9 @@ class _RoleBuilder:
 
     def _duty(self, line: Line, text: str) -> None:
         labelled = split_label(text)
-        kind = labelled.kind or ("auto" if line.numbered else None)
+        kind = labelled.kind or (f"auto-{line.level}" if line.numbered else None)
+        if line.heading and not labelled.kind:
+            kind = f"heading-{line.heading}"  # a Word heading inside the duties heads a group
         value = cjk_punctuation(labelled.text)
         if kind == "amp":
             self.role.repairs.append(f"第 {line.where} 行的 “&” 当作编号（抓取损坏的“8、”一类）")
@@ -436,6 +442,12 @@ class _RoleBuilder:
         self.last_raw = text
 
     def _place(self, kind: str, item: Item, child_of_last: bool = False) -> None:
+        if kind.startswith("heading-"):
+            # Headings sit above every list: close lists and deeper or equal headings.
+            level = int(kind.split("-")[1])
+            while self.stack and not (self.stack[-1][0].startswith("heading-") and
+                                      int(self.stack[-1][0].split("-")[1]) < level):
+                self.stack.pop()
         kinds = [k for k, _ in self.stack]
         if child_of_last:
             parent = self.last

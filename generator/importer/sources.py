@@ -45,6 +45,7 @@ class Para:
     text: str
     style: str = ""    # Word paragraph style name, lower case ("heading 2"); "" in text files
     numbered: bool = False  # Word automatic numbering or bullets (the number is not part of the text)
+    level: int = 0     # the list level (w:ilvl) of a numbered paragraph
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,9 @@ def _para(p, no: int, styles) -> Para:
         numbered = num.get(f"{_W}val") not in (None, "0")
     else:
         numbered = style_numbered
-    return Para(no, _text(p), name, numbered)
+    ilvl = p.find(f"{_W}pPr/{_W}numPr/{_W}ilvl")
+    level = int(ilvl.get(f"{_W}val", "0")) if ilvl is not None and ilvl.get(f"{_W}val", "0").isdigit() else 0
+    return Para(no, _text(p), name, numbered, level)
 
 
 def _text(p) -> str:
