@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ContentError, Problem, display_path
+from ..errors import Problem, display_path
 from . import report
 from .sources import Refused, read
 
@@ -34,8 +34,7 @@ def _shown(path: Path) -> str:
 
 
 def plan(files: list[Path], root: Path, *, force: bool = False) -> Plan:
-    from ..loader import load_handbook
-    from . import drafts, update
+    from . import context, drafts, update
 
     result = Plan()
     sources = []
@@ -46,19 +45,30 @@ def plan(files: list[Path], root: Path, *, force: bool = False) -> Plan:
             result.problems.append(Problem(exc.shown, 1, exc.message, exc.hint))
     if result.problems:
         return result
-    try:
-        hb = load_handbook(root)
-    except ContentError as exc:
-        result.problems.append(Problem(str(root), 1, "手册现有内容有错误，导入前请先改正（见下面各行，或运行 handbook check）"))
-        result.problems += exc.problems
+    hb, existing = context.load(root)
+    if hb is None:
+        result.problems.append(Problem(str(root), 1, "读不出手册的设置（content/site.yml），无法导入",
+                                       "先改正下面的问题（handbook check 也会列出）"))
+        result.problems += existing
         return result
+    if existing:
+        result.notes.append(f"注意：手册现有内容有 {len(existing)} 个问题（运行 handbook check 查看）；"
+                            f"导入照常进行，只要求导入不带来新的问题")
     taken = {p.stem for p in (root / "roles").glob("*.yml")} | {r.id for r in hb.roles}
+    seen: dict[str, str] = {}
     for source in sources:
+        role_id = source.properties.get("HandbookRoleId") if source.kind == "docx" else None
+        if role_id and role_id in seen:
+            result.problems.append(Problem(source.shown, 1, f"{seen[role_id]} 也是岗位 {role_id} 的 Word 文件",
+                                           "同一个岗位一次只导入一个文件"))
+            continue
+        if role_id:
+            seen[role_id] = source.shown
         if source.encoding == "GBK":
             result.notes.append(f"{source.shown}: 按 GBK 编码读取（中文 Windows 记事本的默认编码）")
         try:
             if update.is_ours(source):
-                result.updates.append(update.plan(source, root, hb, force))
+                result.updates.append(update.plan(source, root, hb, force, existing))
             else:
                 found = drafts.plan(source, root, hb, taken)
                 taken |= {d.role_id for d in found}

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ContentError, Problem
+from ..errors import Problem
 from ..model import Handbook, Role
 from ..renderers.docx_props import (PROP_FIELDS, PROP_HASH, PROP_ROLE, PROP_VERSION, field_hashes,
                                     parse_field_hashes, role_hash)
@@ -48,12 +48,16 @@ def is_ours(source: Source) -> bool:
     return source.kind == "docx" and bool(source.properties.get(PROP_ROLE))
 
 
-def plan(source: Source, root: Path, hb: Handbook, force: bool) -> Result:
+def plan(source: Source, root: Path, hb: Handbook, force: bool, existing: list[Problem] = ()) -> Result:
     role_id = source.properties[PROP_ROLE]
     role_file = root / "roles" / f"{role_id}.yml"
     shown = f"roles/{role_id}.yml"
     role = next((r for r in hb.roles if r.id == role_id), None)
     if role is None or not role_file.is_file():
+        if role_file.is_file():
+            raise UpdateRefused([Problem(source.shown, 1, f"{shown} 现在有错误，无法把修改导入进去",
+                                         "先改正它（handbook check 列出问题），再导入")]
+                                + [p for p in existing if p.path == shown])
         raise UpdateRefused([Problem(source.shown, 1, f"这份 Word 文件属于岗位 {role_id}，但 {shown} 不存在",
                                      "用 --root 指向生成它的手册文件夹；岗位已改名时先把文件改回原 id")])
     result = Result(role_file, shown, None)
@@ -67,12 +71,15 @@ def plan(source: Source, root: Path, hb: Handbook, force: bool) -> Result:
     if edited.duties is None and edited.purpose is None and edited.kpi_rows is None:
         raise UpdateRefused([Problem(source.shown, 1, "找不到“岗位目的”“岗位职责”“关键绩效指标”等标题，无法读出修改",
                                      "这些标题的文字不要改动；若文件被改坏，重新下载后再改")])
-    result.not_imported += _basic_info_edits(edited, hb, role)
+    try:
+        result.not_imported += _basic_info_edits(edited, hb, role)
+    except StopIteration:  # the role's department is not in site.yml (an existing problem)
+        pass
     src = role_file.read_text(encoding="utf-8-sig")
     outcome = roundtrip.apply(src, edited)
     result.changes, result.not_imported = outcome.changes, result.not_imported + outcome.not_imported
     if outcome.changes and outcome.text != src:
-        _validate(root, role_file, outcome.text, shown)
+        _validate(root, role_file, outcome.text, shown, list(existing))
         result.new_text = outcome.text
     return result
 
@@ -104,9 +111,9 @@ def _basic_info_edits(edited: ownjd.Edited, hb: Handbook, role: Role) -> list[st
     return found
 
 
-def _validate(root: Path, role_file: Path, text: str, shown: str) -> None:
-    """Load a scratch copy of the content root with the new file; refuse on any error."""
-    from ..loader import load_handbook
+def _validate(root: Path, role_file: Path, text: str, shown: str, existing: list[Problem]) -> None:
+    """Load a scratch copy of the content root with the new file; refuse if that adds any problem."""
+    from .context import errors_of, new_problems
 
     with tempfile.TemporaryDirectory(prefix="handbook-import-") as scratch:
         copy = Path(scratch)
@@ -114,12 +121,11 @@ def _validate(root: Path, role_file: Path, text: str, shown: str) -> None:
             if (root / folder).is_dir():
                 shutil.copytree(root / folder, copy / folder)
         (copy / "roles" / role_file.name).write_text(text, encoding="utf-8")
-        try:
-            load_handbook(copy)
-        except ContentError as exc:
-            problems = [Problem(p.path, p.line, f"导入后 {p.message}", p.hint) for p in exc.problems]
-            raise UpdateRefused([Problem(shown, 1, "Word 中的修改导入后，内容不能通过检查，未写入",
-                                         "先在 Word 中改正下面的问题再导入")] + problems) from None
+        added = new_problems(existing, errors_of(copy))
+    if added:
+        problems = [Problem(p.path, p.line, f"导入后 {p.message}", p.hint) for p in added]
+        raise UpdateRefused([Problem(shown, 1, "Word 中的修改导入后，内容不能通过检查，未写入",
+                                     "先在 Word 中改正下面的问题再导入")] + problems)
 
 
 def write(result: Result) -> None:
