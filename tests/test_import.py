@@ -716,3 +716,36 @@ def test_two_files_for_one_role_are_refused(root, tmp_path):
     shutil.copyfile(first, second)
     code, _, err = run_import(first, second, "--root", root)
     assert code == 1 and "同一个岗位一次只导入一个文件" in err
+
+
+MARKDOWN_JD = """\
+# 销售代表岗位说明书
+
+| 岗位名称 | 销售代表 | 岗位编号 | YXZX-SC-20 |
+|---|---|---|---|
+| 所属部门 | 市场部 | 直接上级 | 大区经理 |
+
+## 岗位职责
+
+1. 按计划拜访客户，填写**客户拜访/跟踪状况表**。
+2. 跟进报价与合同：
+   - 报价单须经大区经理审核；
+   - 合同按公司模板签订。
+
+## 任职资格
+
+- **学历**：高中及以上
+"""
+
+
+def test_markdown_jd_with_a_pipe_table(root, tmp_path):
+    path = tmp_path / "rep.md"
+    path.write_text(MARKDOWN_JD, encoding="utf-8")
+    code, out, err = run_import(path, "--root", root, "--dry-run")
+    assert code == 0, err
+    text = out[out.index("id: "):]
+    for line in ("title: 销售代表", "number: YXZX-SC-20", "department: market", "reports_to: regional-manager",
+                 "  - 按计划拜访客户，填写客户拜访/跟踪状况表。", "  - heading: 跟进报价与合同",
+                 "      - 报价单须经大区经理审核；", "      - 合同按公司模板签订。", "  education: 高中及以上"):
+        assert line in text.splitlines(), (line, text)
+    assert "? " not in err, err  # every line placed

@@ -124,10 +124,43 @@ def _read_text(path: Path, shown: str, raw: bytes) -> Source:
     if "\x00" in text:
         raise Refused(shown, "这不是文本文件", "只能导入 Word（.docx）或文本（.txt、.md）文件")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    blocks = [Para(no, line) for no, line in enumerate(lines, start=1)]
+    if path.suffix.lower() in (".md", ".markdown"):
+        blocks = _markdown_blocks(lines)
+    else:
+        blocks = [Para(no, line) for no, line in enumerate(lines, start=1)]
     if not any(p.text.strip() for p in blocks):
         raise Refused(shown, "文件是空的", "导入含有岗位说明书内容的文件")
     return Source(path, shown, "text", blocks, encoding=encoding)
+
+
+_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def _markdown_blocks(lines: list[str]) -> list:
+    """Markdown read as what it says: '## 岗位职责' is the line 岗位职责, '**学历**' is 学历, and a pipe
+    table is a table (so a facts table reads like one in Word)."""
+    blocks: list = []
+    rows: list[tuple[tuple[str, ...], ...]] = []
+    table_at = 0
+    for no, line in enumerate(lines, start=1):
+        if line.lstrip().startswith("|"):
+            if not rows:
+                table_at = no
+            if not _MD_TABLE_RULE.match(line):
+                cells = line.strip().strip("|").split("|")
+                rows.append(tuple((_md_inline(c),) for c in cells))
+            continue
+        if rows:
+            blocks.append(Table(table_at, tuple(rows)))
+            rows = []
+        blocks.append(Para(no, _md_inline(re.sub(r"^\s{0,3}#{1,6}\s+", "", line))))
+    if rows:
+        blocks.append(Table(table_at, tuple(rows)))
+    return blocks
+
+
+def _md_inline(text: str) -> str:
+    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text).replace("\\", "").strip()
 
 
 # --------------------------------------------------------------------------- Word
@@ -175,10 +208,12 @@ def _styles(package: zipfile.ZipFile, parser) -> dict[str, tuple[str, bool]]:
     return found
 
 
-def _walk(container, blocks: list, styles) -> None:
+def _walk(container, blocks: list, styles, counter: list[int] | None = None) -> None:
+    counter = counter if counter is not None else [0]
     for child in container:
         if child.tag == f"{_W}p":
-            blocks.append(_para(child, len([b for b in blocks if isinstance(b, Para)]) + 1, styles))
+            counter[0] += 1
+            blocks.append(_para(child, counter[0], styles))
         elif child.tag == f"{_W}tbl":
             rows = []
             for tr in child.iter(f"{_W}tr"):
@@ -190,7 +225,7 @@ def _walk(container, blocks: list, styles) -> None:
             last = next((b.no for b in reversed(blocks) if isinstance(b, Para)), 0)
             blocks.append(Table(last, tuple(rows)))
         elif child.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml", f"{_W}ins", f"{_W}moveTo"):
-            _walk(child, blocks, styles)
+            _walk(child, blocks, styles, counter)
 
 
 def _para(p, no: int, styles) -> Para:
