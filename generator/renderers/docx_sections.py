@@ -21,9 +21,9 @@ def extra_sections(b, role: Role) -> None:
         b.para(section.heading, "Heading 1")
         for entry in section.entries:
             if not entry.is_list:
-                b.para(f"{entry.label}：{entry.items[0]}")
+                b.s.run(b.para(f"{entry.label}：", bold=True), entry.items[0])  # bold label, as in the PDF
                 continue
             if entry.label:
-                b.para(f"{entry.label}：")
+                b.para(f"{entry.label}：", bold=True)
             for number, item in enumerate(entry.items, start=1):
                 b.para(f"{number}. {item}").paragraph_format.left_indent = Cm(LIST_INDENT_CM)
