@@ -543,7 +543,17 @@ def _not_a_jd(path: Path) -> Path:
     return path
 
 
+def _bundled(kind: str):
+    def make(path: Path) -> None:
+        hb = load_handbook(REPO)
+        data = render.appraisal(hb, hb.role("market-manager")) if kind == "appraisal" else render.form(hb, hb.forms[0])
+        path.write_bytes(data)
+    return make
+
+
 BAD_INPUT = {
+    "appraisal.docx": (_bundled("appraisal"), "没有找到岗位说明书"),  # our own appraisal sheet
+    "form.docx": (_bundled("form"), "没有找到岗位说明书"),
     "old.doc": (lambda p: p.write_bytes(sources.OLE_MAGIC + b"\0" * 600), "旧版 Word 文件（.doc）"),
     "locked.docx": (lambda p: p.write_bytes(sources.OLE_MAGIC + "EncryptionInfo".encode("utf-16-le") + b"\0" * 500),
                     "有密码保护"),

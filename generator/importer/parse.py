@@ -72,7 +72,7 @@ _HEADER_RE = re.compile(
     rf"^[\[【〔]?\s*(?P<title>{_TITLE})\s*(?:岗位|职位)?(?:工作)?(?:职责|说明书|说明|描述)(?:书|说明书)?\s*[\]】〕]?"
     r"\s*(?P<rest>.*)$")
 _NON_ROLE_RE = re.compile(r"(规定|制度|办法|流程|指南|须知|清单|通知|布署|部署|守则|规范|细则表|附件|记录表|申请表|登记表|"
-                          r"报销单|审批单|状况表)")
+                          r"报销单|审批单|状况表|考核表|评分表|评价表)")
 _KPI_REMARK_RE = re.compile(r"绩效考核|考核指标|KPI", re.IGNORECASE)
 
 SHORT_HEADING = 16   # a numbered line this short without a full stop may head a group
@@ -86,6 +86,8 @@ class Line:
     numbered: bool = False  # Word auto-numbering (the label is not in the text)
     level: int = 0          # its list level
     heading: int = 0        # Word heading level (Heading 2 → 2); 0 for other paragraphs
+    kpi_table: bool = False  # a cell of a table with a 权重 column: KPIs, never imported
+    blank_field: bool = False  # a table label whose value cell is empty (a form to fill in)
 
 
 @dataclass
@@ -152,6 +154,10 @@ def _label_key(cell: str) -> tuple[str, str] | None:
 def _table_lines(table: Table) -> list[Line]:
     """Label | value cells as 'label：value' lines; a section label cell followed by its content."""
     out: list[Line] = []
+    first = ["".join(cell).strip() for cell in table.rows[0]] if table.rows else []
+    if any(cell in ("权重", "权重（%）", "权重(%)") for cell in first):
+        return [Line(table.no, " | ".join(dict.fromkeys("".join(c).strip() for c in row if "".join(c).strip())),
+                     kpi_table=True) for row in table.rows]
     for row in table.rows:
         cells = [tuple(p.strip() for p in cell if p.strip()) for cell in row]
         merged: list[tuple[str, ...]] = []
@@ -171,7 +177,8 @@ def _table_lines(table: Table) -> list[Line]:
                     out += [Line(table.no, p) for p in value]
                 k += 2
                 continue
-            out += [Line(table.no, p) for p in cell]
+            blank_value = len(merged) % 2 == 0 and k % 2 == 0 and k + 1 < len(merged) and not merged[k + 1]
+            out += [Line(table.no, p, blank_field=blank_value) for p in cell]
             k += 1
     return out
 
@@ -208,6 +215,8 @@ def parse(source: Source) -> Parsed:
             continue
         header = _header(text)
         info = _INFO_RE.match(text)
+        if info and non_role is not None and info.group("label") not in ("岗位名称", "职位名称"):
+            info = None  # '岗位：…' in a form or appraisal sheet does not start a job description
         starts_by_label = bool(info and _INFO_KEYS[info.group("label")] == "title" and role is not None and
                                (role.title_from_label or role.duties))
         if header or (info and _INFO_KEYS[info.group("label")] == "title" and role is None) or starts_by_label:
@@ -291,6 +300,12 @@ class _RoleBuilder:
         info_parts = list(_INFO_RE.finditer(text))
         if info_parts and info_parts[0].start() == 0:
             self._info(line, info_parts)
+            return
+        if line.kpi_table:
+            self.role.unplaced.append((line.where, text, "考核指标表格；导入不生成 KPI，请在 kpis 中填写"))
+            return
+        if re.search(r"[_＿]{4,}", text) or line.blank_field:
+            self.role.unplaced.append((line.where, text, "填写栏，不是岗位内容"))
             return
         if self.section == "duties" and _KPI_REMARK_RE.search(text) and labelled.kind is None:
             self.role.unplaced.append((line.where, text, "关于绩效考核的说明；导入不生成 KPI，请在 kpis 中填写"))
@@ -431,7 +446,7 @@ class _RoleBuilder:
                 last.text += value  # the sentence went on on the next line
                 self.last_raw = text
                 return
-            if last is not None and _heading_like(last):
+            if last is not None and _heading_like(last) and last.kind not in (None, "plain"):
                 kind = "plain"
                 self._place(kind, Item(value, kind, line.where), child_of_last=True)
             else:
