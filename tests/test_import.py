@@ -521,7 +521,7 @@ def test_a_taken_id_is_never_overwritten(root, tmp_path):
     assert code == 0, err
     assert (root / "roles" / "guang-gao-che-ye-wu-zhu-guan.yml").read_bytes() == before
     assert (root / "roles" / "guang-gao-che-ye-wu-zhu-guan-2.yml").exists()
-    assert "guang-gao-che-ye-wu-zhu-guan.yml 已存在，草稿改用 id guang-gao-che-ye-wu-zhu-guan-2" in err
+    assert "id guang-gao-che-ye-wu-zhu-guan 已被占用" in err and "草稿改用 guang-gao-che-ye-wu-zhu-guan-2" in err
 
 
 def test_ids_from_titles():
@@ -763,3 +763,38 @@ def test_markdown_jd_with_a_pipe_table(root, tmp_path):
                  "      - 报价单须经大区经理审核；", "      - 合同按公司模板签订。", "  education: 高中及以上"):
         assert line in text.splitlines(), (line, text)
     assert "? " not in err, err  # every line placed
+
+
+def test_a_download_site_collection_of_variants(root, tmp_path):
+    path = tmp_path / "collection.txt"
+    path.write_text(COLLECTION, encoding="utf-8")
+    code, out, err = run_import(path, "--root", root, "--dry-run")
+    assert code == 0, err
+    assert "# ---- roles/xing-zheng-zhuan-yuan.yml" in out and "# ---- roles/xing-zheng-zhuan-yuan-2.yml" in out
+    first, second = out.split("# ---- roles/xing-zheng-zhuan-yuan-2.yml")
+    assert "  - 完成领导交办的其他工作。" in first.splitlines()
+    assert "  education: 大专以上学历，行政管理相关专业；" in first.splitlines()
+    assert "  experience: 2年以上行政工作经验；" in first.splitlines()
+    assert "  - 负责快递收发。" in second.splitlines() and "  education: 中专及以上学历。" in second.splitlines()
+    assert ":1: 未导入（不在任何岗位之下）：行政专员岗位职责（共3篇）" in err
+
+
+COLLECTION = """\
+行政专员岗位职责（共3篇）
+行政专员岗位职责1
+岗位职责：
+1、负责公司日常行政事务，包括办公用品采购、发放与登记；
+2、负责会议安排、会议记录及会议纪要的整理；
+3、完成领导交办的其他工作。
+任职要求：
+1、大专以上学历，行政管理相关专业；
+2、2年以上行政工作经验；
+3、熟练使用办公软件，有良好的沟通能力。
+行政专员岗位职责2
+工作内容:
+1. 负责公司前台接待工作;
+2. 负责快递收发。
+任职资格:
+1. 女性，形象气质佳；
+2. 中专及以上学历。
+"""

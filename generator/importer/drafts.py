@@ -119,7 +119,7 @@ def _yaml(p: parser.ParsedRole, draft: Draft, source: Source, hb: Handbook, ids_
     default_id = None
     if draft.role_id != _first_choice(draft.title):
         default_id = _first_choice(draft.title)
-        notes.append(f"{default_id}.yml 已存在，草稿改用 id {draft.role_id}")
+        notes.append(f"id {default_id} 已被占用（roles/ 中已有此文件，或本次导入的另一岗位），草稿改用 {draft.role_id}")
     number = p.info.get("number")
     if number:
         if number in numbers:

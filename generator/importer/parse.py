@@ -253,6 +253,8 @@ def _header(text: str) -> tuple[str, str] | None:
     if not match:
         return None
     title, rest = match.group("title"), match.group("rest").strip()
+    if re.fullmatch(r"[（(]?[\d一二三四五六七八九十]{1,3}[）)]?", rest):
+        rest = ""  # '行政专员岗位职责2': the second variant in a collection of JDs
     if title in _SECTION_KEYS or title in _INFO_KEYS or re.fullmatch(r"(岗位|职位|工作)+", title):
         return None
     if rest and split_label(rest).kind is None and rest not in ("】", "]"):
