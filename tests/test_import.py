@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml.ns import nsdecls
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -798,3 +798,20 @@ COLLECTION = """\
 1. 女性，形象气质佳；
 2. 中专及以上学历。
 """
+
+
+def test_optional_sections_are_data_not_markup(root, tmp_path):
+    from generator.renderers import site
+
+    src = tmp_path / "jd.txt"
+    src.write_text(TEXT_JD, encoding="utf-8")
+    assert run_import(src, "--root", root)[0] == 0
+    path = root / "roles" / "led-xian-shi-ping-xiao-shou-jing-li.yml"
+    fill_required(path)
+    text = path.read_text(encoding="utf-8").replace(
+        "education: 大专及以上", 'education: "<script>x</script> **粗** [链接](http://e.com)"')
+    path.write_text(text, encoding="utf-8")
+    page = site.pages(load_handbook(root), [])["roles/led-xian-shi-ping-xiao-shou-jing-li.md"]
+    line = next(ln for ln in page.splitlines() if ln.startswith("**学历**"))
+    assert "<script>" not in line and "**粗**" not in line and "](http" not in line
+    assert "&lt;script&gt;" in line
