@@ -216,7 +216,7 @@ def import_(files: tuple[Path, ...], root: Path, dry_run: bool, force: bool) -> 
         status = run(list(files), root, dry_run=dry_run, force=force, echo=click.echo,
                      echo_err=lambda line: click.echo(line, err=True))
     except OSError as exc:  # unreadable file, full disk, no permission: say which and stop
-        click.echo(f"{exc.filename or ''}: {exc.strerror or exc} — nothing more was written", err=True)
+        click.echo(f"{exc.filename or ''}: 读写失败（{exc.strerror or exc}）— 检查文件权限和磁盘空间；之后的文件未写入", err=True)
         sys.exit(1)
     sys.exit(status)
 

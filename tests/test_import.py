@@ -815,3 +815,15 @@ def test_optional_sections_are_data_not_markup(root, tmp_path):
     line = next(ln for ln in page.splitlines() if ln.startswith("**学历**"))
     assert "<script>" not in line and "**粗**" not in line and "](http" not in line
     assert "&lt;script&gt;" in line
+
+
+def test_windows_line_ends_and_bom_are_kept(root, tmp_path):
+    yml = root / "roles" / "planning-manager.yml"
+    original = yml.read_text(encoding="utf-8")
+    yml.write_bytes(b"\xef\xbb\xbf" + original.replace("\n", "\r\n").encode("utf-8"))
+    edited = edit_planning_manager(jd_file(root, "planning-manager", tmp_path))
+    code, _, err = run_import(edited, "--root", root)
+    assert code == 0, err
+    raw = yml.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == raw.count(b"\n")
+    assert yaml_diff(original, raw[3:].decode("utf-8").replace("\r\n", "\n")) == PLANNING_EDIT_DIFF

@@ -73,5 +73,5 @@ def yaml_diff(result) -> str:
     import difflib
 
     before = result.role_file.read_text(encoding="utf-8-sig").splitlines(True)
-    after = (result.new_text or "").splitlines(True)
+    after = (result.new_text or "").lstrip("\ufeff").splitlines(True)
     return "".join(difflib.unified_diff(before, after, f"a/{result.shown}", f"b/{result.shown}")).rstrip("\n")

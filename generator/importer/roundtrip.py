@@ -64,6 +64,11 @@ def _dump(y: YAML, data) -> str:
 
 
 def apply(src: str, edited: Edited) -> Outcome:
+    """Apply the edits; a file saved with Windows line ends keeps them."""
+    if "\r\n" in src:
+        outcome = apply(src.replace("\r\n", "\n"), edited)
+        outcome.text = outcome.text.replace("\n", "\r\n") if outcome.changes else src
+        return outcome
     y = _yaml(src)
     data = y.load(src)
     baseline = _dump(y, data)

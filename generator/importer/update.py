@@ -75,12 +75,14 @@ def plan(source: Source, root: Path, hb: Handbook, force: bool, existing: list[P
         result.not_imported += _basic_info_edits(edited, hb, role)
     except StopIteration:  # the role's department is not in site.yml (an existing problem)
         pass
-    src = role_file.read_text(encoding="utf-8-sig")
+    raw = role_file.read_bytes()
+    bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
+    src = raw.decode("utf-8-sig")
     outcome = roundtrip.apply(src, edited)
     result.changes, result.not_imported = outcome.changes, result.not_imported + outcome.not_imported
     if outcome.changes and outcome.text != src:
         _validate(root, role_file, outcome.text, shown, list(existing))
-        result.new_text = outcome.text
+        result.new_text = bom + outcome.text  # a BOM the editor put there stays
     return result
 
 
