@@ -827,3 +827,21 @@ def test_windows_line_ends_and_bom_are_kept(root, tmp_path):
     raw = yml.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == raw.count(b"\n")
     assert yaml_diff(original, raw[3:].decode("utf-8").replace("\r\n", "\n")) == PLANNING_EDIT_DIFF
+
+
+def test_a_folder_of_job_descriptions(root, tmp_path):
+    folder = tmp_path / "old-jds"
+    folder.mkdir()
+    (folder / "jd.txt").write_text(TEXT_JD, encoding="utf-8")
+    table_top_docx(folder / "广告车.docx")
+    (folder / "~$广告车.docx").write_bytes(b"lock")  # Word's lock file while the document is open
+    (folder / "readme.pdf").write_bytes(b"%PDF-1.4")  # not an importable type: left alone in a folder
+    code, out, err = run_import(folder, "--root", root)
+    assert code == 0, err
+    assert (root / "roles" / "guang-gao-che-ye-wu-zhu-guan.yml").exists()
+    assert (root / "roles" / "led-xian-shi-ping-xiao-shou-jing-li.yml").exists()
+    assert "共 2 个草稿岗位" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run_import(empty, "--root", root)
+    assert code == 1 and "没有可导入的文件" in err

@@ -33,11 +33,29 @@ def _shown(path: Path) -> str:
     return display_path(path, Path.cwd())
 
 
+IMPORTABLE = (".docx", ".txt", ".md", ".markdown")
+
+
+def expand(files: list[Path]) -> list[Path]:
+    """A folder stands for the .docx/.txt/.md files in it (sorted); Word's '~$' lock files are skipped."""
+    found: list[Path] = []
+    for path in files:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMPORTABLE
+                            and not p.name.startswith(("~$", ".")))
+        elif not path.name.startswith("~$"):
+            found.append(path)
+    return found
+
+
 def plan(files: list[Path], root: Path, *, force: bool = False) -> Plan:
     from . import context, drafts, update
 
     result = Plan()
     sources = []
+    files = expand(files)
+    if not files:
+        result.problems.append(Problem(".", 1, "没有可导入的文件", "给出 .docx、.txt 或 .md 文件，或含有它们的文件夹"))
     for path in files:
         try:
             sources.append(read(path, _shown(path)))
