@@ -845,3 +845,21 @@ def test_a_folder_of_job_descriptions(root, tmp_path):
     empty.mkdir()
     code, _, err = run_import(empty, "--root", root)
     assert code == 1 and "没有可导入的文件" in err
+
+
+def test_a_top_level_duty_after_a_group_reads_back_in_place(root, tmp_path):
+    yml = root / "roles" / "regional-manager.yml"
+    text = yml.read_text(encoding="utf-8").replace(
+        "  - id: other\n",
+        "  - heading: 市场调研\n    duties:\n      - 每月走访本区域重点客户。\n      - 汇总竞争对手报价。\n"
+        "  - id: other\n")
+    assert "heading: 市场调研" in text
+    yml.write_text(text, encoding="utf-8")
+    path = jd_file(root, "regional-manager", tmp_path)
+    code, _, err = run_import(path, "--root", root)
+    assert code == 0 and "没有修改" in err, err
+    if SOFFICE:
+        [saved] = libreoffice_resave([path], tmp_path / "lo", tmp_path / "profile")
+        code, _, err = run_import(saved, "--root", root)
+        assert code == 0 and "没有修改" in err, err
+    assert yml.read_text(encoding="utf-8") == text

@@ -130,5 +130,7 @@ def _duty_tree(paras: list[Para]) -> list[Node]:
             (open_groups[-1][1].children if open_groups else root).append(node)
             open_groups.append((depth, node))
         else:
+            if para.num_format.startswith(("chinese", "ideograph", "taiwanese", "japanese")):
+                open_groups.clear()  # numbered 一、二、 like the groups: a top-level duty after a group
             (open_groups[-1][1].children if open_groups else root).append(Node("duty", text))
     return root

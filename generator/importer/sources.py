@@ -46,6 +46,7 @@ class Para:
     style: str = ""    # Word paragraph style name, lower case ("heading 2"); "" in text files
     numbered: bool = False  # Word automatic numbering or bullets (the number is not part of the text)
     level: int = 0     # the list level (w:ilvl) of a numbered paragraph
+    num_format: str = ""  # its number format (w:numFmt: decimal, chineseCounting …), when known
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def _read_docx(path: Path, shown: str, raw: bytes) -> Source:
     from ..renderers.docx_props import read_properties
 
     blocks: list = []
-    _walk(body, blocks, styles)
+    _walk(body, blocks, (styles, _numbering(package, parser)))
     if not any((isinstance(b, Para) and b.text.strip()) or isinstance(b, Table) for b in blocks):
         raise Refused(shown, "Word 文件里没有文字", "导入含有岗位说明书内容的文件")
     return Source(path, shown, "docx", blocks, properties=read_properties(raw), unit="paragraph")
@@ -208,12 +209,35 @@ def _styles(package: zipfile.ZipFile, parser) -> dict[str, tuple[str, bool]]:
     return found
 
 
-def _walk(container, blocks: list, styles, counter: list[int] | None = None) -> None:
+def _numbering(package: zipfile.ZipFile, parser) -> dict[tuple[str, int], str]:
+    """(numId, level) → number format, so a list's look (一、 or 1.) can be told without its text."""
+    try:
+        root = etree.fromstring(package.read("word/numbering.xml"), parser)
+    except (KeyError, etree.XMLSyntaxError):
+        return {}
+    abstract: dict[str, dict[int, str]] = {}
+    for element in root.findall(f"{_W}abstractNum"):
+        levels = {}
+        for lvl in element.findall(f"{_W}lvl"):
+            fmt = lvl.find(f"{_W}numFmt")
+            if fmt is not None and (lvl.get(f"{_W}ilvl") or "0").isdigit():
+                levels[int(lvl.get(f"{_W}ilvl") or 0)] = fmt.get(f"{_W}val", "")
+        abstract[element.get(f"{_W}abstractNumId")] = levels
+    found = {}
+    for num in root.findall(f"{_W}num"):
+        ref = num.find(f"{_W}abstractNumId")
+        if ref is not None:
+            for level, fmt in abstract.get(ref.get(f"{_W}val"), {}).items():
+                found[(num.get(f"{_W}numId"), level)] = fmt
+    return found
+
+
+def _walk(container, blocks: list, lookups, counter: list[int] | None = None) -> None:
     counter = counter if counter is not None else [0]
     for child in container:
         if child.tag == f"{_W}p":
             counter[0] += 1
-            blocks.append(_para(child, counter[0], styles))
+            blocks.append(_para(child, counter[0], lookups))
         elif child.tag == f"{_W}tbl":
             rows = []
             for tr in child.iter(f"{_W}tr"):
@@ -225,10 +249,11 @@ def _walk(container, blocks: list, styles, counter: list[int] | None = None) -> 
             last = next((b.no for b in reversed(blocks) if isinstance(b, Para)), 0)
             blocks.append(Table(last, tuple(rows)))
         elif child.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml", f"{_W}ins", f"{_W}moveTo"):
-            _walk(child, blocks, styles, counter)
+            _walk(child, blocks, lookups, counter)
 
 
-def _para(p, no: int, styles) -> Para:
+def _para(p, no: int, lookups) -> Para:
+    styles, numbering = lookups
     style_id = p.find(f"{_W}pPr/{_W}pStyle")
     name, style_numbered = styles.get(style_id.get(f"{_W}val") if style_id is not None else "Normal", ("", False))
     if style_id is not None and not name:
@@ -240,7 +265,8 @@ def _para(p, no: int, styles) -> Para:
         numbered = style_numbered
     ilvl = p.find(f"{_W}pPr/{_W}numPr/{_W}ilvl")
     level = int(ilvl.get(f"{_W}val", "0")) if ilvl is not None and ilvl.get(f"{_W}val", "0").isdigit() else 0
-    return Para(no, _text(p), name, numbered, level)
+    num_format = numbering.get((num.get(f"{_W}val"), level), "") if num is not None else ""
+    return Para(no, _text(p), name, numbered, level, num_format)
 
 
 def _text(p) -> str:
