@@ -563,6 +563,8 @@ BAD_INPUT = {
     "notes.docx": (_not_a_jd, "没有找到岗位说明书"),
     "sheet.xlsx": (lambda p: p.write_bytes(b"PK"), "不能导入"),
     "empty.txt": (lambda p: p.write_bytes(b"\n\n"), "文件是空的"),
+    "damaged.txt": (lambda p: p.write_bytes(TEXT_JD.encode("utf-8").replace("岗位目的".encode(), b"\xff\xfe\xff")),
+                    "损坏的字节"),
 }
 
 

@@ -16,20 +16,37 @@ from ..model import Handbook, Role, SiteSettings
 
 def load(root: Path) -> tuple[Handbook | None, list[Problem]]:
     """(handbook, existing errors); the handbook holds only valid files when there are errors."""
-    from ..loader import SITE_FILE, _load_one, load_handbook
+    from ..loader import SITE_FILE, load_handbook
 
     try:
         return load_handbook(root), []
     except ContentError as exc:
         problems = list(exc.problems)
-    scratch: list[Problem] = []
-    site = _load_one(root, root / SITE_FILE, SiteSettings, scratch, required=True)
+    site = _valid(root, root / SITE_FILE, SiteSettings)
     if site is None:
         return None, problems
-    roles = [loaded.obj for path in sorted((root / "roles").glob("*.yml"))
-             if (loaded := _load_one(root, path, Role, scratch)) is not None]
-    hb = Handbook.model_construct(site=site.obj, roles=roles, policies=[], guides=[], forms=[])
+    roles = [role for path in sorted((root / "roles").glob("*.yml")) if (role := _valid(root, path, Role))]
+    hb = Handbook.model_construct(site=site, roles=roles, policies=[], guides=[], forms=[])
     return hb, problems
+
+
+def _valid(root: Path, path: Path, model):
+    """The file as a model object when it is valid on its own, else None (its problems are reported by check)."""
+    from pydantic import ValidationError
+
+    from ..errors import display_path
+    from ..yamlsource import load_yaml
+
+    try:
+        doc, problems = load_yaml(path, display_path(path, root))
+    except OSError:
+        return None
+    if doc is None or not isinstance(doc.data, dict) or any(not p.is_note for p in problems):
+        return None
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError:
+        return None
 
 
 def errors_of(root: Path) -> list[Problem]:

@@ -95,7 +95,9 @@ def _kpi_rows(header: tuple[str, ...], rows) -> list[dict[str, str]]:
     index = {name: header.index(name) for name in views.KPI_COLUMNS if name in header}
     found = []
     for row in rows:
-        cells = ["".join(part.strip() for part in cell) for cell in row]
+        # '考核职责：3. 9.' under a KPI's name says which duties it measures: derived, not edited here.
+        cells = ["".join(part.strip() for part in cell if not part.strip().startswith(views.MEASURES_LABEL))
+                 for cell in row]
         if not any(cells):
             continue  # an empty row HR added or left
         found.append({key: cells[index[col]] if col in index and index[col] < len(cells) else ""

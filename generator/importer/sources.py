@@ -99,6 +99,11 @@ def read(path: Path, shown: str | None = None) -> Source:
 
 
 def _decode(raw: bytes) -> tuple[str, str] | None:
+    """UTF-8 (BOM or not), UTF-16 with a BOM, or GBK/GB18030 when the bytes clearly are not UTF-8.
+
+    The same evidence rule as :func:`generator.yamlsource._encoding_hint`: a UTF-8 file with a few
+    damaged bytes is not GBK; it is refused (see :func:`_read_text`) instead of being misread.
+    """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16"), "UTF-16"
@@ -108,17 +113,22 @@ def _decode(raw: bytes) -> tuple[str, str] | None:
         return raw.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
         pass
-    from ..yamlsource import _guess_encoding  # the same guess `handbook check` names in its message
-
-    guess = _guess_encoding(raw)
-    if guess.startswith("GBK"):
+    damaged = raw.decode("utf-8", errors="replace").count("\ufffd")
+    if damaged <= max(3, len(raw) // 1000):
+        return None
+    try:
         return raw.decode("gb18030"), "GBK"
-    return None
+    except UnicodeDecodeError:
+        return None
 
 
 def _read_text(path: Path, shown: str, raw: bytes) -> Source:
     decoded = _decode(raw)
     if decoded is None:
+        damaged = raw.decode("utf-8", errors="replace").count("\ufffd")
+        if damaged <= max(3, len(raw) // 1000):
+            raise Refused(shown, f"文件是 UTF-8，但有 {damaged} 个损坏的字节",
+                          "用记事本打开，改正显示为乱码的字，保存后再导入")
         raise Refused(shown, "无法识别这个文本文件的编码",
                       "用记事本打开，“另存为”时把编码选为 UTF-8，再导入")
     text, encoding = decoded

@@ -13,6 +13,7 @@ from .. import views
 from ..model import Role
 
 LIST_INDENT_CM = 0.74
+LABEL_STYLE = "Strong"  # Word's built-in bold character style (listed in docx_styles.CHARACTER_STYLES)
 
 
 def extra_sections(b, role: Role) -> None:
@@ -21,9 +22,11 @@ def extra_sections(b, role: Role) -> None:
         b.para(section.heading, "Heading 1")
         for entry in section.entries:
             if not entry.is_list:
-                b.s.run(b.para(f"{entry.label}：", bold=True), entry.items[0])  # bold label, as in the PDF
+                paragraph = b.para()
+                b.s.run(paragraph, f"{entry.label}：", LABEL_STYLE)  # bold label, as in the PDF
+                b.s.run(paragraph, entry.items[0])
                 continue
             if entry.label:
-                b.para(f"{entry.label}：", bold=True)
+                b.s.run(b.para(), f"{entry.label}：", LABEL_STYLE)
             for number, item in enumerate(entry.items, start=1):
                 b.para(f"{number}. {item}").paragraph_format.left_indent = Cm(LIST_INDENT_CM)
