@@ -1,4 +1,4 @@
-"""The `handbook` command: check, build, serve, schema.
+"""The `handbook` command: check, build, serve, import, schema.
 
 Click gives us sub-commands, `--help` and option parsing for free; errors in
 content are printed one per line (`path:line: message — hint`) with exit 1 and
@@ -210,6 +210,25 @@ def serve(root: Path, dev_addr: str) -> None:
         preview.serve(root, dev_addr)
     except preview.CannotServe as exc:
         _usage_error(str(exc))
+
+
+@main.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_root_option
+@click.option("--dry-run", is_flag=True, help="Show what would change (new roles as YAML on stdout); write nothing.")
+@click.option("--force", is_flag=True, help="Apply a Word file's edits even if the YAML changed after it was made.")
+def import_(files: tuple[Path, ...], root: Path, dry_run: bool, force: bool) -> None:
+    """Bring job descriptions in: HR's edited Word copies back into roles/*.yml; other JDs
+    (.docx, .txt, .md) as new draft roles. Prints every change and every line it did not place."""
+    from .importer import run
+
+    try:
+        status = run(list(files), root, dry_run=dry_run, force=force, echo=click.echo,
+                     echo_err=lambda line: click.echo(line, err=True))
+    except OSError as exc:  # unreadable file, full disk, no permission: say which and stop
+        click.echo(f"{exc.filename or ''}: 读写失败（{exc.strerror or exc}）— 检查文件权限和磁盘空间；之后的文件未写入", err=True)
+        sys.exit(1)
+    sys.exit(status)
 
 
 @main.command()

@@ -140,6 +140,26 @@ class KPISet(Strict):
     items: Annotated[list[KPI], Field(min_length=1, max_length=MAX_KPIS)]
 
 
+# --------------------------------------------------------------------------- sections real JDs carry
+
+
+class Qualifications(Strict):
+    """任职资格: what the holder of the role must bring. Every part is optional."""
+
+    education: Annotated[Text | None, Field(description="学历，如 大专及以上")] = None
+    major: Annotated[Text | None, Field(description="专业，如 市场营销、广告学相关专业")] = None
+    experience: Annotated[Text | None, Field(description="工作经验，如 3 年以上销售管理经验")] = None
+    skills: Annotated[list[Text], Field(description="知识/技能/能力素质，一条一项", max_length=MAX_ITEMS)] = []
+    other: Annotated[list[Text], Field(description="其他要求，如 能适应出差", max_length=MAX_ITEMS)] = []
+
+
+class Relations(Strict):
+    """工作关系: whom the role deals with inside and outside the company."""
+
+    internal: Annotated[list[Text], Field(description="内部联系，如 财务部、生产中心", max_length=MAX_ITEMS)] = []
+    external: Annotated[list[Text], Field(description="外部联系，如 客户、经销商、广告媒体", max_length=MAX_ITEMS)] = []
+
+
 # --------------------------------------------------------------------------- roles
 
 
@@ -164,6 +184,10 @@ class Role(Strict):
     version: Version
     effective: Annotated[dt.date, Field(description="生效日期，如 2026-12-01")]
     duties: Annotated[list[DutyEntry], Field(min_length=1, max_length=MAX_DUTIES, description="岗位职责")]
+    authority: Annotated[list[Text], Field(description="岗位权限（可选），一条一项，如 对下属的考核建议权",
+                                           max_length=MAX_ITEMS)] = []
+    relations: Annotated[Relations | None, Field(description="工作关系（可选）：内部联系、外部联系")] = None
+    qualifications: Annotated[Qualifications | None, Field(description="任职资格（可选）：学历、专业、工作经验、知识/技能/能力素质、其他要求")] = None
     kpis: Annotated[KPISet | None, Field(description="关键绩效指标；草稿可暂缺，发布前必填")] = None
     revisions: Revisions = []
 

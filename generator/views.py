@@ -137,6 +137,56 @@ def duty_outline(role: Role) -> list[OutlineItem]:
     return items
 
 
+# The optional sections real job descriptions carry, in the order they are printed (after 岗位职责).
+QUALIFICATIONS, AUTHORITY, RELATIONS = "任职资格", "岗位权限", "工作关系"
+EXTRA_SECTIONS = (AUTHORITY, RELATIONS, QUALIFICATIONS)
+QUALIFICATION_LABELS = {"education": "学历", "major": "专业", "experience": "工作经验",
+                        "skills": "知识/技能/能力素质", "other": "其他要求"}
+RELATION_LABELS = {"internal": "内部联系", "external": "外部联系"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of an optional section: ``label`` (None for a plain list item) and its items.
+
+    A single-valued entry (学历) has one item and prints as "学历：大专"; a list entry (知识/技能)
+    prints its label and then each item numbered 1. 2. …
+    """
+
+    label: str | None
+    items: tuple[str, ...]
+    is_list: bool = False
+
+
+@dataclass(frozen=True)
+class ExtraSection:
+    heading: str
+    entries: tuple[Entry, ...]
+
+
+def extra_sections(role: Role) -> list[ExtraSection]:
+    """岗位权限, 工作关系 and 任职资格 as printed on the page and in the JD; absent ones are left out."""
+    sections: list[ExtraSection] = []
+    if role.authority:
+        sections.append(ExtraSection(AUTHORITY, (Entry(None, tuple(role.authority), True),)))
+    if role.relations and (role.relations.internal or role.relations.external):
+        entries = tuple(Entry(label, tuple(items), True) for key, label in RELATION_LABELS.items()
+                        if (items := getattr(role.relations, key)))
+        sections.append(ExtraSection(RELATIONS, entries))
+    q = role.qualifications
+    if q is not None:
+        entries = []
+        for key, label in QUALIFICATION_LABELS.items():
+            value = getattr(q, key)
+            if isinstance(value, list) and value:
+                entries.append(Entry(label, tuple(value), True))
+            elif isinstance(value, str):
+                entries.append(Entry(label, (value,)))
+        if entries:
+            sections.append(ExtraSection(QUALIFICATIONS, tuple(entries)))
+    return sections
+
+
 def all_duty_texts(role: Role) -> list[str]:
     return [item.text for item in duty_outline(role) if not item.is_heading]
 

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   poppler-utils           # pdffonts/pdftoppm: tests and visual checks
   libreoffice-writer-nogui  # tests read the Word files with LibreOffice too (page count, Chinese glyphs)
   chromium                # the real browser the site tests drive
+  libreoffice-writer-nogui  # soffice: tests re-save Word files as HR's LibreOffice would (handbook import)
   nodejs npm              # npm fetches the iframe-worker shim
 )
 

@@ -304,7 +304,8 @@ def test_zip_entries_have_fixed_timestamps(jds):
     archive = zipfile.ZipFile(io.BytesIO(jds["planning-manager"][0]))
     assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     assert archive.namelist()[0] == "[Content_Types].xml"
-    assert "docProps/custom.xml" not in archive.namelist()  # document properties: core only, for now
+    # custom properties name the role and fingerprint its content, for `handbook import` (docx_props)
+    assert "docProps/custom.xml" in archive.namelist()
 
 
 # --------------------------------------------------------------------------- hostile text

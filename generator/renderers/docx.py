@@ -25,6 +25,8 @@ from .. import views
 from ..model import Form, Handbook, Role
 from . import docx_extras
 from .docx_pages import estimate_pages
+from .docx_props import stamp_role
+from .docx_sections import extra_sections
 from .docx_settings import Layout, layout
 from .docx_styles import Metadata, Styler, finish, header_footer, new_document, text_width, twips
 
@@ -297,6 +299,7 @@ def job_description(hb: Handbook, role: Role) -> bytes:
 
     b.para(duties, "Heading 1")
     _duties(b, role)
+    extra_sections(b, role)  # 岗位权限, 工作关系, 任职资格 when the role has them
 
     b.para(kpis, "Heading 1")
     if role.kpis is None:
@@ -325,6 +328,7 @@ def job_description(hb: Handbook, role: Role) -> bytes:
     b.para(signatures, "Heading 1")
     _signature_table(b)
     b.para(views.COPIES_NOTE).paragraph_format.space_before = Pt(6)
+    stamp_role(b.doc, role)  # id, version and fingerprints, so `handbook import` can take HR's edits back
     return b.finish(handbook=hb.site.handbook_title, number=views.role_number_line(role),
                     footer=views.jd_footer(role),
                     meta=Metadata(title=docx_extras.draft_title(views.jd_title(role), role),

@@ -38,7 +38,7 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 PARAGRAPH_STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "List Number", "List Number 2",
                     "List Number 3", "Header", "Footer", "Table Text", "Table Heading", "Table Note", "Notice")
-CHARACTER_STYLES = ("Form Hint", "Check Box")
+CHARACTER_STYLES = ("Form Hint", "Check Box", "Strong")
 
 # Placeholders of the reference's header and footer, filled for each document.
 HANDBOOK, NUMBER, FOOTER = "手册名称", "文件编号", "页脚"

@@ -279,6 +279,7 @@ def job_description(hb: Handbook, role: Role) -> bytes:
         basic_rows=[basic[i:i + 2] for i in range(0, len(basic), 2)],
         purpose=role.purpose,
         outline=views.duty_outline(role),
+        extra_sections=views.extra_sections(role),
         kpi_columns=views.KPI_COLUMNS,
         kpis=kpis,
         measures_label=views.MEASURES_LABEL,

@@ -1,0 +1,104 @@
+"""Text rules shared by both kinds of import: numbering labels, punctuation, download-site lines.
+
+Real job descriptions number their lines every way Chinese office documents do (``一、`` ``（一）``
+``1、`` ``1.`` ``1)`` ``(1)`` ``①`` ``♦``), in full- or half-width punctuation. A label's *kind*
+decides nesting (see :mod:`.parse`); its number is dropped, because our documents number duties
+themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+CN_DIGITS = "〇零一二三四五六七八九十百两"
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+BULLETS = "♦◆◇●○•·▪■□★☆►▶➢✓✔※"
+
+# (kind, pattern) in the order they are tried; every pattern matches at the start of a line.
+_LABELS: tuple[tuple[str, str], ...] = (
+    ("article", rf"第[{CN_DIGITS}\d]+条\s*"),
+    ("cn", rf"[{CN_DIGITS}]+\s*[、.．,，]\s*"),
+    ("cn-paren", rf"[（(]\s*[{CN_DIGITS}]+\s*[）)]\s*[、.．]?\s*"),
+    ("paren", r"[（(]\s*\d{1,3}\s*[）)]\s*[、.．]?\s*"),
+    ("dun", r"\d{1,3}\s*、\s*"),
+    ("dot", r"\d{1,3}\s*[.．](?!\d)\s*"),
+    ("right-paren", r"\d{1,3}\s*[）)]\s*"),
+    ("circled", rf"[{CIRCLED}]\s*"),
+    ("bullet", rf"[{BULLETS}](?![{BULLETS}])\s*|[-*]\s+"),
+    ("amp", r"&(?=[\u4e00-\u9fff])"),  # scrape damage: '8、' turned into '&' (as in the seed)
+)
+_LABEL_RE = [(kind, re.compile(pattern)) for kind, pattern in _LABELS]
+
+TERMINAL = "。；;！!？?…"
+
+
+@dataclass(frozen=True)
+class Labelled:
+    kind: str | None   # None: the line has no numbering label
+    text: str          # the line without its label
+
+
+def split_label(line: str) -> Labelled:
+    stripped = line.strip()
+    for kind, pattern in _LABEL_RE:
+        match = pattern.match(stripped)
+        if match and match.end() < len(stripped):
+            return Labelled(kind, stripped[match.end():].strip())
+    return Labelled(None, stripped)
+
+
+def strip_label(line: str) -> str:
+    """The text of a line without a typed number, e.g. '3、处理投诉' → '处理投诉'."""
+    return split_label(line).text
+
+
+# A numbering label glued after the end of a sentence: '…调整。9)完成…' or '…建议;&负责…'.
+_GLUED = re.compile(r"(?<=[。；;])\s*(?=(?:\d{1,3}\s*[)）、]|&[\u4e00-\u9fff]|[（(]\d{1,3}[)）]))")
+
+
+def split_glued(line: str) -> list[str]:
+    return [part for part in _GLUED.split(line) if part.strip()]
+
+
+_CJK = r"[\u3400-\u9fff\uf900-\ufaff“”‘’《》（）【】]"
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+
+
+def cjk_punctuation(text: str) -> str:
+    """Half-width punctuation next to Chinese text as full-width ('规划,制定' → '规划，制定').
+
+    Scraped and hastily typed documents mix the two; ours use full-width in Chinese sentences.
+    Doubled commas (',,') collapse to one. Latin text ('PPT, Word') is left alone.
+    """
+    text = re.sub(r"([,，])\1+", r"\1", text)
+
+    def fix(match: re.Match) -> str:
+        return _HALF_TO_FULL[match.group(0)]
+
+    text = re.sub(rf"(?<={_CJK})[,;:?!](?!\d)", fix, text)
+    text = re.sub(rf"[,;:](?={_CJK})", fix, text)
+    text = re.sub(rf"\((?=[^()]*{_CJK}[^()]*\))", "（", text)
+    text = re.sub(rf"(?<=（)([^（）()]*)\)", r"\1）", text)
+    return text.strip()
+
+
+def normalise(text: str) -> str:
+    """For comparing texts: width, punctuation and spaces ignored."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s,，.。;；:：、!！?？\"“”'‘’()（）\[\]【】]", "", text)
+
+
+# --------------------------------------------------------------------------- download-site lines
+
+_BOILERPLATE = re.compile(
+    r"合集下载|下载文档前请|自行甄别|仅部分预览|不可在线预览|如文档侵犯|侵犯您的权益|请联系客服|人工客服|客服|"
+    r"\bQQ\b|微信|相关文档|最新文档|本文档由用户上传|用户上传|文档贡献者|百度文库|豆丁|道客巴巴|原创力|"
+    r"下载券|VIP|会员|免费下载|精品文档|可编辑|word版|第\s*\d+\s*页\s*[，,/]?\s*共\s*\d+\s*页|^\s*\d+\s*/\s*\d+\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_boilerplate(line: str) -> bool:
+    return bool(_BOILERPLATE.search(line))
