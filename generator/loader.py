@@ -21,7 +21,7 @@ from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from . import crosscheck, references
+from . import crosscheck, fillin, references
 from .errors import ContentError, Problem, display_path, split
 from .loaded import KINDS, SITE_MODEL, Loaded, LoadedRoot
 from .model import UNION_TAGS, Handbook, Role, SiteSettings
@@ -258,6 +258,8 @@ def _explain(doc: YamlDocument, err: dict, model: type[BaseModel]) -> Problem:
     loc = _real_loc(doc.data, err["loc"])
     kind = err["type"]
     where = ".".join(str(p) for p in loc) or "file"
+    if err.get("input", ...) is None and kind != "missing":  # `key:` with nothing after it
+        return doc.problem(loc, f"{where} is empty", fillin.hint(loc))
     if kind == "missing":
         field = err["loc"][-1]
         return doc.problem(loc, f"missing required field '{field}'", f"add a line '{field}: …'")
