@@ -69,6 +69,12 @@ class Directory:
                                str(data.get("number") or ""), str(data.get("department") or "")))
         return cls(departments, roles)
 
+    @classmethod
+    def of(cls, hb) -> "Directory":
+        """The same view of an already loaded :class:`~generator.model.Handbook`."""
+        return cls([Named(d.id, d.name, tuple(d.aliases)) for d in hb.site.departments],
+                   [Named(r.id, r.title, tuple(r.aliases), r.number, r.department) for r in hb.roles])
+
     def department(self, text: str) -> Named:
         return _resolve(text, self.departments, "department", "departments in content/site.yml")
 
@@ -140,6 +146,20 @@ def next_number(directory: Directory, department: Named, superior: Named | None)
         number = f"{prefix}{value:0{width}d}"
         if number not in taken:
             return number
+
+
+def numbering(hb) -> list[tuple[Named, list[str], str | None]]:
+    """Per department: its 岗位编号 in use and the one ``handbook new role`` would give next (None: pass --number)."""
+    directory = Directory.of(hb)
+    rows = []
+    for dept in directory.departments:
+        used = sorted(r.number for r in directory.roles if r.department == dept.id)
+        try:
+            following = next_number(directory, dept, None)
+        except NewRoleError:
+            following = None
+        rows.append((dept, used, following))
+    return rows
 
 
 def _new_series(directory: Directory, department: Named) -> str:

@@ -91,6 +91,7 @@ def form_uri(form_id: str) -> str:
 
 HOME, ORG_CHART, FORMS_INDEX, DOWNLOADS_PAGE = "index.md", "org-chart.md", "forms/index.md", "downloads.md"
 CHANGES_PAGE = "changes.md"
+MAINTENANCE = "maintenance.md"  # 维护指南: for HR, always last in the menu
 NO_DEPARTMENT = "待定部门"  # the menu group of draft roles that have no department yet
 
 
@@ -193,7 +194,7 @@ def nav(hb: Handbook) -> list[dict]:
     }
     order = list(hb.site.navigation) + ([] if "changes" in hb.site.navigation else ["changes"])
     wanted = [sections[key] for key in order]
-    return [{"首页": HOME}] + [s for s in wanted if all(s.values())]  # no empty sections
+    return [{"首页": HOME}] + [s for s in wanted if all(s.values())] + [{"维护指南": MAINTENANCE}]  # no empty sections
 
 
 # --------------------------------------------------------------------------- history
@@ -348,8 +349,16 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
         org_tree=org_tree,
         measure_refs=measure_refs,
         dept_colour=lambda dept_id: dept_colour(hb, dept_id),
+        numbering=lambda: _numbering(hb),
     )
     return env
+
+
+def _numbering(hb: Handbook) -> list:
+    """岗位编号 per department and the next one, as ``handbook new role`` would choose it."""
+    from ..newrole import numbering
+
+    return numbering(hb)
 
 
 # --------------------------------------------------------------------------- pages
@@ -365,7 +374,7 @@ def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (
 
     out = dict([render("index.md.j2", HOME), render("org-chart.md.j2", ORG_CHART),
                 render("forms-index.md.j2", FORMS_INDEX), render("downloads.md.j2", DOWNLOADS_PAGE),
-                render("changes.md.j2", CHANGES_PAGE)])
+                render("changes.md.j2", CHANGES_PAGE), render("maintenance.md.j2", MAINTENANCE)])
     for role in hb.roles:
         out.update([render("role.md.j2", role_uri(role.id), role=role)])
     for policy in hb.policies:
