@@ -234,8 +234,7 @@ def new_role(title: str, department: str, reports_to: str | None, reports_to_tit
         role = plan_role(root, title, department, reports_to, reports_to_title, role_id, number)
         path = write_role(root, role)
     except NewRoleError as exc:
-        click.echo(f"handbook new role: {exc}", err=True)
-        sys.exit(2)
+        _usage_error(str(exc))
     shown = path.relative_to(root) if path.is_relative_to(root) else path
     click.echo(f"wrote {shown.as_posix()}: {role.title}, 岗位编号 {role.number}, "
                f"{role.department.shown}, " + (f"reports to {role.superior.shown}" if role.superior

@@ -30,9 +30,23 @@ MIN_DUTIES = 3  # with fewer duties, one carrying half the weight is only arithm
 SHOWN_CHARS = 18
 
 
+#: (id of role, id of its document) → (role, document, notes): a role the loader hands out again (the live
+#: preview keeps unchanged files' objects) is not examined again
+_SEEN: dict[tuple[int, int], tuple] = {}
+
+
 def run(roles: list["Loaded"]) -> list[Problem]:
     """Notes for every role (cross-checks call this once)."""
-    return [problem for item in roles for problem in role_notes(item)]
+    global _SEEN
+    seen = {}
+    for item in roles:
+        key = (id(item.obj), id(item.doc))
+        found = _SEEN.get(key)
+        if found is None or found[0] is not item.obj or found[1] is not item.doc:
+            found = (item.obj, item.doc, role_notes(item))
+        seen[key] = found
+    _SEEN = seen
+    return [problem for *_, notes in seen.values() for problem in notes]
 
 
 def _loc(path: tuple[int, ...]) -> tuple:

@@ -14,6 +14,7 @@ All problems from all files are collected and raised together as one
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from pathlib import Path
@@ -168,7 +169,39 @@ def _readable(root: Path, path: Path, problems: list[Problem], required: bool = 
     return True
 
 
+#: (path, root, model) → (file stamp, result, problems); filled only while serving (see remember_parsed)
+_PARSED: dict[tuple, tuple] | None = None
+
+
+def remember_parsed(on: bool = True) -> None:
+    """Keep each file's parsed and validated result while its size and modification time stay the same.
+
+    `handbook serve` turns this on: a save then re-reads one file, not the whole content root.
+    Unchanged files also give the *same* objects again, which lets later stages cache by identity.
+    """
+    global _PARSED
+    _PARSED = {} if on else None
+
+
 def _load_one(root: Path, path: Path, model: type[BaseModel], problems: list[Problem],
+              raw: bytes | None = None) -> Loaded | None:
+    if _PARSED is None or raw is not None:
+        return _read_one(root, path, model, problems, raw)
+    try:
+        stat = path.stat()
+    except OSError:
+        return _read_one(root, path, model, problems)
+    key, stamp = (str(path), str(root), model), (stat.st_mtime_ns, stat.st_size)
+    cached = _PARSED.get(key)
+    if cached is None or cached[0] != stamp:
+        found: list[Problem] = []
+        cached = _PARSED[key] = (stamp, _read_one(root, path, model, found), found)
+    problems += cached[2]
+    # a fresh Loaded around the same objects: resolving names swaps `obj` and marks `broken` per build
+    return dataclasses.replace(cached[1]) if cached[1] is not None else None
+
+
+def _read_one(root: Path, path: Path, model: type[BaseModel], problems: list[Problem],
               raw: bytes | None = None) -> Loaded | None:
     """``raw``: the file's bytes from elsewhere (git), ``path`` then only names it."""
     shown = path.as_posix() if raw is not None else display_path(path, root)

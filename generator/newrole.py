@@ -193,13 +193,18 @@ class NewRole:
     superior_title: str | None
     effective: dt.date
 
+    #: what to write for department and reports_to: the Chinese name when it names only that one, else the id
+    department_ref: str = ""
+    superior_ref: str = ""
+
     def yaml(self) -> str:
         return ROLE_TEMPLATE.format(
             id=self.id, title=_scalar(self.title), number=_scalar(self.number), today=self.effective.isoformat(),
-            dept_id=self.department.id, dept_name=_comment(self.department.name),
-            reports=(f"reports_to: {self.superior.id}" if self.superior else
+            dept_ref=_scalar(self.department_ref or self.department.id),
+            dept_note=_comment(f"所属部门（id：{self.department.id}）"),
+            reports=(f"reports_to: {_scalar(self.superior_ref or self.superior.id)}" if self.superior else
                      f"reports_to_title: {_scalar(self.superior_title or '')}"),
-            reports_note=(f"直接上级：{_comment(self.superior.name)}（岗位 id）" if self.superior
+            reports_note=(_comment(f"直接上级（岗位 id：{self.superior.id}）") if self.superior
                           else "手册之外的直接上级（不在 roles/ 中）"),
             title_comment=_comment(self.title),
         )
@@ -253,7 +258,16 @@ def plan_role(root: Path, title: str, department: str, reports_to: str | None = 
         if owner:
             raise NewRoleError(f"岗位编号 {number} is already used by {_listed(owner)} — choose another --number, "
                                f"e.g. {next_number(directory, dept, superior)}")
-    return NewRole(role_id, title, number, dept, superior, reports_to_title, effective or dt.date.today())
+    return NewRole(role_id, title, number, dept, superior, reports_to_title, effective or dt.date.today(),
+                   _by_name(directory.department, dept), _by_name(directory.role, superior) if superior else "")
+
+
+def _by_name(find, item: Named) -> str:
+    """The Chinese name HR knows it by, if that name finds this item and no other; else its id."""
+    try:
+        return item.name if find(item.name).id == item.id else item.id
+    except NewRoleError:
+        return item.id
 
 
 def write_role(root: Path, role: NewRole) -> Path:
@@ -284,8 +298,8 @@ status: draft    # 草稿：预览（handbook serve）里看得到；内容经�
 title: {title}
 aliases: []    # 文中对本岗位的其他称呼，如 [KA经理]；没有就保持 []
 number: {number}    # 岗位编号：按本部门的编号顺延，不能与其他岗位重复
-department: {dept_id}    # 所属部门：{dept_name}（部门 id，见 content/site.yml）
-{reports}    # {reports_note}
+department: {dept_ref}    # {dept_note}；写部门的中文名称或 id 均可，见 content/site.yml
+{reports}    # {reports_note}；写上级岗位的名称或 id 均可
 version: "1.0"
 effective: {today}    # 生效日期，格式 YYYY-MM-DD
 

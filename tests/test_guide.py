@@ -23,3 +23,10 @@ def test_guide_is_the_last_menu_entry_and_shows_real_ids(built_site):
     # ids print as ids (no visible entities), role titles link to their pages
     assert "<code>market-manager</code>" in page and "&amp;#45;" not in page
     assert 'href="roles/market-manager.html">市场部经理</a>' in page
+
+
+def test_guide_shows_the_preview_error_page(built_site):
+    page = (built_site.path / "maintenance.html").read_text(encoding="utf-8")
+    assert re.search(r'<img alt="预览中的错误页[^"]*" src="assets/images/preview-error.png"', page)
+    image = built_site.path / "assets" / "images" / "preview-error.png"
+    assert image.read_bytes().startswith(b"\x89PNG") and image.stat().st_size < 100_000
