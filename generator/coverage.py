@@ -84,6 +84,8 @@ def measured_paths(role: Role) -> set[tuple[int, ...]]:
 
 def role_notes(item: "Loaded") -> list[Problem]:
     role, doc = item.obj, item.doc
+    if role.kpis is None:  # a draft without KPIs: its own note says so ("draft: … not filled in yet")
+        return []
     notes: list[Problem] = []
     labels = _labels(role)
     measured = measured_paths(role)

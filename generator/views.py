@@ -190,7 +190,7 @@ def duty_kpis(role: Role) -> dict[str, list[tuple[int, KPI]]]:
     The reverse of :func:`kpi_measures`: the role page shows beside each duty what measures it.
     """
     found: dict[str, list[tuple[int, KPI]]] = {}
-    for number, kpi in enumerate(role.kpis.items, start=1):
+    for number, kpi in enumerate(kpi_items(role), start=1):  # a draft may have no KPIs yet
         for ref in dict.fromkeys(kpi.measures):
             found.setdefault(ref, []).append((number, kpi))
     return found

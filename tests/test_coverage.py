@@ -132,3 +132,16 @@ def test_group_heading_carries_the_kpis_of_the_group(built_site):
     page = (built_site.path / "roles" / "planning-manager.html").read_text(encoding="utf-8")
     assert re.search(r'id="duty-research">.*?</h4>\s*<p class="duty-group-kpis"><span class="duty-kpis"[^>]*>'
                      r'<a class="kpi-tag" href="#kpi-4">市场调研与定价分析报告</a>', page, re.S)
+
+
+def test_a_draft_without_kpis_gets_no_coverage_notes_and_a_page(tmp_path: Path):
+    root = overlay_root(tmp_path)
+    worker = root / "roles" / "worker.yml"
+    text = worker.read_text(encoding="utf-8")
+    worker.write_text("status: draft\n" + text[:text.index("kpis:")], encoding="utf-8")
+    notes = [n for n in notes_of(root) if n.startswith("roles/worker.yml")]
+    assert notes and not any("measured" in n or "sits on" in n for n in notes)
+    from generator.renderers import site
+
+    page = site.pages(load_handbook(root), [])["roles/worker.md"]
+    assert "kpi-tag" not in page and "拜访客户" in page
