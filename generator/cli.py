@@ -231,6 +231,37 @@ def import_(files: tuple[Path, ...], root: Path, dry_run: bool, force: bool) -> 
     sys.exit(status)
 
 
+@main.group()
+def new() -> None:
+    """Create a new content file to fill in."""
+
+
+@new.command("role")
+@click.option("--title", required=True, help="Chinese title of the role, e.g. 大客户经理.")
+@click.option("--department", required=True, help="Department: its Chinese name or alias (市场部) or its id.")
+@click.option("--reports-to", default=None, help="Superior in this handbook: title, alias or id (市场部经理).")
+@click.option("--reports-to-title", default=None, help="Superior outside the handbook, e.g. 总经理.")
+@click.option("--id", "role_id", default=None, help="English id and file name (default: pinyin of the title).")
+@click.option("--number", default=None, help="岗位编号 (default: the next free one in the department).")
+@_root_option
+def new_role(title: str, department: str, reports_to: str | None, reports_to_title: str | None,
+             role_id: str | None, number: str | None, root: Path) -> None:
+    """Write roles/<id>.yml with the next 岗位编号 and Chinese guidance; never overwrites a file."""
+    from .newrole import NewRoleError, plan_role, write_role
+
+    try:
+        role = plan_role(root, title, department, reports_to, reports_to_title, role_id, number)
+        path = write_role(root, role)
+    except NewRoleError as exc:
+        _usage_error(str(exc))
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
+    click.echo(f"wrote {shown.as_posix()}: {role.title}, 岗位编号 {role.number}, "
+               f"{role.department.shown}, " + (f"reports to {role.superior.shown}" if role.superior
+                                               else f"reports to {role.superior_title}"))
+    click.echo("Next: fill in purpose, duties and kpis (the comments in the file show how), "
+               "then run `handbook check`.")
+
+
 @main.command()
 @_root_option
 @click.argument("rev1", required=False)

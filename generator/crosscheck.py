@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from . import coverage
 from .errors import Problem
 from .loaded import Loaded, LoadedRoot, duty_locations
 from .model import MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, DutyGroup
@@ -25,6 +26,7 @@ def run(loaded: LoadedRoot) -> list[Problem]:
     for item in loaded.roles:
         problems += _role(item)
     problems += _cycles(loaded.roles)
+    problems += coverage.run([item for item in loaded.roles if item.has("duties", "kpis")])  # notes only
     form_ids = {item.obj.id for item in loaded.forms if item.has("id")}
     for item in loaded.policies:
         if item.has("attachments"):

@@ -14,6 +14,7 @@ All problems from all files are collected and raised together as one
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from . import crosscheck, references
+from . import crosscheck, fillin, references
 from .errors import ContentError, Problem, display_path, split
 from .loaded import KINDS, SITE_MODEL, Loaded, LoadedRoot
 from .model import UNION_TAGS, Handbook, Role, SiteSettings
@@ -168,7 +169,39 @@ def _readable(root: Path, path: Path, problems: list[Problem], required: bool = 
     return True
 
 
+#: (path, root, model) → (file stamp, result, problems); filled only while serving (see remember_parsed)
+_PARSED: dict[tuple, tuple] | None = None
+
+
+def remember_parsed(on: bool = True) -> None:
+    """Keep each file's parsed and validated result while its size and modification time stay the same.
+
+    `handbook serve` turns this on: a save then re-reads one file, not the whole content root.
+    Unchanged files also give the *same* objects again, which lets later stages cache by identity.
+    """
+    global _PARSED
+    _PARSED = {} if on else None
+
+
 def _load_one(root: Path, path: Path, model: type[BaseModel], problems: list[Problem],
+              raw: bytes | None = None) -> Loaded | None:
+    if _PARSED is None or raw is not None:
+        return _read_one(root, path, model, problems, raw)
+    try:
+        stat = path.stat()
+    except OSError:
+        return _read_one(root, path, model, problems)
+    key, stamp = (str(path), str(root), model), (stat.st_mtime_ns, stat.st_size)
+    cached = _PARSED.get(key)
+    if cached is None or cached[0] != stamp:
+        found: list[Problem] = []
+        cached = _PARSED[key] = (stamp, _read_one(root, path, model, found), found)
+    problems += cached[2]
+    # a fresh Loaded around the same objects: resolving names swaps `obj` and marks `broken` per build
+    return dataclasses.replace(cached[1]) if cached[1] is not None else None
+
+
+def _read_one(root: Path, path: Path, model: type[BaseModel], problems: list[Problem],
               raw: bytes | None = None) -> Loaded | None:
     """``raw``: the file's bytes from elsewhere (git), ``path`` then only names it."""
     shown = path.as_posix() if raw is not None else display_path(path, root)
@@ -258,6 +291,8 @@ def _explain(doc: YamlDocument, err: dict, model: type[BaseModel]) -> Problem:
     loc = _real_loc(doc.data, err["loc"])
     kind = err["type"]
     where = ".".join(str(p) for p in loc) or "file"
+    if err.get("input", ...) is None and kind != "missing":  # `key:` with nothing after it
+        return doc.problem(loc, f"{where} is empty", fillin.hint(loc))
     if kind == "missing":
         field = err["loc"][-1]
         return doc.problem(loc, f"missing required field '{field}'", f"add a line '{field}: …'")

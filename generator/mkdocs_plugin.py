@@ -8,7 +8,9 @@ come from the render cache (:func:`generator.produce.produce`).
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import logging
 import re
 import time
@@ -19,13 +21,13 @@ from typing import Callable
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import bundles, changes, drafts, history, sitesearch
+from . import bundles, changes, drafts, history, incremental, jinjacache, sitesearch
 from .documents import Document
 from .errors import ContentError
-from .loader import load_handbook
+from .loader import load_handbook, remember_parsed
 from .model import Handbook, History
 from .produce import Produced, Production, Report
 from .renderers import site
@@ -72,21 +74,38 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self._keywords: dict[str, list[str]] = {}
         #: seconds per stage of the last build, for the CLI and benchmarks: load, documents, pages, zip
         self.timings: dict[str, float] = {}
+        #: `mkdocs serve` / `handbook serve`: pages first, documents in the background (see generator.preview)
+        self.serving = False
+        #: serving with MkDocs' dirty builds: unchanged pages are not rebuilt (handbook serve)
+        self.reuse_pages = False
+        self._incremental: incremental.Documents | None = None
+        self._signatures = incremental.PageSignatures()
+        self._search_entries = incremental.SearchEntries()
+        self._page_urls: list[str] = []
+        self._built_once = False
+        self._page_memo: dict = {}  # role pages whose inputs did not change are not rendered again (serve)
         #: one-line remarks for the build summary (e.g. why history was omitted, drafts left out)
         self.summary: list[str] = []
-        self._serving = False
 
     def on_startup(self, *, command, dirty) -> None:
-        """A preview (`serve`) shows drafts; `build` leaves them out unless `drafts: true`.
+        """A preview (`serve`) shows drafts and builds pages first; `build` leaves drafts out unless `drafts: true`.
 
         Defining this hook makes MkDocs keep one plugin instance across the builds of a process
         (serve's rebuilds, or several builds in tests): per-build state is reset in on_config,
-        ``preloaded`` is used once, and on_shutdown ends the preview mode.
+        ``preloaded`` is used once, and on_shutdown ends the preview mode. The preview's caches live here.
         """
-        self._serving = command == "serve"
+        self.serving = command == "serve"
+        self.reuse_pages = self.serving and dirty
+        if self.serving:
+            incremental.remember_theme_files()
+            remember_parsed()
+            # made now: the server asks for it (on_serve) before the first build
+            self._incremental = incremental.Documents(self.cache_dir, self.config.jobs or None)
 
     def on_shutdown(self) -> None:
-        self._serving = False
+        self.serving = self.reuse_pages = False
+        if self._incremental is not None:
+            self._incremental.shutdown()
 
     @contextmanager
     def _timed(self, stage: str):
@@ -118,7 +137,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                 full = changes.with_history(full, self.root, cache_dir=self.cache_dir / "changes")
             else:
                 full = full.model_copy(update={"history": History(omitted="switched off (history: false)")})
-        include_drafts = self.config.drafts or self._serving
+        include_drafts = self.config.drafts or self.serving
         self.hb = drafts.select(full, include_drafts)
         self.summary = [history.summary_line(full.history)]
         left_out = sum(len(ids) for ids in drafts.draft_ids(full).values())
@@ -138,6 +157,12 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         config.nav = site.nav(self.hb)
         self._keywords = sitesearch.role_keywords(self.hb)
         self._tune_search(config)
+        if self.serving:  # pages first: documents render behind them and are served on request
+            _compile_theme_once(config)
+            if self._incremental is None:  # served without on_startup (MkDocs < 1.4 style callers)
+                self._incremental = incremental.Documents(self.cache_dir, self.config.jobs or None)
+            self._planned = self._incremental.start(self.hb)
+            return config
         # Start rendering now: workers run while the search plugin loads jieba (~1 s).
         self._production = Production(self.hb, self.cache_dir, self.config.jobs or None,
                                       on_done=self.on_document_done)
@@ -160,6 +185,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
 
     def on_files(self, files: Files, *, config) -> Files:
         assert self.hb is not None
+        if self.serving:
+            return self._incremental_files(files, config)
         self.report = self._production.wait()
         self.timings["documents"] = self.report.wall  # planning, hashing and waiting: rendering overlaps MkDocs
         produced = self.report.produced
@@ -190,6 +217,48 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             files.append(File.generated(config, SHIM_URI.replace(".js", ".LICENSE.txt"), abs_src_path=str(licence)))
         return files
 
+    def _incremental_files(self, files: Files, config) -> Files:
+        """Serve mode: every download is listed (links stay valid) but handed out by the dev server on request."""
+        assert self._incremental is not None and self.hb is not None
+        downloads = [incremental.Pending(doc) for doc in self._planned]
+        downloads += [incremental.Pending(JD_BUNDLE), incremental.Pending(OFFLINE_BUNDLE)]
+        for item in downloads:
+            files.append(incremental.OnDemand.generated(config, item.doc.path, content=b""))
+        files.append(incremental.OnDemand.generated(config, MANIFEST, content=b""))
+        self._incremental.extra = {JD_BUNDLE.path: self._incremental_jd_zip,
+                               OFFLINE_BUNDLE.path: lambda: bundles.zip_tree(Path(config.site_dir), exclude=set()),
+                               MANIFEST: self._incremental_manifest}
+        with self._timed("pages"):
+            pages = site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"], memo=self._page_memo)
+        context = incremental.PageSignatures.context(config.nav, _theme_stamp(self.root, config))
+        site_dir = Path(config.site_dir)
+        self._page_urls = []
+        for uri, markdown in pages.items():
+            file = File.generated(config, uri, content=markdown)
+            if self.reuse_pages and self._signatures.unchanged(uri, markdown, context, site_dir, file.dest_uri):
+                file.__class__ = incremental.Reused  # same file, but MkDocs' dirty build skips it
+            files.append(file)
+            self._page_urls.append(file.url)
+        files.append(File.generated(config, SHIM_URI, abs_src_path=str(SHIM)))
+        _unhook_cdn_fallbacks(files, config)
+        _patch_search_worker(files, config)
+        return files
+
+    def _incremental_jd_zip(self) -> bytes:
+        assert self._incremental is not None
+        wanted = [path for path, doc in self._incremental.paths.items() if doc.kind == "job-description"]
+        return bundles.deterministic_zip([(path.split("/", 1)[1], _bytes(self._incremental.fetch(path)))
+                                          for path in sorted(wanted)])
+
+    def _incremental_manifest(self) -> bytes:
+        assert self._incremental is not None
+        entries = []
+        for path, doc in sorted(self._incremental.paths.items()):
+            data = _bytes(self._incremental.fetch(path))
+            entries.append(bundles.Entry(doc.path, doc.kind, doc.id, doc.format, doc.title, len(data),
+                                         hashlib.sha256(data).hexdigest()))
+        return bundles.manifest(entries)
+
     # After the search plugin (priority 0) has indexed the page: role names as whole words.
     @event_priority(-50)
     def on_page_context(self, context, *, page, config, nav):
@@ -199,22 +268,91 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             sitesearch.tag_entries(search.search_index.entries, page.url, words)
         return context
 
+    def on_env(self, env, *, config, files):
+        if self.reuse_pages and self._built_once:
+            # 404.html and sitemap.xml from the first build stay; re-rendering them on every save costs
+            # a fifth of a small rebuild and shows nothing HR looks at in a preview
+            config.theme.static_templates.clear()
+        return env
+
     def on_serve(self, server, *, config, builder):
-        """Reload on YAML edits even when the content root is not beside mkdocs.yml."""
+        """Reload on YAML edits even when the content root is not beside mkdocs.yml; hand out downloads."""
         for folder in ("roles", "content"):
             if (self.root / folder).is_dir():
                 server.watch(str(self.root / folder))
+        if self._incremental is not None:
+            incremental.hook_server(server, self._incremental)
         return server
+
+    # Before the search plugin (0) writes its index: pages a dirty build skipped keep their entries.
+    @event_priority(10)
+    def _complete_search(self, *, config) -> None:
+        if self._incremental is not None and self.serving:
+            self._incremental.release()  # the pages are built: now the documents
+        if not self.reuse_pages:
+            return
+        search = config.plugins.get("material/search") or config.plugins.get("search")
+        if search is not None:
+            self._search_entries.complete(search, self._page_urls)
+        self._signatures.commit(Path(config.site_dir))
+        self._built_once = True
 
     # After Material's offline plugin (-100) has written search/search_index.js.
     @event_priority(-200)
-    def on_post_build(self, *, config) -> None:
+    def _write_bundles(self, *, config) -> None:
+        if self.serving:  # the offline zip and the manifest are made on request (see _incremental_files)
+            return
         site_dir = Path(config.site_dir)
         with self._timed("zip"):
             data = bundles.zip_tree(site_dir, exclude={OFFLINE_BUNDLE.path, *BUILD_DATED, BUILD_MARKER})
         (site_dir / OFFLINE_BUNDLE.path).write_bytes(data)
         offline = _entry(bundles.Built.of(OFFLINE_BUNDLE, data))
         (site_dir / MANIFEST).write_bytes(bundles.manifest([*self._entries, offline]))
+
+    on_post_build = CombinedEvent(_complete_search, _write_bundles)
+
+
+def _compile_theme_once(config) -> None:
+    """Every Environment the theme hands out (to MkDocs, to the search plugin) shares compiled templates."""
+    theme = config.theme
+    make_env = type(theme).get_env.__get__(theme)
+
+    def get_env():
+        env = make_env()
+        env.bytecode_cache = jinjacache.SHARED
+        return env
+
+    theme.get_env = get_env
+
+
+def _patch_search_worker(files: Files, config) -> None:
+    """Material's search worker with the handbook's Chinese query segmentation (see sitesearch)."""
+    for file in [f for f in files if re.fullmatch(r"assets/javascripts/workers/search\.[\w.]+\.js", f.src_uri)]:
+        try:
+            text = sitesearch.patch_worker(file.content_string)
+        except sitesearch.WorkerChanged as exc:
+            raise PluginError(f"{file.src_uri}: {exc} — the installed mkdocs-material differs from the "
+                              "pinned one (requirements.lock); reinstall it with `make setup`, or update "
+                              "generator/sitesearch.py for the new worker") from exc
+        text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
+        files.remove(file)
+        files.append(File.generated(config, file.src_uri, content=text))
+        source_map = files.get_file_from_path(file.src_uri + ".map")
+        if source_map is not None:
+            files.remove(source_map)
+
+
+def _bytes(data: bytes | None) -> bytes:
+    assert data is not None
+    return data
+
+
+def _theme_stamp(root: Path, config) -> str:
+    """Names and mtimes of the theme overrides: an edited override rebuilds every page."""
+    folders = dict.fromkeys([REPO / "site_overrides", root / "site_overrides"])
+    stamp = [(str(p), p.stat().st_mtime_ns) for folder in folders if folder.is_dir()
+             for p in sorted(folder.rglob("*.html"))]
+    return json.dumps(stamp)
 
 
 # Material's bundle fetches these from unpkg only when a browser lacks ResizeObserver or a page
@@ -234,23 +372,6 @@ def _unhook_cdn_fallbacks(files: Files, config) -> None:
             continue
         for url in CDN_FALLBACKS:
             text = text.replace(url, _EMPTY_SCRIPT)
-        text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
-        files.remove(file)
-        files.append(File.generated(config, file.src_uri, content=text))
-        source_map = files.get_file_from_path(file.src_uri + ".map")
-        if source_map is not None:
-            files.remove(source_map)
-
-
-def _patch_search_worker(files: Files, config) -> None:
-    """Material's search worker with the handbook's Chinese query segmentation (see sitesearch)."""
-    for file in [f for f in files if re.fullmatch(r"assets/javascripts/workers/search\.[\w.]+\.js", f.src_uri)]:
-        try:
-            text = sitesearch.patch_worker(file.content_string)
-        except sitesearch.WorkerChanged as exc:
-            raise PluginError(f"{file.src_uri}: {exc} — the installed mkdocs-material differs from the "
-                              "pinned one (requirements.lock); reinstall it with `make setup`, or update "
-                              "generator/sitesearch.py for the new worker") from exc
         text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
         files.remove(file)
         files.append(File.generated(config, file.src_uri, content=text))

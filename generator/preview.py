@@ -261,7 +261,7 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
             if config is None:
                 config = preview.get_config()
                 config.site_url = serve_url
-            build(config, serve_url=serve_url)
+            build(config, serve_url=serve_url, dirty=True)  # the plugin rebuilds only pages an edit changed
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - shown in the browser, never raised
             failure = failure_from(exc, errors.messages)
             server.build_done(failure)
@@ -285,7 +285,7 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
         server.server_close()
         raise CannotServe(f"{preview.config_file}: {exc}") from exc
     config.site_url = serve_url
-    config.plugins.on_startup(command="serve", dirty=False)
+    config.plugins.on_startup(command="serve", dirty=True)  # see generator/incremental.py
     render_status("building")  # compile the template now, not while the first build holds the CPU
     log.info(f"Serving on {server.url} (first build in progress; Ctrl-C stops)")
     try:
@@ -319,8 +319,16 @@ def _show_mkdocs_log() -> None:
     """MkDocs reports "Serving on …", each rebuild and build errors through logging."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    handler.addFilter(_NotDirtyWarning())
     mkdocs_log = logging.getLogger("mkdocs")
     if not any(getattr(h, "_handbook", False) for h in mkdocs_log.handlers):
         handler._handbook = True  # type: ignore[attr-defined]
         mkdocs_log.addHandler(handler)
     mkdocs_log.setLevel(logging.INFO)
+
+
+class _NotDirtyWarning(logging.Filter):
+    """MkDocs warns that a dirty build may leave stale menus; the plugin rebuilds every page whose menu changed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build" not in record.getMessage()

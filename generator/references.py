@@ -96,9 +96,11 @@ def resolve(loaded: LoadedRoot) -> list[Problem]:
                 ident, found = departments.resolve(site, "parent department", ("departments", index, "parent"),
                                                    dept.parent, exclude=dept.id)
                 problems += found
-                dept = dept.model_copy(update={"parent": ident})
+                if ident != dept.parent:
+                    dept = dept.model_copy(update={"parent": ident})
             updated.append(dept)
-        _update(site, departments=updated)
+        if any(new is not old for new, old in zip(updated, site.obj.departments)):
+            _update(site, departments=updated)
 
     for item in loaded.roles:
         if departments is not None and item.has("department") and item.obj.department is not None:
@@ -122,5 +124,26 @@ def _resolve_field(item: Loaded, field: str, names: Names, exclude: str | None =
     return problems
 
 
+#: (id of an object, changes) → (that object, its updated copy): while `handbook serve` hands out the same
+#: objects for unchanged files, resolving their names gives the same copies, so later stages can cache by identity
+_COPIES: dict[tuple, tuple] = {}
+
+
 def _update(item: Loaded, **changes) -> None:
-    item.obj = item.obj.model_copy(update=changes)
+    if all(getattr(item.obj, name, None) == value for name, value in changes.items()):
+        return  # already ids: keep the object
+    try:
+        key: tuple | None = (id(item.obj), tuple(sorted(changes.items())))
+        hash(key)
+    except TypeError:
+        key = None
+    found = _COPIES.get(key) if key else None
+    if found is not None and found[0] is item.obj:
+        item.obj = found[1]
+        return
+    copy = item.obj.model_copy(update=changes)
+    if key:
+        if len(_COPIES) > 50_000:
+            _COPIES.clear()
+        _COPIES[key] = (item.obj, copy)  # holds the original: its id is not reused while listed
+    item.obj = copy

@@ -234,6 +234,18 @@ def kpi_measures_text(role: Role, kpi: KPI) -> str:
     return MEASURES_LABEL + " ".join(labels) if labels else ""
 
 
+def duty_kpis(role: Role) -> dict[str, list[tuple[int, KPI]]]:
+    """Duty id → the KPIs whose ``measures`` name it, as (1-based KPI row number, KPI), in table order.
+
+    The reverse of :func:`kpi_measures`: the role page shows beside each duty what measures it.
+    """
+    found: dict[str, list[tuple[int, KPI]]] = {}
+    for number, kpi in enumerate(kpi_items(role), start=1):  # a draft may have no KPIs yet
+        for ref in dict.fromkeys(kpi.measures):
+            found.setdefault(ref, []).append((number, kpi))
+    return found
+
+
 # --------------------------------------------------------------------------- appraisal
 
 

@@ -18,6 +18,7 @@ may replace any of them).
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
@@ -28,7 +29,7 @@ from typing import Any, Iterable
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
-from .. import drafts, views
+from .. import drafts, jinjacache, views
 from ..documents import FORMAT_LABELS
 from ..model import Handbook, Role
 
@@ -91,6 +92,7 @@ def form_uri(form_id: str) -> str:
 
 HOME, ORG_CHART, FORMS_INDEX, DOWNLOADS_PAGE = "index.md", "org-chart.md", "forms/index.md", "downloads.md"
 CHANGES_PAGE = "changes.md"
+MAINTENANCE = "maintenance.md"  # 维护指南: for HR, always last in the menu
 NO_DEPARTMENT = "待定部门"  # the menu group of draft roles that have no department yet
 
 
@@ -99,6 +101,7 @@ def commit_anchor(short: str) -> str:
     return f"c-{short}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def relative(from_uri: str, to_uri: str) -> str:
     """Link from one source file to another; MkDocs checks it and rewrites it to the built URL."""
     return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
@@ -120,9 +123,12 @@ class Downloads:
 
     def __init__(self, items: Iterable[Any]):
         self.items = sorted(items, key=lambda p: (p.doc.kind, p.doc.id, self.ORDER.get(p.doc.format, 9)))
+        self._by_subject: dict[tuple[str, str], list[Any]] = {}
+        for item in self.items:
+            self._by_subject.setdefault((item.doc.kind, item.doc.id), []).append(item)
 
     def of(self, kind: str, item_id: str) -> list[Any]:
-        return [p for p in self.items if p.doc.kind == kind and p.doc.id == item_id]
+        return list(self._by_subject.get((kind, item_id), []))
 
     @property
     def bundles(self) -> list[Any]:
@@ -193,7 +199,7 @@ def nav(hb: Handbook) -> list[dict]:
     }
     order = list(hb.site.navigation) + ([] if "changes" in hb.site.navigation else ["changes"])
     wanted = [sections[key] for key in order]
-    return [{"首页": HOME}] + [s for s in wanted if all(s.values())]  # no empty sections
+    return [{"首页": HOME}] + [s for s in wanted if all(s.values())] + [{"维护指南": MAINTENANCE}]  # no empty sections
 
 
 # --------------------------------------------------------------------------- history
@@ -310,6 +316,7 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=jinjacache.SHARED,  # compiled once per process: a preview rebuild does not recompile
     )
     site = _Site(hb, downloads)
     env.filters.update(
@@ -348,26 +355,86 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
         org_tree=org_tree,
         measure_refs=measure_refs,
         dept_colour=lambda dept_id: dept_colour(hb, dept_id),
+        numbering=lambda: _numbering(hb),
     )
     return env
+
+
+def _template_stamp(extra_dirs: Iterable[Path]) -> tuple:
+    folders = dict.fromkeys([*extra_dirs, OVERRIDES, TEMPLATES])
+    return tuple((str(p), p.stat().st_mtime_ns) for folder in folders if folder.is_dir()
+                 for p in sorted(folder.glob("*.j2")))
+
+
+def _numbering(hb: Handbook) -> list:
+    """岗位编号 per department and the next one, as ``handbook new role`` would choose it."""
+    from ..newrole import numbering
+
+    return numbering(hb)
 
 
 # --------------------------------------------------------------------------- pages
 
 
-def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = ()) -> dict[str, str]:
-    """Every page of the site as Markdown, keyed by its source path (``roles/market-manager.md``)."""
+def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (),
+          memo: dict | None = None) -> dict[str, str]:
+    """Every page of the site as Markdown, keyed by its source path (``roles/market-manager.md``).
+
+    ``memo`` (the live preview passes one, kept across rebuilds) reuses a role page's Markdown while
+    everything it prints is unchanged: the role (the loader hands out the same object for an unchanged
+    file), its superior's and reports' titles, its commits, every role name and form (links), the site
+    settings and the templates. Only meaningful when download sizes are not printed, as in the preview.
+    """
     dl = Downloads(downloads)
     env = environment(hb, dl, extra_dirs)
 
     def render(template: str, uri: str, **context: Any) -> tuple[str, str]:
         return uri, env.get_template(template).render(page_uri=uri, **context)
 
-    out = dict([render("index.md.j2", HOME), render("org-chart.md.j2", ORG_CHART),
-                render("forms-index.md.j2", FORMS_INDEX), render("downloads.md.j2", DOWNLOADS_PAGE),
-                render("changes.md.j2", CHANGES_PAGE)])
+    if memo is not None:
+        shared = (id(hb.site), _template_stamp(extra_dirs),
+                  tuple((r.id, r.title, tuple(r.aliases)) for r in hb.roles),
+                  tuple((f.id, f.title, f.role) for f in hb.forms))
+        fresh: dict[str, tuple] = {}
+
+        def render_role(role: Role) -> tuple[str, str]:
+            uri = role_uri(role.id)
+            superior = hb.superior(role)
+            key = (id(role), superior.title if superior else None,
+                   tuple(r.title for r in hb.direct_reports(role)), hb.history.of("role", role.id), shared)
+            found = memo.get(uri)
+            if found is None or found[0] != key:
+                found = (key, role, render("role.md.j2", uri, role=role)[1])  # keeps `role` alive: ids stay unique
+            fresh[uri] = found
+            return uri, found[2]
+
+        # The pages that list every role print their titles, numbers, departments, reporting lines and
+        # (the home page) purposes — not their duties or KPIs.
+        listed = (shared, tuple((r.number, r.department, r.reports_to, r.reports_to_title, r.purpose, r.status)
+                                for r in hb.roles), tuple(map(id, (*hb.policies, *hb.guides, *hb.forms))),
+                  hb.history.omitted, tuple(hb.history.of("role", r.id)[:1] for r in hb.roles))
+
+        def render_listing(template: str, uri: str) -> tuple[str, str]:
+            found = memo.get(uri)
+            if found is None or found[0] != listed:
+                found = (listed, None, render(template, uri)[1])
+            fresh[uri] = found
+            return uri, found[2]
+    else:
+        def render_role(role: Role) -> tuple[str, str]:
+            return render("role.md.j2", role_uri(role.id), role=role)
+
+        def render_listing(template: str, uri: str) -> tuple[str, str]:
+            return render(template, uri)
+
+    out = dict([render_listing("index.md.j2", HOME), render_listing("org-chart.md.j2", ORG_CHART),
+                render_listing("forms-index.md.j2", FORMS_INDEX), render_listing("downloads.md.j2", DOWNLOADS_PAGE),
+                render("changes.md.j2", CHANGES_PAGE), render_listing("maintenance.md.j2", MAINTENANCE)])
     for role in hb.roles:
-        out.update([render("role.md.j2", role_uri(role.id), role=role)])
+        out.update([render_role(role)])
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
     for policy in hb.policies:
         out.update([render("policy.md.j2", policy_uri(policy.id), policy=policy)])
     for guide in hb.guides:
