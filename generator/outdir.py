@@ -133,7 +133,8 @@ def check_out(out: Path, root: Path) -> Path:
         if _within(place, out):
             raise OutRefused(f"--out {shown} is or contains {what} ({place}); replacing it would delete it "
                              f"— choose a new folder for the site")
-    for place, what, guard_inside in protected:
+    # the innermost first: a folder inside the environment inside the tool is "inside the Python environment"
+    for place, what, guard_inside in sorted(protected, key=lambda item: len(item[0].parts), reverse=True):
         if inside_root or not guard_inside or not _within(out, place):
             continue
         if place == TOOL_ROOT and _own_folder(out.relative_to(place)):

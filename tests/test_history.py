@@ -62,10 +62,10 @@ def hr_edits(root: Path) -> Path:
     commit(root, "大区经理：调整报表与回款职责", "2027-02-01T10:00:00+08:00")
 
     key_account = (root / "roles" / "regional-manager.yml").read_text(encoding="utf-8")
-    key_account = key_account.replace("id: regional-manager", "id: key-account-manager") \
-        .replace("title: 大区经理", "title: 大客户经理").replace("YXZX-SC-02", "YXZX-SC-09")
-    (root / "roles" / "key-account-manager.yml").write_text(key_account, encoding="utf-8")
-    commit(root, "新增岗位：大客户经理", "2027-02-10T10:00:00+08:00")
+    key_account = key_account.replace("id: regional-manager", "id: key-client-manager") \
+        .replace("title: 大区经理", "title: 重点客户经理").replace("YXZX-SC-02", "YXZX-SC-09")
+    (root / "roles" / "key-client-manager.yml").write_text(key_account, encoding="utf-8")
+    commit(root, "新增岗位：重点客户经理", "2027-02-10T10:00:00+08:00")
 
     # delete a KPI (市场信息反馈, 10%) and move its weight to 区域回款率 (25% → 35%); release 1.1
     text = regional.read_text(encoding="utf-8")
@@ -89,8 +89,8 @@ def hr_edits(root: Path) -> Path:
     edit(specialist, "title: 市场部销售助理", "title: 市场部销售专员")
     commit(root, "岗位更名：市场部销售助理改为市场部销售专员", "2027-04-01T10:00:00+08:00")
 
-    edit(root / "roles" / "key-account-manager.yml", "title: 大客户经理", "status: draft\ntitle: 大客户经理")
-    commit(root, "大客户经理退回草稿，待定稿", "2027-04-15T10:00:00+08:00")
+    edit(root / "roles" / "key-client-manager.yml", "title: 重点客户经理", "status: draft\ntitle: 重点客户经理")
+    commit(root, "重点客户经理退回草稿，待定稿", "2027-04-15T10:00:00+08:00")
     return root
 
 
@@ -216,7 +216,7 @@ def test_diff_between_two_commits_in_plain_text(repo):
     lines = run.stdout.splitlines()
     assert re.fullmatch(r"HEAD~6（[0-9a-f]{7}） → HEAD~2（[0-9a-f]{7}）", lines[0])
     assert f"大区经理 · 岗位职责 3 改为：{NEW_DUTY}" in lines
-    assert "新增岗位 大客户经理" in lines
+    assert "新增岗位 重点客户经理" in lines
     assert "大区经理 · 删除 KPI 市场信息反馈" in lines
     assert "大区经理 · KPI 区域回款率：权重 25% → 30%" not in lines  # 25 → 35 → 30 across two commits…
     assert "大区经理 · KPI 区域回款率：权重 25% → 35%" in lines  # …HEAD~2 is after the first only
@@ -303,10 +303,10 @@ def test_a_draft_never_leaks_into_the_published_site(site):
                 with zipfile.ZipFile(io.BytesIO(data)) as archive:
                     names = archive.namelist()
                     data = b"\n".join([n.encode() for n in names] + [archive.read(n) for n in names])
-            if "大客户经理".encode() in data or b"key-account-manager" in data:
+            if "重点客户经理".encode() in data or b"key-client-manager" in data:
                 leaks.append(path.relative_to(site).as_posix())
     assert not leaks, leaks
-    assert not (site / "roles" / "key-account-manager.html").exists()
+    assert not (site / "roles" / "key-client-manager.html").exists()
 
 
 def test_drafts_build_marks_them(repo, tmp_path):
@@ -315,17 +315,17 @@ def test_drafts_build_marks_them(repo, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "history: 7 commits over" in run.stdout
     assert "drafts: 1 shown, marked 草稿" in run.stdout
-    page = (out / "roles" / "key-account-manager.html").read_text(encoding="utf-8")
+    page = (out / "roles" / "key-client-manager.html").read_text(encoding="utf-8")
     assert 'class="admonition danger"' in page and "本页为草稿，尚未发布" in page
-    pdf = pypdf.PdfReader(out / "downloads" / "job-descriptions" / "key-account-manager.pdf")
+    pdf = pypdf.PdfReader(out / "downloads" / "job-descriptions" / "key-client-manager.pdf")
     for number, page in enumerate(pdf.pages):
         assert "草稿" in page.extract_text(), f"page {number + 1} has no watermark"
-    assert "大客户经理岗位说明书（草稿）" in pdf.pages[0].extract_text()
-    word = docx.Document(out / "downloads" / "job-descriptions" / "key-account-manager.docx")
+    assert "重点客户经理岗位说明书（草稿）" in pdf.pages[0].extract_text()
+    word = docx.Document(out / "downloads" / "job-descriptions" / "key-client-manager.docx")
     header = word.sections[0].header
     assert "草稿 · 未发布，仅供审阅" in [p.text for p in header.paragraphs]
     assert 'string="草稿"' in header._element.xml  # the watermark shape
-    assert word.paragraphs[0].text == "大客户经理岗位说明书（草稿）"
+    assert word.paragraphs[0].text == "重点客户经理岗位说明书（草稿）"
     # the published roles stay unmarked
     other = docx.Document(out / "downloads" / "job-descriptions" / "regional-manager.docx")
     assert "草稿" not in other.sections[0].header._element.xml
@@ -383,7 +383,7 @@ def test_serve_shows_drafts(repo, tmp_path, doc_cache, monkeypatch):
         build(cfg)
     finally:
         cfg.plugins.on_shutdown()  # the plugin instance outlives this build (see HandbookPlugin.on_startup)
-    assert "本页为草稿" in article(tmp_path / "preview" / "roles" / "key-account-manager.html")
+    assert "本页为草稿" in article(tmp_path / "preview" / "roles" / "key-client-manager.html")
 
 
 def test_cached_change_sets_equal_fresh_ones(repo, tmp_path):
