@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from docx.table import _Cell
 from generator import views
 from generator.loader import load_handbook
 from generator.renderers import docx as render
+from generator.renderers import docx_props
 
 ROOT = Path(__file__).parents[1]
 THEME_ATTRS = [qn(f"w:{a}") for a in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")]
@@ -671,3 +673,8 @@ def test_a_reference_saved_by_libreoffice_still_works(hb, monkeypatch):
     assert doc.sections[0].footer.paragraphs[0].text == f"{views.jd_footer(role)}\t第 1 页 / 共 2 页"
     assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == list(views.JD_SECTIONS)
     assert not [r for r in doc.element.body.iter(qn("w:r")) if _fonts(r) is not None]
+    # LibreOffice gave the reference custom properties of its own: the file has one set, the role's
+    data = render.job_description(hb, role)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert names.count("docProps/custom.xml") == 1
+    assert docx_props.read_properties(data)[docx_props.PROP_ROLE] == "planning-manager"

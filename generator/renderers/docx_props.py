@@ -71,7 +71,15 @@ def custom_xml(props: dict[str, str]) -> bytes:
 def stamp_role(doc, role: Role) -> None:
     """Add the role's custom properties to a python-docx Document before it is saved."""
     package = doc.part.package
-    part = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, custom_xml(role_properties(role)), package)
+    blob = custom_xml(role_properties(role))
+    try:  # a reference.docx saved by Word or LibreOffice may bring custom properties of its own: replace them
+        existing = package.part_related_by(RT.CUSTOM_PROPERTIES)
+    except KeyError:
+        existing = None
+    if existing is not None:
+        existing._blob = blob  # python-docx keeps an unknown part's bytes here and writes them back on save
+        return
+    part = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, blob, package)
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
