@@ -22,7 +22,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import bundles, changes, drafts, history, sitesearch
+from . import bundles, changes, drafts, history, outputs, sitesearch
 from .documents import Document
 from .errors import ContentError
 from .loader import load_handbook
@@ -34,7 +34,6 @@ REPO = Path(__file__).resolve().parent.parent
 SHIM = REPO / "vendor" / "iframe-worker" / "shim.js"
 SHIM_URI = "assets/javascripts/iframe-worker-shim.js"
 SEARCH_WORDS = REPO / "templates" / "site" / "search-words.txt"
-JD_BUNDLE = bundles.BundleDoc("job-descriptions", "全部岗位说明书（Word 与 PDF）", "downloads/job-descriptions.zip")
 OFFLINE_BUNDLE = bundles.BundleDoc("handbook-offline", "离线版手册（整个网站，解压后打开 index.html）",
                                    "downloads/handbook-offline.zip")
 MANIFEST = "downloads/manifest.json"
@@ -70,6 +69,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self._entries: list[bundles.Entry] = []
         #: page URL → role title and aliases, indexed whole for search ranking (sitesearch)
         self._keywords: dict[str, list[str]] = {}
+        self._production: Production | None = None
         #: seconds per stage of the last build, for the CLI and benchmarks: load, documents, pages, zip
         self.timings: dict[str, float] = {}
         #: one-line remarks for the build summary (e.g. why history was omitted, drafts left out)
@@ -86,7 +86,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self._serving = command == "serve"
 
     def on_shutdown(self) -> None:
+        """`mkdocs serve` stopped (Ctrl-C): no worker may outlive it."""
         self._serving = False
+        self._stop_rendering()
 
     @contextmanager
     def _timed(self, stage: str):
@@ -139,6 +141,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self._keywords = sitesearch.role_keywords(self.hb)
         self._tune_search(config)
         # Start rendering now: workers run while the search plugin loads jieba (~1 s).
+        self._stop_rendering()  # a previous build of `serve` that failed before collecting
         self._production = Production(self.hb, self.cache_dir, self.config.jobs or None,
                                       on_done=self.on_document_done)
         return config
@@ -159,28 +162,31 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict…" on every build
 
     def on_files(self, files: Files, *, config) -> Files:
-        assert self.hb is not None
-        self.report = self._production.wait()
+        assert self.hb is not None and self._production is not None
+        production, self._production = self._production, None
+        self.report = production.wait()
         self.timings["documents"] = self.report.wall  # planning, hashing and waiting: rendering overlaps MkDocs
         produced = self.report.produced
         for item in produced:
             files.append(File.generated(config, item.doc.path, abs_src_path=str(item.file)))
 
+        zips = []
         with self._timed("zip"):
-            jd_zip = bundles.deterministic_zip([(item.doc.path.split("/", 1)[1], item.file)
-                                                for item in produced if item.doc.kind == "job-description"])
-        jd = bundles.Built.of(JD_BUNDLE, jd_zip)
-        files.append(File.generated(config, JD_BUNDLE.path, content=jd_zip))
+            for bundle in outputs.BUNDLES.values():
+                data = bundles.deterministic_zip([(item.doc.path.split("/", 1)[1], item.file) for item in produced
+                                                  if item.doc.output.bundle == bundle.id])
+                zips.append(bundles.Built.of(bundles.BundleDoc(bundle.id, bundle.title, bundle.path), data))
+                files.append(File.generated(config, bundle.path, content=data))
         # Written for real in on_post_build; listed now so pages may link to it.
         files.append(File.generated(config, OFFLINE_BUNDLE.path, content=b""))
 
-        downloads = [*produced, jd, bundles.Built(OFFLINE_BUNDLE, None, None)]
+        downloads = [*produced, *zips, bundles.Built(OFFLINE_BUNDLE, None, None)]
         with self._timed("pages"):
             pages = site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"])
         for uri, markdown in pages.items():
             files.append(File.generated(config, uri, content=markdown))
 
-        self._entries = [_entry(item) for item in produced] + [_entry(jd)]
+        self._entries = [_entry(item) for item in [*produced, *zips]]
         files.append(File.generated(config, MANIFEST, content=bundles.manifest(self._entries)))
         files.append(File.generated(config, SHIM_URI, abs_src_path=str(SHIM)))
         _unhook_cdn_fallbacks(files, config)
@@ -198,6 +204,15 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         if words and search is not None and hasattr(search, "search_index"):
             sitesearch.tag_entries(search.search_index.entries, page.url, words)
         return context
+
+    def _stop_rendering(self) -> None:
+        production, self._production = self._production, None
+        if production is not None:
+            production.close()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """A build that fails (here or in another plugin) stops its workers at once."""
+        self._stop_rendering()
 
     def on_serve(self, server, *, config, builder):
         """Reload on YAML edits even when the content root is not beside mkdocs.yml."""

@@ -28,8 +28,7 @@ from typing import Any, Iterable
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
-from .. import drafts, views
-from ..documents import FORMAT_LABELS
+from .. import drafts, outputs, views
 from ..model import Handbook, Role
 
 REPO = Path(__file__).resolve().parents[2]
@@ -116,10 +115,9 @@ def size_text(size: int) -> str:
 class Downloads:
     """Produced files (anything with ``.doc`` and ``.size``) looked up by what they belong to."""
 
-    ORDER = {"docx": 0, "pdf": 1, "zip": 2}
-
     def __init__(self, items: Iterable[Any]):
-        self.items = sorted(items, key=lambda p: (p.doc.kind, p.doc.id, self.ORDER.get(p.doc.format, 9)))
+        order = outputs.format_order()
+        self.items = sorted(items, key=lambda p: (p.doc.kind, p.doc.id, order.get(p.doc.format, len(order))))
 
     def of(self, kind: str, item_id: str) -> list[Any]:
         return [p for p in self.items if p.doc.kind == kind and p.doc.id == item_id]
@@ -127,6 +125,15 @@ class Downloads:
     @property
     def bundles(self) -> list[Any]:
         return [p for p in self.items if p.doc.kind == "bundle"]
+
+    @staticmethod
+    def kinds(subjects: str) -> list[tuple[str, str]]:
+        """(kind, label) of the registry's outputs for "role", "form" or "handbook", in registration order."""
+        return outputs.kinds(subjects)
+
+    def whole(self) -> list[tuple[str, list[Any]]]:
+        """(label, files) of each output made once for the whole handbook (e.g. the 岗位清单)."""
+        return [(label, [p for p in self.items if p.doc.kind == kind]) for kind, label in self.kinds("handbook")]
 
 
 # --------------------------------------------------------------------------- KPI → duties
@@ -277,7 +284,7 @@ class _Site:
         """``Word（35 KB） · PDF（401 KB）`` for the produced files of one document."""
         links = []
         for item in items:
-            label = FORMAT_LABELS.get(item.doc.format, item.doc.format.upper())
+            label = outputs.format_labels().get(item.doc.format, item.doc.format.upper())
             if with_size and getattr(item, "size", None) is not None:
                 label += f"（{size_text(item.size)}）"
             links.append(self.link(ctx, label, item.doc.path))
