@@ -370,3 +370,6 @@ register(_pdf("appraisal", "绩效考核表", "role", DOWNLOADS + "/appraisals/{
               views.appraisal_title, applies=_has_kpis))
 register(_docx("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.docx", "form", lambda form: form.title))
 register(_pdf("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.pdf", "form", lambda form: form.title))
+register(Output("roster", "xlsx", "岗位清单", "Excel", "handbook", DOWNLOADS + "/roster.xlsx",
+                "generator.renderers.xlsx:roster", lambda hb: "岗位清单", templates=("templates/xlsx/**/*",),
+                libraries=("openpyxl", "et-xmlfile", "pyyaml"), view_builder="generator.renderers.xlsx:roster_view"))

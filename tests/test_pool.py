@@ -83,7 +83,7 @@ def test_the_first_failure_cancels_queued_documents_and_is_raised_at_once(tmp_pa
     cache = tmp_path / "cache"
     started = time.monotonic()
     production = Production(hb, cache, jobs=2)
-    assert len(production.todo) == 24
+    assert len(production.todo) == len(production.planned) > 20
     with pytest.raises(ValueError, match="format code"):
         production.wait()
     took = time.monotonic() - started

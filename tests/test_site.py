@@ -287,7 +287,7 @@ def test_downloads_page_lists_every_file_with_size(site, built_site):
     page = (site / "downloads.html").read_text(encoding="utf-8")
     for item in built_site.report.produced:
         assert f'href="{item.doc.path}"' in page
-        assert re.search(re.escape(item.doc.path) + r'">(Word|PDF)（\d+ KB）', page), item.doc.path
+        assert re.search(re.escape(item.doc.path) + r'">(Word|PDF|Excel)（\d+ KB）', page), item.doc.path
     assert 'href="downloads/job-descriptions.zip"' in page and 'href="downloads/handbook-offline.zip"' in page
 
 
@@ -497,8 +497,8 @@ def test_manifest_lists_every_download_with_correct_hashes(site, built_site):
         data = (site / entry["path"]).read_bytes()
         assert entry["bytes"] == len(data), entry["path"]
         assert entry["sha256"] == hashlib.sha256(data).hexdigest(), entry["path"]
-        assert entry["kind"] in ("job-description", "form", "appraisal", "bundle")
-        assert entry["format"] in ("pdf", "docx", "zip")
+        assert entry["kind"] in ("job-description", "form", "appraisal", "roster", "bundle")
+        assert entry["format"] in ("pdf", "docx", "xlsx", "zip")
     paths = {e["path"] for e in entries}
     assert {item.doc.path for item in built_site.report.produced} <= paths
     bundles = {e["id"]: e for e in entries if e["kind"] == "bundle"}
