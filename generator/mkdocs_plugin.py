@@ -8,7 +8,6 @@ come from the render cache (:func:`generator.produce.produce`).
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import time
@@ -16,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
+from markupsafe import escape
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
@@ -132,10 +132,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             raise PluginError(f"{shown} is missing: the offline site's search needs this copy of the "
                               "iframe-worker shim. Run `make setup` once.")
         settings = self.hb.site
-        # The theme prints these without escaping; content is text, so escape it here.
-        config.site_name = html.escape(settings.handbook_title)
-        config.site_description = html.escape(settings.description or settings.handbook_title)
-        config.copyright = html.escape(" · ".join(filter(None, (settings.company, settings.organisation,
+        # The theme prints these without escaping; content is text, so escape it here, as Markup so
+        # that the theme's own `| e` (in title="" attributes) does not escape it a second time.
+        config.site_name = escape(settings.handbook_title)
+        config.site_description = escape(settings.description or settings.handbook_title)
+        config.copyright = escape(" · ".join(filter(None, (settings.company, settings.organisation,
                                                                  settings.handbook_title))))
         config.nav = site.nav(self.hb)
         self._keywords = sitesearch.role_keywords(self.hb)
