@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,12 @@ from typing import Callable
 
 import pytest
 
-from generator.sitebuild import WarningCollector
+# Tests never write into the working tree: no bytecode here or in the commands they run
+# (pytest's cache is off in pyproject.toml); pytest_sessionfinish below checks it.
+sys.dont_write_bytecode = True
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+
+from generator.sitebuild import WarningCollector  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -65,6 +71,24 @@ def built_site(tmp_path_factory, doc_cache) -> BuiltSite:
 
 
 @pytest.fixture(scope="session")
+def documents(built_site) -> dict[tuple[str, str, str], bytes]:
+    """(kind, id, format) → bytes of every document of the session build: tests read these instead of
+    rendering the same documents again."""
+    return {(p.doc.kind, p.doc.id, p.doc.format): p.file.read_bytes() for p in built_site.report.produced}
+
+
+def fill_cache(cache_dir: Path, built: BuiltSite) -> Path:
+    """Copy the session build's rendered documents into ``cache_dir`` (a content root's own cache):
+    a build of the same content there then renders only what a test changed."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for item in built.report.produced:
+        target = cache_dir / item.file.name
+        if not target.exists():
+            target.write_bytes(item.file.read_bytes())
+    return cache_dir
+
+
+@pytest.fixture(scope="session")
 def build_root(tmp_path_factory, doc_cache) -> Callable[[Path], BuiltSite]:
     """Build another content root (e.g. a modified copy of the bundled content)."""
 
@@ -78,3 +102,29 @@ def pytest_configure(config) -> None:
     # jieba announces its dictionary on stderr at every build; keep test output readable.
     logging.getLogger("jieba").setLevel(logging.WARNING)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+def _tree_files() -> set[str]:
+    """Every file of the working tree outside .git and .venv (bytecode caches aside: pytest writes
+    conftest's own before this file can ask it not to)."""
+    found = set()
+    for folder, dirs, files in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in (".git", ".venv", "__pycache__")]
+        found.update(os.path.relpath(os.path.join(folder, name), REPO) for name in files)
+    return found
+
+
+def pytest_sessionstart(session) -> None:
+    session.config._tree_before = _tree_files()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    before = getattr(session.config, "_tree_before", None)
+    if before is None:
+        return
+    new = sorted(_tree_files() - before)
+    if new:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("tests wrote into the working tree (use tmp_path): " + ", ".join(new[:20]), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -59,19 +59,20 @@ def hb():
     return load_handbook(ROOT)
 
 
+# The session build's PDFs (conftest.documents): rendered once, by the real pipeline, for all tests.
 @pytest.fixture(scope="module")
-def jds(hb):
-    return {role.id: pdf.job_description(hb, role) for role in hb.roles}
-
-
-@pytest.fixture(scope="module")
-def appraisals(hb):
-    return {role.id: pdf.appraisal(hb, role) for role in hb.roles}
+def jds(hb, documents):
+    return {role.id: documents[("job-description", role.id, "pdf")] for role in hb.roles}
 
 
 @pytest.fixture(scope="module")
-def forms(hb):
-    return {form.id: pdf.form(hb, form) for form in hb.forms}
+def appraisals(hb, documents):
+    return {role.id: documents[("appraisal", role.id, "pdf")] for role in hb.roles}
+
+
+@pytest.fixture(scope="module")
+def forms(hb, documents):
+    return {form.id: documents[("form", form.id, "pdf")] for form in hb.forms}
 
 
 @pytest.fixture(scope="module")

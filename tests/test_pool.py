@@ -20,6 +20,7 @@ import pytest
 
 from generator.loader import load_handbook
 from generator.produce import Production
+from conftest import fill_cache
 from helpers import REPO, copy_bundled_content
 
 
@@ -100,9 +101,14 @@ def test_the_first_failure_cancels_queued_documents_and_is_raised_at_once(tmp_pa
 def test_the_parent_never_freezes_its_heap(tmp_path):
     hb = load_handbook(Path(REPO / "tests" / "roots" / "minimal"))
     gc.unfreeze()
-    Production(hb, tmp_path / "serial", jobs=1).wait()
+    serial = Production(hb, tmp_path / "cache", jobs=1)
+    serial.wait()
     assert gc.get_freeze_count() == 0
-    Production(hb, tmp_path / "parallel", jobs=2).wait()
+    for path in list(serial.targets.values())[:2]:  # two documents left for the pool to render
+        path.unlink()
+    parallel = Production(hb, tmp_path / "cache", jobs=2)
+    assert parallel.pool is not None
+    parallel.wait()
     assert gc.get_freeze_count() == 0
 
 
@@ -147,8 +153,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_ctrl_c_stops_serve_with_no_process_left(tmp_path):
+def test_ctrl_c_stops_serve_with_no_process_left(tmp_path, built_site):
     root = copy_bundled_content(tmp_path)
+    fill_cache(root / ".cache" / "handbook", built_site)  # only the edited role's documents render, in workers
+    role = root / "roles" / "regional-manager.yml"
+    role.write_text(role.read_text(encoding="utf-8").replace("全力以赴", "竭尽全力"), encoding="utf-8")
     proc = _handbook("serve", "--root", str(root), "--dev-addr", f"127.0.0.1:{_free_port()}", cwd=tmp_path)
     seen: set[int] = set()
     lines: list[str] = []
