@@ -33,6 +33,7 @@ class BuiltSite:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     report: object = None
+    hb: object = None  # the Handbook the build rendered from (published, with its git history)
 
 
 def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None) -> BuiltSite:
@@ -55,7 +56,7 @@ def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None) -> Bui
             seconds = time.perf_counter() - started
     finally:
         mkdocs_log.removeHandler(collector)
-    return BuiltSite(Path(site_dir), seconds, collector.messages, plugin.report)
+    return BuiltSite(Path(site_dir), seconds, collector.messages, plugin.report, plugin.hb)
 
 
 @pytest.fixture(scope="session")

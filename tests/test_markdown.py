@@ -1,9 +1,9 @@
 """The generated Markdown: readable (a reviewer can read it in a diff) and still literal.
 
-``tests/golden/roles/regional-manager.md`` is the page source of one role as generated.
+``tests/goldens/role-page-regional-manager.md`` is the page source of one role as generated.
 When a template change is meant, regenerate it with
 
-    HANDBOOK_UPDATE_GOLDENS=1 .venv/bin/python -m pytest tests/test_markdown.py
+    UPDATE_GOLDENS=1 .venv/bin/pytest tests/test_markdown.py
 
 and review the diff like any other change (the test never writes the file otherwise).
 """
@@ -21,7 +21,7 @@ from generator.loader import load_handbook
 from generator.renderers.site import md_escape, pages
 from helpers import REPO, overlay_root
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "roles" / "regional-manager.md"
+GOLDEN = Path(__file__).resolve().parent / "goldens" / "role-page-regional-manager.md"
 
 
 class _Sized:
@@ -34,7 +34,7 @@ class _Sized:
 def test_role_page_markdown_matches_the_golden_file():
     hb = load_handbook(REPO)
     page = pages(hb, [_Sized(d) for d in plan(hb)])["roles/regional-manager.md"]
-    if os.environ.get("HANDBOOK_UPDATE_GOLDENS"):
+    if os.environ.get("UPDATE_GOLDENS") == "1":
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(page, encoding="utf-8")
     assert page == GOLDEN.read_text(encoding="utf-8"), (

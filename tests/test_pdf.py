@@ -55,8 +55,9 @@ def pdffonts(data: bytes, tmp_dir: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def hb():
-    return load_handbook(ROOT)
+def hb(built_site):
+    """The handbook the session build rendered the documents below from (with the repository's history)."""
+    return built_site.hb
 
 
 # The session build's PDFs (conftest.documents): rendered once, by the real pipeline, for all tests.
