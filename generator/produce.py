@@ -98,7 +98,32 @@ def _context():
     ctx = multiprocessing.get_context("forkserver")
     modules = sorted({o.renderer.split(":")[0] for o in outputs.all_outputs()})
     ctx.set_forkserver_preload([__name__, *modules])
+    _start_ignoring_ctrl_c()
     return ctx
+
+
+def _start_ignoring_ctrl_c() -> None:
+    """Start the forkserver with SIGINT ignored; its workers inherit that.
+
+    Ctrl-C in a terminal reaches the whole process group. The build process alone
+    should handle it (it cancels queued documents and waits for the running ones):
+    a forkserver still importing WeasyPrint, or a worker mid-render, would otherwise
+    print its own KeyboardInterrupt traceback. An ignored signal survives exec, so
+    it is set around the server's start (only possible from the main thread; from
+    another thread the server starts as multiprocessing starts it).
+    """
+    import signal
+    import threading
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def produce(hb: Handbook, cache_dir: Path, jobs: int | None = None,

@@ -34,6 +34,9 @@ class BuiltSite:
     warnings: list[str] = field(default_factory=list)
     report: object = None
     hb: object = None  # the Handbook the build rendered from (published, with its git history)
+    # cache file name → bytes of every document, read right after the build: the shared session cache
+    # is pruned by later builds of other roots, so tests must not go back to its files
+    blobs: dict = field(default_factory=dict)
 
 
 def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None) -> BuiltSite:
@@ -56,7 +59,8 @@ def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None) -> Bui
             seconds = time.perf_counter() - started
     finally:
         mkdocs_log.removeHandler(collector)
-    return BuiltSite(Path(site_dir), seconds, collector.messages, plugin.report, plugin.hb)
+    blobs = {p.file.name: p.file.read_bytes() for p in plugin.report.produced} if plugin.report else {}
+    return BuiltSite(Path(site_dir), seconds, collector.messages, plugin.report, plugin.hb, blobs)
 
 
 @pytest.fixture(scope="session")
@@ -75,17 +79,17 @@ def built_site(tmp_path_factory, doc_cache) -> BuiltSite:
 def documents(built_site) -> dict[tuple[str, str, str], bytes]:
     """(kind, id, format) → bytes of every document of the session build: tests read these instead of
     rendering the same documents again."""
-    return {(p.doc.kind, p.doc.id, p.doc.format): p.file.read_bytes() for p in built_site.report.produced}
+    return {(p.doc.kind, p.doc.id, p.doc.format): built_site.blobs[p.file.name] for p in built_site.report.produced}
 
 
 def fill_cache(cache_dir: Path, built: BuiltSite) -> Path:
     """Copy the session build's rendered documents into ``cache_dir`` (a content root's own cache):
     a build of the same content there then renders only what a test changed."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    for item in built.report.produced:
-        target = cache_dir / item.file.name
+    for name, data in built.blobs.items():
+        target = cache_dir / name
         if not target.exists():
-            target.write_bytes(item.file.read_bytes())
+            target.write_bytes(data)
     return cache_dir
 
 
