@@ -104,6 +104,15 @@ def build_root(tmp_path_factory, doc_cache) -> Callable[[Path], BuiltSite]:
 
 
 def pytest_configure(config) -> None:
+    # Hypothesis keeps its example database and caches in ./.hypothesis by default: not in the working tree.
+    import tempfile
+
+    from hypothesis import settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "handbook-hypothesis"))  # reused, not one per run
+    settings.register_profile("handbook", database=None)
+    settings.load_profile("handbook")
     # jieba announces its dictionary on stderr at every build; keep test output readable.
     logging.getLogger("jieba").setLevel(logging.WARNING)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")

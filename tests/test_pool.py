@@ -139,7 +139,10 @@ def test_ctrl_c_during_rendering_leaves_no_worker_behind(tmp_path):
         seen.update(children(proc.pid))
         return len(seen) >= 3  # the forkserver and two workers
 
-    assert wait_for(workers_running, 60), "no workers appeared"
+    if not wait_for(workers_running, 60):
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        pytest.fail("no workers appeared")
     time.sleep(0.5)
     seen.update(children(proc.pid))
     out = _interrupt(proc, seen)
@@ -171,7 +174,10 @@ def test_ctrl_c_stops_serve_with_no_process_left(tmp_path, built_site):
         return "Serving on" in "".join(lines) or proc.poll() is not None
 
     # the preview binds its port before the first build: wait for that build's workers too
-    assert wait_for(lambda: serving() and seen, 120) and proc.poll() is None, "".join(lines)
+    if not (wait_for(lambda: serving() and seen, 120) and proc.poll() is None):
+        os.killpg(proc.pid, signal.SIGKILL)  # never leave a preview running after a failed test
+        proc.wait()
+        pytest.fail("".join(lines) or "serve neither served nor started workers")
     time.sleep(0.5)
     seen.update(children(proc.pid))
     assert seen, "serve rendered documents without any worker process"
