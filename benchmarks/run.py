@@ -99,7 +99,9 @@ def bare_mkdocs(hb, root: Path, out: Path, work: Path) -> float:
     from mkdocs.utils.yaml import yaml_load
 
     from generator.bundles import Built
-    from generator.mkdocs_plugin import JD_BUNDLE, OFFLINE_BUNDLE, SEARCH_WORDS, SHIM, SHIM_URI
+    from generator.bundles import BundleDoc
+    from generator.mkdocs_plugin import OFFLINE_BUNDLE, SEARCH_WORDS, SHIM, SHIM_URI
+    from generator.outputs import BUNDLES
     from generator.renderers import site
 
     docs, site_dir = work / "bare-docs", work / "bare-site"
@@ -107,7 +109,8 @@ def bare_mkdocs(hb, root: Path, out: Path, work: Path) -> float:
     shutil.copytree(REPO / "templates" / "site" / "static", docs)
     (docs / SHIM_URI).write_bytes(SHIM.read_bytes())
     downloads = [SimpleNamespace(doc=d, size=(out / d.path).stat().st_size) for d in documents.plan(hb)]
-    downloads += [Built(JD_BUNDLE, (out / JD_BUNDLE.path).stat().st_size, None), Built(OFFLINE_BUNDLE, None, None)]
+    downloads += [Built(BundleDoc(b.id, b.title, b.path), (out / b.path).stat().st_size, None) for b in BUNDLES.values()]
+    downloads += [Built(OFFLINE_BUNDLE, None, None)]
     for uri, markdown in site.pages(hb, downloads, [root / "site_overrides" / "site"]).items():
         (docs / uri).parent.mkdir(parents=True, exist_ok=True)
         (docs / uri).write_text(markdown, encoding="utf-8")

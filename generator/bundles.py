@@ -67,11 +67,19 @@ def manifest(entries: Iterable[Entry]) -> bytes:
 
 
 Content = Union[bytes, str, Path]
-PRECOMPRESSED = (".pdf", ".docx", ".zip", ".gz", ".png", ".jpg", ".woff", ".woff2")
+MEDIA_COMPRESSED = (".zip", ".gz", ".png", ".jpg", ".woff", ".woff2")
+
+
+def _precompressed() -> tuple[str, ...]:
+    """Media that are compressed already, and every registered output (PDF, Word, Excel are)."""
+    from .outputs import suffixes
+
+    return (*MEDIA_COMPRESSED, *sorted(suffixes()))
 
 
 def deterministic_zip(files: Iterable[tuple[str, Content]]) -> bytes:
     """Zip ``(arcname, bytes or file path)`` pairs; same input ⇒ same bytes."""
+    stored = _precompressed()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, content in sorted(files, key=lambda item: item[0]):
@@ -79,7 +87,7 @@ def deterministic_zip(files: Iterable[tuple[str, Content]]) -> bytes:
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             # PDFs, Word files, zips and images are compressed already: deflating them again costs
             # seconds at 500 roles and saves a few per cent.
-            info.compress_type = zipfile.ZIP_STORED if name.endswith(PRECOMPRESSED) else zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED if name.endswith(stored) else zipfile.ZIP_DEFLATED
             info.external_attr = FILE_MODE << 16
             info.create_system = 3  # Unix, so the permissions above are honoured on extraction
             archive.writestr(info, data)

@@ -28,7 +28,6 @@ import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,7 +36,7 @@ from mkdocs.structure.files import File, Files
 from . import documents
 from .documents import Document
 from .model import Handbook
-from .produce import _heaviest_first, _init_worker, _render_to, _write_atomically, cache_key, code_stamp, default_jobs
+from .produce import _context, _heaviest_first, _init_worker, _render_to, _write_atomically, default_jobs, targets
 
 log = logging.getLogger("mkdocs.plugins.handbook")
 
@@ -86,7 +85,7 @@ class Documents:
         self.planned: list[Document] = []
         self.paths: dict[str, Document] = {}  # site path → document, known as soon as a build starts
         self.resolved = False
-        self._key_memo: dict[tuple, tuple[str, tuple]] = {}
+        self._key_memo: dict = {}  # see produce.targets
 
     def start(self, hb: Handbook) -> list[Document]:
         """Plan the documents of ``hb``; returns the plan at once.
@@ -105,52 +104,15 @@ class Documents:
         if self.resolved or self.hb is None:
             return
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        keys = self._keys(self.hb, self.planned, code_stamp())
-        targets = {doc: self.cache_dir / f"{keys[doc]}.{doc.format}" for doc in self.planned}
-        self.targets = {doc.path: (doc, targets[doc]) for doc in self.planned}
-        wanted = set(targets.values())
+        found = targets(self.hb, self.planned, self.cache_dir, self._key_memo)
+        self.targets = {doc.path: (doc, found[doc]) for doc in self.planned}
+        wanted = set(found.values())
         for target, future in list(self.inflight.items()):
             if future.done() or (target not in wanted and future.cancel()):
                 del self.inflight[target]
-        self.todo = [(doc, targets[doc]) for doc in self.planned
-                     if not targets[doc].exists() and targets[doc] not in self.inflight]
+        self.todo = [(doc, found[doc]) for doc in self.planned
+                     if not found[doc].exists() and found[doc] not in self.inflight]
         self.resolved = True
-
-    def _keys(self, hb: Handbook, planned: list[Document], stamp: str) -> dict[Document, str]:
-        """:func:`generator.produce.cache_key` of each document, recomputed only when its inputs changed.
-
-        The loader hands out the same objects for unchanged files while serving, so "unchanged" is
-        "the same objects" plus the other facts :func:`produce.inputs` takes: the titles of superior and
-        reports, and a job description's commits. (A change to ``produce.inputs`` must be mirrored here.)
-        Hashing 1,200 documents' inputs takes a second; this takes milliseconds.
-        """
-        roles = {r.id: r for r in hb.roles}
-        forms = {f.id: f for f in hb.forms}
-        policies = {p.id: p for p in hb.policies}
-        reports: dict[str, list[str]] = {}
-        for role in hb.roles:
-            if role.reports_to:
-                reports.setdefault(role.reports_to, []).append(role.title)
-        memo, keys = {}, {}
-        for doc in planned:
-            if doc.kind == "form":
-                form = forms[doc.id]
-                objects: tuple = (hb.site, form, policies.get(form.policy) if form.policy else None)
-                facts: tuple = ()
-            else:
-                role = roles[doc.id]
-                superior = roles.get(role.reports_to) if role.reports_to else None
-                objects = (hb.site, role)
-                facts = (superior.title if superior else None, tuple(reports.get(role.id, ())),
-                         hb.history.of("role", role.id) if doc.kind == "job-description" else ())
-            ident = (doc, stamp, tuple(map(id, objects)), facts)
-            found = self._key_memo.get(ident)
-            if found is None:
-                found = (cache_key(hb, doc, stamp), objects)  # the objects stay referenced: their ids stay theirs
-            memo[ident] = found
-            keys[doc] = found[0]
-        self._key_memo = memo
-        return keys
 
     def release(self) -> None:
         """Queue the documents planned by :meth:`start` (called once the pages are built: pages first).
@@ -164,13 +126,12 @@ class Documents:
             self.todo = []
             if not todo:
                 return
-            for doc, _ in todo:  # import the renderers before forking, as produce does
-                documents.renderer(doc.kind, doc.format)
-            pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=get_context("fork"),
+            # the forkserver has imported the renderers; forking it is safe under the server's threads
+            pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=_context(),
                                        initializer=_init_background_worker, initargs=(self.hb,))
-            targets = dict(todo)
+            files = dict(todo)
             for doc in _heaviest_first([doc for doc, _ in todo]):
-                self.inflight[targets[doc]] = pool.submit(_render_to, doc, str(targets[doc]))
+                self.inflight[files[doc]] = pool.submit(_render_to, doc, str(files[doc]))
             pool.shutdown(wait=False)  # queued renders still run; the workers exit when done
         log.info(f"rendering {len(todo)} document(s) in the background")
 

@@ -8,8 +8,8 @@ come from the render cache (:func:`generator.produce.produce`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import html
 import json
 import logging
 import re
@@ -18,13 +18,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
+from markupsafe import escape
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import bundles, changes, drafts, history, incremental, jinjacache, sitesearch
+from . import bundles, changes, drafts, history, incremental, jinjacache, outputs, sitesearch
 from .documents import Document
 from .errors import ContentError
 from .loader import load_handbook, remember_parsed
@@ -36,7 +37,6 @@ REPO = Path(__file__).resolve().parent.parent
 SHIM = REPO / "vendor" / "iframe-worker" / "shim.js"
 SHIM_URI = "assets/javascripts/iframe-worker-shim.js"
 SEARCH_WORDS = REPO / "templates" / "site" / "search-words.txt"
-JD_BUNDLE = bundles.BundleDoc("job-descriptions", "全部岗位说明书（Word 与 PDF）", "downloads/job-descriptions.zip")
 OFFLINE_BUNDLE = bundles.BundleDoc("handbook-offline", "离线版手册（整个网站，解压后打开 index.html）",
                                    "downloads/handbook-offline.zip")
 MANIFEST = "downloads/manifest.json"
@@ -72,6 +72,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self._entries: list[bundles.Entry] = []
         #: page URL → role title and aliases, indexed whole for search ranking (sitesearch)
         self._keywords: dict[str, list[str]] = {}
+        self._production: Production | None = None
         #: seconds per stage of the last build, for the CLI and benchmarks: load, documents, pages, zip
         self.timings: dict[str, float] = {}
         #: `mkdocs serve` / `handbook serve`: pages first, documents in the background (see generator.preview)
@@ -103,7 +104,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             self._incremental = incremental.Documents(self.cache_dir, self.config.jobs or None)
 
     def on_shutdown(self) -> None:
+        """`mkdocs serve` stopped (Ctrl-C): no worker may outlive it."""
         self.serving = self.reuse_pages = False
+        self._stop_rendering()
         if self._incremental is not None:
             self._incremental.shutdown()
 
@@ -149,10 +152,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             raise PluginError(f"{shown} is missing: the offline site's search needs this copy of the "
                               "iframe-worker shim. Run `make setup` once.")
         settings = self.hb.site
-        # The theme prints these without escaping; content is text, so escape it here.
-        config.site_name = html.escape(settings.handbook_title)
-        config.site_description = html.escape(settings.description or settings.handbook_title)
-        config.copyright = html.escape(" · ".join(filter(None, (settings.company, settings.organisation,
+        # The theme prints these without escaping; content is text, so escape it here, as Markup so
+        # that the theme's own `| e` (in title="" attributes) does not escape it a second time.
+        config.site_name = escape(settings.handbook_title)
+        config.site_description = escape(settings.description or settings.handbook_title)
+        config.copyright = escape(" · ".join(filter(None, (settings.company, settings.organisation,
                                                                  settings.handbook_title))))
         config.nav = site.nav(self.hb)
         self._keywords = sitesearch.role_keywords(self.hb)
@@ -164,6 +168,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             self._planned = self._incremental.start(self.hb)
             return config
         # Start rendering now: workers run while the search plugin loads jieba (~1 s).
+        self._stop_rendering()  # a previous build of `serve` that failed before collecting
         self._production = Production(self.hb, self.cache_dir, self.config.jobs or None,
                                       on_done=self.on_document_done)
         return config
@@ -187,27 +192,31 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         assert self.hb is not None
         if self.serving:
             return self._incremental_files(files, config)
-        self.report = self._production.wait()
+        assert self._production is not None
+        production, self._production = self._production, None
+        self.report = production.wait()
         self.timings["documents"] = self.report.wall  # planning, hashing and waiting: rendering overlaps MkDocs
         produced = self.report.produced
         for item in produced:
             files.append(File.generated(config, item.doc.path, abs_src_path=str(item.file)))
 
+        zips = []
         with self._timed("zip"):
-            jd_zip = bundles.deterministic_zip([(item.doc.path.split("/", 1)[1], item.file)
-                                                for item in produced if item.doc.kind == "job-description"])
-        jd = bundles.Built.of(JD_BUNDLE, jd_zip)
-        files.append(File.generated(config, JD_BUNDLE.path, content=jd_zip))
+            for bundle in outputs.BUNDLES.values():
+                data = bundles.deterministic_zip([(item.doc.path.split("/", 1)[1], item.file) for item in produced
+                                                  if item.doc.output.bundle == bundle.id])
+                zips.append(bundles.Built.of(bundles.BundleDoc(bundle.id, bundle.title, bundle.path), data))
+                files.append(File.generated(config, bundle.path, content=data))
         # Written for real in on_post_build; listed now so pages may link to it.
         files.append(File.generated(config, OFFLINE_BUNDLE.path, content=b""))
 
-        downloads = [*produced, jd, bundles.Built(OFFLINE_BUNDLE, None, None)]
+        downloads = [*produced, *zips, bundles.Built(OFFLINE_BUNDLE, None, None)]
         with self._timed("pages"):
             pages = site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"])
         for uri, markdown in pages.items():
             files.append(File.generated(config, uri, content=markdown))
 
-        self._entries = [_entry(item) for item in produced] + [_entry(jd)]
+        self._entries = [_entry(item) for item in [*produced, *zips]]
         files.append(File.generated(config, MANIFEST, content=bundles.manifest(self._entries)))
         files.append(File.generated(config, SHIM_URI, abs_src_path=str(SHIM)))
         _unhook_cdn_fallbacks(files, config)
@@ -220,14 +229,16 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     def _incremental_files(self, files: Files, config) -> Files:
         """Serve mode: every download is listed (links stay valid) but handed out by the dev server on request."""
         assert self._incremental is not None and self.hb is not None
-        downloads = [incremental.Pending(doc) for doc in self._planned]
-        downloads += [incremental.Pending(JD_BUNDLE), incremental.Pending(OFFLINE_BUNDLE)]
+        zips = [bundles.BundleDoc(b.id, b.title, b.path) for b in outputs.BUNDLES.values()]
+        downloads = [incremental.Pending(doc) for doc in [*self._planned, *zips, OFFLINE_BUNDLE]]
         for item in downloads:
             files.append(incremental.OnDemand.generated(config, item.doc.path, content=b""))
         files.append(incremental.OnDemand.generated(config, MANIFEST, content=b""))
-        self._incremental.extra = {JD_BUNDLE.path: self._incremental_jd_zip,
-                               OFFLINE_BUNDLE.path: lambda: bundles.zip_tree(Path(config.site_dir), exclude=set()),
-                               MANIFEST: self._incremental_manifest}
+        self._incremental.extra = {
+            **{z.path: functools.partial(self._incremental_zip, z.id) for z in zips},
+            OFFLINE_BUNDLE.path: lambda: bundles.zip_tree(Path(config.site_dir), exclude=set()),
+            MANIFEST: self._incremental_manifest,
+        }
         with self._timed("pages"):
             pages = site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"], memo=self._page_memo)
         context = incremental.PageSignatures.context(config.nav, _theme_stamp(self.root, config))
@@ -244,9 +255,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         _patch_search_worker(files, config)
         return files
 
-    def _incremental_jd_zip(self) -> bytes:
+    def _incremental_zip(self, bundle_id: str) -> bytes:
         assert self._incremental is not None
-        wanted = [path for path, doc in self._incremental.paths.items() if doc.kind == "job-description"]
+        wanted = [path for path, doc in self._incremental.paths.items() if doc.output.bundle == bundle_id]
         return bundles.deterministic_zip([(path.split("/", 1)[1], _bytes(self._incremental.fetch(path)))
                                           for path in sorted(wanted)])
 
@@ -274,6 +285,15 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             # a fifth of a small rebuild and shows nothing HR looks at in a preview
             config.theme.static_templates.clear()
         return env
+
+    def _stop_rendering(self) -> None:
+        production, self._production = self._production, None
+        if production is not None:
+            production.close()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """A build that fails (here or in another plugin) stops its workers at once."""
+        self._stop_rendering()
 
     def on_serve(self, server, *, config, builder):
         """Reload on YAML edits even when the content root is not beside mkdocs.yml; hand out downloads."""

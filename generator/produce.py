@@ -1,9 +1,16 @@
 """Render every document once: reuse unchanged ones, spread the rest over all cores.
 
-Each document has a cache key made of its own inputs (the role or form and the
-few facts from elsewhere it prints), the renderer code and the templates.
-Editing one role therefore re-renders only that role's files; the cache lives
-in ``.cache/handbook/`` beside the content root.
+Each document's cache key is derived from its output's declaration
+(:func:`generator.outputs.cache_key`): the view its renderer receives, the
+template files, the renderer code, library versions and fonts. Editing one
+role therefore re-renders only the files that print something of it; the
+cache lives in ``.cache/handbook/`` beside the content root.
+
+The worker pool has a lifecycle: it is created per build from a *forkserver*
+(safe under ``mkdocs serve``'s threads, and warm: the server imports the
+renderers once), the first failure cancels the queued documents and is raised
+at once, and the pool is shut down when the build ends, fails, or ``serve``
+stops (:meth:`Production.close`). Only workers call ``gc.freeze()``.
 """
 
 from __future__ import annotations
@@ -11,21 +18,17 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
 
-from . import documents
+from . import documents, outputs
 from .documents import Document
 from .model import Handbook
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-DOCUMENT_TEMPLATES = [PACKAGE_DIR.parent / folder for folder in ("templates/pdf", "templates/docx", "site_overrides/pdf")]
-
 
 @dataclass(frozen=True)
 class Produced:
@@ -47,53 +50,8 @@ class Report:
 
     def add(self, doc: Document, seconds: float) -> None:
         self.rendered.append(doc)
-        stage = "forms" if doc.kind == "form" else doc.format
+        stage = "forms" if doc.output.subjects == "form" else doc.format
         self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
-
-
-DOCUMENT_CODE = ("model.py", "views.py", "documents.py", "renderers/pdf.py", "renderers/docx*.py")
-
-
-def code_stamp() -> str:
-    """Hash of what changes how a document looks: its renderers, their templates, the model.
-
-    The site's own code and templates are left out: editing a page template must not
-    re-render every PDF.
-    """
-    digest = hashlib.sha256()
-    sources = sorted(p for pattern in DOCUMENT_CODE for p in PACKAGE_DIR.glob(pattern))
-    for folder in DOCUMENT_TEMPLATES:
-        sources += sorted(p for p in folder.rglob("*") if p.is_file())
-    for path in sources:
-        digest.update(path.relative_to(PACKAGE_DIR.parent).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def inputs(hb: Handbook, doc: Document) -> dict:
-    """The slice of the handbook a document prints; anything else may change freely."""
-    site = hb.site.model_dump(mode="json")
-    if doc.kind == "form":
-        form = hb.form(doc.id)
-        policy = hb.policy(form.policy).model_dump(mode="json") if form.policy else None
-        return {"site": site, "form": form.model_dump(mode="json"), "policy": policy}
-    role = hb.role(doc.id)
-    superior = hb.superior(role)
-    return {
-        "site": site,
-        "role": role.model_dump(mode="json"),
-        # the 修订记录 table of a job description prints the role's git history
-        "history": [c.model_dump(mode="json") for c in hb.history.of("role", role.id)]
-        if doc.kind == "job-description" else [],
-        "superior": superior.title if superior else None,
-        "reports": [r.title for r in hb.direct_reports(role)],
-    }
-
-
-def cache_key(hb: Handbook, doc: Document, stamp: str) -> str:
-    payload = json.dumps({"doc": [doc.kind, doc.id, doc.format], "inputs": inputs(hb, doc), "code": stamp},
-                         ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 # Worker state: the handbook is sent once per worker process, not once per document.
@@ -101,6 +59,7 @@ _WORKER_HB: Handbook | None = None
 
 
 def _init_worker(hb: Handbook) -> None:
+    """Runs in each worker process only: the parent never freezes its heap."""
     global _WORKER_HB
     _WORKER_HB = hb
     # Everything inherited (model, imported libraries) is permanent: the per-document
@@ -108,13 +67,15 @@ def _init_worker(hb: Handbook) -> None:
     gc.freeze()
 
 
-def _render_to(doc: Document, target: str) -> float:
+def _render_to(doc: Document, target: str, hb: Handbook | None = None) -> float:
     """Render one document into the cache; returns the seconds it took."""
-    assert _WORKER_HB is not None
+    hb = hb if hb is not None else _WORKER_HB
+    assert hb is not None
     started = time.perf_counter()
-    data = documents.render(_WORKER_HB, doc)
+    data = documents.render(hb, doc)
     _write_atomically(Path(target), data)
-    gc.collect()  # WeasyPrint keeps large layout graphs alive; collecting keeps RSS flat
+    if hb is _WORKER_HB:
+        gc.collect()  # WeasyPrint keeps large layout graphs alive; collecting keeps RSS flat
     return time.perf_counter() - started
 
 
@@ -128,6 +89,80 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
+def _context():
+    """A forkserver that has imported every renderer: each worker forks from it warm.
+
+    ``fork`` from the parent would copy whatever locks ``mkdocs serve``'s threads hold
+    (watcher, HTTP server) into the child; ``spawn`` would import WeasyPrint again in
+    every worker of every build (~1 s each).
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    modules = sorted({o.renderer.split(":")[0] for o in outputs.all_outputs()})
+    ctx.set_forkserver_preload([__name__, *modules])
+    _start_ignoring_ctrl_c()
+    return ctx
+
+
+def _start_ignoring_ctrl_c() -> None:
+    """Start the forkserver with SIGINT ignored; its workers inherit that.
+
+    Ctrl-C in a terminal reaches the whole process group. The build process alone
+    should handle it (it cancels queued documents and waits for the running ones):
+    a forkserver still importing WeasyPrint, or a worker mid-render, would otherwise
+    print its own KeyboardInterrupt traceback. An ignored signal survives exec, so
+    it is set around the server's start (only possible from the main thread; from
+    another thread the server starts as multiprocessing starts it).
+    """
+    import signal
+    import threading
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+KeyMemo = dict
+"""(output, id(subject), output stamp, view fingerprint) → (key, subject): see :func:`targets`."""
+
+
+def targets(hb: Handbook, planned: list[Document], cache_dir: Path, memo: KeyMemo | None = None) -> dict[Document, Path]:
+    """Each document's cache file, named by its derived key (:func:`generator.outputs.cache_key`).
+
+    ``memo`` (kept by ``serve`` across rebuilds) skips fingerprinting a subject again when it is the
+    very same object as last time (the loader hands out the same objects for unchanged files) and its
+    view is unchanged: hashing 1,200 roles takes a second, this takes milliseconds. Subjects are kept
+    referenced in the memo, so their ids stay theirs.
+    """
+    fonts = outputs.font_stamps() if any(o.fonts for o in outputs.all_outputs()) else None
+    stamps = {o.key: outputs.stamp(o, fonts) for o in outputs.all_outputs()}
+    found: dict[Document, Path] = {}
+    by_output: dict[tuple[str, str], dict] = {}
+    fresh: KeyMemo = {}
+    for doc in planned:
+        output = doc.output
+        subjects = by_output.setdefault(output.key, {output.subject_id(s): s for s in output.subjects_of(hb)})
+        subject = subjects[doc.id]
+        view = output.view(hb, subject)
+        if memo is None:
+            key = outputs.cache_key(output, view, subject, stamps[output.key])
+        else:
+            ident = (output.key, id(subject), stamps[output.key],
+                     json.dumps(outputs.fingerprint(view), ensure_ascii=False, sort_keys=True))
+            key, _ = fresh[ident] = memo.get(ident) or (outputs.cache_key(output, view, subject, stamps[output.key]),
+                                                         subject)
+        found[doc] = cache_dir / f"{key}{output.suffix}"
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
+    return found
+
+
 def produce(hb: Handbook, cache_dir: Path, jobs: int | None = None,
             on_done: Callable[[Document, bool], None] | None = None) -> Report:
     """Make sure every planned document exists in ``cache_dir``; return them in plan order."""
@@ -139,7 +174,7 @@ class Production:
 
     Starting is cheap and returns at once; :meth:`wait` collects. The MkDocs plugin
     starts before the search plugin spends a second loading jieba's dictionary, so
-    the two overlap.
+    the two overlap. :meth:`close` stops the workers (idempotent).
     """
 
     def __init__(self, hb: Handbook, cache_dir: Path, jobs: int | None = None,
@@ -147,20 +182,17 @@ class Production:
         self.started = time.perf_counter()
         self.hb, self.cache_dir, self.on_done = hb, cache_dir, on_done
         cache_dir.mkdir(parents=True, exist_ok=True)
-        stamp = code_stamp()
         self.planned = documents.plan(hb)
-        self.targets = {doc: cache_dir / f"{cache_key(hb, doc, stamp)}.{doc.format}" for doc in self.planned}
+        self.targets = targets(hb, self.planned, cache_dir)
         self.report = Report()
         self.todo = [doc for doc in self.planned if not self.targets[doc].exists()]
-        self.report.reused = [doc for doc in self.planned if doc not in set(self.todo)]
+        todo = set(self.todo)
+        self.report.reused = [doc for doc in self.planned if doc not in todo]
         self.pool: ProcessPoolExecutor | None = None
         self.futures: dict = {}
         jobs = jobs or default_jobs()
         if jobs > 1 and len(self.todo) > 1:
-            # fork after importing the renderers: workers inherit WeasyPrint/python-docx already loaded
-            for doc in self.todo:
-                documents.renderer(doc.kind, doc.format)
-            self.pool = ProcessPoolExecutor(max_workers=min(jobs, len(self.todo)), mp_context=get_context("fork"),
+            self.pool = ProcessPoolExecutor(max_workers=min(jobs, len(self.todo)), mp_context=_context(),
                                             initializer=_init_worker, initargs=(hb,))
             self.futures = {self.pool.submit(_render_to, doc, str(self.targets[doc])): doc
                             for doc in _heaviest_first(self.todo)}
@@ -172,38 +204,60 @@ class Production:
         for doc in report.reused:
             on_done(doc, False)
         if self.pool is None:
-            _init_worker(self.hb)
             for doc in self.todo:
-                report.add(doc, _render_to(doc, str(self.targets[doc])))
+                report.add(doc, _render_to(doc, str(self.targets[doc]), self.hb))
                 on_done(doc, True)
         else:
-            with self.pool:
-                for future in as_completed(self.futures):
-                    doc = self.futures[future]
-                    report.add(doc, future.result())
-                    on_done(doc, True)
+            try:
+                pending = set(self.futures)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    for future in done:
+                        doc = self.futures[future]
+                        report.add(doc, future.result())  # raises the first failure at once
+                        on_done(doc, True)
+            finally:
+                self.close()
         for doc in self.planned:
             data = self.targets[doc].read_bytes()
             report.produced.append(Produced(doc, self.targets[doc], len(data), hashlib.sha256(data).hexdigest()))
-        _prune(self.cache_dir, set(self.targets.values()))
+        prune(self.cache_dir, set(self.targets.values()))
         report.wall += time.perf_counter() - waiting
         report.elapsed = time.perf_counter() - self.started
         return report
 
+    def close(self) -> None:
+        """Cancel what has not started, wait for the (at most one per worker) running documents, stop."""
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
-def _prune(cache_dir: Path, keep: set[Path]) -> None:
+
+STALE_TMP_SECONDS = 3600
+
+
+def prune(cache_dir: Path, keep: set[Path]) -> None:
     """Bound the cache to twice the current documents, dropping the least recently used.
 
     Keeping some old renders makes "edit, look, undo" cheap: the undo finds its files.
+    Every registered output's suffix is known from the registry, so no kind of file
+    accumulates; half-written ``*.tmp`` files of killed workers go after an hour.
     """
     for path in keep:
         os.utime(path)  # mark as recently used
-    cached = sorted((p for p in cache_dir.iterdir() if p.suffix in (".pdf", ".docx")),
-                    key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for path in cached[2 * len(keep):]:
+    suffixes = outputs.suffixes()
+    now = time.time()
+    cached = []
+    for path in cache_dir.iterdir():
+        if path.suffix in suffixes:
+            cached.append((path.stat().st_mtime_ns, path))
+        elif path.suffix == ".tmp" and now - path.stat().st_mtime > STALE_TMP_SECONDS:
+            path.unlink(missing_ok=True)
+    cached.sort(reverse=True)
+    for _, path in cached[2 * len(keep):]:
         path.unlink(missing_ok=True)
 
 
 def _heaviest_first(todo: list[Document]) -> list[Document]:
     """PDFs take ~5x longer than DOCX: start them first so the pool drains evenly."""
-    return sorted(todo, key=lambda d: d.format != "pdf")
+    return sorted(todo, key=lambda d: -d.output.weight)

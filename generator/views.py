@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import datetime as dt
 
-from .model import KPI, DutyGroup, Form, FormField, Handbook, Revision, Role, duty_text
+from .model import (KPI, Department, DutyGroup, Form, FormField, Handbook, History, MealStandard, Revision, Role,
+                    duty_text, source_path)
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
@@ -30,6 +31,105 @@ SIGNATURE_LABELS = ("签字", "日期")
 APPRAISAL_BLANKS = ("被考核人", "考核人", "考核期间")  # filled in by hand at the head of the sheet
 APPRAISAL_SIGNERS = ("被考核人", "考核人")
 TOTAL_LABEL = "合计"
+
+
+# --------------------------------------------------------------------------- what one document may see
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    """The handbook-wide words a document prints: the page header's name and the author in its metadata."""
+
+    handbook_title: str
+    organisation: str
+    company: str | None = None
+
+
+@dataclass(frozen=True)
+class RoleRef:
+    """Another role as a document names it: by title, in the reporting line."""
+
+    id: str
+    title: str
+    reports_to: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicyFacts:
+    """What a form prints from its policy: the designated venues (tick boxes) and the meal rule."""
+
+    id: str
+    venues: tuple[str, ...] = ()
+    meal_standard: MealStandard | None = None
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """The slice of the handbook one role or form document is rendered from, in place of the ``Handbook``.
+
+    It answers the same questions the renderers ask a ``Handbook`` (``site``,
+    ``department()``, ``superior()``, ``direct_reports()``, ``policy()``) but holds
+    only the facts the document prints. Its fingerprint is therefore exactly what
+    can change the document (:func:`generator.outputs.fingerprint`): editing a
+    role's duties re-renders that role's files and nobody else's, renaming it
+    re-renders its superior's and reports' too.
+    """
+
+    site: SiteFacts
+    departments: tuple[Department, ...] = ()
+    roles: tuple[RoleRef, ...] = ()  # the roles the document names, in handbook order
+    policies: tuple[PolicyFacts, ...] = ()
+    history: History = History()  # the git commits of the subject's own file only (修订记录)
+
+    def department(self, dept_id: str) -> Department:
+        return next(d for d in self.departments if d.id == dept_id)
+
+    def department_name(self, role: Role) -> str | None:
+        return self.department(role.department).name if role.department else None
+
+    def superior(self, role: Role) -> RoleRef | None:
+        return next((r for r in self.roles if r.id == role.reports_to), None) if role.reports_to else None
+
+    def direct_reports(self, role: Role) -> list[RoleRef]:
+        return [r for r in self.roles if r.reports_to == role.id and r.id != role.id]
+
+    def policy(self, policy_id: str) -> PolicyFacts:
+        return next(p for p in self.policies if p.id == policy_id)
+
+
+def site_facts(hb: Handbook) -> SiteFacts:
+    return SiteFacts(hb.site.handbook_title, hb.site.organisation, hb.site.company)
+
+
+def _own_history(hb: Handbook, kind: str, item_id: str) -> History:
+    path = source_path(kind, item_id)
+    commits = hb.history.files.get(path, ())
+    return History(files={path: commits} if commits else {}, omitted=hb.history.omitted)
+
+
+def role_view(hb: Handbook, role: Role) -> DocumentView:
+    """What a job description or appraisal sheet of ``role`` prints from outside the role itself."""
+    named = {role.reports_to, *(r.id for r in hb.direct_reports(role))}
+    return DocumentView(
+        site=site_facts(hb),
+        departments=(hb.department(role.department),) if role.department else (),
+        roles=tuple(RoleRef(r.id, r.title, r.reports_to) for r in hb.roles if r.id in named and r.id != role.id),
+        history=_own_history(hb, "role", role.id),
+    )
+
+
+def form_view(hb: Handbook, form: Form) -> DocumentView:
+    """A blank form prints its policy's venues and meal rule, nothing else from outside."""
+    policies = ()
+    if form.policy:
+        policy = hb.policy(form.policy)
+        policies = (PolicyFacts(policy.id, tuple(policy.venues), policy.meal_standard),)
+    return DocumentView(site=site_facts(hb), policies=policies)
+
+
+def roster_view(hb: Handbook) -> Handbook:
+    """Lists of every role read the roles and departments only: policies, guides and forms are left out."""
+    return hb.model_copy(update={"policies": [], "guides": [], "forms": []})
 
 
 def chinese_numeral(n: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,12 @@ from typing import Callable
 
 import pytest
 
-from generator.sitebuild import WarningCollector
+# Tests never write into the working tree: no bytecode here or in the commands they run
+# (pytest's cache is off in pyproject.toml); pytest_sessionfinish below checks it.
+sys.dont_write_bytecode = True
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+
+from generator.sitebuild import WarningCollector  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,6 +33,10 @@ class BuiltSite:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     report: object = None
+    hb: object = None  # the Handbook the build rendered from (published, with its git history)
+    # cache file name → bytes of every document, read right after the build: the shared session cache
+    # is pruned by later builds of other roots, so tests must not go back to its files
+    blobs: dict = field(default_factory=dict)
 
 
 def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None) -> BuiltSite:
@@ -49,7 +59,8 @@ def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None) -> Bui
             seconds = time.perf_counter() - started
     finally:
         mkdocs_log.removeHandler(collector)
-    return BuiltSite(Path(site_dir), seconds, collector.messages, plugin.report)
+    blobs = {p.file.name: p.file.read_bytes() for p in plugin.report.produced} if plugin.report else {}
+    return BuiltSite(Path(site_dir), seconds, collector.messages, plugin.report, plugin.hb, blobs)
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +76,24 @@ def built_site(tmp_path_factory, doc_cache) -> BuiltSite:
 
 
 @pytest.fixture(scope="session")
+def documents(built_site) -> dict[tuple[str, str, str], bytes]:
+    """(kind, id, format) → bytes of every document of the session build: tests read these instead of
+    rendering the same documents again."""
+    return {(p.doc.kind, p.doc.id, p.doc.format): built_site.blobs[p.file.name] for p in built_site.report.produced}
+
+
+def fill_cache(cache_dir: Path, built: BuiltSite) -> Path:
+    """Copy the session build's rendered documents into ``cache_dir`` (a content root's own cache):
+    a build of the same content there then renders only what a test changed."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for name, data in built.blobs.items():
+        target = cache_dir / name
+        if not target.exists():
+            target.write_bytes(data)
+    return cache_dir
+
+
+@pytest.fixture(scope="session")
 def build_root(tmp_path_factory, doc_cache) -> Callable[[Path], BuiltSite]:
     """Build another content root (e.g. a modified copy of the bundled content)."""
 
@@ -75,6 +104,41 @@ def build_root(tmp_path_factory, doc_cache) -> Callable[[Path], BuiltSite]:
 
 
 def pytest_configure(config) -> None:
+    # Hypothesis keeps its example database and caches in ./.hypothesis by default: not in the working tree.
+    import tempfile
+
+    from hypothesis import settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "handbook-hypothesis"))  # reused, not one per run
+    settings.register_profile("handbook", database=None)
+    settings.load_profile("handbook")
     # jieba announces its dictionary on stderr at every build; keep test output readable.
     logging.getLogger("jieba").setLevel(logging.WARNING)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+def _tree_files() -> set[str]:
+    """Every file of the working tree outside .git and .venv (bytecode caches aside: pytest writes
+    conftest's own before this file can ask it not to)."""
+    found = set()
+    for folder, dirs, files in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in (".git", ".venv", "__pycache__")]
+        found.update(os.path.relpath(os.path.join(folder, name), REPO) for name in files)
+    return found
+
+
+def pytest_sessionstart(session) -> None:
+    session.config._tree_before = _tree_files()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    before = getattr(session.config, "_tree_before", None)
+    if before is None:
+        return
+    new = sorted(_tree_files() - before)
+    if new:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("tests wrote into the working tree (use tmp_path): " + ", ".join(new[:20]), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

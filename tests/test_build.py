@@ -1,7 +1,8 @@
 """`handbook build` as HR runs it: atomic output, incremental rebuilds, parallel = serial.
 
 These run the real command (or `build_site`, its engine) on a copy of the bundled
-content, with the document cache inside that copy.
+content, with the document cache inside that copy, filled from the session build
+(conftest.fill_cache) so that each build renders only what its test changes.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from generator import documents
+from generator.loader import load_handbook
 from generator.sitebuild import BuildFailed, build_site
-from helpers import REPO, copy_bundled_content
+from conftest import fill_cache
+from helpers import REPO, copy_bundled_content, overlay_root
 
 
 def handbook(*args: str) -> subprocess.CompletedProcess:
@@ -36,20 +39,34 @@ def build(root: Path, out: Path, *extra: str) -> dict:
     return json.loads(report.read_text(encoding="utf-8"))
 
 
+DOCUMENTS = len(documents.plan(load_handbook(REPO)))  # every registered output of the bundled content
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A copy of the bundled content, built once (cold)."""
+def built(tmp_path_factory, built_site):
+    """A copy of the bundled content, its cache filled from the session build, built once."""
     tmp = tmp_path_factory.mktemp("build")
     root = copy_bundled_content(tmp)
+    fill_cache(root / ".cache" / "handbook", built_site)
     out = tmp / "site"
     report = build(root, out)
     return root, out, report
 
 
-def test_cold_build_renders_every_document_and_prints_a_summary(built):
+def test_a_cold_cache_renders_every_document(built_site, tmp_path):
+    """Planned against an empty cache, every document is to be rendered (the session build did so)."""
+    from generator.produce import Production
+
+    production = Production(load_handbook(REPO), tmp_path / "empty", jobs=1)
+    assert production.todo == production.planned and len(production.planned) == DOCUMENTS
+    assert len(built_site.report.rendered) + len(built_site.report.reused) == DOCUMENTS
+
+
+def test_build_command_writes_every_document_and_swaps_the_site_in(built):
     root, out, report = built
-    assert report["documents"] == 24 and len(report["rendered"]) == 24 and report["reused"] == []
+    assert report["documents"] == DOCUMENTS and len(report["rendered"]) + len(report["reused"]) == DOCUMENTS
     assert (out / "index.html").is_file() and (out / "downloads" / "manifest.json").is_file()
+    assert all((out / path).is_file() for path in report["reused"] + report["rendered"])
     assert not list(out.parent.glob(".site.*")), "the staging folder must be gone after the swap"
 
 
@@ -58,13 +75,13 @@ def test_summary_line_and_no_progress_bar_when_not_on_a_terminal(built, tmp_path
     run = handbook("build", "--root", str(root), "--out", str(tmp_path / "site"))
     assert run.returncode == 0
     assert run.stderr == ""  # no progress bar, no jieba chatter, no warnings
-    assert run.stdout.startswith("Built 营销中心员工手册: 5 roles,") and "24 reused" in run.stdout
+    assert run.stdout.startswith("Built 营销中心员工手册: 5 roles,") and f"{DOCUMENTS} reused" in run.stdout
 
 
 def test_no_change_rebuild_reuses_every_document(built, tmp_path):
     root, _, _ = built
     report = build(root, tmp_path / "site")
-    assert report["rendered"] == [] and len(report["reused"]) == 24
+    assert report["rendered"] == [] and len(report["reused"]) == DOCUMENTS
 
 
 def test_editing_one_role_rerenders_exactly_its_documents(built, tmp_path):
@@ -135,11 +152,13 @@ def test_a_crash_halfway_through_rendering_leaves_the_previous_site(built, tmp_p
 
 
 def test_parallel_and_serial_builds_are_byte_identical(tmp_path):
-    serial_root = copy_bundled_content(tmp_path / "serial")
-    parallel_root = copy_bundled_content(tmp_path / "parallel")
+    """Both cold, on the small test root (every output kind, a superior and a report)."""
+    serial_root = overlay_root(tmp_path / "serial")
+    parallel_root = overlay_root(tmp_path / "parallel")
     serial = build(serial_root, tmp_path / "serial-site", "--jobs", "1")
     parallel = build(parallel_root, tmp_path / "parallel-site", "--jobs", "2")
-    assert len(serial["rendered"]) == len(parallel["rendered"]) == 24
+    planned = len(documents.plan(load_handbook(serial_root)))
+    assert len(serial["rendered"]) == len(parallel["rendered"]) == planned
     serial_docs = tree_digest(tmp_path / "serial-site" / "downloads")
     assert serial_docs == tree_digest(tmp_path / "parallel-site" / "downloads")
     manifest = json.loads((tmp_path / "serial-site" / "downloads" / "manifest.json").read_text(encoding="utf-8"))

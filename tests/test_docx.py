@@ -28,28 +28,30 @@ A4 = (11906, 16838)
 
 
 @pytest.fixture(scope="module")
-def hb():
-    return load_handbook(ROOT)
+def hb(built_site):
+    """The handbook the session build rendered the documents below from (with the repository's history)."""
+    return built_site.hb
 
 
+# The session build's Word files (conftest.documents): rendered once, by the real pipeline, for all tests.
 @pytest.fixture(scope="module")
-def jds(hb):
-    """role id → (bytes, reopened Document); each job description built once."""
+def jds(hb, documents):
+    """role id → (bytes, reopened Document)."""
     out = {}
     for role in hb.roles:
-        data = render.job_description(hb, role)
+        data = documents[("job-description", role.id, "docx")]
         out[role.id] = (data, Document(io.BytesIO(data)))
     return out
 
 
 @pytest.fixture(scope="module")
-def appraisals(hb):
-    return {role.id: Document(io.BytesIO(render.appraisal(hb, role))) for role in hb.roles}
+def appraisals(hb, documents):
+    return {role.id: Document(io.BytesIO(documents[("appraisal", role.id, "docx")])) for role in hb.roles}
 
 
 @pytest.fixture(scope="module")
-def forms(hb):
-    return {f.id: Document(io.BytesIO(render.form(hb, f))) for f in hb.forms}
+def forms(hb, documents):
+    return {f.id: Document(io.BytesIO(documents[("form", f.id, "docx")])) for f in hb.forms}
 
 
 def role_ids():
@@ -90,7 +92,10 @@ def test_sections_and_title(hb, jds, role_id):
     assert doc.paragraphs[0].style.name == "Title"
     assert doc.paragraphs[0].text == f"{role.title}岗位说明书"
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings == list(views.JD_SECTIONS)
+    expected = list(views.JD_SECTIONS)
+    if views.revision_rows(hb, role, views.REVISIONS_IN_DOCUMENT):  # git history or authored revisions
+        expected.insert(expected.index("签字确认"), views.REVISIONS_HEADING)
+    assert headings == expected
 
 
 @pytest.mark.parametrize("role_id", role_ids())
@@ -292,12 +297,13 @@ def test_core_properties_have_no_dates(hb, jds):
     assert props.revision == 1
 
 
-def test_same_input_same_bytes(hb, jds):
+def test_same_input_same_bytes(hb, jds, documents):
+    """Rendered here from the whole handbook, in the build from its DocumentView slice: same bytes."""
     for role in hb.roles:
         assert render.job_description(hb, role) == jds[role.id][0]
     form = hb.forms[0]
-    assert render.form(hb, form) == render.form(hb, form)
-    assert render.appraisal(hb, hb.roles[0]) == render.appraisal(hb, hb.roles[0])
+    assert render.form(hb, form) == documents[("form", form.id, "docx")]
+    assert render.appraisal(hb, hb.roles[0]) == documents[("appraisal", hb.roles[0].id, "docx")]
 
 
 def test_zip_entries_have_fixed_timestamps(jds):
@@ -654,7 +660,7 @@ def test_appraisal_rows_leave_room_to_write_like_the_pdf(appraisals, role_id):
     assert set(heights(doc.tables[0])) == {(round(pdf_head_mm * mm), "atLeast")}
 
 
-def test_a_reference_saved_by_libreoffice_still_works(hb, monkeypatch):
+def test_a_reference_saved_by_libreoffice_still_works(monkeypatch):
     """HR may edit reference.docx in LibreOffice: it renames styles ('Heading 1', not 'heading 1') and splits
     {页脚} into three runs. The renderer still finds every style and fills every placeholder.
 
@@ -667,6 +673,7 @@ def test_a_reference_saved_by_libreoffice_still_works(hb, monkeypatch):
     footer = Document(str(saved)).sections[0].footer._element
     assert "{页脚}" not in [t.text for t in footer.iter(qn("w:t"))]  # split over runs by LibreOffice
     monkeypatch.setattr(docx_styles, "REFERENCE", saved)
+    hb = load_handbook(ROOT)  # no git history: the sections and page count below are those of the content alone
     role = hb.role("planning-manager")
     doc = Document(io.BytesIO(render.job_description(hb, role)))
     assert doc.sections[0].header.paragraphs[0].text == f"{hb.site.handbook_title}\t{views.role_number_line(role)}"

@@ -55,23 +55,25 @@ def pdffonts(data: bytes, tmp_dir: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def hb():
-    return load_handbook(ROOT)
+def hb(built_site):
+    """The handbook the session build rendered the documents below from (with the repository's history)."""
+    return built_site.hb
+
+
+# The session build's PDFs (conftest.documents): rendered once, by the real pipeline, for all tests.
+@pytest.fixture(scope="module")
+def jds(hb, documents):
+    return {role.id: documents[("job-description", role.id, "pdf")] for role in hb.roles}
 
 
 @pytest.fixture(scope="module")
-def jds(hb):
-    return {role.id: pdf.job_description(hb, role) for role in hb.roles}
+def appraisals(hb, documents):
+    return {role.id: documents[("appraisal", role.id, "pdf")] for role in hb.roles}
 
 
 @pytest.fixture(scope="module")
-def appraisals(hb):
-    return {role.id: pdf.appraisal(hb, role) for role in hb.roles}
-
-
-@pytest.fixture(scope="module")
-def forms(hb):
-    return {form.id: pdf.form(hb, form) for form in hb.forms}
+def forms(hb, documents):
+    return {form.id: documents[("form", form.id, "pdf")] for form in hb.forms}
 
 
 @pytest.fixture(scope="module")

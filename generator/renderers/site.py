@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from .. import drafts, jinjacache, views
-from ..documents import FORMAT_LABELS
+from .. import drafts, jinjacache, outputs, views
 from ..model import Handbook, Role
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,11 +38,15 @@ OVERRIDES = REPO / "site_overrides" / "site"
 
 # --------------------------------------------------------------------------- escaping
 
-# HTML's five plus every ASCII character Markdown or an enabled extension gives a meaning to
-# (attr_list `{: }`, admonition `!!!`, pymdownx.details `???`, tables `|`).
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
-_ENTITIES.update({ch: f"&#{ord(ch)};" for ch in "\\`*_{}[]()#+-.!?|~^=:"})
+# What HTML needs everywhere, and the Markdown characters that mean something anywhere in a line:
+# code spans, emphasis, links and images, attr_list `{: }`, table cells `|`, backslash escapes.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_ENTITIES.update({ch: f"&#{ord(ch)};" for ch in "\\`*_[]{}|"})
 _ESCAPE_RE = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
+# Characters that start a block only at the beginning of a line: heading `#`, lists `-` `+` `1.`,
+# rule and setext `---` `===`, admonition `!!!`, details `???`. Escaped there only, so that
+# `YXZX-SC-01`, `3.5 万元` or `A+B` stay readable in the generated Markdown.
+_LINE_START_RE = re.compile(r"^(?:[#+\-=!?:]|\d+[.)](?=\s|$))")
 _SPACE_RE = re.compile(r"\s+")
 _SAFE_TARGET = re.compile(r"^[a-z0-9][a-z0-9/._-]*(#[a-z0-9-]+)?$|^#[a-z0-9-]+$")
 
@@ -53,12 +56,28 @@ def collapse(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def md_escape(value: Any) -> Markup:
-    """Plain text → Markup that Markdown and the browser both show literally."""
+def _entity(ch: str) -> str:
+    return _ENTITIES.get(ch) or f"&#{ord(ch)};"
+
+
+def md_escape(value: Any, line_start: bool = True) -> Markup:
+    """Plain text → Markup that Markdown and the browser both show literally, still readable as text.
+
+    HTML's special characters and the Markdown characters that act anywhere become
+    entities; block markers only where the value could start a line (every value is
+    treated as if it did, unless ``line_start`` is false: link texts and the ``inline``
+    filter, for values placed after other text). Everything else — Chinese, digits, ``-``, ``.``, ``:`` —
+    stays as typed, so generated pages read like the content in a diff.
+    """
     if hasattr(value, "__html__"):
         return Markup(value)
     text = _SPACE_RE.sub(" ", "" if value is None else str(value))
-    return Markup(_ESCAPE_RE.sub(lambda m: _ENTITIES[m.group()], text))
+    escaped = _ESCAPE_RE.sub(lambda m: _ENTITIES[m.group()], text)
+    start = _LINE_START_RE.match(text) if line_start else None
+    if start:
+        marker = start.group()
+        escaped = escaped[:len(marker) - 1] + _entity(marker[-1]) + escaped[len(marker):]
+    return Markup(escaped)
 
 
 def _finalize(value: Any) -> Any:
@@ -119,10 +138,9 @@ def size_text(size: int) -> str:
 class Downloads:
     """Produced files (anything with ``.doc`` and ``.size``) looked up by what they belong to."""
 
-    ORDER = {"docx": 0, "pdf": 1, "zip": 2}
-
     def __init__(self, items: Iterable[Any]):
-        self.items = sorted(items, key=lambda p: (p.doc.kind, p.doc.id, self.ORDER.get(p.doc.format, 9)))
+        order = outputs.format_order()
+        self.items = sorted(items, key=lambda p: (p.doc.kind, p.doc.id, order.get(p.doc.format, len(order))))
         self._by_subject: dict[tuple[str, str], list[Any]] = {}
         for item in self.items:
             self._by_subject.setdefault((item.doc.kind, item.doc.id), []).append(item)
@@ -133,6 +151,15 @@ class Downloads:
     @property
     def bundles(self) -> list[Any]:
         return [p for p in self.items if p.doc.kind == "bundle"]
+
+    @staticmethod
+    def kinds(subjects: str) -> list[tuple[str, str]]:
+        """(kind, label) of the registry's outputs for "role", "form" or "handbook", in registration order."""
+        return outputs.kinds(subjects)
+
+    def whole(self) -> list[tuple[str, list[Any]]]:
+        """(label, files) of each output made once for the whole handbook (e.g. the 岗位清单)."""
+        return [(label, [p for p in self.items if p.doc.kind == kind]) for kind, label in self.kinds("handbook")]
 
 
 # --------------------------------------------------------------------------- KPI → duties
@@ -183,8 +210,13 @@ def org_tree(hb: Handbook) -> list[tuple[str | None, list[OrgNode]]]:
 
 
 def nav(hb: Handbook) -> list[dict]:
-    """MkDocs ``nav`` in ``site.navigation`` order; titles HTML-escaped because the theme prints them raw."""
-    e = html.escape
+    """MkDocs ``nav`` in ``site.navigation`` order; titles HTML-escaped because the theme prints them raw.
+
+    Escaped as :class:`~markupsafe.Markup`: where the theme escapes a title once more (``| e`` in
+    ``title=""`` tooltips and the footer's ``aria-label``), Jinja sees it is escaped already, so
+    ``R&D`` never shows as ``R&amp;D``.
+    """
+    e = escape
     role_groups = [(d.name, hb.roles_in(d.id)) for d in hb.site.departments]
     role_groups.append((NO_DEPARTMENT, hb.roles_in(None)))  # only drafts can lack a department
     sections = {
@@ -244,7 +276,7 @@ class _Site:
         """``[text](relative target)`` from a validated page or file address."""
         target = _safe_target(target)
         href = target if target.startswith("#") else relative(ctx["page_uri"], target)
-        return Markup(f"[{md_escape(collapse(str(text)))}]({href})")
+        return Markup(f"[{md_escape(collapse(str(text)), line_start=False)}]({href})")
 
     def linkify(self, ctx, text: str) -> Markup:
         """Escape ``text``; every role title or alias (and 《form title》) in it links to its page.
@@ -283,7 +315,7 @@ class _Site:
         """``Word（35 KB） · PDF（401 KB）`` for the produced files of one document."""
         links = []
         for item in items:
-            label = FORMAT_LABELS.get(item.doc.format, item.doc.format.upper())
+            label = outputs.format_labels().get(item.doc.format, item.doc.format.upper())
             if with_size and getattr(item, "size", None) is not None:
                 label += f"（{size_text(item.size)}）"
             links.append(self.link(ctx, label, item.doc.path))
@@ -321,6 +353,7 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
     site = _Site(hb, downloads)
     env.filters.update(
         slug=_slug,
+        inline=lambda value: md_escape(collapse("" if value is None else str(value)), line_start=False),
         join=_join,
         safe=_refuse_safe,
         linkify=pass_context(lambda ctx, text: site.linkify(ctx, text)),

@@ -1,0 +1,193 @@
+"""The output registry and the cache key derived from it.
+
+Keys are compared without rendering anything: a :class:`Production` with one job
+computes every document's cache file name up front, and a document whose file
+exists is reused. So "re-rendered" below means "its key changed".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import documents, outputs
+from generator.loader import load_handbook
+from generator.produce import Production, prune
+from helpers import REPO, copy_bundled_content
+
+
+def keys(root: Path, cache: Path) -> dict[str, str]:
+    """document path → cache file name, for the content under ``root``."""
+    production = Production(load_handbook(root), cache, jobs=1)
+    return {doc.path: production.targets[doc].name for doc in production.planned}
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(path for path in before if before[path] != after.get(path))
+
+
+@pytest.fixture()
+def root(tmp_path):
+    return copy_bundled_content(tmp_path)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def test_every_output_is_declared_once_with_a_distinct_file_pattern():
+    declared = outputs.all_outputs()
+    assert len({o.key for o in declared}) == len(declared)
+    assert len({o.path for o in declared}) == len(declared)
+    for output in declared:
+        assert output.label and output.format_label and output.subjects in outputs.SUBJECTS
+        assert outputs.template_files(output), f"{output.key}: its templates glob matches no file"
+        assert callable(output.function())
+
+
+def test_registering_the_same_output_twice_is_an_error(monkeypatch):
+    monkeypatch.setattr(outputs, "REGISTRY", dict(outputs.REGISTRY))
+    existing = outputs.get("job-description", "pdf")
+    with pytest.raises(ValueError, match="registered twice"):
+        outputs.register(existing)
+    with pytest.raises(ValueError, match="file pattern"):
+        outputs.register(dataclasses.replace(existing, kind="other"))
+
+
+def test_one_registry_entry_adds_a_document_a_download_link_and_a_manifest_kind(monkeypatch):
+    """ARCHITECTURE.md's promise: a new output is one renderer, one template folder, one entry."""
+    from generator.renderers import site
+
+    monkeypatch.setattr(outputs, "REGISTRY", dict(outputs.REGISTRY))
+    outputs.register(outputs.Output(
+        "contact-card", "txt", "联系卡", "文本", "role", "downloads/cards/{id}.txt",
+        "tests.toy_renderer:card", lambda role: f"{role.title}联系卡", templates=("templates/site/*.j2",)))
+    hb = load_handbook(REPO)
+    planned = documents.plan(hb)
+    cards = [d for d in planned if d.kind == "contact-card"]
+    assert [d.path for d in cards] == [f"downloads/cards/{r.id}.txt" for r in hb.roles]
+
+    class Item:
+        def __init__(self, doc):
+            self.doc, self.size = doc, 2048
+
+    pages = site.pages(hb, [Item(d) for d in planned])
+    assert "联系卡" in pages["downloads.md"] and "cards/market-manager.txt" in pages["downloads.md"]
+    assert "- 联系卡：[文本（2 KB）](../downloads/cards/market-manager.txt)" in pages["roles/market-manager.md"]
+
+
+# --------------------------------------------------------------------------- the derived key
+
+
+def test_editing_one_role_changes_only_the_keys_of_the_documents_that_print_it(root, tmp_path):
+    before = keys(root, tmp_path / "cache")
+    edit(root / "roles" / "regional-manager.yml", "全力以赴完成本区域销售和回款任务。", "全力以赴完成本区域销售和回款任务！")
+    after = keys(root, tmp_path / "cache")
+    assert changed(before, after) == sorted(
+        f"downloads/{folder}/regional-manager.{fmt}" for folder in ("appraisals", "job-descriptions")
+        for fmt in ("docx", "pdf"))
+
+
+def test_renaming_a_role_rerenders_its_superior_and_reports_which_print_its_title(root, tmp_path):
+    before = keys(root, tmp_path / "cache")
+    edit(root / "roles" / "market-manager.yml", "title: 市场部经理", "title: 市场部总经理")
+    whole = {o.file(o.kind) for o in outputs.all_outputs() if o.subjects == "handbook"}  # lists of every role
+    touched = {p.split("/")[-1].split(".")[0] for p in changed(before, keys(root, tmp_path / "cache"))
+               if p not in whole}
+    hb = load_handbook(root)
+    manager = hb.role("market-manager")
+    expected = {"market-manager", *(r.id for r in hb.direct_reports(manager))}
+    if manager.reports_to:
+        expected.add(manager.reports_to)
+    assert touched == expected
+    assert "planning-manager" not in touched or "planning-manager" in expected
+
+
+def test_editing_a_policy_text_leaves_the_forms_alone_but_its_venues_do_not(root, tmp_path):
+    before = keys(root, tmp_path / "cache")
+    policy = root / "content" / "policies" / "entertainment-expenses.yml"
+    edit(policy, "title: ", "title: 新")
+    assert changed(before, keys(root, tmp_path / "cache")) == []
+    edit(policy, "extra_dishes: 1", "extra_dishes: 2")
+    assert changed(before, keys(root, tmp_path / "cache")) == [
+        "downloads/forms/key-client-entertainment.docx", "downloads/forms/key-client-entertainment.pdf"]
+
+
+def test_changing_a_declared_template_rerenders_that_output_only(root, tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    for folder in ("templates/pdf", "templates/docx", "templates/xlsx"):
+        if (REPO / folder).is_dir():
+            __import__("shutil").copytree(REPO / folder, project / folder)
+    monkeypatch.setattr(outputs, "PROJECT_DIR", project)
+    before = keys(root, tmp_path / "cache")
+    with open(project / "templates" / "pdf" / "style.css", "a", encoding="utf-8") as css:
+        css.write("\n/* a comment changes the file */\n")
+    touched = changed(before, keys(root, tmp_path / "cache"))
+    assert touched and all(p.endswith(".pdf") for p in touched)
+    assert len(touched) == sum(1 for p in before if p.endswith(".pdf"))
+
+
+def test_a_new_library_version_rerenders_what_uses_that_library(root, tmp_path, monkeypatch):
+    before = keys(root, tmp_path / "cache")
+    real = outputs.metadata.version
+    monkeypatch.setattr(outputs.metadata, "version", lambda name: "71.0" if name == "weasyprint" else real(name))
+    touched = changed(before, keys(root, tmp_path / "cache"))
+    assert touched == sorted(p for p in before if p.endswith(".pdf"))
+
+
+def test_new_font_files_rerender_every_pdf_and_no_word_file(root, tmp_path, monkeypatch):
+    before = keys(root, tmp_path / "cache")
+    fonts = outputs.font_stamps()
+    assert any("NotoSansCJK" in str(f) for f in fonts), "fontconfig does not list Noto Sans CJK"
+    monkeypatch.setattr(outputs, "font_stamps", lambda: [*fonts, ["/usr/share/fonts/new.otf", 1, 1]])
+    assert changed(before, keys(root, tmp_path / "cache")) == sorted(p for p in before if p.endswith(".pdf"))
+
+
+def test_the_renderer_code_in_the_key_follows_its_imports():
+    names = {p.relative_to(REPO).as_posix() for p in outputs.code_files("generator.renderers.pdf")}
+    assert {"generator/renderers/pdf.py", "generator/views.py", "generator/model.py"} <= names
+    assert "generator/renderers/site.py" not in names and "generator/renderers/docx.py" not in names
+    docx = {p.relative_to(REPO).as_posix() for p in outputs.code_files("generator.renderers.docx")}
+    assert "generator/renderers/docx_styles.py" in docx and "generator/renderers/pdf.py" not in docx
+
+
+def test_a_view_carries_plain_data_only():
+    with pytest.raises(TypeError, match="plain data"):
+        outputs.fingerprint({"a": object()})
+
+
+# --------------------------------------------------------------------------- pruning
+
+
+def test_pruning_is_bounded_for_every_registered_suffix_and_drops_stale_temporaries(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    keep = set()
+    for suffix in sorted(outputs.suffixes()):
+        path = cache / f"current{suffix}"
+        path.write_bytes(b"x")
+        keep.add(path)
+    old = time.time() - 86400
+    for i in range(50):
+        for suffix in outputs.suffixes():
+            path = cache / f"old{i}{suffix}"
+            path.write_bytes(b"x")
+            os.utime(path, (old + i, old + i))
+    stale, fresh = cache / "a.pdf.123.tmp", cache / "b.pdf.456.tmp"
+    stale.write_bytes(b"x")
+    os.utime(stale, (old, old))
+    fresh.write_bytes(b"x")
+    (cache / "jieba.cache").write_bytes(b"jieba's own file stays")
+    prune(cache, keep)
+    left = [p for p in cache.iterdir() if p.suffix in outputs.suffixes()]
+    assert len(left) == 2 * len(keep) and keep <= set(left)
+    assert not stale.exists() and fresh.exists() and (cache / "jieba.cache").exists()
