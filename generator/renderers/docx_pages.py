@@ -24,6 +24,11 @@ CELL_MARGIN = 108 * 2  # twips, Word's default left + right cell margins (Table 
 ROW_BORDERS = 10  # twips of horizontal borders per table row
 WIDOW = 2  # lines kept together at the bottom and top of a page (widow/orphan control)
 
+# Clark names, computed once: qn() is the hot spot of a walk over every paragraph and cell.
+P, TBL, TR, TC, T = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:t")
+PPR, PSTYLE, SPACING, IND, VAL, W = qn("w:pPr"), qn("w:pStyle"), qn("w:spacing"), qn("w:ind"), qn("w:val"), qn("w:w")
+TCPR, TCW, TRPR, TRHEIGHT, TBLHEADER = qn("w:tcPr"), qn("w:tcW"), qn("w:trPr"), qn("w:trHeight"), qn("w:tblHeader")
+
 
 @dataclass(frozen=True)
 class Para:
@@ -134,16 +139,16 @@ class Styles:
         return Para(size, line, before, after, left + right, keep, contextual, style_id)
 
     def of(self, p) -> Para:
-        ppr = p.find(qn("w:pPr"))
-        style = ppr.find(qn("w:pStyle")) if ppr is not None else None
-        style_id = style.get(qn("w:val")) if style is not None else None
-        if ppr is not None and (ppr.find(qn("w:spacing")) is not None or ppr.find(qn("w:ind")) is not None):
+        ppr = p.find(PPR)
+        style = ppr.find(PSTYLE) if ppr is not None else None
+        style_id = style.get(VAL) if style is not None else None
+        if ppr is not None and (ppr.find(SPACING) is not None or ppr.find(IND) is not None):
             return self._resolve(self._chain(style_id), ppr, style_id)
         return self.para(style_id)
 
 
 def _paragraph_text(p) -> str:
-    return "".join(t.text or "" for t in p.iter(qn("w:t")))
+    return "".join(t.text or "" for t in p.iter(T))
 
 
 def _paragraph_height(styles: Styles, p, width: int) -> tuple[Para, int]:
@@ -152,20 +157,25 @@ def _paragraph_height(styles: Styles, p, width: int) -> tuple[Para, int]:
 
 
 def _row_height(styles: Styles, tr) -> int:
-    content = 0
-    for tc in tr.findall(qn("w:tc")):
-        tc_w = tc.find(qn("w:tcPr")).find(qn("w:tcW")) if tc.find(qn("w:tcPr")) is not None else None
-        width = int(tc_w.get(qn("w:w"))) - CELL_MARGIN if tc_w is not None else 2000
+    content = 0.0
+    for tc in tr.iterchildren(TC):
+        tc_pr = tc.find(TCPR)
+        tc_w = tc_pr.find(TCW) if tc_pr is not None else None
+        width = int(tc_w.get(W)) - CELL_MARGIN if tc_w is not None else 2000
         height = 0.0
-        for p in tc.findall(qn("w:p")):
+        for p in tc.iterchildren(P):
             para, lines = _paragraph_height(styles, p, width)
             height += para.before + lines * para.line + para.after
         content = max(content, height)
-    minimum = 0
-    tr_pr = tr.find(qn("w:trPr"))
-    if tr_pr is not None and tr_pr.find(qn("w:trHeight")) is not None:
-        minimum = int(tr_pr.find(qn("w:trHeight")).get(qn("w:val")))
+    tr_pr = tr.find(TRPR)
+    row_height = tr_pr.find(TRHEIGHT) if tr_pr is not None else None
+    minimum = int(row_height.get(VAL)) if row_height is not None else 0
     return max(minimum, math.ceil(content)) + ROW_BORDERS
+
+
+def _is_header(tr) -> bool:
+    tr_pr = tr.find(TRPR)
+    return tr_pr is not None and tr_pr.find(TBLHEADER) is not None
 
 
 def estimate_pages(doc: DocxDocument) -> int:
@@ -181,9 +191,9 @@ def estimate_pages(doc: DocxDocument) -> int:
         nonlocal pages, y
         pages, y = pages + 1, 0.0
 
-    blocks = [child for child in doc.element.body if child.tag in (qn("w:p"), qn("w:tbl"))]
+    blocks = [child for child in doc.element.body if child.tag in (P, TBL)]
     for index, block in enumerate(blocks):
-        if block.tag == qn("w:p"):
+        if block.tag == P:
             para, lines = _paragraph_height(styles, block, width)
             if para.contextual and previous is not None and previous.style == para.style:
                 y -= previous.after  # "don't add space between paragraphs of the same style"
@@ -202,16 +212,11 @@ def estimate_pages(doc: DocxDocument) -> int:
             previous = para
         else:
             previous = None
-            rows = block.findall(qn("w:tr"))
-            header = sum(_row_height(styles, tr) for tr in rows
-                         if tr.find(qn("w:trPr")) is not None and tr.find(qn("w:trPr")).find(qn("w:tblHeader"))
-                         is not None)
-            for tr in rows:
-                row = _row_height(styles, tr)
+            rows = [(_row_height(styles, tr), _is_header(tr)) for tr in block.iterchildren(TR)]
+            header = sum(row for row, is_header in rows if is_header)
+            for row, is_header in rows:
                 if y > 0 and y + row > height:
                     new_page()
-                    is_header = tr.find(qn("w:trPr")) is not None and \
-                        tr.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
                     y += 0 if is_header else header
                 y += row
     return pages
@@ -220,7 +225,7 @@ def estimate_pages(doc: DocxDocument) -> int:
 def _first_unit(styles: Styles, block, width: int) -> float:
     """Height that must follow a heading on its page: the next paragraph's first lines or the next table's
     first two rows (its header and one row)."""
-    if block.tag == qn("w:p"):
+    if block.tag == P:
         para, lines = _paragraph_height(styles, block, width)
         return para.before + para.line * min(lines, WIDOW)
-    return sum(_row_height(styles, tr) for tr in block.findall(qn("w:tr"))[:2])
+    return sum(_row_height(styles, tr) for tr in block.findall(TR)[:2])
