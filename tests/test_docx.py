@@ -678,3 +678,14 @@ def test_a_reference_saved_by_libreoffice_still_works(hb, monkeypatch):
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert names.count("docProps/custom.xml") == 1
     assert docx_props.read_properties(data)[docx_props.PROP_ROLE] == "planning-manager"
+
+
+def test_page_estimate_wraps_like_a_word_processor():
+    """Ten 10 pt characters fill 2000 twips; a full stop may hang past the end; Latin-only lines are lower."""
+    from generator.renderers.docx_pages import text_lines
+
+    assert text_lines("岗" * 10, 10, 2000) == [True]
+    assert text_lines("岗" * 11, 10, 2000) == [True, True]
+    assert text_lines("岗" * 10 + "。", 10, 2000) == [True]  # hanging punctuation, as Word and LibreOffice
+    assert text_lines("实际完成数÷计划数×100%", 10, 1800) == [True, False]  # '100%' alone on a lower line
+    assert text_lines("", 10, 2000) == [True]
