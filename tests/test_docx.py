@@ -668,7 +668,12 @@ def test_a_reference_saved_by_libreoffice_still_works(hb, monkeypatch):
     assert "{页脚}" not in [t.text for t in footer.iter(qn("w:t"))]  # split over runs by LibreOffice
     monkeypatch.setattr(docx_styles, "REFERENCE", saved)
     role = hb.role("planning-manager")
-    doc = Document(io.BytesIO(render.job_description(hb, role)))
+    data = render.job_description(hb, role)
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert len(names) == len(set(names)), names  # LibreOffice's docProps/custom.xml is not carried over twice
+    doc = Document(io.BytesIO(data))
     assert doc.sections[0].header.paragraphs[0].text == f"{hb.site.handbook_title}\t{views.role_number_line(role)}"
     assert doc.sections[0].footer.paragraphs[0].text == f"{views.jd_footer(role)}\t第 1 页 / 共 2 页"
     assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == list(views.JD_SECTIONS)

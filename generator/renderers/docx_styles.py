@@ -26,6 +26,7 @@ from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.styles.style import StyleFactory
@@ -124,11 +125,16 @@ def check_reference(doc: DocxDocument, shown: str, table_style: str = "Table Gri
 
 
 def _without_body(doc: DocxDocument) -> bytes:
-    """The reference with an empty body (its sample text, if any, is not part of any document)."""
+    """The reference with an empty body (its sample text, if any, is not part of any document) and without
+    custom document properties: Word and LibreOffice add a docProps/custom.xml when they save the
+    reference, and a generated file writes its own (``docx_props``): two parts of one name corrupt a file."""
     body = doc.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
             body.remove(child)
+    rels = doc.part.package.rels
+    for rid in [rid for rid, rel in rels.items() if rel.reltype == RT.CUSTOM_PROPERTIES]:
+        del rels[rid]
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
