@@ -669,8 +669,6 @@ def test_a_reference_saved_by_libreoffice_still_works(hb, monkeypatch):
     monkeypatch.setattr(docx_styles, "REFERENCE", saved)
     role = hb.role("planning-manager")
     data = render.job_description(hb, role)
-    import zipfile
-
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert len(names) == len(set(names)), names  # LibreOffice's docProps/custom.xml is not carried over twice
     doc = Document(io.BytesIO(data))
@@ -679,8 +677,6 @@ def test_a_reference_saved_by_libreoffice_still_works(hb, monkeypatch):
     assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == list(views.JD_SECTIONS)
     assert not [r for r in doc.element.body.iter(qn("w:r")) if _fonts(r) is not None]
     # LibreOffice gave the reference custom properties of its own: the file has one set, the role's
-    data = render.job_description(hb, role)
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert names.count("docProps/custom.xml") == 1
     assert docx_props.read_properties(data)[docx_props.PROP_ROLE] == "planning-manager"
 
