@@ -675,13 +675,25 @@ def test_a_reference_saved_by_libreoffice_still_works(monkeypatch):
     monkeypatch.setattr(docx_styles, "REFERENCE", saved)
     hb = load_handbook(ROOT)  # no git history: the sections and page count below are those of the content alone
     role = hb.role("planning-manager")
-    doc = Document(io.BytesIO(render.job_description(hb, role)))
+    data = render.job_description(hb, role)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert len(names) == len(set(names)), names  # LibreOffice's docProps/custom.xml is not carried over twice
+    doc = Document(io.BytesIO(data))
     assert doc.sections[0].header.paragraphs[0].text == f"{hb.site.handbook_title}\t{views.role_number_line(role)}"
     assert doc.sections[0].footer.paragraphs[0].text == f"{views.jd_footer(role)}\t第 1 页 / 共 2 页"
     assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == list(views.JD_SECTIONS)
     assert not [r for r in doc.element.body.iter(qn("w:r")) if _fonts(r) is not None]
     # LibreOffice gave the reference custom properties of its own: the file has one set, the role's
-    data = render.job_description(hb, role)
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert names.count("docProps/custom.xml") == 1
     assert docx_props.read_properties(data)[docx_props.PROP_ROLE] == "planning-manager"
+
+
+def test_page_estimate_wraps_like_a_word_processor():
+    """Ten 10 pt characters fill 2000 twips; a full stop may hang past the end; Latin-only lines are lower."""
+    from generator.renderers.docx_pages import text_lines
+
+    assert text_lines("岗" * 10, 10, 2000) == [True]
+    assert text_lines("岗" * 11, 10, 2000) == [True, True]
+    assert text_lines("岗" * 10 + "。", 10, 2000) == [True]  # hanging punctuation, as Word and LibreOffice
+    assert text_lines("实际完成数÷计划数×100%", 10, 1800) == [True, False]  # '100%' alone on a lower line
+    assert text_lines("", 10, 2000) == [True]

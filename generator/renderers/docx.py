@@ -28,7 +28,7 @@ from .docx_pages import estimate_pages
 from .docx_props import stamp_role
 from .docx_sections import extra_sections
 from .docx_settings import Layout, layout
-from .docx_styles import Metadata, Styler, finish, header_footer, new_document, text_width, twips
+from .docx_styles import Metadata, Styler, finish, header_footer, new_document, reference, text_width, twips
 
 __all__ = ["job_description", "form", "appraisal"]
 
@@ -55,8 +55,9 @@ class Builder:
 
     def __init__(self) -> None:
         self.cfg: Layout = layout()
-        self.doc = new_document(self.cfg.tables.style)
-        self.s = Styler(self.doc)
+        ref = reference(self.cfg.tables.style)
+        self.doc = new_document(ref)
+        self.s = Styler(self.doc, ref.style_ids)
         self.width = text_width(self.doc)
         self._numbering = None
 

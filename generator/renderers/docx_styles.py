@@ -21,12 +21,15 @@ import re
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.styles.style import StyleFactory
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -62,17 +65,25 @@ def twips(cm: float) -> int:
 # --------------------------------------------------------------------------- the reference document
 
 
-def reference_bytes(table_style: str = "Table Grid") -> bytes:
+@dataclass(frozen=True)
+class Reference:
+    """reference.docx with an empty body, and its style ids by (case-folded) style name."""
+
+    data: bytes
+    style_ids: dict[str, str]
+
+
+def reference(table_style: str = "Table Grid") -> Reference:
     """reference.docx, checked (with the table style layout.yml names); read again only when it changes."""
     stat = REFERENCE.stat()
     return _reference(str(REFERENCE), stat.st_mtime_ns, stat.st_size, table_style)
 
 
 @lru_cache(maxsize=2)
-def _reference(path: str, mtime: int, size: int, table_style: str) -> bytes:
-    shown = _shown(REFERENCE)
+def _reference(path: str, mtime: int, size: int, table_style: str) -> Reference:
+    shown = _shown(Path(path))
     try:
-        data = REFERENCE.read_bytes()
+        data = Path(path).read_bytes()
         doc = Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same advice
         raise ContentError([Problem(shown, 1, f"cannot be opened as a Word file ({type(exc).__name__})",
@@ -81,7 +92,7 @@ def _reference(path: str, mtime: int, size: int, table_style: str) -> bytes:
     problems = check_reference(doc, shown, table_style)
     if problems:
         raise ContentError(problems)
-    return _without_body(doc)
+    return Reference(_without_body(doc), {name: style.style_id for name, style in styles_by_name(doc).items()})
 
 
 def check_reference(doc: DocxDocument, shown: str, table_style: str = "Table Grid") -> list[Problem]:
@@ -114,19 +125,24 @@ def check_reference(doc: DocxDocument, shown: str, table_style: str = "Table Gri
 
 
 def _without_body(doc: DocxDocument) -> bytes:
-    """The reference with an empty body (its sample text, if any, is not part of any document)."""
+    """The reference with an empty body (its sample text, if any, is not part of any document) and without
+    custom document properties: Word and LibreOffice add a docProps/custom.xml when they save the
+    reference, and a generated file writes its own (``docx_props``): two parts of one name corrupt a file."""
     body = doc.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
             body.remove(child)
+    rels = doc.part.package.rels
+    for rid in [rid for rid, rel in rels.items() if rel.reltype == RT.CUSTOM_PROPERTIES]:
+        del rels[rid]
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
 
 
-def new_document(table_style: str = "Table Grid") -> DocxDocument:
+def new_document(ref: Reference) -> DocxDocument:
     """A fresh document: the reference's styles, page, header and footer, and an empty body."""
-    return Document(io.BytesIO(reference_bytes(table_style)))
+    return Document(io.BytesIO(ref.data))
 
 
 def text_width(doc: DocxDocument) -> int:
@@ -147,18 +163,17 @@ def styles_by_name(doc: DocxDocument) -> dict[str, Any]:
 class Styler:
     """Paragraph and character styles by name for one document; nothing else is set on text."""
 
-    def __init__(self, doc: DocxDocument):
+    def __init__(self, doc: DocxDocument, style_ids: dict[str, str] | None = None):
         self.doc = doc
-        self._by_name = styles_by_name(doc)
-        self._ids: dict[str, str] = {}
-
-    def style(self, name: str):
-        return self._by_name[name.casefold()]
+        self._ids = style_ids if style_ids is not None else \
+            {name: style.style_id for name, style in styles_by_name(doc).items()}
 
     def style_id(self, name: str) -> str:
-        if name not in self._ids:
-            self._ids[name] = self.style(name).style_id
-        return self._ids[name]
+        return self._ids[name.casefold()]
+
+    def style(self, name: str):
+        """The python-docx style object named ``name``."""
+        return StyleFactory(self.doc.styles.element.get_by_id(self.style_id(name)))
 
     def set_style(self, paragraph: Paragraph, name: str) -> None:
         ppr = paragraph._p.get_or_add_pPr()
