@@ -14,7 +14,7 @@ def test_guide_is_the_last_menu_entry_and_shows_real_ids(built_site):
     nav = home[home.index("md-nav--primary"):]
     labels = re.findall(r'<span class="md-ellipsis">\s*([^<]+?)\s*</span>', nav)
     assert labels[-1] == "维护指南"
-    for words in ("handbook new role --title 大客户经理 --department 市场部 --reports-to 市场部经理",
+    for words in ("handbook new role --title 渠道经理 --department 市场部 --reports-to 市场部经理",
                   "--dev-addr 127.0.0.1:8001", "菜单顺序", "撤销", "岗位编号", "常见错误与改法"):
         assert words in text, words
     # the numbering table: 市场部 continues with YXZX-SC-04, 营销中心 with YXZX-02
