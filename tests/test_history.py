@@ -370,19 +370,28 @@ def test_a_published_form_cannot_take_its_options_from_a_draft_policy(tmp_path):
     assert "is a draft, so the published handbook cannot print this form from it" in run.stderr
 
 
-def test_serve_shows_drafts(repo, tmp_path, doc_cache, monkeypatch):
-    """`mkdocs serve` / `handbook serve` start the plugin with command='serve': drafts are previewed."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
+def test_serve_shows_drafts(repo, tmp_path, doc_cache):
+    """`mkdocs serve` / `handbook serve` start the plugin with command='serve': drafts are previewed.
 
-    monkeypatch.setenv("HANDBOOK_ROOT", str(repo))
-    cfg = load_config(config_file=str(REPO / "mkdocs.yml"), site_dir=str(tmp_path / "preview"))
-    cfg.plugins["handbook"].config.cache_dir = str(doc_cache)
-    cfg.plugins.on_startup(command="serve", dirty=False)
-    try:
-        build(cfg)
-    finally:
-        cfg.plugins.on_shutdown()  # the plugin instance outlives this build (see HandbookPlugin.on_startup)
+    Run in a process of its own: serve mode switches on process-wide caches (theme files, parsed
+    content) that must not reach the other tests' builds.
+    """
+    script = (
+        "import sys\n"
+        "from mkdocs.commands.build import build\n"
+        "from mkdocs.config import load_config\n"
+        "cfg = load_config(config_file=sys.argv[1], site_dir=sys.argv[2])\n"
+        "cfg.plugins['handbook'].config.cache_dir = sys.argv[3]\n"
+        "cfg.plugins.on_startup(command='serve', dirty=False)\n"
+        "try:\n"
+        "    build(cfg)\n"
+        "finally:\n"
+        "    cfg.plugins.on_shutdown()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HANDBOOK_ROOT": str(repo), "NO_MKDOCS_2_WARNING": "1"}
+    run = subprocess.run([sys.executable, "-c", script, str(REPO / "mkdocs.yml"), str(tmp_path / "preview"),
+                          str(doc_cache)], capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr
     assert "本页为草稿" in article(tmp_path / "preview" / "roles" / "key-client-manager.html")
 
 
