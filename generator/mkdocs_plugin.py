@@ -104,8 +104,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             self._incremental = incremental.Documents(self.cache_dir, self.config.jobs or None)
 
     def on_shutdown(self) -> None:
-        """`mkdocs serve` stopped (Ctrl-C): no worker may outlive it."""
+        """`mkdocs serve` stopped (Ctrl-C): no worker may outlive it, no preview cache the next build."""
         self.serving = self.reuse_pages = False
+        remember_parsed(False)
         self._stop_rendering()
         if self._incremental is not None:
             self._incremental.shutdown()
