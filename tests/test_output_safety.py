@@ -184,6 +184,24 @@ def test_out_through_a_symlink_replaces_the_target_and_keeps_the_link(root, tmp_
     assert link.is_symlink() and link.resolve() == real.resolve()
 
 
+def test_a_read_only_place_is_a_refusal_and_an_existing_site_there_is_kept(built_once, tmp_path):
+    """As root every permission check passes, but a read-only file system still refuses: the real case."""
+    place = tmp_path / "ro"
+    place.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(place)], capture_output=True).returncode:
+        pytest.skip("cannot mount a file system here (needs root)")
+    try:
+        shutil.copytree(built_once / "out", place / "site")
+        before = digest(place / "site")
+        subprocess.run(["mount", "-o", "remount,ro", str(place)], check=True)
+        root = built_once / "home" / "R"
+        refused(handbook("build", "--root", str(root), "--out", str(place / "new")), "you may not create folders in")
+        refused(handbook("build", "--root", str(root), "--out", str(place / "site")), "you may not replace folders in")
+        assert digest(place / "site") == before
+    finally:
+        subprocess.run(["umount", str(place)], check=False)
+
+
 def test_no_write_access_is_a_refusal(root, tmp_path, monkeypatch):
     # As root every permission check passes; the refusal itself is tested through os.access.
     monkeypatch.setattr(outdir.os, "access", lambda path, mode: False)
