@@ -287,6 +287,7 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
     config.site_url = serve_url
     config.plugins.on_startup(command="serve", dirty=True)  # see generator/incremental.py
     render_status("building")  # compile the template now, not while the first build holds the CPU
+    _stop_on_sigterm()
     log.info(f"Serving on {server.url} (first build in progress; Ctrl-C stops)")
     try:
         # Watch before the first build: an edit made while it runs (or right after) is not missed.
@@ -307,6 +308,17 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
         server.shutdown()  # also when Ctrl-C came during the first build: the serving thread must end
         config.plugins.on_shutdown()
         shutil.rmtree(preview.site_dir, ignore_errors=True)
+
+
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops the preview like Ctrl-C does: the temporary site folder is removed."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _title(config) -> str:

@@ -170,6 +170,30 @@ def test_a_busy_port_is_one_line_suggesting_another(root):
     assert time.monotonic() - started < 20, "reported before any build"
 
 
+def test_the_server_answers_during_a_build_and_after_a_failure(tmp_path):
+    """In process, with the build under the test's control: never a request that waits for a build."""
+    (tmp_path / "index.html").write_text("<html><body>the real page</body></html>", encoding="utf-8")
+    (tmp_path / "style.css").write_text("body{}", encoding="utf-8")
+    server = preview.PreviewServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    server.bind()
+    port = server.server_address[1]
+    server.url = f"http://127.0.0.1:{port}/"
+    try:
+        server.start_answering()  # a first build is running
+        status, page, took = get(server.url)
+        assert status == 503 and "正在生成预览" in page and "/livereload/" in page
+        assert took < preview.PAGE_WAIT + 1.0
+        server.build_done(preview.Failure(problems=(Problem("roles/a.yml", 7, "bad <value>", "fix it"),)))
+        status, page, took = get(server.url + "any/page.html")
+        assert status == 500 and "roles/a.yml:7:" in page and "bad &lt;value&gt;" in page and took < 1.0
+        assert get(server.url + "style.css")[:2] == (200, "body{}"), "assets are served while content is broken"
+        server.build_done(None)
+        status, page, took = get(server.url)
+        assert status == 200 and "the real page" in page and took < 1.0
+    finally:
+        server.shutdown()
+
+
 def test_error_page_escapes_everything_and_lists_other_failures():
     nasty = Problem("roles/<b>.yml", 3, "unknown key '<img src=x onerror=alert(1)>'", "did you mean \"a&b\"?")
     page = preview.render_status("errors", preview.Failure(problems=(nasty,)), title="R&D <手册>").decode()
