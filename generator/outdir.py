@@ -83,6 +83,14 @@ def _shown(path: Path) -> str:
     return str(path)
 
 
+def _real(path: Path, option: str) -> Path:
+    try:
+        return Path(os.path.abspath(path)).resolve()
+    except (RuntimeError, OSError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
+        raise OutRefused(f"{option} {path} runs through a symbolic link that leads back to itself — "
+                         f"point {option} at a real folder") from exc
+
+
 def _within(child: Path, parent: Path) -> bool:
     return child == parent or child.is_relative_to(parent)
 
@@ -114,8 +122,8 @@ def check_out(out: Path, root: Path) -> Path:
     non-empty folder that is not a previous handbook build.
     """
     given = out
-    out = Path(os.path.abspath(out)).resolve()  # symlinks on both sides: compare real places
-    root = Path(root).resolve()
+    out = _real(out, "--out")  # symlinks on both sides: compare real places
+    root = _real(root, "--root")
     shown = _shown(given)
     if out == root:
         raise OutRefused(f"--out {shown} is the content root itself; building there would delete roles/ and "

@@ -159,13 +159,15 @@ class PreviewServer(LiveReloadServer):
 
 
 def _address_message(host: str, port: int, exc: OSError) -> str:
-    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    def addr(p: int) -> str:
+        return f"[{host}]:{p}" if ":" in host else f"{host}:{p}"
+
+    shown = addr(port)
     if exc.errno == errno.EADDRINUSE:
         free = _free_port(host, port)
-        suggestion = f"{host}:{free}" if free else f"{host}:8001"
-        return f"{shown} is already in use — try handbook serve --dev-addr {suggestion}"
+        return f"{shown} is already in use — try handbook serve --dev-addr {addr(free or port + 1)}"
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"{shown}: ports below 1024 need administrator rights — try handbook serve --dev-addr {host}:8000"
+        return f"{shown}: ports below 1024 need administrator rights — try handbook serve --dev-addr {addr(8000)}"
     if exc.errno == errno.EADDRNOTAVAIL:
         return f"{shown}: {host} is not an address of this computer — try handbook serve --dev-addr 127.0.0.1:{port}"
     return f"cannot serve on {shown} ({exc.strerror or exc}) — try handbook serve --dev-addr 127.0.0.1:8000"

@@ -113,6 +113,12 @@ def test_symlinks_are_resolved_on_both_sides(root, tmp_path):
     refused(handbook("build", "--root", str(root), "--out", str(tmp_path / "link-to-roles" / "x")),
             "inside the content root (roles/x/)")
     refused(handbook("build", "--root", str(tmp_path / "link-to-root"), "--out", str(root)), "content root itself")
+    (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+    (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+    refused(quick("build", "--root", str(root), "--out", str(tmp_path / "loop-a" / "site")),
+            "--out", "symbolic link that leads back to itself")
+    refused(quick("build", "--root", str(tmp_path / "loop-a"), "--out", str(tmp_path / "out")),
+            "--root", "symbolic link that leads back to itself")
     assert digest(root) == before
 
 
