@@ -65,7 +65,7 @@ class Server:
         self.log = log
 
     def wait_until(self, predicate, path: str = "", timeout: float = 60) -> tuple[int, str]:
-        """Ask for `path` until predicate(status, body) holds; every single answer must come within 2 s."""
+        """Ask for `path` until predicate(status, body) holds; every single answer must come within HANG seconds."""
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
