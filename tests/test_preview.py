@@ -54,13 +54,13 @@ def text_of(page: str) -> str:
 
 
 class Server:
-    def __init__(self, root: Path, log: Path) -> None:
+    def __init__(self, root: Path, log: Path, env: dict | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self._log = log.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "generator.cli", "serve", "--root", str(root), "--dev-addr",
-             f"127.0.0.1:{self.port}"], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+             f"127.0.0.1:{self.port}"], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
             stdout=self._log, stderr=subprocess.STDOUT)
         self.log = log
 
@@ -84,8 +84,8 @@ class Server:
         raise AssertionError(f"gave up waiting; last answer {last and last[0]}: {last and last[1][:300]}\n"
                              + self.log.read_text(errors="replace"))
 
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
+    def stop(self, how: signal.Signals = signal.SIGINT) -> None:
+        self.process.send_signal(how)
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -143,14 +143,19 @@ def test_broken_content_gives_an_error_page_at_once_and_the_real_page_after_the_
     assert "内容有错误" not in page
 
 
-def test_content_broken_from_the_start_is_shown_too(root, tmp_path):
+def test_content_broken_from_the_start_is_shown_too_and_kill_cleans_up(root, tmp_path):
     break_role(root)
-    running = Server(root, tmp_path / "serve.log")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    running = Server(root, tmp_path / "serve.log", env={"TMPDIR": str(temp)})
     try:
         status, page = running.wait_until(is_error_page, timeout=60)
         assert "roles/worker.yml:2:" in text_of(page)
+        assert [p.name for p in temp.iterdir() if p.name.startswith("handbook-preview-")], "the preview's folder"
     finally:
-        running.stop()
+        running.stop(signal.SIGTERM)
+    assert running.process.returncode == 0, "SIGTERM stops the preview like Ctrl-C"
+    assert not [p for p in temp.iterdir() if p.name.startswith("handbook-preview-")], "its temporary site is removed"
     assert "Traceback" not in running.log.read_text(errors="replace")
 
 
