@@ -122,6 +122,23 @@ def test_symlinks_are_resolved_on_both_sides(root, tmp_path):
     assert digest(root) == before
 
 
+def test_a_bind_mount_of_the_content_root_is_still_the_content_root(root, tmp_path):
+    """Paths cannot show it, folder identities (device, inode) do."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    if subprocess.run(["mount", "--bind", str(root), str(mirror)], capture_output=True).returncode:
+        pytest.skip("cannot bind-mount here (needs root)")
+    try:
+        before = digest(root)
+        refused(quick("build", "--root", str(root), "--out", str(mirror)), "is the content root", "another way")
+        refused(quick("build", "--root", str(root), "--out", str(mirror / "roles")), "inside the content root",
+                "(roles/)")
+        refused(quick("build", "--root", str(mirror / "roles"), "--out", str(root)), "contains the content root")
+        assert digest(root) == before
+    finally:
+        subprocess.run(["umount", str(mirror)], check=False)
+
+
 def test_report_in_a_missing_folder_is_refused_before_building(root, tmp_path):
     out = tmp_path / "out"
     refused(handbook("build", "--root", str(root), "--out", str(out), "--report", str(tmp_path / "missing" / "r.json")),
