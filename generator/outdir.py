@@ -83,6 +83,40 @@ def _shown(path: Path) -> str:
     return str(path)
 
 
+def _real(path: Path, option: str) -> Path:
+    try:
+        return Path(os.path.abspath(path)).resolve()
+    except (RuntimeError, OSError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
+        raise OutRefused(f"{option} {path} runs through a symbolic link that leads back to itself — "
+                         f"point {option} at a real folder") from exc
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _relation_on_disk(out: Path, root: Path) -> tuple[str | None, Path | None]:
+    """How `out` and `root` relate on disk when their paths do not show it (a bind mount of the
+    content root elsewhere): ("is", None), ("contains", None), ("inside", path below root) or (None, None)."""
+    root_id = _identity(root)
+    if root_id is None:
+        return None, None
+    out_id = _identity(out)
+    if out_id is not None:
+        if out_id == root_id:
+            return "is", None
+        if any(_identity(ancestor) == out_id for ancestor in root.parents):
+            return "contains", None
+    for ancestor in out.parents:
+        if _identity(ancestor) == root_id:
+            return "inside", out.relative_to(ancestor)
+    return None, None
+
+
 def _within(child: Path, parent: Path) -> bool:
     return child == parent or child.is_relative_to(parent)
 
@@ -114,8 +148,8 @@ def check_out(out: Path, root: Path) -> Path:
     non-empty folder that is not a previous handbook build.
     """
     given = out
-    out = Path(os.path.abspath(out)).resolve()  # symlinks on both sides: compare real places
-    root = Path(root).resolve()
+    out = _real(out, "--out")  # symlinks on both sides: compare real places
+    root = _real(root, "--root")
     shown = _shown(given)
     if out == root:
         raise OutRefused(f"--out {shown} is the content root itself; building there would delete roles/ and "
@@ -123,7 +157,20 @@ def check_out(out: Path, root: Path) -> Path:
     if _within(root, out):
         raise OutRefused(f"--out {shown} contains the content root {root}; replacing it would delete the content "
                          f"— use a folder of its own, e.g. --out {root / 'site'}")
+    relation, inner = _relation_on_disk(out, root)
+    if relation == "is":
+        raise OutRefused(f"--out {shown} is the content root {root}, reached another way (a bind mount or a second "
+                         f"mount of the same disk); building there would delete roles/ and content/ — use a "
+                         f"folder of its own, e.g. --out {root / 'site'}")
+    if relation == "contains":
+        raise OutRefused(f"--out {shown} contains the content root {root}, reached another way (a bind mount or a "
+                         f"second mount of the same disk); replacing it would delete the content — use a folder "
+                         f"of its own, e.g. --out {root / 'site'}")
     inside_root = _within(out, root)
+    if relation == "inside" and not inside_root and not _own_folder(inner):
+        raise OutRefused(f"--out {shown} is inside the content root {root} ({inner.as_posix()}/), reached another "
+                         f"way (a bind mount or a second mount of the same disk) — use a folder of its own, such as "
+                         f"{root / 'site'}, or a folder outside it")
     if inside_root and not _own_folder(out.relative_to(root)):
         raise OutRefused(f"--out {shown} is inside the content root ({out.relative_to(root).as_posix()}/), "
                          f"where the handbook's own files live — use a new folder directly under it, such as "

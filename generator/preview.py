@@ -159,13 +159,15 @@ class PreviewServer(LiveReloadServer):
 
 
 def _address_message(host: str, port: int, exc: OSError) -> str:
-    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    def addr(p: int) -> str:
+        return f"[{host}]:{p}" if ":" in host else f"{host}:{p}"
+
+    shown = addr(port)
     if exc.errno == errno.EADDRINUSE:
         free = _free_port(host, port)
-        suggestion = f"{host}:{free}" if free else f"{host}:8001"
-        return f"{shown} is already in use — try handbook serve --dev-addr {suggestion}"
+        return f"{shown} is already in use — try handbook serve --dev-addr {addr(free or port + 1)}"
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"{shown}: ports below 1024 need administrator rights — try handbook serve --dev-addr {host}:8000"
+        return f"{shown}: ports below 1024 need administrator rights — try handbook serve --dev-addr {addr(8000)}"
     if exc.errno == errno.EADDRNOTAVAIL:
         return f"{shown}: {host} is not an address of this computer — try handbook serve --dev-addr 127.0.0.1:{port}"
     return f"cannot serve on {shown} ({exc.strerror or exc}) — try handbook serve --dev-addr 127.0.0.1:8000"
@@ -287,6 +289,7 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
     config.site_url = serve_url
     config.plugins.on_startup(command="serve", dirty=True)  # see generator/incremental.py
     render_status("building")  # compile the template now, not while the first build holds the CPU
+    _stop_on_sigterm()
     log.info(f"Serving on {server.url} (first build in progress; Ctrl-C stops)")
     try:
         # Watch before the first build: an edit made while it runs (or right after) is not missed.
@@ -307,6 +310,17 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
         server.shutdown()  # also when Ctrl-C came during the first build: the serving thread must end
         config.plugins.on_shutdown()
         shutil.rmtree(preview.site_dir, ignore_errors=True)
+
+
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops the preview like Ctrl-C does: the temporary site folder is removed."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _title(config) -> str:

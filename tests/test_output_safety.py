@@ -113,7 +113,30 @@ def test_symlinks_are_resolved_on_both_sides(root, tmp_path):
     refused(handbook("build", "--root", str(root), "--out", str(tmp_path / "link-to-roles" / "x")),
             "inside the content root (roles/x/)")
     refused(handbook("build", "--root", str(tmp_path / "link-to-root"), "--out", str(root)), "content root itself")
+    (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+    (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+    refused(quick("build", "--root", str(root), "--out", str(tmp_path / "loop-a" / "site")),
+            "--out", "symbolic link that leads back to itself")
+    refused(quick("build", "--root", str(tmp_path / "loop-a"), "--out", str(tmp_path / "out")),
+            "--root", "symbolic link that leads back to itself")
     assert digest(root) == before
+
+
+def test_a_bind_mount_of_the_content_root_is_still_the_content_root(root, tmp_path):
+    """Paths cannot show it, folder identities (device, inode) do."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    if subprocess.run(["mount", "--bind", str(root), str(mirror)], capture_output=True).returncode:
+        pytest.skip("cannot bind-mount here (needs root)")
+    try:
+        before = digest(root)
+        refused(quick("build", "--root", str(root), "--out", str(mirror)), "is the content root", "another way")
+        refused(quick("build", "--root", str(root), "--out", str(mirror / "roles")), "inside the content root",
+                "(roles/)")
+        refused(quick("build", "--root", str(mirror / "roles"), "--out", str(root)), "contains the content root")
+        assert digest(root) == before
+    finally:
+        subprocess.run(["umount", str(mirror)], check=False)
 
 
 def test_report_in_a_missing_folder_is_refused_before_building(root, tmp_path):
@@ -182,6 +205,24 @@ def test_out_through_a_symlink_replaces_the_target_and_keeps_the_link(root, tmp_
     assert link.is_symlink() and (real / "index.html").is_file() and (real / MARKER).is_file()
     build_site(root, link, jobs=1)
     assert link.is_symlink() and link.resolve() == real.resolve()
+
+
+def test_a_read_only_place_is_a_refusal_and_an_existing_site_there_is_kept(built_once, tmp_path):
+    """As root every permission check passes, but a read-only file system still refuses: the real case."""
+    place = tmp_path / "ro"
+    place.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(place)], capture_output=True).returncode:
+        pytest.skip("cannot mount a file system here (needs root)")
+    try:
+        shutil.copytree(built_once / "out", place / "site")
+        before = digest(place / "site")
+        subprocess.run(["mount", "-o", "remount,ro", str(place)], check=True)
+        root = built_once / "home" / "R"
+        refused(handbook("build", "--root", str(root), "--out", str(place / "new")), "you may not create folders in")
+        refused(handbook("build", "--root", str(root), "--out", str(place / "site")), "you may not replace folders in")
+        assert digest(place / "site") == before
+    finally:
+        subprocess.run(["umount", str(place)], check=False)
 
 
 def test_no_write_access_is_a_refusal(root, tmp_path, monkeypatch):

@@ -54,25 +54,26 @@ def text_of(page: str) -> str:
 
 
 class Server:
-    def __init__(self, root: Path, log: Path) -> None:
+    def __init__(self, root: Path, log: Path, env: dict | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self._log = log.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "generator.cli", "serve", "--root", str(root), "--dev-addr",
-             f"127.0.0.1:{self.port}"], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+             f"127.0.0.1:{self.port}"], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
             stdout=self._log, stderr=subprocess.STDOUT)
         self.log = log
 
     def wait_until(self, predicate, path: str = "", timeout: float = 60) -> tuple[int, str]:
-        """Ask for `path` until predicate(status, body) holds; every single answer must come within 2 s."""
+        """Ask for `path` until predicate(status, body) holds; every single answer must come within HANG seconds."""
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text(errors="replace")
             try:
                 status, body, took = get(self.url + path, timeout=HANG + 5)
-            except (urllib.error.URLError, ConnectionError):
+            except urllib.error.URLError as error:  # not listening yet; a timeout is not caught here
+                assert isinstance(error.reason, ConnectionRefusedError), error
                 time.sleep(0.2)
                 continue
             assert took < HANG, f"a page request took {took:.1f} s: the server must never hang"
@@ -83,8 +84,8 @@ class Server:
         raise AssertionError(f"gave up waiting; last answer {last and last[0]}: {last and last[1][:300]}\n"
                              + self.log.read_text(errors="replace"))
 
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
+    def stop(self, how: signal.Signals = signal.SIGINT) -> None:
+        self.process.send_signal(how)
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -142,14 +143,19 @@ def test_broken_content_gives_an_error_page_at_once_and_the_real_page_after_the_
     assert "内容有错误" not in page
 
 
-def test_content_broken_from_the_start_is_shown_too(root, tmp_path):
+def test_content_broken_from_the_start_is_shown_too_and_kill_cleans_up(root, tmp_path):
     break_role(root)
-    running = Server(root, tmp_path / "serve.log")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    running = Server(root, tmp_path / "serve.log", env={"TMPDIR": str(temp)})
     try:
         status, page = running.wait_until(is_error_page, timeout=60)
         assert "roles/worker.yml:2:" in text_of(page)
+        assert [p.name for p in temp.iterdir() if p.name.startswith("handbook-preview-")], "the preview's folder"
     finally:
-        running.stop()
+        running.stop(signal.SIGTERM)
+    assert running.process.returncode == 0, "SIGTERM stops the preview like Ctrl-C"
+    assert not [p for p in temp.iterdir() if p.name.startswith("handbook-preview-")], "its temporary site is removed"
     assert "Traceback" not in running.log.read_text(errors="replace")
 
 
@@ -168,6 +174,30 @@ def test_a_busy_port_is_one_line_suggesting_another(root):
     assert re.fullmatch(rf"error: 127\.0\.0\.1:{port} is already in use — try handbook serve --dev-addr "
                         r"127\.0\.0\.1:\d+", lines[0]), lines[0]
     assert time.monotonic() - started < 20, "reported before any build"
+
+
+def test_the_server_answers_during_a_build_and_after_a_failure(tmp_path):
+    """In process, with the build under the test's control: never a request that waits for a build."""
+    (tmp_path / "index.html").write_text("<html><body>the real page</body></html>", encoding="utf-8")
+    (tmp_path / "style.css").write_text("body{}", encoding="utf-8")
+    server = preview.PreviewServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    server.bind()
+    port = server.server_address[1]
+    server.url = f"http://127.0.0.1:{port}/"
+    try:
+        server.start_answering()  # a first build is running
+        status, page, took = get(server.url)
+        assert status == 503 and "正在生成预览" in page and "/livereload/" in page
+        assert took < preview.PAGE_WAIT + HANG
+        server.build_done(preview.Failure(problems=(Problem("roles/a.yml", 7, "bad <value>", "fix it"),)))
+        status, page, took = get(server.url + "any/page.html")
+        assert status == 500 and "roles/a.yml:7:" in page and "bad &lt;value&gt;" in page and took < HANG
+        assert get(server.url + "style.css")[:2] == (200, "body{}"), "assets are served while content is broken"
+        server.build_done(None)
+        status, page, took = get(server.url)
+        assert status == 200 and "the real page" in page and took < HANG
+    finally:
+        server.shutdown()
 
 
 def test_error_page_escapes_everything_and_lists_other_failures():
