@@ -104,6 +104,18 @@ def test_kpis_are_cards_with_every_value_labelled(phone, tmp_path):
     assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"] - 1
 
 
+def test_revision_history_is_cards_too(phone, tmp_path):
+    page = phone("roles/market-manager")
+    if not page.locator(".revisions").count():
+        pytest.skip("no 修订记录 on this build (content outside git)")
+    page.locator(".revisions").scroll_into_view_if_needed()
+    screenshot(page, tmp_path, "phone_revisions.png", full_page=False)
+    assert _cells_outside(page, ".revisions td") == []
+    labels = page.evaluate("""[...document.querySelectorAll('.revisions tbody tr:first-child td')]
+        .map(td => getComputedStyle(td, '::before').content.replaceAll('"', ''))""")
+    assert labels == ["版本", "日期", "修订内容", "修订人"]
+
+
 def test_org_chart_fits_a_phone(phone, tmp_path):
     page = phone("org-chart")
     screenshot(page, tmp_path, "phone_org_chart.png")

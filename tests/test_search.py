@@ -115,9 +115,14 @@ def test_the_start_of_a_role_title_finds_that_role_first(page, tmp_path):
 
 
 @pytestmark_browser
-def test_an_alias_finds_its_role_first(page):
+def test_an_alias_finds_its_role_first(page, tmp_path):
     order = pages_of(search(page, "销售部经理"))
+    screenshot(page, tmp_path, "search_alias.png", full_page=False)
     assert order[0] == "roles/market-manager.html", order
+    # the result says why: 又称 销售部经理 (the title itself is not repeated as a tag)
+    first = page.locator(".md-search-result__item").first
+    shown = [t for t in first.locator(".md-tag").all() if t.is_visible()]
+    assert [t.inner_text() for t in shown] == ["销售部经理"]
     # 市场部销售助理 is also called 销售部经理助理: a longer name, so it comes after
     assert order.index("roles/sales-assistant.html") > 0
 

@@ -36,10 +36,10 @@ document.addEventListener("click", function (event) {
 })();
 
 (function () {
-  /* KPI tables become one card per indicator on phones (handbook.css): each cell carries its
-     column's name, copied from the header so the names live only in the page. */
+  /* KPI and 修订记录 tables become one card per row on phones (handbook.css): each cell carries
+     its column's name, copied from the header so the names live only in the page. */
   function labelKpiCells() {
-    document.querySelectorAll(".kpi-table:not([data-cards])").forEach(function (wrapper) {
+    document.querySelectorAll(".kpi-table:not([data-cards]), .revisions:not([data-cards])").forEach(function (wrapper) {
       var table = wrapper.querySelector("table");
       if (!table) return;
       var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
