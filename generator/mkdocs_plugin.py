@@ -310,9 +310,15 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     def _complete_search(self, *, config) -> None:
         if self._incremental is not None and self.serving:
             self._incremental.release()  # the pages are built: now the documents
-        if not self.reuse_pages:
-            return
         search = config.plugins.get("material/search") or config.plugins.get("search")
+        if not self.reuse_pages:
+            # A full build indexed every page itself. Material's search plugin, once started for a
+            # dirty preview, keeps merging the index of its previous build into the next one (its
+            # instance outlives the preview in the same process: a build after `serve`, the tests);
+            # every page then appears twice, its highlights are doubled and broken (大k>客户经理).
+            if search is not None:
+                search.search_index_prev = None
+            return
         if search is not None:
             self._search_entries.complete(search, self._page_urls)
         self._signatures.commit(Path(config.site_dir))

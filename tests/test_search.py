@@ -9,10 +9,12 @@ more regional roles), so that ``大客户`` must choose between 大客户经理,
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from browsing import CHROMIUM, PHONE, chromium, more_roles_root, open_page, screenshot, search, serve
+from conftest import REPO
 from generator import sitesearch
 
 ZWSP = "\u200b"
@@ -65,11 +67,40 @@ def test_an_unknown_worker_stops_the_patch():
 pytestmark_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 
 
+def preview_build(root, site_dir, cache_dir) -> None:
+    """A build as `handbook serve` makes it (dirty builds), in this process, then stopped.
+
+    MkDocs keeps Material's search plugin instance for the rest of the process; in a full test run
+    some preview test always comes first. The builds after it must not inherit its index.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HANDBOOK_ROOT", str(root))
+        cfg = load_config(config_file=str(REPO / "mkdocs.yml"), site_dir=str(site_dir))
+        cfg.plugins["handbook"].config.cache_dir = str(cache_dir)
+        cfg.plugins.on_startup(command="serve", dirty=True)
+        try:
+            build(cfg, serve_url="http://127.0.0.1:8000/", dirty=True)
+        finally:
+            cfg.plugins.on_shutdown()
+
+
 @pytest.fixture(scope="module")
-def more_roles(build_root, tmp_path_factory):
-    built = build_root(more_roles_root(tmp_path_factory.mktemp("search-roles")))
+def more_roles(build_root, tmp_path_factory, doc_cache):
+    root = more_roles_root(tmp_path_factory.mktemp("search-roles"))
+    preview_build(root, tmp_path_factory.mktemp("search-preview") / "site", doc_cache)
+    built = build_root(root)
     assert built.warnings == []
     return built
+
+
+def test_a_build_after_a_preview_indexes_each_page_once(more_roles):
+    docs = json.loads((more_roles.path / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    locations = [doc["location"] for doc in docs]
+    assert [loc for loc in dict.fromkeys(locations) if locations.count(loc) > 1] == []
+    assert "roles/key-account-manager.html" in locations
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +199,70 @@ def test_search_on_a_phone(browser, server, tmp_path):
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         page.context.close()
+
+
+# Raw answers of the search worker (the highlighted HTML Material puts into the results as it is),
+# one fresh worker fed with the built index and each query in turn, as typing sends them.
+_ASK_WORKER = """async ([worker, queries]) => {
+  const index = await (await fetch('search/search_index.json')).json();
+  const w = new Worker(worker);
+  const ask = message => new Promise(answer => { w.onmessage = e => answer(e.data); w.postMessage(message); });
+  await ask({type: 0, data: {config: index.config, docs: index.docs, options: {suggest: false}}});
+  const out = [];
+  for (const query of queries) {
+    const answer = await ask({type: 2, data: query});
+    out.push([query, answer.data.items.flat().map(doc => [doc.location, doc.title])]);
+  }
+  w.terminate();
+  return out;
+}"""
+
+TYPED = ["大客户经理", "公司业务招待费管理规定", "大区经理", "大客户招待清单"]
+
+
+@pytestmark_browser
+def test_every_prefix_typed_shows_whole_titles(page, more_roles, server):
+    """Material searches on every keyup (大, 大客, 大客户…): each answer's titles are the pages' own,
+    highlights as markup, never a broken tag shown as text (大k>客户经理, 公司业务rk>招待费…)."""
+    docs = json.loads((more_roles.path / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    real = {doc["location"]: doc["title"].replace(ZWSP, "") for doc in docs}
+    prefixes = [word[:n] for word in TYPED for n in range(1, len(word) + 1)]
+
+    worker = next((more_roles.path / "assets" / "javascripts" / "workers").glob("search.*.js"))
+    answered = page.evaluate(_ASK_WORKER, [worker.relative_to(more_roles.path).as_posix(), prefixes])
+    broken = []
+    for query, titles in answered:
+        for location, html in titles:
+            plain = html.replace(ZWSP, "")
+            if plain.replace("<mark>", "").replace("</mark>", "") != real[location] or \
+                    plain.count("<mark>") != plain.count("</mark>"):
+                broken.append((query, location, html))
+    assert broken == []
+    assert any(titles for _, titles in answered)
+
+    def check_shown(typed: str) -> list[str]:
+        """The titles shown now (possibly still an earlier keystroke's answer): each one whole."""
+        shown = page.evaluate("""() => [...document.querySelectorAll('.md-search-result__item > a')].map(
+            a => [a.href, a.querySelector('h1, h2').textContent])""")
+        for href, title in shown:
+            parts = urlsplit(href)
+            location = unquote(parts.path).removeprefix(urlsplit(server).path) + (
+                "#" + unquote(parts.fragment) if parts.fragment else "")
+            assert not any(bit in title for bit in ("<", ">", "mar", "k>", ZWSP)), (typed, title)
+            assert title.strip() == real[location], (typed, location, title)
+        return [title.strip() for _, title in shown]
+
+    box = page.locator("input[data-md-component=search-query]")
+    for word in TYPED:
+        box.click()
+        box.fill("")
+        for n in range(1, len(word) + 1):
+            page.keyboard.insert_text(word[n - 1])
+            page.keyboard.press("End")  # Material searches on keyup
+            page.wait_for_function(
+                "() => document.querySelector('.md-search-result__meta')?.textContent.trim() !== ''")
+            page.wait_for_timeout(150)
+            check_shown(word[:n])
+        page.wait_for_function("""w => [...document.querySelectorAll('.md-search-result__item h1, .md-search-result__item h2')]
+            .some(h => h.textContent.trim() === w)""", arg=word, timeout=15_000)
+        assert word in check_shown(word)
