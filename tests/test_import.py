@@ -256,20 +256,45 @@ def test_flat_role_reorder_typed_numbers_purpose_and_tracked_changes(root, tmp_p
 
 
 def test_yaml_changed_since_download_is_refused_unless_forced(root, tmp_path):
-    path = jd_file(root, "regional-manager", tmp_path)
+    """Both edited the duties: refused; --force lets Word's duties win."""
+    doc = Document(str(jd_file(root, "regional-manager", tmp_path)))
+    set_text(find(doc, "全力以赴完成本区域销售和回款任务。"), "全力以赴完成本区域销售与回款任务，每月汇报。")
+    edited = tmp_path / "edited.docx"
+    doc.save(str(edited))
     yml = root / "roles" / "regional-manager.yml"
     text = yml.read_text(encoding="utf-8").replace('version: "1.0"', 'version: "1.1"')
     yml.write_text(text.replace("全力以赴完成本区域销售和回款任务。", "全力以赴完成本区域销售、回款和新客户任务。"),
                    encoding="utf-8")
     changed = yml.read_text(encoding="utf-8")
-    code, out, err = run_import(path, "--root", root)
+    code, out, err = run_import(edited, "--root", root)
     assert code == 1
     assert "版本 1.0（YAML 现为版本 1.1）" in err and "岗位职责" in err and "--force" in err
+    assert "Word 中改过的部分：岗位职责" in err and "覆盖 YAML 中的改动" in err
     assert yml.read_text(encoding="utf-8") == changed
-    code, out, err = run_import(path, "--root", root, "--force")
+    code, out, err = run_import(edited, "--root", root, "--force")
     assert code == 0, err
-    assert "已按 --force 导入" in err
-    assert "全力以赴完成本区域销售和回款任务。" in yml.read_text(encoding="utf-8")  # Word's text won
+    assert "已按 --force 只导入 Word 中改过的部分（岗位职责）" in err
+    assert "“版本”" not in err  # the YAML's new version is not mistaken for an edit of HR's
+    after = yml.read_text(encoding="utf-8")
+    assert "全力以赴完成本区域销售与回款任务，每月汇报。" in after and 'version: "1.1"' in after
+
+
+def test_edits_to_different_parts_merge_with_force(root, tmp_path):
+    """HR edited the duties, someone else the KPIs: --force applies HR's duties and keeps the KPI change."""
+    doc = Document(str(jd_file(root, "regional-manager", tmp_path)))
+    set_text(find(doc, "全力以赴完成本区域销售和回款任务。"), "全力以赴完成本区域销售与回款任务，每月汇报。")
+    edited = tmp_path / "edited.docx"
+    doc.save(str(edited))
+    yml = root / "roles" / "regional-manager.yml"
+    text = yml.read_text(encoding="utf-8")
+    assert "target: ≥ 95%" in text
+    yml.write_text(text.replace("target: ≥ 95%", "target: ≥ 97%", 1), encoding="utf-8")
+    code, _, err = run_import(edited, "--root", root)
+    assert code == 1 and "两边改的不是同一部分" in err and "关键绩效指标 不同" in err
+    code, _, err = run_import(edited, "--root", root, "--force")
+    assert code == 0, err
+    after = yml.read_text(encoding="utf-8")
+    assert "全力以赴完成本区域销售与回款任务，每月汇报。" in after and "target: ≥ 97%" in after
 
 
 def test_an_added_kpi_row_is_reported_and_weights_must_still_add_up(root, tmp_path):
