@@ -82,7 +82,7 @@ def plan(source: Source, root: Path, hb: Handbook, taken: set[str]) -> list[Draf
         # Lines outside every role are reported once, with the first draft of the file.
         drafts[0].unplaced = sorted(parsed.unplaced + drafts[0].unplaced, key=lambda item: item[0])
         if parsed.skipped:
-            drafts[0].notes.append(report.skipped_line(source.shown, parsed.skipped, unit).split(": ", 1)[1])
+            drafts[0].notes.append(report.skipped_note(parsed.skipped, unit))
     return drafts
 
 
