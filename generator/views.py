@@ -310,10 +310,10 @@ def jd_section_texts(role: Role) -> dict[str, list[str]]:
     so ``handbook import`` knows which parts HR edited.
     """
     texts = {
-        "purpose": [role.purpose],
+        "purpose": [role.purpose or ""],
         "duties": [f"{'H' if item.is_heading else 'D'}{item.depth}:{item.text}" for item in duty_outline(role)],
         "kpis": ["|".join(row) for row in kpi_rows(role)]
-        + [f"note:{role.kpis.note or '' if role.kpis.status == 'proposed' else ''}"],
+        + [f"note:{role.kpis.note or '' if role.kpis.status == 'proposed' else ''}"] if role.kpis else [],
     }
     shown = {section.heading: section for section in extra_sections(role)}
     for heading, key in EXTRA_KEYS.items():

@@ -118,9 +118,15 @@ def _short(text: str, limit: int = 60) -> str:
 
 def _purpose(data, new: str, outcome: Outcome) -> None:
     if not new.strip():
-        outcome.not_imported.append("岗位目的 在 Word 中被清空 — 岗位目的不能为空，未改动")
+        if data.get("purpose"):
+            outcome.not_imported.append("岗位目的 在 Word 中被清空 — 岗位目的不能为空，未改动")
         return
-    if not _same(data.get("purpose", ""), new):
+    if "purpose" not in data:  # a draft without one: place it where the README's example has it
+        keys = list(data.keys())
+        position = next((keys.index(k) for k in ("version", "effective", "duties") if k in keys), len(keys))
+        data.insert(position, "purpose", new.strip())
+        outcome.changes.append(f"新增岗位目的：{_short(new)}")
+    elif not _same(data.get("purpose") or "", new):
         data["purpose"] = new.strip()
         outcome.changes.append(f"岗位目的 改为：{_short(new)}")
 
