@@ -902,3 +902,20 @@ def test_a_top_level_duty_after_a_group_reads_back_in_place(root, tmp_path):
         code, _, err = run_import(saved, "--root", root)
         assert code == 0 and "没有修改" in err, err
     assert yml.read_text(encoding="utf-8") == text
+
+
+def test_the_revision_table_is_not_read_as_part_of_the_kpis(root, tmp_path):
+    yml = root / "roles" / "sales-assistant.yml"
+    text = yml.read_text(encoding="utf-8").replace(
+        "kpis:\n", "revisions:\n  - version: \"1.0\"\n    date: 2026-12-01\n    summary: 首次发布\n    author: 人力资源部\nkpis:\n", 1)
+    yml.write_text(text, encoding="utf-8")
+    path = jd_file(root, "sales-assistant", tmp_path)
+    assert "修订记录" in [p.text for p in Document(str(path)).paragraphs]
+    code, _, err = run_import(path, "--root", root)
+    assert code == 0 and "没有修改" in err, err
+    doc = Document(str(path))
+    set_cell(kpi_table(doc), 1, 2, "≥ 99%")
+    doc.save(str(path))
+    code, _, err = run_import(path, "--root", root)
+    assert code == 0, err
+    assert yaml_diff(text, yml.read_text(encoding="utf-8")) == ["-      target: ≥ 98%", "+      target: ≥ 99%"]

@@ -15,7 +15,7 @@ from .. import views
 from .sources import Para, Source, Table
 from .text import split_label, strip_label
 
-SECTION_HEADINGS = (*views.JD_SECTIONS, *views.EXTRA_SECTIONS)
+SECTION_HEADINGS = (*views.JD_SECTIONS, *views.EXTRA_SECTIONS, views.REVISIONS_HEADING)
 KPI_FIELDS = ("name", "definition", "target", "weight", "cycle", "source")
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$")
 # Depth of a group heading by the label views.duty_outline gives it.
