@@ -138,6 +138,11 @@ def _unfinished(item: Loaded) -> list[Problem]:
             continue
         if difflib.get_close_matches(field, unknown, n=1, cutoff=0.5):
             continue  # 'purpos:' is one mistake, reported as the unknown key with its suggestion
+        if field == "purpose" and field in data and data[field] is None:
+            from . import fillin  # `purpose:` left empty, as `handbook new role` writes it: fill it in
+
+            problems.append(doc.problem((field,), f"{field} is empty", fillin.hint((field,))))
+            continue
         if item.has("status") and role.status == "draft":
             problems.append(doc.note(("title",), f"draft: {label} ('{field}') not filled in yet",
                                      f"add '{field}:' before changing status to published"))
