@@ -7,6 +7,8 @@ problem in one pass and no file reports problems caused by another.
 
 from __future__ import annotations
 
+import difflib
+
 import re
 from collections import Counter
 
@@ -122,15 +124,24 @@ def _unique_values(items: list[Loaded], field: str, label: str) -> list[Problem]
 
 
 # Fields a draft may still lack (an imported JD rarely has them); a published role needs them.
-DRAFT_MAY_LACK = {"number": "岗位编号", "department": "所属部门", "kpis": "关键绩效指标"}
+DRAFT_MAY_LACK = {"number": "岗位编号", "department": "所属部门", "purpose": "岗位目的", "kpis": "关键绩效指标"}
 
 
 def _unfinished(item: Loaded) -> list[Problem]:
     """A published role missing one of DRAFT_MAY_LACK is an error; a draft gets a note per field."""
     role, doc = item.obj, item.doc
     problems = []
+    data = doc.data if isinstance(doc.data, dict) else {}
+    unknown = [str(key) for key in data if key not in type(role).model_fields]
     for field, label in DRAFT_MAY_LACK.items():
         if not item.has(field) or getattr(role, field) is not None:
+            continue
+        if difflib.get_close_matches(field, unknown, n=1, cutoff=0.5):
+            continue  # 'purpos:' is one mistake, reported as the unknown key with its suggestion
+        if field == "purpose" and field in data and data[field] is None:
+            from . import fillin  # `purpose:` left empty, as `handbook new role` writes it: fill it in
+
+            problems.append(doc.problem((field,), f"{field} is empty", fillin.hint((field,))))
             continue
         if item.has("status") and role.status == "draft":
             problems.append(doc.note(("title",), f"draft: {label} ('{field}') not filled in yet",

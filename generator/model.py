@@ -180,7 +180,7 @@ class Role(Strict):
         Field(description="直接上级：岗位名称（如 市场部经理）或岗位 id；上级不在本手册时留空并填 reports_to_title"),
     ] = None
     reports_to_title: Annotated[Text | None, Field(description="手册之外的直接上级，如 总经理")] = None
-    purpose: Annotated[Text, Field(description="岗位目的")]
+    purpose: Annotated[Text | None, Field(description="岗位目的；草稿可暂缺（导入的岗位说明书常常没有），发布前必填")] = None
     version: Version
     effective: Annotated[dt.date, Field(description="生效日期，如 2026-12-01")]
     duties: Annotated[list[DutyEntry], Field(min_length=1, max_length=MAX_DUTIES, description="岗位职责")]

@@ -287,6 +287,40 @@ def extra_sections(role: Role) -> list[ExtraSection]:
     return sections
 
 
+def extra_section_lines(section: ExtraSection) -> list[str]:
+    """The paragraphs of an optional section in the Word JD: '学历：大专', '知识/技能/能力素质：', '1. …'."""
+    lines: list[str] = []
+    for entry in section.entries:
+        if not entry.is_list:
+            lines.append(f"{entry.label}：{entry.items[0]}")
+            continue
+        if entry.label:
+            lines.append(f"{entry.label}：")
+        lines += [f"{number}. {item}" for number, item in enumerate(entry.items, start=1)]
+    return lines
+
+
+EXTRA_KEYS = {AUTHORITY: "authority", RELATIONS: "relations", QUALIFICATIONS: "qualifications"}
+
+
+def jd_section_texts(role: Role) -> dict[str, list[str]]:
+    """What each editable part of the Word JD says, line by line, keyed by the role field it shows.
+
+    Fingerprinted into the Word file when it is made and recomputed from the file when it comes back,
+    so ``handbook import`` knows which parts HR edited.
+    """
+    texts = {
+        "purpose": [role.purpose or ""],
+        "duties": [f"{'H' if item.is_heading else 'D'}{item.depth}:{item.text}" for item in duty_outline(role)],
+        "kpis": ["|".join(row) for row in kpi_rows(role)]
+        + [f"note:{role.kpis.note or '' if role.kpis.status == 'proposed' else ''}"] if role.kpis else [],
+    }
+    shown = {section.heading: section for section in extra_sections(role)}
+    for heading, key in EXTRA_KEYS.items():
+        texts[key] = extra_section_lines(shown[heading]) if heading in shown else []
+    return texts
+
+
 def all_duty_texts(role: Role) -> list[str]:
     return [item.text for item in duty_outline(role) if not item.is_heading]
 

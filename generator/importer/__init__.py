@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import Problem, display_path
 from . import report
 from .sources import Refused, read
+from .text import normalise
 
 
 @dataclass
@@ -73,6 +74,7 @@ def plan(files: list[Path], root: Path, *, force: bool = False) -> Plan:
         result.notes.append(f"注意：手册现有内容有 {len(existing)} 个问题（运行 handbook check 查看）；"
                             f"导入照常进行，只要求导入不带来新的问题")
     taken = {p.stem for p in (root / "roles").glob("*.yml")} | {r.id for r in hb.roles}
+    titles_taken = {normalise(name) for r in hb.roles for name in r.names}
     seen: dict[str, str] = {}
     for source in sources:
         role_id = source.properties.get("HandbookRoleId") if source.kind == "docx" else None
@@ -88,8 +90,9 @@ def plan(files: list[Path], root: Path, *, force: bool = False) -> Plan:
             if update.is_ours(source):
                 result.updates.append(update.plan(source, root, hb, force, existing))
             else:
-                found = drafts.plan(source, root, hb, taken)
+                found = drafts.plan(source, root, hb, taken, titles_taken)
                 taken |= {d.role_id for d in found}
+                titles_taken |= {normalise(d.title) for d in found}
                 result.drafts += found
         except update.UpdateRefused as exc:
             result.problems += exc.problems

@@ -43,6 +43,7 @@ class Draft:
     last: int
     unit_word: str
     duty_count: int
+    source_title: str = ""     # the title as the source has it (``title`` may carry （导入）)
     sections: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unplaced: list[tuple[int, str, str]] = field(default_factory=list)
@@ -52,7 +53,16 @@ class Draft:
         return f"roles/{self.role_id}.yml"
 
 
-def plan(source: Source, root: Path, hb: Handbook, taken: set[str]) -> list[Draft]:
+IMPORTED = "（导入）"
+
+
+def _free_title(title: str, titles_taken: set[str]) -> str:
+    """The title, or '营销总监（导入）', '营销总监（导入 2）' … when a role already has it (titles are unique)."""
+    candidates = [title, f"{title}{IMPORTED}"] + [f"{title}（导入 {n}）" for n in range(2, 1000)]
+    return next(c for c in candidates if normalise(c) not in titles_taken)
+
+
+def plan(source: Source, root: Path, hb: Handbook, taken: set[str], titles_taken: set[str]) -> list[Draft]:
     from . import report
 
     parsed = parser.parse(source)
@@ -65,12 +75,16 @@ def plan(source: Source, root: Path, hb: Handbook, taken: set[str]) -> list[Draf
     ids_by_title: dict[str, str] = {}
     drafts = []
     for parsed_role in parsed.roles:
-        title = parsed_role.title or "未命名岗位"
-        role_id = slug_from_title(title, taken)
+        source_title = parsed_role.title or "未命名岗位"
+        role_id = slug_from_title(source_title, taken)
         taken.add(role_id)
-        ids_by_title[normalise(title)] = role_id
-        drafts.append(Draft(role_id, title, "", source.shown, parsed_role.first, parsed_role.last, unit,
-                            parsed_role.duty_count()))
+        title = _free_title(source_title, titles_taken)
+        titles_taken.add(normalise(title))
+        ids_by_title.setdefault(normalise(source_title), role_id)
+        draft = Draft(role_id, title, "", source.shown, parsed_role.first, parsed_role.last, unit,
+                      parsed_role.duty_count())
+        draft.source_title = source_title
+        drafts.append(draft)
     effective = Counter(r.effective for r in hb.roles).most_common(1)
     numbers = {r.number: r.id for r in hb.roles}
     for draft, parsed_role in zip(drafts, parsed.roles):
@@ -82,7 +96,7 @@ def plan(source: Source, root: Path, hb: Handbook, taken: set[str]) -> list[Draf
         # Lines outside every role are reported once, with the first draft of the file.
         drafts[0].unplaced = sorted(parsed.unplaced + drafts[0].unplaced, key=lambda item: item[0])
         if parsed.skipped:
-            drafts[0].notes.append(report.skipped_line(source.shown, parsed.skipped, unit).split(": ", 1)[1])
+            drafts[0].notes.append(report.skipped_note(parsed.skipped, unit))
     return drafts
 
 
@@ -113,12 +127,15 @@ def _yaml(p: parser.ParsedRole, draft: Draft, source: Source, hb: Handbook, ids_
     data["id"] = draft.role_id
     data["status"] = "draft"
     data["title"] = draft.title
-    existing = _find_role(hb, draft.title)
+    existing = _find_role(hb, draft.source_title)
     if existing is not None:
-        notes.append(f"已有同名岗位 roles/{existing.id}.yml；草稿另存为 {draft.shown}，请对照后合并或删除")
+        notes.append(f"已有同名岗位 roles/{existing.id}.yml；草稿名为“{draft.title}”，另存为 {draft.shown}，"
+                     f"请对照后合并或删除")
+    elif draft.title != draft.source_title:
+        notes.append(f"本次导入已有岗位“{draft.source_title}”；这一份名为“{draft.title}”")
     default_id = None
-    if draft.role_id != _first_choice(draft.title):
-        default_id = _first_choice(draft.title)
+    if draft.role_id != _first_choice(draft.source_title):
+        default_id = _first_choice(draft.source_title)
         notes.append(f"id {default_id} 已被占用（roles/ 中已有此文件，或本次导入的另一岗位），草稿改用 {draft.role_id}")
     number = p.info.get("number")
     if number:

@@ -15,7 +15,7 @@ from .. import views
 from .sources import Para, Source, Table
 from .text import split_label, strip_label
 
-SECTION_HEADINGS = (*views.JD_SECTIONS, *views.EXTRA_SECTIONS)
+SECTION_HEADINGS = (*views.JD_SECTIONS, *views.EXTRA_SECTIONS, views.REVISIONS_HEADING)
 KPI_FIELDS = ("name", "definition", "target", "weight", "cycle", "source")
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$")
 # Depth of a group heading by the label views.duty_outline gives it.
@@ -136,3 +136,26 @@ def _duty_tree(paras: list[Para]) -> list[Node]:
                 open_groups.clear()  # numbered 一、二、 like the groups: a top-level duty after a group
             (open_groups[-1][1].children if open_groups else root).append(Node("duty", text))
     return root
+
+
+def section_texts(edited: Edited) -> dict[str, list[str]]:
+    """The same lines as :func:`generator.views.jd_section_texts`, read from the file (parts it has)."""
+    texts: dict[str, list[str]] = {}
+    if edited.purpose is not None:
+        texts["purpose"] = [edited.purpose]
+    if edited.duties is not None:
+        lines: list[str] = []
+
+        def walk(nodes: list[Node], depth: int) -> None:
+            for node in nodes:
+                lines.append(f"{'H' if node.kind == 'group' else 'D'}{depth}:{node.text}")
+                walk(node.children, depth + 1)
+
+        walk(edited.duties, 0)
+        texts["duties"] = lines
+    if edited.kpi_rows is not None:
+        texts["kpis"] = ["|".join(row[key] for key in KPI_FIELDS) for row in edited.kpi_rows] + [
+            f"note:{edited.kpi_note or ''}"]
+    for heading, key in views.EXTRA_KEYS.items():
+        texts[key] = edited.extras.get(heading, [])
+    return texts

@@ -315,11 +315,10 @@ class _RoleBuilder:
         getattr(self, f"_{self.section}")(line)
 
     def _switch(self, key: str, line: Line, label: str) -> None:
+        """A new section: numbering and sub-labels start afresh."""
         self.section = key
         self.sub = None
         self.stack, self.last = [], None
-        if key == "duties" and self.role.duties:
-            self.last = None
 
     def _info(self, line: Line, parts: list[re.Match]) -> None:
         text = line.text

@@ -51,12 +51,8 @@ def draft_lines(draft, dry_run: bool) -> list[str]:
     return lines
 
 
-def unplaced_lines(shown: str, unplaced: list[tuple[int, str, str]]) -> list[str]:
-    return [f"{shown}:{number}: 未导入（{why}）：{text}" for number, text, why in unplaced]
-
-
-def skipped_line(shown: str, numbers: list[int], unit_word: str) -> str:
-    return f"{shown}: 跳过文档网站的下载说明等 {len(numbers)} {unit_word}（第 {_ranges(numbers)} {unit_word}）"
+def skipped_note(numbers: list[int], unit_word: str) -> str:
+    return f"跳过文档网站的下载说明等 {len(numbers)} {unit_word}（第 {_ranges(numbers)} {unit_word}）"
 
 
 def refused_line(count: int) -> str:

@@ -63,25 +63,29 @@ def _dump(y: YAML, data) -> str:
     return out.getvalue()
 
 
-def apply(src: str, edited: Edited) -> Outcome:
-    """Apply the edits; a file saved with Windows line ends keeps them."""
+def apply(src: str, edited: Edited, only: set[str] | None = None) -> Outcome:
+    """Apply the edits of the parts named in ``only`` (all when None: purpose, duties, kpis, authority,
+    relations, qualifications); a file saved with Windows line ends keeps them."""
     if "\r\n" in src:
-        outcome = apply(src.replace("\r\n", "\n"), edited)
+        outcome = apply(src.replace("\r\n", "\n"), edited, only)
         outcome.text = outcome.text.replace("\n", "\r\n") if outcome.changes else src
         return outcome
     y = _yaml(src)
     data = y.load(src)
     baseline = _dump(y, data)
     outcome = Outcome(src)
-    if edited.purpose is not None:
+    def wanted(part: str) -> bool:
+        return only is None or part in only
+
+    if edited.purpose is not None and wanted("purpose"):
         _purpose(data, edited.purpose, outcome)
-    if edited.duties is not None:
+    if edited.duties is not None and wanted("duties"):
         deleted_ids: list[str] = []
         _duties(data["duties"], edited.duties, (), outcome, deleted_ids)
         _drop_measures(data, deleted_ids, outcome)
-    if edited.kpi_rows is not None and isinstance(data.get("kpis"), dict):
+    if edited.kpi_rows is not None and isinstance(data.get("kpis"), dict) and wanted("kpis"):
         _kpis(data["kpis"], edited, outcome)
-    _extras(data, edited, outcome)
+    _extras(data, edited, outcome, wanted)
     if not outcome.changes:
         return outcome
     changed = _dump(y, data)
@@ -114,9 +118,15 @@ def _short(text: str, limit: int = 60) -> str:
 
 def _purpose(data, new: str, outcome: Outcome) -> None:
     if not new.strip():
-        outcome.not_imported.append("岗位目的 在 Word 中被清空 — 岗位目的不能为空，未改动")
+        if data.get("purpose"):
+            outcome.not_imported.append("岗位目的 在 Word 中被清空 — 岗位目的不能为空，未改动")
         return
-    if not _same(data.get("purpose", ""), new):
+    if "purpose" not in data:  # a draft without one: place it where the README's example has it
+        keys = list(data.keys())
+        position = next((keys.index(k) for k in ("version", "effective", "duties") if k in keys), len(keys))
+        data.insert(position, "purpose", new.strip())
+        outcome.changes.append(f"新增岗位目的：{_short(new)}")
+    elif not _same(data.get("purpose") or "", new):
         data["purpose"] = new.strip()
         outcome.changes.append(f"岗位目的 改为：{_short(new)}")
 
@@ -383,11 +393,13 @@ def _kpis(kpis, edited: Edited, outcome: Outcome) -> None:
 _EXTRA_KEYS = {views.AUTHORITY: "authority", views.RELATIONS: "relations", views.QUALIFICATIONS: "qualifications"}
 
 
-def _extras(data, edited: Edited, outcome: Outcome) -> None:
+def _extras(data, edited: Edited, outcome: Outcome, wanted=lambda part: True) -> None:
     """Read each optional section the Word file has (the same reader as for other JDs) and apply it."""
     from . import parse as parser
 
     for heading, key in _EXTRA_KEYS.items():
+        if not wanted(key):
+            continue
         lines = edited.extras.get(heading)
         if lines is None:
             if data.get(key):

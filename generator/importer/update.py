@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ..errors import Problem
 from ..model import Handbook, Role
-from ..renderers.docx_props import (PROP_FIELDS, PROP_HASH, PROP_ROLE, PROP_VERSION, field_hashes,
-                                    parse_field_hashes, role_hash)
+from ..renderers.docx_props import (PROP_FIELDS, PROP_HASH, PROP_ROLE, PROP_SECTIONS, PROP_VERSION, field_hashes,
+                                    parse_field_hashes, role_hash, section_hashes)
 from . import ownjd, roundtrip
 from .sources import Source
 
@@ -61,24 +61,32 @@ def plan(source: Source, root: Path, hb: Handbook, force: bool, existing: list[P
         raise UpdateRefused([Problem(source.shown, 1, f"这份 Word 文件属于岗位 {role_id}，但 {shown} 不存在",
                                      "用 --root 指向生成它的手册文件夹；岗位已改名时先把文件改回原 id")])
     result = Result(role_file, shown, None)
-    stale = _stale(source, role)
-    if stale:
-        if not force:
-            raise UpdateRefused([Problem(source.shown, 1, stale,
-                                         f"下载新的 Word 文件重新修改；或加 --force，用 Word 中的内容覆盖 {shown} 的这些部分")])
-        result.warnings.append(f"{source.shown}: {stale}；已按 --force 导入")
     edited = ownjd.read(source)
     if edited.duties is None and edited.purpose is None and edited.kpi_rows is None:
         raise UpdateRefused([Problem(source.shown, 1, "找不到“岗位目的”“岗位职责”“关键绩效指标”等标题，无法读出修改",
                                      "这些标题的文字不要改动；若文件被改坏，重新下载后再改")])
+    touched = _touched(source, edited)
+    stale, changed = _stale(source, role)
+    if stale:
+        edited_words = "、".join(FIELD_NAMES[name] for name in touched) or "没有"
+        overlap = [name for name in touched if name in changed]
+        if not force:
+            if overlap:
+                hint = (f"下载新的 Word 文件重新修改；或加 --force，用 Word 中的"
+                        f"{'、'.join(FIELD_NAMES[n] for n in overlap)}覆盖 YAML 中的改动")
+            else:
+                hint = (f"两边改的不是同一部分：加 --force 只导入 Word 中改过的部分（{edited_words}），"
+                        f"YAML 的改动保留")
+            raise UpdateRefused([Problem(source.shown, 1, f"{stale}；Word 中改过的部分：{edited_words}", hint)])
+        result.warnings.append(f"{source.shown}: {stale}；已按 --force 只导入 Word 中改过的部分（{edited_words}）")
     try:
-        result.not_imported += _basic_info_edits(edited, hb, role)
+        result.not_imported += _basic_info_edits(edited, hb, role, changed)
     except StopIteration:  # the role's department is not in site.yml (an existing problem)
         pass
     raw = role_file.read_bytes()
     bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
     src = raw.decode("utf-8-sig")
-    outcome = roundtrip.apply(src, edited)
+    outcome = roundtrip.apply(src, edited, touched)
     result.changes, result.not_imported = outcome.changes, result.not_imported + outcome.not_imported
     if outcome.changes and outcome.text != src:
         _validate(root, role_file, outcome.text, shown, list(existing))
@@ -86,27 +94,43 @@ def plan(source: Source, root: Path, hb: Handbook, force: bool, existing: list[P
     return result
 
 
-def _stale(source: Source, role: Role) -> str:
-    """'' when the YAML is what the Word file was made from; else what differs, in HR's words."""
+def _touched(source: Source, edited: ownjd.Edited) -> set[str]:
+    """The parts of the JD whose text differs from when the file was made: what HR edited."""
+    stamped = parse_field_hashes(source.properties.get(PROP_SECTIONS, ""))
+    now = section_hashes(ownjd.section_texts(edited))
+    if not stamped:  # a file made before sections were fingerprinted: every part counts as edited
+        return set(now)
+    return {part for part, digest in now.items() if stamped.get(part) != digest}
+
+
+def _stale(source: Source, role: Role) -> tuple[str, set[str]]:
+    """('', set()) when the YAML is what the Word file was made from; else what differs, in HR's words,
+    and the fields that changed."""
     props = source.properties
     if props.get(PROP_HASH) == role_hash(role):
-        return ""
+        return "", set()
     made_from, now = props.get(PROP_VERSION, "?"), role.version
     then = parse_field_hashes(props.get(PROP_FIELDS, ""))
     current = field_hashes(role)
     differ = [name for name in dict.fromkeys([*then, *current]) if then.get(name) != current.get(name)]
     words = "、".join(dict.fromkeys(FIELD_NAMES.get(name, name) for name in differ)) or "内容"
     version = f"版本 {made_from}" if made_from == now else f"版本 {made_from}（YAML 现为版本 {now}）"
-    return (f"这份 Word 文件按 roles/{role.id}.yml 的{version}生成，此后 YAML 又改过：{words} 不同，"
-            f"导入会覆盖这些改动")
+    return (f"这份 Word 文件按 roles/{role.id}.yml 的{version}生成，此后 YAML 又改过：{words} 不同",
+            set(differ))
 
 
-def _basic_info_edits(edited: ownjd.Edited, hb: Handbook, role: Role) -> list[str]:
+BASIC_FIELDS = {"岗位名称": "title", "岗位编号": "number", "所属部门": "department", "直接上级": "reports_to",
+                "版本": "version", "生效日期": "effective"}
+
+
+def _basic_info_edits(edited: ownjd.Edited, hb: Handbook, role: Role, changed: set[str]) -> list[str]:
     from .. import views
 
     expected = dict(views.basic_info(hb, role))
     found = []
     for label, value in edited.basic:
+        if BASIC_FIELDS.get(label) in changed or (label == "直接上级" and "reports_to_title" in changed):
+            continue  # the YAML changed it since the file was made; HR did not
         if label in expected and " ".join(value.split()) != " ".join(expected[label].split()):
             found.append(f"岗位基本信息 “{label}” 改为 “{value}” 未导入 — 请直接在 YAML 中修改"
                          f"（岗位名称、编号、部门、上下级、版本关系到其他文件）")

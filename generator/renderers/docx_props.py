@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import unicodedata
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -30,6 +31,7 @@ PROP_ROLE = "HandbookRoleId"
 PROP_VERSION = "HandbookRoleVersion"
 PROP_HASH = "HandbookRoleHash"
 PROP_FIELDS = "HandbookRoleFields"
+PROP_SECTIONS = "HandbookSections"
 
 _NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
@@ -53,9 +55,24 @@ def role_hash(role: Role) -> str:
     return _digest(role.model_dump(mode="json", exclude_none=True))
 
 
+def section_hashes(texts: dict[str, list[str]]) -> dict[str, str]:
+    """Fingerprints of what each editable part of the JD says (see ``views.jd_section_texts``).
+
+    Spaces and character widths do not count, so a file Word or LibreOffice re-saved still matches.
+    """
+    def canonical(line: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", line).split())
+
+    return {key: _digest([canonical(line) for line in lines]) for key, lines in texts.items()}
+
+
 def role_properties(role: Role) -> dict[str, str]:
+    from .. import views
+
     fields = ";".join(f"{name}={digest}" for name, digest in field_hashes(role).items())
-    return {PROP_ROLE: role.id, PROP_VERSION: role.version, PROP_HASH: role_hash(role), PROP_FIELDS: fields}
+    sections = ";".join(f"{name}={digest}" for name, digest in section_hashes(views.jd_section_texts(role)).items())
+    return {PROP_ROLE: role.id, PROP_VERSION: role.version, PROP_HASH: role_hash(role), PROP_FIELDS: fields,
+            PROP_SECTIONS: sections}
 
 
 def custom_xml(props: dict[str, str]) -> bytes:

@@ -20,13 +20,12 @@ def extra_sections(b, role: Role) -> None:
     """Append each present section to the Builder ``b`` of :mod:`generator.renderers.docx`."""
     for section in views.extra_sections(role):
         b.para(section.heading, "Heading 1")
-        for entry in section.entries:
-            if not entry.is_list:
+        for line in views.extra_section_lines(section):
+            label, colon, value = line.partition("：")
+            if colon and not line[:1].isdigit():  # '学历：大专' or '知识/技能/能力素质：': the label in bold, as in the PDF
                 paragraph = b.para()
-                b.s.run(paragraph, f"{entry.label}：", LABEL_STYLE)  # bold label, as in the PDF
-                b.s.run(paragraph, entry.items[0])
-                continue
-            if entry.label:
-                b.s.run(b.para(), f"{entry.label}：", LABEL_STYLE)
-            for number, item in enumerate(entry.items, start=1):
-                b.para(f"{number}. {item}").paragraph_format.left_indent = Cm(LIST_INDENT_CM)
+                b.s.run(paragraph, label + colon, LABEL_STYLE)
+                if value:
+                    b.s.run(paragraph, value)
+            else:
+                b.para(line).paragraph_format.left_indent = Cm(LIST_INDENT_CM)
