@@ -361,12 +361,17 @@ def _patch_search_worker(files: Files, config) -> None:
             raise PluginError(f"{file.src_uri}: {exc} — the installed mkdocs-material differs from the "
                               "pinned one (requirements.lock); reinstall it with `make setup`, or update "
                               "generator/sitesearch.py for the new worker") from exc
-        text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
-        files.remove(file)
-        files.append(File.generated(config, file.src_uri, content=text))
-        source_map = files.get_file_from_path(file.src_uri + ".map")
-        if source_map is not None:
-            files.remove(source_map)
+        _replace_script(files, config, file, text)
+
+
+def _replace_script(files: Files, config, file: File, text: str) -> None:
+    """Put ``text`` in place of a theme script; its source map no longer matches, so it goes."""
+    text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
+    files.remove(file)
+    files.append(File.generated(config, file.src_uri, content=text))
+    source_map = files.get_file_from_path(file.src_uri + ".map")
+    if source_map is not None:
+        files.remove(source_map)
 
 
 def _bytes(data: bytes | None) -> bytes:
@@ -399,12 +404,7 @@ def _unhook_cdn_fallbacks(files: Files, config) -> None:
             continue
         for url in CDN_FALLBACKS:
             text = text.replace(url, _EMPTY_SCRIPT)
-        text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
-        files.remove(file)
-        files.append(File.generated(config, file.src_uri, content=text))
-        source_map = files.get_file_from_path(file.src_uri + ".map")
-        if source_map is not None:
-            files.remove(source_map)
+        _replace_script(files, config, file, text)
 
 
 # MkDocs stamps these with the build date; leaving them out keeps the offline zip reproducible.
