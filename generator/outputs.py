@@ -54,6 +54,25 @@ SUBJECTS: dict[str, tuple[Callable[[Handbook], list], Callable[[Any], str], Call
     "handbook": (lambda hb: [hb], lambda hb: "", lambda hb, _: views.roster_view(hb)),
 }
 
+# subject kind → the subject's own name, as a person would save its file (大区经理, 业务招待申请单)
+SUBJECT_NAMES: dict[str, Callable[[Any], str]] = {
+    "role": lambda role: role.title,
+    "form": lambda form: form.title,
+    "handbook": lambda hb: "",
+}
+
+# Characters no file name may hold on Windows, macOS or Linux, plus those that would end a
+# Markdown attribute (``{download="…"}``): each becomes a full-width look-alike or "_".
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|{}\x00-\x1f\x7f]')
+_LOOKALIKE = {"/": "／", ":": "：", "*": "＊", "?": "？", '"': "＂", "<": "＜", ">": "＞", "|": "｜",
+              "{": "｛", "}": "｝", "\\": "＼"}
+
+
+def safe_name(text: str) -> str:
+    """``text`` made a portable file name that still reads the same: 经理/助理 → 经理／助理."""
+    cleaned = _UNSAFE_NAME.sub(lambda m: _LOOKALIKE.get(m.group(), "_"), text).strip().strip(".")
+    return re.sub(r"\s+", " ", cleaned)[:120] or "文件"
+
 
 @dataclass(frozen=True)
 class Output:
@@ -75,6 +94,12 @@ class Output:
     bundle: str | None = None  # id of the zip (see BUNDLES) that also carries it
     view_builder: str | None = None  # "module:function"(hb, subject) → view; default: the subjects' own view
     applies: Callable[[Any], bool] | None = None  # which subjects have this output (default: all)
+    save_as: str = "{name}-{label}"  # the Chinese file name a person saves (suffix added): 大区经理-岗位说明书
+
+    def filename(self, subject: Any) -> str:
+        """The save-as name of one subject's file, e.g. 大区经理-岗位说明书.pdf (URLs stay ASCII)."""
+        name = SUBJECT_NAMES[self.subjects](subject)
+        return safe_name(self.save_as.format(name=name, label=self.label)) + self.suffix
 
     @property
     def key(self) -> tuple[str, str]:
@@ -162,11 +187,26 @@ class Bundle:
     id: str
     title: str
     path: str
+    save_as: str  # the zip's Chinese file name, e.g. 全部岗位说明书.zip
+
+    def filename(self, hb: Handbook) -> str:
+        return safe_name(self.save_as.format(handbook=hb.site.handbook_title)) + ".zip"
 
 
 BUNDLES = {
-    "job-descriptions": Bundle("job-descriptions", "全部岗位说明书（Word 与 PDF）", f"{DOWNLOADS}/job-descriptions.zip"),
+    "job-descriptions": Bundle("job-descriptions", "全部岗位说明书（Word 与 PDF）", f"{DOWNLOADS}/job-descriptions.zip",
+                               "{handbook}-全部岗位说明书"),
 }
+
+
+def archive_root(hb: Handbook) -> str:
+    """The one folder every zip's entries sit in, so unzipping never scatters files: 营销中心员工手册/."""
+    return safe_name(hb.site.handbook_title)
+
+
+def archive_name(hb: Handbook, output: Output, filename: str) -> str:
+    """Where a document sits inside a zip: 营销中心员工手册/岗位说明书/大区经理-岗位说明书.docx."""
+    return f"{archive_root(hb)}/{safe_name(output.label)}/{filename}"
 
 
 # --------------------------------------------------------------------------- derived cache key
@@ -368,8 +408,11 @@ register(_docx("appraisal", "绩效考核表", "role", DOWNLOADS + "/appraisals/
                views.appraisal_title, applies=_has_kpis))
 register(_pdf("appraisal", "绩效考核表", "role", DOWNLOADS + "/appraisals/{id}.pdf", "appraisal",
               views.appraisal_title, applies=_has_kpis))
-register(_docx("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.docx", "form", lambda form: form.title))
-register(_pdf("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.pdf", "form", lambda form: form.title))
+register(_docx("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.docx", "form", lambda form: form.title,
+               save_as="{name}"))
+register(_pdf("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.pdf", "form", lambda form: form.title,
+              save_as="{name}"))
 register(Output("roster", "xlsx", "岗位清单", "Excel", "handbook", DOWNLOADS + "/roster.xlsx",
                 "generator.renderers.xlsx:roster", lambda hb: "岗位清单", templates=("templates/xlsx/**/*",),
-                libraries=("openpyxl", "et-xmlfile", "pyyaml"), view_builder="generator.renderers.xlsx:roster_view"))
+                libraries=("openpyxl", "et-xmlfile", "pyyaml"), view_builder="generator.renderers.xlsx:roster_view",
+                save_as="{label}"))
