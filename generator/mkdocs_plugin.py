@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import logging
+import posixpath
 import re
 import time
 from contextlib import contextmanager
@@ -71,6 +72,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         #: set by the CLI for a progress bar: called as (document, rendered: bool) for every document
         self.on_document_done: Callable[[Document, bool], None] | None = None
         self._entries: list[bundles.Entry] = []
+        self._downloads_dest: str | None = None  # the built 下载 page, which learns the offline zip's size last
         self._offline: bundles.BundleDoc = OFFLINE_BUNDLE  # with its save-as name once a handbook is loaded
         #: page URL → role title and aliases, indexed whole for search ranking (sitesearch)
         self._keywords: dict[str, list[str]] = {}
@@ -206,7 +208,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         with self._timed("zip"):
             for bundle in outputs.BUNDLES.values():
                 data = bundles.deterministic_zip([(_archive_name(self.hb, item.doc), item.file, item.doc.updated)
-                                                  for item in produced if item.doc.output.bundle == bundle.id])
+                                                  for item in produced if bundle.carries(item.doc.output)])
                 zips.append(bundles.Built.of(_bundle_doc(self.hb, bundle), data))
                 files.append(File.generated(config, bundle.path, content=data))
         # Written for real in on_post_build; listed now so pages may link to it.
@@ -217,7 +219,10 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         with self._timed("pages"):
             pages = site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"])
         for uri, markdown in pages.items():
-            files.append(File.generated(config, uri, content=markdown))
+            file = File.generated(config, uri, content=markdown)
+            if uri == site.DOWNLOADS_PAGE:
+                self._downloads_dest = file.dest_uri
+            files.append(file)
 
         self._entries = [_entry(item) for item in [*produced, *zips]]
         files.append(File.generated(config, MANIFEST, content=bundles.manifest(self._entries)))
@@ -261,7 +266,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     def _incremental_zip(self, bundle_id: str) -> bytes:
         assert self._incremental is not None
         assert self.hb is not None
-        wanted = [(path, doc) for path, doc in self._incremental.paths.items() if doc.output.bundle == bundle_id]
+        wanted = [(path, doc) for path, doc in self._incremental.paths.items() 
+                  if outputs.BUNDLES[bundle_id].carries(doc.output)]
         return bundles.deterministic_zip([(_archive_name(self.hb, doc), _bytes(self._incremental.fetch(path)),
                                            doc.updated) for path, doc in sorted(wanted)])
 
@@ -332,6 +338,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             data = bundles.zip_tree(site_dir, exclude={OFFLINE_BUNDLE.path, *BUILD_DATED, BUILD_MARKER})
         (site_dir / OFFLINE_BUNDLE.path).write_bytes(data)
         offline = _entry(bundles.Built.of(self._offline, data))
+        if self._downloads_dest:
+            _write_offline_size(site_dir / self._downloads_dest, len(data))
         (site_dir / MANIFEST).write_bytes(bundles.manifest([*self._entries, offline]))
 
     on_post_build = CombinedEvent(_complete_search, _write_bundles)
@@ -414,6 +422,22 @@ def _entry(item: Produced | bundles.Built) -> bundles.Entry:
     doc = item.doc
     return bundles.Entry(doc.path, doc.kind, doc.id, doc.format, doc.title, item.size, item.sha256,
                          doc.filename, doc.version, doc.effective)
+
+
+def _write_offline_size(page: Path, size: int) -> None:
+    """Put the offline zip's size in its link on the built 下载 page: ``ZIP`` → ``ZIP（1.6 MB）``.
+
+    The zip holds the whole site, this page included, so its size is known only after every page
+    is written; the copy inside the zip keeps the plain ``ZIP`` (it cannot know its own size).
+    """
+    if not page.is_file():
+        return
+    text = page.read_text(encoding="utf-8")
+    pattern = re.compile(r'(<a [^>]*href="[^"]*' + re.escape(posixpath.basename(OFFLINE_BUNDLE.path))
+                         + r'"[^>]*>ZIP)(</a>)')
+    patched, count = pattern.subn(lambda m: f"{m.group(1)}（{site.size_text(size)}）{m.group(2)}", text, count=1)
+    if count:
+        page.write_text(patched, encoding="utf-8")
 
 
 def _archive_name(hb: Handbook, doc) -> str:

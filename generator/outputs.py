@@ -28,6 +28,7 @@ import hashlib
 import importlib
 import json
 import os
+import posixpath
 import re
 import subprocess
 import sysconfig
@@ -91,7 +92,6 @@ class Output:
     system_libraries: tuple[str, ...] = ()  # shared libraries (sonames) those load, e.g. libpango-1.0.so.0
     fonts: bool = False  # embeds fonts: the installed font files are part of its key
     weight: int = 1  # relative render cost: heavier outputs are started first
-    bundle: str | None = None  # id of the zip (see BUNDLES) that also carries it
     view_builder: str | None = None  # "module:function"(hb, subject) → view; default: the subjects' own view
     applies: Callable[[Any], bool] | None = None  # which subjects have this output (default: all)
     save_as: str = "{name}-{label}"  # the Chinese file name a person saves (suffix added): 大区经理-岗位说明书
@@ -184,19 +184,43 @@ def suffixes() -> set[str]:
 
 @dataclass(frozen=True)
 class Bundle:
+    """A zip of documents: every output whose kind is in ``kinds``, one folder per kind inside."""
+
     id: str
     title: str
     path: str
-    save_as: str  # the zip's Chinese file name, e.g. 全部岗位说明书.zip
+    save_as: str  # the zip's Chinese file name without .zip; ``{handbook}`` is the handbook's title
+    kinds: tuple[str, ...]
 
     def filename(self, hb: Handbook) -> str:
         return safe_name(self.save_as.format(handbook=hb.site.handbook_title)) + ".zip"
 
+    def carries(self, output: Output) -> bool:
+        return output.kind in self.kinds
 
-BUNDLES = {
-    "job-descriptions": Bundle("job-descriptions", "全部岗位说明书（Word 与 PDF）", f"{DOWNLOADS}/job-descriptions.zip",
-                               "{handbook}-全部岗位说明书"),
-}
+
+BUNDLES: dict[str, Bundle] = {}  # filled from the registry at the bottom of this file (see derive_bundles)
+
+
+def derive_bundles() -> dict[str, Bundle]:
+    """One zip of every document (全部文件), then one per kind of role or form output, in registration order.
+
+    Nothing to declare: a new output joins 全部文件 and gets its own zip beside its folder
+    (``downloads/job-descriptions/…`` → ``downloads/job-descriptions.zip``).
+    """
+    per_subject = [o for o in REGISTRY.values() if o.subjects != "handbook"]
+    labels = dict.fromkeys((o.kind, o.label) for o in per_subject)
+    everything = Bundle("all-documents", "全部文件（" + "、".join(label for _, label in labels) + "；Word 与 PDF）",
+                        f"{DOWNLOADS}/all-documents.zip", "{handbook}-全部文件",
+                        tuple(o.kind for o in REGISTRY.values()))
+    found = {everything.id: everything}
+    for kind, label in labels:
+        folder = posixpath.dirname(next(o.path for o in per_subject if o.kind == kind))
+        bundle_id = posixpath.basename(folder)
+        formats = "、".join(o.format_label for o in per_subject if o.kind == kind)
+        found[bundle_id] = Bundle(bundle_id, f"全部{label}（{formats.replace('、', ' 与 ')}）", folder + ".zip",
+                                  "{handbook}-全部" + label, (kind,))
+    return found
 
 
 def archive_root(hb: Handbook) -> str:
@@ -205,7 +229,12 @@ def archive_root(hb: Handbook) -> str:
 
 
 def archive_name(hb: Handbook, output: Output, filename: str) -> str:
-    """Where a document sits inside a zip: 营销中心员工手册/岗位说明书/大区经理-岗位说明书.docx."""
+    """Where a document sits inside a zip: 营销中心员工手册/岗位说明书/大区经理-岗位说明书.docx.
+
+    A file made once for the whole handbook (岗位清单.xlsx) sits in the top folder itself.
+    """
+    if output.subjects == "handbook":
+        return f"{archive_root(hb)}/{filename}"
     return f"{archive_root(hb)}/{safe_name(output.label)}/{filename}"
 
 
@@ -386,7 +415,7 @@ DOCX_TEMPLATES = ("templates/docx/**/*",)
 def _pdf(kind: str, label: str, subjects: str, path: str, function: str, title, **extra) -> Output:
     return Output(kind, "pdf", label, "PDF", subjects, path, f"generator.renderers.pdf:{function}", title,
                   templates=PDF_TEMPLATES, libraries=PDF_LIBRARIES, system_libraries=PDF_SYSTEM, fonts=True,
-                  weight=5, **extra)
+                  **{"weight": 5, **extra})
 
 
 def _docx(kind: str, label: str, subjects: str, path: str, function: str, title, **extra) -> Output:
@@ -396,9 +425,9 @@ def _docx(kind: str, label: str, subjects: str, path: str, function: str, title,
 
 # Registration order is the order of columns and links on the site: Word before PDF.
 register(_docx("job-description", "岗位说明书", "role", DOWNLOADS + "/job-descriptions/{id}.docx", "job_description",
-               views.jd_title, bundle="job-descriptions"))
+               views.jd_title))
 register(_pdf("job-description", "岗位说明书", "role", DOWNLOADS + "/job-descriptions/{id}.pdf", "job_description",
-              views.jd_title, bundle="job-descriptions"))
+              views.jd_title))
 def _has_kpis(role) -> bool:
     """A draft without KPIs yet has nothing to appraise."""
     return role.kpis is not None
@@ -416,3 +445,21 @@ register(Output("roster", "xlsx", "岗位清单", "Excel", "handbook", DOWNLOADS
                 "generator.renderers.xlsx:roster", lambda hb: "岗位清单", templates=("templates/xlsx/**/*",),
                 libraries=("openpyxl", "et-xmlfile", "pyyaml"), view_builder="generator.renderers.xlsx:roster_view",
                 save_as="{label}"))
+
+
+def _roles_only(hb: Handbook, _subject: Any) -> Handbook:
+    """全部岗位说明书 prints every role, the site settings and the roles' own history: that handbook,
+    without policies, guides, forms or other files' commits, is its view (so editing a policy
+    does not re-render the book)."""
+    from .model import History, source_path
+
+    role_files = {source_path("role", r.id) for r in hb.roles}
+    history = History(files={k: v for k, v in hb.history.files.items() if k in role_files},
+                      omitted=hb.history.omitted)
+    return hb.model_copy(update={"policies": [], "guides": [], "forms": [], "history": history})
+
+
+register(_pdf("job-description-book", "全部岗位说明书", "handbook", DOWNLOADS + "/job-descriptions-all.pdf",
+              "all_job_descriptions", lambda hb: "全部岗位说明书", view_builder="generator.outputs:_roles_only",
+              save_as="{label}", weight=25))
+BUNDLES.update(derive_bundles())

@@ -517,12 +517,12 @@ def test_manifest_lists_every_download_with_correct_hashes(site, built_site):
         data = (site / entry["path"]).read_bytes()
         assert entry["bytes"] == len(data), entry["path"]
         assert entry["sha256"] == hashlib.sha256(data).hexdigest(), entry["path"]
-        assert entry["kind"] in ("job-description", "form", "appraisal", "roster", "bundle")
+        assert entry["kind"] in ("job-description", "form", "appraisal", "roster", "job-description-book", "bundle")
         assert entry["format"] in ("pdf", "docx", "xlsx", "zip")
     paths = {e["path"] for e in entries}
     assert {item.doc.path for item in built_site.report.produced} <= paths
     bundles = {e["id"]: e for e in entries if e["kind"] == "bundle"}
-    assert set(bundles) == {"job-descriptions", "handbook-offline"}
+    assert set(bundles) == {"all-documents", "job-descriptions", "appraisals", "forms", "handbook-offline"}
     with zipfile.ZipFile(site / "downloads" / "job-descriptions.zip") as archive:
         names = archive.namelist()
         assert names == sorted(names)

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import jinja2
+from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -137,11 +138,54 @@ class KpiRow:
 
 def job_description(hb: Handbook, role: Role) -> bytes:
     """岗位说明书."""
+    return _render("job_description.html", hb, role, **_jd_context(hb, role))
+
+
+@dataclass(frozen=True)
+class BookEntry:
+    id: str
+    title: str
+    body: Markup  # the role's title and _jd_body.html, rendered (and escaped) like its own PDF
+
+
+@dataclass(frozen=True)
+class BookGroup:
+    name: str
+    entries: list[BookEntry]
+
+
+BOOK_TITLE = "全部岗位说明书"
+BOOK_TOC = "目录"
+
+
+def all_job_descriptions(hb: Handbook) -> bytes:
+    """全部岗位说明书: every published JD in one WeasyPrint document, grouped by department.
+
+    One layout, not concatenated PDFs: page numbers run on (第 n 页 / 共 N 页), the fonts are
+    embedded once, and the outline lists departments and their roles. Drafts are left out:
+    this is the book HR prints.
+    """
+    env = _environment()
+    article = env.get_template("_jd_article.html")
+    groups = []
+    for dept in hb.site.departments:
+        entries = [BookEntry(role.id, role.title,
+                             Markup(article.render(handbook=hb.site.handbook_title, **_jd_context(hb, role))))
+                   for role in hb.roles_in(dept.id) if not drafts.is_draft(role)]
+        if entries:
+            groups.append(BookGroup(dept.name, entries))
+    page = env.get_template("job_descriptions_book.html").render(
+        handbook=hb.site.handbook_title, author=hb.site.organisation,
+        doc_title=f"{hb.site.handbook_title} {BOOK_TITLE}", toc_heading=BOOK_TOC, groups=groups)
+    return html_to_pdf(page)
+
+
+def _jd_context(hb: Handbook, role: Role) -> dict:
+    """What job_description.html and _jd_body.html read, for one role."""
     kpis = [KpiRow(cells=row, measures=views.kpi_measures(role, kpi))
             for row, kpi in zip(views.kpi_rows(role), views.kpi_items(role))]
     basic = views.basic_info(hb, role)
-    return _render(
-        "job_description.html", hb, role,
+    return dict(
         doc_title=views.jd_title(role),
         number_line=views.role_number_line(role),
         footer=views.jd_footer(role),

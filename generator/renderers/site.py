@@ -150,7 +150,10 @@ class Downloads:
 
     @property
     def bundles(self) -> list[Any]:
-        return [p for p in self.items if p.doc.kind == "bundle"]
+        """The zips in the registry's order (全部文件 first), the offline site last."""
+        order = list(outputs.BUNDLES)
+        found = [p for p in self.items if p.doc.kind == "bundle"]
+        return sorted(found, key=lambda p: order.index(p.doc.id) if p.doc.id in order else len(order))
 
     @staticmethod
     def kinds(subjects: str) -> list[tuple[str, str]]:
