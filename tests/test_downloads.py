@@ -94,3 +94,25 @@ def test_one_printable_pdf_of_every_job_description(site, built_site, manifest):
     fonts = {str(f.get_object()["/BaseFont"]) for page in reader.pages
              for f in (page["/Resources"].get("/Font") or {}).values()}
     assert len(fonts) == 2 and all("Noto-Sans-CJK-SC" in f for f in fonts), fonts  # embedded once, not per role
+
+
+def test_zip_dates_come_from_the_content_and_source_date_epoch_caps_them(monkeypatch):
+    import datetime as dt
+
+    from generator import documents
+    from generator.loader import load_handbook
+    from generator.model import Commit, History
+
+    hb = load_handbook(REPO)
+    role = hb.roles[0]
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    authored = max((r.date for r in role.revisions), default=None)
+    assert documents.updated(hb.model_copy(update={"history": History()}), role) == authored
+    commit = Commit(sha="a" * 40, date=dt.date(2026, 5, 6), author="HR", subject="修订")
+    dated = hb.model_copy(update={"history": History(files={f"roles/{role.id}.yml": (commit,)})})
+    assert documents.updated(dated, role) == max([dt.date(2026, 5, 6), *(r.date for r in role.revisions)])
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc).timestamp())))
+    assert documents.updated(dated, role) == dt.date(2026, 2, 1)  # a later commit is capped
+    assert documents.updated(hb.model_copy(update={"history": History()}), hb) == dt.date(2026, 2, 1)
+    planned = {d.path: d for d in documents.plan(dated)}
+    assert planned[f"downloads/job-descriptions/{role.id}.pdf"].updated == dt.date(2026, 2, 1)
