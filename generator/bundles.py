@@ -2,11 +2,16 @@
 
 HR publishes the site to several places and compares checksums; a zip that
 changed only because of a timestamp would look like a content change. So
-entries are sorted, stamped 1980-01-01 00:00:00 and given fixed permissions.
+entries are sorted, given fixed permissions and stamped with a date that comes
+from the content (its newest revision or commit, or ``SOURCE_DATE_EPOCH``),
+never the clock; with no such date, 1980-01-01 00:00:00. Entry names may be
+Chinese: :mod:`zipfile` then sets the UTF-8 flag (bit 11), which Windows'
+Explorer, macOS' Archive Utility and ``unzip`` honour.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -17,7 +22,7 @@ from typing import Iterable, Union
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # regular file, rw-r--r--
-MANIFEST_KEYS = ("path", "kind", "id", "format", "title", "bytes", "sha256")
+MANIFEST_KEYS = ("path", "filename", "kind", "id", "format", "title", "version", "effective", "bytes", "sha256")
 
 
 @dataclass(frozen=True)
@@ -27,8 +32,11 @@ class BundleDoc:
     id: str
     title: str
     path: str
+    filename: str = ""  # the Chinese save-as name, e.g. 营销中心员工手册-全部岗位说明书.zip
     kind: str = "bundle"
     format: str = "zip"
+    version: str | None = None
+    effective: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -55,9 +63,14 @@ class Entry:
     title: str
     bytes: int
     sha256: str
+    filename: str = ""  # what the download link saves it as
+    version: str | None = None
+    effective: dt.date | None = None
 
     def as_dict(self) -> dict:
-        return {key: getattr(self, key) for key in MANIFEST_KEYS}
+        row = {key: getattr(self, key) for key in MANIFEST_KEYS}
+        row["effective"] = self.effective.isoformat() if self.effective else None
+        return row
 
 
 def manifest(entries: Iterable[Entry]) -> bytes:
@@ -77,14 +90,24 @@ def _precompressed() -> tuple[str, ...]:
     return (*MEDIA_COMPRESSED, *sorted(suffixes()))
 
 
-def deterministic_zip(files: Iterable[tuple[str, Content]]) -> bytes:
-    """Zip ``(arcname, bytes or file path)`` pairs; same input ⇒ same bytes."""
+def zip_time(date: dt.date | None) -> tuple[int, int, int, int, int, int]:
+    """A zip entry's timestamp for a content date (zip cannot say anything before 1980)."""
+    if date is None or date.year < 1980:
+        return FIXED_TIME
+    return (min(date.year, 2107), date.month, date.day, 0, 0, 0)
+
+
+def deterministic_zip(files: Iterable[tuple[str, Content] | tuple[str, Content, dt.date | None]]) -> bytes:
+    """Zip ``(arcname, bytes or file path[, date])`` tuples; same input ⇒ same bytes.
+
+    Folders are implied by the names (``营销中心员工手册/岗位说明书/…``), as ``git archive`` does.
+    """
     stored = _precompressed()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name, content in sorted(files, key=lambda item: item[0]):
+        for name, content, *date in sorted(files, key=lambda item: item[0]):
             data = content if isinstance(content, bytes) else Path(content).read_bytes()
-            info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+            info = zipfile.ZipInfo(name, date_time=zip_time(date[0] if date else None))
             # PDFs, Word files, zips and images are compressed already: deflating them again costs
             # seconds at 500 roles and saves a few per cent.
             info.compress_type = zipfile.ZIP_STORED if name.endswith(stored) else zipfile.ZIP_DEFLATED

@@ -7,11 +7,13 @@ is decided by :mod:`generator.outputs`; nothing here lists outputs.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from dataclasses import dataclass
 from typing import Any
 
-from . import outputs
-from .model import Handbook
+from . import outputs, views
+from .model import Form, Handbook, Role
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,10 @@ class Document:
     id: str
     format: str
     title: str
+    filename: str = ""  # the Chinese save-as name, e.g. 大区经理-岗位说明书.pdf (see Output.save_as)
+    version: str | None = None  # the subject's version (1.0), None for whole-handbook files
+    effective: dt.date | None = None  # the subject's 生效日期, when it has one
+    updated: dt.date | None = None  # newest revision or commit (see source_date): the date inside zips
 
     @property
     def output(self) -> outputs.Output:
@@ -31,12 +37,36 @@ class Document:
         return self.output.file(self.id)
 
 
+def source_date() -> dt.date | None:
+    """``SOURCE_DATE_EPOCH`` (reproducible-builds.org) as a UTC date; None when unset or not a number."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value.isdigit():
+        return None
+    return dt.datetime.fromtimestamp(int(value), dt.timezone.utc).date()
+
+
+def updated(hb: Handbook, subject: Any) -> dt.date | None:
+    """When a subject last changed: its newest revision or git commit, else the build's source date.
+
+    Never the clock, so the same content gives the same zip bytes. ``SOURCE_DATE_EPOCH`` also caps a
+    date (a commit dated after it, by a skewed clock, is stamped with it), as reproducible builds expect.
+    """
+    source = source_date()
+    own = views.last_updated(hb, subject) if isinstance(subject, (Role, Form)) else None
+    if own is None:
+        return source
+    return min(own, source) if source else own
+
+
 def plan(hb: Handbook) -> list[Document]:
     """Every document, grouped by output in registration order."""
     docs: list[Document] = []
     for output in outputs.all_outputs():
         for subject in output.subjects_of(hb):
-            docs.append(Document(output.kind, output.subject_id(subject), output.format, output.title(subject)))
+            version = getattr(subject, "version", None) if output.subjects != "handbook" else None
+            docs.append(Document(output.kind, output.subject_id(subject), output.format, output.title(subject),
+                                 output.filename(subject), None if version is None else str(version),
+                                 getattr(subject, "effective", None), updated(hb, subject)))
     return docs
 
 

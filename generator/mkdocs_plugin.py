@@ -8,10 +8,12 @@ come from the render cache (:func:`generator.produce.produce`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 import logging
+import posixpath
 import re
 import time
 from contextlib import contextmanager
@@ -70,6 +72,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         #: set by the CLI for a progress bar: called as (document, rendered: bool) for every document
         self.on_document_done: Callable[[Document, bool], None] | None = None
         self._entries: list[bundles.Entry] = []
+        self._downloads_dest: str | None = None  # the built 下载 page, which learns the offline zip's size last
+        self._offline: bundles.BundleDoc = OFFLINE_BUNDLE  # with its save-as name once a handbook is loaded
         #: page URL → role title and aliases, indexed whole for search ranking (sitesearch)
         self._keywords: dict[str, list[str]] = {}
         self._production: Production | None = None
@@ -204,18 +208,22 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         zips = []
         with self._timed("zip"):
             for bundle in outputs.BUNDLES.values():
-                data = bundles.deterministic_zip([(item.doc.path.split("/", 1)[1], item.file) for item in produced
-                                                  if item.doc.output.bundle == bundle.id])
-                zips.append(bundles.Built.of(bundles.BundleDoc(bundle.id, bundle.title, bundle.path), data))
+                data = bundles.deterministic_zip([(_archive_name(self.hb, item.doc), item.file, item.doc.updated)
+                                                  for item in produced if bundle.carries(item.doc.output)])
+                zips.append(bundles.Built.of(_bundle_doc(self.hb, bundle), data))
                 files.append(File.generated(config, bundle.path, content=data))
         # Written for real in on_post_build; listed now so pages may link to it.
         files.append(File.generated(config, OFFLINE_BUNDLE.path, content=b""))
+        self._offline = _offline_doc(self.hb)
 
-        downloads = [*produced, *zips, bundles.Built(OFFLINE_BUNDLE, None, None)]
+        downloads = [*produced, *zips, bundles.Built(self._offline, None, None)]
         with self._timed("pages"):
             pages = site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"])
         for uri, markdown in pages.items():
-            files.append(File.generated(config, uri, content=markdown))
+            file = File.generated(config, uri, content=markdown)
+            if uri == site.DOWNLOADS_PAGE:
+                self._downloads_dest = file.dest_uri
+            files.append(file)
 
         self._entries = [_entry(item) for item in [*produced, *zips]]
         files.append(File.generated(config, MANIFEST, content=bundles.manifest(self._entries)))
@@ -230,8 +238,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     def _incremental_files(self, files: Files, config) -> Files:
         """Serve mode: every download is listed (links stay valid) but handed out by the dev server on request."""
         assert self._incremental is not None and self.hb is not None
-        zips = [bundles.BundleDoc(b.id, b.title, b.path) for b in outputs.BUNDLES.values()]
-        downloads = [incremental.Pending(doc) for doc in [*self._planned, *zips, OFFLINE_BUNDLE]]
+        zips = [_bundle_doc(self.hb, b) for b in outputs.BUNDLES.values()]
+        downloads = [incremental.Pending(doc) for doc in [*self._planned, *zips, _offline_doc(self.hb)]]
         for item in downloads:
             files.append(incremental.OnDemand.generated(config, item.doc.path, content=b""))
         files.append(incremental.OnDemand.generated(config, MANIFEST, content=b""))
@@ -258,9 +266,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
 
     def _incremental_zip(self, bundle_id: str) -> bytes:
         assert self._incremental is not None
-        wanted = [path for path, doc in self._incremental.paths.items() if doc.output.bundle == bundle_id]
-        return bundles.deterministic_zip([(path.split("/", 1)[1], _bytes(self._incremental.fetch(path)))
-                                          for path in sorted(wanted)])
+        assert self.hb is not None
+        wanted = [(path, doc) for path, doc in self._incremental.paths.items() 
+                  if outputs.BUNDLES[bundle_id].carries(doc.output)]
+        return bundles.deterministic_zip([(_archive_name(self.hb, doc), _bytes(self._incremental.fetch(path)),
+                                           doc.updated) for path, doc in sorted(wanted)])
 
     def _incremental_manifest(self) -> bytes:
         assert self._incremental is not None
@@ -268,7 +278,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         for path, doc in sorted(self._incremental.paths.items()):
             data = _bytes(self._incremental.fetch(path))
             entries.append(bundles.Entry(doc.path, doc.kind, doc.id, doc.format, doc.title, len(data),
-                                         hashlib.sha256(data).hexdigest()))
+                                         hashlib.sha256(data).hexdigest(), doc.filename, doc.version,
+                                         doc.effective))
         return bundles.manifest(entries)
 
     # After the search plugin (priority 0) has indexed the page: role names as whole words.
@@ -333,7 +344,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         with self._timed("zip"):
             data = bundles.zip_tree(site_dir, exclude={OFFLINE_BUNDLE.path, *BUILD_DATED, BUILD_MARKER})
         (site_dir / OFFLINE_BUNDLE.path).write_bytes(data)
-        offline = _entry(bundles.Built.of(OFFLINE_BUNDLE, data))
+        offline = _entry(bundles.Built.of(self._offline, data))
+        if self._downloads_dest:
+            _write_offline_size(site_dir / self._downloads_dest, len(data))
         (site_dir / MANIFEST).write_bytes(bundles.manifest([*self._entries, offline]))
 
     on_post_build = CombinedEvent(_complete_search, _write_bundles)
@@ -414,4 +427,35 @@ BUILD_MARKER = ".handbook-build"  # outdir.MARKER: `handbook build` marks its ou
 
 def _entry(item: Produced | bundles.Built) -> bundles.Entry:
     doc = item.doc
-    return bundles.Entry(doc.path, doc.kind, doc.id, doc.format, doc.title, item.size, item.sha256)
+    return bundles.Entry(doc.path, doc.kind, doc.id, doc.format, doc.title, item.size, item.sha256,
+                         doc.filename, doc.version, doc.effective)
+
+
+def _write_offline_size(page: Path, size: int) -> None:
+    """Put the offline zip's size in its link on the built 下载 page: ``ZIP`` → ``ZIP（1.6 MB）``.
+
+    The zip holds the whole site, this page included, so its size is known only after every page
+    is written; the copy inside the zip keeps the plain ``ZIP`` (it cannot know its own size).
+    """
+    if not page.is_file():
+        return
+    text = page.read_text(encoding="utf-8")
+    pattern = re.compile(r'(<a [^>]*href="[^"]*' + re.escape(posixpath.basename(OFFLINE_BUNDLE.path))
+                         + r'"[^>]*>ZIP)(</a>)')
+    patched, count = pattern.subn(lambda m: f"{m.group(1)}（{site.size_text(size)}）{m.group(2)}", text, count=1)
+    if count:
+        page.write_text(patched, encoding="utf-8")
+
+
+def _archive_name(hb: Handbook, doc) -> str:
+    """A document's place in a zip: 营销中心员工手册/岗位说明书/大区经理-岗位说明书.pdf."""
+    return outputs.archive_name(hb, doc.output, doc.filename)
+
+
+def _bundle_doc(hb: Handbook, bundle: outputs.Bundle) -> bundles.BundleDoc:
+    return bundles.BundleDoc(bundle.id, bundle.title, bundle.path, bundle.filename(hb))
+
+
+def _offline_doc(hb: Handbook) -> bundles.BundleDoc:
+    """The offline site's zip, saved as 营销中心员工手册-离线版.zip."""
+    return dataclasses.replace(OFFLINE_BUNDLE, filename=outputs.safe_name(f"{hb.site.handbook_title}-离线版") + ".zip")

@@ -28,6 +28,7 @@ import hashlib
 import importlib
 import json
 import os
+import posixpath
 import re
 import subprocess
 import sysconfig
@@ -54,6 +55,25 @@ SUBJECTS: dict[str, tuple[Callable[[Handbook], list], Callable[[Any], str], Call
     "handbook": (lambda hb: [hb], lambda hb: "", lambda hb, _: views.roster_view(hb)),
 }
 
+# subject kind → the subject's own name, as a person would save its file (大区经理, 业务招待申请单)
+SUBJECT_NAMES: dict[str, Callable[[Any], str]] = {
+    "role": lambda role: role.title,
+    "form": lambda form: form.title,
+    "handbook": lambda hb: "",
+}
+
+# Characters no file name may hold on Windows, macOS or Linux, plus those that would end a
+# Markdown attribute (``{download="…"}``): each becomes a full-width look-alike or "_".
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|{}\x00-\x1f\x7f]')
+_LOOKALIKE = {"/": "／", ":": "：", "*": "＊", "?": "？", '"': "＂", "<": "＜", ">": "＞", "|": "｜",
+              "{": "｛", "}": "｝", "\\": "＼"}
+
+
+def safe_name(text: str) -> str:
+    """``text`` made a portable file name that still reads the same: 经理/助理 → 经理／助理."""
+    cleaned = _UNSAFE_NAME.sub(lambda m: _LOOKALIKE.get(m.group(), "_"), text).strip().strip(".")
+    return re.sub(r"\s+", " ", cleaned)[:120] or "文件"
+
 
 @dataclass(frozen=True)
 class Output:
@@ -72,9 +92,14 @@ class Output:
     system_libraries: tuple[str, ...] = ()  # shared libraries (sonames) those load, e.g. libpango-1.0.so.0
     fonts: bool = False  # embeds fonts: the installed font files are part of its key
     weight: int = 1  # relative render cost: heavier outputs are started first
-    bundle: str | None = None  # id of the zip (see BUNDLES) that also carries it
     view_builder: str | None = None  # "module:function"(hb, subject) → view; default: the subjects' own view
     applies: Callable[[Any], bool] | None = None  # which subjects have this output (default: all)
+    save_as: str = "{name}-{label}"  # the Chinese file name a person saves (suffix added): 大区经理-岗位说明书
+
+    def filename(self, subject: Any) -> str:
+        """The save-as name of one subject's file, e.g. 大区经理-岗位说明书.pdf (URLs stay ASCII)."""
+        name = SUBJECT_NAMES[self.subjects](subject)
+        return safe_name(self.save_as.format(name=name, label=self.label)) + self.suffix
 
     @property
     def key(self) -> tuple[str, str]:
@@ -159,14 +184,58 @@ def suffixes() -> set[str]:
 
 @dataclass(frozen=True)
 class Bundle:
+    """A zip of documents: every output whose kind is in ``kinds``, one folder per kind inside."""
+
     id: str
     title: str
     path: str
+    save_as: str  # the zip's Chinese file name without .zip; ``{handbook}`` is the handbook's title
+    kinds: tuple[str, ...]
+
+    def filename(self, hb: Handbook) -> str:
+        return safe_name(self.save_as.format(handbook=hb.site.handbook_title)) + ".zip"
+
+    def carries(self, output: Output) -> bool:
+        return output.kind in self.kinds
 
 
-BUNDLES = {
-    "job-descriptions": Bundle("job-descriptions", "全部岗位说明书（Word 与 PDF）", f"{DOWNLOADS}/job-descriptions.zip"),
-}
+BUNDLES: dict[str, Bundle] = {}  # filled from the registry at the bottom of this file (see derive_bundles)
+
+
+def derive_bundles() -> dict[str, Bundle]:
+    """One zip of every document (全部文件), then one per kind of role or form output, in registration order.
+
+    Nothing to declare: a new output joins 全部文件 and gets its own zip beside its folder
+    (``downloads/job-descriptions/…`` → ``downloads/job-descriptions.zip``).
+    """
+    per_subject = [o for o in REGISTRY.values() if o.subjects != "handbook"]
+    labels = dict.fromkeys((o.kind, o.label) for o in per_subject)
+    everything = Bundle("all-documents", "全部文件（" + "、".join(label for _, label in labels) + "；Word 与 PDF）",
+                        f"{DOWNLOADS}/all-documents.zip", "{handbook}-全部文件",
+                        tuple(o.kind for o in REGISTRY.values()))
+    found = {everything.id: everything}
+    for kind, label in labels:
+        folder = posixpath.dirname(next(o.path for o in per_subject if o.kind == kind))
+        bundle_id = posixpath.basename(folder)
+        formats = "、".join(o.format_label for o in per_subject if o.kind == kind)
+        found[bundle_id] = Bundle(bundle_id, f"全部{label}（{formats.replace('、', ' 与 ')}）", folder + ".zip",
+                                  "{handbook}-全部" + label, (kind,))
+    return found
+
+
+def archive_root(hb: Handbook) -> str:
+    """The one folder every zip's entries sit in, so unzipping never scatters files: 营销中心员工手册/."""
+    return safe_name(hb.site.handbook_title)
+
+
+def archive_name(hb: Handbook, output: Output, filename: str) -> str:
+    """Where a document sits inside a zip: 营销中心员工手册/岗位说明书/大区经理-岗位说明书.docx.
+
+    A file made once for the whole handbook (岗位清单.xlsx) sits in the top folder itself.
+    """
+    if output.subjects == "handbook":
+        return f"{archive_root(hb)}/{filename}"
+    return f"{archive_root(hb)}/{safe_name(output.label)}/{filename}"
 
 
 # --------------------------------------------------------------------------- derived cache key
@@ -346,7 +415,7 @@ DOCX_TEMPLATES = ("templates/docx/**/*",)
 def _pdf(kind: str, label: str, subjects: str, path: str, function: str, title, **extra) -> Output:
     return Output(kind, "pdf", label, "PDF", subjects, path, f"generator.renderers.pdf:{function}", title,
                   templates=PDF_TEMPLATES, libraries=PDF_LIBRARIES, system_libraries=PDF_SYSTEM, fonts=True,
-                  weight=5, **extra)
+                  **{"weight": 5, **extra})
 
 
 def _docx(kind: str, label: str, subjects: str, path: str, function: str, title, **extra) -> Output:
@@ -356,9 +425,9 @@ def _docx(kind: str, label: str, subjects: str, path: str, function: str, title,
 
 # Registration order is the order of columns and links on the site: Word before PDF.
 register(_docx("job-description", "岗位说明书", "role", DOWNLOADS + "/job-descriptions/{id}.docx", "job_description",
-               views.jd_title, bundle="job-descriptions"))
+               views.jd_title))
 register(_pdf("job-description", "岗位说明书", "role", DOWNLOADS + "/job-descriptions/{id}.pdf", "job_description",
-              views.jd_title, bundle="job-descriptions"))
+              views.jd_title))
 def _has_kpis(role) -> bool:
     """A draft without KPIs yet has nothing to appraise."""
     return role.kpis is not None
@@ -368,8 +437,29 @@ register(_docx("appraisal", "绩效考核表", "role", DOWNLOADS + "/appraisals/
                views.appraisal_title, applies=_has_kpis))
 register(_pdf("appraisal", "绩效考核表", "role", DOWNLOADS + "/appraisals/{id}.pdf", "appraisal",
               views.appraisal_title, applies=_has_kpis))
-register(_docx("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.docx", "form", lambda form: form.title))
-register(_pdf("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.pdf", "form", lambda form: form.title))
+register(_docx("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.docx", "form", lambda form: form.title,
+               save_as="{name}"))
+register(_pdf("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.pdf", "form", lambda form: form.title,
+              save_as="{name}"))
 register(Output("roster", "xlsx", "岗位清单", "Excel", "handbook", DOWNLOADS + "/roster.xlsx",
                 "generator.renderers.xlsx:roster", lambda hb: "岗位清单", templates=("templates/xlsx/**/*",),
-                libraries=("openpyxl", "et-xmlfile", "pyyaml"), view_builder="generator.renderers.xlsx:roster_view"))
+                libraries=("openpyxl", "et-xmlfile", "pyyaml"), view_builder="generator.renderers.xlsx:roster_view",
+                save_as="{label}"))
+
+
+def _roles_only(hb: Handbook, _subject: Any) -> Handbook:
+    """全部岗位说明书 prints every role, the site settings and the roles' own history: that handbook,
+    without policies, guides, forms or other files' commits, is its view (so editing a policy
+    does not re-render the book)."""
+    from .model import History, source_path
+
+    role_files = {source_path("role", r.id) for r in hb.roles}
+    history = History(files={k: v for k, v in hb.history.files.items() if k in role_files},
+                      omitted=hb.history.omitted)
+    return hb.model_copy(update={"policies": [], "guides": [], "forms": [], "history": history})
+
+
+register(_pdf("job-description-book", "全部岗位说明书", "handbook", DOWNLOADS + "/job-descriptions-all.pdf",
+              "all_job_descriptions", lambda hb: "全部岗位说明书", view_builder="generator.outputs:_roles_only",
+              save_as="{label}", weight=25))
+BUNDLES.update(derive_bundles())

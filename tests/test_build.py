@@ -97,6 +97,7 @@ def test_editing_one_role_rerenders_exactly_its_documents(built, tmp_path):
     assert report["rendered"] == sorted([
         "downloads/appraisals/regional-manager.docx", "downloads/appraisals/regional-manager.pdf",
         "downloads/job-descriptions/regional-manager.docx", "downloads/job-descriptions/regional-manager.pdf",
+        "downloads/job-descriptions-all.pdf",  # 全部岗位说明书 prints every role
     ])
     page = (tmp_path / "site" / "roles" / "regional-manager.html").read_text(encoding="utf-8")
     assert "全力以赴完成本区域销售和回款任务！" in page

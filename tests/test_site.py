@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import json
 import re
 import subprocess
@@ -155,7 +156,7 @@ BOILERPLATE_MARKERS = ["合集下载", "下载文档前请自行甄别", "人工
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 EXTERNAL_HOSTS = ["unpkg.com", "fonts.googleapis.com", "fonts.gstatic.com", "cdn.jsdelivr.net"]
-MANIFEST_KEYS = ["path", "kind", "id", "format", "title", "bytes", "sha256"]
+MANIFEST_KEYS = ["path", "filename", "kind", "id", "format", "title", "version", "effective", "bytes", "sha256"]
 
 
 def normalise(text: str) -> str:
@@ -300,7 +301,8 @@ def test_downloads_page_lists_every_file_with_size(site, built_site):
     page = (site / "downloads.html").read_text(encoding="utf-8")
     for item in built_site.report.produced:
         assert f'href="{item.doc.path}"' in page
-        assert re.search(re.escape(item.doc.path) + r'">(Word|PDF|Excel)（\d+ KB）', page), item.doc.path
+        assert re.search(f'<a download="{re.escape(item.doc.filename)}" href="{re.escape(item.doc.path)}">'
+                         r'(Word|PDF|Excel)（\d+ KB）', page), item.doc.path
     assert 'href="downloads/job-descriptions.zip"' in page and 'href="downloads/handbook-offline.zip"' in page
 
 
@@ -515,17 +517,63 @@ def test_manifest_lists_every_download_with_correct_hashes(site, built_site):
         data = (site / entry["path"]).read_bytes()
         assert entry["bytes"] == len(data), entry["path"]
         assert entry["sha256"] == hashlib.sha256(data).hexdigest(), entry["path"]
-        assert entry["kind"] in ("job-description", "form", "appraisal", "roster", "bundle")
+        assert entry["kind"] in ("job-description", "form", "appraisal", "roster", "job-description-book", "bundle")
         assert entry["format"] in ("pdf", "docx", "xlsx", "zip")
     paths = {e["path"] for e in entries}
     assert {item.doc.path for item in built_site.report.produced} <= paths
     bundles = {e["id"]: e for e in entries if e["kind"] == "bundle"}
-    assert set(bundles) == {"job-descriptions", "handbook-offline"}
+    assert set(bundles) == {"all-documents", "job-descriptions", "appraisals", "forms", "handbook-offline"}
     with zipfile.ZipFile(site / "downloads" / "job-descriptions.zip") as archive:
         names = archive.namelist()
         assert names == sorted(names)
         assert len(names) == sum(1 for p in built_site.report.produced if p.doc.kind == "job-description")
-        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        infos = archive.infolist()
+    by_name = {f"营销中心员工手册/岗位说明书/{p.doc.filename}": p.doc for p in built_site.report.produced
+               if p.doc.kind == "job-description"}
+    assert set(names) == set(by_name)
+    for info in infos:
+        assert info.flag_bits & 0x800, f"{info.filename}: the UTF-8 name flag is not set"
+        updated = by_name[info.filename].updated
+        assert info.date_time == ((updated.year, updated.month, updated.day, 0, 0, 0) if updated
+                                  else (1980, 1, 1, 0, 0, 0))
+    role = {e["id"]: e for e in entries if e["path"] == "downloads/job-descriptions/regional-manager.pdf"}
+    assert role["regional-manager"]["filename"] == "大区经理-岗位说明书.pdf"
+    assert role["regional-manager"]["version"] == "1.0"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", role["regional-manager"]["effective"])
+    assert bundles["job-descriptions"]["filename"] == "营销中心员工手册-全部岗位说明书.zip"
+
+
+def test_role_and_form_pages_save_downloads_under_chinese_names(site):
+    page = (site / "roles" / "regional-manager.html").read_text(encoding="utf-8")
+    assert ('<a download="大区经理-岗位说明书.pdf" href="../downloads/job-descriptions/regional-manager.pdf">'
+            in page)
+    assert '<a download="大区经理-绩效考核表.docx" href="../downloads/appraisals/regional-manager.docx">' in page
+    form = next((site / "forms").glob("*.html"))
+    links = re.findall(r'<a download="([^"]+)" href="\.\./downloads/forms/([a-z0-9-]+)\.(pdf|docx)"',
+                       form.read_text(encoding="utf-8"))
+    assert links and all(re.search(r"[\u4e00-\u9fff]", name) and name.endswith("." + fmt)
+                         for name, _, fmt in links), links
+    downloads = (site / "downloads.html").read_text(encoding="utf-8")
+    assert 'download="营销中心员工手册-离线版.zip" href="downloads/handbook-offline.zip"' in downloads
+
+
+def test_save_as_names_are_portable_and_zip_dates_follow_source_date_epoch(monkeypatch):
+    import datetime as dt
+
+    from generator import documents
+    from generator.bundles import deterministic_zip
+    from generator.outputs import safe_name
+
+    assert safe_name('经理/助理: "A|B" {x}') == "经理／助理： ＂A｜B＂ ｛x｝"
+    assert safe_name("\x00..") == "_" and safe_name("...") == "文件"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01 UTC
+    assert documents.source_date() == dt.date(2026, 1, 1)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "not a number")
+    assert documents.source_date() is None
+    data = deterministic_zip([("手册/表.pdf", b"1", dt.date(2026, 3, 2)), ("手册/a.txt", b"2", None)])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert [(i.filename, i.date_time, bool(i.flag_bits & 0x800)) for i in archive.infolist()] == [
+            ("手册/a.txt", (1980, 1, 1, 0, 0, 0), True), ("手册/表.pdf", (2026, 3, 2, 0, 0, 0), True)]
 
 
 def test_offline_zip_holds_the_site(site):

@@ -5,6 +5,7 @@ only decide how it looks. Content is untrusted text: the Jinja environment
 autoescapes everything and WeasyPrint may only read files from the template
 folders (see :class:`LocalOnlyFetcher`). The embedded fonts are compacted after
 layout (:mod:`generator.renderers.pdf_fonts`): ~60 KB instead of ~330 KB for a 2-page JD.
+Every PDF is PDF/A-2b and tagged (see :data:`PDF_VARIANT`): archival and readable by screen readers.
 
 Facts this module relies on (see the project's field notes):
 
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import jinja2
+from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -117,13 +119,45 @@ def _render(template: str, hb: Handbook, subject=None, **context) -> bytes:
     return html_to_pdf(page)
 
 
+# Archival and accessible at once: PDF/A-2b (fonts embedded, sRGB OutputIntent, XMP metadata) and
+# tagged (a structure tree of headings, paragraphs, lists L/LI and tables with TH cells, for screen
+# readers and reflow). WeasyPrint 70 takes the two together; PDF/UA-1 as well would need an author
+# and a title on every PDF and alternative text on every image, which its checker cannot guarantee.
+PDF_VARIANT = "pdf/a-2b"
+PDF_LANGUAGE = "zh-CN"
+
+
 def html_to_pdf(html: str, compact_fonts: bool = True) -> bytes:
     """Lay out ``html`` with the shared stylesheet; ``compact_fonts`` see :mod:`.pdf_fonts`."""
     css, fonts, fetcher = _weasy()
     base_url = search_path()[0].as_uri() + "/"  # relative URLs in a site override resolve beside it
+
+    def finish(document, pdf) -> None:
+        _xmp_language(pdf, PDF_LANGUAGE)
+        if compact_fonts:
+            pdf_fonts.compact_fonts(document, pdf)
+
     return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
-        stylesheets=[css], font_config=fonts, finisher=pdf_fonts.compact_fonts if compact_fonts else None
+        stylesheets=[css], font_config=fonts, finisher=finish, pdf_variant=PDF_VARIANT, pdf_tags=True,
     )
+
+
+_RDF_END = b"</rdf:RDF>"
+
+
+def _xmp_language(pdf, language: str) -> None:
+    """Add ``dc:language`` to the XMP packet WeasyPrint wrote (it sets only the catalog's /Lang)."""
+    reference = pdf.catalog.get("Metadata")
+    if reference is None:
+        return
+    stream = pdf.objects[pdf_fonts._object_number(reference)]
+    data = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in stream.stream)
+    if b"dc:language" in data or _RDF_END not in data:
+        return
+    entry = (b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" rdf:about="">'
+             b"<dc:language><rdf:Bag><rdf:li>" + language.encode("ascii") + b"</rdf:li></rdf:Bag></dc:language>"
+             b"</rdf:Description>")
+    stream.stream = [data.replace(_RDF_END, entry + _RDF_END, 1)]
 
 
 # --------------------------------------------------------------------------- documents
@@ -137,11 +171,54 @@ class KpiRow:
 
 def job_description(hb: Handbook, role: Role) -> bytes:
     """岗位说明书."""
+    return _render("job_description.html", hb, role, **_jd_context(hb, role))
+
+
+@dataclass(frozen=True)
+class BookEntry:
+    id: str
+    title: str
+    body: Markup  # the role's title and _jd_body.html, rendered (and escaped) like its own PDF
+
+
+@dataclass(frozen=True)
+class BookGroup:
+    name: str
+    entries: list[BookEntry]
+
+
+BOOK_TITLE = "全部岗位说明书"
+BOOK_TOC = "目录"
+
+
+def all_job_descriptions(hb: Handbook) -> bytes:
+    """全部岗位说明书: every published JD in one WeasyPrint document, grouped by department.
+
+    One layout, not concatenated PDFs: page numbers run on (第 n 页 / 共 N 页), the fonts are
+    embedded once, and the outline lists departments and their roles. Drafts are left out:
+    this is the book HR prints.
+    """
+    env = _environment()
+    article = env.get_template("_jd_article.html")
+    groups = []
+    for dept in hb.site.departments:
+        entries = [BookEntry(role.id, role.title,
+                             Markup(article.render(handbook=hb.site.handbook_title, **_jd_context(hb, role))))
+                   for role in hb.roles_in(dept.id) if not drafts.is_draft(role)]
+        if entries:
+            groups.append(BookGroup(dept.name, entries))
+    page = env.get_template("job_descriptions_book.html").render(
+        handbook=hb.site.handbook_title, author=hb.site.organisation,
+        doc_title=f"{hb.site.handbook_title} {BOOK_TITLE}", toc_heading=BOOK_TOC, groups=groups)
+    return html_to_pdf(page)
+
+
+def _jd_context(hb: Handbook, role: Role) -> dict:
+    """What job_description.html and _jd_body.html read, for one role."""
     kpis = [KpiRow(cells=row, measures=views.kpi_measures(role, kpi))
             for row, kpi in zip(views.kpi_rows(role), views.kpi_items(role))]
     basic = views.basic_info(hb, role)
-    return _render(
-        "job_description.html", hb, role,
+    return dict(
         doc_title=views.jd_title(role),
         number_line=views.role_number_line(role),
         footer=views.jd_footer(role),

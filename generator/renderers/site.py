@@ -150,7 +150,10 @@ class Downloads:
 
     @property
     def bundles(self) -> list[Any]:
-        return [p for p in self.items if p.doc.kind == "bundle"]
+        """The zips in the registry's order (全部文件 first), the offline site last."""
+        order = list(outputs.BUNDLES)
+        found = [p for p in self.items if p.doc.kind == "bundle"]
+        return sorted(found, key=lambda p: order.index(p.doc.id) if p.doc.id in order else len(order))
 
     @staticmethod
     def kinds(subjects: str) -> list[tuple[str, str]]:
@@ -318,8 +321,21 @@ class _Site:
             label = outputs.format_labels().get(item.doc.format, item.doc.format.upper())
             if with_size and getattr(item, "size", None) is not None:
                 label += f"（{size_text(item.size)}）"
-            links.append(self.link(ctx, label, item.doc.path))
+            links.append(self.link(ctx, label, item.doc.path) + _download_attr(getattr(item.doc, "filename", "")))
         return Markup(" · ").join(links) if links else md_escape("—")
+
+
+def _download_attr(filename: str) -> Markup:
+    """``{download="大区经理-岗位说明书.pdf"}`` (attr_list): the browser saves the file under its Chinese name.
+
+    The address stays ASCII (``job-descriptions/regional-manager.pdf``); the name was made safe by
+    :func:`generator.outputs.safe_name` (no quote, brace or slash) and is HTML-escaped here too.
+    """
+    if not filename:
+        return Markup("")
+    if re.search(r'["{}\\/]', filename):
+        raise ValueError(f"not a safe file name: {filename!r}")
+    return Markup('{download="%s"}') % Markup(escape(filename))
 
 
 def _slug(value: str) -> Markup:
