@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from browsing import search
+
 sync_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,21 +91,6 @@ def page(browser, server):
     yield page
     context.close()
     assert requests.foreign == [], f"requests left the machine: {requests.foreign}"
-
-
-def search(page, word: str) -> list[tuple[str, str]]:
-    """Type into Material's search box; (title without \\u200b, href) of each result."""
-    box = page.locator("input[data-md-component=search-query]")
-    box.click()
-    box.fill("")
-    box.type(word)
-    page.keyboard.press("End")  # Material searches on keyup
-    page.wait_for_selector(".md-search-result__item", timeout=15_000)
-    results = []
-    for link in page.locator(".md-search-result__item > a").all():
-        title = link.locator("h1, h2").first.inner_text().replace("\u200b", "").strip()
-        results.append((title, link.get_attribute("href") or ""))
-    return results
 
 
 def test_search_bad_debt_finds_market_manager(page, server):
