@@ -27,7 +27,6 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import posixpath
 import shutil
 import socket
 import tempfile
@@ -35,10 +34,9 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import urlsplit
 
 import jinja2
-from mkdocs.livereload import LiveReloadServer, _serve_url, _timestamp
+from mkdocs.livereload import LiveReloadServer, _serve_url
 
 from .errors import ContentError, Problem
 
@@ -208,17 +206,6 @@ def parse_addr(dev_addr: str) -> tuple[str, int]:
 # ------------------------------------------------------------------ the command
 
 
-class _ErrorLog(logging.Handler):
-    """Keeps what MkDocs logs at ERROR during one build: the cause of a failure it then wraps."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 @dataclass
 class _Preview:
     root: Path
@@ -239,7 +226,7 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
     """Serve a live preview of `root` until Ctrl-C. `build` defaults to MkDocs' full build."""
     from mkdocs.commands.build import build as mkdocs_build
 
-    from .sitebuild import config_file_for
+    from .sitebuild import WarningCollector, config_file_for
 
     build = build or mkdocs_build
     host, port = parse_addr(dev_addr)
@@ -256,7 +243,7 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
     state = {"failed": False}
 
     def builder(config=None) -> None:
-        errors = _ErrorLog()
+        errors = WarningCollector(logging.ERROR)  # the cause of a failure MkDocs then wraps
         mkdocs_log = logging.getLogger("mkdocs")
         mkdocs_log.addHandler(errors)
         try:

@@ -71,10 +71,10 @@ def _env(name: str, value: str):
 
 
 class WarningCollector(logging.Handler):
-    """MkDocs reports problems through logging; keep warnings to fail on them like --strict."""
+    """MkDocs reports problems through logging; keep warnings (or only errors) to fail on them like --strict."""
 
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+    def __init__(self, level: int = logging.WARNING) -> None:
+        super().__init__(level)
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:

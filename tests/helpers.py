@@ -32,3 +32,15 @@ def copy_bundled_content(tmp: Path) -> Path:
     for folder in ("roles", "content"):
         shutil.copytree(REPO / folder, root / folder)
     return root
+
+
+def problems_of(root: Path) -> list[str]:
+    """What `handbook check` reports for ``root``, one string per problem (empty when it loads)."""
+    from generator.errors import ContentError
+    from generator.loader import load_handbook
+
+    try:
+        load_handbook(root)
+    except ContentError as exc:
+        return [str(p) for p in exc.problems]
+    return []

@@ -14,19 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import ContentError
 from generator.loader import load_handbook
-from helpers import MINIMAL, REPO, TESTS, overlay_root
+from helpers import MINIMAL, REPO, TESTS, overlay_root, problems_of
 
 CASES = sorted(p for p in (TESTS / "bad_roots").iterdir() if p.is_dir())
-
-
-def problems_of(root: Path) -> list[str]:
-    try:
-        load_handbook(root)
-    except ContentError as exc:
-        return [str(p) for p in exc.problems]
-    return []
 
 
 def test_minimal_root_is_valid():

@@ -8,18 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import ContentError
 from generator.loader import load_handbook
 from generator.model import MAX_DUTIES, MAX_KPIS, MAX_ROLE_TEXT, MAX_TEXT
-from helpers import MINIMAL, overlay_root
-
-
-def problems(root: Path) -> list[str]:
-    try:
-        load_handbook(root)
-    except ContentError as exc:
-        return [str(p) for p in exc.problems]
-    return []
+from helpers import overlay_root, problems_of
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> None:
@@ -51,7 +42,7 @@ def test_department_alias_and_role_alias_resolve(tmp_path):
 def test_unknown_chinese_department_lists_choices_with_names(tmp_path):
     root = overlay_root(tmp_path)
     edit(root, "roles/worker.yml", "department: sales", "department: 市场部")
-    assert problems(root) == ["roles/worker.yml:4: department '市场部' is not a department — "
+    assert problems_of(root) == ["roles/worker.yml:4: department '市场部' is not a department — "
                               "choose from content/site.yml: sales (销售部)"]
 
 
@@ -82,7 +73,7 @@ def test_symlink_to_a_file_outside_the_root_is_refused_without_naming_the_target
                        encoding="utf-8")
     (root / "roles" / "spy.yml").symlink_to(outside)
     (root / "roles" / "passwd.yml").symlink_to("/etc/passwd")
-    found = problems(root)
+    found = problems_of(root)
     assert found == [
         "roles/passwd.yml:1: this is a symbolic link to a file outside the content root — "
         "copy the file into the folder instead of linking to it",
@@ -104,7 +95,7 @@ def test_editor_leftovers_are_ignored(tmp_path):
     (root / "roles" / ".worker.yml.swp").write_bytes(b"\x00binary")
     (root / "roles" / "~$worker.yml").write_text("garbage: [", encoding="utf-8")
     (root / "roles" / "README.md").write_text("# roles", encoding="utf-8")
-    assert problems(root) == []
+    assert problems_of(root) == []
 
 
 def _duties(n: int, text: str = "拜访客户。") -> str:
@@ -129,7 +120,7 @@ def test_content_limits(tmp_path, case, expected):
     else:
         extra = _duties(MAX_ROLE_TEXT // 2000, "长" * 2000) + "  - " + "长" * 10 + "\n"
     edit(root, "roles/worker.yml", "kpis:\n", extra + "kpis:\n")
-    assert problems(root) == [expected]
+    assert problems_of(root) == [expected]
 
 
 def test_too_many_kpis(tmp_path):
@@ -137,5 +128,5 @@ def test_too_many_kpis(tmp_path):
     kpi = ("    - name: 指标\n      definition: 定义\n      target: 目标\n      weight: 1\n      cycle: 月度\n"
            "      source: 台账\n      measures: [visit]\n")
     edit(root, "roles/worker.yml", "  items:\n", "  items:\n" + kpi * MAX_KPIS)
-    assert problems(root) == [f"roles/worker.yml:16: kpis.items has {MAX_KPIS + 2} items; at most {MAX_KPIS} are "
+    assert problems_of(root) == [f"roles/worker.yml:16: kpis.items has {MAX_KPIS + 2} items; at most {MAX_KPIS} are "
                               "allowed — split the content, or keep only what is needed"]
