@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import views
-from . import history
+from . import cachedir, history, views
 from .history import GitError, Log, Repository, git
 from .loader import load_item
 from .model import (
@@ -420,7 +419,7 @@ def _md(text: str) -> str:
 
 
 def recent(repo: Repository, log: Log, context: Handbook | None = None, limit: int = RECENT_COMMITS,
-           cache_dir: Path | None = None) -> list[ChangeSet]:
+           cache_dir: Path | None = None, shared: bool = False) -> list[ChangeSet]:
     """The last ``limit`` commits that changed content, each compared with its parent file by file.
 
     All blobs are read with one ``git cat-file --batch`` and parsed in memory, each distinct
@@ -430,7 +429,7 @@ def recent(repo: Repository, log: Log, context: Handbook | None = None, limit: i
     and is skipped.
     """
     commits = log.commits[:limit]
-    cache = _ChangeCache(cache_dir, context)
+    cache = _ChangeCache(cache_dir, context, shared)
     done = {c.sha: cache.get(c) for c in commits}
     todo = [c for c in commits if done[c.sha] is None]
     wanted: list[tuple[str, str]] = []  # (rev, path)
@@ -456,8 +455,8 @@ class _ChangeCache:
     cached line is always the line a fresh comparison would give.
     """
 
-    def __init__(self, folder: Path | None, context: Handbook | None):
-        self.folder = folder
+    def __init__(self, folder: Path | None, context: Handbook | None, shared: bool = False):
+        self.folder, self.shared = folder, shared
         if folder is None:
             return
         import hashlib
@@ -484,13 +483,17 @@ class _ChangeCache:
             return None
 
     def prune(self, commits: list[Commit]) -> None:
-        """Keep only the files of the commits listed now: the cache stays at ``limit`` files."""
+        """Keep only the files of the commits listed now: the cache stays at ``limit`` files
+        (a shared cache keeps other roots' files until they expire)."""
         if self.folder is None or not self.folder.is_dir():
             return
         keep = {self._path(c.sha).name for c in commits}
         for path in self.folder.glob("changes-*"):
-            if path.name not in keep:
-                path.unlink(missing_ok=True)
+            if path.name in keep:
+                os.utime(path)
+        others = [path for path in self.folder.glob("changes-*") if path.name not in keep]
+        for path in cachedir.expired(others) if self.shared else others:
+            path.unlink(missing_ok=True)
 
     def put(self, change_set: ChangeSet) -> ChangeSet:
         if self.folder is not None:
@@ -598,11 +601,12 @@ def _commit_changes(commit: Commit, touched: list[tuple[str, str, str]], blobs: 
     return ChangeSet(commit=commit, changes=tuple(found), problems=tuple(dict.fromkeys(problems)))
 
 
-def with_history(hb: Handbook, root: Path, limit: int = RECENT_COMMITS, cache_dir: Path | None = None) -> Handbook:
+def with_history(hb: Handbook, root: Path, limit: int = RECENT_COMMITS, cache_dir: Path | None = None,
+                 shared: bool = False) -> Handbook:
     """``hb`` with its git history attached: per-file commits and the recent changes, expanded."""
     found, log, repo = history.read(root)
     if log is not None and repo is not None:
-        found = found.model_copy(update={"changes": tuple(recent(repo, log, hb, limit, cache_dir))})
+        found = found.model_copy(update={"changes": tuple(recent(repo, log, hb, limit, cache_dir, shared))})
     return hb.model_copy(update={"history": found})
 
 

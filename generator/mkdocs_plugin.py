@@ -3,7 +3,7 @@
 ``mkdocs build`` / ``mkdocs serve`` stay the only way the site is made (the
 ``handbook`` CLI drives the same plugin), so live reload, strict mode and the
 theme behave as MkDocs users expect. Pages are generated in memory; documents
-come from the render cache (:func:`generator.produce.produce`).
+come from the render cache (:class:`generator.produce.Production`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import bundles, changes, drafts, history, incremental, jinjacache, outputs, sitesearch
+from . import bundles, cachedir, changes, drafts, history, incremental, jinjacache, outputs, sitesearch
 from .documents import Document
 from .errors import ContentError
 from .loader import load_handbook, remember_parsed
@@ -128,8 +128,12 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         return Path(self.config.root).resolve()
 
     @property
+    def cache(self) -> cachedir.CacheDir:
+        return cachedir.locate(self.root, self.config.cache_dir)
+
+    @property
     def cache_dir(self) -> Path:
-        return self.root / (self.config.cache_dir or ".cache/handbook")
+        return self.cache.path
 
     # Runs before the search plugin's on_config (priority 0), which reads jieba_dict_user.
     @event_priority(50)
@@ -142,7 +146,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             raise PluginError("\n".join(str(p) for p in exc.problems)) from exc
         with self._timed("history"):
             if self.config.history:
-                full = changes.with_history(full, self.root, cache_dir=self.cache_dir / "changes")
+                full = changes.with_history(full, self.root, cache_dir=self.cache_dir / "changes",
+                                            shared=self.cache.shared)
             else:
                 full = full.model_copy(update={"history": History(omitted="switched off (history: false)")})
         include_drafts = self.config.drafts or self.serving
@@ -175,7 +180,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         # Start rendering now: workers run while the search plugin loads jieba (~1 s).
         self._stop_rendering()  # a previous build of `serve` that failed before collecting
         self._production = Production(self.hb, self.cache_dir, self.config.jobs or None,
-                                      on_done=self.on_document_done)
+                                      on_done=self.on_document_done, shared=self.cache.shared)
         return config
 
     def _tune_search(self, config) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import documents, outputs
+from . import cachedir, documents, outputs
 from .documents import Document
 from .model import Handbook
 
@@ -163,12 +163,6 @@ def targets(hb: Handbook, planned: list[Document], cache_dir: Path, memo: KeyMem
     return found
 
 
-def produce(hb: Handbook, cache_dir: Path, jobs: int | None = None,
-            on_done: Callable[[Document, bool], None] | None = None) -> Report:
-    """Make sure every planned document exists in ``cache_dir``; return them in plan order."""
-    return Production(hb, cache_dir, jobs, on_done).wait()
-
-
 class Production:
     """Documents being rendered in worker processes while the caller does other work.
 
@@ -178,9 +172,10 @@ class Production:
     """
 
     def __init__(self, hb: Handbook, cache_dir: Path, jobs: int | None = None,
-                 on_done: Callable[[Document, bool], None] | None = None):
+                 on_done: Callable[[Document, bool], None] | None = None, shared: bool = False):
+        """``shared``: the cache serves other content roots too (cachedir.ENV); keep their entries."""
         self.started = time.perf_counter()
-        self.hb, self.cache_dir, self.on_done = hb, cache_dir, on_done
+        self.hb, self.cache_dir, self.on_done, self.shared = hb, cache_dir, on_done, shared
         cache_dir.mkdir(parents=True, exist_ok=True)
         self.planned = documents.plan(hb)
         self.targets = targets(hb, self.planned, cache_dir)
@@ -221,7 +216,7 @@ class Production:
         for doc in self.planned:
             data = self.targets[doc].read_bytes()
             report.produced.append(Produced(doc, self.targets[doc], len(data), hashlib.sha256(data).hexdigest()))
-        prune(self.cache_dir, set(self.targets.values()))
+        prune(self.cache_dir, set(self.targets.values()), self.shared)
         report.wall += time.perf_counter() - waiting
         report.elapsed = time.perf_counter() - self.started
         return report
@@ -236,12 +231,13 @@ class Production:
 STALE_TMP_SECONDS = 3600
 
 
-def prune(cache_dir: Path, keep: set[Path]) -> None:
+def prune(cache_dir: Path, keep: set[Path], shared: bool = False) -> None:
     """Bound the cache to twice the current documents, dropping the least recently used.
 
     Keeping some old renders makes "edit, look, undo" cheap: the undo finds its files.
     Every registered output's suffix is known from the registry, so no kind of file
     accumulates; half-written ``*.tmp`` files of killed workers go after an hour.
+    A ``shared`` cache holds other roots' documents too: only long-unused ones go.
     """
     for path in keep:
         os.utime(path)  # mark as recently used
@@ -254,7 +250,11 @@ def prune(cache_dir: Path, keep: set[Path]) -> None:
         elif path.suffix == ".tmp" and now - path.stat().st_mtime > STALE_TMP_SECONDS:
             path.unlink(missing_ok=True)
     cached.sort(reverse=True)
-    for _, path in cached[2 * len(keep):]:
+    if shared:
+        drop = cachedir.expired([path for _, path in cached if path not in keep])
+    else:
+        drop = [path for _, path in cached[2 * len(keep):]]
+    for path in drop:
         path.unlink(missing_ok=True)
 
 

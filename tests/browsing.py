@@ -113,6 +113,25 @@ def search(page, word: str) -> list[tuple[str, str]]:
     return results
 
 
+def settle(page) -> None:
+    """Wait until no CSS transition or animation is running (Material slides its search in on phones):
+    a layout measured halfway through one is a layout no user looks at."""
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')",
+                           timeout=5_000)
+
+
+def wider_than_screen(page) -> list[str]:
+    """The elements reaching past the right or left edge of the screen outside any scroll box of their own,
+    as 'TAG.class text…': what makes a page scroll sideways, named in the failure."""
+    return page.evaluate("""() => [...document.body.querySelectorAll('*')].filter(el => {
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0 || (box.left >= -1 && box.right <= innerWidth + 1)) return false;
+        for (let p = el.parentElement; p; p = p.parentElement)
+          if (/(auto|scroll|hidden|clip)/.test(getComputedStyle(p).overflowX)) return false;
+        return true;
+      }).map(el => el.tagName + '.' + [...el.classList].join('.') + ' ' + el.textContent.trim().slice(0, 20))""")
+
+
 def printed_text(page) -> str:
     """The page printed to an A4 PDF (print media), as text.
 

@@ -1,8 +1,11 @@
 """Shared fixtures: the bundled handbook built once per session, and builds of modified roots.
 
 Builds go through MkDocs's own Python API with the repository's mkdocs.yml, exactly
-as `mkdocs build` does; rendered Word/PDF files are cached per session so each
-extra build only renders what its content changed.
+as `mkdocs build` does. Every build of the session — in-process, `handbook` subprocesses,
+each pytest-xdist worker — shares one render cache (HANDBOOK_CACHE_DIR, made for the run
+and removed after it), so each document is rendered once per run and a build renders only
+what its content changed. Tests that must see rendering happen give their build the
+root's own cache (helpers.own_cache_env).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pytest
 sys.dont_write_bytecode = True
 os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
 
+from generator import cachedir  # noqa: E402
 from generator.sitebuild import WarningCollector  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,13 +38,12 @@ class BuiltSite:
     warnings: list[str] = field(default_factory=list)
     report: object = None
     hb: object = None  # the Handbook the build rendered from (published, with its git history)
-    # cache file name → bytes of every document, read right after the build: the shared session cache
-    # is pruned by later builds of other roots, so tests must not go back to its files
+    # cache file name → bytes of every document, read right after the build
     blobs: dict = field(default_factory=dict)
 
 
 def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None) -> BuiltSite:
-    """Build ``root`` with the repository's mkdocs.yml into ``site_dir``."""
+    """Build ``root`` with the repository's mkdocs.yml into ``site_dir`` (the shared cache unless ``cache_dir``)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -64,15 +67,20 @@ def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None) -> Bui
 
 
 @pytest.fixture(scope="session")
-def doc_cache(tmp_path_factory) -> Path:
-    """One render cache for all builds of the session (kept out of the repository's .cache/)."""
-    return tmp_path_factory.mktemp("doc-cache")
+def doc_cache() -> Path:
+    """The render cache all builds of the run share (kept out of the repository's .cache/)."""
+    return Path(os.environ[cachedir.ENV])
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory, doc_cache) -> BuiltSite:
-    """The repository's own content, built once."""
-    return build_site(REPO, tmp_path_factory.mktemp("site") / "site", doc_cache)
+    """The repository's own content, built once per worker. The first worker renders the documents into
+    the shared cache while the others wait for it (a lock), then find them there."""
+    import fcntl
+
+    with open(doc_cache / ".built-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return build_site(REPO, tmp_path_factory.mktemp("site") / "site")
 
 
 @pytest.fixture(scope="session")
@@ -94,11 +102,11 @@ def fill_cache(cache_dir: Path, built: BuiltSite) -> Path:
 
 
 @pytest.fixture(scope="session")
-def build_root(tmp_path_factory, doc_cache) -> Callable[[Path], BuiltSite]:
+def build_root(tmp_path_factory) -> Callable[[Path], BuiltSite]:
     """Build another content root (e.g. a modified copy of the bundled content)."""
 
     def build(root: Path) -> BuiltSite:
-        return build_site(root, tmp_path_factory.mktemp("site") / "site", doc_cache)
+        return build_site(root, tmp_path_factory.mktemp("site") / "site")
 
     return build
 
@@ -113,9 +121,22 @@ def pytest_configure(config) -> None:
     set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "handbook-hypothesis"))  # reused, not one per run
     settings.register_profile("handbook", database=None)
     settings.load_profile("handbook")
+    # One render cache for the whole run: made by the controller, inherited by xdist workers and by
+    # every `handbook` subprocess the tests start.
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        config._shared_cache = tempfile.mkdtemp(prefix="handbook-test-cache-")
+        os.environ[cachedir.ENV] = config._shared_cache
     # jieba announces its dictionary on stderr at every build; keep test output readable.
     logging.getLogger("jieba").setLevel(logging.WARNING)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+def pytest_unconfigure(config) -> None:
+    import shutil
+
+    if getattr(config, "_shared_cache", None):
+        shutil.rmtree(config._shared_cache, ignore_errors=True)
+        os.environ.pop(cachedir.ENV, None)
 
 
 def _tree_files() -> set[str]:

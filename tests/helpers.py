@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -44,3 +45,13 @@ def problems_of(root: Path) -> list[str]:
     except ContentError as exc:
         return [str(p) for p in exc.problems]
     return []
+
+
+def own_cache_env(**extra: str) -> dict[str, str]:
+    """The environment for a `handbook` subprocess that renders with the content root's own cache
+    (``.cache/handbook/``), not the run's shared one: for tests that count or interrupt rendering,
+    which another test's identical edit in the shared cache would otherwise make order-dependent."""
+    from generator.cachedir import ENV
+
+    env = {key: value for key, value in os.environ.items() if key != ENV}
+    return {**env, **extra}

@@ -1,8 +1,9 @@
 """`handbook build` as HR runs it: atomic output, incremental rebuilds, parallel = serial.
 
 These run the real command (or `build_site`, its engine) on a copy of the bundled
-content, with the document cache inside that copy, filled from the session build
-(conftest.fill_cache) so that each build renders only what its test changes.
+content, with the document cache inside that copy (not the run's shared cache: these
+tests count what was rendered), filled from the session build (conftest.fill_cache)
+so that each build renders only what its test changes.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from generator import documents
+from generator import cachedir, documents
 from generator.loader import load_handbook
 from generator.sitebuild import BuildFailed, build_site
 from conftest import fill_cache
-from helpers import REPO, copy_bundled_content, overlay_root
+from helpers import REPO, copy_bundled_content, overlay_root, own_cache_env
 
 
 def handbook(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "generator.cli", *args], capture_output=True, text=True, cwd=REPO)
+    return subprocess.run([sys.executable, "-m", "generator.cli", *args], capture_output=True, text=True, cwd=REPO,
+                          env=own_cache_env())
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -146,6 +148,7 @@ def test_a_crash_halfway_through_rendering_leaves_the_previous_site(built, tmp_p
         return real(hb, doc)
 
     monkeypatch.setattr(documents, "render", crash_on_the_third)
+    monkeypatch.delenv(cachedir.ENV)  # the root's own, emptied cache
     with pytest.raises(BuildFailed, match="simulated renderer crash"):
         build_site(root, out, jobs=1)
     assert tree_digest(out) == before
@@ -164,3 +167,18 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path):
     assert serial_docs == tree_digest(tmp_path / "parallel-site" / "downloads")
     manifest = json.loads((tmp_path / "serial-site" / "downloads" / "manifest.json").read_text(encoding="utf-8"))
     assert {e["path"] for e in manifest} >= {f"downloads/{p}" for p in serial_docs if not p.endswith(".json")}
+
+
+def test_roots_sharing_a_cache_reuse_each_others_documents(tmp_path, monkeypatch):
+    """HANDBOOK_CACHE_DIR: a second checkout of the same content renders nothing; a build of other
+    content in between evicts nothing; the roots' own folders stay free of caches."""
+    monkeypatch.setenv(cachedir.ENV, str(tmp_path / "shared"))
+    first, second, other = (overlay_root(tmp_path / name) for name in ("first", "second", "other"))
+    worker = other / "roles" / "worker.yml"
+    worker.write_text(worker.read_text(encoding="utf-8").replace("title: ", "title: 另一", 1), encoding="utf-8")
+    built = build_site(first, tmp_path / "site-first", jobs=1).report
+    assert built.reused == [] and built.rendered
+    assert build_site(other, tmp_path / "site-other", jobs=1).report.rendered
+    again = build_site(second, tmp_path / "site-second", jobs=1).report
+    assert again.rendered == [] and len(again.reused) == len(built.rendered)
+    assert not any((root / ".cache").exists() for root in (first, second, other))

@@ -370,7 +370,7 @@ def test_a_published_form_cannot_take_its_options_from_a_draft_policy(tmp_path):
     assert "is a draft, so the published handbook cannot print this form from it" in run.stderr
 
 
-def test_serve_shows_drafts(repo, tmp_path, doc_cache):
+def test_serve_shows_drafts(repo, tmp_path):
     """`mkdocs serve` / `handbook serve` start the plugin with command='serve': drafts are previewed.
 
     Run in a process of its own: serve mode switches on process-wide caches (theme files, parsed
@@ -381,7 +381,6 @@ def test_serve_shows_drafts(repo, tmp_path, doc_cache):
         "from mkdocs.commands.build import build\n"
         "from mkdocs.config import load_config\n"
         "cfg = load_config(config_file=sys.argv[1], site_dir=sys.argv[2])\n"
-        "cfg.plugins['handbook'].config.cache_dir = sys.argv[3]\n"
         "cfg.plugins.on_startup(command='serve', dirty=False)\n"
         "try:\n"
         "    build(cfg)\n"
@@ -389,8 +388,8 @@ def test_serve_shows_drafts(repo, tmp_path, doc_cache):
         "    cfg.plugins.on_shutdown()\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO), "HANDBOOK_ROOT": str(repo), "NO_MKDOCS_2_WARNING": "1"}
-    run = subprocess.run([sys.executable, "-c", script, str(REPO / "mkdocs.yml"), str(tmp_path / "preview"),
-                          str(doc_cache)], capture_output=True, text=True, env=env, timeout=600)
+    run = subprocess.run([sys.executable, "-c", script, str(REPO / "mkdocs.yml"), str(tmp_path / "preview")],
+                         capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stderr
     assert "本页为草稿" in article(tmp_path / "preview" / "roles" / "key-client-manager.html")
 

@@ -23,7 +23,7 @@ import pytest
 from generator import outdir, sitebuild
 from generator.outdir import MARKER, OutRefused, check_out
 from generator.sitebuild import BuildFailed, build_site
-from helpers import MINIMAL, REPO
+from helpers import MINIMAL, REPO, own_cache_env
 
 
 def handbook(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -370,11 +370,11 @@ def test_a_killed_build_leaves_the_old_site_and_the_next_build_reclaims(built_on
     shutil.copytree(built_once, tmp_path, dirs_exist_ok=True, symlinks=True)
     root, out = tmp_path / "home" / "R", tmp_path / "out"
     before = digest(out)
-    shutil.rmtree(root / ".cache")  # render again, so the build takes long enough to be killed
+    shutil.rmtree(root / ".cache", ignore_errors=True)  # its own, empty cache: the build renders, long enough to be killed
     (root / "roles" / "worker.yml").write_text((root / "roles" / "worker.yml").read_text(encoding="utf-8")
                                               .replace("title: ", "title: 新", 1), encoding="utf-8")
     build = subprocess.Popen([sys.executable, "-m", "generator.cli", "build", "--root", str(root), "--out", str(out),
-                              "--jobs", "1"], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                              "--jobs", "1"], cwd=REPO, env=own_cache_env(PYTHONPATH=str(REPO)),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     staging = tmp_path / f".out.building-{build.pid}"
     deadline = time.monotonic() + 60

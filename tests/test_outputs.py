@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import documents, outputs
+from generator import cachedir, documents, outputs
 from generator.loader import load_handbook
 from generator.produce import Production, prune
 from helpers import REPO, copy_bundled_content
@@ -191,3 +191,27 @@ def test_pruning_is_bounded_for_every_registered_suffix_and_drops_stale_temporar
     left = [p for p in cache.iterdir() if p.suffix in outputs.suffixes()]
     assert len(left) == 2 * len(keep) and keep <= set(left)
     assert not stale.exists() and fresh.exists() and (cache / "jieba.cache").exists()
+
+
+def test_a_shared_cache_keeps_other_roots_documents_and_drops_only_long_unused_ones(tmp_path):
+    """HANDBOOK_CACHE_DIR serves several content roots: one root's build must not evict the others'."""
+    cache = tmp_path / "shared"
+    cache.mkdir()
+    mine, theirs, forgotten = cache / "mine.pdf", cache / "theirs.pdf", cache / "forgotten.pdf"
+    for path in (mine, theirs, forgotten):
+        path.write_bytes(b"x")
+    month = time.time() - (cachedir.SHARED_MAX_AGE_DAYS + 1) * 86400
+    os.utime(forgotten, (month, month))
+    os.utime(mine, (month, month))  # old, but used by this build: its use renews it
+    prune(cache, {mine}, shared=True)
+    assert mine.exists() and theirs.exists() and not forgotten.exists()
+    prune(cache, {mine})  # the same cache as one root's own: bounded to twice its current documents
+    assert mine.exists() and theirs.exists()
+
+
+def test_the_cache_folder_comes_from_the_config_then_the_environment_then_the_root(tmp_path, monkeypatch):
+    monkeypatch.delenv(cachedir.ENV, raising=False)
+    assert cachedir.locate(tmp_path) == cachedir.CacheDir(tmp_path / ".cache" / "handbook", shared=False)
+    monkeypatch.setenv(cachedir.ENV, str(tmp_path / "ci-cache"))
+    assert cachedir.locate(tmp_path) == cachedir.CacheDir(tmp_path / "ci-cache", shared=True)
+    assert cachedir.locate(tmp_path, "build-cache") == cachedir.CacheDir(tmp_path / "build-cache", shared=False)

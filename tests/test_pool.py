@@ -21,7 +21,7 @@ import pytest
 from generator.loader import load_handbook
 from generator.produce import Production
 from conftest import fill_cache
-from helpers import REPO, copy_bundled_content
+from helpers import REPO, copy_bundled_content, own_cache_env
 
 
 def children(pid: int) -> set[int]:
@@ -113,7 +113,7 @@ def test_the_parent_never_freezes_its_heap(tmp_path):
 
 
 def _handbook(*args: str, cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = own_cache_env(PYTHONPATH=str(REPO))  # these tests interrupt rendering: it must happen
     return subprocess.Popen([sys.executable, "-m", "generator.cli", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 

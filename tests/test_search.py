@@ -13,7 +13,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from browsing import CHROMIUM, PHONE, chromium, more_roles_root, open_page, screenshot, search, serve
+from browsing import (CHROMIUM, PHONE, chromium, more_roles_root, open_page, screenshot, search, serve, settle,
+                      wider_than_screen)
 from conftest import REPO
 from generator import sitesearch
 
@@ -67,7 +68,7 @@ def test_an_unknown_worker_stops_the_patch():
 pytestmark_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 
 
-def preview_build(root, site_dir, cache_dir) -> None:
+def preview_build(root, site_dir) -> None:
     """A build as `handbook serve` makes it (dirty builds), in this process, then stopped.
 
     MkDocs keeps Material's search plugin instance for the rest of the process; in a full test run
@@ -79,7 +80,6 @@ def preview_build(root, site_dir, cache_dir) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HANDBOOK_ROOT", str(root))
         cfg = load_config(config_file=str(REPO / "mkdocs.yml"), site_dir=str(site_dir))
-        cfg.plugins["handbook"].config.cache_dir = str(cache_dir)
         cfg.plugins.on_startup(command="serve", dirty=True)
         try:
             build(cfg, serve_url="http://127.0.0.1:8000/", dirty=True)
@@ -88,9 +88,9 @@ def preview_build(root, site_dir, cache_dir) -> None:
 
 
 @pytest.fixture(scope="module")
-def more_roles(build_root, tmp_path_factory, doc_cache):
+def more_roles(build_root, tmp_path_factory):
     root = more_roles_root(tmp_path_factory.mktemp("search-roles"))
-    preview_build(root, tmp_path_factory.mktemp("search-preview") / "site", doc_cache)
+    preview_build(root, tmp_path_factory.mktemp("search-preview") / "site")
     built = build_root(root)
     assert built.warnings == []
     return built
@@ -194,9 +194,11 @@ def test_search_on_a_phone(browser, server, tmp_path):
     page = open_page(browser, server + "roles/regional-manager.html", PHONE)
     try:
         results = search(page, "大客户")
+        settle(page)
         screenshot(page, tmp_path, "phone_search.png", full_page=False)
         assert pages_of(results)[0] == "roles/key-account-manager.html"
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the page is {width}px wide: {wider_than_screen(page)}"
     finally:
         page.context.close()
 

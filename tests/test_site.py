@@ -9,6 +9,7 @@ import hashlib
 import html
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, build_site, fill_cache
+from generator import cachedir
 from helpers import TESTS, copy_bundled_content, overlay_root
 
 SEED_NAME = "000_ffd1e6a595ddc07b.txt"
@@ -494,10 +496,10 @@ def test_missing_shim_fails_with_setup_hint(tmp_path, monkeypatch, caplog):
 
 
 def test_mkdocs_cli_strict_build(tmp_path, built_site):
-    """Plain `mkdocs build --strict`, on a copy of the content (its cache, inside the copy, pre-filled)."""
+    """Plain `mkdocs build --strict`, on a copy of the content (documents from the run's shared cache)."""
     root = copy_bundled_content(tmp_path)
-    fill_cache(root / ".cache" / "handbook", built_site)
     env = {"PATH": "/usr/bin:/bin", "HANDBOOK_ROOT": str(root), "NO_MKDOCS_2_WARNING": "1",
+           cachedir.ENV: os.environ[cachedir.ENV],
            "HOME": str(tmp_path), "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"}
     result = subprocess.run([str(Path(sys.executable).with_name("mkdocs")), "build", "--strict", "-q",
                              "-f", str(REPO / "mkdocs.yml"), "-d", str(tmp_path / "site")],
