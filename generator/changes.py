@@ -29,7 +29,7 @@ from . import cachedir, history, views
 from .history import GitError, Log, Repository, git
 from .loader import load_item
 from .model import (
-    KPI, Change, ChangeSet, Commit, Form, Guide, Handbook, Policy, Role, SiteSettings, duty_text,
+    KPI, Change, ChangeSet, Commit, Form, Guide, Handbook, Policy, Role, SiteSettings,
 )
 
 KINDS = ("role", "policy", "guide", "form")
@@ -200,7 +200,7 @@ def _sequence(old: list[tuple[str, str]], new: list[tuple[str, str]], label: str
             continue
         if op == "replace":
             for k in range(min(i2 - i1, j2 - j1)):
-                (n_old, t_old), (n_new, t_new) = old[i1 + k], new[j1 + k]
+                (n_old, _), (n_new, t_new) = old[i1 + k], new[j1 + k]
                 where = n_new if n_new == n_old else f"{n_old}（现 {n_new}）"
                 lines.append(f"{label} {where} 改为：{t_new}")
             deleted += old[i1 + min(i2 - i1, j2 - j1):i2]

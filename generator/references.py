@@ -43,7 +43,7 @@ class Names:
         if len(ids) > 1:
             listed = ", ".join(f"{i} ({self.labels[i]})" for i in sorted(ids))
             return None, [item.doc.problem(loc, f"{field} '{value}' is ambiguous: it names {listed}",
-                                           f"write the id of the one you mean")]
+                                           "write the id of the one you mean")]
         if self.unknowable:
             return None, []
         close = difflib.get_close_matches(value, list(self.by_name), n=1, cutoff=0.6)

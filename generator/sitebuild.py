@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import outdir
-from .outdir import OutRefused  # noqa: F401 - re-exported for callers of build_site
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Handbook

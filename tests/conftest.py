@@ -90,6 +90,15 @@ def documents(built_site) -> dict[tuple[str, str, str], bytes]:
     return {(p.doc.kind, p.doc.id, p.doc.format): built_site.blobs[p.file.name] for p in built_site.report.produced}
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for all browser tests of the run (per xdist worker): launching costs ~4 s of CPU."""
+    from browsing import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
 def fill_cache(cache_dir: Path, built: BuiltSite) -> Path:
     """Copy the session build's rendered documents into ``cache_dir`` (a content root's own cache):
     a build of the same content there then renders only what a test changed."""

@@ -6,24 +6,16 @@ server (or file:// for the offline bundle) fails the test.
 
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
 import zipfile
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from browsing import search
+from browsing import CHROMIUM, SHOTS, search, serve
 
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
-SHOTS = Path("/tmp/shots")  # for a human to look at; tests also write into their own tmp dirs
 LOCAL_SCHEMES = {"data", "blob", "about"}
 # Words of Material's English interface that must not show on a Chinese site.
 ENGLISH_UI = ["Search", "Table of contents", "Previous", "Next", "Made with", "Back to top", "Initializing",
@@ -32,28 +24,10 @@ ENGLISH_UI = ["Search", "Table of contents", "Previous", "Next", "Made with", "B
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(built_site):
-    handler = functools.partial(_Quiet, directory=str(built_site.path))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with serve(built_site.path) as url:
+        yield url
 
 
 class Requests:

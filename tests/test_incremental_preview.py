@@ -70,7 +70,7 @@ def search_text(site: Path) -> tuple[str, set[str]]:
 
 
 def test_an_edit_rebuilds_its_page_only_and_search_stays_whole(serving: Serving):
-    plugin = serving.build(first=True)
+    serving.build(first=True)
     site = serving.site_dir
     assert (site / "roles" / "worker.html").is_file()
     assert not list(site.rglob("*.pdf"))  # documents are not copied into the preview; they are served on request
@@ -81,7 +81,7 @@ def test_an_edit_rebuilds_its_page_only_and_search_stays_whole(serving: Serving)
     worker.write_text(worker.read_text(encoding="utf-8").replace("拜访客户。", "拜访重点客户并记录拜访结果。"),
                       encoding="utf-8")
     time.sleep(0.01)
-    plugin = serving.build()
+    serving.build()
     after = mtimes(site)
     changed = {uri for uri in after if after[uri] != before.get(uri)}
     assert changed == {"roles/worker.html"}  # nothing else is written again (not even 404.html)
@@ -94,7 +94,7 @@ def test_an_edit_rebuilds_its_page_only_and_search_stays_whole(serving: Serving)
     # a title change changes the menu of every page: everything is rebuilt
     worker.write_text(worker.read_text(encoding="utf-8").replace("title: 销售代表", "title: 客户代表"),
                       encoding="utf-8")
-    plugin = serving.build()
+    serving.build()
     boss = (site / "roles" / "boss.html").read_text(encoding="utf-8")
     assert "客户代表" in boss and "销售代表" not in boss
 

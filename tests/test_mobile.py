@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from browsing import CHROMIUM, PHONE, chromium, more_roles_root, open_page, screenshot, serve
+from browsing import CHROMIUM, PHONE, more_roles_root, open_page, screenshot, serve
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 
@@ -23,12 +23,6 @@ def server(built_site):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
 @pytest.fixture
 def phone(browser, server):
     pages = []
@@ -40,7 +34,7 @@ def phone(browser, server):
 
     yield open_
     for page in pages:
-        page.context.close()
+        page.close()
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -160,4 +154,4 @@ def test_wide_org_chart_scrolls_from_its_left_edge(browser, wide_org, tmp_path, 
             assert [n for n, _, r in nodes() if r > right + 0.5] == []
             assert len(nodes()) == 10
         finally:
-            page.context.close()
+            page.close()

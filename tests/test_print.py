@@ -8,23 +8,23 @@ import re
 
 import pytest
 
-from browsing import CHROMIUM, chromium, open_page, printed_text, serve
+from browsing import CHROMIUM, open_page, printed_text, serve
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 
 
 @pytest.fixture(scope="module")
-def printed(built_site):
+def printed(built_site, browser):
     """Page name → its printed text, each page printed once."""
     texts: dict[str, str] = {}
-    with serve(built_site.path) as url, chromium() as browser:
+    with serve(built_site.path) as url:
         def print_(name: str) -> str:
             if name not in texts:
                 page = open_page(browser, f"{url}{name}.html")
                 try:
                     texts[name] = printed_text(page)
                 finally:
-                    page.context.close()
+                    page.close()
             return texts[name]
 
         for name in ("roles/market-manager", "policies/entertainment-expenses", "guides/reception",

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from browsing import (CHROMIUM, PHONE, chromium, more_roles_root, open_page, screenshot, search, serve, settle,
+from browsing import (CHROMIUM, PHONE, more_roles_root, open_page, screenshot, search, serve, settle,
                       wider_than_screen)
 from conftest import REPO
 from generator import sitesearch
@@ -104,12 +104,6 @@ def test_a_build_after_a_preview_indexes_each_page_once(more_roles):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
 def server(more_roles):
     with serve(more_roles.path) as url:
         yield url
@@ -119,7 +113,7 @@ def server(more_roles):
 def page(browser, server):
     page = open_page(browser, server + "index.html")
     yield page
-    page.context.close()
+    page.close()
 
 
 def pages_of(results: list[tuple[str, str]]) -> list[str]:
@@ -200,7 +194,7 @@ def test_search_on_a_phone(browser, server, tmp_path):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"the page is {width}px wide: {wider_than_screen(page)}"
     finally:
-        page.context.close()
+        page.close()
 
 
 # Raw answers of the search worker (the highlighted HTML Material puts into the results as it is),

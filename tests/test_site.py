@@ -6,7 +6,6 @@ Builds use the fixtures in conftest.py (the bundled content built once per sessi
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import json
 import os

@@ -80,7 +80,7 @@ def cjk_punctuation(text: str) -> str:
     text = re.sub(rf"(?<={_CJK})[,;:?!](?!\d)", fix, text)
     text = re.sub(rf"[,;:](?={_CJK})", fix, text)
     text = re.sub(rf"\((?=[^()]*{_CJK}[^()]*\))", "（", text)
-    text = re.sub(rf"(?<=（)([^（）()]*)\)", r"\1）", text)
+    text = re.sub(r"(?<=（)([^（）()]*)\)", r"\1）", text)
     return text.strip()
 
 

@@ -19,7 +19,6 @@ may replace any of them).
 from __future__ import annotations
 
 import functools
-import html
 import posixpath
 import re
 from dataclasses import dataclass, field
