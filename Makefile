@@ -1,6 +1,7 @@
 # The two commands of README.md. Both set everything up first (idempotent).
 PY := .venv/bin/python
-# test workers: one per core (pytest-xdist "auto"); TEST_JOBS=0 runs the suite serially, in one process
+# test workers: one per core (pytest-xdist "auto"), a test module per worker so its fixtures are made once;
+# TEST_JOBS=0 runs the suite serially, in one process
 TEST_JOBS ?= auto
 
 .PHONY: setup build test check serve schema bench clean
@@ -12,7 +13,7 @@ build: setup
 	$(PY) -m generator.cli build
 
 test: setup
-	$(PY) -m pytest -q -n $(TEST_JOBS)
+	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadscope
 
 check: setup
 	$(PY) -m generator.cli check
