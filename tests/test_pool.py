@@ -82,6 +82,7 @@ def test_the_first_failure_cancels_queued_documents_and_is_raised_at_once(tmp_pa
     broken = first.model_copy(update={"kpis": first.kpis.model_copy(update={"items": [broken_kpi]})})
     hb = hb.model_copy(update={"roles": [broken, *hb.roles[1:]]})
     cache = tmp_path / "cache"
+    before = children(os.getpid())
     started = time.monotonic()
     production = Production(hb, cache, jobs=2)
     assert len(production.todo) == len(production.planned) > 20
@@ -93,8 +94,9 @@ def test_the_first_failure_cancels_queued_documents_and_is_raised_at_once(tmp_pa
     assert len(rendered) <= 6, f"{len(rendered)} documents were rendered after the first failure"
     assert production.pool is None, "the pool is shut down"
     assert took < 20
-    # the forkserver and resource tracker (our children) stay for the next build; no worker (their child) may
-    workers = children(os.getpid()) - direct_children(os.getpid())
+    # the forkserver and resource tracker (our children) stay for the next build; no worker (their child) may.
+    # (Other descendants, like the run's browser, were there before.)
+    workers = children(os.getpid()) - direct_children(os.getpid()) - before
     assert wait_for(lambda: not alive(workers), 5), f"workers still running: {alive(workers)}"
 
 
@@ -124,7 +126,7 @@ def _interrupt(proc: subprocess.Popen, seen: set[int]) -> str:
     try:
         out, _ = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: a worker left alive would hold the pipe open
         out, _ = proc.communicate()
         pytest.fail(f"the command did not stop within 30 s of Ctrl-C:\n{out.decode(errors='replace')}")
     return out.decode(errors="replace")

@@ -24,9 +24,8 @@ import pytest
 
 from generator import preview
 from generator.errors import ContentError, Problem
+from browsing import CHROMIUM
 from helpers import MINIMAL, REPO
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def free_port() -> int:
@@ -222,23 +221,20 @@ def test_content_problems_are_found_inside_mkdocs_wrapping():
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
-def test_the_error_page_reloads_itself_into_the_real_page(root, server, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_the_error_page_reloads_itself_into_the_real_page(root, server, tmp_path, browser):
     server.wait_until(is_real_page, timeout=120)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 700})
-            page.goto(server.url + "roles/worker.html")
-            assert page.locator(".md-header").count() == 1
-            original = break_role(root)
-            # the open page reloads by itself into the error page …
-            page.wait_for_selector("text=内容有错误，请修改后保存", timeout=20_000)
-            assert "roles/worker.yml:2:" in page.inner_text("main")
-            page.screenshot(path=str(tmp_path / "error-page.png"), full_page=True)
-            (root / "roles" / "worker.yml").write_text(original, encoding="utf-8")
-            # … and, once the file is fixed, back into the real page, without anyone pressing F5
-            page.wait_for_selector(".md-header", timeout=60_000)
-            assert page.title() != "" and "内容有错误" not in page.content()
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    try:
+        page.goto(server.url + "roles/worker.html")
+        assert page.locator(".md-header").count() == 1
+        original = break_role(root)
+        # the open page reloads by itself into the error page …
+        page.wait_for_selector("text=内容有错误，请修改后保存", timeout=20_000)
+        assert "roles/worker.yml:2:" in page.inner_text("main")
+        page.screenshot(path=str(tmp_path / "error-page.png"), full_page=True)
+        (root / "roles" / "worker.yml").write_text(original, encoding="utf-8")
+        # … and, once the file is fixed, back into the real page, without anyone pressing F5
+        page.wait_for_selector(".md-header", timeout=60_000)
+        assert page.title() != "" and "内容有错误" not in page.content()
+    finally:
+        page.close()
