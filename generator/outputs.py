@@ -408,7 +408,8 @@ PDF_LIBRARIES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "
 PDF_SYSTEM = ("libpango-1.0.so.0", "libpangoft2-1.0.so.0", "libharfbuzz.so.0", "libharfbuzz-subset.so.0",
               "libfontconfig.so.1", "libfreetype.so.6")
 PDF_TEMPLATES = ("templates/pdf/**/*", "site_overrides/pdf/**/*")
-DOCX_LIBRARIES = ("python-docx", "lxml", "pyyaml")
+DOCX_LIBRARIES = ("python-docx", "lxml", "pyyaml", "cairosvg", "cairocffi")  # cairo*: an SVG logo drawn as PNG
+DOCX_SYSTEM = ("libcairo.so.2",)
 DOCX_TEMPLATES = ("templates/docx/**/*",)
 
 
@@ -420,7 +421,7 @@ def _pdf(kind: str, label: str, subjects: str, path: str, function: str, title, 
 
 def _docx(kind: str, label: str, subjects: str, path: str, function: str, title, **extra) -> Output:
     return Output(kind, "docx", label, "Word", subjects, path, f"generator.renderers.docx:{function}", title,
-                  templates=DOCX_TEMPLATES, libraries=DOCX_LIBRARIES, **extra)
+                  templates=DOCX_TEMPLATES, libraries=DOCX_LIBRARIES, system_libraries=DOCX_SYSTEM, **extra)
 
 
 # Registration order is the order of columns and links on the site: Word before PDF.

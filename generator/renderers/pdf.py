@@ -18,6 +18,7 @@ Facts this module relies on (see the project's field notes):
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -115,8 +116,21 @@ def _render(template: str, hb: Handbook, subject=None, **context) -> bytes:
         context["doc_title"] += drafts.TITLE_SUFFIX
     page = _environment().get_template(template).render(
         handbook=hb.site.handbook_title, author=hb.site.organisation, draft=draft,
-        draft_watermark=drafts.WATERMARK, **context)
+        draft_watermark=drafts.WATERMARK, **_brand_context(hb), **context)
     return html_to_pdf(page)
+
+
+# The logo in the page header: at most this high, and this wide (a wide logo is drawn lower).
+LOGO_HEIGHT_MM = 9.0
+LOGO_WIDTH_MM = 40.0
+
+
+def _brand_context(hb) -> dict:
+    """What _brand_header.html reads: the logo (as a data: URL, so WeasyPrint reads no file) and the names."""
+    logo = views.header_logo(hb, LOGO_HEIGHT_MM, LOGO_WIDTH_MM)
+    uri = f"data:{logo.media_type};base64," + base64.b64encode(logo.data).decode("ascii") if logo else ""
+    return dict(brand_logo=logo, brand_logo_uri=uri, brand_company=hb.site.company,
+                brand_name=hb.site.company or hb.site.organisation)
 
 
 # Archival and accessible at once: PDF/A-2b (fonts embedded, sRGB OutputIntent, XMP metadata) and
@@ -208,7 +222,7 @@ def all_job_descriptions(hb: Handbook) -> bytes:
         if entries:
             groups.append(BookGroup(dept.name, entries))
     page = env.get_template("job_descriptions_book.html").render(
-        handbook=hb.site.handbook_title, author=hb.site.organisation,
+        handbook=hb.site.handbook_title, author=hb.site.organisation, **_brand_context(hb),
         doc_title=f"{hb.site.handbook_title} {BOOK_TITLE}", toc_heading=BOOK_TOC, groups=groups)
     return html_to_pdf(page)
 

@@ -1,0 +1,68 @@
+"""The company's logo and name at the start of the Word page header (content/site.yml: ``logo``, ``company``).
+
+Where they go is reference.docx's: the header paragraph that holds ``{手册名称}`` gets the picture and
+the company's name in front of it, in that paragraph's own style (页眉), so restyling the header in
+Word restyles them too; how big is ``templates/docx/layout.yml``'s ``header:``. Without a logo nothing
+changes: the header is reference.docx's, byte for byte.
+
+An SVG logo goes in as a PNG drawn from it (cairosvg, 300 dpi at the printed size): every Word,
+WPS and LibreOffice shows a PNG, not all show SVG. The SVG was checked when the content loaded
+(:mod:`generator.brand`); cairosvg, in its safe mode, still reads nothing but embedded ``data:`` images.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+from docx.document import Document as DocxDocument
+from docx.oxml.ns import qn
+from docx.shared import Cm
+from docx.text.paragraph import Paragraph
+
+from .. import views
+from .docx_styles import HANDBOOK, Styler, clean
+
+DPI = 300
+LOGO_GAP = "\u3000"  # an ideographic space between the company's name and the handbook's
+
+
+def add_logo(doc: DocxDocument, styler: Styler, logo: views.HeaderLogo | None, company: str | None,
+             alt: str) -> None:
+    """Put ``logo`` (and ``company``) before ``{手册名称}`` in the header; nothing without a logo."""
+    if logo is None:
+        return
+    header = doc.sections[0].header
+    placeholder = "{" + HANDBOOK + "}"
+    target = next((p for p in header.paragraphs if placeholder in "".join(t.text or "" for t in p._p.iter(qn("w:t")))),
+                  None)
+    if target is None:  # HR removed {手册名称}: the logo leads the header's first paragraph
+        target = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+    first_run = next(iter(target._p.iter(qn("w:r"))), None)
+    runs = []
+    picture = target.add_run()
+    inline = picture.add_picture(io.BytesIO(_png(logo)), width=Cm(logo.width_mm / 10), height=Cm(logo.height_mm / 10))
+    inline._inline.docPr.set("descr", clean(alt))
+    runs.append(picture._r)
+    if company:
+        runs.append(styler.run(target, " " + company + LOGO_GAP)._r)
+    else:
+        runs.append(styler.run(target, " ")._r)
+    for r in runs:  # move them in front of the header's own text, in order
+        if first_run is not None:
+            first_run.addprevious(r)
+
+
+def _png(logo: views.HeaderLogo) -> bytes:
+    if logo.format == "png":
+        return logo.data
+    return _svg_to_png(logo.data, round(logo.height_mm / 25.4 * DPI))
+
+
+@lru_cache(maxsize=4)
+def _svg_to_png(data: bytes, height_px: int) -> bytes:
+    import cairosvg  # only a handbook with an SVG logo needs it
+
+    # unsafe=False (the default): no XML entities, and its fetcher reads data: URLs only, no files, no network
+    return cairosvg.svg2png(bytestring=data, output_height=max(height_px, 16), unsafe=False)
+
