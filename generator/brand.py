@@ -106,7 +106,7 @@ def read_logo(root: Path, value: str) -> Logo:
         width, height = check_svg(data, shown)
     else:
         if kind is None:
-            named = f"a {suffix[1:].upper()}" if suffix in (".png", ".svg") else "an SVG or PNG"
+            named = {".png": "a PNG", ".svg": "an SVG"}.get(suffix, "an SVG or PNG")
             message = f"the logo {shown} is not {named} image" + (" (the file is empty)" if not data else "")
         else:
             message = f"the logo {shown} is {kind}, not an SVG or PNG image"
@@ -339,6 +339,15 @@ def site_css(color: str) -> str:
     accent = (f"--md-accent-fg-color:{link};--md-accent-fg-color--transparent:rgba({r},{g},{b},.1);"
               f"--md-accent-bg-color:{text_on(link)};--md-typeset-a-color:{link}")
     return f":root>*{{{palette(color)};{accent}}}" + (f".md-typeset{{{palette(link)}}}" if link != color else "")
+
+
+# The header logo a little larger than Material's 1.2rem icon size (a logo carries more detail than an icon),
+# and shown on phones too (after the menu button), where Material keeps it only in the menu drawer.
+LOGO_CSS = (".md-header__button.md-logo img{height:1.8rem;max-width:9rem;object-fit:contain}"
+            ".md-header__button.md-logo{margin-top:.2rem;margin-bottom:.2rem}"
+            "@media screen and (max-width:76.234375em){.md-header__button.md-logo{display:inline-block;"
+            "padding-left:0;padding-right:0}.md-header__button.md-logo img{height:1.6rem;max-width:6rem}"
+            ".md-header__inner>label.md-header__button[for=__drawer]{order:-1}}")
 
 
 def _short(value: str, limit: int = 60) -> str:

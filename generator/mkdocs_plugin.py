@@ -413,18 +413,20 @@ def _apply_brand(config, look: Brand) -> list[tuple[str, bytes]]:
     site, named by its hash so browsers never show a stale one; never fetched from anywhere), and the
     brand colour as Material's custom palette (CSS variables, header text white or black by contrast).
     Returns the files to add. Without a logo and colour the theme keeps mkdocs.yml's icon and palette."""
-    files = []
+    files, css = [], []
     if look.logo is not None:
         uri = f"{BRAND_DIR}/logo-{look.logo.sha256[:12]}.{look.logo.format}"
         config.theme["logo"] = uri
         config.theme["favicon"] = uri
         files.append((uri, look.logo.data))
+        css.append(brand.LOGO_CSS)
     if look.color is not None:
         palette = config.theme["palette"]
-        palettes = palette if isinstance(palette, list) else [palette]
-        config.theme["palette"] = [{**p, "primary": "custom", "accent": "custom"} for p in palettes] \
+        config.theme["palette"] = [{**p, "primary": "custom", "accent": "custom"} for p in palette] \
             if isinstance(palette, list) else {**palette, "primary": "custom", "accent": "custom"}
-        config.extra[BRAND_CSS] = brand.site_css(look.color)
+        css.append(brand.site_css(look.color))
+    if css:
+        config.extra[BRAND_CSS] = "".join(css)
     else:
         config.extra.pop(BRAND_CSS, None)
     return files
