@@ -361,3 +361,15 @@ def test_the_header_shows_the_brand_colour_with_readable_text_and_the_logo(reque
                 assert loaded > 0
             page.screenshot(path=str(SHOTS / f"brand-{which}-{label}.png"))
             page.context.close()
+
+
+def test_the_change_log_words_the_company_logo_and_colour_changes():
+    from generator import changes
+
+    before = load_handbook(MINIMAL).site
+    after = before.model_copy(update={"company": COMPANY, "logo": "content/logo.svg", "brand_color": "#1F4E79"})
+    assert [c.text for c in changes._site(before, after)] == [
+        f"新增公司名称 {COMPANY}", "新增公司 logo content/logo.svg", "新增品牌色 #1F4E79"]
+    again = after.model_copy(update={"logo": "content/brand.png", "brand_color": None})
+    assert [c.text for c in changes._site(after, again)] == [
+        "公司 logo content/logo.svg 改为 content/brand.png", "删除品牌色 #1F4E79"]
