@@ -373,3 +373,29 @@ def test_the_change_log_words_the_company_logo_and_colour_changes():
     again = after.model_copy(update={"logo": "content/brand.png", "brand_color": None})
     assert [c.text for c in changes._site(after, again)] == [
         "公司 logo content/logo.svg 改为 content/brand.png", "删除品牌色 #1F4E79"]
+
+
+def test_the_preview_shows_a_replaced_logo_on_every_page_and_in_the_documents(tmp_path, monkeypatch):
+    from test_incremental_preview import Serving
+
+    monkeypatch.setenv("HANDBOOK_ROOT", "")
+    root = tmp_path / "root"
+    shutil.copytree(SVG_ROOT, root)
+    serving = Serving(root, tmp_path / "site", tmp_path / "cache")
+    try:
+        plugin = serving.build(first=True)
+        pdf_before = plugin._incremental.fetch("downloads/job-descriptions/worker.pdf")
+        # every page but 404.html, which the preview renders once (mkdocs_plugin.on_env)
+        pages = sorted(p.relative_to(serving.site_dir).as_posix() for p in serving.site_dir.rglob("*.html")
+                       if p.name != "404.html")
+        new = SVG_LOGO.replace(b"#E8A33D", b"#D9822B")
+        (root / "content" / "logo.svg").write_bytes(new)
+        plugin = serving.build()
+        logo = serving.site_dir / "assets" / "brand" / f"logo-{__import__('hashlib').sha256(new).hexdigest()[:12]}.svg"
+        assert logo.read_bytes() == new
+        for page in pages:  # every page's header was rebuilt with the new file (no page skipped as unchanged)
+            html = (serving.site_dir / page).read_text(encoding="utf-8")
+            assert logo.name in html, page
+        assert plugin._incremental.fetch("downloads/job-descriptions/worker.pdf") != pdf_before
+    finally:
+        serving.close()
