@@ -404,9 +404,9 @@ def cache_key(output: Output, view: Any, subject: Any, output_stamp: str) -> str
 # --------------------------------------------------------------------------- the outputs
 
 PDF_LIBRARIES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "tinyhtml5", "pyphen", "pillow",
-                 "jinja2", "markupsafe")
+                 "jinja2", "markupsafe", "cairosvg", "cairocffi")  # cairo*: an SVG logo with gradients as PNG
 PDF_SYSTEM = ("libpango-1.0.so.0", "libpangoft2-1.0.so.0", "libharfbuzz.so.0", "libharfbuzz-subset.so.0",
-              "libfontconfig.so.1", "libfreetype.so.6")
+              "libfontconfig.so.1", "libfreetype.so.6", "libcairo.so.2")
 PDF_TEMPLATES = ("templates/pdf/**/*", "site_overrides/pdf/**/*")
 DOCX_LIBRARIES = ("python-docx", "lxml", "pyyaml", "cairosvg", "cairocffi")  # cairo*: an SVG logo drawn as PNG
 DOCX_SYSTEM = ("libcairo.so.2",)

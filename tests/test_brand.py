@@ -208,22 +208,23 @@ def _documents(built, fmt: str) -> dict[tuple[str, str], bytes]:
     return {(p.doc.kind, p.doc.id): built.blobs[p.file.name] for p in built.report.produced if p.doc.format == fmt}
 
 
-def _logo_drawn_on_every_page(data: bytes, tmp_path: Path, name: str) -> None:
+def _logo_drawn_on_every_page(data: bytes, tmp_path: Path, name: str, resolutions=(60, 72, 96)) -> None:
     """The top-left header area of every page (above the 20 mm top margin's end, so no heading bar of the
-    page's own can stand in for it), as pdftoppm draws it, holds the logo's blue."""
+    page's own can stand in for it), as pdftoppm draws it at screen zooms, holds the logo's blue."""
     from PIL import Image
 
-    prefix = tmp_path / name
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-W", "220", "-H", "44", "-", str(prefix)], input=data,
-                   check=True, capture_output=True)
-    pages = sorted(tmp_path.glob(f"{name}-*.png"))
-    assert len(pages) == len(PdfReader(io.BytesIO(data)).pages)
-    for page in pages:
-        with Image.open(page) as image:
-            raw = image.convert("RGB").tobytes()
-        pixels = [raw[i:i + 3] for i in range(0, len(raw), 3)]
-        blue = sum(1 for p in pixels if all(abs(a - b) < 40 for a, b in zip(p, LOGO_BLUE)))
-        assert blue > 30, f"{name}: no logo in the header of {page.name}"
+    for dpi in resolutions:
+        prefix = tmp_path / f"{name}-{dpi}"
+        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-W", str(dpi * 11 // 3), "-H", str(dpi * 44 // 60),
+                        "-", str(prefix)], input=data, check=True, capture_output=True)
+        pages = sorted(tmp_path.glob(f"{name}-{dpi}-*.png"))
+        assert len(pages) == len(PdfReader(io.BytesIO(data)).pages)
+        for page in pages:
+            with Image.open(page) as image:
+                raw = image.convert("RGB").tobytes()
+            pixels = [raw[i:i + 3] for i in range(0, len(raw), 3)]
+            blue = sum(1 for p in pixels if all(abs(a - b) < 40 for a, b in zip(p, LOGO_BLUE)))
+            assert blue > dpi // 2, f"{name}: no logo in the header of {page.name} at {dpi} dpi"
 
 
 def test_every_pdf_page_has_the_logo_and_the_company_name_in_its_header(branded, tmp_path):
@@ -234,6 +235,28 @@ def test_every_pdf_page_has_the_logo_and_the_company_name_in_its_header(branded,
         for number, page in enumerate(reader.pages, 1):
             assert COMPANY in page.extract_text(), f"{kind}/{ident} page {number}"
         _logo_drawn_on_every_page(data, tmp_path, f"{kind}-{ident}")
+
+
+def test_an_svg_logo_with_a_gradient_is_drawn_as_png_and_a_plain_one_stays_vector(branded, tmp_path):
+    """WeasyPrint draws SVG gradients as tiling patterns that poppler leaves out at some zooms: such a
+    logo goes in as a 600 dpi PNG; a logo of plain fills stays vector, and both show at every zoom."""
+    data = _documents(branded, "pdf")[("job-description", "market-manager")]
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        [image] = [x for x in pdf.pages[0].Resources.XObject.values() if x.get("/Subtype") == "/Image"]
+        assert image.Height == round(9 / 25.4 * 600) and "/SMask" in image
+    root = tmp_path / "root"
+    shutil.copytree(SVG_ROOT, root)
+    plain = SVG_LOGO.replace(b'fill="url(#screen)"', b'fill="#1F4E79"')
+    plain = re.sub(rb"<defs>.*</defs>", b"", plain, flags=re.DOTALL)
+    (root / "content" / "logo.svg").write_bytes(plain)
+    hb = load_handbook(root)
+    from generator.renderers import pdf as renderer
+
+    role = hb.roles[0]
+    vector = renderer.job_description(views.role_view(hb, role), role)
+    with pikepdf.open(io.BytesIO(vector)) as pdf:
+        assert not [x for x in pdf.pages[0].Resources.get("/XObject", {}).values() if x.get("/Subtype") == "/Image"]
+    _logo_drawn_on_every_page(vector, tmp_path, "vector", resolutions=(50, 60, 72, 96, 100))
 
 
 def test_branded_pdfs_stay_pdfa_2b_and_tagged(branded, branded_png):

@@ -5,15 +5,13 @@ the company's name in front of it, in that paragraph's own style (页眉), so re
 Word restyles them too; how big is ``templates/docx/layout.yml``'s ``header:``. Without a logo nothing
 changes: the header is reference.docx's, byte for byte.
 
-An SVG logo goes in as a PNG drawn from it (cairosvg, 300 dpi at the printed size): every Word,
-WPS and LibreOffice shows a PNG, not all show SVG. The SVG was checked when the content loaded
-(:mod:`generator.brand`); cairosvg, in its safe mode, still reads nothing but embedded ``data:`` images.
+An SVG logo goes in as a PNG drawn from it at 300 dpi of its printed size (:mod:`.logo_raster`):
+every Word, WPS and LibreOffice shows a PNG, not all show SVG.
 """
 
 from __future__ import annotations
 
 import io
-from functools import lru_cache
 
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
@@ -21,6 +19,7 @@ from docx.shared import Cm
 from docx.text.paragraph import Paragraph
 
 from .. import views
+from . import logo_raster
 from .docx_styles import HANDBOOK, Styler, clean
 
 DPI = 300
@@ -54,15 +53,4 @@ def add_logo(doc: DocxDocument, styler: Styler, logo: views.HeaderLogo | None, c
 
 
 def _png(logo: views.HeaderLogo) -> bytes:
-    if logo.format == "png":
-        return logo.data
-    return _svg_to_png(logo.data, round(logo.height_mm / 25.4 * DPI))
-
-
-@lru_cache(maxsize=4)
-def _svg_to_png(data: bytes, height_px: int) -> bytes:
-    import cairosvg  # only a handbook with an SVG logo needs it
-
-    # unsafe=False (the default): no XML entities, and its fetcher reads data: URLs only, no files, no network
-    return cairosvg.svg2png(bytestring=data, output_height=max(height_px, 16), unsafe=False)
-
+    return logo.data if logo.format == "png" else logo_raster.png_of(logo.data, logo.height_mm, DPI)

@@ -34,7 +34,7 @@ from weasyprint.urls import URLFetcher
 
 from .. import drafts, views
 from ..model import Form, Handbook, Role
-from . import pdf_fonts
+from . import logo_raster, pdf_fonts
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 TEMPLATE_DIR = PROJECT_DIR / "templates" / "pdf"
@@ -123,12 +123,18 @@ def _render(template: str, hb: Handbook, subject=None, **context) -> bytes:
 # The logo in the page header: at most this high, and this wide (a wide logo is drawn lower).
 LOGO_HEIGHT_MM = 9.0
 LOGO_WIDTH_MM = 40.0
+LOGO_DPI = 600  # an SVG with gradients is drawn as PNG at this resolution (renderers/logo_raster.py)
 
 
 def _brand_context(hb) -> dict:
     """What _brand_header.html reads: the logo (as a data: URL, so WeasyPrint reads no file) and the names."""
     logo = views.header_logo(hb, LOGO_HEIGHT_MM, LOGO_WIDTH_MM)
-    uri = f"data:{logo.media_type};base64," + base64.b64encode(logo.data).decode("ascii") if logo else ""
+    uri = ""
+    if logo is not None:
+        data, media_type = logo.data, logo.media_type
+        if logo.format == "svg" and logo_raster.unreliable_in_pdf(data):  # gradients: see logo_raster
+            data, media_type = logo_raster.png_of(data, logo.height_mm, LOGO_DPI), "image/png"
+        uri = f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
     return dict(brand_logo=logo, brand_logo_uri=uri, brand_company=hb.site.company,
                 brand_name=hb.site.company or hb.site.organisation)
 
