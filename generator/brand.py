@@ -72,9 +72,9 @@ def read_logo(root: Path, value: str) -> Logo:
     shown = rel.as_posix()
     folder = Path(root).resolve() / LOGO_FOLDER
     if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.parts[0] != LOGO_FOLDER or len(rel.parts) < 2:
-        inside = folder / rel.name if rel.name else None
-        hint = (f"write logo: {LOGO_FOLDER}/{rel.name}" if inside is not None and inside.is_file()
-                else f"copy the file into the {LOGO_FOLDER}/ folder and write logo: {LOGO_FOLDER}/{rel.name or 'logo.svg'}"
+        name = rel.name if rel.suffix else "logo.svg"
+        hint = (f"write logo: {LOGO_FOLDER}/{name}" if (folder / name).is_file()
+                else f"copy the file into the {LOGO_FOLDER}/ folder and write logo: {LOGO_FOLDER}/{name}"
                      " (the path is relative to the folder that holds roles/ and content/)")
         raise LogoProblem(f"the logo '{_short(value)}' is not a file inside {LOGO_FOLDER}/", hint)
     path = Path(root) / rel

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -452,10 +453,11 @@ class Logo(BaseModel):
 
     @field_serializer("data", when_used="json")
     def _data_digest(self, data: bytes) -> str:
-        return "sha256:" + hashlib.sha256(data).hexdigest()
+        return "sha256:" + self.sha256
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        """Hashed once per object: every document's cache key names it (500 KB × 2,000 documents adds up)."""
         return hashlib.sha256(self.data).hexdigest()
 
     @property
