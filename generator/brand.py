@@ -70,7 +70,7 @@ def read_logo(root: Path, value: str) -> Logo:
     """The logo named by ``logo: value`` (a path from the content root), read and checked."""
     rel = PurePosixPath(value.strip().replace("\\", "/"))
     shown = rel.as_posix()
-    folder = Path(root).resolve() / LOGO_FOLDER
+    folder = (Path(root) / LOGO_FOLDER).resolve()
     if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.parts[0] != LOGO_FOLDER or len(rel.parts) < 2:
         name = rel.name if rel.suffix else "logo.svg"
         hint = (f"write logo: {LOGO_FOLDER}/{name}" if (folder / name).is_file()
@@ -78,7 +78,7 @@ def read_logo(root: Path, value: str) -> Logo:
                      " (the path is relative to the folder that holds roles/ and content/)")
         raise LogoProblem(f"the logo '{_short(value)}' is not a file inside {LOGO_FOLDER}/", hint)
     path = Path(root) / rel
-    if path.is_symlink() and not path.resolve().is_relative_to(folder):
+    if path.exists() and not path.resolve().is_relative_to(folder):  # the file, or a folder on its way, links out
         raise LogoProblem(f"the logo {shown} is a symbolic link to a file outside {LOGO_FOLDER}/",
                           "copy the real file into the content/ folder instead of linking to it")
     if not path.exists():
