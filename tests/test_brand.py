@@ -422,3 +422,22 @@ def test_the_preview_shows_a_replaced_logo_on_every_page_and_in_the_documents(tm
         assert plugin._incremental.fetch("downloads/job-descriptions/worker.pdf") != pdf_before
     finally:
         serving.close()
+
+
+def test_a_long_company_name_puts_the_logo_on_its_own_header_line_in_word(tmp_path):
+    from generator.renderers import docx as renderer
+
+    root = tmp_path / "root"
+    shutil.copytree(SVG_ROOT, root)
+    long_name = "河南省郑州市星辰光电显示科技股份有限公司营销中心分公司暨广告车租赁服务有限责任公司"
+    site = root / "content" / "site.yml"
+    site.write_text(site.read_text(encoding="utf-8").replace(COMPANY, long_name), encoding="utf-8")
+    hb = load_handbook(root)
+    role = hb.roles[0]
+    _, header = _header(renderer.job_description(views.role_view(hb, role), role))
+    first, second = header.paragraphs[:2]
+    assert first._p.findall(".//" + qn("a:blip")) and first.text == " " + long_name
+    assert second.text == "测试手册\t岗位编号：T-01" and not second._p.findall(".//" + qn("a:blip"))
+    assert first.style.name == second.style.name == "Header"
+    _, short = _header(renderer.job_description(views.role_view(load_handbook(SVG_ROOT), role), role))
+    assert short.paragraphs[0].text == f" {COMPANY}\u3000测试手册\t岗位编号：T-01"  # fits: one line

@@ -77,7 +77,8 @@ class Builder:
             size = self.cfg.header
             docx_brand.add_logo(self.doc, self.s,
                                 views.header_logo(view, size.logo_height_cm * 10, size.logo_max_width_cm * 10),
-                                view.site.company, view.site.company or view.site.organisation)
+                                view.site.company, view.site.company or view.site.organisation,
+                                line=f"{handbook}\u3000{number}")
         header_footer(self.doc, handbook=handbook, number=number, footer=footer, pages=estimate_pages(self.doc))
         return finish(self.doc, meta)
 
