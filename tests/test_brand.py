@@ -441,3 +441,21 @@ def test_a_long_company_name_puts_the_logo_on_its_own_header_line_in_word(tmp_pa
     assert first.style.name == second.style.name == "Header"
     _, short = _header(renderer.job_description(views.role_view(load_handbook(SVG_ROOT), role), role))
     assert short.paragraphs[0].text == f" {COMPANY}\u3000测试手册\t岗位编号：T-01"  # fits: one line
+
+
+def test_the_unzipped_offline_site_shows_the_logo_from_file_urls(branded, tmp_path):
+    target = tmp_path / "offline"
+    with zipfile.ZipFile(branded.path / "downloads" / "handbook-offline.zip") as archive:
+        archive.extractall(target)
+    with chromium() as browser:
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.url))
+        page.goto((target / "roles" / "market-manager.html").as_uri())
+        page.wait_for_load_state("load")
+        width = page.evaluate("document.querySelector('.md-header .md-logo img').naturalWidth")
+        icon = page.evaluate("document.querySelector('link[rel=icon]').href")
+        context.close()
+    assert width > 0 and icon.startswith("file:") and icon.endswith(".svg")
+    assert not [u for u in asked if not u.startswith(("file:", "data:"))], asked
