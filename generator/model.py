@@ -478,9 +478,6 @@ class Brand(BaseModel):
     logo: Logo | None = None
     color: str | None = None  # #RRGGBB, upper case
 
-    def __bool__(self) -> bool:
-        return self.logo is not None or self.color is not None
-
 
 # --------------------------------------------------------------------------- the whole
 

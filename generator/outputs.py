@@ -449,15 +449,16 @@ register(Output("roster", "xlsx", "岗位清单", "Excel", "handbook", DOWNLOADS
 
 
 def _roles_only(hb: Handbook, _subject: Any) -> Handbook:
-    """全部岗位说明书 prints every role, the site settings and the roles' own history: that handbook,
-    without policies, guides, forms or other files' commits, is its view (so editing a policy
-    does not re-render the book)."""
+    """全部岗位说明书 prints every role, the site settings, the roles' own history and the logo: that handbook,
+    without policies, guides, forms, other files' commits or the site's colour, is its view (so editing a
+    policy does not re-render the book)."""
     from .model import History, source_path
 
     role_files = {source_path("role", r.id) for r in hb.roles}
     history = History(files={k: v for k, v in hb.history.files.items() if k in role_files},
                       omitted=hb.history.omitted)
-    return hb.model_copy(update={"policies": [], "guides": [], "forms": [], "history": history})
+    return hb.model_copy(update={"policies": [], "guides": [], "forms": [], "history": history,
+                                 "brand": views.document_brand(hb)})
 
 
 register(_pdf("job-description-book", "全部岗位说明书", "handbook", DOWNLOADS + "/job-descriptions-all.pdf",

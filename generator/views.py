@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import datetime as dt
 
-from .model import (KPI, Brand, Department, DutyGroup, Form, FormField, Handbook, History, MealStandard, Revision, Role,
-                    duty_text, source_path)
+from .model import (KPI, Brand, Department, DutyGroup, Form, FormField, Handbook, History, MealStandard, Revision,
+                    Role, duty_text, source_path)
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
@@ -80,7 +80,7 @@ class DocumentView:
     roles: tuple[RoleRef, ...] = ()  # the roles the document names, in handbook order
     policies: tuple[PolicyFacts, ...] = ()
     history: History = History()  # the git commits of the subject's own file only (修订记录)
-    brand: Brand = Brand()  # the company's logo and colour (their bytes count in the cache key as a hash)
+    brand: Brand = Brand()  # the company's logo, as documents print it (document_brand; a hash in the cache key)
 
     def department(self, dept_id: str) -> Department:
         return next(d for d in self.departments if d.id == dept_id)
@@ -116,7 +116,7 @@ def role_view(hb: Handbook, role: Role) -> DocumentView:
         departments=(hb.department(role.department),) if role.department else (),
         roles=tuple(RoleRef(r.id, r.title, r.reports_to) for r in hb.roles if r.id in named and r.id != role.id),
         history=_own_history(hb, "role", role.id),
-        brand=hb.brand,
+        brand=document_brand(hb),
     )
 
 
@@ -126,7 +126,13 @@ def form_view(hb: Handbook, form: Form) -> DocumentView:
     if form.policy:
         policy = hb.policy(form.policy)
         policies = (PolicyFacts(policy.id, tuple(policy.venues), policy.meal_standard),)
-    return DocumentView(site=site_facts(hb), policies=policies, brand=hb.brand)
+    return DocumentView(site=site_facts(hb), policies=policies, brand=document_brand(hb))
+
+
+def document_brand(hb: Handbook) -> Brand:
+    """What PDFs and Word files show of the company's look: the logo, not the site's colour (so changing
+    ``brand_color`` re-renders no document, changing the logo every one)."""
+    return Brand(logo=hb.brand.logo)
 
 
 def roster_view(hb: Handbook) -> Handbook:
