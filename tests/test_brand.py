@@ -6,6 +6,8 @@ the name, East Asian fonts from styles). The refusals of bad logos and colours a
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import re
 import shutil
@@ -22,8 +24,7 @@ from pypdf import PdfReader
 from browsing import DESKTOP, PHONE, chromium, open_page, serve, SHOTS
 from generator import brand, outputs, views
 from generator.loader import load_handbook
-from generator.errors import ContentError
-from helpers import MINIMAL, REPO, TESTS, copy_bundled_content, overlay_root, problems_of
+from helpers import MINIMAL, TESTS, copy_bundled_content, overlay_root, problems_of
 
 SVG_ROOT = TESTS / "roots" / "branded-svg"
 PNG_ROOT = TESTS / "roots" / "branded-png"
@@ -93,7 +94,7 @@ def test_a_png_with_too_many_pixels_is_refused(tmp_path):
 ])
 def test_unsafe_or_unusable_svgs_are_refused_at_the_logo_line(tmp_path, svg, says):
     [line] = problems_of(_logo_root(tmp_path, svg))
-    assert line.startswith(f"content/site.yml:6: the logo content/logo.svg ") and says in line, line
+    assert line.startswith("content/site.yml:6: the logo content/logo.svg ") and says in line, line
 
 
 def test_a_self_contained_svg_with_a_doctype_and_an_embedded_picture_is_accepted(tmp_path):
@@ -102,7 +103,7 @@ def test_a_self_contained_svg_with_a_doctype_and_an_embedded_picture_is_accepted
            b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="30mm" '
            b'height="10mm"><defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs>'
            b'<rect width="10" height="10" fill="url(#g)"/><use xlink:href="#g"/>'
-           b'<image width="4" height="4" xlink:href="data:image/png;base64,' + __import__("base64").b64encode(PNG_LOGO)
+           b'<image width="4" height="4" xlink:href="data:image/png;base64,' + base64.b64encode(PNG_LOGO)
            + b'"/></svg>')
     hb = load_handbook(_logo_root(tmp_path, svg))
     assert hb.brand.logo.format == "svg" and hb.brand.logo.ratio == pytest.approx(3.0)
@@ -417,7 +418,7 @@ def test_the_preview_shows_a_replaced_logo_on_every_page_and_in_the_documents(tm
         new = SVG_LOGO.replace(b"#E8A33D", b"#D9822B")
         (root / "content" / "logo.svg").write_bytes(new)
         plugin = serving.build()
-        logo = serving.site_dir / "assets" / "brand" / f"logo-{__import__('hashlib').sha256(new).hexdigest()[:12]}.svg"
+        logo = serving.site_dir / "assets" / "brand" / f"logo-{hashlib.sha256(new).hexdigest()[:12]}.svg"
         assert logo.read_bytes() == new
         for page in pages:  # every page's header was rebuilt with the new file (no page skipped as unchanged)
             html = (serving.site_dir / page).read_text(encoding="utf-8")
