@@ -21,7 +21,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from browsing import DESKTOP, PHONE, chromium, open_page, serve, SHOTS
+from browsing import DESKTOP, PHONE, SHOTS, open_page, serve
 from generator import brand, outputs, views
 from generator.loader import load_handbook
 from helpers import MINIMAL, TESTS, copy_bundled_content, overlay_root, problems_of
@@ -368,10 +368,10 @@ def test_without_a_logo_the_site_keeps_its_icon_and_palette(built_site):
 
 @pytest.mark.parametrize("which, background, text", [("branded", (31, 78, 121), (255, 255, 255)),
                                                      ("branded_png", (242, 201, 76), (0, 0, 0))])
-def test_the_header_shows_the_brand_colour_with_readable_text_and_the_logo(request, which, background, text):
+def test_the_header_shows_the_brand_colour_with_readable_text_and_the_logo(request, browser, which, background, text):
     built = request.getfixturevalue(which)
     SHOTS.mkdir(exist_ok=True)
-    with serve(built.path) as url, chromium() as browser:
+    with serve(built.path) as url:
         for label, viewport in (("1280", DESKTOP), ("390", PHONE)):
             page = open_page(browser, url + "index.html", viewport)
             colours = page.evaluate("""() => {
@@ -387,7 +387,7 @@ def test_the_header_shows_the_brand_colour_with_readable_text_and_the_logo(reque
                 loaded = page.evaluate("document.querySelector('.md-header .md-logo img').naturalWidth")
                 assert loaded > 0
             page.screenshot(path=str(SHOTS / f"brand-{which}-{label}.png"))
-            page.context.close()
+            page.close()
 
 
 def test_the_change_log_words_the_company_logo_and_colour_changes():
@@ -447,12 +447,12 @@ def test_a_long_company_name_puts_the_logo_on_its_own_header_line_in_word(tmp_pa
     assert short.paragraphs[0].text == f" {COMPANY}\u3000测试手册\t岗位编号：T-01"  # fits: one line
 
 
-def test_the_unzipped_offline_site_shows_the_logo_from_file_urls(branded, tmp_path):
+def test_the_unzipped_offline_site_shows_the_logo_from_file_urls(branded, browser, tmp_path):
     target = tmp_path / "offline"
     with zipfile.ZipFile(branded.path / "downloads" / "handbook-offline.zip") as archive:
         archive.extractall(target)
-    with chromium() as browser:
-        context = browser.new_context(viewport=DESKTOP)
+    context = browser.new_context(viewport=DESKTOP)  # its own: file:// pages, nothing cached from http://
+    try:
         page = context.new_page()
         asked: list[str] = []
         page.on("request", lambda request: asked.append(request.url))
@@ -460,6 +460,7 @@ def test_the_unzipped_offline_site_shows_the_logo_from_file_urls(branded, tmp_pa
         page.wait_for_load_state("load")
         width = page.evaluate("document.querySelector('.md-header .md-logo img').naturalWidth")
         icon = page.evaluate("document.querySelector('link[rel=icon]').href")
+    finally:
         context.close()
     assert width > 0 and icon.startswith("file:") and icon.endswith(".svg")
     assert not [u for u in asked if not u.startswith(("file:", "data:"))], asked
