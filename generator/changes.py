@@ -370,6 +370,11 @@ def _site(a: SiteSettings, b: SiteSettings) -> list[Change]:
     lines += [f"新增部门 {name}" for i, name in new.items() if i not in old]
     lines += [f"删除部门 {name}" for i, name in old.items() if i not in new]
     lines += [f"部门名称 {old[i]} 改为 {name}" for i, name in new.items() if i in old and old[i] != name]
+    for label, before, after in (("公司名称", a.company, b.company), ("公司 logo", a.logo, b.logo),
+                                 ("品牌色", a.brand_color, b.brand_color)):
+        if before != after:
+            lines.append(f"新增{label} {after}" if before is None else f"删除{label} {before}" if after is None
+                         else f"{label} {before} 改为 {after}")
     if not lines:
         lines.append("手册设置已修改（导航、简介等）")
     return [Change(kind="site", id="site", title="手册设置", text=line) for line in lines]

@@ -12,16 +12,18 @@ import difflib
 import re
 from collections import Counter
 
-from . import coverage
+from . import brand, coverage
 from .errors import Problem
 from .loaded import Loaded, LoadedRoot, duty_locations
-from .model import MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, DutyGroup
+from .model import MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, Brand, DutyGroup
 
 
 def run(loaded: LoadedRoot) -> list[Problem]:
     problems: list[Problem] = []
     if loaded.site is not None and loaded.site.has("departments"):
         problems += _departments(loaded.site)
+    if loaded.site is not None:
+        problems += _brand(loaded)
     problems += _unique_ids(loaded)
     problems += _unique_values(loaded.roles, "number", "岗位编号 (number)")
     problems += _unique_values(loaded.roles, "title", "title")
@@ -59,6 +61,50 @@ def _departments(site: Loaded) -> list[Problem]:
             problems.append(site.doc.problem(("departments", index, "id"), f"department id '{dept.id}' is used twice",
                                              "give each department its own id"))
     return problems
+
+
+def _brand(loaded: LoadedRoot) -> list[Problem]:
+    """site.yml's ``logo:`` (the file is read and checked here, once) and ``brand_color:``; sets ``loaded.brand``."""
+    site = loaded.site
+    assert site is not None
+    problems, logo, color = [], None, None
+    raw = site.doc.data if isinstance(site.doc.data, dict) else {}
+    for key in ("logo", "brand_color"):
+        if key in raw and raw[key] is None:
+            problems.append(site.doc.problem((key,), *_empty_brand_value(site, key)))
+    if site.has("logo") and site.obj.logo is not None and loaded.root is not None:
+        try:
+            logo = brand.read_logo(loaded.root, site.obj.logo)
+        except brand.LogoProblem as exc:
+            problems.append(site.doc.problem(("logo",), exc.message, exc.hint))
+    if site.has("brand_color") and site.obj.brand_color is not None:
+        wrong = brand.color_problem(site.obj.brand_color)
+        if wrong:
+            problems.append(site.doc.problem(("brand_color",), *wrong))
+        else:
+            color = site.obj.brand_color.strip().upper()
+    loaded.brand = Brand(logo=logo, color=color)
+    return problems
+
+
+def _empty_brand_value(site: Loaded, key: str) -> tuple[str, str]:
+    """``brand_color: #1F4E79`` without quotes is a YAML comment: the value HR typed vanished."""
+    line = site.doc.line_of((key,))
+    try:
+        typed = site.doc.path.read_text(encoding="utf-8-sig").splitlines()[line - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        typed = ""
+    after = typed.partition(":")[2].strip()
+    if after.startswith("#"):
+        value = after.split()[0]
+        return (f"{key} is empty: '{_clip(value)}' was read as a comment, because # starts a comment in YAML",
+                f"put the value in quotes: {key}: \"{_clip(value)}\"")
+    example = "content/logo.svg" if key == "logo" else '"#1F4E79"'
+    return f"{key} is empty", f"write e.g. {key}: {example}, or delete the line"
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _unique_ids(loaded: LoadedRoot) -> list[Problem]:

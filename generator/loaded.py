@@ -9,9 +9,10 @@ every problem in one pass, and no file reports problems caused by another.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
-from .model import DutyGroup, Form, Guide, Policy, Role, SiteSettings
+from .model import Brand, DutyGroup, Form, Guide, Policy, Role, SiteSettings
 from .yamlsource import Loc, YamlDocument
 
 
@@ -48,6 +49,10 @@ class LoadedRoot:
     forms: list[Loaded] = field(default_factory=list)
     #: per kind, files whose id or names could not be read; references to them are not reported as unknown
     unreadable: dict[str, set[str]] = field(default_factory=dict)
+    #: the content root the files came from (None: files read from elsewhere, e.g. git)
+    root: Path | None = None
+    #: the logo and colour site.yml names, once checked (crosscheck reads the logo file)
+    brand: Brand = field(default_factory=Brand)
 
     def of_kind(self, kind: str) -> list[Loaded]:
         return getattr(self, kind)

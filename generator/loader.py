@@ -70,12 +70,13 @@ def load_handbook(root: Path, notes: list[Problem] | None = None) -> Handbook:
         policies=[item.obj for item in loaded.policies],
         guides=[item.obj for item in loaded.guides],
         forms=[item.obj for item in loaded.forms],
+        brand=loaded.brand,
     )
 
 
 def load_root(root: Path, problems: list[Problem]) -> LoadedRoot:
     """Read and validate every file; problems are appended, never raised."""
-    loaded = LoadedRoot()
+    loaded = LoadedRoot(root=root)
     site_path = root / SITE_FILE
     if _readable(root, site_path, problems, required=True):
         loaded.site = _load_one(root, site_path, SITE_MODEL, problems)

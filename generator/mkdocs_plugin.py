@@ -27,11 +27,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import bundles, cachedir, changes, drafts, history, incremental, jinjacache, outputs, sitesearch
+from . import brand, bundles, cachedir, changes, drafts, history, incremental, jinjacache, outputs, sitesearch
 from .documents import Document
 from .errors import ContentError
 from .loader import load_handbook, remember_parsed
-from .model import Handbook, History
+from .model import Brand, Handbook, History
 from .produce import Produced, Production, Report
 from .renderers import site
 
@@ -89,6 +89,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self._page_urls: list[str] = []
         self._built_once = False
         self._page_memo: dict = {}  # role pages whose inputs did not change are not rendered again (serve)
+        self._brand_files: list[tuple[str, bytes]] = []  # the logo copied into the site (_apply_brand)
         #: one-line remarks for the build summary (e.g. why history was omitted, drafts left out)
         self.summary: list[str] = []
 
@@ -168,6 +169,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         config.site_description = escape(settings.description or settings.handbook_title)
         config.copyright = escape(" · ".join(filter(None, (settings.company, settings.organisation,
                                                                  settings.handbook_title))))
+        self._brand_files = _apply_brand(config, self.hb.brand)
         config.nav = site.nav(self.hb)
         self._keywords = sitesearch.role_keywords(self.hb)
         self._tune_search(config)
@@ -233,6 +235,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self._entries = [_entry(item) for item in [*produced, *zips]]
         files.append(File.generated(config, MANIFEST, content=bundles.manifest(self._entries)))
         files.append(File.generated(config, SHIM_URI, abs_src_path=str(SHIM)))
+        for uri, data in self._brand_files:
+            files.append(File.generated(config, uri, content=data))
         _unhook_cdn_fallbacks(files, config)
         _patch_search_worker(files, config)
         licence = SHIM.with_name("LICENSE")
@@ -255,7 +259,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         }
         with self._timed("pages"):
             pages = site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"], memo=self._page_memo)
-        context = incremental.PageSignatures.context(config.nav, _theme_stamp(self.root, config))
+        context = incremental.PageSignatures.context(config.nav, _theme_stamp(self.root, config)
+                                                     + _brand_stamp(self.hb.brand))
         site_dir = Path(config.site_dir)
         self._page_urls = []
         for uri, markdown in pages.items():
@@ -265,6 +270,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             files.append(file)
             self._page_urls.append(file.url)
         files.append(File.generated(config, SHIM_URI, abs_src_path=str(SHIM)))
+        for uri, data in self._brand_files:
+            files.append(File.generated(config, uri, content=data))
         _unhook_cdn_fallbacks(files, config)
         _patch_search_worker(files, config)
         return files
@@ -395,6 +402,39 @@ def _replace_script(files: Files, config, file: File, text: str) -> None:
 def _bytes(data: bytes | None) -> bytes:
     assert data is not None
     return data
+
+
+BRAND_DIR = "assets/brand"
+BRAND_CSS = "handbook_brand_css"  # config.extra key site_overrides/main.html reads
+
+
+def _apply_brand(config, look: Brand) -> list[tuple[str, bytes]]:
+    """The company's look on the site: the logo as the theme's header logo and favicon (a copy in the
+    site, named by its hash so browsers never show a stale one; never fetched from anywhere), and the
+    brand colour as Material's custom palette (CSS variables, header text white or black by contrast).
+    Returns the files to add. Without a logo and colour the theme keeps mkdocs.yml's icon and palette."""
+    files, css = [], []
+    if look.logo is not None:
+        uri = f"{BRAND_DIR}/logo-{look.logo.sha256[:12]}.{look.logo.format}"
+        config.theme["logo"] = uri
+        config.theme["favicon"] = uri
+        files.append((uri, look.logo.data))
+        css.append(brand.LOGO_CSS)
+    if look.color is not None:
+        palette = config.theme["palette"]
+        config.theme["palette"] = [{**p, "primary": "custom", "accent": "custom"} for p in palette] \
+            if isinstance(palette, list) else {**palette, "primary": "custom", "accent": "custom"}
+        css.append(brand.site_css(look.color))
+    if css:
+        config.extra[BRAND_CSS] = "".join(css)
+    else:
+        config.extra.pop(BRAND_CSS, None)
+    return files
+
+
+def _brand_stamp(look: Brand) -> str:
+    """The logo's hash and the colour: a change rebuilds every page of the preview (their headers show them)."""
+    return json.dumps([look.logo.sha256 if look.logo else None, look.color])
 
 
 def _theme_stamp(root: Path, config) -> str:

@@ -8,6 +8,8 @@ classes. Renderers receive a :class:`Handbook` and never see YAML or files.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -17,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    field_serializer,
 )
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -346,7 +349,17 @@ class Department(Strict):
 class SiteSettings(Strict):
     handbook_title: Text
     organisation: Annotated[Text, Field(description="部门或中心名称，如 营销中心")]
-    company: Text | None = None
+    company: Annotated[Text | None, Field(description="公司名称：页脚，以及有 logo 时 PDF 与 Word 页眉中 logo 旁的文字")] = None
+    logo: Annotated[
+        Text | None,
+        Field(description="公司 logo：content/ 文件夹中的 SVG 或 PNG 文件，路径从内容根目录写起，如 content/logo.svg；"
+                          "用于网站页眉与图标、PDF 与 Word 页眉（最大 512 KB）"),
+    ] = None
+    brand_color: Annotated[
+        Text | None,
+        Field(description='品牌主色：# 加六位十六进制数，写在引号里，如 "#1F4E79"；网站页眉与链接使用它',
+              json_schema_extra={"pattern": "^#[0-9A-Fa-f]{6}$"}),
+    ] = None
     description: Text | None = None
     intro: Paragraphs = []
     departments: Annotated[list[Department], Field(min_length=1, max_length=MAX_ITEMS)]
@@ -420,6 +433,52 @@ class History(BaseModel):
         return self.files.get(source_path(kind, item_id), ())
 
 
+# --------------------------------------------------------------------------- the company's look (read by the loader)
+
+
+class Logo(BaseModel):
+    """The logo file site.yml names, read and checked once (:mod:`generator.brand`); renderers get its bytes.
+
+    In a cache key (``model_dump(mode="json")``) the bytes stand as their SHA-256: changing the logo
+    re-renders every document that shows it, keeping the same file re-renders nothing.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str  # as written in site.yml, e.g. content/logo.svg
+    format: Literal["svg", "png"]
+    data: bytes
+    width: float  # intrinsic size (pixels, or the SVG's viewBox units): only the ratio is used
+    height: float
+
+    @field_serializer("data", when_used="json")
+    def _data_digest(self, data: bytes) -> str:
+        return "sha256:" + self.sha256
+
+    @cached_property
+    def sha256(self) -> str:
+        """Hashed once per object: every document's cache key names it (500 KB × 2,000 documents adds up)."""
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def media_type(self) -> str:
+        return "image/svg+xml" if self.format == "svg" else "image/png"
+
+    @property
+    def ratio(self) -> float:
+        """width ÷ height."""
+        return self.width / self.height
+
+
+class Brand(BaseModel):
+    """What the company's own look adds to the outputs; empty (the default) = the handbook's own look."""
+
+    model_config = ConfigDict(frozen=True)
+
+    logo: Logo | None = None
+    color: str | None = None  # #RRGGBB, upper case
+
+
 # --------------------------------------------------------------------------- the whole
 
 
@@ -434,6 +493,7 @@ class Handbook(BaseModel):
     guides: list[Guide]
     forms: list[Form]
     history: History = History(omitted="not read")
+    brand: Brand = Brand()
 
     def role(self, role_id: str) -> Role:
         return next(r for r in self.roles if r.id == role_id)

@@ -404,11 +404,12 @@ def cache_key(output: Output, view: Any, subject: Any, output_stamp: str) -> str
 # --------------------------------------------------------------------------- the outputs
 
 PDF_LIBRARIES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "tinyhtml5", "pyphen", "pillow",
-                 "jinja2", "markupsafe")
+                 "jinja2", "markupsafe", "cairosvg", "cairocffi")  # cairo*: an SVG logo with gradients as PNG
 PDF_SYSTEM = ("libpango-1.0.so.0", "libpangoft2-1.0.so.0", "libharfbuzz.so.0", "libharfbuzz-subset.so.0",
-              "libfontconfig.so.1", "libfreetype.so.6")
+              "libfontconfig.so.1", "libfreetype.so.6", "libcairo.so.2")
 PDF_TEMPLATES = ("templates/pdf/**/*", "site_overrides/pdf/**/*")
-DOCX_LIBRARIES = ("python-docx", "lxml", "pyyaml")
+DOCX_LIBRARIES = ("python-docx", "lxml", "pyyaml", "cairosvg", "cairocffi")  # cairo*: an SVG logo drawn as PNG
+DOCX_SYSTEM = ("libcairo.so.2",)
 DOCX_TEMPLATES = ("templates/docx/**/*",)
 
 
@@ -420,7 +421,7 @@ def _pdf(kind: str, label: str, subjects: str, path: str, function: str, title, 
 
 def _docx(kind: str, label: str, subjects: str, path: str, function: str, title, **extra) -> Output:
     return Output(kind, "docx", label, "Word", subjects, path, f"generator.renderers.docx:{function}", title,
-                  templates=DOCX_TEMPLATES, libraries=DOCX_LIBRARIES, **extra)
+                  templates=DOCX_TEMPLATES, libraries=DOCX_LIBRARIES, system_libraries=DOCX_SYSTEM, **extra)
 
 
 # Registration order is the order of columns and links on the site: Word before PDF.
@@ -448,15 +449,16 @@ register(Output("roster", "xlsx", "岗位清单", "Excel", "handbook", DOWNLOADS
 
 
 def _roles_only(hb: Handbook, _subject: Any) -> Handbook:
-    """全部岗位说明书 prints every role, the site settings and the roles' own history: that handbook,
-    without policies, guides, forms or other files' commits, is its view (so editing a policy
-    does not re-render the book)."""
+    """全部岗位说明书 prints every role, the site settings, the roles' own history and the logo: that handbook,
+    without policies, guides, forms, other files' commits or the site's colour, is its view (so editing a
+    policy does not re-render the book)."""
     from .model import History, source_path
 
     role_files = {source_path("role", r.id) for r in hb.roles}
     history = History(files={k: v for k, v in hb.history.files.items() if k in role_files},
                       omitted=hb.history.omitted)
-    return hb.model_copy(update={"policies": [], "guides": [], "forms": [], "history": history})
+    return hb.model_copy(update={"policies": [], "guides": [], "forms": [], "history": history,
+                                 "brand": views.document_brand(hb)})
 
 
 register(_pdf("job-description-book", "全部岗位说明书", "handbook", DOWNLOADS + "/job-descriptions-all.pdf",

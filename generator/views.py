@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import datetime as dt
 
-from .model import (KPI, Department, DutyGroup, Form, FormField, Handbook, History, MealStandard, Revision, Role,
-                    duty_text, source_path)
+from .model import (KPI, Brand, Department, DutyGroup, Form, FormField, Handbook, History, MealStandard, Revision,
+                    Role, duty_text, source_path)
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
@@ -80,6 +80,7 @@ class DocumentView:
     roles: tuple[RoleRef, ...] = ()  # the roles the document names, in handbook order
     policies: tuple[PolicyFacts, ...] = ()
     history: History = History()  # the git commits of the subject's own file only (修订记录)
+    brand: Brand = Brand()  # the company's logo, as documents print it (document_brand; a hash in the cache key)
 
     def department(self, dept_id: str) -> Department:
         return next(d for d in self.departments if d.id == dept_id)
@@ -115,6 +116,7 @@ def role_view(hb: Handbook, role: Role) -> DocumentView:
         departments=(hb.department(role.department),) if role.department else (),
         roles=tuple(RoleRef(r.id, r.title, r.reports_to) for r in hb.roles if r.id in named and r.id != role.id),
         history=_own_history(hb, "role", role.id),
+        brand=document_brand(hb),
     )
 
 
@@ -124,12 +126,39 @@ def form_view(hb: Handbook, form: Form) -> DocumentView:
     if form.policy:
         policy = hb.policy(form.policy)
         policies = (PolicyFacts(policy.id, tuple(policy.venues), policy.meal_standard),)
-    return DocumentView(site=site_facts(hb), policies=policies)
+    return DocumentView(site=site_facts(hb), policies=policies, brand=document_brand(hb))
+
+
+def document_brand(hb: Handbook) -> Brand:
+    """What PDFs and Word files show of the company's look: the logo, not the site's colour (so changing
+    ``brand_color`` re-renders no document, changing the logo every one)."""
+    return Brand(logo=hb.brand.logo)
 
 
 def roster_view(hb: Handbook) -> Handbook:
-    """Lists of every role read the roles and departments only: policies, guides and forms are left out."""
-    return hb.model_copy(update={"policies": [], "guides": [], "forms": []})
+    """Lists of every role read the roles and departments only: policies, guides, forms and the logo are left out."""
+    return hb.model_copy(update={"policies": [], "guides": [], "forms": [], "brand": Brand()})
+
+
+@dataclass(frozen=True)
+class HeaderLogo:
+    """The logo as a page header prints it: its picture and its size, fitted into a box."""
+
+    data: bytes
+    format: str  # "svg" or "png"
+    media_type: str
+    width_mm: float
+    height_mm: float
+
+
+def header_logo(view: DocumentView | Handbook, max_height_mm: float, max_width_mm: float) -> HeaderLogo | None:
+    """The document's logo at ``max_height_mm`` high, or narrower and lower when it is wider than ``max_width_mm``;
+    None without a logo (the header then looks as it always did)."""
+    logo = view.brand.logo
+    if logo is None:
+        return None
+    height = min(max_height_mm, max_width_mm / logo.ratio)
+    return HeaderLogo(logo.data, logo.format, logo.media_type, round(height * logo.ratio, 2), round(height, 2))
 
 
 def chinese_numeral(n: int) -> str:

@@ -23,7 +23,7 @@ from docx.text.paragraph import Paragraph
 
 from .. import views
 from ..model import Form, Handbook, Role
-from . import docx_extras
+from . import docx_brand, docx_extras
 from .docx_pages import estimate_pages
 from .docx_props import stamp_role
 from .docx_sections import extra_sections
@@ -71,8 +71,14 @@ class Builder:
             self.s.run(paragraph, text)
         return paragraph
 
-    def finish(self, *, handbook: str, number: str, footer: str, meta: Metadata) -> bytes:
-        """Header and footer (with the page count), metadata, bytes."""
+    def finish(self, *, handbook: str, number: str, footer: str, meta: Metadata, view=None) -> bytes:
+        """The company's logo (when ``view`` has one), header and footer (with the page count), metadata, bytes."""
+        if view is not None:
+            size = self.cfg.header
+            docx_brand.add_logo(self.doc, self.s,
+                                views.header_logo(view, size.logo_height_cm * 10, size.logo_max_width_cm * 10),
+                                view.site.company, view.site.company or view.site.organisation,
+                                line=f"{handbook}\u3000{number}")
         header_footer(self.doc, handbook=handbook, number=number, footer=footer, pages=estimate_pages(self.doc))
         return finish(self.doc, meta)
 
@@ -330,7 +336,7 @@ def job_description(hb: Handbook, role: Role) -> bytes:
     _signature_table(b)
     b.para(views.COPIES_NOTE).paragraph_format.space_before = Pt(6)
     stamp_role(b.doc, role)  # id, version and fingerprints, so `handbook import` can take HR's edits back
-    return b.finish(handbook=hb.site.handbook_title, number=views.role_number_line(role),
+    return b.finish(handbook=hb.site.handbook_title, view=hb, number=views.role_number_line(role),
                     footer=views.jd_footer(role),
                     meta=Metadata(title=docx_extras.draft_title(views.jd_title(role), role),
                                   author=hb.site.organisation,
@@ -423,7 +429,7 @@ def appraisal(hb: Handbook, role: Role) -> bytes:
     b.para("")
     for who in views.APPRAISAL_SIGNERS:
         b.para(who + views.line_text(views.signature_items(), {"sign": line, "date": line}))
-    return b.finish(handbook=hb.site.handbook_title, number=views.role_number_line(role),
+    return b.finish(handbook=hb.site.handbook_title, view=hb, number=views.role_number_line(role),
                     footer=views.appraisal_footer(role),
                     meta=Metadata(title=docx_extras.draft_title(views.appraisal_title(role), role),
                                   author=hb.site.organisation,
@@ -463,7 +469,7 @@ def form(hb: Handbook, form: Form) -> bytes:  # noqa: A001 - name fixed by gener
     if form.footer_note:
         b.para("")
         b.para(form.footer_note)
-    return b.finish(handbook=hb.site.handbook_title, number=views.form_number_line(form),
+    return b.finish(handbook=hb.site.handbook_title, view=hb, number=views.form_number_line(form),
                     footer=views.form_footer(form),
                     meta=Metadata(title=docx_extras.draft_title(form.title, form), author=hb.site.organisation,
                                   subject="空白表单",

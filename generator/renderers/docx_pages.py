@@ -71,6 +71,11 @@ def _width_em(ch: str) -> float:
     return 1.0  # CJK ideographs, full-width punctuation, □ in the Chinese font
 
 
+def width_em(text: str) -> float:
+    """The advance of a line of ``text`` in em (CJK 1 em, Latin by Arial's widths)."""
+    return sum(_width_em(ch) for ch in text)
+
+
 def text_lines(text: str, size: float, width: int) -> list[bool]:
     """The lines a paragraph of ``text`` takes at ``size`` pt in ``width`` twips (at least one): for each,
     whether it holds a Chinese (full-width) character, which makes the line taller."""

@@ -76,10 +76,16 @@ class Appraisal(_Strict):
     row_height_cm: float = Positive
 
 
+class Header(_Strict):
+    logo_height_cm: float = Field(default=0.9, gt=0, le=3)
+    logo_max_width_cm: float = Field(default=4.0, gt=0, le=10)
+
+
 class Layout(_Strict):
     tables: Tables
     forms: Forms
     appraisal: Appraisal
+    header: Header = Header()
 
 
 # --------------------------------------------------------------------------- styles.yml

@@ -18,6 +18,7 @@ Facts this module relies on (see the project's field notes):
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,7 +34,7 @@ from weasyprint.urls import URLFetcher
 
 from .. import drafts, views
 from ..model import Form, Handbook, Role
-from . import pdf_fonts
+from . import logo_raster, pdf_fonts
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 TEMPLATE_DIR = PROJECT_DIR / "templates" / "pdf"
@@ -115,8 +116,27 @@ def _render(template: str, hb: Handbook, subject=None, **context) -> bytes:
         context["doc_title"] += drafts.TITLE_SUFFIX
     page = _environment().get_template(template).render(
         handbook=hb.site.handbook_title, author=hb.site.organisation, draft=draft,
-        draft_watermark=drafts.WATERMARK, **context)
+        draft_watermark=drafts.WATERMARK, **_brand_context(hb), **context)
     return html_to_pdf(page)
+
+
+# The logo in the page header: at most this high, and this wide (a wide logo is drawn lower).
+LOGO_HEIGHT_MM = 9.0
+LOGO_WIDTH_MM = 40.0
+LOGO_DPI = 600  # an SVG with gradients is drawn as PNG at this resolution (renderers/logo_raster.py)
+
+
+def _brand_context(hb) -> dict:
+    """What _brand_header.html reads: the logo (as a data: URL, so WeasyPrint reads no file) and the names."""
+    logo = views.header_logo(hb, LOGO_HEIGHT_MM, LOGO_WIDTH_MM)
+    uri = ""
+    if logo is not None:
+        data, media_type = logo.data, logo.media_type
+        if logo.format == "svg" and logo_raster.unreliable_in_pdf(data):  # gradients: see logo_raster
+            data, media_type = logo_raster.png_of(data, logo.height_mm, LOGO_DPI), "image/png"
+        uri = f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
+    return dict(brand_logo=logo, brand_logo_uri=uri, brand_company=hb.site.company,
+                brand_name=hb.site.company or hb.site.organisation)
 
 
 # Archival and accessible at once: PDF/A-2b (fonts embedded, sRGB OutputIntent, XMP metadata) and
@@ -208,7 +228,7 @@ def all_job_descriptions(hb: Handbook) -> bytes:
         if entries:
             groups.append(BookGroup(dept.name, entries))
     page = env.get_template("job_descriptions_book.html").render(
-        handbook=hb.site.handbook_title, author=hb.site.organisation,
+        handbook=hb.site.handbook_title, author=hb.site.organisation, **_brand_context(hb),
         doc_title=f"{hb.site.handbook_title} {BOOK_TITLE}", toc_heading=BOOK_TOC, groups=groups)
     return html_to_pdf(page)
 
