@@ -10,10 +10,10 @@ APT_PACKAGES=(
   fonts-noto-color-emoji  # emoji typed into content print as emoji, not as empty boxes
   libharfbuzz-subset0     # fast font subsetting for WeasyPrint (0.2 s instead of 10 s per PDF)
   libpango-1.0-0 libpangoft2-1.0-0   # WeasyPrint's text layout
+  libcairo2               # cairosvg: an SVG logo drawn as the PNG a Word header needs
   poppler-utils           # pdffonts/pdftoppm: tests and visual checks
-  libreoffice-writer-nogui  # tests read the Word files with LibreOffice too (page count, Chinese glyphs)
+  libreoffice-writer-nogui  # tests read the Word files with LibreOffice (page count, Chinese glyphs, re-saving as HR's LibreOffice would for handbook import)
   chromium                # the real browser the site tests drive
-  libreoffice-writer-nogui  # soffice: tests re-save Word files as HR's LibreOffice would (handbook import)
   nodejs npm              # npm fetches the iframe-worker shim
 )
 
