@@ -193,3 +193,17 @@ def test_serve_assembles_the_book_only_when_it_is_asked_for(tmp_path, monkeypatc
     finally:
         serving.close()
         shutil.rmtree(tmp_path / "cache", ignore_errors=True)
+
+
+def test_widths_and_to_unicode_survive_a_round_trip():
+    from generator.renderers import pdf_fonts
+
+    widths = {1: 224.0, 16: 392.0, 17: 555.0, 18: 555.5, 40: 1000.0}
+    written = pdf_fonts.write_widths(widths)
+    assert written == [1, [224], 16, [392, 555, 555.5], 40, [1000]]
+    assert pdf_fonts.read_widths(pikepdf.Array(written)) == widths
+    assert pdf_fonts.read_widths([16, 18, 500]) == {16: 500.0, 17: 500.0, 18: 500.0}  # the c_first c_last w form
+    mapping = {1: " ", 0x746D: "第", 0x2AA6: "共", 0x5000: "𠀀"}  # one outside the BMP (a surrogate pair)
+    assert pdf_fonts.read_to_unicode(pdf_fonts.write_to_unicode(mapping)) == mapping
+    ranged = b"1 beginbfrange\n<0011> <0013> <0030>\nendbfrange"
+    assert pdf_fonts.read_to_unicode(ranged) == {0x11: "0", 0x12: "1", 0x13: "2"}

@@ -260,8 +260,9 @@ def read_widths(widths) -> dict[int, float]:
     i = 0
     while i < len(items):
         start = int(items[i])
-        if i + 1 < len(items) and hasattr(items[i + 1], "__len__") and not isinstance(items[i + 1], (str, bytes)):
-            for offset, width in enumerate(items[i + 1]):
+        run = items[i + 1] if i + 1 < len(items) else None
+        if run is not None and not isinstance(run, (str, bytes, int, float)) and hasattr(run, "__iter__"):
+            for offset, width in enumerate(run):
                 found[start + offset] = float(width)
             i += 2
         else:
