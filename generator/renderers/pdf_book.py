@@ -149,7 +149,8 @@ def _footer_specimen() -> tuple[pikepdf.Pdf, Footer]:
             block = None
         elif block is not None:
             block.append((list(operands), operator))
-    raise RuntimeError("全部岗位说明书: the page-number footer was not found on the specimen page")
+    raise RuntimeError("全部岗位说明书: the specimen page does not print its page number as "
+                       f"'{wanted}' — templates/pdf/style.css's @page @bottom-right and pdf_book.FOOTER must agree")
 
 
 def _footer_in(block, maps, wanted, fonts, state, specimen) -> Footer | None:
