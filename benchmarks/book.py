@@ -185,6 +185,8 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=3, help="full cold builds per size")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--rebuilds-only", action="store_true",
+                        help="only the rebuilds, on the content and site a previous run left in --keep")
     args = parser.parse_args()
     sizes = [s.strip() for s in args.sizes.split(",")]
     commit = revision()
@@ -200,6 +202,11 @@ def main() -> None:
     try:
         for size in sizes:
             folder = work / size
+            if args.rebuilds_only:
+                for n in range(args.runs):
+                    print(f"book benchmark: {size} roles, rebuild {n + 1}/{args.runs}", file=sys.stderr, flush=True)
+                    record(size, "rebuild", rebuild(folder, n))
+                continue
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
             for n in range(args.runs):
