@@ -239,10 +239,17 @@ def assemble(cover: pikepdf.Pdf, groups, pieces: dict[str, pikepdf.Pdf], specime
                 _shift_struct_parents(page.obj, offset)
             piece_root = piece.Root.StructTreeRoot
             piece_tree = _number_tree(piece_root.ParentTree)
+            piece_document = _document_element(piece_root)
             book.pages.extend(piece.pages)
+            copied_document = _copy(book, piece, piece_document).objgen
+            seen: set = set()
             for key, value in piece_tree.items():
-                parent_tree[key + offset] = _copy(book, piece, value)
-            for kid in _kids(_document_element(piece_root)):
+                parent_tree[key + offset] = value = _copy(book, piece, value)
+                # WeasyPrint hangs the running headers' elements under Document without listing them in
+                # its /K: they too move to the book's Document, or the piece's tree would come along
+                for element in (value if isinstance(value, pikepdf.Array) else [value]):
+                    _reparent(element, copied_document, document, seen)
+            for kid in _kids(piece_document):
                 kid = _copy(book, piece, kid)
                 kid.P = document
                 document.K.append(kid)
@@ -256,8 +263,9 @@ def assemble(cover: pikepdf.Pdf, groups, pieces: dict[str, pikepdf.Pdf], specime
     gs_names = {name: f"/BookPageNumbersGS{i}" for i, name in enumerate(sorted(footer.gstates))}
     gstates = {gs_names[name]: _copy(book, specimen, value) for name, value in footer.gstates.items()}
     total = len(book.pages)
+    save_state = book.make_stream(b"q\n")  # one object, shared by every page
     for number, page in enumerate(book.pages, start=1):
-        _add_footer(book, page, font, gstates, _footer_stream(footer, number, total, gs_names))
+        _add_footer(book, page, font, gstates, _footer_stream(footer, number, total, gs_names), save_state)
     pdf_fonts.merge_pdf_fonts(book)
     out = io.BytesIO()
     book.save(out, deterministic_id=True, compress_streams=True,
@@ -268,6 +276,19 @@ def assemble(cover: pikepdf.Pdf, groups, pieces: dict[str, pikepdf.Pdf], specime
 def _copy(book: pikepdf.Pdf, piece: pikepdf.Pdf, obj: pikepdf.Object) -> pikepdf.Object:
     """``obj`` of ``piece`` in ``book``; objects it shares with pages already copied are not copied twice."""
     return book.copy_foreign(obj if obj.is_indirect else piece.make_indirect(obj))
+
+
+def _reparent(element, old_parent: tuple, document: pikepdf.Object, seen: set) -> None:
+    """Walk up from ``element``; the ancestor whose parent is the piece's Document gets the book's."""
+    while isinstance(element, pikepdf.Dictionary) and element.is_indirect and element.objgen not in seen:
+        seen.add(element.objgen)
+        parent = element.get("/P")
+        if parent is None:
+            return
+        if parent.objgen == old_parent:
+            element.P = document
+            return
+        element = parent
 
 
 def _document_element(root: pikepdf.Object) -> pikepdf.Object:
@@ -327,7 +348,7 @@ def _outline(book: pikepdf.Pdf, groups, first_page: dict[str, int]) -> None:
             outline.root.append(dept)
 
 
-def _add_footer(book, page, font, gstates, stream: bytes) -> None:
+def _add_footer(book, page, font, gstates, stream: bytes, save_state) -> None:
     resources = page.obj.Resources
     if "/Font" not in resources:
         resources.Font = pikepdf.Dictionary()
@@ -339,8 +360,8 @@ def _add_footer(book, page, font, gstates, stream: bytes) -> None:
             resources.ExtGState[name] = value
     contents = page.obj.Contents
     existing = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
-    page.obj.Contents = pikepdf.Array([book.make_stream(b"q\n"), *existing, book.make_stream(b"\nQ\n"),
-                                       book.make_stream(stream)])
+    # the page's own drawing is wrapped in q … Q (it leaves its coordinate flip in place), then the footer
+    page.obj.Contents = pikepdf.Array([save_state, *existing, book.make_stream(b"\nQ\n" + stream)])
 
 
 def _to_unicode(font: pikepdf.Object) -> dict[int, str]:
