@@ -22,6 +22,7 @@ The bytes depend only on the inputs (``deterministic_id``), as everywhere.
 
 from __future__ import annotations
 
+import gc
 import io
 import string
 from collections import defaultdict
@@ -70,10 +71,16 @@ def all_job_descriptions(hb: Handbook, parts: dict[str, bytes]) -> bytes:
     missing = [role.id for _, roles in groups for role in roles if role.id not in parts]
     if missing:
         raise ValueError(f"全部岗位说明书: no piece for {', '.join(missing)}")
-    pieces = {role.id: pikepdf.open(io.BytesIO(parts[role.id])) for _, roles in groups for role in roles}
-    counts = {rid: len(piece.pages) for rid, piece in pieces.items()}
+    counts = {}
+    for _, roles in groups:
+        for role in roles:
+            with pikepdf.open(io.BytesIO(parts[role.id])) as piece:
+                counts[role.id] = len(piece.pages)
     cover = cover_and_contents(hb, groups, counts)
-    return assemble(cover, groups, pieces, _footer_specimen())
+    specimen = _footer_specimen()
+    gc.collect()  # WeasyPrint's layout of the 目录 is garbage now: free it before the pieces are opened
+    pieces = {role.id: pikepdf.open(io.BytesIO(parts[role.id])) for _, roles in groups for role in roles}
+    return assemble(cover, groups, pieces, specimen)
 
 
 def cover_and_contents(hb: Handbook, groups, counts: dict[str, int]) -> pikepdf.Pdf:
