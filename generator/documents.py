@@ -79,6 +79,14 @@ def view(hb: Handbook, doc: Document) -> Any:
     return doc.output.view(hb, subject(hb, doc))
 
 
-def render(hb: Handbook, doc: Document) -> bytes:
+def render(hb: Handbook, doc: Document, parts: dict[str, bytes] | None = None) -> bytes:
+    """The document's bytes; an assembled document (``Output.parts``) is made from ``parts``."""
     item = subject(hb, doc)
-    return doc.output.render(doc.output.view(hb, item), item)
+    return doc.output.render(doc.output.view(hb, item), item, parts)
+
+
+def render_part(hb: Handbook, doc: Document, subject_id: str) -> bytes:
+    """One piece of an assembled document: e.g. one role's pages of 全部岗位说明书."""
+    part = doc.output.parts
+    item = next(s for s in part.subjects_of(hb) if part.subject_id(s) == subject_id)
+    return part.render(part.view(hb, item), item)

@@ -36,7 +36,8 @@ from mkdocs.structure.files import File, Files
 from . import documents
 from .documents import Document
 from .model import Handbook
-from .produce import _context, _heaviest_first, _init_worker, _render_to, _write_atomically, default_jobs, targets
+from .produce import (_context, _heaviest_first, _init_worker, _render_part_to, _render_to, _write_atomically,
+                      default_jobs, targets)
 
 log = logging.getLogger("mkdocs.plugins.handbook")
 
@@ -82,6 +83,8 @@ class Documents:
         self.lock = threading.Lock()
         self.extra: dict[str, Callable[[], bytes]] = {}  # site path → maker (zips, manifest)
         self.todo: list[tuple[Document, Path]] = []
+        self.todo_parts: list[tuple[Document, str, Path]] = []  # pieces of assembled documents (see release)
+        self.parts: dict[Document, dict[str, Path]] = {}
         self.planned: list[Document] = []
         self.paths: dict[str, Document] = {}  # site path → document, known as soon as a build starts
         self.resolved = False
@@ -104,14 +107,21 @@ class Documents:
         if self.resolved or self.hb is None:
             return
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        found = targets(self.hb, self.planned, self.cache_dir, self._key_memo)
+        parts: dict[Document, dict[str, Path]] = {}
+        found = targets(self.hb, self.planned, self.cache_dir, self._key_memo, parts=parts)
         self.targets = {doc.path: (doc, found[doc]) for doc in self.planned}
-        wanted = set(found.values())
+        self.parts = parts
+        wanted = set(found.values()) | {path for pieces in parts.values() for path in pieces.values()}
         for target, future in list(self.inflight.items()):
             if future.done() or (target not in wanted and future.cancel()):
                 del self.inflight[target]
+        # An assembled document (全部岗位说明书) is never rendered in the background: assembling a 500-role
+        # book costs seconds on every save, for a file nobody looks at while editing. Its pieces are (one
+        # per role, so a save re-renders one), and the book is assembled when it is asked for (fetch).
         self.todo = [(doc, found[doc]) for doc in self.planned
-                     if not found[doc].exists() and found[doc] not in self.inflight]
+                     if doc not in parts and not found[doc].exists() and found[doc] not in self.inflight]
+        self.todo_parts = [(doc, sid, path) for doc in parts if not found[doc].exists()
+                           for sid, path in parts[doc].items() if not path.exists() and path not in self.inflight]
         self.resolved = True
 
     def release(self) -> None:
@@ -123,17 +133,21 @@ class Documents:
             self._resolve()
             todo = [(doc, target) for doc, target in self.todo
                     if not target.exists() and target not in self.inflight and self.hb is not None]
-            self.todo = []
-            if not todo:
+            todo_parts = [(doc, sid, path) for doc, sid, path in self.todo_parts
+                          if not path.exists() and path not in self.inflight and self.hb is not None]
+            self.todo, self.todo_parts = [], []
+            if not todo and not todo_parts:
                 return
             # the forkserver has imported the renderers; forking it is safe under the server's threads
-            pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=_context(),
+            pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(todo) + len(todo_parts)), mp_context=_context(),
                                        initializer=_init_background_worker, initargs=(self.hb,))
             files = dict(todo)
             for doc in _heaviest_first([doc for doc, _ in todo]):
                 self.inflight[files[doc]] = pool.submit(_render_to, doc, str(files[doc]))
+            for doc, sid, path in todo_parts:
+                self.inflight[path] = pool.submit(_render_part_to, doc, sid, str(path))
             pool.shutdown(wait=False)  # queued renders still run; the workers exit when done
-        log.info(f"rendering {len(todo)} document(s) in the background")
+        log.info(f"rendering {len(todo)} document(s) and {len(todo_parts)} piece(s) in the background")
 
     def fetch(self, site_path: str) -> bytes | None:
         """The bytes of a planned document (rendered now if nobody has started it), else None."""
@@ -144,12 +158,23 @@ class Documents:
             found = self.targets.get(site_path)
             hb = self.hb
             future = self.inflight.get(found[1]) if found else None
+            pieces = {sid: (path, self.inflight.get(path)) for sid, path in self.parts.get(found[0], {}).items()} \
+                if found else {}
         if found is None:
             return None
         doc, target = found
         if not target.exists():
             if future is not None and not future.cancel():
                 future.result()  # already rendering: wait for it
+            elif doc.output.parts is not None:
+                for sid, (path, piece) in pieces.items():  # pieces the background has not reached: now
+                    if not path.exists():
+                        if piece is not None and not piece.cancel():
+                            piece.result()
+                        else:
+                            _write_atomically(path, documents.render_part(hb, doc, sid))
+                _write_atomically(target, documents.render(
+                    hb, doc, {sid: path.read_bytes() for sid, (path, _) in pieces.items()}))
             else:
                 _write_atomically(target, documents.render(hb, doc))
         return target.read_bytes()

@@ -95,6 +95,10 @@ class Output:
     view_builder: str | None = None  # "module:function"(hb, subject) → view; default: the subjects' own view
     applies: Callable[[Any], bool] | None = None  # which subjects have this output (default: all)
     save_as: str = "{name}-{label}"  # the Chinese file name a person saves (suffix added): 大区经理-岗位说明书
+    # A whole-handbook file assembled from one piece per subject (全部岗位说明书: one per role). Each piece is
+    # an Output of its own, never published: rendered, cached and keyed like a document, so an edit re-renders
+    # only its own piece and the assembly; ``renderer`` then receives (view, {subject id: piece bytes}).
+    parts: "Output | None" = None
 
     def filename(self, subject: Any) -> str:
         """The save-as name of one subject's file, e.g. 大区经理-岗位说明书.pdf (URLs stay ASCII)."""
@@ -129,7 +133,9 @@ class Output:
         """The renderer, imported on first use: `handbook check` never loads WeasyPrint."""
         return _load(self.renderer)
 
-    def render(self, view: Any, subject: Any) -> bytes:
+    def render(self, view: Any, subject: Any, parts: dict[str, bytes] | None = None) -> bytes:
+        if self.parts is not None:
+            return self.function()(view, parts or {})
         return self.function()(view) if self.subjects == "handbook" else self.function()(view, subject)
 
 
@@ -461,7 +467,18 @@ def _roles_only(hb: Handbook, _subject: Any) -> Handbook:
                                  "brand": views.document_brand(hb)})
 
 
-register(_pdf("job-description-book", "全部岗位说明书", "handbook", DOWNLOADS + "/job-descriptions-all.pdf",
-              "all_job_descriptions", lambda hb: "全部岗位说明书", view_builder="generator.outputs:_roles_only",
-              save_as="{label}", weight=25))
+def _in_book(role) -> bool:
+    """全部岗位说明书 is the book HR prints: drafts (shown by `serve`) are left out."""
+    return getattr(role, "status", "published") != "draft"
+
+
+# One role's pages of the book, without page numbers (the assembly numbers them): never published, so not
+# registered; its path only names it in messages.
+BOOK_PART = _pdf("job-description-book-part", "全部岗位说明书（单页）", "role", ".parts/job-descriptions-all/{id}.pdf",
+                 "book_part", views.jd_title, applies=_in_book)
+register(dataclasses.replace(
+    _pdf("job-description-book", "全部岗位说明书", "handbook", DOWNLOADS + "/job-descriptions-all.pdf",
+         "all_job_descriptions", lambda hb: "全部岗位说明书", view_builder="generator.outputs:_roles_only",
+         save_as="{label}", weight=25, parts=BOOK_PART),
+    renderer="generator.renderers.pdf_book:all_job_descriptions", libraries=PDF_LIBRARIES + ("pikepdf",)))
 BUNDLES.update(derive_bundles())

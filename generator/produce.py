@@ -45,6 +45,8 @@ class Report:
     reused: list[Document] = field(default_factory=list)
     # render seconds summed over workers, by stage: "pdf", "docx" (job descriptions, appraisals), "forms"
     seconds: dict[str, float] = field(default_factory=dict)
+    parts: int = 0  # pieces of assembled documents rendered (全部岗位说明书: one per role edited)
+    part_files: list[Path] = field(default_factory=list)  # the cache files of every piece this build used
     wall: float = 0.0  # time the caller spent here: planning, hashing, waiting for workers
     elapsed: float = 0.0  # from start to the last document, overlapping whatever the caller did meanwhile
 
@@ -52,6 +54,10 @@ class Report:
         self.rendered.append(doc)
         stage = "forms" if doc.output.subjects == "form" else doc.format
         self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    def add_part(self, seconds: float) -> None:
+        self.parts += 1
+        self.seconds["pdf"] = self.seconds.get("pdf", 0.0) + seconds
 
 
 # Worker state: the handbook is sent once per worker process, not once per document.
@@ -67,15 +73,32 @@ def _init_worker(hb: Handbook) -> None:
     gc.freeze()
 
 
-def _render_to(doc: Document, target: str, hb: Handbook | None = None) -> float:
-    """Render one document into the cache; returns the seconds it took."""
+def _render_to(doc: Document, target: str, hb: Handbook | None = None,
+               parts: dict[str, str] | None = None) -> float:
+    """Render one document into the cache; returns the seconds it took.
+
+    ``parts`` (subject id → cache file) are the pieces of an assembled document, rendered before it.
+    """
     hb = hb if hb is not None else _WORKER_HB
     assert hb is not None
     started = time.perf_counter()
-    data = documents.render(hb, doc)
+    pieces = {sid: Path(path).read_bytes() for sid, path in parts.items()} if parts is not None else None
+    data = documents.render(hb, doc) if pieces is None else documents.render(hb, doc, pieces)
+    del pieces
     _write_atomically(Path(target), data)
     if hb is _WORKER_HB:
         gc.collect()  # WeasyPrint keeps large layout graphs alive; collecting keeps RSS flat
+    return time.perf_counter() - started
+
+
+def _render_part_to(doc: Document, subject_id: str, target: str, hb: Handbook | None = None) -> float:
+    """Render one piece of an assembled document (``doc.output.parts``) into the cache."""
+    hb = hb if hb is not None else _WORKER_HB
+    assert hb is not None
+    started = time.perf_counter()
+    _write_atomically(Path(target), documents.render_part(hb, doc, subject_id))
+    if hb is _WORKER_HB:
+        gc.collect()
     return time.perf_counter() - started
 
 
@@ -131,23 +154,29 @@ KeyMemo = dict
 """(output, id(subject), output stamp, view fingerprint) → (key, subject): see :func:`targets`."""
 
 
-def targets(hb: Handbook, planned: list[Document], cache_dir: Path, memo: KeyMemo | None = None) -> dict[Document, Path]:
+Parts = dict
+"""Document → {subject id: cache file} of the pieces an assembled document is made from (``Output.parts``)."""
+
+
+def targets(hb: Handbook, planned: list[Document], cache_dir: Path, memo: KeyMemo | None = None,
+            parts: Parts | None = None) -> dict[Document, Path]:
     """Each document's cache file, named by its derived key (:func:`generator.outputs.cache_key`).
 
     ``memo`` (kept by ``serve`` across rebuilds) skips fingerprinting a subject again when it is the
     very same object as last time (the loader hands out the same objects for unchanged files) and its
     view is unchanged: hashing 1,200 roles takes a second, this takes milliseconds. Subjects are kept
-    referenced in the memo, so their ids stay theirs.
+    referenced in the memo, so their ids stay theirs. ``parts``, when given, is filled with the cache
+    files of the pieces of every assembled document, keyed the same way.
     """
     fonts = outputs.font_stamps() if any(o.fonts for o in outputs.all_outputs()) else None
     stamps = {o.key: outputs.stamp(o, fonts) for o in outputs.all_outputs()}
     found: dict[Document, Path] = {}
     by_output: dict[tuple[str, str], dict] = {}
     fresh: KeyMemo = {}
-    for doc in planned:
-        output = doc.output
-        subjects = by_output.setdefault(output.key, {output.subject_id(s): s for s in output.subjects_of(hb)})
-        subject = subjects[doc.id]
+
+    def cache_file(output: outputs.Output, subject) -> Path:
+        if output.key not in stamps:
+            stamps[output.key] = outputs.stamp(output, fonts)
         view = output.view(hb, subject)
         if memo is None:
             key = outputs.cache_key(output, view, subject, stamps[output.key])
@@ -156,7 +185,15 @@ def targets(hb: Handbook, planned: list[Document], cache_dir: Path, memo: KeyMem
                      json.dumps(outputs.fingerprint(view), ensure_ascii=False, sort_keys=True))
             key, _ = fresh[ident] = memo.get(ident) or (outputs.cache_key(output, view, subject, stamps[output.key]),
                                                          subject)
-        found[doc] = cache_dir / f"{key}{output.suffix}"
+        return cache_dir / f"{key}{output.suffix}"
+
+    for doc in planned:
+        output = doc.output
+        subjects = by_output.setdefault(output.key, {output.subject_id(s): s for s in output.subjects_of(hb)})
+        found[doc] = cache_file(output, subjects[doc.id])
+        if output.parts is not None and parts is not None:
+            part = output.parts
+            parts[doc] = {part.subject_id(s): cache_file(part, s) for s in part.subjects_of(hb)}
     if memo is not None:
         memo.clear()
         memo.update(fresh)
@@ -178,20 +215,38 @@ class Production:
         self.hb, self.cache_dir, self.on_done, self.shared = hb, cache_dir, on_done, shared
         cache_dir.mkdir(parents=True, exist_ok=True)
         self.planned = documents.plan(hb)
-        self.targets = targets(hb, self.planned, cache_dir)
+        self.parts: Parts = {}
+        self.targets = targets(hb, self.planned, cache_dir, parts=self.parts)
         self.report = Report()
         self.todo = [doc for doc in self.planned if not self.targets[doc].exists()]
         todo = set(self.todo)
         self.report.reused = [doc for doc in self.planned if doc not in todo]
+        # pieces still to render, per assembled document to render: it is queued once they exist
+        self.missing: dict[Document, dict[str, Path]] = {
+            doc: {sid: path for sid, path in self.parts[doc].items() if not path.exists()}
+            for doc in self.todo if doc in self.parts}
         self.pool: ProcessPoolExecutor | None = None
         self.futures: dict = {}
         jobs = jobs or default_jobs()
-        if jobs > 1 and len(self.todo) > 1:
-            self.pool = ProcessPoolExecutor(max_workers=min(jobs, len(self.todo)), mp_context=_context(),
+        work = len(self.todo) + sum(len(missing) for missing in self.missing.values())
+        if jobs > 1 and work > 1:
+            self.pool = ProcessPoolExecutor(max_workers=min(jobs, work), mp_context=_context(),
                                             initializer=_init_worker, initargs=(hb,))
-            self.futures = {self.pool.submit(_render_to, doc, str(self.targets[doc])): doc
-                            for doc in _heaviest_first(self.todo)}
+            # pieces first: the assembled document waits for them, everything else can fill in around it
+            for doc, missing in self.missing.items():
+                for sid, path in missing.items():
+                    self.futures[self.pool.submit(_render_part_to, doc, sid, str(path))] = (doc, sid)
+            for doc in _heaviest_first(self.todo):
+                if not self.missing.get(doc):
+                    self._submit(doc)
         self.report.wall = time.perf_counter() - self.started
+
+    def _submit(self, doc: Document):
+        assert self.pool is not None
+        parts = {sid: str(path) for sid, path in self.parts[doc].items()} if doc in self.parts else None
+        future = self.pool.submit(_render_to, doc, str(self.targets[doc]), None, parts)
+        self.futures[future] = doc
+        return future
 
     def wait(self) -> Report:
         waiting = time.perf_counter()
@@ -200,7 +255,10 @@ class Production:
             on_done(doc, False)
         if self.pool is None:
             for doc in self.todo:
-                report.add(doc, _render_to(doc, str(self.targets[doc]), self.hb))
+                for sid, path in self.missing.get(doc, {}).items():
+                    report.add_part(_render_part_to(doc, sid, str(path), self.hb))
+                parts = {sid: str(path) for sid, path in self.parts[doc].items()} if doc in self.parts else None
+                report.add(doc, _render_to(doc, str(self.targets[doc]), self.hb, parts))
                 on_done(doc, True)
         else:
             try:
@@ -208,15 +266,24 @@ class Production:
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_EXCEPTION)
                     for future in done:
-                        doc = self.futures[future]
-                        report.add(doc, future.result())  # raises the first failure at once
-                        on_done(doc, True)
+                        job = self.futures[future]
+                        seconds = future.result()  # raises the first failure at once
+                        if isinstance(job, Document):
+                            report.add(job, seconds)
+                            on_done(job, True)
+                            continue
+                        whole, sid = job
+                        report.add_part(seconds)
+                        del self.missing[whole][sid]
+                        if not self.missing[whole]:
+                            pending.add(self._submit(whole))
             finally:
                 self.close()
         for doc in self.planned:
             data = self.targets[doc].read_bytes()
             report.produced.append(Produced(doc, self.targets[doc], len(data), hashlib.sha256(data).hexdigest()))
-        prune(self.cache_dir, set(self.targets.values()), self.shared)
+        report.part_files = sorted({p for parts in self.parts.values() for p in parts.values()})
+        prune(self.cache_dir, set(self.targets.values()) | set(report.part_files), self.shared)
         report.wall += time.perf_counter() - waiting
         report.elapsed = time.perf_counter() - self.started
         return report

@@ -44,6 +44,7 @@ class BuildResult:
             "documents": len(self.report.produced),
             "rendered": sorted(d.path for d in self.report.rendered),
             "reused": sorted(d.path for d in self.report.reused),
+            "parts_rendered": self.report.parts,  # pieces of 全部岗位说明书 laid out (one per edited role)
             "render_seconds": {k: round(v, 3) for k, v in sorted(self.report.seconds.items())},
             "documents_elapsed": round(self.report.elapsed, 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},

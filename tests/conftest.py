@@ -63,6 +63,7 @@ def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None) -> Bui
     finally:
         mkdocs_log.removeHandler(collector)
     blobs = {p.file.name: p.file.read_bytes() for p in plugin.report.produced} if plugin.report else {}
+    blobs |= {p.name: p.read_bytes() for p in getattr(plugin.report, "part_files", [])}  # 全部岗位说明书's pieces
     return BuiltSite(Path(site_dir), seconds, collector.messages, plugin.report, plugin.hb, blobs)
 
 

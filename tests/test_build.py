@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from generator import cachedir, documents
 from generator.loader import load_handbook
@@ -101,6 +102,9 @@ def test_editing_one_role_rerenders_exactly_its_documents(built, tmp_path):
         "downloads/job-descriptions/regional-manager.docx", "downloads/job-descriptions/regional-manager.pdf",
         "downloads/job-descriptions-all.pdf",  # 全部岗位说明书 prints every role
     ])
+    assert report["parts_rendered"] == 1  # … and is assembled from cached pieces: only this role is laid out again
+    book = PdfReader(tmp_path / "site" / "downloads" / "job-descriptions-all.pdf")
+    assert "全力以赴完成本区域销售和回款任务！" in "".join(page.extract_text() for page in book.pages).replace("\n", "")
     page = (tmp_path / "site" / "roles" / "regional-manager.html").read_text(encoding="utf-8")
     assert "全力以赴完成本区域销售和回款任务！" in page
 

@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import jinja2
-from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -116,7 +115,7 @@ def _render(template: str, hb: Handbook, subject=None, **context) -> bytes:
         context["doc_title"] += drafts.TITLE_SUFFIX
     page = _environment().get_template(template).render(
         handbook=hb.site.handbook_title, author=hb.site.organisation, draft=draft,
-        draft_watermark=drafts.WATERMARK, **_brand_context(hb), **context)
+        draft_watermark=drafts.WATERMARK, **brand_context(hb), **context)
     return html_to_pdf(page)
 
 
@@ -126,7 +125,7 @@ LOGO_WIDTH_MM = 40.0
 LOGO_DPI = 600  # an SVG with gradients is drawn as PNG at this resolution (renderers/logo_raster.py)
 
 
-def _brand_context(hb) -> dict:
+def brand_context(hb) -> dict:
     """What _brand_header.html reads: the logo (as a data: URL, so WeasyPrint reads no file) and the names."""
     logo = views.header_logo(hb, LOGO_HEIGHT_MM, LOGO_WIDTH_MM)
     uri = ""
@@ -162,6 +161,14 @@ def html_to_pdf(html: str, compact_fonts: bool = True) -> bytes:
     )
 
 
+def html_page_count(html: str) -> int:
+    """Pages ``html`` lays out into with the shared stylesheet: layout only, nothing drawn or written."""
+    css, fonts, fetcher = _weasy()
+    base_url = search_path()[0].as_uri() + "/"
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=[css], font_config=fonts)
+    return len(document.pages)
+
+
 _RDF_END = b"</rdf:RDF>"
 
 
@@ -194,43 +201,13 @@ def job_description(hb: Handbook, role: Role) -> bytes:
     return _render("job_description.html", hb, role, **_jd_context(hb, role))
 
 
-@dataclass(frozen=True)
-class BookEntry:
-    id: str
-    title: str
-    body: Markup  # the role's title and _jd_body.html, rendered (and escaped) like its own PDF
+def book_part(hb: Handbook, role: Role) -> bytes:
+    """One role's pages of 全部岗位说明书: its job description without page numbers.
 
-
-@dataclass(frozen=True)
-class BookGroup:
-    name: str
-    entries: list[BookEntry]
-
-
-BOOK_TITLE = "全部岗位说明书"
-BOOK_TOC = "目录"
-
-
-def all_job_descriptions(hb: Handbook) -> bytes:
-    """全部岗位说明书: every published JD in one WeasyPrint document, grouped by department.
-
-    One layout, not concatenated PDFs: page numbers run on (第 n 页 / 共 N 页), the fonts are
-    embedded once, and the outline lists departments and their roles. Drafts are left out:
-    this is the book HR prints.
+    The book is assembled from these pieces (:mod:`generator.renderers.pdf_book`), which numbers the
+    pages through; each piece is cached on its own, so an edit re-lays out one role, not the book.
     """
-    env = _environment()
-    article = env.get_template("_jd_article.html")
-    groups = []
-    for dept in hb.site.departments:
-        entries = [BookEntry(role.id, role.title,
-                             Markup(article.render(handbook=hb.site.handbook_title, **_jd_context(hb, role))))
-                   for role in hb.roles_in(dept.id) if not drafts.is_draft(role)]
-        if entries:
-            groups.append(BookGroup(dept.name, entries))
-    page = env.get_template("job_descriptions_book.html").render(
-        handbook=hb.site.handbook_title, author=hb.site.organisation, **_brand_context(hb),
-        doc_title=f"{hb.site.handbook_title} {BOOK_TITLE}", toc_heading=BOOK_TOC, groups=groups)
-    return html_to_pdf(page)
+    return _render("job_description_book_part.html", hb, role, **_jd_context(hb, role))
 
 
 def _jd_context(hb: Handbook, role: Role) -> dict:
