@@ -7,7 +7,8 @@ For each size (``seed`` = this repository's content, a number = ``synthetic_org.
 roles) the build runs twice as a subprocess: cold (the content root's ``.cache/`` and the output deleted
 first; for ``seed`` that is this repository's ``.cache/``), then again with nothing changed. A tiny
 wrapper process times each build and reports its peak RSS (``RUSAGE_CHILDREN`` ``ru_maxrss``: the largest
-*single* process among the build and its pool workers, not their sum) and CPU time. Stage times come from
+*single* process among the build and its pool workers, not their sum) and CPU time; it is a subreaper, so
+the forkserver's workers, orphaned when the build exits, are counted too. Stage times come from
 the build's ``--report`` JSON; load vs validate is split in-process.
 
 The floor, measured in the same run: one warm WeasyPrint render of a job description (median of 10 after a
@@ -40,10 +41,18 @@ from generator.loader import content_files, load_handbook  # noqa: E402
 from generator.yamlsource import load_yaml  # noqa: E402
 
 CORES = len(os.sched_getaffinity(0))
-WRAPPER = """import json, resource, subprocess, sys, time
+# The wrapper is a subreaper (Linux PR_SET_CHILD_SUBREAPER = 36): the forkserver and its pool workers, orphaned
+# when the build exits, are reaped here, so RUSAGE_CHILDREN counts their CPU time and peak RSS too.
+WRAPPER = """import ctypes, json, os, resource, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
 started = time.perf_counter()
 rc = subprocess.call(sys.argv[2:])
 wall = time.perf_counter() - started
+while True:
+    try:
+        os.waitpid(-1, 0)
+    except ChildProcessError:
+        break
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = usage.ru_utime + usage.ru_stime
 open(sys.argv[1], "w").write(json.dumps({"rc": rc, "wall": wall, "cpu": cpu, "peak_kb": usage.ru_maxrss}))
