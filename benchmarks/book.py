@@ -25,7 +25,6 @@ import json
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 import synthetic_org  # noqa: E402
+import run as build_bench  # noqa: E402
 from run import CORES, revision, table  # noqa: E402
 
 # The build's workers are forked by a forkserver the build never waits for, so RUSAGE_CHILDREN misses them:
@@ -79,14 +79,8 @@ json.dump({"rc": proc.returncode, "wall": wall, "cpu": sum(cpu.values()) / ticks
 
 def measured(cmd: list[str], work: Path) -> dict:
     """Run ``cmd`` under WRAPPER: wall seconds, CPU seconds of the process tree, peak RSS (MB) of its largest process."""
-    result = work / "wrapper.json"
-    result.unlink(missing_ok=True)
-    proc = subprocess.run([sys.executable, "-c", WRAPPER, str(result), *cmd], capture_output=True, text=True,
-                          cwd=REPO)
-    data = json.loads(result.read_text()) if result.exists() else {"rc": proc.returncode}
-    if proc.returncode or data["rc"]:
-        sys.exit(f"failed (exit {data['rc']}): {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
-    return {"wall": data["wall"], "cpu": data["cpu"], "peak_mb": data["peak_kb"] / 1024}
+    return build_bench.measured(cmd, work, WRAPPER)
+
 
 BOOK_ALONE = """import sys
 from pathlib import Path

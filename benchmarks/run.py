@@ -59,10 +59,11 @@ open(sys.argv[1], "w").write(json.dumps({"rc": rc, "wall": wall, "cpu": cpu, "pe
 """
 
 
-def measured(cmd: list[str], work: Path) -> dict:
-    """Run ``cmd`` under the wrapper; wall seconds and peak RSS (MB), or exit with its stderr."""
+def measured(cmd: list[str], work: Path, wrapper: str = WRAPPER) -> dict:
+    """Run ``cmd`` under ``wrapper``; wall seconds, CPU seconds and peak RSS (MB), or exit with its stderr."""
     result = work / "wrapper.json"
-    proc = subprocess.run([sys.executable, "-c", WRAPPER, str(result), *cmd], capture_output=True, text=True,
+    result.unlink(missing_ok=True)
+    proc = subprocess.run([sys.executable, "-c", wrapper, str(result), *cmd], capture_output=True, text=True,
                           cwd=REPO)
     data = json.loads(result.read_text()) if result.exists() else {"rc": proc.returncode}
     if proc.returncode or data["rc"]:
