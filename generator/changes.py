@@ -493,10 +493,12 @@ class _ChangeCache:
         if self.folder is None or not self.folder.is_dir():
             return
         keep = {self._path(c.sha).name for c in commits}
+        others = []
         for path in self.folder.glob("changes-*"):
             if path.name in keep:
-                os.utime(path)
-        others = [path for path in self.folder.glob("changes-*") if path.name not in keep]
+                os.utime(path)  # used now: a shared cache keeps it
+            else:
+                others.append(path)
         for path in cachedir.expired(others) if self.shared else others:
             path.unlink(missing_ok=True)
 
