@@ -99,7 +99,7 @@ def cover_and_contents(hb: Handbook, groups, counts: dict[str, int]) -> pikepdf.
                 page += counts[role.id]
             book_groups.append(BookGroup(name, entries))
         return pdf._environment().get_template("job_descriptions_book.html").render(
-            handbook=hb.site.handbook_title, author=hb.site.organisation, **pdf.brand_context(hb),
+            handbook=hb.site.handbook_title, author=hb.site.organisation, **pdf.brand_context(hb), draft=False,
             doc_title=f"{hb.site.handbook_title} {BOOK_TITLE}", toc_heading=BOOK_TOC, groups=book_groups,
             link_prefix=LINK_PREFIX)
 
