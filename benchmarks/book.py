@@ -32,8 +32,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-import synthetic_org  # noqa: E402
 import run as build_bench  # noqa: E402
+import synthetic_org  # noqa: E402
 from run import CORES, revision, table  # noqa: E402
 
 # The build's workers are forked by a forkserver the build never waits for, so RUSAGE_CHILDREN misses them:
@@ -85,8 +85,8 @@ def measured(cmd: list[str], work: Path) -> dict:
 BOOK_ALONE = """import sys
 from pathlib import Path
 from generator import documents
-from generator.produce import Production
-from generator.loader import load_handbook
+from generator.documents.produce import Production
+from generator.content.loader import load_handbook
 root, cache = Path(sys.argv[1]), Path(sys.argv[2])
 hb = load_handbook(root)
 everything = documents.plan

@@ -28,8 +28,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.synthetic_org import write  # noqa: E402
-from generator import changes, history  # noqa: E402
-from generator.loader import load_handbook  # noqa: E402
+from generator.content.loader import load_handbook  # noqa: E402
+from generator.history import changes  # noqa: E402
+from generator.history import git as history
 
 
 def git(root: Path, *args: str, day: int = 1) -> None:

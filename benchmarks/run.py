@@ -36,9 +36,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 import synthetic_org  # noqa: E402
-from generator import documents  # noqa: E402
-from generator.loader import content_files, load_handbook  # noqa: E402
-from generator.yamlsource import load_yaml  # noqa: E402
+
+from generator.content.loader import content_files, load_handbook  # noqa: E402
+from generator.content.yamlsource import load_yaml  # noqa: E402
+from generator.documents import plan as documents  # noqa: E402
 
 CORES = len(os.sched_getaffinity(0))
 # The wrapper is a subreaper (Linux PR_SET_CHILD_SUBREAPER = 36): the forkserver and its pool workers, orphaned
@@ -91,7 +92,7 @@ def load_split(root: Path) -> tuple[float, float]:
 
 def pdf_floor(hb) -> float:
     """Median seconds of 10 warm job-description PDF renders, in this process."""
-    from generator.renderers import pdf
+    from generator.documents.renderers import pdf
 
     role = hb.roles[len(hb.roles) // 2]
     pdf.job_description(hb, role)  # warm-up: imports, fonts, stylesheet
@@ -108,11 +109,10 @@ def bare_mkdocs(hb, root: Path, out: Path, work: Path) -> float:
     """Wall seconds of `mkdocs build` of the generated pages, with the same theme/markdown, no handbook plugin."""
     from mkdocs.utils.yaml import yaml_load
 
-    from generator.bundles import Built
-    from generator.bundles import BundleDoc
-    from generator.mkdocs_plugin import OFFLINE_BUNDLE, SEARCH_WORDS, SHIM, SHIM_URI
-    from generator.outputs import BUNDLES
-    from generator.renderers import site
+    from generator.documents.bundles import Built, BundleDoc
+    from generator.documents.outputs import BUNDLES
+    from generator.site import pages as site
+    from generator.site.engines.mkdocs import OFFLINE_BUNDLE, SEARCH_WORDS, SHIM, SHIM_URI
 
     docs, site_dir = work / "bare-docs", work / "bare-site"
     shutil.rmtree(docs, ignore_errors=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from .errors import ContentError
+from .content.errors import ContentError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def _show_notes(notes) -> None:
 
 
 def _load(root: Path, show_notes: bool = False):
-    from .loader import load_handbook
+    from .content.loader import load_handbook
 
     notes: list = []
     try:
@@ -99,7 +99,7 @@ def main(debug: bool) -> None:
 @_root_option
 def check(root: Path) -> None:
     """Load and validate all content; print every problem, then notes that do not fail the build."""
-    from .drafts import draft_ids
+    from .content.drafts import draft_ids
 
     hb = _load(root, show_notes=True)
     drafts = sum(len(ids) for ids in draft_ids(hb).values())
@@ -119,10 +119,10 @@ def check(root: Path) -> None:
               help="Also build drafts (status: draft), marked 草稿; without it they are left out entirely.")
 def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, with_drafts: bool) -> None:
     """Validate, then build the site and every document into OUT, atomically."""
-    from . import drafts
-    from .documents import plan
-    from .outdir import OutRefused, check_out
-    from .sitebuild import BuildFailed, build_site
+    from .content import drafts
+    from .documents.plan import plan
+    from .site.build import BuildFailed, build_site
+    from .site.outdir import OutRefused, check_out
 
     started = time.perf_counter()
     try:  # command-line mistakes first: they cost nothing to find and nothing is touched
@@ -204,7 +204,7 @@ def _write_atomically(path: Path, text: str) -> None:
               help="Address and port to serve on, e.g. 127.0.0.1:8001 when 8000 is taken.")
 def serve(root: Path, dev_addr: str) -> None:
     """Live preview: editing a YAML file reloads the page; broken content shows an error page."""
-    from . import preview
+    from .site import preview
 
     try:
         preview.serve(root, dev_addr)
@@ -220,7 +220,7 @@ def serve(root: Path, dev_addr: str) -> None:
 def import_(files: tuple[Path, ...], root: Path, dry_run: bool, force: bool) -> None:
     """Bring job descriptions in: HR's edited Word copies back into roles/*.yml; other JDs
     (.docx, .txt, .md) as new draft roles. Prints every change and every line it did not place."""
-    from .importer import run
+    from .authoring.importer import run
 
     try:
         status = run(list(files), root, dry_run=dry_run, force=force, echo=click.echo,
@@ -247,7 +247,7 @@ def new() -> None:
 def new_role(title: str, department: str, reports_to: str | None, reports_to_title: str | None,
              role_id: str | None, number: str | None, root: Path) -> None:
     """Write roles/<id>.yml with the next 岗位编号 and Chinese guidance; never overwrites a file."""
-    from .newrole import NewRoleError, plan_role, write_role
+    from .authoring.newrole import NewRoleError, plan_role, write_role
 
     try:
         role = plan_role(root, title, department, reports_to, reports_to_title, role_id, number)
@@ -273,8 +273,8 @@ def diff(root: Path, rev1: str | None, rev2: str | None, markdown: bool) -> None
     REV1 defaults to the last commit (HEAD), REV2 to the working tree (your unsaved-in-git edits).
     Compares the loaded content, so reordering keys or editing comments shows no change.
     """
-    from .changes import DiffError, as_markdown, as_text
-    from .changes import diff as compare_revisions
+    from .history.changes import DiffError, as_markdown, as_text
+    from .history.changes import diff as compare_revisions
 
     try:
         found, old_label, new_label = compare_revisions(root, rev1, rev2)
@@ -292,7 +292,7 @@ def diff(root: Path, rev1: str | None, rev2: str | None, markdown: bool) -> None
               show_default="schemas/", help="Where to write the *.schema.json files.")
 def schema(out: Path) -> None:
     """Write JSON Schemas for the YAML files, for editor completion and checking."""
-    from .schema import write_schemas
+    from .content.schema import write_schemas
 
     try:
         written = write_schemas(out)

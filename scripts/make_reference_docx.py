@@ -33,9 +33,9 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.errors import ContentError  # noqa: E402
-from generator.renderers import docx_styles  # noqa: E402
-from generator.renderers.docx_settings import STYLES_FILE, TEMPLATES, ReferenceStyles, read  # noqa: E402
+from generator.content.errors import ContentError  # noqa: E402
+from generator.documents.renderers.docx import styles as docx_styles  # noqa: E402
+from generator.documents.renderers.docx.settings import STYLES_FILE, TEMPLATES, ReferenceStyles, read  # noqa: E402
 
 THEME_ATTRS = tuple(qn(f"w:{name}") for name in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"))
 THEME_COLOUR_ATTRS = tuple(qn(f"w:{name}") for name in ("themeColor", "themeShade", "themeTint"))

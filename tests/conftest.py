@@ -26,7 +26,7 @@ sys.dont_write_bytecode = True
 os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
 
 from generator import cachedir  # noqa: E402
-from generator.sitebuild import WarningCollector  # noqa: E402
+from generator.site.build import WarningCollector  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 

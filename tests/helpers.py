@@ -37,8 +37,8 @@ def copy_bundled_content(tmp: Path) -> Path:
 
 def problems_of(root: Path) -> list[str]:
     """What `handbook check` reports for ``root``, one string per problem (empty when it loads)."""
-    from generator.errors import ContentError
-    from generator.loader import load_handbook
+    from generator.content.errors import ContentError
+    from generator.content.loader import load_handbook
 
     try:
         load_handbook(root)

@@ -1,84 +1,172 @@
-"""ARCHITECTURE.md's code map is a claim about the code: every module has a row, and imports only what its
-row's "may import" column names (project modules; third-party libraries are not checked here)."""
+"""ARCHITECTURE.md is a claim about the code, checked both ways.
+
+* Its layer table: a module imports its own layer and the layers below, never one above.
+* Its code map: every module has a row, and the row's last column names exactly what the module imports —
+  project modules and third-party libraries, nothing missing and nothing stale. Imports inside functions,
+  ``__init__.py`` files and modules named in strings (``"generator.documents.renderers.pdf:form"``, loaded by
+  the output registry) all count; ``if TYPE_CHECKING:`` blocks and the standard library do not.
+* Renderers (the modules the output registry names) import no other renderer, nothing of the site or the CLI,
+  and no MkDocs.
+"""
 
 from __future__ import annotations
 
 import ast
-import fnmatch
 import re
+import sys
 from pathlib import Path
 
+import pytest
 from helpers import REPO
 
 PACKAGE = REPO / "generator"
-ROW = re.compile(r"^\| `generator/(?P<module>[\w/]+)\.py` \| .* \| (?P<allowed>[^|]*) \|$")
+ROW = re.compile(r"^\| `generator/(?P<path>[\w/]+\.py)` \| .* \| (?P<imports>[^|]*) \|$")
+LAYER = re.compile(r"^\| (?P<number>\d+) \| (?P<where>[^|]+) \| .* \|$")
+MODULE_STRING = re.compile(r"^generator(?:\.\w+)+(?=:\w+$|$)")
 
 
-def code_map() -> dict[str, set[str] | None]:
-    """module (e.g. 'renderers/site') → the module names it may import; None = "everything above"."""
-    rows: dict[str, set[str] | None] = {}
-    above: set[str] = set()
-    for line in (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8").splitlines():
-        found = ROW.match(line)
-        if not found:
-            continue
-        module, allowed = found.group("module"), found.group("allowed")
-        names = set(re.findall(r"`([\w*]+)`", allowed))
-        if "everything above" in allowed:
-            names |= above
-        rows[module] = names
-        above |= {module.rsplit("/", 1)[-1], module.split("/", 1)[0]}
-    return rows
+def name_of(path: Path) -> str:
+    """``content/model``; a package's ``__init__.py`` is named by its folder (the top one: ``generator``)."""
+    rel = path.relative_to(PACKAGE).with_suffix("")
+    if rel.name == "__init__":
+        rel = rel.parent
+    return rel.as_posix() if rel.parts else "generator"
 
 
-def internal_imports(path: Path) -> set[str]:
-    """Project modules a file imports (outside `if TYPE_CHECKING:` blocks), as their last name."""
+def modules() -> dict[str, Path]:
+    """Every module with code in it (an empty ``__init__.py`` only marks a folder as a package)."""
+    return {name_of(p): p for p in sorted(PACKAGE.rglob("*.py"))
+            if "__pycache__" not in p.parts and (p.name != "__init__.py" or p.read_text(encoding="utf-8").strip())}
+
+
+def _module_of(dotted: str) -> str | None:
+    """``generator.content.model`` → ``content/model`` if that is a module or package of the project."""
+    parts = dotted.split(".")[1:]
+    while parts:
+        base = PACKAGE.joinpath(*parts)
+        if base.with_suffix(".py").is_file() or (base / "__init__.py").is_file():
+            return "/".join(parts)
+        parts = parts[:-1]
+    return "generator"
+
+
+def imports_of(path: Path) -> set[str]:
+    """Project modules (``content/model``) and third-party top-level modules (``weasyprint``) ``path`` uses."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skipped = {id(node) for block in ast.walk(tree)
                if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
                for node in ast.walk(block)}
+    package = ["generator", *path.relative_to(PACKAGE).parent.parts]
     found: set[str] = set()
+
+    def add(dotted: str) -> None:
+        top = dotted.split(".")[0]
+        if top == "generator":
+            found.add(_module_of(dotted))
+        elif top not in sys.stdlib_module_names and top != "__future__":
+            found.add(top)
+
     for node in ast.walk(tree):
         if id(node) in skipped:
             continue
-        if isinstance(node, ast.ImportFrom):
-            if node.level == 0 and not (node.module or "").startswith("generator"):
-                continue
-            parts = [p for p in (node.module or "").split(".") if p and p != "generator"]
-            if parts:
-                found.add(parts[-1])
-            else:  # from . import a, b
-                found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[-1] for alias in node.names if alias.name.startswith("generator.")}
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                add(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(package[:len(package) - node.level + 1]) if node.level else ""
+            module = ".".join(filter(None, [base, node.module or ""]))
+            if module.split(".")[0] == "generator":
+                for alias in node.names:  # `from .. import views` names a module; `from ..x import f` a name
+                    add(f"{module}.{alias.name}")
+            else:
+                add(module)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and MODULE_STRING.match(node.value):
+            add(MODULE_STRING.match(node.value).group())
+    found.discard(name_of(path))
     return found
 
 
-def modules() -> dict[str, Path]:
-    return {p.relative_to(PACKAGE).with_suffix("").as_posix(): p for p in PACKAGE.rglob("*.py")
-            if p.name != "__init__.py"}
+def code_map() -> dict[str, set[str]]:
+    rows = {}
+    for line in (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8").splitlines():
+        if found := ROW.match(line):
+            rows[name_of(PACKAGE / found["path"])] = set(re.findall(r"`([\w/.]+)`", found["imports"]))
+    return rows
 
 
-def test_every_module_has_a_row_in_the_code_map():
-    missing = sorted(set(modules()) - set(code_map()))
-    assert not missing, f"add a row to ARCHITECTURE.md's code map for: {missing}"
+def layers() -> list[tuple[int, list[str]]]:
+    """(number, places) from the layer table; a place is a folder (``content/``) or a module (``cli.py``)."""
+    text = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    table = text.split("## Layers", 1)[1].split("\n## ", 1)[0]
+    return [(int(m["number"]), re.findall(r"`([\w/.]+)`", m["where"]))
+            for line in table.splitlines() if (m := LAYER.match(line))]
 
 
-def test_modules_import_only_what_the_code_map_allows():
+def layer_of(module: str) -> int:
+    best, length = None, -1
+    for number, places in layers():
+        for place in places:
+            stem = name_of(PACKAGE / place) if place.endswith(".py") else place.rstrip("/")
+            if (module == stem or module.startswith(stem + "/")) and len(stem) > length:
+                best, length = number, len(stem)
+    assert best is not None, f"generator/{module} is in no layer of ARCHITECTURE.md"
+    return best
+
+
+def renderers() -> set[str]:
+    """The modules the output registry loads by name."""
+    return {m for m in imports_of(PACKAGE / "documents" / "outputs.py") if m.startswith("documents/renderers/")}
+
+
+def test_every_module_has_a_row_and_every_row_a_module():
+    rows, found = set(code_map()), set(modules())
+    assert not found - rows, f"add a row to ARCHITECTURE.md's code map for: {sorted(found - rows)}"
+    assert not rows - found, f"ARCHITECTURE.md's code map names modules that do not exist: {sorted(rows - found)}"
+
+
+def test_the_code_map_names_exactly_what_each_module_imports():
     rows = code_map()
     wrong = []
-    for module, path in sorted(modules().items()):
-        allowed = rows.get(module) or set()
-        own_package = module.split("/")[0] if "/" in module else None
-        for name in sorted(internal_imports(path)):
-            if name == own_package or name == module.rsplit("/", 1)[-1]:
-                continue
-            if not any(fnmatch.fnmatch(name, pattern) for pattern in allowed):
-                wrong.append(f"generator/{module}.py imports {name}")
-    assert not wrong, "imports the code map does not allow (fix the code or the map):\n" + "\n".join(wrong)
+    for module, path in modules().items():
+        real, claimed = imports_of(path), rows.get(module, set())
+        wrong += [f"generator/{module}: imports `{m}`, which its row does not name" for m in sorted(real - claimed)]
+        wrong += [f"generator/{module}: its row names `{m}`, which it does not import" for m in sorted(claimed - real)]
+    assert not wrong, "ARCHITECTURE.md's code map and the code disagree (fix the code or the map):\n" + "\n".join(wrong)
 
 
-def test_the_check_itself_sees_imports():
-    """The checker must find real imports, or the test above could never fail."""
-    assert {"yamlsource", "model", "errors"} <= internal_imports(PACKAGE / "loader.py")
-    assert code_map()["errors"] == set()
+def test_no_module_imports_a_layer_above_its_own():
+    wrong = [f"generator/{module} (layer {layer_of(module)}) imports generator/{m} (layer {layer_of(m)})"
+             for module, path in modules().items() for m in sorted(imports_of(path))
+             if m in modules() and layer_of(m) > layer_of(module)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_renderers_know_nothing_of_each_other_the_site_or_mkdocs():
+    found = renderers()
+    assert {"documents/renderers/pdf", "documents/renderers/docx", "documents/renderers/xlsx"} <= found
+    wrong = []
+    for module in sorted(found):
+        for m in sorted(imports_of(modules()[module])):
+            if (m in found and m != module) or m.startswith(("site", "cli", "authoring")) or m == "mkdocs":
+                wrong.append(f"generator/{module} imports {m}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("from ..content import model, outline\n", {"content/model", "content/outline"}),
+    ("from ..content.model import Role\n", {"content/model"}),
+    ("from . import views\n", {"documents/views"}),
+    ("from .. import TOOL_ROOT\n", {"generator"}),
+    ("def f():\n    import weasyprint.text\n", {"weasyprint"}),
+    ("import json, os.path\nfrom pathlib import Path\n", set()),
+    ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..site import build\n", set()),
+    ("X = 'generator.documents.renderers.pdf:form'\n", {"documents/renderers/pdf"}),
+])
+def test_the_check_itself_sees_imports(tmp_path, monkeypatch, source, expected):
+    """The checker must find real imports (and only those), or the tests above could never fail."""
+    probe = PACKAGE / "documents" / "_probe.py"
+    monkeypatch.setattr(Path, "read_text", lambda self, **kw: source if self == probe else _read(self, **kw))
+    assert imports_of(probe) == expected
+
+
+_read = Path.read_text

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from pypdf import PdfReader
-
 from conftest import REPO
 from helpers import overlay_root
+from pypdf import PdfReader
 from test_pdf_fonts import missing_outlines
 
 BOOK = "downloads/job-descriptions-all.pdf"
@@ -33,8 +32,9 @@ def book(built_site) -> bytes:
 @pytest.fixture(scope="module")
 def pieces(built_site) -> dict[str, bytes]:
     """role id → its piece, as the session build cached it."""
-    from generator import documents, outputs
-    from generator.produce import targets
+    from generator.documents import outputs
+    from generator.documents import plan as documents
+    from generator.documents.produce import targets
 
     part = outputs.get("job-description-book", "pdf").parts
     hb = built_site.hb
@@ -104,7 +104,7 @@ def test_page_numbers_are_pagination_artifacts_drawn_in_an_embedded_font(book):
 
 
 def test_the_book_is_the_same_bytes_from_the_same_pieces(built_site, pieces, book):
-    from generator import outputs
+    from generator.documents import outputs
 
     output = outputs.get("job-description-book", "pdf")
     view = output.view(built_site.hb, built_site.hb)
@@ -118,8 +118,8 @@ def test_a_contents_longer_than_a_page_counts_its_own_pages(tmp_path):
     sys.path.insert(0, str(REPO / "benchmarks"))
     import synthetic_org
 
-    from generator.loader import load_handbook
-    from generator.renderers import pdf_book
+    from generator.content.loader import load_handbook
+    from generator.documents.renderers import pdf_book
 
     root = synthetic_org.write(90, tmp_path / "org")
     hb = load_handbook(root)
@@ -141,7 +141,7 @@ def test_a_contents_longer_than_a_page_counts_its_own_pages(tmp_path):
 
 
 def test_merged_fonts_hold_every_glyph_of_every_piece(pieces):
-    from generator.renderers import pdf_fonts
+    from generator.documents.renderers import pdf_fonts
 
     programs = {}
     for role_id, data in pieces.items():
@@ -197,7 +197,7 @@ def test_serve_assembles_the_book_only_when_it_is_asked_for(tmp_path, monkeypatc
 
 
 def test_widths_and_to_unicode_survive_a_round_trip():
-    from generator.renderers import pdf_fonts
+    from generator.documents.renderers import pdf_fonts
 
     widths = {1: 224.0, 16: 392.0, 17: 555.0, 18: 555.5, 40: 1000.0}
     written = pdf_fonts.write_widths(widths)

@@ -17,14 +17,15 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from browsing import DESKTOP, PHONE, SHOTS, open_page, serve
 from docx import Document
 from docx.oxml.ns import qn
+from helpers import MINIMAL, TESTS, copy_bundled_content, overlay_root, problems_of
 from pypdf import PdfReader
 
-from browsing import DESKTOP, PHONE, SHOTS, open_page, serve
-from generator import brand, outputs, views
-from generator.loader import load_handbook
-from helpers import MINIMAL, TESTS, copy_bundled_content, overlay_root, problems_of
+from generator.content import brand
+from generator.content.loader import load_handbook
+from generator.documents import outputs, views
 
 SVG_ROOT = TESTS / "roots" / "branded-svg"
 PNG_ROOT = TESTS / "roots" / "branded-png"
@@ -254,7 +255,7 @@ def test_an_svg_logo_with_a_gradient_is_drawn_as_png_and_a_plain_one_stays_vecto
     plain = re.sub(rb"<defs>.*</defs>", b"", plain, flags=re.DOTALL)
     (root / "content" / "logo.svg").write_bytes(plain)
     hb = load_handbook(root)
-    from generator.renderers import pdf as renderer
+    from generator.documents.renderers import pdf as renderer
 
     role = hb.roles[0]
     vector = renderer.job_description(views.role_view(hb, role), role)
@@ -391,7 +392,7 @@ def test_the_header_shows_the_brand_colour_with_readable_text_and_the_logo(reque
 
 
 def test_the_change_log_words_the_company_logo_and_colour_changes():
-    from generator import changes
+    from generator.history import changes
 
     before = load_handbook(MINIMAL).site
     after = before.model_copy(update={"company": COMPANY, "logo": "content/logo.svg", "brand_color": "#1F4E79"})
@@ -412,7 +413,7 @@ def test_the_preview_shows_a_replaced_logo_on_every_page_and_in_the_documents(tm
     try:
         plugin = serving.build(first=True)
         pdf_before = plugin._incremental.fetch("downloads/job-descriptions/worker.pdf")
-        # every page but 404.html, which the preview renders once (mkdocs_plugin.on_env)
+        # every page but 404.html, which the preview renders once (the MkDocs engine's on_env)
         pages = sorted(p.relative_to(serving.site_dir).as_posix() for p in serving.site_dir.rglob("*.html")
                        if p.name != "404.html")
         new = SVG_LOGO.replace(b"#E8A33D", b"#D9822B")
@@ -429,7 +430,7 @@ def test_the_preview_shows_a_replaced_logo_on_every_page_and_in_the_documents(tm
 
 
 def test_a_long_company_name_puts_the_logo_on_its_own_header_line_in_word(tmp_path):
-    from generator.renderers import docx as renderer
+    from generator.documents.renderers import docx as renderer
 
     root = tmp_path / "root"
     shutil.copytree(SVG_ROOT, root)

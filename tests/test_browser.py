@@ -11,7 +11,6 @@ import zipfile
 from urllib.parse import urlsplit
 
 import pytest
-
 from browsing import CHROMIUM, SHOTS, search, serve
 
 pytest.importorskip("playwright.sync_api")

@@ -16,13 +16,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
-
-from generator import cachedir, documents
-from generator.loader import load_handbook
-from generator.sitebuild import BuildFailed, build_site
 from conftest import fill_cache
 from helpers import REPO, copy_bundled_content, overlay_root, own_cache_env
+from pypdf import PdfReader
+
+from generator import cachedir
+from generator.content.loader import load_handbook
+from generator.documents import plan as documents
+from generator.site.build import BuildFailed, build_site
 
 
 def handbook(*args: str) -> subprocess.CompletedProcess:
@@ -58,7 +59,7 @@ def built(tmp_path_factory, built_site):
 
 def test_a_cold_cache_renders_every_document(built_site, tmp_path):
     """Planned against an empty cache, every document is to be rendered (the session build did so)."""
-    from generator.produce import Production
+    from generator.documents.produce import Production
 
     production = Production(load_handbook(REPO), tmp_path / "empty", jobs=1)
     assert production.todo == production.planned and len(production.planned) == DOCUMENTS

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from generator.loader import load_handbook
 from helpers import MINIMAL, REPO, TESTS, overlay_root, problems_of
+
+from generator.content.loader import load_handbook
 
 CASES = sorted(p for p in (TESTS / "bad_roots").iterdir() if p.is_dir())
 

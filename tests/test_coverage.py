@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 from click.testing import CliRunner
+from helpers import REPO, overlay_root
 
 from generator.cli import main
-from generator.errors import Problem
-from generator.loader import load_handbook
-from helpers import REPO, overlay_root
+from generator.content.errors import Problem
+from generator.content.loader import load_handbook
 
 CONCENTRATED = """\
 id: worker
@@ -141,7 +141,7 @@ def test_a_draft_without_kpis_gets_no_coverage_notes_and_a_page(tmp_path: Path):
     worker.write_text("status: draft\n" + text[:text.index("kpis:")], encoding="utf-8")
     notes = [n for n in notes_of(root) if n.startswith("roles/worker.yml")]
     assert notes and not any("measured" in n or "sits on" in n for n in notes)
-    from generator.renderers import site
+    from generator.site import pages as site
 
     page = site.pages(load_handbook(root), [])["roles/worker.md"]
     assert "kpi-tag" not in page and "拜访客户" in page

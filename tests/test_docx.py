@@ -17,10 +17,11 @@ from docx.oxml.ns import qn
 from docx.shared import Length
 from docx.table import _Cell
 
-from generator import views
-from generator.loader import load_handbook
-from generator.renderers import docx as render
-from generator.renderers import docx_props
+from generator.content import outline
+from generator.content.loader import load_handbook
+from generator.documents import views
+from generator.documents.renderers import docx as render
+from generator.documents.renderers.docx import props as docx_props
 
 ROOT = Path(__file__).parents[1]
 THEME_ATTRS = [qn(f"w:{a}") for a in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")]
@@ -81,7 +82,7 @@ def table_with_header(doc, header):
 def test_every_duty_is_a_list_number_paragraph(hb, jds, role_id):
     doc = jds[role_id][1]
     numbered = {p.text for p in doc.paragraphs if p.style.name.startswith("List Number")}
-    for text in views.all_duty_texts(hb.role(role_id)):
+    for text in outline.all_duty_texts(hb.role(role_id)):
         assert text in numbered, text
 
 
@@ -118,7 +119,7 @@ def test_kpis_list_the_duties_they_measure_in_printed_order(hb, jds, role_id):
     doc = jds[role_id][1]
     role = hb.role(role_id)
     table = table_with_header(doc, views.KPI_COLUMNS)
-    outline = [item.id for item in views.duty_outline(role) if item.id]
+    duty_ids = [item.id for item in outline.duty_outline(role) if item.id]
     for row, kpi in zip(table.rows[1:], role.kpis.items):
         notes = [p for p in row.cells[0].paragraphs[1:]]
         if not kpi.measures:
@@ -127,17 +128,17 @@ def test_kpis_list_the_duties_they_measure_in_printed_order(hb, jds, role_id):
         assert [p.text for p in notes] == [views.kpi_measures_text(role, kpi)]
         assert notes[0].style.name == "Table Note"
         labels = notes[0].text.removeprefix(views.MEASURES_LABEL).split(" ")
-        assert labels == views.kpi_measures(role, kpi)
+        assert labels == outline.kpi_measures(role, kpi)
         assert len(labels) == len(set(kpi.measures))
-        order = sorted(kpi.measures, key=outline.index)  # printed order, whatever order the YAML lists
-        assert labels == [views.kpi_measures(role, kpi.model_copy(update={"measures": [ref]}))[0] for ref in order]
+        order = sorted(kpi.measures, key=duty_ids.index)  # printed order, whatever order the YAML lists
+        assert labels == [outline.kpi_measures(role, kpi.model_copy(update={"measures": [ref]}))[0] for ref in order]
 
 
 def test_measure_references_are_sorted_whatever_the_yaml_order(hb):
     role = hb.role("planning-manager")
     kpi = next(k for k in role.kpis.items if len(k.measures) > 1)
-    forward = views.kpi_measures(role, kpi)
-    backward = views.kpi_measures(role, kpi.model_copy(update={"measures": list(reversed(kpi.measures))}))
+    forward = outline.kpi_measures(role, kpi)
+    backward = outline.kpi_measures(role, kpi.model_copy(update={"measures": list(reversed(kpi.measures))}))
     assert forward == backward and len(forward) == len(kpi.measures)
 
 
@@ -443,8 +444,8 @@ def test_appraisal_lists_every_kpi_and_total(hb, appraisals, role_id):
 
 
 def test_a_typo_in_layout_settings_is_a_path_line_error(tmp_path, monkeypatch):
-    from generator.errors import ContentError
-    from generator.renderers import docx_settings
+    from generator.content.errors import ContentError
+    from generator.documents.renderers.docx import settings as docx_settings
 
     text = docx_settings.LAYOUT_FILE.read_text(encoding="utf-8")
     line = text.splitlines().index(next(l for l in text.splitlines() if l.startswith("  kpi_widths:"))) + 1
@@ -464,8 +465,8 @@ def test_a_typo_in_layout_settings_is_a_path_line_error(tmp_path, monkeypatch):
 
 
 def test_a_typo_in_reference_styles_is_a_path_line_error(tmp_path):
-    from generator.errors import ContentError
-    from generator.renderers import docx_settings
+    from generator.content.errors import ContentError
+    from generator.documents.renderers.docx import settings as docx_settings
 
     text = docx_settings.STYLES_FILE.read_text(encoding="utf-8")
     broken = tmp_path / "styles.yml"
@@ -478,7 +479,7 @@ def test_a_typo_in_reference_styles_is_a_path_line_error(tmp_path):
 
 
 def test_reference_docx_with_a_missing_style_or_unknown_placeholder_is_reported(hb, tmp_path):
-    from generator.renderers import docx_styles
+    from generator.documents.renderers.docx import styles as docx_styles
 
     doc = Document(str(docx_styles.REFERENCE))
     doc.styles["Notice"].element.getparent().remove(doc.styles["Notice"].element)
@@ -500,7 +501,7 @@ def test_the_script_rebuilds_the_committed_reference(tmp_path):
     import subprocess
     import sys
 
-    from generator.renderers import docx_styles
+    from generator.documents.renderers.docx import styles as docx_styles
 
     out = [tmp_path / "a.docx", tmp_path / "b.docx"]
     for path in out:
@@ -517,7 +518,7 @@ def test_placeholders_split_over_runs_are_filled():
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
 
-    from generator.renderers.docx_styles import _fill
+    from generator.documents.renderers.docx.styles import _fill
 
     p = parse_xml(f'<w:p {nsdecls("w")}><w:r><w:t>编号 {{文件</w:t></w:r><w:r><w:t>编号}} 与</w:t></w:r>'
                   f'<w:r><w:t>{{页脚}}</w:t></w:r></w:p>')
@@ -667,7 +668,7 @@ def test_a_reference_saved_by_libreoffice_still_works(monkeypatch):
     The fixture is reference.docx saved by LibreOffice 7.4 (``soffice --headless --convert-to
     "docx:MS Word 2007 XML" templates/docx/reference.docx``), kept to spare the test a conversion.
     """
-    from generator.renderers import docx_styles
+    from generator.documents.renderers.docx import styles as docx_styles
 
     saved = ROOT / "tests" / "fixtures" / "reference-saved-by-libreoffice.docx"
     footer = Document(str(saved)).sections[0].footer._element
@@ -690,7 +691,7 @@ def test_a_reference_saved_by_libreoffice_still_works(monkeypatch):
 
 def test_page_estimate_wraps_like_a_word_processor():
     """Ten 10 pt characters fill 2000 twips; a full stop may hang past the end; Latin-only lines are lower."""
-    from generator.renderers.docx_pages import text_lines
+    from generator.documents.renderers.docx.pages import text_lines
 
     assert text_lines("岗" * 10, 10, 2000) == [True]
     assert text_lines("岗" * 11, 10, 2000) == [True, True]

@@ -9,9 +9,8 @@ import re
 import zipfile
 
 import pytest
-from pypdf import PdfReader
-
 from conftest import REPO  # noqa: F401 - the session build of the repository's content
+from pypdf import PdfReader
 
 ROOT = "营销中心员工手册"
 
@@ -69,7 +68,7 @@ def test_the_downloads_page_shows_a_size_for_every_download_the_offline_zip_too(
 
 
 def test_one_printable_pdf_of_every_job_description(site, built_site, manifest):
-    from generator.loader import load_handbook
+    from generator.content.loader import load_handbook
 
     entry = manifest["downloads/job-descriptions-all.pdf"]
     assert entry["filename"] == "全部岗位说明书.pdf" and entry["kind"] == "job-description-book"
@@ -100,9 +99,9 @@ def test_one_printable_pdf_of_every_job_description(site, built_site, manifest):
 def test_zip_dates_come_from_the_content_and_source_date_epoch_caps_them(monkeypatch):
     import datetime as dt
 
-    from generator import documents
-    from generator.loader import load_handbook
-    from generator.model import Commit, History
+    from generator.content.loader import load_handbook
+    from generator.content.model import Commit, History
+    from generator.documents import plan as documents
 
     hb = load_handbook(REPO)
     role = hb.roles[0]

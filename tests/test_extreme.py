@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import io
-from html import unescape
 import re
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
 import yaml
-
 from helpers import REPO, copy_bundled_content
 
 LONG_DUTY = ("负责全彩LED显示屏与广告车项目的客户跟踪、方案沟通与合同执行，" * 70)[:2000]

@@ -19,12 +19,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO, copy_bundled_content
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.errors import ContentError
-from generator.loader import load_handbook
-from helpers import REPO, copy_bundled_content
+from generator.content.errors import ContentError
+from generator.content.loader import load_handbook
 
 FILES = sorted(p.relative_to(REPO).as_posix() for folder in ("roles", "content") for p in (REPO / folder).rglob("*.yml"))
 INSERTS = ["\x00", "\x01", "\x0b", "\x0c", "\x1b", "\x7f", "\t", "\r", "\u3000", "：", "－", "“", "”", "，", "\ufeff",

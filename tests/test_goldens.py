@@ -19,9 +19,9 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
-from generator import views
-from generator.loader import load_handbook
-from generator.renderers import docx, pdf
+from generator.content import outline
+from generator.content.loader import load_handbook
+from generator.documents.renderers import docx, pdf
 
 ROOT = Path(__file__).parents[1]
 GOLDENS = Path(__file__).parent / "goldens"
@@ -58,7 +58,7 @@ class WordNumbers:
         fmt, text, start = self.nums[num_id]
         n = start + self.count.get(num_id, 0)
         self.count[num_id] = self.count.get(num_id, 0) + 1
-        return text.replace("%1", views.chinese_numeral(n) if fmt == "chineseCounting" else str(n))
+        return text.replace("%1", outline.chinese_numeral(n) if fmt == "chineseCounting" else str(n))
 
 
 def docx_text(data: bytes) -> str:

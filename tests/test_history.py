@@ -21,10 +21,12 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
-
-from generator import changes, drafts, history
-from generator.loader import load_handbook
 from helpers import REPO, copy_bundled_content
+
+from generator.content import drafts
+from generator.content.loader import load_handbook
+from generator.history import changes
+from generator.history import git as history
 
 HR = ("人力资源部 王芳", "hr@example.com")
 

@@ -23,18 +23,17 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
-
-from generator.cli import main
-from generator.ids import slug_from_title
-from generator.importer import parse as parser
-from generator.importer import sources
-from generator.importer.text import normalise
-from generator.loader import load_handbook
-from generator.model import DutyGroup, duty_text, iter_duties
-from generator.renderers import docx as render
-from generator.renderers.docx_props import read_properties, role_hash
-
 from helpers import REPO, copy_bundled_content
+
+from generator.authoring.ids import slug_from_title
+from generator.authoring.importer import parse as parser
+from generator.authoring.importer import sources
+from generator.authoring.importer.text import normalise
+from generator.cli import main
+from generator.content.loader import load_handbook
+from generator.content.model import DutyGroup, duty_text, iter_duties
+from generator.documents.renderers import docx as render
+from generator.documents.renderers.docx.props import read_properties, role_hash
 
 SEED = REPO.parent / "shared" / "seed" / "000_ffd1e6a595ddc07b.txt"
 if not SEED.exists():  # a worktree one level further down than the main checkout
@@ -476,8 +475,8 @@ kpis:
 def test_new_sections_reach_the_pdf_and_the_page_model(root, tmp_path):
     from pypdf import PdfReader
 
-    from generator import views
-    from generator.renderers import pdf
+    from generator.documents import views
+    from generator.documents.renderers import pdf
 
     src = tmp_path / "jd.txt"
     src.write_text(TEXT_JD, encoding="utf-8")
@@ -486,7 +485,7 @@ def test_new_sections_reach_the_pdf_and_the_page_model(root, tmp_path):
     hb = load_handbook(root)
     role = hb.role("led-xian-shi-ping-xiao-shou-jing-li")
     assert [s.heading for s in views.extra_sections(role)] == ["岗位权限", "工作关系", "任职资格"]
-    from generator.renderers import site
+    from generator.site import pages as site
 
     page = site.pages(hb, [])["roles/led-xian-shi-ping-xiao-shou-jing-li.md"]
     for words in ("## 岗位权限", "## 工作关系", "**内部联系**", "## 任职资格", "**学历**：大专及以上",
@@ -840,7 +839,7 @@ COLLECTION = """\
 
 
 def test_optional_sections_are_data_not_markup(root, tmp_path):
-    from generator.renderers import site
+    from generator.site import pages as site
 
     src = tmp_path / "jd.txt"
     src.write_text(TEXT_JD, encoding="utf-8")

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-
-from generator.loader import load_handbook
-from generator.model import MAX_DUTIES, MAX_KPIS, MAX_ROLE_TEXT, MAX_TEXT
 from helpers import overlay_root, problems_of
+
+from generator.content.loader import load_handbook
+from generator.content.model import MAX_DUTIES, MAX_KPIS, MAX_ROLE_TEXT, MAX_TEXT
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> None:

@@ -15,11 +15,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
-from generator.documents import plan
-from generator.loader import load_handbook
-from generator.renderers.site import md_escape, pages
 from helpers import REPO, overlay_root
+
+from generator.content.loader import load_handbook
+from generator.documents.plan import plan
+from generator.site.pages import md_escape, pages
 
 GOLDEN = Path(__file__).resolve().parent / "goldens" / "role-page-regional-manager.md"
 

@@ -7,7 +7,6 @@ facts and its KPIs are stacked as label/value cards, and the org chart is reacha
 from __future__ import annotations
 
 import pytest
-
 from browsing import CHROMIUM, PHONE, more_roles_root, open_page, screenshot, serve
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")

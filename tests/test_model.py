@@ -8,11 +8,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
-from generator import schema
-from generator.loader import content_files, load_handbook
-from generator.views import all_duty_texts, duty_outline, kpi_measures
 from helpers import REPO
+
+from generator.content import schema
+from generator.content.loader import content_files, load_handbook
+from generator.content.outline import all_duty_texts, duty_outline, kpi_measures
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-
-from generator.cli import main
-from generator.ids import slug_from_title
-from generator.loader import load_handbook
 from helpers import copy_bundled_content
+
+from generator.authoring.ids import slug_from_title
+from generator.cli import main
+from generator.content.loader import load_handbook
 
 FILLED = {
     "\npurpose:\n": "\npurpose: 开发并维护公司重点大客户，完成大客户销售额与回款目标。\n",

@@ -19,11 +19,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from generator import outdir, sitebuild
-from generator.outdir import MARKER, OutRefused, check_out
-from generator.sitebuild import BuildFailed, build_site
 from helpers import MINIMAL, REPO, own_cache_env
+
+from generator.site import build as sitebuild
+from generator.site import outdir
+from generator.site.build import BuildFailed, build_site
+from generator.site.outdir import MARKER, OutRefused, check_out
 
 
 def handbook(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -13,11 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-
-from generator import cachedir, documents, outputs
-from generator.loader import load_handbook
-from generator.produce import Production, prune
 from helpers import REPO, copy_bundled_content
+
+from generator import cachedir
+from generator.content.loader import load_handbook
+from generator.documents import outputs
+from generator.documents import plan as documents
+from generator.documents.produce import Production, prune
 
 
 def keys(root: Path, cache: Path) -> dict[str, str]:
@@ -65,7 +67,7 @@ def test_registering_the_same_output_twice_is_an_error(monkeypatch):
 
 def test_one_registry_entry_adds_a_document_a_download_link_and_a_manifest_kind(monkeypatch):
     """ARCHITECTURE.md's promise: a new output is one renderer, one template folder, one entry."""
-    from generator.renderers import site
+    from generator.site import pages as site
 
     monkeypatch.setattr(outputs, "REGISTRY", dict(outputs.REGISTRY))
     outputs.register(outputs.Output(
@@ -153,11 +155,11 @@ def test_new_font_files_rerender_every_pdf_and_no_word_file(root, tmp_path, monk
 
 
 def test_the_renderer_code_in_the_key_follows_its_imports():
-    names = {p.relative_to(REPO).as_posix() for p in outputs.code_files("generator.renderers.pdf")}
-    assert {"generator/renderers/pdf.py", "generator/views.py", "generator/model.py"} <= names
-    assert "generator/renderers/site.py" not in names and "generator/renderers/docx.py" not in names
-    docx = {p.relative_to(REPO).as_posix() for p in outputs.code_files("generator.renderers.docx")}
-    assert "generator/renderers/docx_styles.py" in docx and "generator/renderers/pdf.py" not in docx
+    names = {p.relative_to(REPO).as_posix() for p in outputs.code_files("generator.documents.renderers.pdf")}
+    assert {"generator/documents/renderers/pdf.py", "generator/documents/views.py", "generator/content/model.py"} <= names
+    assert "generator/site/pages.py" not in names and "generator/documents/renderers/docx/__init__.py" not in names
+    docx = {p.relative_to(REPO).as_posix() for p in outputs.code_files("generator.documents.renderers.docx")}
+    assert "generator/documents/renderers/docx/styles.py" in docx and "generator/documents/renderers/pdf.py" not in docx
 
 
 def test_a_view_carries_plain_data_only():

@@ -15,9 +15,10 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from generator import views
-from generator.loader import load_handbook
-from generator.renderers import pdf
+from generator.content import outline
+from generator.content.loader import load_handbook
+from generator.documents import views
+from generator.documents.renderers import pdf, weasy
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLE_IDS = sorted(p.stem for p in (ROOT / "roles").glob("*.yml"))
@@ -99,7 +100,7 @@ def test_jd_has_title_and_every_duty(hb, texts, role_id):
     text = squash(texts[("jd", role_id)])
     assert squash(role.title + "岗位说明书") in text
     assert squash(hb.site.handbook_title) in text
-    for duty in views.all_duty_texts(role):
+    for duty in outline.all_duty_texts(role):
         assert squash(duty) in text, duty
 
 
@@ -163,10 +164,10 @@ def test_jd_fonts_are_embedded_subsets_of_the_sc_face(jds, tmp_path, role_id):
 def test_nested_duties_keep_group_headings_and_numbering(hb, texts):
     role = hb.role("planning-manager")
     text = squash(texts[("jd", role.id)])
-    outline = views.duty_outline(role)
-    assert any(item.is_heading and item.depth > 0 for item in outline)
+    items = outline.duty_outline(role)
+    assert any(item.is_heading and item.depth > 0 for item in items)
     cursor = 0
-    for item in outline:  # every numbered line, in outline order
+    for item in items:  # every numbered line, in outline order
         found = text.find(squash(item.label + item.text), cursor)
         assert found >= 0, item
         cursor = found
@@ -178,7 +179,7 @@ def test_kpis_name_the_duties_they_measure(hb, texts, role_id):
     role = hb.role(role_id)
     text = squash(texts[("jd", role_id)])
     for kpi in role.kpis.items:
-        measures = views.kpi_measures(role, kpi)
+        measures = outline.kpi_measures(role, kpi)
         assert measures
         assert squash(kpi.name + "考核职责：" + " ".join(measures)) in text
 
@@ -288,7 +289,7 @@ def test_appraisal_has_every_kpi_and_a_total(hb, appraisals, texts, role_id):
         assert squash(column) in text
     for kpi in role.kpis.items:
         assert squash(kpi.name) in text
-        assert squash(views.weight_text(kpi)) in text
+        assert squash(outline.weight_text(kpi)) in text
     assert "合计100%" in text and squash("".join(views.appraisal_total_row(role))) == "合计100%"
     for label, value in views.appraisal_info(hb, role):
         assert squash(label + value) in text
@@ -303,17 +304,17 @@ def test_appraisal_has_every_kpi_and_a_total(hb, appraisals, texts, role_id):
 
 
 def test_url_fetcher_refuses_everything_but_the_templates():
-    fetcher = pdf.url_fetcher()
+    fetcher = weasy.url_fetcher()
     for url in (
         "file:///etc/passwd",
         "http://example.com/x.png",
         "https://example.com/x.png",
-        (pdf.TEMPLATE_DIR / ".." / ".." / "generator" / "model.py").as_uri(),
-        "file://elsewhere" + (pdf.TEMPLATE_DIR / "style.css").as_posix(),
+        (weasy.TEMPLATE_DIR / ".." / ".." / "generator" / "model.py").as_uri(),
+        "file://elsewhere" + (weasy.TEMPLATE_DIR / "style.css").as_posix(),
     ):
-        with pytest.raises(pdf.BlockedURL):
+        with pytest.raises(weasy.BlockedURL):
             fetcher(url)
-    response = fetcher((pdf.TEMPLATE_DIR / "style.css").as_uri())
+    response = fetcher((weasy.TEMPLATE_DIR / "style.css").as_uri())
     try:
         assert b"Noto Sans CJK SC" in response.read()
     finally:
@@ -336,14 +337,14 @@ def test_markup_in_content_is_printed_as_text(hb):
 def test_urls_in_content_are_never_fetched_while_rendering(hb, monkeypatch):
     """Record every URL WeasyPrint asks for while rendering content that names local files and hosts."""
     requested: list[str] = []
-    original = pdf.LocalOnlyFetcher.fetch
+    original = weasy.LocalOnlyFetcher.fetch
 
     def recording(self, url, headers=None):
         requested.append(url)
         return original(self, url, headers)
 
-    monkeypatch.setattr(pdf.LocalOnlyFetcher, "fetch", recording)
-    pdf._weasy.cache_clear()  # the cached fetcher instance is rebuilt with the recording method
+    monkeypatch.setattr(weasy.LocalOnlyFetcher, "fetch", recording)
+    weasy._weasy.cache_clear()  # the cached fetcher instance is rebuilt with the recording method
     hostile = ['<img src="file:///etc/passwd">', '<img src="http://example.com/x.png">',
                '<link rel="stylesheet" href="https://example.com/x.css">', "url(http://example.com/y.png)"]
     role = hb.role("market-manager")
@@ -352,21 +353,21 @@ def test_urls_in_content_are_never_fetched_while_rendering(hb, monkeypatch):
     try:
         pdf.job_description(changed, changed.role(role.id))
     finally:
-        pdf._weasy.cache_clear()
-    outside = [u for u in requested if not u.startswith(pdf.TEMPLATE_DIR.as_uri())]
+        weasy._weasy.cache_clear()
+    outside = [u for u in requested if not u.startswith(weasy.TEMPLATE_DIR.as_uri())]
     assert outside == []
 
 
 def test_templates_autoescape():
-    assert pdf._environment().autoescape is True
-    for path in pdf.TEMPLATE_DIR.glob("*.html"):
+    assert weasy.environment().autoescape is True
+    for path in weasy.TEMPLATE_DIR.glob("*.html"):
         assert "|safe" not in path.read_text(encoding="utf-8").replace(" ", "")
 
 
 def test_html_declares_chinese_and_names_the_sc_family():
-    base = (pdf.TEMPLATE_DIR / "base.html").read_text(encoding="utf-8")
+    base = (weasy.TEMPLATE_DIR / "base.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in base
-    css = (pdf.TEMPLATE_DIR / "style.css").read_text(encoding="utf-8")
+    css = (weasy.TEMPLATE_DIR / "style.css").read_text(encoding="utf-8")
     families = set(re.findall(r'"(Noto[^"]*)"', css))
     assert families == {"Noto Sans CJK SC"}
     assert "sans-serif" not in css and "Serif" not in css
@@ -408,19 +409,19 @@ def test_site_overrides_replace_templates(hb, tmp_path, monkeypatch):
         '{% extends "base.html" %}{% block content %}<p>本地覆盖模板：{{ role_title }}</p>{% endblock %}',
         encoding="utf-8",
     )
-    monkeypatch.setattr(pdf, "OVERRIDE_DIR", tmp_path)
-    pdf._environment.cache_clear()
-    pdf._weasy.cache_clear()
+    monkeypatch.setattr(weasy, "OVERRIDE_DIR", tmp_path)
+    weasy.environment.cache_clear()
+    weasy._weasy.cache_clear()
     try:
-        assert pdf.search_path()[0] == tmp_path
+        assert weasy.search_path()[0] == tmp_path
         text = squash(text_of(pdf.appraisal(hb, hb.roles[0])))
         assert squash("本地覆盖模板：" + hb.roles[0].title) in text
-        response = pdf.url_fetcher()((tmp_path / "appraisal.html").as_uri())
+        response = weasy.url_fetcher()((tmp_path / "appraisal.html").as_uri())
         try:
             assert "本地覆盖模板" in response.read().decode("utf-8")
         finally:
             response.close()
     finally:
         monkeypatch.undo()
-        pdf._environment.cache_clear()
-        pdf._weasy.cache_clear()
+        weasy.environment.cache_clear()
+        weasy._weasy.cache_clear()

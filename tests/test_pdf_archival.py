@@ -6,10 +6,10 @@ from __future__ import annotations
 import io
 
 import pikepdf
-
 from conftest import REPO
-from generator import views
-from generator.loader import load_handbook
+
+from generator.content import outline
+from generator.content.loader import load_handbook
 
 
 def _pdfs(documents):
@@ -59,12 +59,12 @@ def test_every_pdf_is_tagged_with_lists_and_table_headers(documents):
             assert counts.get("/Document") == 1 and counts.get("/H1", 0) >= 1, (key, counts)
             assert counts.get("/Table", 0) >= 1 and counts.get("/TH", 0) >= 1, (key, counts)
             if key[0] == "job-description":  # every duty (and duty heading) is a list item
-                duties = len(views.duty_outline(load_handbook(REPO).role(key[1])))
+                duties = len(outline.duty_outline(load_handbook(REPO).role(key[1])))
                 assert counts.get("/L", 0) >= 1 and counts.get("/LI", 0) >= duties, (key, counts)
 
 
 def test_tagging_keeps_the_pdfs_deterministic_and_fonts_compact(documents):
-    from generator.renderers import pdf as renderer
+    from generator.documents.renderers import pdf as renderer
 
     key = next(k for k in _pdfs(documents) if k[0] == "form")
     hb = load_handbook(REPO)

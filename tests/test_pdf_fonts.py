@@ -1,4 +1,4 @@
-"""Font compaction (generator.renderers.pdf_fonts) on small PDFs rendered here with WeasyPrint.
+"""Font compaction (generator.documents.renderers.pdf_fonts) on small PDFs rendered here with WeasyPrint.
 
 The decisive check reads the PDF the way a strict viewer does: every glyph id a page
 draws (pypdf, from the content stream) must have an outline in the font program
@@ -19,7 +19,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject
 
-from generator.renderers import pdf, pdf_fonts
+from generator.documents.renderers import pdf_fonts, weasy
 
 FIXTURE = ('<html lang="zh-CN"><body><h1>岗位说明书</h1><p>负责区域销售与回款，ABC 123。</p>'
            '<p><b>粗体：关键绩效指标</b></p></body></html>')
@@ -27,12 +27,12 @@ FIXTURE = ('<html lang="zh-CN"><body><h1>岗位说明书</h1><p>负责区域销�
 
 @pytest.fixture(scope="module")
 def compacted() -> bytes:
-    return pdf.html_to_pdf(FIXTURE)
+    return weasy.html_to_pdf(FIXTURE)
 
 
 @pytest.fixture(scope="module")
 def original() -> bytes:
-    return pdf.html_to_pdf(FIXTURE, compact_fonts=False)
+    return weasy.html_to_pdf(FIXTURE, compact_fonts=False)
 
 
 def _raw(value) -> bytes:
@@ -153,7 +153,7 @@ def test_every_drawn_glyph_has_an_outline_in_the_embedded_font(compacted):
 def test_the_outline_check_catches_a_font_that_lost_its_glyphs(monkeypatch):
     """The check above can fail: compact keeping only .notdef, and it reports every glyph."""
     monkeypatch.setattr(pdf_fonts, "_width_codes", lambda widths: set())
-    broken = pdf.html_to_pdf(FIXTURE)
+    broken = weasy.html_to_pdf(FIXTURE)
     problems = missing_outlines(broken)
     assert len(problems) > 20 and any("岗" in p for p in problems)
 
@@ -182,7 +182,7 @@ def test_an_unexpected_font_is_left_as_weasyprint_wrote_it(monkeypatch, caplog):
         raise ValueError("not a CID-keyed CFF font")
 
     monkeypatch.setattr(pdf_fonts, "compact_cff", refuse)
-    data = pdf.html_to_pdf(FIXTURE)
+    data = weasy.html_to_pdf(FIXTURE)
     assert {subtype for subtype, _, _ in embedded_fonts(data).values()} == {"/OpenType"}
     assert missing_outlines(data) == []
     assert "keeping it as is" in caplog.text

@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
-
-from generator.loader import load_handbook
-from generator.produce import Production
 from conftest import fill_cache
 from helpers import REPO, copy_bundled_content, own_cache_env
+
+from generator.content.loader import load_handbook
+from generator.documents.produce import Production
 
 
 def children(pid: int) -> set[int]:

@@ -21,11 +21,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from generator import preview
-from generator.errors import ContentError, Problem
 from browsing import CHROMIUM
 from helpers import MINIMAL, REPO
+
+from generator.content.errors import ContentError, Problem
+from generator.site import preview
 
 
 def free_port() -> int:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from browsing import CHROMIUM, open_page, printed_text, serve
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")

@@ -12,16 +12,16 @@ import unicodedata
 from html.parser import HTMLParser
 
 import pytest
+from helpers import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.documents import plan
-from generator.loader import load_handbook
-from generator.model import Duty
-from generator.renderers import docx as docx_renderer
-from generator.renderers import pdf as pdf_renderer
-from generator.renderers.site import pages
-from helpers import REPO
+from generator.content.loader import load_handbook
+from generator.content.model import Duty
+from generator.documents.plan import plan
+from generator.documents.renderers import docx as docx_renderer
+from generator.documents.renderers import pdf as pdf_renderer
+from generator.site.pages import pages
 
 # Characters the one PDF font (Noto Sans CJK SC) covers, weighted towards the dangerous ones.
 SYNTAX = list("<>&\"'`*_[](){}#!|~^=:;\\/-+.%$@ ") + ["{{", "}}", "{%", "%}", "<script>", "</", "javascript:",

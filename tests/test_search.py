@@ -12,11 +12,10 @@ import json
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
-from browsing import (CHROMIUM, PHONE, more_roles_root, open_page, screenshot, search, serve, settle,
-                      wider_than_screen)
+from browsing import CHROMIUM, PHONE, more_roles_root, open_page, screenshot, search, serve, settle, wider_than_screen
 from conftest import REPO
-from generator import sitesearch
+
+from generator.site import search as sitesearch
 
 ZWSP = "\u200b"
 

@@ -18,10 +18,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, build_site, fill_cache
-from generator import cachedir
 from helpers import TESTS, copy_bundled_content, overlay_root
+
+from generator import cachedir
 
 SEED_NAME = "000_ffd1e6a595ddc07b.txt"
 
@@ -215,7 +215,7 @@ def all_text(site) -> str:
 
 @pytest.fixture(scope="module")
 def hb():
-    from generator.loader import load_handbook
+    from generator.content.loader import load_handbook
 
     return load_handbook(REPO)
 
@@ -435,10 +435,10 @@ def test_hostile_content_renders_as_text(tmp_path, build_root):
 
 def test_pages_escape_every_field():
     """Every text field of every model set to markup: no page's Markdown contains it raw."""
-    from generator.documents import plan
-    from generator.loader import load_handbook
-    from generator.model import Handbook
-    from generator.renderers.site import pages
+    from generator.content.loader import load_handbook
+    from generator.content.model import Handbook
+    from generator.documents.plan import plan
+    from generator.site.pages import pages
 
     evil = "<b>*_[a](b){: .c}</b>"
     skip = {"id", "department", "reports_to", "measures", "attachments", "policy", "role", "status", "type",
@@ -486,7 +486,7 @@ def test_content_errors_fail_the_build_with_every_problem(tmp_path, caplog):
 def test_missing_shim_fails_with_setup_hint(tmp_path, monkeypatch, caplog):
     from mkdocs.exceptions import Abort
 
-    import generator.mkdocs_plugin as plugin
+    import generator.site.engines.mkdocs as plugin
 
     monkeypatch.setattr(plugin, "SHIM", tmp_path / "nope" / "shim.js")
     with pytest.raises(Abort):
@@ -561,9 +561,9 @@ def test_role_and_form_pages_save_downloads_under_chinese_names(site):
 def test_save_as_names_are_portable_and_zip_dates_follow_source_date_epoch(monkeypatch):
     import datetime as dt
 
-    from generator import documents
-    from generator.bundles import deterministic_zip
-    from generator.outputs import safe_name
+    from generator.documents import plan as documents
+    from generator.documents.bundles import deterministic_zip
+    from generator.documents.outputs import safe_name
 
     assert safe_name('经理/助理: "A|B" {x}') == "经理／助理： ＂A｜B＂ ｛x｝"
     assert safe_name("\x00..") == "_" and safe_name("...") == "文件"
@@ -598,7 +598,7 @@ def test_two_builds_are_identical(built_site, tmp_path):
 
 
 def test_deterministic_zip_is_stable_and_sorted():
-    from generator.bundles import deterministic_zip, manifest, Entry
+    from generator.documents.bundles import Entry, deterministic_zip, manifest
 
     one = deterministic_zip([("b.txt", b"2"), ("a/c.txt", b"1")])
     two = deterministic_zip([("a/c.txt", b"1"), ("b.txt", b"2")])

@@ -7,12 +7,13 @@ import json
 import zipfile
 
 import pytest
+from helpers import REPO
 from openpyxl import load_workbook
 
-from generator import outputs, views
-from generator.loader import load_handbook
-from generator.renderers import xlsx
-from helpers import REPO
+from generator.content import outline
+from generator.content.loader import load_handbook
+from generator.documents import outputs
+from generator.documents.renderers import xlsx
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_roles_sheet_lists_every_role_with_its_facts(book, hb):
     assert row[0] == regional.number and row[2] == hb.department(regional.department).name
     assert row[3] == hb.superior(regional).title
     assert row[6].date() == regional.effective and sheet.cell(row=2, column=7).number_format == "yyyy-mm-dd"
-    assert row[7] == sum(1 for item in views.duty_outline(regional) if not item.is_heading)
+    assert row[7] == sum(1 for item in outline.duty_outline(regional) if not item.is_heading)
     assert row[8] == len(regional.kpis.items)
     director = by_title[hb.role("marketing-director").title]
     assert director[4] == "、".join(r.title for r in hb.direct_reports(hb.role("marketing-director")))

@@ -1,0 +1,177 @@
+"""One of our own Word job descriptions, edited by HR → the changes applied to ``roles/<id>.yml``.
+
+Refuses (unless ``--force``) when the YAML changed after the Word file was generated: HR's copy
+would silently undo someone else's edit. The new YAML is checked like ``handbook check`` does,
+in a scratch copy of the content root, before the real file is replaced (atomically).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...content.errors import Problem
+from ...content.model import Handbook, Role
+from ...documents.renderers.docx.props import (
+    PROP_FIELDS,
+    PROP_HASH,
+    PROP_ROLE,
+    PROP_SECTIONS,
+    PROP_VERSION,
+    field_hashes,
+    parse_field_hashes,
+    role_hash,
+    section_hashes,
+)
+from . import ownjd, roundtrip
+from .sources import Source
+
+FIELD_NAMES = {
+    "title": "岗位名称", "aliases": "别称", "number": "岗位编号", "department": "所属部门", "reports_to": "直接上级",
+    "reports_to_title": "直接上级", "purpose": "岗位目的", "version": "版本", "effective": "生效日期",
+    "duties": "岗位职责", "authority": "岗位权限", "relations": "工作关系", "qualifications": "任职资格",
+    "kpis": "关键绩效指标", "status": "状态", "id": "岗位 id",
+}
+
+
+@dataclass
+class Result:
+    role_file: Path
+    shown: str                 # roles/<id>.yml as messages name it
+    new_text: str | None       # None: nothing to write
+    changes: list[str] = field(default_factory=list)
+    not_imported: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class UpdateRefused(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+def is_ours(source: Source) -> bool:
+    return source.kind == "docx" and bool(source.properties.get(PROP_ROLE))
+
+
+def plan(source: Source, root: Path, hb: Handbook, force: bool, existing: list[Problem] = ()) -> Result:
+    role_id = source.properties[PROP_ROLE]
+    role_file = root / "roles" / f"{role_id}.yml"
+    shown = f"roles/{role_id}.yml"
+    role = next((r for r in hb.roles if r.id == role_id), None)
+    if role is None or not role_file.is_file():
+        if role_file.is_file():
+            raise UpdateRefused([Problem(source.shown, 1, f"{shown} 现在有错误，无法把修改导入进去",
+                                         "先改正它（handbook check 列出问题），再导入")]
+                                + [p for p in existing if p.path == shown])
+        raise UpdateRefused([Problem(source.shown, 1, f"这份 Word 文件属于岗位 {role_id}，但 {shown} 不存在",
+                                     "用 --root 指向生成它的手册文件夹；岗位已改名时先把文件改回原 id")])
+    result = Result(role_file, shown, None)
+    edited = ownjd.read(source)
+    if edited.duties is None and edited.purpose is None and edited.kpi_rows is None:
+        raise UpdateRefused([Problem(source.shown, 1, "找不到“岗位目的”“岗位职责”“关键绩效指标”等标题，无法读出修改",
+                                     "这些标题的文字不要改动；若文件被改坏，重新下载后再改")])
+    touched = _touched(source, edited)
+    stale, changed = _stale(source, role)
+    if stale:
+        edited_words = "、".join(FIELD_NAMES[name] for name in touched) or "没有"
+        overlap = [name for name in touched if name in changed]
+        if not force:
+            if overlap:
+                hint = (f"下载新的 Word 文件重新修改；或加 --force，用 Word 中的"
+                        f"{'、'.join(FIELD_NAMES[n] for n in overlap)}覆盖 YAML 中的改动")
+            else:
+                hint = (f"两边改的不是同一部分：加 --force 只导入 Word 中改过的部分（{edited_words}），"
+                        f"YAML 的改动保留")
+            raise UpdateRefused([Problem(source.shown, 1, f"{stale}；Word 中改过的部分：{edited_words}", hint)])
+        result.warnings.append(f"{source.shown}: {stale}；已按 --force 只导入 Word 中改过的部分（{edited_words}）")
+    try:
+        result.not_imported += _basic_info_edits(edited, hb, role, changed)
+    except StopIteration:  # the role's department is not in site.yml (an existing problem)
+        pass
+    raw = role_file.read_bytes()
+    bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
+    src = raw.decode("utf-8-sig")
+    outcome = roundtrip.apply(src, edited, touched)
+    result.changes, result.not_imported = outcome.changes, result.not_imported + outcome.not_imported
+    if outcome.changes and outcome.text != src:
+        _validate(root, role_file, outcome.text, shown, list(existing))
+        result.new_text = bom + outcome.text  # a BOM the editor put there stays
+    return result
+
+
+def _touched(source: Source, edited: ownjd.Edited) -> set[str]:
+    """The parts of the JD whose text differs from when the file was made: what HR edited."""
+    stamped = parse_field_hashes(source.properties.get(PROP_SECTIONS, ""))
+    now = section_hashes(ownjd.section_texts(edited))
+    if not stamped:  # a file made before sections were fingerprinted: every part counts as edited
+        return set(now)
+    return {part for part, digest in now.items() if stamped.get(part) != digest}
+
+
+def _stale(source: Source, role: Role) -> tuple[str, set[str]]:
+    """('', set()) when the YAML is what the Word file was made from; else what differs, in HR's words,
+    and the fields that changed."""
+    props = source.properties
+    if props.get(PROP_HASH) == role_hash(role):
+        return "", set()
+    made_from, now = props.get(PROP_VERSION, "?"), role.version
+    then = parse_field_hashes(props.get(PROP_FIELDS, ""))
+    current = field_hashes(role)
+    differ = [name for name in dict.fromkeys([*then, *current]) if then.get(name) != current.get(name)]
+    words = "、".join(dict.fromkeys(FIELD_NAMES.get(name, name) for name in differ)) or "内容"
+    version = f"版本 {made_from}" if made_from == now else f"版本 {made_from}（YAML 现为版本 {now}）"
+    return (f"这份 Word 文件按 roles/{role.id}.yml 的{version}生成，此后 YAML 又改过：{words} 不同",
+            set(differ))
+
+
+BASIC_FIELDS = {"岗位名称": "title", "岗位编号": "number", "所属部门": "department", "直接上级": "reports_to",
+                "版本": "version", "生效日期": "effective"}
+
+
+def _basic_info_edits(edited: ownjd.Edited, hb: Handbook, role: Role, changed: set[str]) -> list[str]:
+    from ...documents import views
+
+    expected = dict(views.basic_info(hb, role))
+    found = []
+    for label, value in edited.basic:
+        if BASIC_FIELDS.get(label) in changed or (label == "直接上级" and "reports_to_title" in changed):
+            continue  # the YAML changed it since the file was made; HR did not
+        if label in expected and " ".join(value.split()) != " ".join(expected[label].split()):
+            found.append(f"岗位基本信息 “{label}” 改为 “{value}” 未导入 — 请直接在 YAML 中修改"
+                         f"（岗位名称、编号、部门、上下级、版本关系到其他文件）")
+    return found
+
+
+def _validate(root: Path, role_file: Path, text: str, shown: str, existing: list[Problem]) -> None:
+    """Load a scratch copy of the content root with the new file; refuse if that adds any problem."""
+    from .context import errors_of, new_problems
+
+    with tempfile.TemporaryDirectory(prefix="handbook-import-") as scratch:
+        copy = Path(scratch)
+        for folder in ("roles", "content"):
+            if (root / folder).is_dir():
+                shutil.copytree(root / folder, copy / folder)
+        (copy / "roles" / role_file.name).write_text(text, encoding="utf-8")
+        added = new_problems(existing, errors_of(copy))
+    if added:
+        problems = [Problem(p.path, p.line, f"导入后 {p.message}", p.hint) for p in added]
+        raise UpdateRefused([Problem(shown, 1, "Word 中的修改导入后，内容不能通过检查，未写入",
+                                     "先在 Word 中改正下面的问题再导入")] + problems)
+
+
+def write(result: Result) -> None:
+    """Replace the role file atomically (a crash leaves the old file, never half of the new one)."""
+    fd, tmp = tempfile.mkstemp(dir=result.role_file.parent, prefix=".import-", suffix=".tmp")
+    try:
+        os.chmod(tmp, result.role_file.stat().st_mode & 0o777)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(result.new_text or "")
+        os.replace(tmp, result.role_file)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,77 @@
+"""What the loader found, before it becomes a :class:`~generator.content.model.Handbook`.
+
+Kept apart from the loader so the cross-checks can be typed against it without
+importing the loader (no import cycle), and so a file that failed validation can
+still take part in the checks that do not depend on its broken fields: HR sees
+every problem in one pass, and no file reports problems caused by another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .model import Brand, DutyGroup, Form, Guide, Policy, Role, SiteSettings
+from .yamlsource import Loc, YamlDocument
+
+
+@dataclass
+class Loaded:
+    """One file's object with the document it came from.
+
+    ``broken`` names the top-level fields that failed validation; when it is not
+    empty, ``obj`` is a partial object (built without those fields) that checks may
+    read only through :meth:`has`.
+    """
+
+    doc: YamlDocument
+    obj: Any
+    broken: frozenset[str] = frozenset()
+
+    @property
+    def complete(self) -> bool:
+        return not self.broken
+
+    def has(self, *names: str) -> bool:
+        """True when every named field validated, so a check may rely on it."""
+        return not any(name in self.broken or not hasattr(self.obj, name) for name in names)
+
+
+@dataclass
+class LoadedRoot:
+    """Every file of a content root that could be read, by kind."""
+
+    site: Loaded | None = None
+    roles: list[Loaded] = field(default_factory=list)
+    policies: list[Loaded] = field(default_factory=list)
+    guides: list[Loaded] = field(default_factory=list)
+    forms: list[Loaded] = field(default_factory=list)
+    #: per kind, files whose id or names could not be read; references to them are not reported as unknown
+    unreadable: dict[str, set[str]] = field(default_factory=dict)
+    #: the content root the files came from (None: files read from elsewhere, e.g. git)
+    root: Path | None = None
+    #: the logo and colour site.yml names, once checked (crosscheck reads the logo file)
+    brand: Brand = field(default_factory=Brand)
+
+    def of_kind(self, kind: str) -> list[Loaded]:
+        return getattr(self, kind)
+
+    def all_items(self) -> Iterator[tuple[str, Loaded]]:
+        for kind in KINDS:
+            for item in self.of_kind(kind):
+                yield kind, item
+
+
+# kind → model; the loader reads them in this order.
+KINDS: dict[str, type] = {"roles": Role, "policies": Policy, "guides": Guide, "forms": Form}
+SITE_MODEL = SiteSettings
+
+
+def duty_locations(entries: list, loc: Loc = ("duties",), depth: int = 1) -> Iterator[tuple[Loc, int, Any]]:
+    """Walk a role's duties depth-first, yielding (YAML location, nesting depth, entry)."""
+    for index, entry in enumerate(entries):
+        here = loc + (index,)
+        yield here, depth, entry
+        if isinstance(entry, DutyGroup):
+            yield from duty_locations(entry.duties, here + ("duties",), depth + 1)

@@ -1,0 +1,548 @@
+"""The one content model every renderer reads.
+
+Typed with pydantic so the YAML is validated field by field (``extra="forbid"``
+catches typos) and so the JSON Schema that editors use is derived from the same
+classes. Renderers receive a :class:`Handbook` and never see YAML or files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import cached_property
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_serializer,
+)
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+# Limits no real handbook reaches; they bound the time and memory a build may take (README, "What the tool
+# refuses"). A duty of 3,000 characters is about a page; 300 duties are ten times the longest JD we know.
+MAX_TEXT = 3_000          # characters in one text value (a duty, a definition, a paragraph)
+MAX_DUTIES = 300          # duties and duty headings in one role, counted through groups
+MAX_DUTY_DEPTH = 4        # groups inside groups
+MAX_KPIS = 30             # KPIs in one role
+MAX_ROLE_TEXT = 30_000    # characters of all text of one role together (a long real JD has 5,000)
+MAX_ITEMS = 200           # items in any other list (sections, paragraphs, fields, venues…)
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_PATTERN, max_length=64),
+    Field(description="Stable identifier: lower-case letters, digits and hyphens, e.g. `market-manager`."),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+Paragraphs = Annotated[list[Text], Field(description="One string per paragraph.", max_length=MAX_ITEMS)]
+Reference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(description="An id or a Chinese name (title, name or alias), e.g. `market-manager` or `市场部经理`."),
+]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors (typos must not vanish silently).
+
+    The YAML reader hands over every value as the text HR typed (``0123`` stays ``0123``); pydantic turns
+    text into a number or a date only where a field asks for one.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True, allow_inf_nan=False)
+
+
+Version = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Status = Annotated[
+    Literal["published", "draft"],
+    Field(description="published = 已发布；draft = 草稿：只在预览（handbook serve）和 handbook build --drafts 中出现"),
+]
+
+
+# --------------------------------------------------------------------------- revisions
+
+
+class Revision(Strict):
+    """一次正式修订（发布新版本）：人力资源部写入修订记录的一行；git 的提交记录会自动并入。"""
+
+    version: Annotated[Version, Field(description="修订后的版本号，如 1.1")]
+    date: Annotated[dt.date, Field(description="修订日期，如 2027-03-01")]
+    summary: Annotated[Text, Field(description="修订内容，如 增加大客户开发职责；回款率权重由 25% 调为 20%")]
+    author: Annotated[Text | None, Field(description="修订人，如 人力资源部 张三")] = None
+
+
+Revisions = Annotated[
+    list[Revision],
+    Field(description="修订记录（正式发布的版本），新旧顺序不限；页面与岗位说明书按日期从新到旧列出",
+          max_length=MAX_ITEMS),
+]
+
+
+# --------------------------------------------------------------------------- duties
+
+
+class Duty(Strict):
+    """One responsibility. Give it an `id` when a KPI needs to cite it."""
+
+    id: Slug | None = None
+    text: Text
+
+
+class DutyGroup(Strict):
+    """A heading with its own duties, e.g. 细则 → 营销策划 → 1)…9)."""
+
+    heading: Text
+    id: Slug | None = None
+    duties: Annotated[list["DutyEntry"], Field(min_length=1, max_length=MAX_DUTIES)]
+
+
+def _duty_kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict) and "heading" in value:
+        return "group"
+    if isinstance(value, (Duty, DutyGroup)):
+        return "group" if isinstance(value, DutyGroup) else "duty"
+    return "duty"
+
+
+DutyEntry = Annotated[
+    Union[
+        Annotated[Text, Tag("text")],
+        Annotated[Duty, Tag("duty")],
+        Annotated[DutyGroup, Tag("group")],
+    ],
+    Discriminator(_duty_kind),
+]
+DutyGroup.model_rebuild()
+
+
+# --------------------------------------------------------------------------- KPIs
+
+
+class KPI(Strict):
+    name: Annotated[Text, Field(description="指标名称")]
+    definition: Annotated[Text, Field(description="定义 / 计算公式")]
+    target: Annotated[Text, Field(description="目标值")]
+    weight: Annotated[float, Field(gt=0, le=100, description="权重，百分比；一个岗位的权重合计为 100")]
+    cycle: Annotated[Text, Field(description="考核周期，如 月度、季度、年度")]
+    source: Annotated[Text, Field(description="数据来源")]
+    measures: Annotated[list[Slug], Field(min_length=1, description="该指标考核的职责 id")]
+
+
+class KPISet(Strict):
+    status: Annotated[
+        Literal["proposed", "approved"],
+        Field(description="proposed = 拟定，待人力资源部确认；approved = 已确认"),
+    ]
+    note: Text | None = None
+    items: Annotated[list[KPI], Field(min_length=1, max_length=MAX_KPIS)]
+
+
+# --------------------------------------------------------------------------- sections real JDs carry
+
+
+class Qualifications(Strict):
+    """任职资格: what the holder of the role must bring. Every part is optional."""
+
+    education: Annotated[Text | None, Field(description="学历，如 大专及以上")] = None
+    major: Annotated[Text | None, Field(description="专业，如 市场营销、广告学相关专业")] = None
+    experience: Annotated[Text | None, Field(description="工作经验，如 3 年以上销售管理经验")] = None
+    skills: Annotated[list[Text], Field(description="知识/技能/能力素质，一条一项", max_length=MAX_ITEMS)] = []
+    other: Annotated[list[Text], Field(description="其他要求，如 能适应出差", max_length=MAX_ITEMS)] = []
+
+
+class Relations(Strict):
+    """工作关系: whom the role deals with inside and outside the company."""
+
+    internal: Annotated[list[Text], Field(description="内部联系，如 财务部、生产中心", max_length=MAX_ITEMS)] = []
+    external: Annotated[list[Text], Field(description="外部联系，如 客户、经销商、广告媒体", max_length=MAX_ITEMS)] = []
+
+
+# --------------------------------------------------------------------------- roles
+
+
+class Role(Strict):
+    """岗位说明书的全部内容。文件名（去掉 .yml）必须与 id 相同。"""
+
+    id: Slug
+    status: Status = "published"
+    title: Annotated[Text, Field(description="岗位名称")]
+    aliases: Annotated[list[Text], Field(description="文中对本岗位的其他称呼，如 市场总监", max_length=20)] = []
+    number: Annotated[Text | None, Field(description="岗位编号；草稿可暂缺，发布前必填")] = None
+    department: Annotated[
+        Reference | None,
+        Field(description="所属部门：部门名称（如 市场部）或 id（见 content/site.yml）；草稿可暂缺，发布前必填"),
+    ] = None
+    reports_to: Annotated[
+        Reference | None,
+        Field(description="直接上级：岗位名称（如 市场部经理）或岗位 id；上级不在本手册时留空并填 reports_to_title"),
+    ] = None
+    reports_to_title: Annotated[Text | None, Field(description="手册之外的直接上级，如 总经理")] = None
+    purpose: Annotated[Text | None, Field(description="岗位目的；草稿可暂缺（导入的岗位说明书常常没有），发布前必填")] = None
+    version: Version
+    effective: Annotated[dt.date, Field(description="生效日期，如 2026-12-01")]
+    duties: Annotated[list[DutyEntry], Field(min_length=1, max_length=MAX_DUTIES, description="岗位职责")]
+    authority: Annotated[list[Text], Field(description="岗位权限（可选），一条一项，如 对下属的考核建议权",
+                                           max_length=MAX_ITEMS)] = []
+    relations: Annotated[Relations | None, Field(description="工作关系（可选）：内部联系、外部联系")] = None
+    qualifications: Annotated[Qualifications | None, Field(description="任职资格（可选）：学历、专业、工作经验、知识/技能/能力素质、其他要求")] = None
+    kpis: Annotated[KPISet | None, Field(description="关键绩效指标；草稿可暂缺，发布前必填")] = None
+    revisions: Revisions = []
+
+    @property
+    def names(self) -> list[str]:
+        return [self.title, *self.aliases]
+
+
+# --------------------------------------------------------------------------- policy
+
+
+class ListBlock(Strict):
+    list: Annotated[list[Text], Field(min_length=1, max_length=MAX_ITEMS)]
+
+
+class NoteBlock(Strict):
+    note: Text
+
+
+class VenuesBlock(Strict):
+    venues: Annotated[Text, Field(description="Lead-in sentence printed before the designated venues")]
+
+
+class MealStandardBlock(Strict):
+    meal_standard: Annotated[Text, Field(description="Rules printed after the meal standard computed from data")]
+
+
+def _block_kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        for key in ("list", "note", "venues", "meal_standard"):
+            if key in value:
+                return key
+    if isinstance(value, BaseModel):
+        return {ListBlock: "list", NoteBlock: "note", VenuesBlock: "venues", MealStandardBlock: "meal_standard"}[type(value)]
+    return "list"
+
+
+PolicyBlock = Annotated[
+    Union[
+        Annotated[Text, Tag("text")],
+        Annotated[ListBlock, Tag("list")],
+        Annotated[NoteBlock, Tag("note")],
+        Annotated[VenuesBlock, Tag("venues")],
+        Annotated[MealStandardBlock, Tag("meal_standard")],
+    ],
+    Discriminator(_block_kind),
+]
+
+
+class PolicySection(Strict):
+    heading: Annotated[Text | None, Field(description="Omit for a section that is a single numbered rule")] = None
+    body: Annotated[list[PolicyBlock], Field(min_length=1, max_length=MAX_ITEMS)]
+
+
+class MealStandard(Strict):
+    """点餐标准 as data, so the policy page and the request form print the same rule."""
+
+    extra_dishes: Annotated[int, Field(ge=0, le=20, description="菜品数量 = 人数 + extra_dishes")]
+    also_served: Annotated[list[Text], Field(description="另加，如 汤、主食")] = []
+    drinks: Annotated[Text, Field(description="酒水安排")]
+
+    @property
+    def rule(self) -> str:
+        extras = "".join(f"+{item}" for item in self.also_served)
+        return f"菜品数量以人数+{self.extra_dishes}的原则{extras}，{self.drinks}"
+
+    def dishes_for(self, guests: int) -> int:
+        return guests + self.extra_dishes
+
+
+class Policy(Strict):
+    id: Slug
+    status: Status = "published"
+    title: Text
+    number: Text
+    version: Version
+    effective: dt.date
+    preamble: Paragraphs = []
+    sections: Annotated[list[PolicySection], Field(min_length=1, max_length=MAX_ITEMS)]
+    venues: Annotated[list[Text], Field(description="定点招待地点；可为空，由行政部补充", max_length=MAX_ITEMS)] = []
+    meal_standard: MealStandard | None = None
+    closing_note: Text | None = None
+    attachments: Annotated[list[Slug], Field(description="附件表单 id", max_length=MAX_ITEMS)] = []
+    revisions: Revisions = []
+
+
+# --------------------------------------------------------------------------- guide
+
+
+class Guide(Strict):
+    id: Slug
+    status: Status = "published"
+    title: Text
+    intro: Paragraphs = []
+    points: Annotated[list[Text], Field(min_length=1, max_length=MAX_ITEMS)]
+    revisions: Revisions = []
+
+
+# --------------------------------------------------------------------------- forms
+
+
+FieldType = Literal["text", "choice", "lines", "signature", "meal-standard", "table"]
+
+
+class TableColumn(Strict):
+    label: Text
+    width: Annotated[int, Field(ge=1, le=12, description="相对宽度")] = 1
+
+
+class FormField(Strict):
+    label: Text
+    type: FieldType = "text"
+    width: Annotated[int, Field(ge=1, le=4, description="占一行的几分之几：1=¼ … 4=整行")] = 4
+    options: Annotated[list[Text], Field(max_length=MAX_ITEMS)] = []
+    options_from: Annotated[
+        Literal["venues"] | None, Field(description="从所属制度取选项：venues = 定点招待地点")
+    ] = None
+    other: Annotated[bool, Field(description="选项后加一个 其他：____ 空行")] = False
+    lines: Annotated[int, Field(ge=1, le=20, description="手写行数")] = 1
+    columns: Annotated[list[TableColumn], Field(max_length=20)] = []
+    rows: Annotated[int, Field(ge=1, le=60)] = 10
+    hint: Text | None = None
+
+
+class FormSection(Strict):
+    heading: Text
+    fields: Annotated[list[FormField], Field(min_length=1, max_length=MAX_ITEMS)]
+
+
+class Form(Strict):
+    id: Slug
+    status: Status = "published"
+    title: Text
+    number: Text
+    version: Version
+    policy: Annotated[Reference | None, Field(description="所属制度：制度 id 或名称，选项与点餐标准从中读取")] = None
+    role: Annotated[Reference | None, Field(description="使用本表的岗位：岗位名称或 id")] = None
+    instructions: Paragraphs = []
+    sections: Annotated[list[FormSection], Field(min_length=1, max_length=MAX_ITEMS)]
+    footer_note: Text | None = None
+    revisions: Revisions = []
+
+
+# --------------------------------------------------------------------------- site
+
+
+class Department(Strict):
+    id: Slug
+    name: Text
+    aliases: Annotated[list[Text], Field(max_length=20)] = []
+    parent: Annotated[Reference | None, Field(description="上级部门：名称或 id")] = None
+
+
+class SiteSettings(Strict):
+    handbook_title: Text
+    organisation: Annotated[Text, Field(description="部门或中心名称，如 营销中心")]
+    company: Annotated[Text | None, Field(description="公司名称：页脚，以及有 logo 时 PDF 与 Word 页眉中 logo 旁的文字")] = None
+    logo: Annotated[
+        Text | None,
+        Field(description="公司 logo：content/ 文件夹中的 SVG 或 PNG 文件，路径从内容根目录写起，如 content/logo.svg；"
+                          "用于网站页眉与图标、PDF 与 Word 页眉（最大 512 KB）"),
+    ] = None
+    brand_color: Annotated[
+        Text | None,
+        Field(description='品牌主色：# 加六位十六进制数，写在引号里，如 "#1F4E79"；网站页眉与链接使用它',
+              json_schema_extra={"pattern": "^#[0-9A-Fa-f]{6}$"}),
+    ] = None
+    description: Text | None = None
+    intro: Paragraphs = []
+    departments: Annotated[list[Department], Field(min_length=1, max_length=MAX_ITEMS)]
+    navigation: Annotated[
+        list[Literal["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]],
+        Field(description="Order of the site's top-level sections (changes = 变更记录, added last when left out)"),
+    ] = ["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]
+
+
+# --------------------------------------------------------------------------- history (from git, not YAML)
+
+# Where each kind of item lives; the file name is the item's id (checked by crosscheck).
+SOURCE_DIRS = {"role": "roles", "policy": "content/policies", "guide": "content/guides", "form": "content/forms"}
+
+
+def source_path(kind: str, item_id: str) -> str:
+    """The content file of an item, relative to the content root, e.g. roles/regional-manager.yml."""
+    return f"{SOURCE_DIRS[kind]}/{item_id}.yml"
+
+
+class Commit(BaseModel):
+    """One git commit that touched a content file: when (author date), who, and its subject line."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    date: dt.date
+    author: str
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+
+class Change(BaseModel):
+    """One content-level change in HR's words, e.g. 岗位职责 3 改为 …, about one item."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["role", "policy", "guide", "form", "site"]
+    id: str
+    title: str  # the item's title after the change (before it, for a deletion)
+    text: str
+
+
+class ChangeSet(BaseModel):
+    """What one commit changed, expanded to the content level."""
+
+    model_config = ConfigDict(frozen=True)
+
+    commit: Commit
+    changes: tuple[Change, ...] = ()
+    problems: tuple[str, ...] = ()  # one line per file that could not be read at this commit
+
+
+class History(BaseModel):
+    """The git history of the content root, attached to the handbook by the build (never from YAML).
+
+    ``omitted`` says why there is none (no git, not a repository, a shallow clone); then
+    pages and documents show only the authored ``revisions:``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    files: dict[str, tuple[Commit, ...]] = {}  # content path → commits, newest first (renames followed)
+    changes: tuple[ChangeSet, ...] = ()  # recent commits that changed content, newest first
+    omitted: str | None = None
+
+    def of(self, kind: str, item_id: str) -> tuple[Commit, ...]:
+        return self.files.get(source_path(kind, item_id), ())
+
+
+# --------------------------------------------------------------------------- the company's look (read by the loader)
+
+
+class Logo(BaseModel):
+    """The logo file site.yml names, read and checked once (:mod:`generator.content.brand`); renderers get its bytes.
+
+    In a cache key (``model_dump(mode="json")``) the bytes stand as their SHA-256: changing the logo
+    re-renders every document that shows it, keeping the same file re-renders nothing.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str  # as written in site.yml, e.g. content/logo.svg
+    format: Literal["svg", "png"]
+    data: bytes
+    width: float  # intrinsic size (pixels, or the SVG's viewBox units): only the ratio is used
+    height: float
+
+    @field_serializer("data", when_used="json")
+    def _data_digest(self, data: bytes) -> str:
+        return "sha256:" + self.sha256
+
+    @cached_property
+    def sha256(self) -> str:
+        """Hashed once per object: every document's cache key names it (500 KB × 2,000 documents adds up)."""
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def media_type(self) -> str:
+        return "image/svg+xml" if self.format == "svg" else "image/png"
+
+    @property
+    def ratio(self) -> float:
+        """width ÷ height."""
+        return self.width / self.height
+
+
+class Brand(BaseModel):
+    """What the company's own look adds to the outputs; empty (the default) = the handbook's own look."""
+
+    model_config = ConfigDict(frozen=True)
+
+    logo: Logo | None = None
+    color: str | None = None  # #RRGGBB, upper case
+
+
+# --------------------------------------------------------------------------- the whole
+
+
+class Handbook(BaseModel):
+    """Everything loaded and cross-checked; the only input renderers get."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    site: SiteSettings
+    roles: list[Role]
+    policies: list[Policy]
+    guides: list[Guide]
+    forms: list[Form]
+    history: History = History(omitted="not read")
+    brand: Brand = Brand()
+
+    def role(self, role_id: str) -> Role:
+        return next(r for r in self.roles if r.id == role_id)
+
+    def department(self, dept_id: str) -> Department:
+        return next(d for d in self.site.departments if d.id == dept_id)
+
+    def department_name(self, role: Role) -> str | None:
+        """The role's department name; None for a draft that has none yet."""
+        return self.department(role.department).name if role.department else None
+
+    def superior(self, role: Role) -> Role | None:
+        return self.role(role.reports_to) if role.reports_to else None
+
+    def direct_reports(self, role: Role) -> list[Role]:
+        return [r for r in self.roles if r.reports_to == role.id]
+
+    def roles_in(self, dept_id: str) -> list[Role]:
+        return [r for r in self.roles if r.department == dept_id]
+
+    def policy(self, policy_id: str) -> Policy:
+        return next(p for p in self.policies if p.id == policy_id)
+
+    def form(self, form_id: str) -> Form:
+        return next(f for f in self.forms if f.id == form_id)
+
+
+# --------------------------------------------------------------------------- helpers
+
+# The tags pydantic puts in error locations for the unions above, and the model behind each.
+UNION_TAGS: dict[str, type[BaseModel] | None] = {
+    "text": None, "duty": Duty, "group": DutyGroup, "list": ListBlock, "note": NoteBlock,
+    "venues": VenuesBlock, "meal_standard": MealStandardBlock,
+}
+
+
+def iter_duties(entries: list, prefix: tuple[int, ...] = ()):
+    """Walk duties depth-first, yielding (numbering path, entry) for items and groups."""
+    for index, entry in enumerate(entries, start=1):
+        path = prefix + (index,)
+        yield path, entry
+        if isinstance(entry, DutyGroup):
+            yield from iter_duties(entry.duties, path)
+
+
+def duty_text(entry: Any) -> str:
+    return entry if isinstance(entry, str) else getattr(entry, "text", getattr(entry, "heading", ""))
+
+
+def duty_ids(role: Role) -> dict[str, str]:
+    """id → text of every duty or group that has an id."""
+    return {e.id: duty_text(e) for _, e in iter_duties(role.duties) if not isinstance(e, str) and e.id}

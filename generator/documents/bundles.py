@@ -1,0 +1,124 @@
+"""The download manifest and the zip bundles, byte-identical for identical input.
+
+HR publishes the site to several places and compares checksums; a zip that
+changed only because of a timestamp would look like a content change. So
+entries are sorted, given fixed permissions and stamped with a date that comes
+from the content (its newest revision or commit, or ``SOURCE_DATE_EPOCH``),
+never the clock; with no such date, 1980-01-01 00:00:00. Entry names may be
+Chinese: :mod:`zipfile` then sets the UTF-8 flag (bit 11), which Windows'
+Explorer, macOS' Archive Utility and ``unzip`` honour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Union
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o100644  # regular file, rw-r--r--
+MANIFEST_KEYS = ("path", "filename", "kind", "id", "format", "title", "version", "effective", "bytes", "sha256")
+
+
+@dataclass(frozen=True)
+class BundleDoc:
+    """A zip of other files; shaped like :class:`generator.documents.plan.Document` so pages list it alike."""
+
+    id: str
+    title: str
+    path: str
+    filename: str = ""  # the Chinese save-as name, e.g. 营销中心员工手册-全部岗位说明书.zip
+    kind: str = "bundle"
+    format: str = "zip"
+    version: str | None = None
+    effective: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Built:
+    """A bundle's bytes summarised like :class:`generator.documents.produce.Produced` (size unknown until built)."""
+
+    doc: BundleDoc
+    size: int | None
+    sha256: str | None
+
+    @classmethod
+    def of(cls, doc: BundleDoc, data: bytes) -> "Built":
+        return cls(doc, len(data), hashlib.sha256(data).hexdigest())
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One downloadable file as listed in downloads/manifest.json."""
+
+    path: str
+    kind: str
+    id: str
+    format: str
+    title: str
+    bytes: int
+    sha256: str
+    filename: str = ""  # what the download link saves it as
+    version: str | None = None
+    effective: dt.date | None = None
+
+    def as_dict(self) -> dict:
+        row = {key: getattr(self, key) for key in MANIFEST_KEYS}
+        row["effective"] = self.effective.isoformat() if self.effective else None
+        return row
+
+
+def manifest(entries: Iterable[Entry]) -> bytes:
+    """JSON list sorted by path, UTF-8 (Chinese titles stay readable), newline-terminated."""
+    rows = sorted((e.as_dict() for e in entries), key=lambda row: row["path"])
+    return (json.dumps(rows, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+Content = Union[bytes, str, Path]
+MEDIA_COMPRESSED = (".zip", ".gz", ".png", ".jpg", ".woff", ".woff2")
+
+
+def _precompressed() -> tuple[str, ...]:
+    """Media that are compressed already, and every registered output (PDF, Word, Excel are)."""
+    from .outputs import suffixes
+
+    return (*MEDIA_COMPRESSED, *sorted(suffixes()))
+
+
+def zip_time(date: dt.date | None) -> tuple[int, int, int, int, int, int]:
+    """A zip entry's timestamp for a content date (zip cannot say anything before 1980)."""
+    if date is None or date.year < 1980:
+        return FIXED_TIME
+    return (min(date.year, 2107), date.month, date.day, 0, 0, 0)
+
+
+def deterministic_zip(files: Iterable[tuple[str, Content] | tuple[str, Content, dt.date | None]]) -> bytes:
+    """Zip ``(arcname, bytes or file path[, date])`` tuples; same input ⇒ same bytes.
+
+    Folders are implied by the names (``营销中心员工手册/岗位说明书/…``), as ``git archive`` does.
+    """
+    stored = _precompressed()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, content, *date in sorted(files, key=lambda item: item[0]):
+            data = content if isinstance(content, bytes) else Path(content).read_bytes()
+            info = zipfile.ZipInfo(name, date_time=zip_time(date[0] if date else None))
+            # PDFs, Word files, zips and images are compressed already: deflating them again costs
+            # seconds at 500 roles and saves a few per cent.
+            info.compress_type = zipfile.ZIP_STORED if name.endswith(stored) else zipfile.ZIP_DEFLATED
+            info.external_attr = FILE_MODE << 16
+            info.create_system = 3  # Unix, so the permissions above are honoured on extraction
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def zip_tree(folder: Path, exclude: Iterable[str] = ()) -> bytes:
+    """Every file under ``folder`` (POSIX relative names), minus ``exclude``."""
+    skipped = set(exclude)
+    files = [(p.relative_to(folder).as_posix(), p) for p in folder.rglob("*") if p.is_file()]
+    return deterministic_zip([(name, path) for name, path in files if name not in skipped])

@@ -1,0 +1,125 @@
+"""What a Word job description carries so that HR's edited copy can come back (``handbook import``).
+
+A generated JD holds, as custom document properties (``docProps/custom.xml``, shown by Word under
+File → Properties → Custom), the role id, its version and fingerprints of the role content it was
+made from: one for the whole role and one per field. The importer compares them with the YAML as it
+is now to tell "HR edited the Word file" apart from "the YAML moved on since the file was made".
+
+python-docx has no API for custom properties, so the part is written here as plain XML. The values
+are derived from the role alone (no clock, no random), so DOCX bytes stay deterministic. Word and
+LibreOffice both keep custom properties when they open and save a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import unicodedata
+import zipfile
+from xml.sax.saxutils import escape
+
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from lxml import etree
+
+from ....content.model import Role
+
+PROP_ROLE = "HandbookRoleId"
+PROP_VERSION = "HandbookRoleVersion"
+PROP_HASH = "HandbookRoleHash"
+PROP_FIELDS = "HandbookRoleFields"
+PROP_SECTIONS = "HandbookSections"
+
+_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the FMTID every custom property uses
+_HASH_CHARS = 16
+
+
+def _digest(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_HASH_CHARS]
+
+
+def field_hashes(role: Role) -> dict[str, str]:
+    """One short fingerprint per role field that has a value (model field order)."""
+    data = role.model_dump(mode="json", exclude_none=True)
+    return {name: _digest(data[name]) for name in type(role).model_fields if name in data}
+
+
+def role_hash(role: Role) -> str:
+    """Fingerprint of the whole role as loaded (comments and formatting of the YAML do not count)."""
+    return _digest(role.model_dump(mode="json", exclude_none=True))
+
+
+def section_hashes(texts: dict[str, list[str]]) -> dict[str, str]:
+    """Fingerprints of what each editable part of the JD says (see ``views.jd_section_texts``).
+
+    Spaces and character widths do not count, so a file Word or LibreOffice re-saved still matches.
+    """
+    def canonical(line: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", line).split())
+
+    return {key: _digest([canonical(line) for line in lines]) for key, lines in texts.items()}
+
+
+def role_properties(role: Role) -> dict[str, str]:
+    from ... import views
+
+    fields = ";".join(f"{name}={digest}" for name, digest in field_hashes(role).items())
+    sections = ";".join(f"{name}={digest}" for name, digest in section_hashes(views.jd_section_texts(role)).items())
+    return {PROP_ROLE: role.id, PROP_VERSION: role.version, PROP_HASH: role_hash(role), PROP_FIELDS: fields,
+            PROP_SECTIONS: sections}
+
+
+def custom_xml(props: dict[str, str]) -> bytes:
+    items = "".join(
+        f'<property fmtid="{_FMTID}" pid="{pid}" name="{escape(name, {chr(34): "&quot;"})}">'
+        f"<vt:lpwstr>{escape(value)}</vt:lpwstr></property>"
+        for pid, (name, value) in enumerate(props.items(), start=2)
+    )
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Properties xmlns="{_NS}" xmlns:vt="{_VT}">{items}</Properties>').encode("utf-8")
+
+
+def stamp_role(doc, role: Role) -> None:
+    """Add the role's custom properties to a python-docx Document before it is saved."""
+    package = doc.part.package
+    blob = custom_xml(role_properties(role))
+    try:  # a reference.docx saved by Word or LibreOffice may bring custom properties of its own: replace them
+        existing = package.part_related_by(RT.CUSTOM_PROPERTIES)
+    except KeyError:
+        existing = None
+    if existing is not None:
+        existing._blob = blob  # python-docx keeps an unknown part's bytes here and writes them back on save
+        return
+    part = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, blob, package)
+    package.relate_to(part, RT.CUSTOM_PROPERTIES)
+
+
+def read_properties(data: bytes) -> dict[str, str]:
+    """Custom properties of a .docx (empty when it has none); raises zipfile.BadZipFile for a non-zip."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        try:
+            xml = package.read("docProps/custom.xml")
+        except KeyError:
+            return {}
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return {}
+    found: dict[str, str] = {}
+    for prop in root.findall(f"{{{_NS}}}property"):
+        name = prop.get("name")
+        value = "".join(child.text or "" for child in prop)
+        if name:
+            found[name] = value
+    return found
+
+
+def parse_field_hashes(value: str) -> dict[str, str]:
+    pairs = (item.partition("=") for item in value.split(";") if item)
+    return {name: digest for name, _, digest in pairs}

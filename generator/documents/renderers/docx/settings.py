@@ -1,0 +1,236 @@
+"""Typed settings of the Word files, read with the project's YAML reader so a typo is a ``path:line`` error.
+
+Two files, two jobs:
+
+* ``templates/docx/layout.yml`` (:class:`Layout`): table widths, fills and row heights the renderer
+  needs on every build (Word styles cannot hold them).
+* ``templates/docx/styles.yml`` (:class:`ReferenceStyles`): what ``scripts/make_reference_docx.py``
+  writes into ``reference.docx``; the renderer itself reads the styles from ``reference.docx``.
+
+A mistake reads ``templates/docx/layout.yml:12: unknown key 'kpi_widths' — did you mean 'kpi_width'?``
+and is raised as :class:`~generator.content.errors.ContentError`, like content mistakes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .... import TOOL_ROOT
+from ....content.errors import ContentError, Problem
+from ....content.yamlsource import YamlDocument, load_yaml
+
+REPO = TOOL_ROOT
+TEMPLATES = REPO / "templates" / "docx"
+LAYOUT_FILE = TEMPLATES / "layout.yml"
+STYLES_FILE = TEMPLATES / "styles.yml"
+
+HEX = r"^[0-9A-Fa-f]{6}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Positive = Field(gt=0)
+
+
+# --------------------------------------------------------------------------- layout.yml
+
+
+class Tables(_Strict):
+    style: str = Field(min_length=1)
+    header_fill: str = Field(pattern=HEX)
+    label_fill: str = Field(pattern=HEX)
+    section_fill: str = Field(pattern=HEX)
+    kpi_widths: list[float] = Field(min_length=1)
+    appraisal_widths: list[float] = Field(min_length=1)
+    basic_info_pairs_per_row: int = Field(ge=1, le=4)
+    basic_info_label_width: float = Field(gt=0, lt=0.5)
+    basic_info_row_height_cm: float = Positive
+    signature_widths: list[float] = Field(min_length=3, max_length=3)
+    signature_row_height_cm: float = Positive
+
+    @field_validator("kpi_widths", "appraisal_widths", "signature_widths")
+    @classmethod
+    def _positive(cls, widths: list[float]) -> list[float]:
+        if any(w <= 0 for w in widths):
+            raise ValueError("every width must be greater than 0")
+        return widths
+
+
+class Forms(_Strict):
+    label_share: float = Field(gt=0, lt=1)
+    row_height_cm: float = Positive
+    line_height_cm: float = Positive
+    table_row_height_cm: float = Positive
+    blank: str = Field(min_length=1)
+    venue_blank: str = Field(min_length=1)
+
+
+class Appraisal(_Strict):
+    head_row_height_cm: float = Positive
+    row_height_cm: float = Positive
+
+
+class Header(_Strict):
+    logo_height_cm: float = Field(default=0.9, gt=0, le=3)
+    logo_max_width_cm: float = Field(default=4.0, gt=0, le=10)
+
+
+class Layout(_Strict):
+    tables: Tables
+    forms: Forms
+    appraisal: Appraisal
+    header: Header = Header()
+
+
+# --------------------------------------------------------------------------- styles.yml
+
+
+class Fonts(_Strict):
+    east_asian: str = Field(min_length=1)
+    latin: str = Field(min_length=1)
+    heading_east_asian: str = ""
+    heading_latin: str = ""
+
+
+class Language(_Strict):
+    latin: str = Field(min_length=2)
+    east_asian: str = Field(min_length=2)
+
+
+class Page(_Strict):
+    width_cm: float = Positive
+    height_cm: float = Positive
+    margin_top_cm: float = Field(ge=0)
+    margin_bottom_cm: float = Field(ge=0)
+    margin_left_cm: float = Field(ge=0)
+    margin_right_cm: float = Field(ge=0)
+    header_distance_cm: float = Field(ge=0)
+    footer_distance_cm: float = Field(ge=0)
+
+
+class ParagraphStyle(_Strict):
+    size: float | None = Field(default=None, gt=0)
+    bold: bool | None = None
+    color: str | None = Field(default=None, pattern=HEX)
+    align: str | None = Field(default=None, pattern="^(left|center|right|justify)$")
+    space_before: float | None = Field(default=None, ge=0)
+    space_after: float | None = Field(default=None, ge=0)
+    line_spacing: float | None = Field(default=None, gt=0)
+    border_color: str | None = Field(default=None, pattern=f"{HEX}|^$")
+    indent_cm: float | None = Field(default=None, ge=0)
+    hanging_cm: float | None = Field(default=None, ge=0)
+
+
+class CharacterStyle(_Strict):
+    size: float | None = Field(default=None, gt=0)
+    bold: bool | None = None
+    color: str | None = Field(default=None, pattern=HEX)
+    east_asian_hint: bool = False  # w:hint="eastAsia": ambiguous characters (□) take the Chinese font
+
+
+class ReferenceStyles(_Strict):
+    fonts: Fonts
+    language: Language
+    page: Page
+    styles: dict[str, ParagraphStyle]
+    character_styles: dict[str, CharacterStyle] = {}
+
+
+# --------------------------------------------------------------------------- reading
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read(path: Path, model: type[M]) -> M:
+    """``path`` validated as ``model``; every mistake as a ``path:line`` problem in one ContentError."""
+    shown = _shown(path)
+    doc, problems = load_yaml(path, shown)
+    if doc is None:
+        raise ContentError(problems or [Problem(shown, 1, "cannot be read")])
+    if problems:
+        raise ContentError(problems)
+    try:
+        return model.model_validate(doc.data if doc.data is not None else {})
+    except ValidationError as exc:
+        raise ContentError([_explain(doc, err, model) for err in exc.errors()]) from None
+
+
+def layout() -> Layout:
+    """``layout.yml``, read again only when the file changes (checked by size and modification time)."""
+    stat = LAYOUT_FILE.stat()
+    return _layout(str(LAYOUT_FILE), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _layout(path: str, mtime: int, size: int) -> Layout:
+    return read(Path(path), Layout)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(REPO).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _explain(doc: YamlDocument, err: dict, model: type[BaseModel]) -> Problem:
+    loc = tuple(err["loc"])
+    where = ".".join(str(p) for p in loc) or "file"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        known = _known_keys(model, loc[:-1])
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(sorted(known))}"
+        return doc.problem(loc, f"unknown key '{key}'", hint)
+    if kind == "missing":
+        return doc.problem(loc, f"missing setting '{where}'", f"add a line '{loc[-1]}: …'")
+    if kind == "string_pattern_mismatch" and "0-9A-Fa-f" in str(err.get("ctx", {}).get("pattern", "")):
+        return doc.problem(loc, f"{where} is {_shown_value(err['input'])}, not a colour",
+                           'write six hex digits in quotes, e.g. "1F3864"')
+    return doc.problem(loc, f"{where} is {_shown_value(err['input'])}: {err['msg']}",
+                       "correct the value; the comments in the file say what each setting takes")
+
+
+def _shown_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a set of 'key: value' lines"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) < 40 else type(value).__name__
+
+
+def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the model at ``loc`` (a key under ``styles:`` is a style name, not a field)."""
+    current: Any = model
+    dict_key_next = False
+    for part in loc:
+        if dict_key_next:
+            dict_key_next = False
+            continue
+        fields = getattr(current, "model_fields", {})
+        if part not in fields:
+            return []
+        annotation = fields[part].annotation
+        dict_key_next = getattr(annotation, "__origin__", None) is dict
+        current = _inner(annotation)
+    return list(getattr(current, "model_fields", {}))
+
+
+def _inner(annotation: Any) -> Any:
+    """The model inside ``X``, ``dict[str, X]`` or ``X | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner(arg)
+        if found is not None:
+            return found
+    return None

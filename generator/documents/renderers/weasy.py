@@ -1,0 +1,173 @@
+"""HTML laid out into PDF by WeasyPrint, as every PDF of the handbook is made: the shared stylesheet, fonts
+and template folders, the brand header's context, PDF/A-2b with tags, the XMP language and compacted fonts.
+
+Content is untrusted text: the Jinja environment autoescapes everything and WeasyPrint may only read files
+from the template folders (see :class:`LocalOnlyFetcher`). The embedded fonts are compacted after layout
+(:mod:`.pdf_fonts`): ~60 KB instead of ~330 KB for a 2-page JD.
+
+Facts this module relies on (see the project's field notes):
+
+* ``<html lang="zh-CN">`` and the one family "Noto Sans CJK SC" in the CSS, or
+  WeasyPrint picks the Japanese face of the Noto CJK collection;
+* ``libharfbuzz-subset0`` must be installed, or subsetting takes ~10 s per PDF;
+* the output is byte-identical between runs as long as no dates are put in the
+  metadata, so none are.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import jinja2
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from ... import TOOL_ROOT
+from .. import views
+from . import logo_raster, pdf_fonts
+
+PROJECT_DIR = TOOL_ROOT
+TEMPLATE_DIR = PROJECT_DIR / "templates" / "pdf"
+OVERRIDE_DIR = PROJECT_DIR / "site_overrides" / "pdf"
+STYLESHEET = "style.css"
+
+LOGGER = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def search_path() -> list[Path]:
+    """Template folders, site overrides first; also the only folders WeasyPrint may read."""
+    return [d for d in (OVERRIDE_DIR, TEMPLATE_DIR) if d.is_dir()]
+
+
+class BlockedURL(PermissionError):
+    """A resource outside the template folders (or not a local file) was requested."""
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Allow ``data:`` URLs and ``file://`` URLs inside the template folders; refuse the rest.
+
+    Content is escaped text, so it cannot reference anything; this is defence in depth
+    against a template (or a site override) that would.
+    """
+
+    def __init__(self, roots: list[Path] | None = None):
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+        self.roots = [Path(r).resolve() for r in (roots if roots is not None else search_path())]
+
+    def fetch(self, url, headers=None):
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            parts = urlsplit(url)
+            if parts.netloc not in ("", "localhost"):
+                raise BlockedURL(f"refused remote file URL: {url}")
+            path = Path(url2pathname(parts.path)).resolve()
+            if any(path.is_relative_to(root) for root in self.roots):
+                return super().fetch(url, headers)
+            raise BlockedURL(f"refused file outside the PDF templates: {url}")
+        raise BlockedURL(f"refused URL (only local template files may be loaded): {url}")
+
+
+def url_fetcher() -> LocalOnlyFetcher:
+    """A fetcher restricted to :func:`search_path`."""
+    return LocalOnlyFetcher()
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in search_path()]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+@lru_cache(maxsize=1)
+def _weasy():
+    """Parsed stylesheet, font configuration and fetcher, built once per process."""
+    fonts = FontConfiguration()
+    fetcher = url_fetcher()
+    css_file = next(d / STYLESHEET for d in search_path() if (d / STYLESHEET).is_file())
+    css = CSS(url=css_file.as_uri(), url_fetcher=fetcher, font_config=fonts)
+    return css, fonts, fetcher
+
+
+# The logo in the page header: at most this high, and this wide (a wide logo is drawn lower).
+LOGO_HEIGHT_MM = 9.0
+LOGO_WIDTH_MM = 40.0
+LOGO_DPI = 600  # an SVG with gradients is drawn as PNG at this resolution (renderers/logo_raster.py)
+
+
+def brand_context(hb) -> dict:
+    """What _brand_header.html reads: the logo (as a data: URL, so WeasyPrint reads no file) and the names."""
+    logo = views.header_logo(hb, LOGO_HEIGHT_MM, LOGO_WIDTH_MM)
+    uri = ""
+    if logo is not None:
+        data, media_type = logo.data, logo.media_type
+        if logo.format == "svg" and logo_raster.unreliable_in_pdf(data):  # gradients: see logo_raster
+            data, media_type = logo_raster.png_of(data, logo.height_mm, LOGO_DPI), "image/png"
+        uri = f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
+    return dict(brand_logo=logo, brand_logo_uri=uri, brand_company=hb.site.company,
+                brand_name=hb.site.company or hb.site.organisation)
+
+
+# Archival and accessible at once: PDF/A-2b (fonts embedded, sRGB OutputIntent, XMP metadata) and
+# tagged (a structure tree of headings, paragraphs, lists L/LI and tables with TH cells, for screen
+# readers and reflow). WeasyPrint 70 takes the two together; PDF/UA-1 as well would need an author
+# and a title on every PDF and alternative text on every image, which its checker cannot guarantee.
+PDF_VARIANT = "pdf/a-2b"
+PDF_LANGUAGE = "zh-CN"
+
+
+def html_to_pdf(html: str, compact_fonts: bool = True) -> bytes:
+    """Lay out ``html`` with the shared stylesheet; ``compact_fonts`` see :mod:`.pdf_fonts`."""
+    css, fonts, fetcher = _weasy()
+    base_url = search_path()[0].as_uri() + "/"  # relative URLs in a site override resolve beside it
+
+    def finish(document, pdf) -> None:
+        _xmp_language(pdf, PDF_LANGUAGE)
+        if compact_fonts:
+            pdf_fonts.compact_fonts(document, pdf)
+
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
+        stylesheets=[css], font_config=fonts, finisher=finish, pdf_variant=PDF_VARIANT, pdf_tags=True,
+    )
+
+
+def html_page_count(html: str) -> int:
+    """Pages ``html`` lays out into with the shared stylesheet: layout only, nothing drawn or written."""
+    css, fonts, fetcher = _weasy()
+    base_url = search_path()[0].as_uri() + "/"
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=[css], font_config=fonts)
+    return len(document.pages)
+
+
+_RDF_END = b"</rdf:RDF>"
+
+
+def _xmp_language(pdf, language: str) -> None:
+    """Add ``dc:language`` to the XMP packet WeasyPrint wrote (it sets only the catalog's /Lang)."""
+    reference = pdf.catalog.get("Metadata")
+    if reference is None:
+        return
+    stream = pdf.objects[pdf_fonts._object_number(reference)]
+    data = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in stream.stream)
+    if b"dc:language" in data or _RDF_END not in data:
+        return
+    entry = (b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" rdf:about="">'
+             b"<dc:language><rdf:Bag><rdf:li>" + language.encode("ascii") + b"</rdf:li></rdf:Bag></dc:language>"
+             b"</rdf:Description>")
+    stream.stream = [data.replace(_RDF_END, entry + _RDF_END, 1)]

@@ -1,0 +1,536 @@
+"""What a job description or form *says*, computed once from the model.
+
+The PDF, Word and site renderers differ only in how things look; the words,
+numbering, rows and field layout they print come from here, so the outputs
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..content.model import (
+    KPI,
+    Brand,
+    Department,
+    Form,
+    FormField,
+    Handbook,
+    History,
+    MealStandard,
+    Revision,
+    Role,
+    source_path,
+)
+from ..content.outline import NOT_YET, duty_outline, kpi_items, kpi_measures, percent, weight_text
+
+JD_SECTIONS = ("岗位基本信息", "岗位目的", "岗位职责", "关键绩效指标", "签字确认")
+KPI_COLUMNS = ("指标", "定义/计算公式", "目标值", "权重", "考核周期", "数据来源")
+APPRAISAL_COLUMNS = ("指标", "权重", "目标值", "实际完成", "得分", "备注")
+SIGNATORIES = ("任职者", "直接上级", "人力资源部")
+COPIES_NOTE = "本说明书一式三份，任职者、直接上级、人力资源部各执一份。"
+PROPOSED_NOTICE = "以下绩效考核指标为拟定稿，待人力资源部确认。"
+
+CHECKBOX = "□"  # U+25A1 is in Noto Sans CJK SC; U+2610 ☐ is not (the PDF would pull in a second font)
+OTHER_OPTION = "其他"
+SIGNATURE_LABELS = ("签字", "日期")
+
+APPRAISAL_BLANKS = ("被考核人", "考核人", "考核期间")  # filled in by hand at the head of the sheet
+APPRAISAL_SIGNERS = ("被考核人", "考核人")
+TOTAL_LABEL = "合计"
+
+
+# --------------------------------------------------------------------------- what one document may see
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    """The handbook-wide words a document prints: the page header's name and the author in its metadata."""
+
+    handbook_title: str
+    organisation: str
+    company: str | None = None
+
+
+@dataclass(frozen=True)
+class RoleRef:
+    """Another role as a document names it: by title, in the reporting line."""
+
+    id: str
+    title: str
+    reports_to: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicyFacts:
+    """What a form prints from its policy: the designated venues (tick boxes) and the meal rule."""
+
+    id: str
+    venues: tuple[str, ...] = ()
+    meal_standard: MealStandard | None = None
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """The slice of the handbook one role or form document is rendered from, in place of the ``Handbook``.
+
+    It answers the same questions the renderers ask a ``Handbook`` (``site``,
+    ``department()``, ``superior()``, ``direct_reports()``, ``policy()``) but holds
+    only the facts the document prints. Its fingerprint is therefore exactly what
+    can change the document (:func:`generator.documents.outputs.fingerprint`): editing a
+    role's duties re-renders that role's files and nobody else's, renaming it
+    re-renders its superior's and reports' too.
+    """
+
+    site: SiteFacts
+    departments: tuple[Department, ...] = ()
+    roles: tuple[RoleRef, ...] = ()  # the roles the document names, in handbook order
+    policies: tuple[PolicyFacts, ...] = ()
+    history: History = History()  # the git commits of the subject's own file only (修订记录)
+    brand: Brand = Brand()  # the company's logo, as documents print it (document_brand; a hash in the cache key)
+
+    def department(self, dept_id: str) -> Department:
+        return next(d for d in self.departments if d.id == dept_id)
+
+    def department_name(self, role: Role) -> str | None:
+        return self.department(role.department).name if role.department else None
+
+    def superior(self, role: Role) -> RoleRef | None:
+        return next((r for r in self.roles if r.id == role.reports_to), None) if role.reports_to else None
+
+    def direct_reports(self, role: Role) -> list[RoleRef]:
+        return [r for r in self.roles if r.reports_to == role.id and r.id != role.id]
+
+    def policy(self, policy_id: str) -> PolicyFacts:
+        return next(p for p in self.policies if p.id == policy_id)
+
+
+def site_facts(hb: Handbook) -> SiteFacts:
+    return SiteFacts(hb.site.handbook_title, hb.site.organisation, hb.site.company)
+
+
+def _own_history(hb: Handbook, kind: str, item_id: str) -> History:
+    path = source_path(kind, item_id)
+    commits = hb.history.files.get(path, ())
+    return History(files={path: commits} if commits else {}, omitted=hb.history.omitted)
+
+
+def role_view(hb: Handbook, role: Role) -> DocumentView:
+    """What a job description or appraisal sheet of ``role`` prints from outside the role itself."""
+    named = {role.reports_to, *(r.id for r in hb.direct_reports(role))}
+    return DocumentView(
+        site=site_facts(hb),
+        departments=(hb.department(role.department),) if role.department else (),
+        roles=tuple(RoleRef(r.id, r.title, r.reports_to) for r in hb.roles if r.id in named and r.id != role.id),
+        history=_own_history(hb, "role", role.id),
+        brand=document_brand(hb),
+    )
+
+
+def form_view(hb: Handbook, form: Form) -> DocumentView:
+    """A blank form prints its policy's venues and meal rule, nothing else from outside."""
+    policies = ()
+    if form.policy:
+        policy = hb.policy(form.policy)
+        policies = (PolicyFacts(policy.id, tuple(policy.venues), policy.meal_standard),)
+    return DocumentView(site=site_facts(hb), policies=policies, brand=document_brand(hb))
+
+
+def document_brand(hb: Handbook) -> Brand:
+    """What PDFs and Word files show of the company's look: the logo, not the site's colour (so changing
+    ``brand_color`` re-renders no document, changing the logo every one)."""
+    return Brand(logo=hb.brand.logo)
+
+
+def roster_view(hb: Handbook) -> Handbook:
+    """Lists of every role read the roles and departments only: policies, guides, forms and the logo are left out."""
+    return hb.model_copy(update={"policies": [], "guides": [], "forms": [], "brand": Brand()})
+
+
+@dataclass(frozen=True)
+class HeaderLogo:
+    """The logo as a page header prints it: its picture and its size, fitted into a box."""
+
+    data: bytes
+    format: str  # "svg" or "png"
+    media_type: str
+    width_mm: float
+    height_mm: float
+
+
+def header_logo(view: DocumentView | Handbook, max_height_mm: float, max_width_mm: float) -> HeaderLogo | None:
+    """The document's logo at ``max_height_mm`` high, or narrower and lower when it is wider than ``max_width_mm``;
+    None without a logo (the header then looks as it always did)."""
+    logo = view.brand.logo
+    if logo is None:
+        return None
+    height = min(max_height_mm, max_width_mm / logo.ratio)
+    return HeaderLogo(logo.data, logo.format, logo.media_type, round(height * logo.ratio, 2), round(height, 2))
+
+
+
+# --------------------------------------------------------------------------- titles, headers, footers
+
+
+def jd_title(role: Role) -> str:
+    return f"{role.title}岗位说明书"
+
+
+def appraisal_title(role: Role) -> str:
+    return f"{role.title}绩效考核表"
+
+
+NO_KPIS = "本岗位尚未制定关键绩效指标。"
+
+
+def role_number(role: Role) -> str:
+    return role.number or NOT_YET
+
+
+def role_number_line(role: Role) -> str:
+    """The page header's document number on job descriptions and appraisal sheets."""
+    return f"岗位编号：{role_number(role)}"
+
+
+def department_text(hb: Handbook, role: Role) -> str:
+    return hb.department_name(role) or NOT_YET
+
+
+def form_number_line(form: Form) -> str:
+    return f"表单编号：{form.number}"
+
+
+def jd_footer(role: Role) -> str:
+    return f"{jd_title(role)}　版本：{role.version}　生效日期：{role.effective.isoformat()}"
+
+
+def appraisal_footer(role: Role) -> str:
+    return f"{appraisal_title(role)}　{role_number_line(role)}　版本：{role.version}"
+
+
+# --------------------------------------------------------------------------- job description
+
+
+def basic_info(hb: Handbook, role: Role) -> list[tuple[str, str]]:
+    superior = hb.superior(role)
+    reports = hb.direct_reports(role)
+    return [
+        ("岗位名称", role.title),
+        ("岗位编号", role_number(role)),
+        ("所属部门", department_text(hb, role)),
+        ("直接上级", superior.title if superior else (role.reports_to_title or "—")),
+        ("直接下级", "、".join(r.title for r in reports) or "—"),
+        ("版本", role.version),
+        ("生效日期", role.effective.isoformat()),
+    ]
+
+
+
+# The optional sections real job descriptions carry, in the order they are printed (after 岗位职责).
+QUALIFICATIONS, AUTHORITY, RELATIONS = "任职资格", "岗位权限", "工作关系"
+EXTRA_SECTIONS = (AUTHORITY, RELATIONS, QUALIFICATIONS)
+QUALIFICATION_LABELS = {"education": "学历", "major": "专业", "experience": "工作经验",
+                        "skills": "知识/技能/能力素质", "other": "其他要求"}
+RELATION_LABELS = {"internal": "内部联系", "external": "外部联系"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of an optional section: ``label`` (None for a plain list item) and its items.
+
+    A single-valued entry (学历) has one item and prints as "学历：大专"; a list entry (知识/技能)
+    prints its label and then each item numbered 1. 2. …
+    """
+
+    label: str | None
+    items: tuple[str, ...]
+    is_list: bool = False
+
+
+@dataclass(frozen=True)
+class ExtraSection:
+    heading: str
+    entries: tuple[Entry, ...]
+
+
+def extra_sections(role: Role) -> list[ExtraSection]:
+    """岗位权限, 工作关系 and 任职资格 as printed on the page and in the JD; absent ones are left out."""
+    sections: list[ExtraSection] = []
+    if role.authority:
+        sections.append(ExtraSection(AUTHORITY, (Entry(None, tuple(role.authority), True),)))
+    if role.relations and (role.relations.internal or role.relations.external):
+        entries = tuple(Entry(label, tuple(items), True) for key, label in RELATION_LABELS.items()
+                        if (items := getattr(role.relations, key)))
+        sections.append(ExtraSection(RELATIONS, entries))
+    q = role.qualifications
+    if q is not None:
+        entries = []
+        for key, label in QUALIFICATION_LABELS.items():
+            value = getattr(q, key)
+            if isinstance(value, list) and value:
+                entries.append(Entry(label, tuple(value), True))
+            elif isinstance(value, str):
+                entries.append(Entry(label, (value,)))
+        if entries:
+            sections.append(ExtraSection(QUALIFICATIONS, tuple(entries)))
+    return sections
+
+
+def extra_section_lines(section: ExtraSection) -> list[str]:
+    """The paragraphs of an optional section in the Word JD: '学历：大专', '知识/技能/能力素质：', '1. …'."""
+    lines: list[str] = []
+    for entry in section.entries:
+        if not entry.is_list:
+            lines.append(f"{entry.label}：{entry.items[0]}")
+            continue
+        if entry.label:
+            lines.append(f"{entry.label}：")
+        lines += [f"{number}. {item}" for number, item in enumerate(entry.items, start=1)]
+    return lines
+
+
+EXTRA_KEYS = {AUTHORITY: "authority", RELATIONS: "relations", QUALIFICATIONS: "qualifications"}
+
+
+def jd_section_texts(role: Role) -> dict[str, list[str]]:
+    """What each editable part of the Word JD says, line by line, keyed by the role field it shows.
+
+    Fingerprinted into the Word file when it is made and recomputed from the file when it comes back,
+    so ``handbook import`` knows which parts HR edited.
+    """
+    texts = {
+        "purpose": [role.purpose or ""],
+        "duties": [f"{'H' if item.is_heading else 'D'}{item.depth}:{item.text}" for item in duty_outline(role)],
+        "kpis": ["|".join(row) for row in kpi_rows(role)]
+        + [f"note:{role.kpis.note or '' if role.kpis.status == 'proposed' else ''}"] if role.kpis else [],
+    }
+    shown = {section.heading: section for section in extra_sections(role)}
+    for heading, key in EXTRA_KEYS.items():
+        texts[key] = extra_section_lines(shown[heading]) if heading in shown else []
+    return texts
+
+
+
+def kpi_rows(role: Role) -> list[tuple[str, ...]]:
+    return [(k.name, k.definition, k.target, weight_text(k), k.cycle, k.source) for k in kpi_items(role)]
+
+
+
+MEASURES_LABEL = "考核职责："
+
+
+
+def kpi_measures_text(role: Role, kpi: KPI) -> str:
+    """'考核职责：3. 9.' under a KPI's name (Word); '' when it names no duty. The PDF prints the same
+    label and labels, each label kept on one line."""
+    labels = kpi_measures(role, kpi)
+    return MEASURES_LABEL + " ".join(labels) if labels else ""
+
+
+
+# --------------------------------------------------------------------------- appraisal
+
+
+def appraisal_info(hb: Handbook, role: Role) -> list[tuple[str, str]]:
+    """(label, value) pairs at the head of an appraisal sheet; an empty value is a blank to fill in."""
+    return [("岗位", role.title), ("所属部门", department_text(hb, role)),
+            *((label, "") for label in APPRAISAL_BLANKS)]
+
+
+def appraisal_rows(role: Role) -> list[tuple[str, ...]]:
+    return [(k.name, weight_text(k), k.target, "", "", "") for k in kpi_items(role)]
+
+
+def appraisal_total(role: Role) -> str:
+    """The total weight, e.g. '100%'."""
+    return percent(sum(k.weight for k in kpi_items(role)))
+
+
+def appraisal_total_row(role: Role) -> tuple[str, ...]:
+    """The last row of the appraisal table, in APPRAISAL_COLUMNS order."""
+    return (TOTAL_LABEL, appraisal_total(role)) + ("",) * (len(APPRAISAL_COLUMNS) - 2)
+
+
+# --------------------------------------------------------------------------- forms
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A field placed on a 4-column grid; ``options`` and ``text`` are already resolved."""
+
+    field: FormField
+    span: int
+    options: tuple[str, ...] = ()
+    text: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.field.label
+
+    @property
+    def type(self) -> str:
+        return self.field.type
+
+
+@dataclass
+class SectionLayout:
+    heading: str
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+GRID = 4
+
+
+def form_layout(hb: Handbook, form: Form) -> list[SectionLayout]:
+    """Pack fields into rows of 4 quarters; a field that does not fit starts a new row."""
+    policy = hb.policy(form.policy) if form.policy else None
+    sections = []
+    for section in form.sections:
+        layout = SectionLayout(section.heading)
+        row: list[Cell] = []
+        used = 0
+        for f in section.fields:
+            span = GRID if f.type in ("table", "meal-standard") else f.width
+            if used + span > GRID:
+                layout.rows.append(_stretch(row, used))
+                row, used = [], 0
+            options = tuple(f.options)
+            if f.options_from == "venues" and policy is not None:
+                options += tuple(policy.venues)
+            text = ""
+            if f.type == "meal-standard" and policy is not None and policy.meal_standard is not None:
+                text = meal_standard_text(policy.meal_standard)
+            row.append(Cell(f, span, options, text))
+            used += span
+        if row:
+            layout.rows.append(_stretch(row, used))
+        sections.append(layout)
+    return sections
+
+
+def _stretch(row: list[Cell], used: int) -> list[Cell]:
+    """Give the last cell of a short row the remaining width, so rows end flush."""
+    if used < GRID and row:
+        last = row[-1]
+        row = row[:-1] + [Cell(last.field, last.span + GRID - used, last.options, last.text)]
+    return row
+
+
+def meal_standard_text(meal) -> str:
+    """The rule as printed on the request form: the same data as the policy page."""
+    return f"{meal.rule}（菜品数量 = 来访人数 + {meal.extra_dishes}）"
+
+
+def form_footer(form: Form) -> str:
+    return f"{form.title}　{form_number_line(form)}　版本：{form.version}"
+
+
+# --------------------------------------------------------------------------- blanks, tick boxes, signatures
+#
+# A printed line is a list of (words, blank) items: ``blank`` names the line to write on that
+# follows the words ("" for none): "sign", "date", "other" or "fill" (a line across the box).
+# The renderers decide how a blank is drawn (a bottom border, underscores); the words are here.
+
+
+def signature_items() -> list[tuple[str, str]]:
+    """签字：____　日期：____"""
+    return [(f"{label}：", blank) for label, blank in zip(SIGNATURE_LABELS, ("sign", "date"))]
+
+
+def value_items(cell: Cell) -> list[tuple[str, str]]:
+    """What a form field's value box says; text, lines and table fields are left for handwriting."""
+    if cell.type == "choice":
+        if not cell.options:  # e.g. 招待地点 before 行政部 lists the venues: room to write one
+            return [("", "fill")]
+        items = [(f"{CHECKBOX} {option}", "") for option in cell.options]
+        if cell.field.other:
+            items.append((f"{CHECKBOX} {OTHER_OPTION}：", "other"))
+        return items
+    if cell.type == "signature":
+        return signature_items()
+    if cell.type == "meal-standard" and cell.text:
+        return [(cell.text, "")]
+    return []
+
+
+def line_text(items: list[tuple[str, str]], blanks: Mapping[str, str], gap: str = "　　") -> str:
+    """Items as one line of plain text, each blank written as ``blanks[kind]`` (e.g. underscores)."""
+    return gap.join(words + blanks.get(blank, "") for words, blank in items)
+
+
+def value_text(cell: Cell, blanks: Mapping[str, str]) -> str:
+    return line_text(value_items(cell), blanks)
+
+
+# --------------------------------------------------------------------------- revisions (修订记录)
+#
+# One list per role, policy, guide or form: the formal releases HR writes in ``revisions:``
+# and the git commits that touched the item's file, newest first. Shown on the page (all of
+# it), and in the job description as a table of the latest REVISIONS_IN_DOCUMENT entries.
+
+REVISIONS_HEADING = "修订记录"
+REVISION_COLUMNS = ("版本", "日期", "修订内容", "修订人")
+LAST_UPDATED = "最后更新"
+REVISIONS_IN_DOCUMENT = 8
+NO_VERSION = "—"  # a commit has no version of its own; the authored revisions carry versions
+CHANGES_HEADING = "变更记录"
+CHANGES_TITLE = "变更记录"
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """One line of a 修订记录 table, in REVISION_COLUMNS order (``commit``: the git id, or "")."""
+
+    version: str
+    date: dt.date
+    summary: str
+    author: str
+    commit: str = ""
+
+    @property
+    def cells(self) -> tuple[str, str, str, str]:
+        return (self.version, self.date.isoformat(), self.summary, self.author)
+
+
+def _kind(item) -> str:
+    return {"Role": "role", "Policy": "policy", "Guide": "guide", "Form": "form"}[type(item).__name__]
+
+
+def revision_rows(hb: Handbook, item, limit: int | None = None) -> list[RevisionRow]:
+    """Authored revisions and git commits of ``item``, newest first; a release before a commit of the same day."""
+    authored = [RevisionRow(r.version, r.date, r.summary, r.author or "", "") for r in _authored(item)]
+    commits = [RevisionRow(NO_VERSION, c.date, c.subject, c.author, c.short) for c in hb.history.of(_kind(item), item.id)]
+    # sorted() is stable: commits keep git's newest-first order within a day
+    rows = sorted(authored + commits, key=lambda row: (row.date, not row.commit), reverse=True)
+    return rows[:limit] if limit is not None else rows
+
+
+def _authored(item) -> list[Revision]:
+    return sorted(getattr(item, "revisions", []), key=lambda r: (r.date, r.version), reverse=True)
+
+
+def last_updated(hb: Handbook, item) -> dt.date | None:
+    """The date of the newest revision or commit; None when neither exists (e.g. no git history)."""
+    rows = revision_rows(hb, item, 1)
+    return rows[0].date if rows else None
+
+
+def last_updated_text(hb: Handbook, item) -> str:
+    date = last_updated(hb, item)
+    return f"{LAST_UPDATED} {date.isoformat()}" if date else ""
+
+KIND_WORDS = {"role": "岗位", "policy": "制度", "guide": "指南", "form": "表单", "site": "手册设置"}
+
+_OMITTED = {
+    "git is not installed": "本机没有安装 git",
+    "not a git repository": "内容目录不在 git 仓库中",
+    "shallow clone": "这是浅克隆（shallow clone），较早的提交不在本机",
+    "no commits yet": "仓库还没有任何提交",
+}
+
+
+def history_omitted_text(reason: str) -> str:
+    """Why there is no history, in Chinese for the 变更记录 page."""
+    return next((text for key, text in _OMITTED.items() if reason.startswith(key)), reason)

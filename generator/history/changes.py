@@ -1,0 +1,703 @@
+"""What changed between two versions of the content, in HR's words.
+
+Compares loaded models, not YAML text: reordering keys, re-indenting or editing a
+comment changes nothing; a duty moved, a weight changed or a role renamed is said
+as HR would say it::
+
+    大区经理 · 岗位职责 3 改为：……
+    大区经理 · 删除 KPI 区域回款率
+    大区经理 · KPI 区域销售任务完成率：权重 35% → 30%
+    新增岗位 大客户经理
+
+Two uses: :func:`compare` on two whole handbooks (``handbook diff``), and
+:func:`recent` for the 变更记录 page, which loads only the files each recent commit
+touched (at the commit and at its parent) so its cost follows the size of the
+changes, not of the handbook.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .. import TOOL_ROOT, cachedir
+from ..content import outline
+from ..content.loader import load_item
+from ..content.model import KPI, Change, ChangeSet, Commit, Form, Guide, Handbook, Policy, Role, SiteSettings
+from . import git as history
+from .git import GitError, Log, Repository, git
+
+KINDS = ("role", "policy", "guide", "form")
+KIND_WORDS = {"role": "岗位", "policy": "制度", "guide": "指南", "form": "表单"}
+STATUS_WORDS = {"draft": "草稿", "published": "已发布"}
+KPI_STATUS_WORDS = {"proposed": "拟定", "approved": "已确认"}
+KPI_FIELDS = (("definition", "定义"), ("target", "目标值"), ("weight", "权重"), ("cycle", "考核周期"),
+              ("source", "数据来源"))
+RECENT_COMMITS = 20
+
+
+@dataclass
+class Snapshot:
+    """Items by kind and id; a partial snapshot (some files only) is fine."""
+
+    items: dict[str, dict[str, Any]] = field(default_factory=lambda: {k: {} for k in KINDS})
+    site: SiteSettings | None = None
+
+    @classmethod
+    def of(cls, hb: Handbook) -> "Snapshot":
+        snap = cls(site=hb.site)
+        for kind, items in (("role", hb.roles), ("policy", hb.policies), ("guide", hb.guides), ("form", hb.forms)):
+            snap.items[kind] = {item.id: item for item in items}
+        return snap
+
+    def add(self, obj: Any) -> None:
+        if isinstance(obj, SiteSettings):
+            self.site = obj
+        else:
+            self.items[_kind(obj)][obj.id] = obj
+
+
+def _kind(obj: Any) -> str:
+    return {Role: "role", Policy: "policy", Guide: "guide", Form: "form"}[type(obj)]
+
+
+class _Names:
+    """Titles of roles and names of departments, from either side or the current handbook."""
+
+    def __init__(self, *snapshots: Snapshot, context: Handbook | None = None):
+        self.roles: dict[str, str] = {r.id: r.title for r in context.roles} if context else {}
+        self.depts: dict[str, str] = {d.id: d.name for d in context.site.departments} if context else {}
+        for snap in snapshots:
+            self.roles.update({rid: r.title for rid, r in snap.items["role"].items()})
+            if snap.site:
+                self.depts.update({d.id: d.name for d in snap.site.departments})
+
+    def role(self, role_id: str | None, outside: str | None = None) -> str:
+        return self.roles.get(role_id, role_id) if role_id else (outside or "—")
+
+    def dept(self, dept_id: str | None) -> str:
+        return self.depts.get(dept_id, dept_id) if dept_id else outline.NOT_YET
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def compare(old: Snapshot | Handbook, new: Snapshot | Handbook, renames: dict[tuple[str, str], str] | None = None,
+            context: Handbook | None = None) -> list[Change]:
+    """Every difference between ``old`` and ``new``, item by item in handbook order.
+
+    ``renames`` maps (kind, old id) → new id (git saw the file renamed); without it a removed
+    and an added role with the same 岗位编号 or title are taken for one role renamed.
+    """
+    old = old if isinstance(old, Snapshot) else Snapshot.of(old)
+    new = new if isinstance(new, Snapshot) else Snapshot.of(new)
+    names = _Names(old, new, context=context)
+    changes: list[Change] = []
+    if old.site and new.site and old.site != new.site:
+        changes += _site(old.site, new.site)
+    for kind in KINDS:
+        before, after = old.items[kind], new.items[kind]
+        pairs = _pair(kind, before, after, renames or {})
+        for old_id, new_id in pairs:
+            a, b = before.get(old_id) if old_id else None, after.get(new_id) if new_id else None
+            if a is None and b is not None:
+                changes.append(Change(kind=kind, id=b.id, title=b.title, text=f"新增{KIND_WORDS[kind]} {b.title}"))
+            elif b is None and a is not None:
+                changes.append(Change(kind=kind, id=a.id, title=a.title, text=f"删除{KIND_WORDS[kind]} {a.title}"))
+            elif a is not None and b is not None and a != b:
+                lines = _item_lines(kind, a, b, names)
+                changes += [Change(kind=kind, id=b.id, title=b.title, text=line) for line in lines]
+    return changes
+
+
+def _pair(kind: str, before: dict, after: dict, renames: dict) -> list[tuple[str | None, str | None]]:
+    """(old id, new id) pairs in the new side's order, then deletions; renamed items paired."""
+    gone = [i for i in before if i not in after]
+    came = [i for i in after if i not in before]
+    matched: dict[str, str] = {}
+    for old_id in gone:
+        new_id = renames.get((kind, old_id))
+        if new_id in came:
+            matched[old_id] = new_id
+    for old_id in gone:
+        if old_id in matched:
+            continue
+        for new_id in came:
+            if new_id in matched.values():
+                continue
+            a, b = before[old_id], after[new_id]
+            if (getattr(a, "number", None) and getattr(a, "number", None) == getattr(b, "number", None)) \
+                    or a.title == b.title:
+                matched[old_id] = new_id
+                break
+    back = {v: k for k, v in matched.items()}
+    pairs: list[tuple[str | None, str | None]] = [(back.get(i, i if i in before else None), i) for i in after]
+    pairs += [(i, None) for i in gone if i not in matched]
+    return pairs
+
+
+def _item_lines(kind: str, a: Any, b: Any, names: _Names) -> list[str]:
+    lines: list[str] = []
+    word = KIND_WORDS[kind]
+    if a.title != b.title:
+        lines.append(f"{word}名称 {a.title} 改为 {b.title}")
+    if a.id != b.id:
+        lines.append(f"{word}代码 {a.id} 改为 {b.id}（页面地址随之改变）")
+    if a.status != b.status:
+        lines.append("转为草稿（不再发布）" if b.status == "draft" else "由草稿转为正式发布")
+    lines += _scalar(a, b, "number", "编号" if kind != "role" else "岗位编号")
+    lines += _scalar(a, b, "version", "版本")
+    lines += _scalar(a, b, "effective", "生效日期")
+    lines += globals()[f"_{kind}"](a, b, names)
+    lines += _revisions(a, b)
+    return lines
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "（无）"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _scalar(a: Any, b: Any, name: str, label: str) -> list[str]:
+    old, new = getattr(a, name, None), getattr(b, name, None)
+    return [] if old == new else [f"{label} {_show(old)} → {_show(new)}"]
+
+
+def _text(a: str | None, b: str | None, label: str) -> list[str]:
+    if a == b:
+        return []
+    if not a:
+        return [f"新增{label}：{b}"]
+    if not b:
+        return [f"删除{label}"]
+    return [f"{label}改为：{b}"]
+
+
+def _list(old: list[str], new: list[str], label: str, unit: str = "") -> list[str]:
+    """Numbered lists (paragraphs, points): N 改为 …, 新增 …, 删除 …, moved items said once."""
+    return _sequence([(f"{i}", t) for i, t in enumerate(old, 1)], [(f"{i}", t) for i, t in enumerate(new, 1)],
+                     label, unit)
+
+
+def _sequence(old: list[tuple[str, str]], new: list[tuple[str, str]], label: str, unit: str) -> list[str]:
+    """(number label, text) lists compared by text, so an insertion does not renumber everything after it."""
+    lines: list[str] = []
+    matcher = difflib.SequenceMatcher(a=[t for _, t in old], b=[t for _, t in new], autojunk=False)
+    deleted: list[tuple[str, str]] = []
+    inserted: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        if op == "replace":
+            for k in range(min(i2 - i1, j2 - j1)):
+                (n_old, _), (n_new, t_new) = old[i1 + k], new[j1 + k]
+                where = n_new if n_new == n_old else f"{n_old}（现 {n_new}）"
+                lines.append(f"{label} {where} 改为：{t_new}")
+            deleted += old[i1 + min(i2 - i1, j2 - j1):i2]
+            inserted += new[j1 + min(i2 - i1, j2 - j1):j2]
+        elif op == "delete":
+            deleted += old[i1:i2]
+        else:
+            inserted += new[j1:j2]
+    moved = {t for _, t in deleted} & {t for _, t in inserted}
+    for number, text in inserted:
+        if text in moved:
+            was = next(n for n, t in deleted if t == text)
+            lines.append(f"{label} {was} 移至 {number}：{text}")
+        else:
+            lines.append(f"新增{unit or label} {number}：{text}")
+    lines += [f"删除{unit or label} {number}：{text}" for number, text in deleted if text not in moved]
+    return lines
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def _duty_lines(role: Role) -> list[tuple[str, str]]:
+    """(number as printed, text) for every duty and group heading, e.g. ('3', …) or ('二、2.7)', …)."""
+    lines, path = [], []
+    for item in outline.duty_outline(role):
+        path = path[:item.depth] + [item.label]
+        number = "".join(path).rstrip(".、")
+        lines.append((number, f"【{item.text}】" if item.is_heading else item.text))
+    return lines
+
+
+def _role(a: Role, b: Role, names: _Names) -> list[str]:
+    lines: list[str] = []
+    if set(a.aliases) != set(b.aliases):
+        lines.append(f"其他称呼 {_show('、'.join(a.aliases))} → {_show('、'.join(b.aliases))}")
+    if a.department != b.department:
+        lines.append(f"所属部门 {names.dept(a.department)} 改为 {names.dept(b.department)}")
+    if (a.reports_to, a.reports_to_title) != (b.reports_to, b.reports_to_title):
+        lines.append(f"直接上级 {names.role(a.reports_to, a.reports_to_title)} 改为 "
+                     f"{names.role(b.reports_to, b.reports_to_title)}")
+    lines += _text(a.purpose, b.purpose, "岗位目的")
+    if a.duties != b.duties:
+        lines += _sequence(_duty_lines(a), _duty_lines(b), "岗位职责", "职责")
+    lines += _kpis(a, b)
+    return lines
+
+
+def _kpis(a: Role, b: Role) -> list[str]:
+    if a.kpis == b.kpis:
+        return []
+    if a.kpis is None:
+        return [f"新增关键绩效指标 {len(b.kpis.items)} 项：" + "、".join(k.name for k in b.kpis.items)]
+    if b.kpis is None:
+        return ["删除全部关键绩效指标"]
+    lines: list[str] = []
+    if a.kpis.status != b.kpis.status:
+        lines.append(f"KPI 状态 {KPI_STATUS_WORDS[a.kpis.status]} → {KPI_STATUS_WORDS[b.kpis.status]}")
+    lines += _text(a.kpis.note, b.kpis.note, "KPI 说明")
+    old = {k.name: k for k in a.kpis.items}
+    new = {k.name: k for k in b.kpis.items}
+    gone = [n for n in old if n not in new]
+    came = [n for n in new if n not in old]
+    renamed = {}
+    for name in gone:
+        twin = next((c for c in came if new[c].definition == old[name].definition and c not in renamed.values()), None)
+        if twin:
+            renamed[name] = twin
+    for kpi in b.kpis.items:
+        before = old.get(kpi.name) or old.get(next((o for o, n in renamed.items() if n == kpi.name), ""))
+        if before is None:
+            lines.append(f"新增 KPI {kpi.name}（权重 {outline.weight_text(kpi)}，目标值 {kpi.target}）")
+            continue
+        if before.name != kpi.name:
+            lines.append(f"KPI 名称 {before.name} 改为 {kpi.name}")
+        lines += [f"KPI {kpi.name}：{line}" for line in _kpi_fields(a, b, before, kpi)]
+    lines += [f"删除 KPI {name}" for name in gone if name not in renamed]
+    return lines
+
+
+def _kpi_fields(role_a: Role, role_b: Role, a: KPI, b: KPI) -> list[str]:
+    lines = []
+    for name, label in KPI_FIELDS:
+        old, new = getattr(a, name), getattr(b, name)
+        if old == new:
+            continue
+        if name == "weight":
+            lines.append(f"{label} {outline.percent(old)} → {outline.percent(new)}")
+        elif name == "definition":
+            lines.append(f"{label}改为：{new}")
+        else:
+            lines.append(f"{label} {old} → {new}")
+    old_refs, new_refs = outline.kpi_measures(role_a, a), outline.kpi_measures(role_b, b)
+    if a.measures != b.measures and old_refs != new_refs:
+        lines.append(f"考核职责 {' '.join(old_refs) or '（无）'} → {' '.join(new_refs) or '（无）'}")
+    return lines
+
+
+# --------------------------------------------------------------------------- policies, guides, forms
+
+
+def _blocks(policy: Policy) -> list[tuple[str, str]]:
+    """Every paragraph of a policy as (section number, text)."""
+    lines = []
+    for s, section in enumerate(policy.sections, 1):
+        label = outline.chinese_numeral(s)
+        if section.heading:
+            lines.append((f"第{label}部分", f"【{section.heading}】"))
+        for block in section.body:
+            if isinstance(block, str):
+                lines.append((f"第{label}部分", block))
+            elif hasattr(block, "list"):
+                lines += [(f"第{label}部分", item) for item in block.list]
+            else:
+                lines.append((f"第{label}部分", next(v for v in block.model_dump().values())))
+    return lines
+
+
+def _policy(a: Policy, b: Policy, names: _Names) -> list[str]:
+    lines = _list(a.preamble, b.preamble, "前言段落")
+    if a.sections != b.sections:
+        lines += _sequence(_blocks(a), _blocks(b), "条文", "条文")
+    lines += [f"新增定点招待地点 {v}" for v in b.venues if v not in a.venues]
+    lines += [f"删除定点招待地点 {v}" for v in a.venues if v not in b.venues]
+    if a.meal_standard != b.meal_standard:
+        rule = b.meal_standard.rule if b.meal_standard else "（无）"
+        lines.append(f"点餐标准改为：{rule}")
+    lines += _text(a.closing_note, b.closing_note, "附注")
+    if a.attachments != b.attachments:
+        lines.append(f"附件表单 {_show('、'.join(a.attachments))} → {_show('、'.join(b.attachments))}")
+    return lines
+
+
+def _guide(a: Guide, b: Guide, names: _Names) -> list[str]:
+    return _list(a.intro, b.intro, "引言段落") + _list(a.points, b.points, "要点")
+
+
+def _form(a: Form, b: Form, names: _Names) -> list[str]:
+    lines = _list(a.instructions, b.instructions, "填表说明")
+    old = {(s.heading, f.label): f for s in a.sections for f in s.fields}
+    new = {(s.heading, f.label): f for s in b.sections for f in s.fields}
+    lines += [f"新增栏目 {h}·{label}" for (h, label) in new if (h, label) not in old]
+    lines += [f"删除栏目 {h}·{label}" for (h, label) in old if (h, label) not in new]
+    lines += [f"修改栏目 {h}·{label}" for (h, label), f in new.items() if (h, label) in old and old[(h, label)] != f]
+    if [s.heading for s in a.sections] != [s.heading for s in b.sections] and not lines:
+        lines.append("栏目分组调整")
+    lines += _text(a.footer_note, b.footer_note, "表尾说明")
+    if a.policy != b.policy:
+        lines.append(f"所属制度 {_show(a.policy)} → {_show(b.policy)}")
+    if a.role != b.role:
+        lines.append(f"使用岗位 {names.role(a.role)} → {names.role(b.role)}")
+    return lines
+
+
+def _revisions(a: Any, b: Any) -> list[str]:
+    old = {(r.version, r.date) for r in a.revisions}
+    return [f"新增修订记录 {r.version}（{r.date.isoformat()}）：{r.summary}"
+            for r in b.revisions if (r.version, r.date) not in old]
+
+
+def _site(a: SiteSettings, b: SiteSettings) -> list[Change]:
+    lines = []
+    if a.handbook_title != b.handbook_title:
+        lines.append(f"手册名称 {a.handbook_title} 改为 {b.handbook_title}")
+    old = {d.id: d.name for d in a.departments}
+    new = {d.id: d.name for d in b.departments}
+    lines += [f"新增部门 {name}" for i, name in new.items() if i not in old]
+    lines += [f"删除部门 {name}" for i, name in old.items() if i not in new]
+    lines += [f"部门名称 {old[i]} 改为 {name}" for i, name in new.items() if i in old and old[i] != name]
+    for label, before, after in (("公司名称", a.company, b.company), ("公司 logo", a.logo, b.logo),
+                                 ("品牌色", a.brand_color, b.brand_color)):
+        if before != after:
+            lines.append(f"新增{label} {after}" if before is None else f"删除{label} {before}" if after is None
+                         else f"{label} {before} 改为 {after}")
+    if not lines:
+        lines.append("手册设置已修改（导航、简介等）")
+    return [Change(kind="site", id="site", title="手册设置", text=line) for line in lines]
+
+
+# --------------------------------------------------------------------------- as text
+
+
+def line(change: Change) -> str:
+    """``大区经理 · 删除 KPI 区域回款率``; additions and deletions of whole items stand alone."""
+    whole = change.text.startswith(("新增" + KIND_WORDS.get(change.kind, ""), "删除" + KIND_WORDS.get(change.kind, "")))
+    if change.kind != "site" and whole and change.text.endswith(change.title):
+        return change.text
+    return f"{change.title} · {change.text}"
+
+
+def as_text(changes: Iterable[Change]) -> str:
+    rows = [line(c) for c in changes]
+    return "\n".join(rows) + "\n" if rows else "没有内容变更。\n"
+
+
+def as_markdown(changes: list[Change], old_label: str, new_label: str) -> str:
+    """Grouped by item, ready to paste into a review."""
+    out = [f"### 内容变更：{old_label} → {new_label}", ""]
+    if not changes:
+        return "\n".join(out + ["没有内容变更。", ""])
+    current = None
+    for change in changes:
+        key = (change.kind, change.id)
+        if key != current:
+            if current is not None:
+                out.append("")
+            kind = KIND_WORDS.get(change.kind, "设置")
+            out.append(f"**{_md(change.title)}**（{kind}）")
+            out.append("")
+            current = key
+        out.append(f"- {_md(change.text)}")
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    """Markdown-safe text: the characters that would format are backslash-escaped."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|~" else ch for ch in text)
+
+
+# --------------------------------------------------------------------------- recent commits
+
+
+def recent(repo: Repository, log: Log, context: Handbook | None = None, limit: int = RECENT_COMMITS,
+           cache_dir: Path | None = None, shared: bool = False) -> list[ChangeSet]:
+    """The last ``limit`` commits that changed content, each compared with its parent file by file.
+
+    All blobs are read with one ``git cat-file --batch`` and parsed in memory, each distinct
+    blob once. A file added or deleted as a whole only needs its title, read with libyaml
+    alone (an initial commit of 500 roles costs no 500 validations). A file that does not
+    load at a commit (content from an older model, a typo HR fixed later) gives one line
+    and is skipped.
+    """
+    commits = log.commits[:limit]
+    cache = _ChangeCache(cache_dir, context, shared)
+    done = {c.sha: cache.get(c) for c in commits}
+    todo = [c for c in commits if done[c.sha] is None]
+    wanted: list[tuple[str, str]] = []  # (rev, path)
+    for commit in todo:
+        for status, path, old in log.touched[commit.sha]:
+            if status != "A":
+                wanted.append((f"{commit.sha}^", old))
+            if status != "D":
+                wanted.append((commit.sha, path))
+    blobs = _blobs(repo, wanted)
+    parsed: dict[str, tuple[Any, list]] = {}  # blob id → (object, errors)
+    for commit in todo:
+        done[commit.sha] = cache.put(_commit_changes(commit, log.touched[commit.sha], blobs, parsed, context))
+    cache.prune(commits)
+    return [done[c.sha] for c in commits]
+
+
+class _ChangeCache:
+    """A commit never changes, so neither does what it changed: kept as JSON between builds.
+
+    The key holds the commit, this module's and the model's code, and the role titles and
+    department names the lines borrow from the current handbook (直接上级 A 改为 B), so a
+    cached line is always the line a fresh comparison would give.
+    """
+
+    def __init__(self, folder: Path | None, context: Handbook | None, shared: bool = False):
+        self.folder, self.shared = folder, shared
+        if folder is None:
+            return
+        import hashlib
+        import json
+
+        digest = hashlib.sha256()
+        package = TOOL_ROOT / "generator"
+        for name in ("history/changes.py", "content/model.py", "documents/views.py", "content/loader.py"):
+            digest.update((package / name).read_bytes())
+        if context is not None:
+            names = [[r.id, r.title] for r in context.roles] + [[d.id, d.name] for d in context.site.departments]
+            digest.update(json.dumps(names, ensure_ascii=False).encode())
+        self.stamp = digest.hexdigest()[:16]
+
+    def _path(self, sha: str) -> Path:
+        return self.folder / f"changes-{sha}-{self.stamp}.json"
+
+    def get(self, commit: Commit) -> ChangeSet | None:
+        if self.folder is None:
+            return None
+        try:
+            return ChangeSet.model_validate_json(self._path(commit.sha).read_bytes())
+        except (OSError, ValueError):
+            return None
+
+    def prune(self, commits: list[Commit]) -> None:
+        """Keep only the files of the commits listed now: the cache stays at ``limit`` files
+        (a shared cache keeps other roots' files until they expire)."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        keep = {self._path(c.sha).name for c in commits}
+        others = []
+        for path in self.folder.glob("changes-*"):
+            if path.name in keep:
+                os.utime(path)  # used now: a shared cache keeps it
+            else:
+                others.append(path)
+        for path in cachedir.expired(others) if self.shared else others:
+            path.unlink(missing_ok=True)
+
+    def put(self, change_set: ChangeSet) -> ChangeSet:
+        if self.folder is not None:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                path = self._path(change_set.commit.sha)
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(change_set.model_dump_json(), encoding="utf-8")
+                tmp.replace(path)
+            except OSError:  # a read-only cache only costs time
+                pass
+        return change_set
+
+
+def _blobs(repo: Repository, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, bytes]]:
+    """(rev, path) → (blob id, bytes) for each blob that exists; read by one ``git cat-file --batch``."""
+    if not wanted:
+        return {}
+    request = "".join(f"{rev}:{repo.prefix}{path}\n" for rev, path in wanted).encode("utf-8")
+    try:
+        out = git(repo.root, "cat-file", "--batch", input=request)
+    except GitError:
+        return {}
+    found, pos = {}, 0
+    for key in wanted:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].decode("utf-8", "replace").split()
+        pos = end + 1
+        if len(header) < 3 or header[1] != "blob":  # "missing": not in that commit (e.g. a root commit's parent)
+            continue
+        size = int(header[2])
+        found[key] = (header[0], out[pos:pos + size])
+        pos += size + 1
+    return found
+
+
+def _parse(path: str, blob: tuple[str, bytes], parsed: dict) -> tuple[Any, list]:
+    if blob[0] not in parsed:
+        parsed[blob[0]] = load_item(path, blob[1])
+    return parsed[blob[0]]
+
+
+_TOP_LEVEL = {key: re.compile(rf"^{key}:[ \t]*(\S.*?)[ \t]*$", re.MULTILINE) for key in ("id", "title")}
+
+
+def _whole(kind: str, path: str, raw: bytes, added: bool) -> Change | None:
+    """新增/删除 a whole item from its top-level id and title lines alone; None when they are not plain lines."""
+    import yaml
+
+    try:
+        text = raw.decode("utf-8-sig")
+        values = []
+        for key, pattern in _TOP_LEVEL.items():
+            match = pattern.search(text)
+            value = match.group(1) if match else ""
+            if not value or value[0] in "|>&*!{[":
+                return None
+            # a one-line scalar, plain or quoted, possibly with a trailing comment: libyaml reads that line alone
+            values.append(str(yaml.load(f"{key}: {value}", Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))[key]).strip())
+    except Exception:  # noqa: BLE001 - any oddity: take the full, validating road instead
+        return None
+    item_id, title = values
+    if not item_id or not title:
+        return None
+    return Change(kind=kind, id=item_id, title=title, text=f"{'新增' if added else '删除'}{KIND_WORDS[kind]} {title}")
+
+
+def _commit_changes(commit: Commit, touched: list[tuple[str, str, str]], blobs: dict, parsed: dict,
+                    context: Handbook | None) -> ChangeSet:
+    old, new = Snapshot(), Snapshot()
+    renames: dict[tuple[str, str], str] = {}
+    problems: list[str] = []
+    whole: list[Change] = []
+    # an addition and a deletion of one kind in one commit may be a rename git did not see: compare them fully
+    kinds = {(status, _kind_of_path(path)) for status, path, _ in touched}
+    for status, path, before in touched:
+        kind = _kind_of_path(path)
+        if status in ("A", "D") and kind and ("D" if status == "A" else "A", kind) not in kinds:
+            blob = blobs.get((commit.sha, path) if status == "A" else (f"{commit.sha}^", before))
+            change = _whole(kind, path, blob[1], status == "A") if blob else None
+            if change is not None:
+                whole.append(change)
+                continue
+        loaded, failed = [], False
+        for side, rev, name in ((old, f"{commit.sha}^", before), (new, commit.sha, path)):
+            blob = blobs.get((rev, name))
+            if blob is None:
+                continue
+            obj, errors = _parse(name, blob, parsed)
+            if errors:
+                first = errors[0]
+                problems.append(f"提交 {commit.short} 中的 {first.path}:{first.line} 无法读取（{first.message}），已跳过")
+                failed = True
+            elif obj is not None:
+                loaded.append((side, obj))
+        if failed:  # one side unreadable: comparing the other with nothing would report it new or deleted
+            continue
+        for side, obj in loaded:
+            side.add(obj)
+        if status == "R" and kind and _kind_of_path(before) == kind:
+            renames[(kind, Path(before).stem)] = Path(path).stem
+    found = whole + compare(old, new, renames, context)
+    order = {k: i for i, k in enumerate(("site",) + KINDS)}
+    found.sort(key=lambda c: order[c.kind])  # stable: each kind keeps the comparison's order
+    return ChangeSet(commit=commit, changes=tuple(found), problems=tuple(dict.fromkeys(problems)))
+
+
+def with_history(hb: Handbook, root: Path, limit: int = RECENT_COMMITS, cache_dir: Path | None = None,
+                 shared: bool = False) -> Handbook:
+    """``hb`` with its git history attached: per-file commits and the recent changes, expanded."""
+    found, log, repo = history.read(root)
+    if log is not None and repo is not None:
+        found = found.model_copy(update={"changes": tuple(recent(repo, log, hb, limit, cache_dir, shared))})
+    return hb.model_copy(update={"history": found})
+
+
+# --------------------------------------------------------------------------- handbook diff
+
+WORKING_TREE = "工作区"
+
+
+class DiffError(Exception):
+    """One line for `handbook diff`: no repository, a bad revision, content that does not load."""
+
+
+def load_at(repo: Repository, rev: str, dest: Path) -> Handbook:
+    """The whole handbook as it was at ``rev``, loaded from a temporary copy (nothing checked out)."""
+    from ..content.errors import ContentError
+    from ..content.loader import load_handbook
+
+    history.materialise(repo, rev, dest)
+    try:
+        return load_handbook(dest)
+    except ContentError as exc:
+        first = exc.problems[0] if exc.problems else "no content"
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        raise DiffError(f"the content at {rev} does not load: {first}{more}") from None
+
+
+def renames_between(repo: Repository, old_rev: str, new_rev: str | None) -> dict[tuple[str, str], str]:
+    """(kind, old id) → new id for content files git sees renamed between two revisions (or the working tree)."""
+    args = ["diff", "-M", "--name-status", "-z", "--relative", old_rev] + ([new_rev] if new_rev else [])
+    try:
+        fields = git(repo.root, *args, "--", *history.CONTENT_PATHS).decode("utf-8", "replace").split("\0")
+    except GitError:
+        return {}
+    found, i = {}, 0
+    while i < len(fields) and fields[i]:
+        if fields[i].startswith("R"):
+            old, new = fields[i + 1], fields[i + 2]
+            kind = _kind_of_path(new)
+            if kind and _kind_of_path(old) == kind:
+                found[(kind, Path(old).stem)] = Path(new).stem
+            i += 3
+        else:
+            i += 2
+    return found
+
+
+def _kind_of_path(path: str) -> str | None:
+    for kind, folder in (("role", "roles/"), ("policy", "content/policies/"), ("guide", "content/guides/"),
+                         ("form", "content/forms/")):
+        if path.startswith(folder) and path.count("/") == folder.count("/"):
+            return kind
+    return None
+
+
+def _label(rev: str, sha: str) -> str:
+    return rev if sha.startswith(rev) else f"{rev}（{sha[:7]}）"
+
+
+def diff(root: Path, old_rev: str | None = None, new_rev: str | None = None) -> tuple[list[Change], str, str]:
+    """Changes from ``old_rev`` (default HEAD) to ``new_rev`` (default: the working tree), with their labels."""
+    from ..content.errors import ContentError
+    from ..content.loader import load_handbook
+
+    repo, why = history.repository(root)
+    if repo is None and why != "shallow clone (run `git fetch --unshallow` for the full history)":
+        raise DiffError(f"cannot compare revisions: {why}")
+    if repo is None:  # a shallow clone still has the commits it has
+        prefix = git(root, "rev-parse", "--show-prefix").decode().strip()
+        repo = Repository(Path(root), prefix)
+    try:
+        old_sha = history.resolve(root, old_rev or "HEAD")
+        new_sha = history.resolve(root, new_rev) if new_rev else None
+    except GitError as exc:
+        raise DiffError(str(exc)) from None
+    old_label = _label(old_rev or "HEAD", old_sha)
+    new_label = _label(new_rev, new_sha) if new_sha else WORKING_TREE
+    with tempfile.TemporaryDirectory(prefix="handbook-diff-") as tmp:
+        old = load_at(repo, old_sha, Path(tmp) / "old")
+        if new_sha:
+            new = load_at(repo, new_sha, Path(tmp) / "new")
+        else:
+            try:
+                new = load_handbook(root)
+            except ContentError as exc:
+                raise DiffError(f"the working tree does not load: {exc.problems[0]}"
+                                + (f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else "")) from None
+    return compare(old, new, renames_between(repo, old_sha, new_sha), new), old_label, new_label

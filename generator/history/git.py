@@ -1,0 +1,187 @@
+"""The git history of a content root: which commits touched which content file.
+
+One ``git log`` pass for the whole root (``--name-status -M -z``), never one process
+per file: at 500 roles that is the difference between milliseconds and minutes.
+Renamed files (a role whose id changed) keep their history: the log is read newest
+first and every rename maps the old name onto the file's current name.
+
+Dates are git's author dates (the day HR made the change, kept through rebases), never
+the clock, so the same commit always gives the same pages and documents. Uncommitted
+edits in the working tree are not history: they appear in no 修订记录 until committed
+(``handbook diff`` shows them).
+
+History is *omitted*, with one reason for the build summary, when git is not installed,
+the root is not inside a git repository, the clone is shallow (its oldest commits are
+missing, so "first published" would be a lie) or there are no commits yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..content.model import Commit, History
+
+CONTENT_PATHS = ("roles", "content")
+_FORMAT = "%x1e%H%x1f%as%x1f%an%x1f%s"
+
+
+class GitError(Exception):
+    """A git command failed; ``str()`` is one line fit for HR."""
+
+
+def git(root: Path, *args: str, input: bytes | None = None) -> bytes:
+    """Run git in ``root``; GitError (one line) when git is missing or the command fails."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], input=input, capture_output=True, env=env,
+                              check=False)
+    except FileNotFoundError:
+        raise GitError("git is not installed") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(message[-1] if message else f"git {args[0]} failed")
+    return done.stdout
+
+
+@dataclass
+class Repository:
+    """Where the content root sits in its git repository."""
+
+    root: Path  # the content root
+    prefix: str  # the content root relative to the repository's top, "" or "sub/dir/"
+
+
+def repository(root: Path) -> tuple[Repository | None, str]:
+    """(repository, "") or (None, why history is not available)."""
+    root = Path(root)
+    try:
+        inside = git(root, "rev-parse", "--is-inside-work-tree").decode().strip()
+    except GitError as exc:
+        if "not installed" in str(exc):
+            return None, "git is not installed"
+        if "dubious ownership" in str(exc) or "safe.directory" in str(exc):
+            return None, "git refuses this repository: it belongs to another user (see `git config safe.directory`)"
+        return None, "not a git repository"
+    if inside != "true":
+        return None, "not a git repository"
+    try:
+        if git(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true":
+            return None, "shallow clone (run `git fetch --unshallow` for the full history)"
+        git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    except GitError:
+        return None, "no commits yet"
+    prefix = git(root, "rev-parse", "--show-prefix").decode().strip()
+    return Repository(root, prefix), ""
+
+
+@dataclass
+class Log:
+    """Commits that touched content, newest first, and each file's share of them."""
+
+    commits: list[Commit] = field(default_factory=list)
+    files: dict[str, list[Commit]] = field(default_factory=dict)  # current path → commits
+    # per commit: (status, path at that commit, path before it) for each content file it touched
+    touched: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+
+
+def read_log(repo: Repository, since: str | None = None) -> Log:
+    """One ``git log`` over roles/ and content/; paths relative to the content root."""
+    args = ["log", "-z", f"--format={_FORMAT}", "-M", "--name-status", "--relative", "HEAD"]
+    raw = git(repo.root, *args, "--", *CONTENT_PATHS)
+    log = Log()
+    renamed: dict[str, str] = {}  # a path as named in older commits → its current name
+    for record in raw.decode("utf-8", "replace").split("\x1e"):
+        if not record.strip():
+            continue
+        header, _, rest = record.partition("\0")
+        sha, date, author, subject = (header.split("\x1f") + ["", "", "", ""])[:4]
+        fields = rest.lstrip("\n").split("\0")
+        entries: list[tuple[str, str, str]] = []
+        i = 0
+        while i < len(fields) and fields[i]:
+            status = fields[i]
+            if status[:1] in ("R", "C"):
+                old, new = fields[i + 1], fields[i + 2]
+                entries.append((status[0], new, old))
+                i += 3
+            else:
+                entries.append((status[0], fields[i + 1], fields[i + 1]))
+                i += 2
+        if not entries:  # a merge commit: its changes are listed under the commits it merged
+            continue
+        commit = Commit(sha=sha, date=dt.date.fromisoformat(date), author=author, subject=subject)
+        log.commits.append(commit)
+        log.touched[sha] = entries
+        for status, path, old in entries:
+            current = renamed.get(path, path)
+            log.files.setdefault(current, []).append(commit)
+            if status == "R" and old != path:
+                renamed[old] = current
+    return log
+
+
+def read(root: Path) -> tuple[History, Log | None, Repository | None]:
+    """The content root's history for pages and documents (and the raw log for :mod:`generator.history.changes`)."""
+    repo, why = repository(root)
+    if repo is None:
+        return History(omitted=why), None, None
+    try:
+        log = read_log(repo)
+    except GitError as exc:
+        return History(omitted=f"git log failed: {exc}"), None, None
+    return History(files={path: tuple(commits) for path, commits in log.files.items()}), log, repo
+
+
+def summary_line(history: History) -> str:
+    """One line for the build summary."""
+    if history.omitted:
+        return f"history: omitted — {history.omitted}"
+    commits = {c.sha for commits in history.files.values() for c in commits}
+    return f"history: {len(commits)} commits over {len(history.files)} content files"
+
+
+# --------------------------------------------------------------------------- content at a revision
+
+
+def resolve(root: Path, rev: str) -> str:
+    """A revision name → its commit id; GitError with one line when it does not exist."""
+    try:
+        return git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
+    except GitError:
+        raise GitError(f"'{rev}' is not a commit in this repository") from None
+
+
+def materialise(repo: Repository, rev: str, dest: Path, paths: list[str] | None = None) -> list[str]:
+    """Write the content files of ``rev`` (all of roles/ and content/, or just ``paths``) under ``dest``.
+
+    Reads the blobs with one ``git cat-file --batch``: nothing is checked out, the working
+    tree is never touched. Returns the paths written (relative to the content root).
+    """
+    if paths is None:
+        listing = git(repo.root, "ls-tree", "-r", "-z", "--name-only", rev, "--", *CONTENT_PATHS)
+        paths = [p for p in listing.decode("utf-8").split("\0") if p]
+    if not paths:
+        return []
+    request = "".join(f"{rev}:{repo.prefix}{p}\n" for p in paths).encode("utf-8")
+    out = git(repo.root, "cat-file", "--batch", input=request)
+    written, pos = [], 0
+    for path in paths:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].decode("utf-8", "replace").split()
+        pos = end + 1
+        if len(header) < 3 or header[1] != "blob":  # "missing": the file is not in that commit
+            continue
+        size = int(header[2])
+        data = out[pos:pos + size]
+        pos += size + 1
+        target = dest / path
+        if not target.resolve().is_relative_to(dest.resolve()):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written.append(path)
+    return written

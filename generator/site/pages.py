@@ -1,0 +1,489 @@
+"""Handbook → Markdown pages for MkDocs (``src_uri → text``).
+
+Content is data, never markup: every plain string a template prints is
+entity-escaped by the Environment's ``finalize`` for both HTML and Markdown, so
+a duty such as ``<script>`` or ``[x](javascript:…)`` or ``{: onclick=…}`` is
+shown as typed. The only markup in a page comes from the templates themselves
+and from the few helpers here that build links out of validated slugs.
+
+Template rules that keep this true: print content with ``{{ value }}`` (or the
+``linkify`` filter), never join Markup and content with ``~`` or ``+`` (Jinja
+would only HTML-escape the content), and build links with ``link()``. The
+``safe`` filter is disabled and ``join`` escapes like ``finalize``.
+
+Collect (what a page lists, in :mod:`generator.documents.views`) is kept apart from
+render (how it looks, in ``templates/site/*.md.j2``; ``site_overrides/site/``
+may replace any of them).
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from markupsafe import Markup, escape
+
+from .. import TOOL_ROOT
+from ..content import drafts, numbering, outline
+from ..content.model import Handbook, Role
+from ..documents import outputs, views
+from . import jinjacache
+
+REPO = TOOL_ROOT
+TEMPLATES = REPO / "templates" / "site"
+OVERRIDES = REPO / "site_overrides" / "site"
+
+# --------------------------------------------------------------------------- escaping
+
+# What HTML needs everywhere, and the Markdown characters that mean something anywhere in a line:
+# code spans, emphasis, links and images, attr_list `{: }`, table cells `|`, backslash escapes.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_ENTITIES.update({ch: f"&#{ord(ch)};" for ch in "\\`*_[]{}|"})
+_ESCAPE_RE = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
+# Characters that start a block only at the beginning of a line: heading `#`, lists `-` `+` `1.`,
+# rule and setext `---` `===`, admonition `!!!`, details `???`. Escaped there only, so that
+# `YXZX-SC-01`, `3.5 万元` or `A+B` stay readable in the generated Markdown.
+_LINE_START_RE = re.compile(r"^(?:[#+\-=!?:]|\d+[.)](?=\s|$))")
+_SPACE_RE = re.compile(r"\s+")
+_SAFE_TARGET = re.compile(r"^[a-z0-9][a-z0-9/._-]*(#[a-z0-9-]+)?$|^#[a-z0-9-]+$")
+
+
+def collapse(text: str) -> str:
+    """One line, single spaces: a value can never start a Markdown block of its own."""
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _entity(ch: str) -> str:
+    return _ENTITIES.get(ch) or f"&#{ord(ch)};"
+
+
+def md_escape(value: Any, line_start: bool = True) -> Markup:
+    """Plain text → Markup that Markdown and the browser both show literally, still readable as text.
+
+    HTML's special characters and the Markdown characters that act anywhere become
+    entities; block markers only where the value could start a line (every value is
+    treated as if it did, unless ``line_start`` is false: link texts and the ``inline``
+    filter, for values placed after other text). Everything else — Chinese, digits, ``-``, ``.``, ``:`` —
+    stays as typed, so generated pages read like the content in a diff.
+    """
+    if hasattr(value, "__html__"):
+        return Markup(value)
+    text = _SPACE_RE.sub(" ", "" if value is None else str(value))
+    escaped = _ESCAPE_RE.sub(lambda m: _ENTITIES[m.group()], text)
+    start = _LINE_START_RE.match(text) if line_start else None
+    if start:
+        marker = start.group()
+        escaped = escaped[:len(marker) - 1] + _entity(marker[-1]) + escaped[len(marker):]
+    return Markup(escaped)
+
+
+def _finalize(value: Any) -> Any:
+    return value if hasattr(value, "__html__") else md_escape(collapse("" if value is None else str(value)))
+
+
+def _safe_target(target: str) -> str:
+    if not _SAFE_TARGET.match(target):
+        raise ValueError(f"refusing to build a link to {target!r}")
+    return target
+
+
+# --------------------------------------------------------------------------- page addresses
+
+
+def role_uri(role_id: str) -> str:
+    return f"roles/{role_id}.md"
+
+
+def policy_uri(policy_id: str) -> str:
+    return f"policies/{policy_id}.md"
+
+
+def guide_uri(guide_id: str) -> str:
+    return f"guides/{guide_id}.md"
+
+
+def form_uri(form_id: str) -> str:
+    return f"forms/{form_id}.md"
+
+
+HOME, ORG_CHART, FORMS_INDEX, DOWNLOADS_PAGE = "index.md", "org-chart.md", "forms/index.md", "downloads.md"
+CHANGES_PAGE = "changes.md"
+MAINTENANCE = "maintenance.md"  # 维护指南: for HR, always last in the menu
+NO_DEPARTMENT = "待定部门"  # the menu group of draft roles that have no department yet
+
+
+def commit_anchor(short: str) -> str:
+    """The 变更记录 page's anchor of one commit, e.g. c-3d561e6."""
+    return f"c-{short}"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def relative(from_uri: str, to_uri: str) -> str:
+    """Link from one source file to another; MkDocs checks it and rewrites it to the built URL."""
+    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+class Downloads:
+    """Produced files (anything with ``.doc`` and ``.size``) looked up by what they belong to."""
+
+    def __init__(self, items: Iterable[Any]):
+        order = outputs.format_order()
+        self.items = sorted(items, key=lambda p: (p.doc.kind, p.doc.id, order.get(p.doc.format, len(order))))
+        self._by_subject: dict[tuple[str, str], list[Any]] = {}
+        for item in self.items:
+            self._by_subject.setdefault((item.doc.kind, item.doc.id), []).append(item)
+
+    def of(self, kind: str, item_id: str) -> list[Any]:
+        return list(self._by_subject.get((kind, item_id), []))
+
+    @property
+    def bundles(self) -> list[Any]:
+        """The zips in the registry's order (全部文件 first), the offline site last."""
+        order = list(outputs.BUNDLES)
+        found = [p for p in self.items if p.doc.kind == "bundle"]
+        return sorted(found, key=lambda p: order.index(p.doc.id) if p.doc.id in order else len(order))
+
+    @staticmethod
+    def kinds(subjects: str) -> list[tuple[str, str]]:
+        """(kind, label) of the registry's outputs for "role", "form" or "handbook", in registration order."""
+        return outputs.kinds(subjects)
+
+    def whole(self) -> list[tuple[str, list[Any]]]:
+        """(label, files) of each output made once for the whole handbook (e.g. the 岗位清单)."""
+        return [(label, [p for p in self.items if p.doc.kind == kind]) for kind, label in self.kinds("handbook")]
+
+
+# --------------------------------------------------------------------------- KPI → duties
+
+
+def measure_refs(role: Role, kpi: Any) -> list[tuple[str, str]]:
+    """(label, duty id) for each duty a KPI measures; labels are :func:`outline.kpi_measures`, as printed."""
+    wanted = set(kpi.measures)
+    refs = [item.id for item in outline.duty_outline(role) if item.id in wanted]  # printed order, as the labels
+    labels = outline.kpi_measures(role, kpi)
+    assert len(labels) == len(refs), "outline.kpi_measures and the duty ids disagree"
+    return list(zip(labels, refs))
+
+
+# --------------------------------------------------------------------------- org chart
+
+
+@dataclass
+class OrgNode:
+    role: Role
+    department: str
+    colour: int
+    children: list["OrgNode"] = field(default_factory=list)
+
+
+def dept_colour(hb: Handbook, dept_id: str) -> int:
+    """Six colours in the stylesheet, given out in department order."""
+    return next((i % 6 for i, d in enumerate(hb.site.departments) if d.id == dept_id), 0)
+
+
+def org_tree(hb: Handbook) -> list[tuple[str | None, list[OrgNode]]]:
+    """Top roles grouped under the superior outside the handbook (e.g. 总经理), then their reports."""
+    colours = {d.id: dept_colour(hb, d.id) for d in hb.site.departments}
+    known = {r.id for r in hb.roles}
+
+    def node(role: Role, seen: frozenset[str]) -> OrgNode:
+        children = [node(r, seen | {role.id}) for r in hb.direct_reports(role) if r.id not in seen]
+        return OrgNode(role, views.department_text(hb, role), colours.get(role.department, 0), children)
+
+    groups: dict[str | None, list[OrgNode]] = {}
+    for role in hb.roles:
+        if not role.reports_to or role.reports_to not in known:
+            groups.setdefault(role.reports_to_title, []).append(node(role, frozenset()))
+    return list(groups.items())
+
+
+# --------------------------------------------------------------------------- navigation
+
+
+def nav(hb: Handbook) -> list[dict]:
+    """MkDocs ``nav`` in ``site.navigation`` order; titles HTML-escaped because the theme prints them raw.
+
+    Escaped as :class:`~markupsafe.Markup`: where the theme escapes a title once more (``| e`` in
+    ``title=""`` tooltips and the footer's ``aria-label``), Jinja sees it is escaped already, so
+    ``R&D`` never shows as ``R&amp;D``.
+    """
+    e = escape
+    role_groups = [(d.name, hb.roles_in(d.id)) for d in hb.site.departments]
+    role_groups.append((NO_DEPARTMENT, hb.roles_in(None)))  # only drafts can lack a department
+    sections = {
+        "roles": {"岗位": [{e(name): [{e(r.title): role_uri(r.id)} for r in roles]}
+                         for name, roles in role_groups if roles]},
+        "org-chart": {"组织架构": ORG_CHART},
+        "policies": {"制度": [{e(p.title): policy_uri(p.id)} for p in hb.policies]},
+        "guides": {"指南": [{e(g.title): guide_uri(g.id)} for g in hb.guides]},
+        "forms": {"表单": [FORMS_INDEX] + [{e(f.title): form_uri(f.id)} for f in hb.forms]},
+        "downloads": {"下载": DOWNLOADS_PAGE},
+        "changes": {views.CHANGES_TITLE: CHANGES_PAGE},
+    }
+    order = list(hb.site.navigation) + ([] if "changes" in hb.site.navigation else ["changes"])
+    wanted = [sections[key] for key in order]
+    return [{"首页": HOME}] + [s for s in wanted if all(s.values())] + [{"维护指南": MAINTENANCE}]  # no empty sections
+
+
+# --------------------------------------------------------------------------- history
+
+
+def page_of(hb: Handbook, kind: str, item_id: str) -> str | None:
+    """The page of an item that is in this build (None for a deleted or left-out one)."""
+    items = {"role": hb.roles, "policy": hb.policies, "guide": hb.guides, "form": hb.forms}.get(kind, [])
+    uri = {"role": role_uri, "policy": policy_uri, "guide": guide_uri, "form": form_uri}.get(kind)
+    return uri(item_id) if uri and any(i.id == item_id for i in items) else None
+
+
+def group_changes(change_set: Any) -> list[tuple[str, str, str, list[str]]]:
+    """(kind, id, title, lines) per item, in the order the comparison found them."""
+    groups: dict[tuple[str, str], tuple[str, str, str, list[str]]] = {}
+    for change in change_set.changes:
+        key = (change.kind, change.id)
+        if key not in groups:
+            groups[key] = (change.kind, change.id, change.title, [])
+        groups[key][3].append(change.text)
+    return list(groups.values())
+
+
+# --------------------------------------------------------------------------- environment
+
+
+class _Site:
+    """Per-build helpers the templates call; holds the handbook, never global state."""
+
+    def __init__(self, hb: Handbook, downloads: Downloads):
+        self.hb = hb
+        self.downloads = downloads
+        # Text that names a page: role titles and aliases, and form titles in 《》.
+        self._targets = {name: role_uri(role.id) for role in hb.roles for name in role.names}
+        self._targets.update({f"《{form.title}》": form_uri(form.id) for form in hb.forms})
+        ordered = sorted(self._targets, key=len, reverse=True)  # longest first: 销售部经理助理 before 销售部经理
+        self._names_re = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    @staticmethod
+    @pass_context
+    def link(ctx, text: Any, target: str) -> Markup:
+        """``[text](relative target)`` from a validated page or file address."""
+        target = _safe_target(target)
+        href = target if target.startswith("#") else relative(ctx["page_uri"], target)
+        return Markup(f"[{md_escape(collapse(str(text)), line_start=False)}]({href})")
+
+    def linkify(self, ctx, text: str) -> Markup:
+        """Escape ``text``; every role title or alias (and 《form title》) in it links to its page.
+
+        Matching runs on the raw text and each piece is escaped on its own, so a
+        name can never match inside an entity; a page never links to itself.
+        """
+        text = collapse(str(text))
+        if self._names_re is None:
+            return md_escape(text)
+        out, pos = [], 0
+        for match in self._names_re.finditer(text):
+            out.append(md_escape(text[pos:match.start()]))
+            target = self._targets[match.group()]
+            if target == ctx["page_uri"]:
+                out.append(md_escape(match.group()))
+            else:
+                out.append(self.link(ctx, match.group(), target))
+            pos = match.end()
+        out.append(md_escape(text[pos:]))
+        return Markup("").join(out)
+
+    def role_facts(self, ctx, role: Role) -> list[tuple[str, Any]]:
+        """:func:`views.basic_info`, with 直接上级/直接下级 linked to their pages."""
+        superior, reports = self.hb.superior(role), self.hb.direct_reports(role)
+        facts: list[tuple[str, Any]] = []
+        for label, value in views.basic_info(self.hb, role):
+            if label == "直接上级" and superior:
+                value = self.link(ctx, superior.title, role_uri(superior.id))
+            elif label == "直接下级" and reports:
+                value = Markup("、").join(self.link(ctx, r.title, role_uri(r.id)) for r in reports)
+            facts.append((label, value))
+        return facts
+
+    def file_links(self, ctx, items: list[Any], with_size: bool = True) -> Markup:
+        """``Word（35 KB） · PDF（401 KB）`` for the produced files of one document."""
+        links = []
+        for item in items:
+            label = outputs.format_labels().get(item.doc.format, item.doc.format.upper())
+            if with_size and getattr(item, "size", None) is not None:
+                label += f"（{size_text(item.size)}）"
+            links.append(self.link(ctx, label, item.doc.path) + _download_attr(getattr(item.doc, "filename", "")))
+        return Markup(" · ").join(links) if links else md_escape("—")
+
+
+def _download_attr(filename: str) -> Markup:
+    """``{download="大区经理-岗位说明书.pdf"}`` (attr_list): the browser saves the file under its Chinese name.
+
+    The address stays ASCII (``job-descriptions/regional-manager.pdf``); the name was made safe by
+    :func:`generator.documents.outputs.safe_name` (no quote, brace or slash) and is HTML-escaped here too.
+    """
+    if not filename:
+        return Markup("")
+    if re.search(r'["{}\\/]', filename):
+        raise ValueError(f"not a safe file name: {filename!r}")
+    return Markup('{download="%s"}') % Markup(escape(filename))
+
+
+def _slug(value: str) -> Markup:
+    """An id from the model, for anchors and CSS classes: only slug characters pass."""
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", str(value)):
+        raise ValueError(f"not a slug: {value!r}")
+    return Markup(value)
+
+
+def _join(items: Iterable[Any], sep: str = "") -> Markup:
+    """Jinja's own ``join`` would only HTML-escape; this one Markdown-escapes too."""
+    return md_escape(sep).join(_finalize(item) for item in items)
+
+
+def _refuse_safe(value: Any) -> Markup:
+    raise TypeError("'safe' is disabled in site templates: content must stay text; use link()/linkify")
+
+
+def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] = ()) -> Environment:
+    dirs = [d for d in (*extra_dirs, OVERRIDES, TEMPLATES) if d.is_dir()]
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dict.fromkeys(dirs)]),
+        autoescape=True,
+        finalize=_finalize,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        bytecode_cache=jinjacache.SHARED,  # compiled once per process: a preview rebuild does not recompile
+    )
+    site = _Site(hb, downloads)
+    env.filters.update(
+        slug=_slug,
+        inline=lambda value: md_escape(collapse("" if value is None else str(value)), line_start=False),
+        join=_join,
+        safe=_refuse_safe,
+        linkify=pass_context(lambda ctx, text: site.linkify(ctx, text)),
+        size=size_text,
+    )
+    env.globals.update(
+        hb=hb,
+        views=views,
+        outline=outline,
+        downloads=downloads,
+        link=site.link,
+        role_facts=pass_context(lambda ctx, role: site.role_facts(ctx, role)),
+        file_links=pass_context(lambda ctx, items, with_size=True: site.file_links(ctx, items, with_size)),
+        role_uri=role_uri,
+        page_of=page_of,
+        drafts=drafts,
+        revision_rows=lambda item: views.revision_rows(hb, item),
+        last_updated=lambda item: views.last_updated(hb, item),
+        on_changes_page={cs.commit.short for cs in hb.history.changes},
+        commit_anchor=commit_anchor,
+        group_changes=group_changes,
+        CHANGES_PAGE=CHANGES_PAGE,
+        policy_uri=policy_uri,
+        guide_uri=guide_uri,
+        form_uri=form_uri,
+        HOME=HOME,
+        ORG_CHART=ORG_CHART,
+        FORMS_INDEX=FORMS_INDEX,
+        DOWNLOADS_PAGE=DOWNLOADS_PAGE,
+        hashes=lambda n: Markup("#" * int(n)),
+        indent=lambda n: Markup("    " * int(n)),
+        chinese_numeral=outline.chinese_numeral,
+        org_tree=org_tree,
+        measure_refs=measure_refs,
+        dept_colour=lambda dept_id: dept_colour(hb, dept_id),
+        numbering=lambda: numbering.numbering(hb),
+    )
+    return env
+
+
+def _template_stamp(extra_dirs: Iterable[Path]) -> tuple:
+    folders = dict.fromkeys([*extra_dirs, OVERRIDES, TEMPLATES])
+    return tuple((str(p), p.stat().st_mtime_ns) for folder in folders if folder.is_dir()
+                 for p in sorted(folder.glob("*.j2")))
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (),
+          memo: dict | None = None) -> dict[str, str]:
+    """Every page of the site as Markdown, keyed by its source path (``roles/market-manager.md``).
+
+    ``memo`` (the live preview passes one, kept across rebuilds) reuses a role page's Markdown while
+    everything it prints is unchanged: the role (the loader hands out the same object for an unchanged
+    file), its superior's and reports' titles, its commits, every role name and form (links), the site
+    settings and the templates. Only meaningful when download sizes are not printed, as in the preview.
+    """
+    dl = Downloads(downloads)
+    env = environment(hb, dl, extra_dirs)
+
+    def render(template: str, uri: str, **context: Any) -> tuple[str, str]:
+        return uri, env.get_template(template).render(page_uri=uri, **context)
+
+    if memo is not None:
+        shared = (id(hb.site), _template_stamp(extra_dirs),
+                  tuple((r.id, r.title, tuple(r.aliases)) for r in hb.roles),
+                  tuple((f.id, f.title, f.role) for f in hb.forms))
+        fresh: dict[str, tuple] = {}
+
+        def render_role(role: Role) -> tuple[str, str]:
+            uri = role_uri(role.id)
+            superior = hb.superior(role)
+            key = (id(role), superior.title if superior else None,
+                   tuple(r.title for r in hb.direct_reports(role)), hb.history.of("role", role.id), shared)
+            found = memo.get(uri)
+            if found is None or found[0] != key:
+                found = (key, role, render("role.md.j2", uri, role=role)[1])  # keeps `role` alive: ids stay unique
+            fresh[uri] = found
+            return uri, found[2]
+
+        # The pages that list every role print their titles, numbers, departments, reporting lines and
+        # (the home page) purposes — not their duties or KPIs.
+        listed = (shared, tuple((r.number, r.department, r.reports_to, r.reports_to_title, r.purpose, r.status)
+                                for r in hb.roles), tuple(map(id, (*hb.policies, *hb.guides, *hb.forms))),
+                  hb.history.omitted, tuple(hb.history.of("role", r.id)[:1] for r in hb.roles))
+
+        def render_listing(template: str, uri: str) -> tuple[str, str]:
+            found = memo.get(uri)
+            if found is None or found[0] != listed:
+                found = (listed, None, render(template, uri)[1])
+            fresh[uri] = found
+            return uri, found[2]
+    else:
+        def render_role(role: Role) -> tuple[str, str]:
+            return render("role.md.j2", role_uri(role.id), role=role)
+
+        def render_listing(template: str, uri: str) -> tuple[str, str]:
+            return render(template, uri)
+
+    out = dict([render_listing("index.md.j2", HOME), render_listing("org-chart.md.j2", ORG_CHART),
+                render_listing("forms-index.md.j2", FORMS_INDEX), render_listing("downloads.md.j2", DOWNLOADS_PAGE),
+                render("changes.md.j2", CHANGES_PAGE), render_listing("maintenance.md.j2", MAINTENANCE)])
+    for role in hb.roles:
+        out.update([render_role(role)])
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
+    for policy in hb.policies:
+        out.update([render("policy.md.j2", policy_uri(policy.id), policy=policy)])
+    for guide in hb.guides:
+        out.update([render("guide.md.j2", guide_uri(guide.id), guide=guide)])
+    for form in hb.forms:
+        out.update([render("form.md.j2", form_uri(form.id), form=form)])
+    return out

@@ -1,0 +1,336 @@
+"""`handbook serve`: MkDocs' live preview, which never hangs and shows content errors in the browser.
+
+MkDocs' server (``mkdocs.livereload.LiveReloadServer``) makes every page request wait
+until the running build is finished (``_visible_epoch == _wanted_epoch``). A build that
+raises never finishes in that sense, so after one failed rebuild the browser spins until
+the files are fixed ("The server will appear stuck until build errors are resolved").
+
+Here the builder never raises. A failed build records what went wrong and still
+completes its epoch, under the same lock, so
+
+- waiting requests return at once, and every page request gets :func:`render_status`'s
+  error page (Chinese and English, styled like the site, everything escaped) listing the
+  `path:line` problems, while CSS, images and downloads are still served;
+- open pages reload through MkDocs' own live-reload poll (``/livereload/<epoch>/…``),
+  which the error page carries too: fixed files reload it into the real page, a different
+  mistake into the new list;
+- a page asked for while a build runs longer than :data:`PAGE_WAIT` seconds gets a small
+  "building" page that reloads itself when the build is done, instead of a spinner.
+
+The socket is bound before the first build, so a busy port is one line at once
+(:class:`CannotServe`) rather than a traceback after the build, and the first build
+runs while the server already answers (with the "building" page).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import jinja2
+from mkdocs.livereload import LiveReloadServer, _serve_url
+
+from .. import TOOL_ROOT
+from ..content.errors import ContentError, Problem
+
+log = logging.getLogger("mkdocs.handbook.preview")
+TEMPLATES = TOOL_ROOT / "templates" / "preview"
+PAGE_WAIT = 0.5
+"""Seconds a page request waits for a running build before it gets the "building" page."""
+DEFAULT_TITLE = "员工手册"
+
+
+class CannotServe(Exception):
+    """The preview cannot start (busy port, bad `--dev-addr`, no such `--root`): one line saying what to do."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What the last build reported: content problems (path, line, …) and/or other error lines."""
+
+    problems: tuple[Problem, ...] = ()
+    lines: tuple[str, ...] = ()
+
+
+# ------------------------------------------------------------------ the page
+
+
+_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                          undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def render_status(kind: str, failure: Failure | None = None, title: str = DEFAULT_TITLE) -> bytes:
+    """The error page (kind "errors") or the "building" page (kind "building"), as UTF-8 HTML."""
+    failure = failure or Failure()
+    html = _env.get_template("status.html").render(kind=kind, title=title or DEFAULT_TITLE,
+                                                   problems=failure.problems, lines=failure.lines)
+    return html.encode("utf-8")
+
+
+def failure_from(exc: BaseException, logged: Iterable[str]) -> Failure:
+    """Content problems from the exception chain (MkDocs wraps our PluginError in an Abort);
+    otherwise the error lines MkDocs logged, or the exception itself."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ContentError):
+            return Failure(problems=tuple(current.problems))
+        current = current.__cause__ or current.__context__
+    lines = [line for message in logged for line in message.splitlines() if line.strip()]
+    if not lines:
+        lines = [f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__]
+    return Failure(lines=tuple(lines))
+
+
+def _is_page(path: str) -> bool:
+    last = path.rsplit("/", 1)[-1]
+    return path.endswith("/") or last.endswith((".html", ".htm")) or "." not in last
+
+
+# ------------------------------------------------------------------ the server
+
+
+class PreviewServer(LiveReloadServer):
+    """LiveReloadServer whose page requests never wait for a failed build, and never long for a running one."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._failure: Failure | None = None  # guarded by _epoch_cond, like _visible_epoch
+        self.title = DEFAULT_TITLE
+
+    def bind(self) -> None:
+        """Bind now (before the first build), so a busy port is reported at once."""
+        host, port = self.server_address[:2]
+        try:
+            self.server_bind()
+            self.server_activate()
+        except OSError as exc:
+            self.server_close()
+            raise CannotServe(_address_message(host, port, exc)) from exc
+
+    def start_answering(self) -> None:
+        """Serve requests from now on; until the first build completes, pages get the "building" page."""
+        with self._epoch_cond:
+            self._wanted_epoch = self._visible_epoch + 1
+        self.serve_thread.start()
+
+    def build_done(self, failure: Failure | None) -> None:
+        """Publish a finished build (or its failure) to waiting requests and open pages."""
+        with self._epoch_cond:
+            self._failure = failure
+            self._visible_epoch = self._wanted_epoch
+            self._epoch_cond.notify_all()
+
+    def serve(self, *, open_in_browser: bool = False) -> None:
+        """LiveReloadServer.serve without binding (done in :meth:`bind`) or starting the thread again."""
+        if self._watched_paths and not self.observer.is_alive():
+            self.observer.start()
+        if not self.serve_thread.is_alive():
+            self.serve_thread.start()
+        self._build_loop()
+
+    def _serve_request(self, environ, start_response):
+        path = environ["PATH_INFO"].encode("latin-1").decode("utf-8", "ignore")
+        if path.startswith("/livereload/") or not _is_page(path):
+            return super()._serve_request(environ, start_response)
+        with self._epoch_cond:
+            done = self._epoch_cond.wait_for(lambda: self._visible_epoch == self._wanted_epoch, timeout=PAGE_WAIT)
+            failure, epoch = self._failure, self._visible_epoch
+        if done and failure is None:
+            return super()._serve_request(environ, start_response)
+        if path == "/" and self.mount_path != "/":
+            return super()._serve_request(environ, start_response)  # the redirect to the mount path
+        body = render_status("errors" if done else "building", failure, self.title)
+        body = self._inject_js_into_html(body, epoch)
+        status = "500 Internal Server Error" if done else "503 Service Unavailable"
+        start_response(status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
+                                ("Cache-Control", "no-store")])
+        return [body]
+
+
+def _address_message(host: str, port: int, exc: OSError) -> str:
+    def addr(p: int) -> str:
+        return f"[{host}]:{p}" if ":" in host else f"{host}:{p}"
+
+    shown = addr(port)
+    if exc.errno == errno.EADDRINUSE:
+        free = _free_port(host, port)
+        return f"{shown} is already in use — try handbook serve --dev-addr {addr(free or port + 1)}"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"{shown}: ports below 1024 need administrator rights — try handbook serve --dev-addr {addr(8000)}"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{shown}: {host} is not an address of this computer — try handbook serve --dev-addr 127.0.0.1:{port}"
+    return f"cannot serve on {shown} ({exc.strerror or exc}) — try handbook serve --dev-addr 127.0.0.1:8000"
+
+
+def _free_port(host: str, busy: int) -> int | None:
+    """The next port after `busy` that can be bound right now (a suggestion, not a promise)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for port in range(busy + 1, min(busy + 50, 65536)):
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    return None
+
+
+def parse_addr(dev_addr: str) -> tuple[str, int]:
+    """`host:port` → (host, port), or CannotServe saying what is wrong with it."""
+    example = "e.g. --dev-addr 127.0.0.1:8000"
+    host, sep, port_text = dev_addr.strip().rpartition(":")
+    if not sep or not host:
+        raise CannotServe(f"--dev-addr {dev_addr!r} is not an address and port — write it as host:port, {example}")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise CannotServe(f"--dev-addr {dev_addr!r}: the port must be a number from 1 to 65535, {example}")
+    if host != "localhost":
+        import ipaddress
+
+        try:
+            host = str(ipaddress.ip_address(host))
+        except ValueError:
+            raise CannotServe(f"--dev-addr {dev_addr!r}: {host!r} is not an IP address, {example}") from None
+    return host, int(port_text)
+
+
+# ------------------------------------------------------------------ the command
+
+
+@dataclass
+class _Preview:
+    root: Path
+    config_file: str
+    host: str
+    port: int
+    site_dir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="handbook-preview-"))
+
+    def get_config(self):
+        from mkdocs.config import load_config
+
+        config = load_config(config_file=self.config_file, site_dir=self.site_dir, dev_addr=f"{self.host}:{self.port}")
+        config.watch.extend([str(self.root / "roles"), str(self.root / "content")])
+        return config
+
+
+def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
+    """Serve a live preview of `root` until Ctrl-C. `build` defaults to MkDocs' full build."""
+    from mkdocs.commands.build import build as mkdocs_build
+
+    from .build import WarningCollector, config_file_for
+
+    build = build or mkdocs_build
+    host, port = parse_addr(dev_addr)
+    if not Path(root).is_dir():
+        raise CannotServe(f"--root {root} is not a folder — pass the folder that holds roles/ and content/")
+    root = Path(root).resolve()
+    _show_mkdocs_log()
+    os.environ["HANDBOOK_ROOT"] = str(root)
+    server = PreviewServer(builder=lambda: None, host=host, port=port, root=tempfile.gettempdir())
+    server.bind()  # before anything slow: a busy port is one line, at once
+    preview = _Preview(root, str(config_file_for(root)), host, port)
+    server.root = os.path.abspath(preview.site_dir)
+    serve_url = _serve_url(host, port, "/")
+    state = {"failed": False}
+
+    def builder(config=None) -> None:
+        errors = WarningCollector(logging.ERROR)  # the cause of a failure MkDocs then wraps
+        mkdocs_log = logging.getLogger("mkdocs")
+        mkdocs_log.addHandler(errors)
+        try:
+            if config is None:
+                config = preview.get_config()
+                config.site_url = serve_url
+            build(config, serve_url=serve_url, dirty=True)  # the plugin rebuilds only pages an edit changed
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - shown in the browser, never raised
+            failure = failure_from(exc, errors.messages)
+            server.build_done(failure)
+            count = len(failure.problems) + len(failure.lines)
+            log.error(f"Content has errors ({count}): every page shows them until you fix the files and save.")
+            state["failed"] = True
+        else:
+            server.title = _title(config)
+            server.build_done(None)
+            if state["failed"]:
+                log.info("Content is fine again: pages show the handbook.")
+            state["failed"] = False
+        finally:
+            mkdocs_log.removeHandler(errors)
+
+    server.builder = builder
+    try:
+        config = preview.get_config()
+    except Exception as exc:  # noqa: BLE001 - a broken mkdocs.yml: one line, like any other mistake
+        shutil.rmtree(preview.site_dir, ignore_errors=True)
+        server.server_close()
+        raise CannotServe(f"{preview.config_file}: {exc}") from exc
+    config.site_url = serve_url
+    config.plugins.on_startup(command="serve", dirty=True)  # see generator/incremental.py
+    render_status("building")  # compile the template now, not while the first build holds the CPU
+    _stop_on_sigterm()
+    log.info(f"Serving on {server.url} (first build in progress; Ctrl-C stops)")
+    try:
+        # Watch before the first build: an edit made while it runs (or right after) is not missed.
+        server.watch(config.docs_dir)
+        if config.config_file_path:
+            server.watch(config.config_file_path)
+        server = config.plugins.on_serve(server, config=config, builder=builder)
+        for item in config.watch:
+            if os.path.exists(item):
+                server.watch(item)
+        server.observer.start()
+        server.start_answering()
+        builder(config)
+        server.serve()
+    except KeyboardInterrupt:
+        log.info("Shutting down...")
+    finally:
+        server.shutdown()  # also when Ctrl-C came during the first build: the serving thread must end
+        config.plugins.on_shutdown()
+        shutil.rmtree(preview.site_dir, ignore_errors=True)
+
+
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops the preview like Ctrl-C does: the temporary site folder is removed."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
+def _title(config) -> str:
+    import html
+
+    return html.unescape(str(config.site_name or DEFAULT_TITLE))  # the plugin stores it escaped for the theme
+
+
+def _show_mkdocs_log() -> None:
+    """MkDocs reports "Serving on …", each rebuild and build errors through logging."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    handler.addFilter(_NotDirtyWarning())
+    mkdocs_log = logging.getLogger("mkdocs")
+    if not any(getattr(h, "_handbook", False) for h in mkdocs_log.handlers):
+        handler._handbook = True  # type: ignore[attr-defined]
+        mkdocs_log.addHandler(handler)
+    mkdocs_log.setLevel(logging.INFO)
+
+
+class _NotDirtyWarning(logging.Filter):
+    """MkDocs warns that a dirty build may leave stale menus; the plugin rebuilds every page whose menu changed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build" not in record.getMessage()
