@@ -9,6 +9,8 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 MINIMAL = TESTS / "roots" / "minimal"
+#: the company's own document as it was scraped: every duty, rule and guideline in it must reach the handbook
+SEED = TESTS / "fixtures" / "seed" / "company-document.txt"
 
 
 def overlay_root(tmp: Path, overlay: Path | None = None, base: Path = MINIMAL) -> Path:

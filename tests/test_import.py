@@ -23,7 +23,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
-from helpers import REPO, copy_bundled_content
+from helpers import REPO, SEED, copy_bundled_content
 
 from generator.authoring.ids import slug_from_title
 from generator.authoring.importer import parse as parser
@@ -35,9 +35,6 @@ from generator.content.model import DutyGroup, duty_text, iter_duties
 from generator.documents.renderers import docx as render
 from generator.documents.renderers.docx.props import read_properties, role_hash
 
-SEED = REPO.parent / "shared" / "seed" / "000_ffd1e6a595ddc07b.txt"
-if not SEED.exists():  # a worktree one level further down than the main checkout
-    SEED = REPO.parent.parent / "shared" / "seed" / "000_ffd1e6a595ddc07b.txt"
 SOFFICE = shutil.which("soffice")
 needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 
@@ -327,7 +324,6 @@ def walk(items):
         yield from walk(item.children)
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="seed document not on this machine")
 def test_seed_finds_the_five_roles_with_the_hand_made_duties():
     parsed = parser.parse(sources.read(SEED))
     hb = load_handbook(REPO)
@@ -350,7 +346,6 @@ def test_seed_finds_the_five_roles_with_the_hand_made_duties():
     assert (exact, total) == (58, 59)
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="seed document not on this machine")
 def test_seed_dry_run_loses_nothing_silently(tmp_path):
     before = sorted((REPO / "roles").iterdir())
     code, out, err = run_import(SEED, "--dry-run")
@@ -726,7 +721,6 @@ def test_word_jd_with_heading_groups_and_multilevel_numbering(root, tmp_path):
     ]
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="seed document not on this machine")
 def test_imported_drafts_pass_check_and_never_block_the_next_import(root, tmp_path):
     code, _, err = run_import(SEED, "--root", root)
     assert code == 0, err

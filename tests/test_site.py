@@ -19,24 +19,10 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, build_site, fill_cache
-from helpers import TESTS, copy_bundled_content, overlay_root
+from helpers import SEED, TESTS, copy_bundled_content, overlay_root
 
 from generator import cachedir
 
-SEED_NAME = "000_ffd1e6a595ddc07b.txt"
-
-
-def seed_candidates() -> list[Path]:
-    """``../shared/seed/`` beside the repository; for a git worktree also beside the main checkout."""
-    places = [REPO.parent / "shared" / "seed" / SEED_NAME]
-    try:
-        common = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=REPO,
-                                capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        common = ""
-    if common:
-        places.append(Path(common).parent.parent / "shared" / "seed" / SEED_NAME)
-    return list(dict.fromkeys(places))
 
 # ---------------------------------------------------------------------------------------------- the seed
 # Every non-empty line of the seed document, sorted into three kinds.
@@ -323,11 +309,7 @@ def test_seed_heading_is_on_the_site(line, all_text):
 
 
 def test_seed_lines_are_all_accounted_for():
-    seed = next((p for p in seed_candidates() if p.is_file()), None)
-    if seed is None:
-        pytest.fail("the seed document is missing; looked for it at: "
-                    + ", ".join(str(p) for p in seed_candidates()) + " (../shared/seed/ beside the repository)")
-    lines = [line.strip() for line in seed.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
     known = set(SEED_CONTENT) | set(SEED_HEADINGS) | set(SEED_PLACEHOLDERS) | set(SEED_BOILERPLATE)
     assert [line for line in lines if line not in known] == []
     assert clauses("2广告车外地来郑的客户(本市客户)注:单次接待") == ["广告车外地来郑的客户", "本市客户", "单次接待"]
