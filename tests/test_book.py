@@ -1,9 +1,9 @@
-"""全部岗位说明书 assembled from one cached piece per role: read back as a person (and a screen reader) gets it.
+"""全部岗位说明书 assembled from the job-description PDFs: read back as a person (and a screen reader) gets it.
 
 tests/test_downloads.py checks the outline, the continuous 第 n 页 / 共 N 页, the 目录's numbers and the
 fonts embedded once on the session build's book; here: the links, the structure tree after renumbering, the
-numbers as pagination artifacts, glyph outlines, a 目录 longer than one page, determinism, and what a save
-in `serve` costs (tests/test_build.py: an edited role lays out one piece again).
+page numbers where each job description prints its own, glyph outlines, a 目录 longer than one page,
+determinism, and what a save in `serve` costs (tests/test_build.py: an edited role is laid out once).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -31,7 +32,7 @@ def book(built_site) -> bytes:
 
 @pytest.fixture(scope="module")
 def pieces(built_site) -> dict[str, bytes]:
-    """role id → its piece, as the session build cached it."""
+    """role id → its piece, as the session build cached it: its job description, the very PDF downloaded."""
     from generator.documents import outputs
     from generator.documents import plan as documents
     from generator.documents.produce import targets
@@ -42,6 +43,9 @@ def pieces(built_site) -> dict[str, bytes]:
     targets(hb, [d for d in documents.plan(hb) if d.path == BOOK], Path("names-only"), parts=found)
     (paths,) = found.values()
     assert len(paths) == len(part.subjects_of(hb))
+    singles = {p.doc.id: p.file.name for p in built_site.report.produced
+               if p.doc.path.startswith("downloads/job-descriptions/") and p.doc.format == "pdf"}
+    assert {rid: path.name for rid, path in paths.items()} == singles  # laid out once: the pieces are the JDs
     return {rid: built_site.blobs[path.name] for rid, path in paths.items()}
 
 
@@ -92,14 +96,38 @@ def test_one_structure_tree_whose_entries_point_at_their_pages(book):
     assert len(trees) == 1  # no piece's own tree came along (e.g. through its running headers' elements)
 
 
-def test_page_numbers_are_pagination_artifacts_drawn_in_an_embedded_font(book):
+def _footers(pdf_bytes: bytes, tmp_path: Path) -> dict[int, tuple[str, float, float]]:
+    """Page → (its 第 n 页 / 共 N 页, where it ends and its baseline), read by poppler (pdftotext -bbox)."""
+    path = tmp_path / "read.pdf"
+    path.write_bytes(pdf_bytes)
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    found = {}
+    for number, page in enumerate(re.split(r"<page ", html)[1:], start=1):
+        words = re.findall(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', page)
+        line = [w for w in words if float(w[2]) > 800]  # the footer's line, at the bottom of the A4 page
+        text = " ".join(w[3] for w in line)
+        found[number] = (text[text.index("第"):], float(line[-1][1]), float(line[-1][2]))
+    return found
+
+
+def test_page_numbers_run_through_the_book_where_each_job_description_prints_its_own(book, pieces, tmp_path):
+    """Each page's own footer, renumbered: the same right edge and baseline as on the single PDF (to 0.01 pt,
+    as poppler reads it), the same marked content (a Span among the page's margin boxes, as on every PDF)."""
+    singles = {role: _footers(data, tmp_path) for role, data in pieces.items()}
+    in_book = _footers(book, tmp_path)
+    total = len(in_book)
+    assert [text for text, _, _ in in_book.values()] == [f"第 {n} 页 / 共 {total} 页" for n in range(1, total + 1)]
+    places = {(end, bottom) for single in singles.values() for _, end, bottom in single.values()}
+    assert len(places) == 1  # every single job description prints its number in one place
+    (place,) = places
+    for number, (_, end, bottom) in in_book.items():
+        assert (end, bottom) == pytest.approx(place, abs=0.01), number
     pdf = pikepdf.open(io.BytesIO(book))
-    for number, page in enumerate(pdf.pages, 1):
+    for page in pdf.pages:
         ops = [(str(op), operands) for operands, op in pikepdf.parse_content_stream(page)]
-        artifacts = [i for i, (op, operands) in enumerate(ops) if op == "BDC" and operands[0] == "/Artifact"]
-        assert artifacts, number
-        # the footer is the last thing drawn, outside the pieces' marked (tagged) content
-        assert ops[artifacts[-1] + 1][0] == "BT" and "/Pagination" in str(ops[artifacts[-1]][1][1])
+        (drawn,) = [i for i, (op, operands) in enumerate(ops) if op == "Tf" and operands[0] == "/BookPageNumbers"]
+        marked = next(operands for op, operands in reversed(ops[:drawn]) if op == "BDC")
+        assert marked[0] == "/Span" and "/MCID" in marked[1]
     assert missing_outlines(book) == []  # every glyph drawn, the numbers' too, has its outline in the one font
 
 

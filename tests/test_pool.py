@@ -114,6 +114,19 @@ def test_the_parent_never_freezes_its_heap(tmp_path):
     assert gc.get_freeze_count() == 0
 
 
+def test_the_book_is_assembled_as_soon_as_its_job_descriptions_are_in(tmp_path):
+    """The pieces of 全部岗位说明书 (the job-description PDFs) go first and the book jumps the queue when the
+    last of them is in, ahead of everything queued before it (the pool gets the same order, a few jobs ahead)."""
+    hb = load_handbook(REPO)
+    order = []
+    production = Production(hb, tmp_path / "cache", jobs=1, on_done=lambda doc, rendered: order.append(doc.path))
+    report = production.wait()
+    singles = [p for p in order if p.startswith("downloads/job-descriptions/") and p.endswith(".pdf")]
+    assert order[:len(singles) + 1] == [*singles, "downloads/job-descriptions-all.pdf"]
+    assert len(singles) == len(hb.roles) == report.parts  # each laid out once, as a download and a piece
+    assert len(order) == len(production.planned)
+
+
 def _handbook(*args: str, cwd: Path) -> subprocess.Popen:
     env = own_cache_env(PYTHONPATH=str(REPO))  # these tests interrupt rendering: it must happen
     return subprocess.Popen([sys.executable, "-m", "generator.cli", *args], cwd=cwd, env=env,

@@ -96,9 +96,9 @@ class Output:
     view_builder: str | None = None  # "module:function"(hb, subject) → view; default: the subjects' own view
     applies: Callable[[Any], bool] | None = None  # which subjects have this output (default: all)
     save_as: str = "{name}-{label}"  # the Chinese file name a person saves (suffix added): 大区经理-岗位说明书
-    # A whole-handbook file assembled from one piece per subject (全部岗位说明书: one per role). Each piece is
-    # an Output of its own, never published: rendered, cached and keyed like a document, so an edit re-renders
-    # only its own piece and the assembly; ``renderer`` then receives (view, {subject id: piece bytes}).
+    # A whole-handbook file assembled from one piece per subject: the documents of another output (全部岗位说明书:
+    # the job-description PDFs), rendered, cached and keyed as such, so an edit re-renders only its own piece
+    # and the assembly; ``renderer`` then receives (view, {subject id: piece bytes}).
     parts: "Output | None" = None
 
     def filename(self, subject: Any) -> str:
@@ -436,8 +436,8 @@ def _docx(kind: str, label: str, subjects: str, path: str, function: str, title,
 # Registration order is the order of columns and links on the site: Word before PDF.
 register(_docx("job-description", "岗位说明书", "role", DOWNLOADS + "/job-descriptions/{id}.docx", "job_description",
                views.jd_title))
-register(_pdf("job-description", "岗位说明书", "role", DOWNLOADS + "/job-descriptions/{id}.pdf", "job_description",
-              views.jd_title))
+JOB_DESCRIPTION_PDF = register(_pdf("job-description", "岗位说明书", "role", DOWNLOADS + "/job-descriptions/{id}.pdf",
+                                   "job_description", views.jd_title))
 def _has_kpis(role) -> bool:
     """A draft without KPIs yet has nothing to appraise."""
     return role.kpis is not None
@@ -470,18 +470,9 @@ def _roles_only(hb: Handbook, _subject: Any) -> Handbook:
                                  "brand": views.document_brand(hb)})
 
 
-def _in_book(role) -> bool:
-    """全部岗位说明书 is the book HR prints: drafts (shown by `serve`) are left out."""
-    return getattr(role, "status", "published") != "draft"
-
-
-# One role's pages of the book, without page numbers (the assembly numbers them): never published, so not
-# registered; its path only names it in messages.
-BOOK_PART = _pdf("job-description-book-part", "全部岗位说明书（单页）", "role", ".parts/job-descriptions-all/{id}.pdf",
-                 "book_part", views.jd_title, applies=_in_book)
 register(dataclasses.replace(
     _pdf("job-description-book", "全部岗位说明书", "handbook", DOWNLOADS + "/job-descriptions-all.pdf",
          "all_job_descriptions", lambda hb: "全部岗位说明书", view_builder="generator.documents.outputs:_roles_only",
-         save_as="{label}", weight=25, parts=BOOK_PART),
+         save_as="{label}", weight=25, parts=JOB_DESCRIPTION_PDF),
     renderer="generator.documents.renderers.pdf_book:all_job_descriptions", libraries=PDF_LIBRARIES + ("pikepdf",)))
 BUNDLES.update(derive_bundles())

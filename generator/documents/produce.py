@@ -20,10 +20,13 @@ import hashlib
 import json
 import multiprocessing
 import os
+import threading
 import time
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Callable
 
 from .. import cachedir
@@ -203,19 +206,37 @@ def targets(hb: Handbook, planned: list[Document], cache_dir: Path, memo: KeyMem
     return found
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One render: a document, or a piece of an assembled document that is no document of its own."""
+
+    doc: Document
+    target: Path
+    piece: str | None = None  # the piece's subject id (``doc`` is then the document it is a piece of)
+
+
 class Production:
     """Documents being rendered in worker processes while the caller does other work.
 
     Starting is cheap and returns at once; :meth:`wait` collects. The MkDocs plugin
     starts before the search plugin spends a second loading jieba's dictionary, so
     the two overlap. :meth:`close` stops the workers (idempotent).
+
+    Order: the pieces of an assembled document first (全部岗位说明书's are the job-description PDFs), then
+    the rest heaviest first; the assembled document jumps the queue once its last piece is in, so it is put
+    together while the other workers still render. The queue stays here: the pool is handed a few jobs ahead
+    (:data:`AHEAD` per worker), refilled from its completion callbacks, so a job queued late is not stuck
+    behind every job queued before it.
     """
+
+    AHEAD = 2
 
     def __init__(self, hb: Handbook, cache_dir: Path, jobs: int | None = None,
                  on_done: Callable[[Document, bool], None] | None = None, shared: bool = False):
         """``shared``: the cache serves other content roots too (cachedir.ENV); keep their entries."""
         self.started = time.perf_counter()
-        self.hb, self.cache_dir, self.on_done, self.shared = hb, cache_dir, on_done, shared
+        self.hb, self.cache_dir, self.shared = hb, cache_dir, shared
+        self.on_done = on_done or (lambda doc, rendered: None)
         cache_dir.mkdir(parents=True, exist_ok=True)
         self.planned = documents.plan(hb)
         self.parts: Parts = {}
@@ -224,62 +245,92 @@ class Production:
         self.todo = [doc for doc in self.planned if not self.targets[doc].exists()]
         todo = set(self.todo)
         self.report.reused = [doc for doc in self.planned if doc not in todo]
-        # pieces still to render, per assembled document to render: it is queued once they exist
-        self.missing: dict[Document, dict[str, Path]] = {
-            doc: {sid: path for sid, path in self.parts[doc].items() if not path.exists()}
-            for doc in self.todo if doc in self.parts}
+        # pieces still to render (cache files), per assembled document to render: it is queued once they exist
+        self.missing: dict[Document, set[Path]] = {
+            doc: {path for path in self.parts[doc].values() if not path.exists()} for doc in self.todo if doc in self.parts}
+        self.pieces = {path for doc in self.missing for path in self.parts[doc].values()}
+        rendered = {self.targets[doc] for doc in self.todo}
+        queue = [_Job(whole, path, sid) for whole in self.missing for sid, path in self.parts[whole].items()
+                 if path in self.missing[whole] and path not in rendered]  # pieces no document renders
+        ordered = _heaviest_first([doc for doc in self.todo if not self.missing.get(doc)])
+        queue += sorted((_Job(doc, self.targets[doc]) for doc in ordered), key=lambda job: job.target not in self.pieces)
+        self.queue: deque[_Job] = deque(queue)
+        self.outstanding = len(queue) + sum(1 for missing in self.missing.values() if missing)  # waiting ones too
+        self.finished: SimpleQueue = SimpleQueue()  # (job, future) as the pool completes them
+        self.lock = threading.RLock()
         self.pool: ProcessPoolExecutor | None = None
-        self.futures: dict = {}
+        self.running: dict = {}  # future → job, handed to the pool
         jobs = jobs or default_jobs()
-        work = len(self.todo) + sum(len(missing) for missing in self.missing.values())
-        if jobs > 1 and work > 1:
-            self.pool = ProcessPoolExecutor(max_workers=min(jobs, work), mp_context=_context(),
+        if jobs > 1 and self.outstanding > 1:
+            self.pool = ProcessPoolExecutor(max_workers=min(jobs, self.outstanding), mp_context=_context(),
                                             initializer=_init_worker, initargs=(hb,))
-            # pieces first: the assembled document waits for them, everything else can fill in around it
-            for doc, missing in self.missing.items():
-                for sid, path in missing.items():
-                    self.futures[self.pool.submit(_render_part_to, doc, sid, str(path))] = (doc, sid)
-            for doc in _heaviest_first(self.todo):
-                if not self.missing.get(doc):
-                    self._submit(doc)
+            self.limit = self.AHEAD * min(jobs, self.outstanding)
+            self._fill()
         self.report.wall = time.perf_counter() - self.started
 
-    def _submit(self, doc: Document):
-        assert self.pool is not None
-        parts = {sid: str(path) for sid, path in self.parts[doc].items()} if doc in self.parts else None
-        future = self.pool.submit(_render_to, doc, str(self.targets[doc]), None, parts)
-        self.futures[future] = doc
-        return future
+    def _call(self, job: _Job, hb: Handbook | None = None) -> tuple:
+        if job.piece is not None:
+            return _render_part_to, job.doc, job.piece, str(job.target), hb
+        parts = {sid: str(path) for sid, path in self.parts[job.doc].items()} if job.doc in self.parts else None
+        return _render_to, job.doc, str(job.target), hb, parts
+
+    def _fill(self) -> None:
+        """Hand the pool jobs from the queue until :attr:`limit` are in its hands."""
+        with self.lock:
+            while self.pool is not None and self.queue and len(self.running) < self.limit:
+                job = self.queue.popleft()
+                function, *args = self._call(job)
+                future = self.pool.submit(function, *args)
+                self.running[future] = job
+                future.add_done_callback(self._completed)
+
+    def _completed(self, future) -> None:
+        """The pool's callback (its own thread): collect later, queue what this piece completes, refill."""
+        with self.lock:
+            job = self.running.pop(future, None)
+            if job is None or self.pool is None:
+                return
+            self.finished.put((job, future))
+            if future.exception() is not None:
+                self.queue.clear()  # the first failure stops the build: nothing more is started
+                return
+            self._advance(job)
+        self._fill()
+
+    def _advance(self, job: _Job) -> None:
+        """``job``'s file exists: an assembled document whose last missing piece it was goes first."""
+        with self.lock:
+            for whole, missing in self.missing.items():
+                if job.target in missing:
+                    missing.discard(job.target)
+                    if not missing:
+                        self.queue.appendleft(_Job(whole, self.targets[whole]))
+
+    def _collect(self, job: _Job, seconds: float) -> None:
+        if job.piece is not None:
+            self.report.add_part(seconds)
+            return
+        self.report.add(job.doc, seconds)
+        if job.target in self.pieces:
+            self.report.parts += 1  # also a piece of an assembled document
+        self.on_done(job.doc, True)
 
     def wait(self) -> Report:
         waiting = time.perf_counter()
-        report, on_done = self.report, self.on_done or (lambda doc, rendered: None)
+        report = self.report
         for doc in report.reused:
-            on_done(doc, False)
+            self.on_done(doc, False)
         if self.pool is None:
-            for doc in self.todo:
-                for sid, path in self.missing.get(doc, {}).items():
-                    report.add_part(_render_part_to(doc, sid, str(path), self.hb))
-                parts = {sid: str(path) for sid, path in self.parts[doc].items()} if doc in self.parts else None
-                report.add(doc, _render_to(doc, str(self.targets[doc]), self.hb, parts))
-                on_done(doc, True)
+            while self.queue:
+                job = self.queue.popleft()
+                function, *args = self._call(job, self.hb)
+                self._collect(job, function(*args))
+                self._advance(job)
         else:
             try:
-                pending = set(self.futures)
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                    for future in done:
-                        job = self.futures[future]
-                        seconds = future.result()  # raises the first failure at once
-                        if isinstance(job, Document):
-                            report.add(job, seconds)
-                            on_done(job, True)
-                            continue
-                        whole, sid = job
-                        report.add_part(seconds)
-                        del self.missing[whole][sid]
-                        if not self.missing[whole]:
-                            pending.add(self._submit(whole))
+                for _ in range(self.outstanding):
+                    job, future = self.finished.get()
+                    self._collect(job, future.result())  # raises the first failure at once
             finally:
                 self.close()
         for doc in self.planned:
@@ -293,7 +344,9 @@ class Production:
 
     def close(self) -> None:
         """Cancel what has not started, wait for the (at most one per worker) running documents, stop."""
-        pool, self.pool = self.pool, None
+        with self.lock:
+            pool, self.pool = self.pool, None
+            self.queue.clear()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 

@@ -1,4 +1,4 @@
-"""PDF renderer: job descriptions, their pieces of 全部岗位说明书, appraisal sheets and blank forms, from the
+"""PDF renderer: job descriptions (also the pieces of 全部岗位说明书), appraisal sheets and blank forms, from the
 Jinja2 HTML templates in ``templates/pdf/`` laid out by :mod:`.weasy`.
 
 Every word printed comes from :mod:`generator.documents.views` (or the model); the templates only decide how
@@ -36,21 +36,12 @@ class KpiRow:
 
 
 def job_description(hb: Handbook, role: Role) -> bytes:
-    """岗位说明书."""
+    """岗位说明书; also one role's pages of 全部岗位说明书, which renumbers them (:mod:`.pdf_book`)."""
     return _render("job_description.html", hb, role, **_jd_context(hb, role))
 
 
-def book_part(hb: Handbook, role: Role) -> bytes:
-    """One role's pages of 全部岗位说明书: its job description without page numbers.
-
-    The book is assembled from these pieces (:mod:`generator.documents.renderers.pdf_book`), which numbers the
-    pages through; each piece is cached on its own, so an edit re-lays out one role, not the book.
-    """
-    return _render("job_description_book_part.html", hb, role, **_jd_context(hb, role))
-
-
 def _jd_context(hb: Handbook, role: Role) -> dict:
-    """What job_description.html and _jd_body.html read, for one role."""
+    """What job_description.html reads, for one role."""
     kpis = [KpiRow(cells=row, measures=outline.kpi_measures(role, kpi))
             for row, kpi in zip(views.kpi_rows(role), outline.kpi_items(role))]
     basic = views.basic_info(hb, role)

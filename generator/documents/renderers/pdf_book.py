@@ -1,16 +1,18 @@
-"""全部岗位说明书: every published job description in one PDF, assembled from one cached piece per role.
+"""全部岗位说明书: every published job description in one PDF, assembled from the job descriptions themselves.
 
 Laid out as one WeasyPrint document, the book of a 500-role handbook took ~3 minutes and 2.3 GB in one
-process, again after every edit of any role. Here each role is laid out on its own
-(:func:`generator.documents.renderers.pdf.book_part`: its job description without page numbers), rendered and cached
-like any document, so an edit re-lays out one role. This module only *assembles* (pikepdf, no layout):
+process, again after every edit of any role. Here the book's pieces *are* the job-description PDFs
+(:func:`generator.documents.renderers.pdf.job_description`), rendered and cached as downloads anyway, so every
+job description is laid out once per build and an edit re-lays out one role. This module only *assembles*
+(pikepdf, no layout of the pieces):
 
 * the cover and 目录 are laid out by WeasyPrint with the page numbers the pieces' page counts give
   (:func:`cover_and_contents`, twice when the 目录 itself turns out longer than assumed);
-* the pages of the cover and of every piece follow each other; each page gets its footer
-  第 n 页 / 共 N 页, drawn like WeasyPrint draws it: a one-page *specimen* laid out with the same stylesheet
-  gives the footer's position, font, size and colour (:func:`_footer_specimen`), so a change to
-  ``style.css`` moves the numbers with it. The numbers are tagged as pagination artifacts;
+* the pages of the cover and of every piece follow each other; each page already prints its footer
+  第 n 页 / 共 N 页 as WeasyPrint laid it out (style.css's ``@bottom-right``), counted within its own document:
+  the assembly renumbers it in place (:func:`_renumber`), same position (right-aligned on the same right
+  edge), size, colour and structure element, drawn with the glyphs of a one-page *specimen* laid out with the
+  same stylesheet (:func:`_page_numbers`, which holds every digit);
 * the fonts are embedded once: the subsets of a face in every piece become one subset
   (:func:`generator.documents.renderers.pdf_fonts.merge_cff`, widths and ToUnicode merged);
 * the structure trees become one (the pieces' elements under one ``Document``, ``ParentTree`` renumbered),
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import io
+import re
 import string
 from collections import defaultdict
 from dataclasses import dataclass
@@ -38,9 +41,8 @@ from . import pdf_fonts, weasy
 
 BOOK_TITLE = "全部岗位说明书"
 BOOK_TOC = "目录"
-FOOTER = "第 {page} 页 / 共 {pages} 页"  # as style.css's @bottom-right prints it on every single PDF
+FOOTER = "第 {page} 页 / 共 {pages} 页"  # as style.css's @bottom-right prints it on every PDF
 LINK_PREFIX = "https://book.invalid/jd/"  # 目录 links while laid out alone; pointed at their pages on assembly
-PAGINATION = pikepdf.Dictionary(Type=pikepdf.Name.Pagination, Subtype=pikepdf.Name.Footer)
 
 
 @dataclass(frozen=True)
@@ -67,21 +69,16 @@ def book_roles(hb: Handbook) -> list[tuple[str, list[Role]]]:
 
 
 def all_job_descriptions(hb: Handbook, parts: dict[str, bytes]) -> bytes:
-    """The book, from ``parts`` (role id → :func:`pdf.book_part` bytes of that role)."""
+    """The book, from ``parts`` (role id → :func:`pdf.job_description` bytes of that role)."""
     groups = book_roles(hb)
     missing = [role.id for _, roles in groups for role in roles if role.id not in parts]
     if missing:
         raise ValueError(f"全部岗位说明书: no piece for {', '.join(missing)}")
-    counts = {}
-    for _, roles in groups:
-        for role in roles:
-            with pikepdf.open(io.BytesIO(parts[role.id])) as piece:
-                counts[role.id] = len(piece.pages)
-    cover = cover_and_contents(hb, groups, counts)
-    specimen = _footer_specimen()
-    gc.collect()  # WeasyPrint's layout of the 目录 is garbage now: free it before the pieces are opened
     pieces = {role.id: pikepdf.open(io.BytesIO(parts[role.id])) for _, roles in groups for role in roles}
-    return assemble(cover, groups, pieces, specimen)
+    cover = cover_and_contents(hb, groups, {role_id: len(piece.pages) for role_id, piece in pieces.items()})
+    numbers = _page_numbers()
+    gc.collect()  # WeasyPrint's layout of the 目录 is garbage now: free it before the pieces are copied
+    return assemble(cover, groups, pieces, numbers)
 
 
 def cover_and_contents(hb: Handbook, groups, counts: dict[str, int]) -> pikepdf.Pdf:
@@ -113,126 +110,81 @@ def cover_and_contents(hb: Handbook, groups, counts: dict[str, int]) -> pikepdf.
     raise RuntimeError("全部岗位说明书: the 目录's length does not settle")
 
 
-# --------------------------------------------------------------------------- the footer
+# --------------------------------------------------------------------------- page numbers
 
 
 @dataclass(frozen=True)
-class Footer:
-    """How WeasyPrint draws the page-number footer, read off a specimen page."""
+class PageNumbers:
+    """The glyphs 第 n 页 / 共 N 页 is drawn with, read off a specimen page's footer."""
 
-    state: list  # graphics-state operators in effect at BT (cm, gs, colours), in order
-    font_size: float
-    matrix: list[float]  # the text matrix; its x is where the specimen's text starts
-    right: float  # where the specimen's text ends (text space), the footer's right edge
-    widths: dict[int, float]  # CID → advance (1/1000 em)
-    cids: dict[str, int]  # character → CID, for the footer's characters and digits
     font: pikepdf.Object  # the specimen's Type0 font (merged with the pieces' later)
-    gstates: dict[str, pikepdf.Object]  # ExtGState name → dictionary the state refers to
+    widths: dict[int, float]  # CID → advance (1/1000 em)
+    cids: dict[str, int]  # character → CID, for the footer's characters and every digit
+
+    def glyphs(self, text: str) -> bytes:
+        return b"".join(self.cids[ch].to_bytes(2, "big") for ch in text)
+
+    def advance(self, text: str) -> float:
+        """Width of ``text`` in 1/1000 em."""
+        return sum(self.widths[self.cids[ch]] for ch in text)
 
 
-def _footer_specimen() -> tuple[pikepdf.Pdf, Footer]:
-    """A one-page PDF whose footer reads 第 1 页 / 共 1 页 and whose body holds every digit."""
+NUMBERS_FONT = "/BookPageNumbers"
+# A line of text as WeasyPrint writes it (one TJ of hex glyph strings and kerning numbers between BT and ET).
+_TEXT = re.compile(rb"BT\n(?P<matrix>(?:-?[\d.]+ ){4})(?P<x>-?[\d.]+)(?P<y> -?[\d.]+ Tm\n)/\S+ (?P<size>[\d.]+) Tf\n"
+                   rb"\[(?P<run>[^\]]*)\] TJ\nET")
+_RUN = re.compile(rb"<([0-9a-fA-F]*)>|(-?[\d.]+)")
+
+
+def _page_numbers() -> tuple[pikepdf.Pdf, PageNumbers]:
+    """A one-page PDF whose footer reads 第 1 页 / 共 1 页 and whose body holds every digit, and its glyphs."""
     html = weasy.environment().get_template("book_footer_specimen.html").render(digits=string.digits)
-    specimen = pikepdf.open(io.BytesIO(weasy.html_to_pdf(html, compact_fonts=True)))
+    specimen = pikepdf.open(io.BytesIO(weasy.html_to_pdf(html)))
     page = specimen.pages[0]
-    fonts = page.Resources.Font
-    maps = {str(name): _to_unicode(font) for name, font in fonts.items()}
     wanted = FOOTER.format(page=1, pages=1)
-    stack: list[list] = [[]]
-    block: list | None = None
-    for operands, operator in pikepdf.parse_content_stream(page):
-        op = str(operator)
-        if op == "q":
-            stack.append(list(stack[-1]))
-        elif op == "Q":
-            stack.pop()
-        elif op in ("cm", "gs", "rg", "g", "RG", "G", "k", "K", "cs", "CS", "sc", "scn", "SC", "SCN"):
-            stack[-1].append((list(operands), operator))
-        elif op == "BT":
-            block = []
-        elif op == "ET" and block is not None:
-            found = _footer_in(block, maps, wanted, fonts, stack[-1], specimen)
-            if found:
-                return specimen, found
-            block = None
-        elif block is not None:
-            block.append((list(operands), operator))
+    for font in page.Resources.Font.values():
+        to_cid = {text: cid for cid, text in _to_unicode(font).items()}
+        if not set(wanted) | set(string.digits) <= set(to_cid):
+            continue
+        numbers = PageNumbers(font, _widths(font.DescendantFonts[0]),
+                              {ch: to_cid[ch] for ch in set(wanted) | set(string.digits)})
+        if _footer_at(page.Contents.read_bytes(), numbers, wanted):
+            return specimen, numbers
     raise RuntimeError("全部岗位说明书: the specimen page does not print its page number as "
                        f"'{wanted}' — templates/pdf/style.css's @page @bottom-right and pdf_book.FOOTER must agree")
 
 
-def _footer_in(block, maps, wanted, fonts, state, specimen) -> Footer | None:
-    font_name = size = matrix = None
-    cids: list[int] = []
-    for operands, operator in block:
-        op = str(operator)
-        if op == "Tf":
-            font_name, size = str(operands[0]), float(operands[1])
-        elif op == "Tm":
-            matrix = [float(v) for v in operands]
-        elif op == "TJ":
-            for item in operands[0]:
-                if isinstance(item, pikepdf.String):
-                    raw = bytes(item)
-                    cids += [int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2)]
-                elif float(item) != 0:
-                    return None  # kerned text: not a footer drawn as plain advances
-        elif op == "Tj":
-            raw = bytes(operands[0])
-            cids += [int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2)]
-        elif op in ("Tc", "Tw", "Tz", "TL", "Ts") and any(float(v) for v in operands):
-            return None
-    if font_name is None or matrix is None or "".join(maps[font_name].get(c, "") for c in cids) != wanted:
-        return None
-    to_cid = {text: cid for cid, text in maps[font_name].items()}
-    needed = set(wanted) | set(string.digits)
-    if not needed <= set(to_cid):
-        raise RuntimeError("全部岗位说明书: the specimen lacks a footer character")
-    widths = _widths(fonts[font_name].DescendantFonts[0])
-    right = matrix[4] + sum(widths[c] for c in cids) * size / 1000 * matrix[0]
-    gstates = {}
-    for operands, operator in state:
-        if str(operator) == "gs":
-            gstates[str(operands[0])] = specimen.pages[0].Resources.ExtGState[str(operands[0])]
-        elif str(operator) in ("cs", "CS"):
-            raise RuntimeError("全部岗位说明书: the footer uses a colour space the assembly does not copy")
-    return Footer(list(state), size, matrix, right, widths, {ch: to_cid[ch] for ch in needed},
-                  fonts[font_name], gstates)
+def _footer_at(content: bytes, numbers: PageNumbers, text: str) -> tuple[re.Match, float] | None:
+    """The last line of ``content`` that draws ``text`` in the numbers' face, and its advance (1/1000 em)."""
+    glyphs = numbers.glyphs(text)
+    for line in reversed(list(_TEXT.finditer(content))):
+        items = _RUN.findall(line["run"])
+        if b"".join(bytes.fromhex(h.decode()) for h, _ in items) == glyphs:
+            return line, numbers.advance(text) - sum(float(k) for h, k in items if k)
+    return None
 
 
-FONT_NAME = "/BookPageNumbers"
-
-
-def _footer_stream(footer: Footer, page: int, pages: int, gs_names: dict[str, str]) -> bytes:
-    text = FOOTER.format(page=page, pages=pages)
-    cids = [footer.cids[ch] for ch in text]
-    width = sum(footer.widths[c] for c in cids) * footer.font_size / 1000 * footer.matrix[0]
-    matrix = list(footer.matrix)
-    matrix[4] = footer.right - width
-    ops = [([], pikepdf.Operator("q"))]
-    for operands, operator in footer.state:
-        if str(operator) == "gs":
-            operands = [pikepdf.Name(gs_names[str(operands[0])])]
-        ops.append((operands, operator))
-    ops += [
-        ([pikepdf.Name.Artifact, PAGINATION], pikepdf.Operator("BDC")),
-        ([], pikepdf.Operator("BT")),
-        (matrix, pikepdf.Operator("Tm")),
-        ([pikepdf.Name(FONT_NAME), footer.font_size], pikepdf.Operator("Tf")),
-        ([pikepdf.String(b"".join(c.to_bytes(2, "big") for c in cids))], pikepdf.Operator("Tj")),
-        ([], pikepdf.Operator("ET")),
-        ([], pikepdf.Operator("EMC")),
-        ([], pikepdf.Operator("Q")),
-    ]
-    return pikepdf.unparse_content_stream(ops)
+def _renumber(content: bytes, numbers: PageNumbers, old: str, new: str) -> bytes:
+    """``content`` with its footer ``old`` redrawn as ``new``: the same line, ending where it ended."""
+    found = _footer_at(content, numbers, old)
+    if found is None:
+        raise RuntimeError(f"全部岗位说明书: a page does not print its page number as '{old}' — "
+                           "templates/pdf/style.css's @page @bottom-right and pdf_book.FOOTER must agree")
+    line, advance = found
+    scale = float(line["size"]) * float(line["matrix"].split()[0]) / 1000
+    x = float(line["x"]) + (advance - numbers.advance(new)) * scale
+    redrawn = (b"BT\n" + line["matrix"] + f"{x:.6f}".encode() + line["y"] + NUMBERS_FONT.encode() + b" "
+               + line["size"] + b" Tf\n[<" + numbers.glyphs(new).hex().encode() + b">] TJ\nET")
+    return content[:line.start()] + redrawn + content[line.end():]
 
 
 # --------------------------------------------------------------------------- assembly
 
 
-def assemble(cover: pikepdf.Pdf, groups, pieces: dict[str, pikepdf.Pdf], specimen_footer) -> bytes:
-    specimen, footer = specimen_footer
+def assemble(cover: pikepdf.Pdf, groups, pieces: dict[str, pikepdf.Pdf], page_numbers) -> bytes:
+    specimen, numbers = page_numbers
     book = cover
+    printed = [(i, len(cover.pages)) for i in range(1, len(cover.pages) + 1)]  # each page's own footer numbers
     root = book.Root.StructTreeRoot
     document = _document_element(root)
     parent_tree = _number_tree(root.ParentTree)
@@ -249,6 +201,7 @@ def assemble(cover: pikepdf.Pdf, groups, pieces: dict[str, pikepdf.Pdf], specime
             piece_tree = _number_tree(piece_root.ParentTree)
             piece_document = _document_element(piece_root)
             book.pages.extend(piece.pages)
+            printed += [(i, len(piece.pages)) for i in range(1, len(piece.pages) + 1)]
             copied_document = _copy(book, piece, piece_document).objgen
             seen: set = set()
             for key, value in piece_tree.items():
@@ -267,13 +220,15 @@ def assemble(cover: pikepdf.Pdf, groups, pieces: dict[str, pikepdf.Pdf], specime
     root.ParentTreeNextKey = next_key
     _point_links(book, first_page, {role.id: views.jd_title(role) for _, roles in groups for role in roles})
     _outline(book, groups, first_page)
-    font = _copy(book, specimen, footer.font)
-    gs_names = {name: f"/BookPageNumbersGS{i}" for i, name in enumerate(sorted(footer.gstates))}
-    gstates = {gs_names[name]: _copy(book, specimen, value) for name, value in footer.gstates.items()}
+    font = _copy(book, specimen, numbers.font)
     total = len(book.pages)
-    save_state = book.make_stream(b"q\n")  # one object, shared by every page
-    for number, page in enumerate(book.pages, start=1):
-        _add_footer(book, page, font, gstates, _footer_stream(footer, number, total, gs_names), save_state)
+    for number, (page, (own, own_total)) in enumerate(zip(book.pages, printed), start=1):
+        contents = page.obj.Contents
+        old, new = FOOTER.format(page=own, pages=own_total), FOOTER.format(page=number, pages=total)
+        if isinstance(contents, pikepdf.Array):  # WeasyPrint writes one stream per page
+            contents = page.obj.Contents = book.make_stream(b"\n".join(part.read_bytes() for part in contents))
+        contents.write(_renumber(contents.read_bytes(), numbers, old, new))
+        page.obj.Resources.Font[NUMBERS_FONT] = font
     pdf_fonts.merge_pdf_fonts(book)
     out = io.BytesIO()
     book.save(out, deterministic_id=True, compress_streams=True,
@@ -354,22 +309,6 @@ def _outline(book: pikepdf.Pdf, groups, first_page: dict[str, int]) -> None:
             dept = pikepdf.OutlineItem(name, first_page[roles[0].id])
             dept.children.extend(pikepdf.OutlineItem(views.jd_title(role), first_page[role.id]) for role in roles)
             outline.root.append(dept)
-
-
-def _add_footer(book, page, font, gstates, stream: bytes, save_state) -> None:
-    resources = page.obj.Resources
-    if "/Font" not in resources:
-        resources.Font = pikepdf.Dictionary()
-    resources.Font[FONT_NAME] = font
-    if gstates:
-        if "/ExtGState" not in resources:
-            resources.ExtGState = pikepdf.Dictionary()
-        for name, value in gstates.items():
-            resources.ExtGState[name] = value
-    contents = page.obj.Contents
-    existing = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
-    # the page's own drawing is wrapped in q … Q (it leaves its coordinate flip in place), then the footer
-    page.obj.Contents = pikepdf.Array([save_state, *existing, book.make_stream(b"\nQ\n" + stream)])
 
 
 def _to_unicode(font: pikepdf.Object) -> dict[int, str]:
