@@ -128,8 +128,10 @@ class Documents:
         # per role, so a save re-renders one), and the book is assembled when it is asked for (fetch).
         self.todo = [(doc, found[doc]) for doc in self.planned
                      if doc not in parts and not found[doc].exists() and found[doc] not in self.inflight]
+        documents_too = set(found.values())  # pieces that are documents themselves (全部岗位说明书's) render as such
         self.todo_parts = [(doc, sid, path) for doc in parts if not found[doc].exists()
-                           for sid, path in parts[doc].items() if not path.exists() and path not in self.inflight]
+                           for sid, path in parts[doc].items()
+                           if not path.exists() and path not in self.inflight and path not in documents_too]
         self.resolved = True
 
     def release(self) -> None:
