@@ -265,7 +265,8 @@ class Production:
             self.pool = ProcessPoolExecutor(max_workers=min(jobs, self.outstanding), mp_context=_context(),
                                             initializer=_init_worker, initargs=(hb,))
             self.limit = self.AHEAD * min(jobs, self.outstanding)
-            self._fill()
+            # The first submit waits until the forkserver has imported the renderers (~0.5 s): not the caller
+            threading.Thread(target=self._fill, name="handbook-documents", daemon=True).start()
         self.report.wall = time.perf_counter() - self.started
 
     def _call(self, job: _Job, hb: Handbook | None = None) -> tuple:

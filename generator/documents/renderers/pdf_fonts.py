@@ -1,30 +1,34 @@
-"""Font compaction for WeasyPrint's PDFs: embedded CJK fonts cut down to the glyphs a document draws.
+"""The embedded fonts of WeasyPrint's PDFs: CJK faces cut to the glyphs a document draws, one per face in a book.
 
-WeasyPrint subsets fonts with HarfBuzz but keeps the glyph ids (RETAIN_GIDS), because
-the page content already refers to glyphs by id. The simplified-Chinese glyphs of
-Noto Sans CJK SC sit near the end of its 65 000 glyphs, so every "subset" still holds
-~60 000 empty glyph slots: ~140 KB per face, ~290 KB for regular + bold on every PDF.
+WeasyPrint subsets fonts with HarfBuzz but keeps the glyph ids (RETAIN_GIDS), because the page content
+refers to glyphs by id. The simplified-Chinese glyphs of Noto Sans CJK SC sit near the end of its 65 535
+glyphs, so every "subset" still holds ~60 000 empty glyph slots: ~140 KB per face and ~40 ms of HarfBuzz
+work per face and PDF, done twice over — the largest single cost of a PDF (see README, Performance).
 
-The finisher below rewrites each embedded font as a bare CID-keyed CFF
-(FontFile3 /CIDFontType0C) that holds only the glyphs the document uses, with the
-glyph id as CID in its charset. Page content, widths (/W) and ToUnicode are keyed by
-CID and stay untouched; a viewer maps CID → glyph through the charset, as CFF CID fonts
-have always required. Result: ~20–40 KB per face. If anything is unexpected, the font
-is left as WeasyPrint wrote it.
+Here each embedded CID-keyed CFF font becomes a bare CFF (FontFile3 /CIDFontType0C) holding only the glyphs
+the document draws, cut by HarfBuzz without kept ids (:mod:`.harfbuzz`, ~8 ms): a CID-keyed CFF keeps each
+glyph's CID — its id in the face — in its charset, so page content, widths (/W) and ToUnicode, all keyed by
+CID, stay untouched. Result: ~20–40 KB per face.
 
-Relies on (pinned in pyproject.toml): WeasyPrint's finisher hook and the shape of
-the font objects it writes through pydyf (``/CIDFontType0`` with ``/W`` and a
-``/FontFile3`` ``/OpenType`` stream), and fontTools' CFF compiler. The tests in
-``tests/test_pdf_fonts.py`` check, on PDFs rendered in the test, that every glyph a
-page draws still has an outline in the embedded font program.
+To do that work once instead of after WeasyPrint's, :func:`whole_faces` asks WeasyPrint not to subset the
+faces this module will cut (:func:`_subset` in place of ``weasyprint.pdf.fonts.Font.subset``, for the
+calling thread and only while it lays out a PDF; any other font, or a WeasyPrint without that method, is
+subset by WeasyPrint as before and then cut from its subset). :func:`compact_fonts`, the finisher, cuts
+both kinds. Relies on (pinned in pyproject.toml): WeasyPrint's finisher hook, its ``Font`` objects
+(``file_content``, ``index``, ``subset``) and the shape of the font objects it writes through pydyf.
+``tests/test_pdf_fonts.py`` checks, on PDFs rendered in the test, that every glyph a page draws has its
+outline in the embedded font program, that the outlines are WeasyPrint's, and that the seam is in use.
 """
 
 from __future__ import annotations
 
-import bisect
 import io
 import logging
 import re
+import threading
+from contextlib import contextmanager
+
+from . import harfbuzz
 
 LOGGER = logging.getLogger(__name__)
 
@@ -45,101 +49,98 @@ def _width_codes(widths) -> set[int]:
     return codes
 
 
+# --------------------------------------------------------------------------- the seam in WeasyPrint
+
+
+class _Kept(threading.local):
+    active = False
+    fonts: list = []  # WeasyPrint Font objects whose face was left whole, for the finisher
+
+
+_KEPT = _Kept()
+_INSTALLED: list = []  # WeasyPrint's own Font.subset, once replaced
+_INSTALLING = threading.Lock()
+
+
+def _cuttable(font) -> bool:
+    """A face :func:`compact_fonts` cuts itself: CFF glyphs, CID-keyed, nothing WeasyPrint treats specially."""
+    return not (font.missing or font.used_in_forms or font.bitmap or font.png or font.svg or font.colr
+                or "fvar" in font.tables) and harfbuzz.is_cid_cff(font.file_content, font.index)
+
+
+def _subset(font, to_unicode, hinting):
+    """``Font.subset`` while :func:`whole_faces` is active: leave the faces :func:`compact_fonts` cuts whole."""
+    if _KEPT.active and to_unicode and _cuttable(font):
+        _KEPT.fonts.append(font)
+        return None
+    return _INSTALLED[0](font, to_unicode, hinting)
+
+
+def _install() -> bool:
+    from weasyprint.pdf import fonts
+
+    with _INSTALLING:
+        if not _INSTALLED:
+            if not callable(getattr(fonts.Font, "subset", None)):
+                return False  # another WeasyPrint: its own subsets, cut afterwards
+            _INSTALLED.append(fonts.Font.subset)
+            fonts.Font.subset = _subset
+    return True
+
+
+@contextmanager
+def whole_faces():
+    """While WeasyPrint writes a PDF in this thread, CID-keyed CFF faces stay whole for :func:`compact_fonts`."""
+    _KEPT.active, _KEPT.fonts = _install(), []
+    try:
+        yield
+    finally:
+        _KEPT.active, _KEPT.fonts = False, []
+
+
+# --------------------------------------------------------------------------- the finisher
+
+
 def compact_fonts(document, pdf) -> None:
-    """WeasyPrint finisher: replace each embedded OpenType CFF font by its compact CID-keyed CFF."""
+    """WeasyPrint finisher: each embedded CID-keyed CFF font becomes a bare CFF of the glyphs drawn."""
     try:
         fonts_by_file: dict[int, list] = {}
         for obj in pdf.objects:
-            if isinstance(obj, dict) and obj.get("Type") == "/Font" and obj.get("Subtype") == "/CIDFontType0":
+            if isinstance(obj, dict) and obj.get("Type") == "/Font" and obj.get("Subtype") in (
+                    "/CIDFontType0", "/CIDFontType2"):
                 descriptor = pdf.objects[_object_number(obj["FontDescriptor"])]
-                if "FontFile3" in descriptor:
-                    fonts_by_file.setdefault(_object_number(descriptor["FontFile3"]), []).append(obj)
+                program = descriptor.get("FontFile3", descriptor.get("FontFile2"))
+                if program is not None:
+                    fonts_by_file.setdefault(_object_number(program), []).append((obj, descriptor))
     except Exception:  # an unexpected PDF structure: leave every font as WeasyPrint wrote it
+        if _KEPT.fonts:
+            raise
         LOGGER.warning("could not find the embedded fonts; keeping them as they are", exc_info=True)
         return
     for number, cid_fonts in fonts_by_file.items():
         stream = pdf.objects[number]
-        if getattr(stream, "extra", {}).get("Subtype") != "/OpenType":
-            continue
+        whole = next((f for f in _KEPT.fonts if len(stream.stream) == 1 and stream.stream[0] is f.file_content), None)
+        if whole is None and getattr(stream, "extra", {}).get("Subtype") != "/OpenType":
+            continue  # TrueType, or another kind of font: as WeasyPrint wrote it
+        used = set().union(*(_width_codes(font.get("W")) for font, _ in cid_fonts))
         try:
-            used = set().union(*(_width_codes(font.get("W")) for font in cid_fonts))
-            cff = compact_cff(b"\n".join(bytes(chunk) for chunk in stream.stream), used)
-        except Exception:  # keep WeasyPrint's font rather than fail the document
+            if whole is not None:  # the face as WeasyPrint found it (the same file for every PDF: kept)
+                cff = harfbuzz.face(whole.file_content, whole.index).cff(used)
+            else:  # WeasyPrint's own subset (a file of its own in every PDF: not kept)
+                cff = harfbuzz.Face(b"".join(bytes(chunk) for chunk in stream.stream), 0).cff(used)
+        except Exception:
+            if whole is not None:  # a whole font file must never reach the PDF
+                raise
             LOGGER.warning("could not compact an embedded font; keeping it as is", exc_info=True)
             continue
         stream.stream = [cff]
+        stream.extra.pop("Length1", None)
         stream.extra["Subtype"] = "/CIDFontType0C"
-        for font in cid_fonts:
+        for font, descriptor in cid_fonts:
+            if "FontFile2" in descriptor:
+                descriptor["FontFile3"] = descriptor.pop("FontFile2")
+            font["Subtype"] = "/CIDFontType0"
             font.pop("CIDToGIDMap", None)  # only meaningful for TrueType-based CIDFonts
-
-
-def compact_cff(otf: bytes, used: set[int]) -> bytes:
-    """The CFF table of ``otf`` reduced to glyph 0 and ``used``, each glyph's CID = its old glyph id.
-
-    Only the small parts of the CFF are parsed by fontTools; the 60 000-entry charset,
-    CharStrings offsets and FDSelect are read just for the kept glyphs (fontTools'
-    full parse would cost ~80 ms per face).
-    """
-    from fontTools.cffLib import CFFFontSet, CharStrings, FDSelect
-    from fontTools.misc.psCharStrings import T2CharString
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(io.BytesIO(otf), lazy=True, recalcBBoxes=False)
-    data = font.reader["CFF "]
-    cff = CFFFontSet()
-    cff.decompile(io.BytesIO(data), font, isCFF2=False)
-    top = cff[cff.fontNames[0]]
-    raw = top.rawDict
-    if "ROS" not in raw or "FDArray" not in raw or "FDSelect" not in raw:
-        raise ValueError("not a CID-keyed CFF font")
-
-    # CharStrings INDEX: count, offSize, (count + 1) offsets, then the data.
-    pos = raw["CharStrings"]
-    count = int.from_bytes(data[pos:pos + 2], "big")
-    off_size = data[pos + 2]
-    offsets_at = pos + 3
-    data_base = offsets_at + (count + 1) * off_size - 1
-
-    def offset(i: int) -> int:
-        start = offsets_at + i * off_size
-        return int.from_bytes(data[start:start + off_size], "big")
-
-    keep = [0] + sorted(g for g in used if 0 < g < count)
-    if len(keep) != len(used | {0}):
-        raise ValueError("a used glyph is missing from the font")
-    fd_of = _fd_select(data, raw["FDSelect"], count)
-    fd_array = top.FDArray
-    names = [".notdef"] + [f"cid{g:05d}" for g in keep[1:]]
-    charstrings = CharStrings(None, None, cff.GlobalSubrs, None, None, fd_array)
-    selector = FDSelect()
-    for name, gid in zip(names, keep):
-        fd = fd_of(gid)
-        selector.append(fd)
-        charstrings[name] = T2CharString(
-            bytecode=bytes(data[data_base + offset(gid):data_base + offset(gid + 1)]),
-            private=fd_array[fd].Private, globalSubrs=cff.GlobalSubrs,
-        )
-    # Set before first access, so fontTools never parses the originals.
-    top.charset = names
-    top.CharStrings = charstrings
-    top.FDSelect = selector
-    top.numGlyphs = len(names)
-    out = io.BytesIO()
-    cff.compile(out, font, isCFF2=False)
-    return out.getvalue()
-
-
-def _fd_select(data: bytes, pos: int, count: int):
-    """gid → Font DICT index, from an FDSelect of format 0 or 3."""
-    fmt = data[pos]
-    if fmt == 0:
-        return lambda gid: data[pos + 1 + gid]
-    if fmt != 3:
-        raise ValueError(f"unsupported FDSelect format {fmt}")
-    n = int.from_bytes(data[pos + 1:pos + 3], "big")
-    firsts = [int.from_bytes(data[pos + 3 + 3 * i:pos + 5 + 3 * i], "big") for i in range(n)]
-    fds = [data[pos + 5 + 3 * i] for i in range(n)]
-    return lambda gid: fds[bisect.bisect_right(firsts, gid) - 1]
 
 
 # --------------------------------------------------------------------------- one subset per face in a PDF
