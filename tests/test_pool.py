@@ -83,17 +83,14 @@ def test_the_first_failure_cancels_queued_documents_and_is_raised_at_once(tmp_pa
     hb = hb.model_copy(update={"roles": [broken, *hb.roles[1:]]})
     cache = tmp_path / "cache"
     before = children(os.getpid())
-    started = time.monotonic()
     production = Production(hb, cache, jobs=2)
     assert len(production.todo) == len(production.planned) > 20
     with pytest.raises(ValueError, match="format code"):
         production.wait()
-    took = time.monotonic() - started
     rendered = [p for p in cache.iterdir() if p.suffix in (".pdf", ".docx")]
     # the broken PDF is the first one queued: at most the documents already running finish
     assert len(rendered) <= 6, f"{len(rendered)} documents were rendered after the first failure"
     assert production.pool is None, "the pool is shut down"
-    assert took < 20
     # the forkserver and resource tracker (our children) stay for the next build; no worker (their child) may.
     # (Other descendants, like the run's browser, were there before.)
     workers = children(os.getpid()) - direct_children(os.getpid()) - before

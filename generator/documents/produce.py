@@ -7,10 +7,10 @@ role therefore re-renders only the files that print something of it; the
 cache lives in ``.cache/handbook/`` beside the content root.
 
 The worker pool has a lifecycle: it is created per build from a *forkserver*
-(safe under ``mkdocs serve``'s threads, and warm: the server imports the
-renderers once), the first failure cancels the queued documents and is raised
-at once, and the pool is shut down when the build ends, fails, or ``serve``
-stops (:meth:`Production.close`). Only workers call ``gc.freeze()``.
+(:mod:`.pool`: safe under ``mkdocs serve``'s threads, and warm: the server imports
+the renderers and lays out a page once), the first failure cancels the queued
+documents and is raised at once, and the pool is shut down when the build ends,
+fails, or ``serve`` stops (:meth:`Production.close`). Only workers call ``gc.freeze()``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import multiprocessing
 import os
 import threading
 import time
@@ -34,6 +33,8 @@ from ..content.model import Handbook
 from . import outputs
 from . import plan as documents
 from .plan import Document
+from .pool import context as _context
+from .pool import default_jobs
 
 
 @dataclass(frozen=True)
@@ -112,48 +113,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
-
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-
-
-def _context():
-    """A forkserver that has imported every renderer: each worker forks from it warm.
-
-    ``fork`` from the parent would copy whatever locks ``mkdocs serve``'s threads hold
-    (watcher, HTTP server) into the child; ``spawn`` would import WeasyPrint again in
-    every worker of every build (~1 s each).
-    """
-    ctx = multiprocessing.get_context("forkserver")
-    modules = sorted({o.renderer.split(":")[0] for o in outputs.all_outputs()})
-    ctx.set_forkserver_preload([__name__, *modules])
-    _start_ignoring_ctrl_c()
-    return ctx
-
-
-def _start_ignoring_ctrl_c() -> None:
-    """Start the forkserver with SIGINT ignored; its workers inherit that.
-
-    Ctrl-C in a terminal reaches the whole process group. The build process alone
-    should handle it (it cancels queued documents and waits for the running ones):
-    a forkserver still importing WeasyPrint, or a worker mid-render, would otherwise
-    print its own KeyboardInterrupt traceback. An ignored signal survives exec, so
-    it is set around the server's start (only possible from the main thread; from
-    another thread the server starts as multiprocessing starts it).
-    """
-    import signal
-    import threading
-    from multiprocessing import forkserver
-
-    if threading.current_thread() is not threading.main_thread():
-        forkserver.ensure_running()
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        forkserver.ensure_running()
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 KeyMemo = dict
