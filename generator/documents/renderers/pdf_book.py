@@ -74,11 +74,11 @@ def all_job_descriptions(hb: Handbook, parts: dict[str, bytes]) -> bytes:
     missing = [role.id for _, roles in groups for role in roles if role.id not in parts]
     if missing:
         raise ValueError(f"全部岗位说明书: no piece for {', '.join(missing)}")
-    pieces = {role.id: pikepdf.open(io.BytesIO(parts[role.id])) for _, roles in groups for role in roles}
-    cover = cover_and_contents(hb, groups, {role_id: len(piece.pages) for role_id, piece in pieces.items()})
+    counts = {role.id: _page_count(parts[role.id]) for _, roles in groups for role in roles}
+    cover = cover_and_contents(hb, groups, counts)
     numbers = _page_numbers()
     gc.collect()  # WeasyPrint's layout of the 目录 is garbage now: free it before the pieces are copied
-    return assemble(cover, groups, pieces, numbers)
+    return assemble(cover, groups, parts, counts, numbers)
 
 
 def cover_and_contents(hb: Handbook, groups, counts: dict[str, int]) -> pikepdf.Pdf:
@@ -181,10 +181,14 @@ def _renumber(content: bytes, numbers: PageNumbers, old: str, new: str) -> bytes
 # --------------------------------------------------------------------------- assembly
 
 
-def assemble(cover: pikepdf.Pdf, groups, pieces: dict[str, pikepdf.Pdf], page_numbers) -> bytes:
+def assemble(cover: pikepdf.Pdf, groups, parts: dict[str, bytes], counts: dict[str, int], page_numbers) -> bytes:
+    """One piece open at a time: each is copied, renumbered and made independent of its file, then closed
+    (the book keeps its objects, not 500 open PDFs)."""
     specimen, numbers = page_numbers
     book = cover
-    printed = [(i, len(cover.pages)) for i in range(1, len(cover.pages) + 1)]  # each page's own footer numbers
+    total = len(cover.pages) + sum(counts.values())
+    font = _copy(book, specimen, numbers.font)
+    _number(book, list(book.pages), 1, total, numbers, font)
     root = book.Root.StructTreeRoot
     document = _document_element(root)
     parent_tree = _number_tree(root.ParentTree)
@@ -192,48 +196,81 @@ def assemble(cover: pikepdf.Pdf, groups, pieces: dict[str, pikepdf.Pdf], page_nu
     first_page: dict[str, int] = {}
     for _, roles in groups:
         for role in roles:
-            piece = pieces[role.id]
-            first_page[role.id] = len(book.pages)
-            offset = next_key
-            for page in piece.pages:
-                _shift_struct_parents(page.obj, offset)
-            piece_root = piece.Root.StructTreeRoot
-            piece_tree = _number_tree(piece_root.ParentTree)
-            piece_document = _document_element(piece_root)
-            book.pages.extend(piece.pages)
-            printed += [(i, len(piece.pages)) for i in range(1, len(piece.pages) + 1)]
-            copied_document = _copy(book, piece, piece_document).objgen
-            seen: set = set()
-            for key, value in piece_tree.items():
-                parent_tree[key + offset] = value = _copy(book, piece, value)
-                # WeasyPrint hangs the running headers' elements under Document without listing them in
-                # its /K: they too move to the book's Document, or the piece's tree would come along
-                for element in (value if isinstance(value, pikepdf.Array) else [value]):
-                    _reparent(element, copied_document, document, seen)
-            for kid in _kids(piece_document):
-                kid = _copy(book, piece, kid)
-                kid.P = document
-                document.K.append(kid)
-            next_key = max(next_key, offset + max(piece_tree, default=-1) + 1)
+            with pikepdf.open(io.BytesIO(parts[role.id])) as piece:
+                first_page[role.id] = len(book.pages)
+                offset = next_key
+                for page in piece.pages:
+                    _shift_struct_parents(page.obj, offset)
+                piece_root = piece.Root.StructTreeRoot
+                piece_tree = _number_tree(piece_root.ParentTree)
+                piece_document = _document_element(piece_root)
+                book.pages.extend(piece.pages)
+                copied_document = _copy(book, piece, piece_document).objgen
+                seen: set = set()
+                for key, value in piece_tree.items():
+                    parent_tree[key + offset] = value = _copy(book, piece, value)
+                    # WeasyPrint hangs the running headers' elements under Document without listing them in
+                    # its /K: they too move to the book's Document, or the piece's tree would come along
+                    for element in (value if isinstance(value, pikepdf.Array) else [value]):
+                        _reparent(element, copied_document, document, seen)
+                for kid in _kids(piece_document):
+                    kid = _copy(book, piece, kid)
+                    kid.P = document
+                    document.K.append(kid)
+                next_key = max(next_key, offset + max(piece_tree, default=-1) + 1)
+                copied = list(book.pages)[first_page[role.id]:]
+                _number(book, copied, first_page[role.id] + 1, total, numbers, font)
+                _own_streams(copied)
     root.ParentTree = book.make_indirect(pikepdf.Dictionary(
         Nums=pikepdf.Array([item for key in sorted(parent_tree) for item in (key, parent_tree[key])])))
     root.ParentTreeNextKey = next_key
     _point_links(book, first_page, {role.id: views.jd_title(role) for _, roles in groups for role in roles})
     _outline(book, groups, first_page)
-    font = _copy(book, specimen, numbers.font)
-    total = len(book.pages)
-    for number, (page, (own, own_total)) in enumerate(zip(book.pages, printed), start=1):
-        contents = page.obj.Contents
-        old, new = FOOTER.format(page=own, pages=own_total), FOOTER.format(page=number, pages=total)
-        if isinstance(contents, pikepdf.Array):  # WeasyPrint writes one stream per page
-            contents = page.obj.Contents = book.make_stream(b"\n".join(part.read_bytes() for part in contents))
-        contents.write(_renumber(contents.read_bytes(), numbers, old, new))
-        page.obj.Resources.Font[NUMBERS_FONT] = font
     pdf_fonts.merge_pdf_fonts(book)
     out = io.BytesIO()
     book.save(out, deterministic_id=True, compress_streams=True,
               object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
+
+
+def _page_count(data: bytes) -> int:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return len(pdf.pages)
+
+
+def _number(book: pikepdf.Pdf, pages: list, first: int, total: int, numbers: PageNumbers, font) -> None:
+    """``pages`` (one document's, in order) renumbered from their own 第 1 页 / 共 n 页 to ``first`` … of ``total``."""
+    for own, page in enumerate(pages, start=1):
+        contents = page.obj.Contents
+        if isinstance(contents, pikepdf.Array):  # WeasyPrint writes one stream per page
+            contents = page.obj.Contents = book.make_stream(b"\n".join(part.read_bytes() for part in contents))
+        old = FOOTER.format(page=own, pages=len(pages))
+        new = FOOTER.format(page=first + own - 1, pages=total)
+        contents.write(_renumber(contents.read_bytes(), numbers, old, new))
+        page.obj.Resources.Font[NUMBERS_FONT] = font
+
+
+def _own_streams(pages: list) -> None:
+    """Every stream the copied ``pages`` reach gets its bytes now, so their file can be closed before saving.
+
+    (pikepdf copies a stream's data lazily, from the open source, when the copy is written.)
+    """
+    seen: set = set()
+    todo = [page.obj.get(key) for page in pages for key in ("/Resources", "/Annots")]
+    while todo:
+        obj = todo.pop()
+        if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, pikepdf.Stream):
+            obj.write(obj.read_raw_bytes(), filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"),
+                      type_check=False)
+            todo.extend(value for key, value in obj.items() if key not in ("/Filter", "/DecodeParms", "/Length"))
+        elif isinstance(obj, pikepdf.Dictionary):
+            todo.extend(value for key, value in obj.items() if key not in ("/Parent", "/P"))
+        elif isinstance(obj, pikepdf.Array):
+            todo.extend(obj)
 
 
 def _copy(book: pikepdf.Pdf, piece: pikepdf.Pdf, obj: pikepdf.Object) -> pikepdf.Object:
