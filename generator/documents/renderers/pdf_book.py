@@ -267,8 +267,8 @@ def _own_streams(pages: list) -> None:
             obj.write(obj.read_raw_bytes(), filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"),
                       type_check=False)
             todo.extend(value for key, value in obj.items() if key not in ("/Filter", "/DecodeParms", "/Length"))
-        elif isinstance(obj, pikepdf.Dictionary):
-            todo.extend(value for key, value in obj.items() if key not in ("/Parent", "/P"))
+        elif isinstance(obj, pikepdf.Dictionary):  # a font's /W: thousands of numbers, no stream
+            todo.extend(value for key, value in obj.items() if key not in ("/Parent", "/P", "/W"))
         elif isinstance(obj, pikepdf.Array):
             todo.extend(obj)
 
