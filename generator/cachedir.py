@@ -35,6 +35,16 @@ def locate(root: Path, configured: str | None = None) -> CacheDir:
     return CacheDir(root / OWN)
 
 
+def empty(root: Path) -> bool:
+    """No cache yet (a first build, or after `make clean`): every document of ``root`` will be rendered."""
+    path = locate(root).path
+    try:
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return True
+
+
 def expired(paths: list[Path]) -> list[Path]:
     """Of entries no build uses now, those a shared cache drops: untouched for SHARED_MAX_AGE_DAYS."""
     oldest = time.time() - SHARED_MAX_AGE_DAYS * 86400

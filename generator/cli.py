@@ -119,6 +119,7 @@ def check(root: Path) -> None:
               help="Also build drafts (status: draft), marked 草稿; without it they are left out entirely.")
 def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, with_drafts: bool) -> None:
     """Validate, then build the site and every document into OUT, atomically."""
+    from . import cachedir
     from .documents import pool
     from .site.outdir import OutRefused, check_out
 
@@ -129,8 +130,8 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, wit
         _usage_error(str(exc))
     if report_file is not None:
         report_file = _check_report(report_file, out)
-    if jobs != 1:
-        pool.prepare()  # the workers' process gets ready while MkDocs and the content load (imported below)
+    if jobs != 1 and cachedir.empty(root):  # everything renders: its workers get ready while MkDocs loads
+        pool.prepare()
     from .content import drafts
     from .documents.plan import plan
     from .site.build import BuildFailed, build_site
