@@ -84,13 +84,13 @@ def measured(cmd: list[str], work: Path) -> dict:
 
 BOOK_ALONE = """import sys
 from pathlib import Path
-from generator import documents
+from generator.documents import plan
 from generator.documents.produce import Production
 from generator.content.loader import load_handbook
 root, cache = Path(sys.argv[1]), Path(sys.argv[2])
 hb = load_handbook(root)
-everything = documents.plan
-documents.plan = lambda hb: [d for d in everything(hb) if d.kind == "job-description-book"]
+everything = plan.plan
+plan.plan = lambda hb: [d for d in everything(hb) if d.kind == "job-description-book"]
 report = Production(hb, cache).wait()
 assert [d.kind for d in report.rendered] == ["job-description-book"], report.rendered
 """

@@ -90,19 +90,33 @@ def load_split(root: Path) -> tuple[float, float]:
     return yaml_s, max(0.0, time.perf_counter() - started - yaml_s)
 
 
-def pdf_floor(hb) -> float:
-    """Median seconds of 10 warm job-description PDF renders, in this process."""
-    from generator.documents.renderers import pdf
+def pdf_floor(hb) -> dict[str, float]:
+    """Median seconds of 10 warm renders of one job description, in this process: ``naive`` is WeasyPrint's
+    plain ``write_pdf`` of its HTML with the same stylesheet and fonts (no PDF/A, no tags, fonts as WeasyPrint
+    subsets them: the floor), ``shipped`` the renderer as the build runs it (PDF/A-2b, tagged, fonts cut)."""
+    from weasyprint import HTML
+
+    from generator.documents.renderers import pdf, weasy
 
     role = hb.roles[len(hb.roles) // 2]
-    pdf.job_description(hb, role)  # warm-up: imports, fonts, stylesheet
-    times = []
-    for _ in range(10):
-        gc.collect()
-        started = time.perf_counter()
-        pdf.job_description(hb, role)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    page = weasy.environment().get_template("job_description.html").render(
+        handbook=hb.site.handbook_title, author=hb.site.organisation, draft=False, draft_watermark="",
+        **weasy.brand_context(hb), **pdf._jd_context(hb, role))
+    css, fonts, fetcher = weasy._weasy()
+    base_url = weasy.search_path()[0].as_uri() + "/"
+    renders = {"naive": lambda: HTML(string=page, base_url=base_url, url_fetcher=fetcher).write_pdf(
+                   stylesheets=[css], font_config=fonts),
+               "shipped": lambda: pdf.job_description(hb, role)}
+    for render in renders.values():
+        render()  # warm-up: imports, fonts, stylesheet
+    times: dict[str, list[float]] = {name: [] for name in renders}
+    for _ in range(10):  # interleaved, so both see the same load
+        for name, render in renders.items():
+            gc.collect()
+            started = time.perf_counter()
+            render()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(found) for name, found in times.items()}
 
 
 def bare_mkdocs(hb, root: Path, out: Path, work: Path) -> float:
@@ -166,7 +180,8 @@ def bench(size: str, work: Path) -> dict:
     rep, t, t_warm = cold["report"], cold["report"]["timings"], warm["report"]["timings"]
     hb = load_handbook(root)
     yaml_s, validate_s = load_split(root)
-    t_pdf, t_mkdocs = pdf_floor(hb), bare_mkdocs(hb, root, out, work)
+    t_jd, t_mkdocs = pdf_floor(hb), bare_mkdocs(hb, root, out, work)
+    t_pdf = t_jd["naive"]
     pdfs_rendered = sum(p.endswith(".pdf") for p in rep["rendered"])
     pages = [p for p in out.rglob("*.html") if p.name != "404.html"]
     floor_roles = len(hb.roles) * t_pdf / CORES + t_mkdocs
@@ -189,7 +204,8 @@ def bench(size: str, work: Path) -> dict:
                "max_jd_pdf": kb_stats(list(out.glob("downloads/job-descriptions/*.pdf")))[1],
                "median_docx": kb_stats(list(out.glob("downloads/**/*.docx")))[0],
                "median_html": kb_stats(pages)[0], "max_html": kb_stats(pages)[1]},
-        "floor": {"jd_pdf_s": t_pdf, "bare_mkdocs_s": t_mkdocs, "cores": CORES, "pdfs_rendered": pdfs_rendered,
+        "floor": {"jd_pdf_s": t_pdf, "shipped_jd_pdf_s": t_jd["shipped"], "bare_mkdocs_s": t_mkdocs, "cores": CORES,
+                  "pdfs_rendered": pdfs_rendered,
                   "floor_roles_s": floor_roles, "ratio_roles": cold["wall"] / floor_roles,
                   "floor_pdfs_s": floor_pdfs, "ratio_pdfs": cold["wall"] / floor_pdfs},
     }
@@ -207,10 +223,13 @@ def targets(rows: list[dict]) -> str:
     for r in rows:
         if r["size"] == "seed":
             checks.append(("seed: cold build ≤ 3 s", r["cold_s"], 3))
+        if r["size"] == "100":
+            checks.append(("100: cold build ≤ 0.9 × naive floor (N = PDFs)", r["floor"]["ratio_pdfs"], 0.9))
         if r["size"] == "500":
             checks += [("500: cold build ≤ 1.3 × floor (N = roles)", r["floor"]["ratio_roles"], 1.3),
                        ("500: largest HTML page ≤ 60 KB", r["kb"]["max_html"], 60)]
-        checks += [(f"{r['size']}: peak RSS ≤ 500 MB", max(r["peak_rss_mb"].values()), 500),
+        memory = 1000 if r["size"].isdigit() and int(r["size"]) > 100 else 500
+        checks += [(f"{r['size']}: peak RSS ≤ {memory} MB", max(r["peak_rss_mb"].values()), memory),
                    (f"{r['size']}: no-change documents step ≤ 10 % of cold", r["rebuild_documents_pct"], 10),
                    (f"{r['size']}: largest JD PDF ≤ 300 KB", r["kb"]["max_jd_pdf"], 300)]
     return "\n".join(f"- {'met' if value <= limit else 'MISSED'}: {name} — {value:.2f}"
@@ -234,9 +253,9 @@ def markdown(rows: list[dict], commit: str) -> str:
           s(r)["outside report"], r["documents_elapsed_s"], r["rebuild_rendered"]] for r in rows])
     sizes = table(["size", "median PDF KB", "max JD PDF KB", "median DOCX KB", "median HTML KB", "max HTML KB"],
                   [[r["size"], *r["kb"].values()] for r in rows])
-    floor = table(["size", "JD PDF s (warm)", "bare mkdocs s", "N roles", "floor s", "cold / floor",
-                   "N PDFs", "floor s ", "cold / floor "],
-                  [[r["size"], r["floor"]["jd_pdf_s"], r["floor"]["bare_mkdocs_s"], r["roles"],
+    floor = table(["size", "JD PDF s, naive (warm)", "JD PDF s, shipped (warm)", "bare mkdocs s", "N roles", "floor s",
+                   "cold / floor", "N PDFs", "floor s ", "cold / floor "],
+                  [[r["size"], r["floor"]["jd_pdf_s"], r["floor"]["shipped_jd_pdf_s"], r["floor"]["bare_mkdocs_s"], r["roles"],
                     r["floor"]["floor_roles_s"], r["floor"]["ratio_roles"], r["floor"]["pdfs_rendered"],
                     r["floor"]["floor_pdfs_s"], r["floor"]["ratio_pdfs"]] for r in rows])
     return f"""Commit {commit}, {CORES} cores.
@@ -262,9 +281,11 @@ plugin's `documents` stage (time MkDocs waits for documents), compared between t
 
 {floor}
 
-floor = N × t(JD PDF) / cores + t(bare mkdocs). With N = roles (first ratio) the floor is one job-description PDF
-per role, the lower bound of the brief; with N = PDFs actually rendered (JD + appraisal + forms, second ratio)
-every PDF is priced like a JD. Neither counts the DOCX files or the zips.
+floor = N × t(naive JD PDF) / cores + t(bare mkdocs), the naive way to make these files: a plain WeasyPrint render
+of each (no PDF/A, no tags, WeasyPrint's own font subsets), then MkDocs. With N = roles (first ratio) the floor is
+one job-description PDF per role; with N = PDFs actually rendered (JD + appraisal + forms + 全部岗位说明书, second
+ratio) every PDF is priced like a JD. Neither counts the DOCX files, the workbook or the zips. "Shipped" is the
+JD as the build makes it (PDF/A-2b, tagged, fonts cut), for comparison.
 
 ## Targets
 
