@@ -84,8 +84,9 @@ def all_job_descriptions(hb: Handbook, parts: dict[str, bytes]) -> bytes:
 def cover_and_contents(hb: Handbook, groups, counts: dict[str, int]) -> pikepdf.Pdf:
     """The cover and 目录, laid out with each role's first page; its own pages count as well.
 
-    How many pages the 目录 takes does not depend on the numbers in it, so a layout without drawing
-    (:func:`weasy.html_page_count`) tells where the first job description starts; then it is laid out once.
+    How many pages the 目录 takes does not depend on the numbers in it: a layout (:func:`weasy.layout`, not
+    drawn yet) that assumed one page and found more tells where the first job description starts, and the
+    second layout is drawn. A cover and 目录 that fit on one page are laid out and drawn once.
     """
     def html(start: int) -> str:
         page = start
@@ -101,12 +102,12 @@ def cover_and_contents(hb: Handbook, groups, counts: dict[str, int]) -> pikepdf.
             doc_title=f"{hb.site.handbook_title} {BOOK_TITLE}", toc_heading=BOOK_TOC, groups=book_groups,
             link_prefix=LINK_PREFIX)
 
-    assumed = weasy.html_page_count(html(2))
+    assumed = 1  # a small handbook's cover and 目录 fit on one page: laid out once
     for _ in range(3):
-        cover = pikepdf.open(io.BytesIO(weasy.html_to_pdf(html(assumed + 1))))
-        if len(cover.pages) == assumed:
-            return cover
-        assumed = len(cover.pages)
+        document = weasy.layout(html(assumed + 1))
+        if len(document.pages) == assumed:
+            return pikepdf.open(io.BytesIO(weasy.write(document)))
+        assumed = len(document.pages)
     raise RuntimeError("全部岗位说明书: the 目录's length does not settle")
 
 

@@ -133,28 +133,32 @@ PDF_VARIANT = "pdf/a-2b"
 PDF_LANGUAGE = "zh-CN"
 
 
-def html_to_pdf(html: str, compact_fonts: bool = True) -> bytes:
-    """Lay out ``html`` with the shared stylesheet; ``compact_fonts`` see :mod:`.pdf_fonts`."""
-    css, fonts, fetcher = _weasy()
-    base_url = search_path()[0].as_uri() + "/"  # relative URLs in a site override resolve beside it
+def _options() -> dict:
+    css, _, _ = _weasy()
+    return dict(stylesheets=[css], pdf_variant=PDF_VARIANT, pdf_tags=True)
 
+
+def layout(html: str):
+    """``html`` laid out with the shared stylesheet, nothing drawn yet: WeasyPrint's Document (``.pages``)."""
+    _, fonts, fetcher = _weasy()
+    base_url = search_path()[0].as_uri() + "/"  # relative URLs in a site override resolve beside it
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=fonts, **_options())
+
+
+def write(document, compact_fonts: bool = True) -> bytes:
+    """A laid-out ``document`` as PDF/A-2b with tags; ``compact_fonts`` see :mod:`.pdf_fonts`."""
     def finish(document, pdf) -> None:
         _xmp_language(pdf, PDF_LANGUAGE)
         if compact_fonts:
             pdf_fonts.compact_fonts(document, pdf)
 
     with pdf_fonts.whole_faces() if compact_fonts else contextlib.nullcontext():
-        return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
-            stylesheets=[css], font_config=fonts, finisher=finish, pdf_variant=PDF_VARIANT, pdf_tags=True,
-        )
+        return document.write_pdf(finisher=finish, **_options())
 
 
-def html_page_count(html: str) -> int:
-    """Pages ``html`` lays out into with the shared stylesheet: layout only, nothing drawn or written."""
-    css, fonts, fetcher = _weasy()
-    base_url = search_path()[0].as_uri() + "/"
-    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=[css], font_config=fonts)
-    return len(document.pages)
+def html_to_pdf(html: str, compact_fonts: bool = True) -> bytes:
+    """Lay out ``html`` with the shared stylesheet and write it (:func:`layout`, :func:`write`)."""
+    return write(layout(html), compact_fonts)
 
 
 _RDF_END = b"</rdf:RDF>"
