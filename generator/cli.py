@@ -117,10 +117,10 @@ def check(root: Path) -> None:
               help="Also write a JSON build report (what was rendered or reused, time per stage).")
 @click.option("--drafts", "with_drafts", is_flag=True,
               help="Also build drafts (status: draft), marked 草稿; without it they are left out entirely.")
-def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, with_drafts: bool) -> None:
+@click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True,
+              help="What turns the pages into HTML: MkDocs + Material, or Zensical (its successor).")
+def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, with_drafts: bool, engine: str) -> None:
     """Validate, then build the site and every document into OUT, atomically."""
-    from .content import drafts
-    from .documents.plan import plan
     from .site.build import BuildFailed, build_site
     from .site.outdir import OutRefused, check_out
 
@@ -131,11 +131,9 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, wit
         _usage_error(str(exc))
     if report_file is not None:
         report_file = _check_report(report_file, out)
-    full = _load(root)
-    hb = drafts.select(full, with_drafts)
     try:
-        total = len(plan(hb)) if sys.stderr.isatty() else None
-        result = build_site(root.resolve(), out, jobs=jobs, progress_total=total, hb=full, drafts=with_drafts)
+        result = build_site(root.resolve(), out, jobs=jobs, progress=sys.stderr.isatty(), drafts=with_drafts,
+                            engine=engine)
     except OutRefused as exc:  # the folder changed since the check above
         _usage_error(str(exc))
     except BuildFailed as exc:
@@ -144,7 +142,7 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, wit
         sys.exit(EXIT_CONTENT)
     took = time.perf_counter() - started
     report = result.as_json()
-    click.echo(f"Built {hb.site.handbook_title}: {len(hb.roles)} roles, {result.pages} pages, "
+    click.echo(f"Built {result.hb.site.handbook_title}: {len(result.hb.roles)} roles, {result.pages} pages, "
                f"{report['documents']} documents ({len(report['rendered'])} rendered, {len(report['reused'])} reused) "
                f"→ {out} in {took:.1f} s")
     for line in result.summary:

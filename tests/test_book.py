@@ -166,15 +166,14 @@ def test_merged_fonts_hold_every_glyph_of_every_piece(pieces):
         pdf_fonts.merge_cff([regular, bold])  # two faces are never mixed
 
 
-def test_serve_assembles_the_book_only_when_it_is_asked_for(tmp_path, monkeypatch):
+def test_serve_assembles_the_book_only_when_it_is_asked_for(tmp_path):
     from test_incremental_preview import Serving
 
-    monkeypatch.setenv("HANDBOOK_ROOT", "")
     root = overlay_root(tmp_path)
     serving = Serving(root, tmp_path / "site", tmp_path / "cache")
     try:
         plugin = serving.build(first=True)
-        docs = plugin._incremental
+        docs = plugin.preview.documents
         book_target = docs.targets[BOOK][1]
         assert book_target not in docs.inflight  # pieces render behind the pages, the book does not
         piece_paths = {path for pieces in docs.parts.values() for path in pieces.values()}
@@ -186,7 +185,7 @@ def test_serve_assembles_the_book_only_when_it_is_asked_for(tmp_path, monkeypatc
         worker = root / "roles" / "worker.yml"
         worker.write_text(worker.read_text(encoding="utf-8").replace("拜访客户。", "拜访重点客户。"), encoding="utf-8")
         plugin = serving.build()
-        docs = plugin._incremental
+        docs = plugin.preview.documents
         queued = [path for path in docs.inflight if path.suffix == ".pdf"]
         assert docs.targets[BOOK][1] not in docs.inflight and not docs.targets[BOOK][1].exists()
         assert any(path in piece.values() for piece in docs.parts.values() for path in queued)  # the edited role's piece

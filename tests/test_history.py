@@ -383,14 +383,15 @@ def test_serve_shows_drafts(repo, tmp_path):
         "from mkdocs.commands.build import build\n"
         "from mkdocs.config import load_config\n"
         "cfg = load_config(config_file=sys.argv[1], site_dir=sys.argv[2])\n"
+        "cfg.plugins['handbook'].config.root = sys.argv[3]\n"
         "cfg.plugins.on_startup(command='serve', dirty=False)\n"
         "try:\n"
         "    build(cfg)\n"
         "finally:\n"
         "    cfg.plugins.on_shutdown()\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO), "HANDBOOK_ROOT": str(repo), "NO_MKDOCS_2_WARNING": "1"}
-    run = subprocess.run([sys.executable, "-c", script, str(REPO / "mkdocs.yml"), str(tmp_path / "preview")],
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_MKDOCS_2_WARNING": "1"}
+    run = subprocess.run([sys.executable, "-c", script, str(REPO / "mkdocs.yml"), str(tmp_path / "preview"), str(repo)],
                          capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stderr
     assert "本页为草稿" in article(tmp_path / "preview" / "roles" / "key-client-manager.html")
