@@ -174,6 +174,7 @@ def test_serve_assembles_the_book_only_when_it_is_asked_for(tmp_path):
     try:
         plugin = serving.build(first=True)
         docs = plugin.preview.documents
+        docs.release()  # queued behind the pages by a thread of the preview; this waits for it
         book_target = docs.targets[BOOK][1]
         assert book_target not in docs.inflight  # pieces render behind the pages, the book does not
         piece_paths = {path for pieces in docs.parts.values() for path in pieces.values()}
@@ -186,6 +187,7 @@ def test_serve_assembles_the_book_only_when_it_is_asked_for(tmp_path):
         worker.write_text(worker.read_text(encoding="utf-8").replace("拜访客户。", "拜访重点客户。"), encoding="utf-8")
         plugin = serving.build()
         docs = plugin.preview.documents
+        docs.release()
         queued = [path for path in docs.inflight if path.suffix == ".pdf"]
         assert docs.targets[BOOK][1] not in docs.inflight and not docs.targets[BOOK][1].exists()
         assert any(path in piece.values() for piece in docs.parts.values() for path in queued)  # the edited role's piece

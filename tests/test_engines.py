@@ -28,7 +28,8 @@ def zensical_site(built_site, tmp_path_factory):
 
 
 class _Visible(HTMLParser):
-    """The words of the page's <article> and the labels of its main menu, without scripts and styles."""
+    """The words of the page's <article> and the labels of its main menu (pages and sections, not the page's
+    own headings, which MkDocs + Material puts into the menu: ``toc.integrate``), without scripts and styles."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -39,9 +40,10 @@ class _Visible(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in VOID:
             return
-        classes = dict(attrs).get("class") or ""
-        self.stack.append("article" if tag == "article" else "menu" if "md-nav--primary" in classes
-                          else "hidden" if tag in ("script", "style") else tag)
+        attrs = dict(attrs)
+        self.stack.append("article" if tag == "article" else "menu" if "md-nav--primary" in (attrs.get("class") or "")
+                          else "hidden" if tag in ("script", "style") or "md-nav--secondary" in (attrs.get("class") or "")
+                          or (tag == "a" and (attrs.get("href") or "").startswith("#")) else tag)
 
     def handle_endtag(self, tag):
         if tag not in VOID and self.stack:

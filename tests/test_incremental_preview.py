@@ -156,3 +156,22 @@ def test_a_removed_role_leaves_no_page_and_no_search_entries(serving: Serving):
     text, pages = search_text(serving.site_dir)
     assert "roles/helper.html" not in pages and "销售内勤" not in text
     assert "销售内勤" not in (serving.site_dir / "roles" / "boss.html").read_text(encoding="utf-8")  # menu rebuilt
+
+
+def test_the_preview_lists_the_theme_s_files_as_mkdocs_does(serving: Serving):
+    """The preview lists the theme's files once (engines/mkdocs._remember_theme_files): the same list as MkDocs'."""
+    from mkdocs.structure.files import Files
+
+    from generator.site.engines import mkdocs
+
+    serving.build(first=True)
+    config = serving.get_config()
+    env = config.theme.get_env()
+    remembered, fresh = Files([]), Files([])
+    assert Files.add_files_from_theme is not mkdocs._LIST_THEME  # replaced while the preview runs
+    Files.add_files_from_theme(remembered, env, config)
+    mkdocs._LIST_THEME(fresh, env, config)
+    assert [(f.src_uri, f.src_dir) for f in remembered] == [(f.src_uri, f.src_dir) for f in fresh]
+    assert len(fresh) > 40
+    serving.close()
+    assert Files.add_files_from_theme is mkdocs._LIST_THEME  # and put back when it stops
