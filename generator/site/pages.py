@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup, escape
 
 from .. import TOOL_ROOT
 from ..content import drafts, numbering, outline
 from ..content.model import Handbook, Role
 from ..documents import outputs, views
-from . import jinjacache
 
 REPO = TOOL_ROOT
 TEMPLATES = REPO / "templates" / "site"
@@ -337,7 +336,7 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
     env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dict.fromkeys(dirs)]),
                       autoescape=True, finalize=_finalize, undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True,
-                      bytecode_cache=jinjacache.SHARED)  # compiled once per process, not on every preview rebuild
+                      bytecode_cache=TEMPLATE_CACHE)
     site = _Site(hb, downloads)
     env.filters.update(
         slug=_slug, join=_join, safe=_refuse_safe, size=size_text,
@@ -357,6 +356,24 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
         chinese_numeral=outline.chinese_numeral, org_tree=org_tree, measure_refs=measure_refs,
         dept_colour=lambda dept_id: dept_colour(hb, dept_id), numbering=lambda: numbering.numbering(hb))
     return env
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Jinja compiles a template once per Environment, and every build makes new ones (ours, the theme's):
+    a preview recompiled ~50 templates per save. Keyed by name and source checksum: an edit recompiles."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _MemoryBytecodeCache()  # compiled templates for the process: site pages and the theme's
 
 
 def _template_stamp(extra_dirs: Iterable[Path]) -> tuple:

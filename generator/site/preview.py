@@ -20,7 +20,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import jinja2
 from mkdocs.livereload import LiveReloadServer, _serve_url
@@ -210,13 +210,12 @@ def parse_addr(dev_addr: str) -> tuple[str, int]:
 # ------------------------------------------------------------------ the command
 
 
-def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
-    """Serve a live preview of `root` until Ctrl-C. `build` defaults to MkDocs' build."""
-    from mkdocs.commands.build import build as mkdocs_build
+def serve(root: Path, dev_addr: str) -> None:
+    """Serve a live preview of `root` until Ctrl-C."""
+    from mkdocs.commands.build import build
 
     from .engines import mkdocs
 
-    build = build or mkdocs_build
     host, port = parse_addr(dev_addr)
     if not Path(root).is_dir():
         raise CannotServe(f"--root {root} is not a folder — pass the folder that holds roles/ and content/")

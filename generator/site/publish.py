@@ -25,11 +25,9 @@ from ..documents import bundles
 from ..documents.produce import Report
 from ..history import changes
 from ..history import git as history
-from . import pages
+from . import outdir, pages
 
-# MkDocs stamps these with the build date; leaving them out keeps the offline zip reproducible.
-BUILD_DATED = ("sitemap.xml", "sitemap.xml.gz")
-BUILD_MARKER = ".handbook-build"  # outdir.MARKER: `handbook build` marks its output folder; not part of the site
+BUILD_DATED = ("sitemap.xml", "sitemap.xml.gz")  # dated by the engine: left out, the offline zip stays reproducible
 
 
 class BuildFailed(Exception):
@@ -128,28 +126,22 @@ def content_problems(exc: BaseException | None) -> list[Problem]:
     return []
 
 
-def tag_index(entries: list[dict], hints: dict[str, list[str]]) -> list[dict]:
-    """Each page's own entry (not its sections) gets the page's words as tags: a search index field that
-    weighs far above titles and text, so that a role's name finds that role first."""
-    for entry in entries:
-        words = hints.get(entry.get("location", ""))
-        if words:
-            tags = entry.get("tags") or []
-            entry["tags"] = tags + [w for w in words if w not in tags]
-    return entries
-
-
-def rewrite_index(path: Path, key: str, change) -> None:
-    """Apply ``change`` to the entries (under ``key``) of a search index written as JSON."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data[key] = change(data[key])
-    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+def name_in_index(index: Path, key: str, hints: dict[str, list[str]], entries: Callable = lambda e: e) -> None:
+    """In a search index written as JSON (its entries under ``key``, passed through ``entries``), each page's own
+    entry (not its sections) gets the page's words as tags: a field weighed far above titles and text, so that a
+    role's name finds that role first."""
+    data = json.loads(index.read_text(encoding="utf-8"))
+    data[key] = entries(data[key])
+    for entry in data[key]:
+        words = hints.get(entry.get("location", ""), [])
+        entry["tags"] = (entry.get("tags") or []) + [w for w in words if w not in (entry.get("tags") or [])]
+    index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def finish(site_dir: Path, hb: Handbook, entries: Iterable[bundles.Entry]) -> None:
     """The offline site's zip (the whole site, in one folder), its size on the 下载 page, the manifest."""
     offline = next(b for b in bundles.bundle_docs(hb) if b.id == bundles.OFFLINE.id)
-    data = bundles.site_zip(hb, site_dir, exclude={offline.path, *BUILD_DATED, BUILD_MARKER})
+    data = bundles.site_zip(hb, site_dir, exclude={offline.path, *BUILD_DATED, outdir.MARKER})
     (site_dir / offline.path).write_bytes(data)
     _write_offline_size(site_dir / pages.DOWNLOADS_PAGE.replace(".md", ".html"), len(data))
     (site_dir / bundles.MANIFEST).write_bytes(bundles.manifest([*entries, bundles.Entry.of_bytes(offline, data)]))

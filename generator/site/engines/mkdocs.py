@@ -5,7 +5,7 @@
 same plugin with their arguments as its options (:func:`build`, :mod:`generator.site.preview`).
 Documents render in worker processes while MkDocs loads (:class:`~generator.documents.produce.Production`);
 the theme's files are never touched: Chinese search is tuned by the search plugin's settings, the index
-entries (:func:`generator.site.publish.tag_index`) and our own script beside the theme's.
+entries (:func:`generator.site.publish.name_in_index`) and our own script beside the theme's.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ...content.loader import remember_parsed
 from ...documents import bundles
 from ...documents.plan import Document
 from ...documents.produce import Production, Report
-from .. import incremental, jinjacache, pages, plan, publish
+from .. import incremental, pages, plan, publish
 
 SEARCH_WORDS = TOOL_ROOT / "templates" / "site" / "search-words.txt"  # domain words for jieba (回款, 招待费…)
 
@@ -182,7 +182,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         return files
 
     def on_env(self, env, *, config, files):
-        env.bytecode_cache = jinjacache.SHARED  # the theme's templates compiled once per process
+        env.bytecode_cache = pages.TEMPLATE_CACHE  # the theme's templates compiled once per process
         if self.preview is not None and self.preview.built_once:
             # 404.html and sitemap.xml from the first build stay; re-rendering them on every save costs
             # a fifth of a small rebuild and shows nothing HR looks at in a preview
@@ -223,17 +223,16 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         if site is None or not index.is_file():
             return
         preview = self.preview
-        if preview is not None:
-            # the pages are built: now the documents, behind the page the browser reloads (their cache keys take
-            # a second at 100 roles; a download asked for meanwhile waits for them, then renders on the spot)
-            threading.Thread(target=preview.documents.release, name="handbook-documents", daemon=True).start()
-            urls = [plan.html(uri) for uri in site.pages]
-            publish.rewrite_index(index, "docs", lambda docs: publish.tag_index(
-                preview.merge_index(docs, self._rebuilt, urls), site.search))
-            preview.signatures.commit(site_dir)
-            preview.built_once = True
-        else:
-            publish.rewrite_index(index, "docs", lambda docs: publish.tag_index(docs, site.search))
+        if preview is None:
+            publish.name_in_index(index, "docs", site.search)
+            return
+        # the pages are built: now the documents, behind the page the browser reloads (their cache keys take
+        # a second at 100 roles; a download asked for meanwhile waits for them, then renders on the spot)
+        threading.Thread(target=preview.documents.release, name="handbook-documents", daemon=True).start()
+        urls = [plan.html(uri) for uri in site.pages]
+        publish.name_in_index(index, "docs", site.search, lambda docs: preview.merge_index(docs, self._rebuilt, urls))
+        preview.signatures.commit(site_dir)
+        preview.built_once = True
 
     # After the offline plugin (-100) wrote search/search_index.js: the offline zip holds the whole site.
     @event_priority(-200)

@@ -52,7 +52,7 @@ def build(root: Path, site_dir: Path, options: publish.Options) -> publish.Build
         for path, data in zips.items():
             (site_dir / path).write_bytes(data)
         index = site_dir / "search.json"  # and search.js, its copy as a script for file://
-        publish.rewrite_index(index, "items", lambda items: publish.tag_index(items, site.search))
+        publish.name_in_index(index, "items", site.search)
         (site_dir / "search.js").write_text("var __index = " + index.read_text(encoding="utf-8"), encoding="utf-8")
         publish.finish(site_dir, hb, entries)
     pages = sum(1 for _ in site_dir.rglob("*.html"))
