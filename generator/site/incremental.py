@@ -151,6 +151,19 @@ class Documents:
             pool.shutdown(wait=False)  # queued renders still run; the workers exit when done
         log.info(f"rendering {len(todo)} document(s) and {len(pieces)} piece(s) in the background")
 
+    def release_behind(self) -> None:
+        """:meth:`release` in a thread of its own: the page the browser reloads does not wait for the documents'
+        cache keys. The workers' server is started here, on the calling thread, so that it ignores Ctrl-C."""
+        _context()
+
+        def run() -> None:
+            try:
+                self.release()
+            except Exception as exc:  # noqa: BLE001 - the preview stopping under it (its workers' server gone)
+                log.info(f"documents not queued: {exc}")
+
+        threading.Thread(target=run, name="handbook-documents", daemon=True).start()
+
     def fetch(self, site_path: str) -> bytes | None:
         """The bytes of a planned document (rendered now if nobody has started it), else None."""
         with self.lock:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -226,9 +225,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         if preview is None:
             publish.name_in_index(index, "docs", site.search)
             return
-        # the pages are built: now the documents, behind the page the browser reloads (their cache keys take
-        # a second at 100 roles; a download asked for meanwhile waits for them, then renders on the spot)
-        threading.Thread(target=preview.documents.release, name="handbook-documents", daemon=True).start()
+        preview.documents.release_behind()  # the pages are built: now the documents (a download waits for them)
         urls = [plan.html(uri) for uri in site.pages]
         publish.name_in_index(index, "docs", site.search, lambda docs: preview.merge_index(docs, self._rebuilt, urls))
         preview.signatures.commit(site_dir)
