@@ -44,13 +44,18 @@ def _show_notes(notes) -> None:
 
 
 def _load(root: Path, show_notes: bool = False):
+    """The handbook, after the content and the settings files the renderers read are checked together."""
     from .content.loader import load_handbook
+    from .documents.outputs import settings_problems
 
     notes: list = []
+    problems = settings_problems()
     try:
         hb = load_handbook(root, notes)
     except ContentError as exc:
-        _fail(exc.problems, exc.notes if show_notes else ())
+        _fail(problems + exc.problems, exc.notes if show_notes else ())
+    if problems:
+        _fail(problems, notes if show_notes else ())
     if show_notes:
         _show_notes(notes)
     return hb
