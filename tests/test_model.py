@@ -136,6 +136,14 @@ def test_the_handbook_and_every_view_answer_who_reports_to_whom_alike(hb):
     assert [r.id for r in roster.roles_in("market")] == [r.id for r in hb.roles_in("market")]
 
 
+def test_every_content_kind_names_its_folder_and_page_template():
+    for name, kind in model.KINDS.items():
+        assert (REPO / "templates" / "site" / kind.template).is_file(), kind.template
+        assert kind.page.format(id="x").endswith("/x.md") and model.source_path(name, "x") == f"{kind.folder}/x.yml"
+    assert model.kind_at("roles/x.yml").name == "role" and model.kind_at("roles/x.md") is None
+    assert model.kind_at("content/forms/x.yml").name == "form" and model.kind_at("content/site.yml") is None
+
+
 class Notice(model.Strict):
     """A toy kind of content: 通知 (content/notices/*.yml)."""
 
@@ -194,7 +202,7 @@ def test_a_new_content_kind_is_one_table_entry_plus_its_model_template_and_rende
     lines = [changes.line(c) for c in changes.compare(hb, hb.model_copy(update={"notices": [edited]}))]
     assert lines == ["午休时间调整 · 通知名称 午餐时间调整 改为 午休时间调整", "午休时间调整 · 修改 text", "删除通知 年会通知"]
     assert model.kind_at("content/notices/lunch.yml") is notices
-    assert hb.history.of("notice", "lunch") == () and notices.source("lunch") == "content/notices/lunch.yml"
+    assert hb.history.of("notice", "lunch") == () and model.source_path("notice", "lunch") == "content/notices/lunch.yml"
 
     monkeypatch.setattr(outputs, "REGISTRY", dict(outputs.REGISTRY))
     outputs.register(outputs.Output("notice-sheet", "txt", "通知单", "文本", "notice", "downloads/notices/{id}.txt",

@@ -198,6 +198,22 @@ def test_new_font_files_rerender_every_pdf_and_no_word_file(root, tmp_path, monk
     assert changed(before, keys(root, tmp_path / "cache")) == sorted(p for p in before if p.endswith(".pdf"))
 
 
+def test_the_book_and_its_pieces_leave_drafts_out_also_where_the_build_shows_them():
+    """`serve` builds from the handbook with its drafts; 全部岗位说明书 is the book HR prints, made from
+    drafts.published (drafts removed once, there), and no renderer filters drafts itself."""
+    hb = load_handbook(REPO)
+    manager = hb.role("market-manager").model_copy(update={"status": "draft"})
+    with_draft = hb.model_copy(update={"roles": [manager if r.id == manager.id else r for r in hb.roles]})
+    book = outputs.get("job-description-book", "pdf")
+    (subject,) = book.subjects_of(with_draft)
+    view = book.view(with_draft, subject)
+    assert manager.id not in [r.id for r in view.roles] and [r.id for r in view.roles] == [
+        r.id for r in hb.roles if r.id != manager.id]
+    pieces = {r.id: r for r in book.parts.subjects_of(with_draft)}
+    assert manager.id not in pieces and pieces["regional-manager"].reports_to == manager.reports_to
+    assert manager.id in [r.id for r in outputs.get("job-description", "pdf").subjects_of(with_draft)]
+
+
 def test_a_view_carries_plain_data_only():
     with pytest.raises(TypeError, match="plain data"):
         outputs.fingerprint({"a": object()})

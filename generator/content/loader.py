@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar, get_args
@@ -30,7 +31,8 @@ from .yamlsource import YamlDocument, load_yaml
 
 SITE_FILE = "content/site.yml"
 #: the top folders content lives in (roles/, content/): what git history and the preview watch
-CONTENT_FOLDERS = tuple(dict.fromkeys(path.split("/")[0] for path in (*(k.folder for k in KINDS.values()), SITE_FILE)))
+CONTENT_FOLDERS = tuple(dict.fromkeys(path.split("/")[0]
+                                     for path in (*(kind.folder for kind in KINDS.values()), SITE_FILE)))
 MAX_FILES = 1_000  # per folder; a handbook of 1,000 roles already needs splitting into several
 
 
@@ -102,7 +104,17 @@ class Settings(BaseModel):
 
 def read_settings(path: Path, model: type[M], root: Path) -> M:
     """A settings file validated as ``model``; every mistake a ``path:line`` problem (the path shown from
-    ``root``), worded as content mistakes are, all raised together as one :class:`ContentError`."""
+    ``root``), worded as content mistakes are, all raised together as one :class:`ContentError`. Read again
+    only when the file's size or modification time changes."""
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None  # reported as unreadable below
+    return _read_settings(path, model, root, stat and (stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _read_settings(path: Path, model: type[M], root: Path, stamp: tuple | None) -> M:
     problems: list[Problem] = []
     item = _read_one(root, path, model, problems)
     errors, notes = split(problems)

@@ -343,9 +343,10 @@ class Form(Strict):
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of content file, declared once: the loader, the checks, the schemas, drafts, history, the
-    documents' subjects and the site's pages all iterate :data:`KINDS` (adding a kind = its model, one
-    :func:`register_kind` entry, a page template and, for downloads, a renderer)."""
+    """One kind of content file, declared once: the loader, the checks, the schemas, drafts, history and the
+    documents' subjects iterate :data:`KINDS`, which also gives the site each kind's page template, path and
+    label (adding a kind = its model, one :func:`register_kind` entry, a page template and, for downloads, a
+    renderer). Its model has ``id``, ``title``, ``status`` and ``revisions``, like every kind."""
 
     name: str  # role: how ids, history, outputs and 变更记录 name the kind
     plural: str  # roles: the Handbook's list of them (``hb.roles``) and the menu section in site.yml
@@ -355,10 +356,6 @@ class Kind:
     template: str  # role.md.j2: the template of its site page (templates/site/)
     page: str  # roles/{id}.md: its site page's source path
     number_label: str = "编号"  # how 变更记录 names its ``number`` field
-
-    def source(self, item_id: str) -> str:
-        """The content file of an item, relative to the content root, e.g. roles/regional-manager.yml."""
-        return f"{self.folder}/{item_id}.yml"
 
 
 KINDS: dict[str, Kind] = {}
@@ -391,7 +388,7 @@ def kind_at(path: str) -> Kind | None:
 
 def source_path(kind: str, item_id: str) -> str:
     """The content file of an item, relative to the content root, e.g. roles/regional-manager.yml."""
-    return KINDS[kind].source(item_id)
+    return f"{KINDS[kind].folder}/{item_id}.yml"
 
 
 # --------------------------------------------------------------------------- site

@@ -516,7 +516,6 @@ REVISION_COLUMNS = ("版本", "日期", "修订内容", "修订人")
 LAST_UPDATED = "最后更新"
 REVISIONS_IN_DOCUMENT = 8
 NO_VERSION = "—"  # a commit has no version of its own; the authored revisions carry versions
-CHANGES_HEADING = "变更记录"
 CHANGES_TITLE = "变更记录"
 
 
@@ -553,10 +552,6 @@ def last_updated(hb: DocumentView | Handbook, item) -> dt.date | None:
     rows = revision_rows(hb, item, 1)
     return rows[0].date if rows else None
 
-
-def last_updated_text(hb: DocumentView | Handbook, item) -> str:
-    date = last_updated(hb, item)
-    return f"{LAST_UPDATED} {date.isoformat()}" if date else ""
 
 KIND_WORDS = {**{name: kind.label for name, kind in KINDS.items()}, "site": "手册设置"}  # 变更记录's headings
 

@@ -35,7 +35,6 @@ from ..content.model import (
 from . import git as history
 from .git import GitError, Log, Repository, git
 
-STATUS_WORDS = {"draft": "草稿", "published": "已发布"}
 KPI_STATUS_WORDS = {"proposed": "拟定", "approved": "已确认"}
 KPI_FIELDS = (("definition", "定义"), ("target", "目标值"), ("weight", "权重"), ("cycle", "考核周期"),
               ("source", "数据来源"))
@@ -100,9 +99,9 @@ def compare(old: Snapshot | Handbook, new: Snapshot | Handbook, renames: dict[tu
         for old_id, new_id in pairs:
             a, b = before.get(old_id) if old_id else None, after.get(new_id) if new_id else None
             if a is None and b is not None:
-                changes.append(Change(kind=kind, id=b.id, title=b.title, text=f"新增{KINDS[kind].label} {b.title}"))
+                changes.append(_whole_item(kind, b.id, b.title, added=True))
             elif b is None and a is not None:
-                changes.append(Change(kind=kind, id=a.id, title=a.title, text=f"删除{KINDS[kind].label} {a.title}"))
+                changes.append(_whole_item(kind, a.id, a.title, added=False))
             elif a is not None and b is not None and a != b:
                 lines = _item_lines(kind, a, b, names)
                 changes += [Change(kind=kind, id=b.id, title=b.title, text=line) for line in lines]
@@ -547,8 +546,11 @@ def _whole(kind: str, path: str, raw: bytes, added: bool) -> Change | None:
     except Exception:  # noqa: BLE001 - any oddity: take the full, validating road instead
         return None
     item_id, title = values
-    if not item_id or not title:
-        return None
+    return _whole_item(kind, item_id, title, added) if item_id and title else None
+
+
+def _whole_item(kind: str, item_id: str, title: str, added: bool) -> Change:
+    """新增岗位 大客户经理 / 删除制度 …: an item added or deleted as a whole."""
     return Change(kind=kind, id=item_id, title=title, text=f"{'新增' if added else '删除'}{KINDS[kind].label} {title}")
 
 

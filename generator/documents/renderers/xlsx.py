@@ -18,8 +18,6 @@ import io
 import re
 import unicodedata
 import zipfile
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from pydantic import Field
@@ -63,13 +61,7 @@ class RosterSettings(Settings):
 
 def settings() -> dict[str, Any]:
     """roster.yml as a dict, read again only when the file changes; mistakes raise a ``path:line`` ContentError."""
-    stat = SETTINGS_FILE.stat()
-    return _settings(str(SETTINGS_FILE), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=2)
-def _settings(path: str, mtime: int, size: int) -> dict[str, Any]:
-    return read_settings(Path(path), RosterSettings, TOOL_ROOT).model_dump()
+    return read_settings(SETTINGS_FILE, RosterSettings, TOOL_ROOT).model_dump()
 
 
 def display_width(text: str) -> int:

@@ -14,7 +14,6 @@ and is raised as :class:`~generator.content.errors.ContentError`, like content m
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -149,11 +148,5 @@ def read(path: Path, model: type[M]) -> M:
 
 
 def layout() -> Layout:
-    """``layout.yml``, read again only when the file changes (checked by size and modification time)."""
-    stat = LAYOUT_FILE.stat()
-    return _layout(str(LAYOUT_FILE), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=2)
-def _layout(path: str, mtime: int, size: int) -> Layout:
-    return read(Path(path), Layout)
+    """``layout.yml``, read again only when the file changes."""
+    return read(LAYOUT_FILE, Layout)
