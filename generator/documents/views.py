@@ -543,6 +543,14 @@ def revision_rows(hb: DocumentView | Handbook, item, limit: int | None = None) -
     return rows[:limit] if limit is not None else rows
 
 
+def authored_revisions(hb: Handbook) -> list[tuple[str, str, str, RevisionRow]]:
+    """(kind, id, title, row) of every revision written in the content files, newest first: the 变更记录 page of
+    a handbook that keeps its 修订记录 by hand."""
+    found = [(kind, item.id, item.title, RevisionRow(r.version, r.date, r.summary, r.author or ""))
+             for kind in KINDS for item in hb.items(kind) for r in _authored(item)]
+    return sorted(found, key=lambda entry: (entry[3].date, entry[2]), reverse=True)
+
+
 def _authored(item) -> list[Revision]:
     return sorted(getattr(item, "revisions", []), key=lambda r: (r.date, r.version), reverse=True)
 
@@ -556,6 +564,7 @@ def last_updated(hb: DocumentView | Handbook, item) -> dt.date | None:
 KIND_WORDS = {**{name: kind.label for name, kind in KINDS.items()}, "site": "手册设置"}  # 变更记录's headings
 
 _OMITTED = {
+    "authored revisions only": "本手册的修订记录由人力资源部写在内容文件中（revisions），不读取 git 的提交记录",
     "git is not installed": "本机没有安装 git",
     "not a git repository": "内容目录不在 git 仓库中",
     "shallow clone": "这是浅克隆（shallow clone），较早的提交不在本机",
