@@ -537,7 +537,8 @@ class RevisionRow:
 def revision_rows(hb: DocumentView | Handbook, item, limit: int | None = None) -> list[RevisionRow]:
     """Authored revisions and git commits of ``item``, newest first; a release before a commit of the same day."""
     authored = [RevisionRow(r.version, r.date, r.summary, r.author or "", "") for r in _authored(item)]
-    commits = [RevisionRow(NO_VERSION, c.date, c.subject, c.author, c.short) for c in hb.history.of(kind_of(item).name, item.id)]
+    commits = [RevisionRow(NO_VERSION, c.date, c.subject, c.author, c.short)
+               for c in hb.history.of(kind_of(item).name, item.id)]
     # sorted() is stable: commits keep git's newest-first order within a day
     rows = sorted(authored + commits, key=lambda row: (row.date, not row.commit), reverse=True)
     return rows[:limit] if limit is not None else rows

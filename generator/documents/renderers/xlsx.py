@@ -2,10 +2,10 @@
 
 openpyxl writes the workbook from :class:`~generator.documents.views.RosterView` (the links to each role's
 files arrive in it); this module only decides what goes where. Looks (font, header colours, width limits,
-sheet names) come from ``templates/xlsx/roster.yml`` (``handbook check`` reads it too). Like the other documents the bytes depend on the
-content only: openpyxl stamps the save time into ``docProps/core.xml`` and every
-zip entry, so the package is rewritten with the roles' latest 生效日期 as its
-date and fixed entry times.
+sheet names) come from ``templates/xlsx/roster.yml`` (``handbook check`` reads it too). Like the other
+documents the bytes depend on the content only: openpyxl stamps the save time into ``docProps/core.xml``
+and every zip entry, so the package is rewritten with the roles' latest 生效日期 as its date and fixed
+entry times.
 
 Column widths fit Chinese text: Excel measures in widths of the digit 0, and a
 Chinese character is two of those.
