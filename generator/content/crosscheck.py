@@ -169,7 +169,8 @@ def _unique_values(items: list[Loaded], field: str, label: str) -> list[Problem]
 
 
 # Fields a draft may still lack (an imported JD rarely has them); a published role needs them.
-DRAFT_MAY_LACK = {"number": "岗位编号", "department": "所属部门", "purpose": "岗位目的", "kpis": "关键绩效指标"}
+DRAFT_MAY_LACK = {"number": "岗位编号", "department": "所属部门", "purpose": "岗位目的", "effective": "生效日期",
+                  "kpis": "关键绩效指标"}
 
 
 def _unfinished(item: Loaded) -> list[Problem]:

@@ -70,6 +70,10 @@ def plan(source: Source, root: Path, hb: Handbook, force: bool, existing: list[P
         raise UpdateRefused([Problem(source.shown, 1, f"这份 Word 文件属于岗位 {role_id}，但 {shown} 不存在",
                                      "用 --root 指向生成它的手册文件夹；岗位已改名时先把文件改回原 id")])
     result = Result(role_file, shown, None)
+    if source.pending:
+        from .report import pending_note
+
+        result.not_imported.append(pending_note(source.pending))
     edited = ownjd.read(source)
     if edited.duties is None and edited.purpose is None and edited.kpi_rows is None:
         raise UpdateRefused([Problem(source.shown, 1, "找不到“岗位目的”“岗位职责”“关键绩效指标”等标题，无法读出修改",
