@@ -24,7 +24,7 @@ from ...content.model import Handbook
 from ..ids import slug_from_title
 from . import parse as parser
 from .sources import Source
-from .text import normalise
+from .text import normalise, parse_date
 
 
 class NotAJobDescription(Exception):
@@ -178,7 +178,7 @@ def _yaml(p: parser.ParsedRole, draft: Draft, source: Source, hb: Handbook, ids_
         notes.append("原文没有岗位目的（purpose），请补写")
     version = p.info.get("version", "").lstrip("VvＶｖ版本 ")
     data["version"] = DoubleQuotedScalarString(version if re.fullmatch(r"\d+(\.\d+)*", version) else "1.0")
-    effective = _date(p.info.get("effective", ""))
+    effective = parse_date(p.info.get("effective", ""))
     if effective is not None:
         data["effective"] = effective
     elif p.info.get("effective"):
@@ -211,19 +211,6 @@ def _yaml(p: parser.ParsedRole, draft: Draft, source: Source, hb: Handbook, ids_
     y.dump(data, out)
     text = "# yaml-language-server: $schema=../schemas/role.schema.json\n" + out.getvalue()
     return text, notes, sections
-
-
-def _date(text: str):
-    """'2026-03-01', '2026年3月1日', '2026.3.1' → a date; anything else → None."""
-    import datetime as dt
-
-    match = re.fullmatch(r"\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*", text)
-    if not match:
-        return None
-    try:
-        return dt.date(*map(int, match.groups()))
-    except ValueError:
-        return None
 
 
 def _first_choice(title: str) -> str:

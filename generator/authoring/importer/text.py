@@ -108,3 +108,16 @@ _BOILERPLATE = re.compile(
 
 def is_boilerplate(line: str) -> bool:
     return bool(_BOILERPLATE.search(line))
+
+
+def parse_date(text: str):
+    """'2026-03-01', '2026年3月1日', '2026.3.1' → a date; anything else → None."""
+    import datetime as dt
+
+    match = re.fullmatch(r"\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*", text)
+    if not match:
+        return None
+    try:
+        return dt.date(*map(int, match.groups()))
+    except ValueError:
+        return None
