@@ -961,7 +961,7 @@ def test_a_folder_of_job_descriptions(root, tmp_path):
     (folder / "jd.txt").write_text(TEXT_JD, encoding="utf-8")
     table_top_docx(folder / "广告车.docx")
     (folder / "~$广告车.docx").write_bytes(b"lock")  # Word's lock file while the document is open
-    (folder / "readme.pdf").write_bytes(b"%PDF-1.4")  # not an importable type: left alone in a folder
+    (folder / "roster.xlsx").write_bytes(b"PK")  # not an importable type: left alone in a folder
     code, out, err = run_import(folder, "--root", root)
     assert code == 0, err
     assert (root / "roles" / "guang-gao-che-ye-wu-zhu-guan.yml").exists()
@@ -1076,3 +1076,38 @@ def test_a_pdf_with_a_text_layer_is_read_line_by_line(root, tmp_path):
     text = out[out.index("duties:"):]
     for line in ("  - heading: 总则", "  - heading: 细则", "      - heading: 营销策划", "          - 广告语荟萃、储备。"):
         assert line in text.splitlines(), (line, text)
+
+
+def test_pending_tracked_changes_in_another_jd_are_read_as_not_accepted(root, tmp_path):
+    doc = Document()
+    doc.add_paragraph("展厅接待员岗位职责", style="Title")
+    doc.add_paragraph("1、负责展厅的日常接待工作。")
+    kept = doc.add_paragraph("2、做好来访客户的登记。")
+    # HR, with Track Changes on, deleted '来访' and added a whole new duty after it; nobody accepted either yet.
+    kept._p.append(parse_xml(f'<w:del {nsdecls("w")} w:id="1" w:author="HR"><w:r><w:delText>（含电话来访）</w:delText>'
+                             f'</w:r></w:del>'))
+    added = doc.add_paragraph()
+    added._p.append(parse_xml(f'<w:pPr {nsdecls("w")}><w:rPr><w:ins w:id="2" w:author="HR"/></w:rPr></w:pPr>'))
+    added._p.append(parse_xml(f'<w:ins {nsdecls("w")} w:id="3" w:author="HR"><w:r><w:t>3、负责展厅的安全检查。</w:t></w:r>'
+                              f'</w:ins>'))
+    doc.add_paragraph("4、完成领导安排的其他工作。")
+    path = tmp_path / "pending.docx"
+    doc.save(str(path))
+    code, out, err = run_import(path, "--root", root, "--dry-run")
+    assert code == 0, err
+    duties = out[out.index("duties:"):].splitlines()
+    assert duties == ["duties:", "  - 负责展厅的日常接待工作。", "  - 做好来访客户的登记。（含电话来访）",
+                      "  - 完成领导安排的其他工作。"], out
+    assert "Word 文件中有 2 处修订尚未接受，按未修订的文字导入" in err and "HR 插入“3、负责展厅的安全检查。”" in err, err
+
+
+def test_a_draft_says_what_it_still_lacks(root, tmp_path):
+    """What the draft's page lists under its 草稿 banner: the same fields handbook check notes."""
+    from generator.content.crosscheck import missing_from_draft
+
+    src = tmp_path / "jd.txt"
+    src.write_text(TEXT_JD, encoding="utf-8")
+    assert run_import(src, "--root", root)[0] == 0
+    role = load_handbook(root).role("led-xian-shi-ping-xiao-shou-jing-li")
+    assert missing_from_draft(role) == ["生效日期", "关键绩效指标"]
+    assert missing_from_draft(load_handbook(REPO).role("market-manager")) == []
