@@ -137,3 +137,52 @@ def test_imported_corpus_passes_check_with_notes_for_what_is_missing(imported):
     shown = [str(n) for n in notes]
     assert any("draft: 生效日期 ('effective') not filled in yet" in n for n in shown)
     assert any("draft: 关键绩效指标 ('kpis') not filled in yet" in n for n in shown)
+
+
+# ---------------------------------------------------------------------------------------- rules, one at a time
+
+
+def parse_text(tmp_path: Path, text: str, name: str = "jd.txt") -> parser.Parsed:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return parser.parse(sources.read(path))
+
+
+def test_a_numbered_heading_after_the_known_ones_ends_them(tmp_path):
+    """'四、其他' follows '三、任职条件': a part of its own (reported), not a requirement; groups 一、二、 inside
+    '二、岗位职责' number from one again, so they stay groups."""
+    parsed = parse_text(tmp_path, "网络推广专员岗位说明书\n二、岗位职责\n一、推广\n1. 运营公众号。\n二、统计\n1. 每月提交推广报告。\n"
+                                  "三、任职条件\n1. 大专以上学历。\n四、其他\n需要轮流值周末班。\n")
+    [role] = parsed.roles
+    assert [(i.text, len(i.children)) for i in role.duties] == [("推广", 1), ("统计", 1)]
+    assert role.qualifications == {"education": "大专以上学历。"}
+    assert [(n, why) for n, _, why in role.unplaced] == [(9, "本手册的岗位没有这一部分"), (10, "本手册的岗位没有这一部分")]
+
+
+def test_two_complete_job_descriptions_in_word_tables_are_two_roles(tmp_path):
+    from docx import Document
+
+    doc = Document()
+    for title, duties in (("仓库管理员", ["负责成品入库登记。", "按发货单出库。"]), ("采购员", ["询价比价。", "跟踪到货。"])):
+        table = doc.add_table(rows=2, cols=2)
+        table.cell(0, 0).text, table.cell(0, 1).text = "岗位名称", title
+        table.cell(1, 0).text, table.cell(1, 1).text = "岗位职责", duties[0]
+        table.cell(1, 1).add_paragraph(duties[1])
+        doc.add_paragraph("")
+    path = tmp_path / "two.docx"
+    doc.save(str(path))
+    parsed = parser.parse(sources.read(path))
+    assert [(r.title, r.duty_count()) for r in parsed.roles] == [("仓库管理员", 2), ("采购员", 2)]
+
+
+def test_a_recruitment_title_line_and_the_file_name(tmp_path):
+    parsed = parse_text(tmp_path, "招聘：售后技术员（2名）\n薪资：5000-8000元/月\n岗位职责：\n1.负责显示屏的维修。\n"
+                                  "联系人：王先生\n")
+    [role] = parsed.roles
+    assert role.title == "售后技术员" and role.duty_count() == 1
+    assert [why for _, _, why in role.unplaced] == ["招聘广告的内容（公司简介、薪资福利、工作地点等），不是岗位说明书内容"] * 2
+    path = tmp_path / "02 门店导购员岗位职责.txt"
+    path.write_text("岗位职责：\n1、负责门店的日常销售。\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(path), "--root", str(copy_bundled_content(tmp_path)), "--dry-run"])
+    assert result.exit_code == 0 and "title: 门店导购员" in result.stdout.splitlines()
+    assert "原文没有写岗位名称，取自文件名：门店导购员" in result.stderr

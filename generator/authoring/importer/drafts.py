@@ -78,6 +78,10 @@ def plan(source: Source, root: Path, hb: Handbook, taken: set[str], titles_taken
     ids_by_title: dict[str, str] = {}
     drafts = []
     for parsed_role in parsed.roles:
+        named_by_file = not parsed_role.title and len(parsed.roles) == 1 and _title_from_name(source.path)
+        if named_by_file:
+            parsed_role.title = named_by_file
+            parsed_role.repairs.append(f"原文没有写岗位名称，取自文件名：{named_by_file}")
         source_title = parsed_role.title or "未命名岗位"
         role_id = slug_from_title(source_title, taken)
         taken.add(role_id)
@@ -211,6 +215,13 @@ def _yaml(p: parser.ParsedRole, draft: Draft, source: Source, hb: Handbook, ids_
     y.dump(data, out)
     text = "# yaml-language-server: $schema=../schemas/role.schema.json\n" + out.getvalue()
     return text, notes, sections
+
+
+def _title_from_name(path: Path) -> str:
+    """'03 销售经理岗位说明书.docx' → '销售经理'; '' when the file name is not a role's name."""
+    stem = re.sub(r"^[\d\s._-]+", "", path.stem)
+    stem = re.sub(r"(?:岗位|职位)?(?:职责|说明书|说明|描述|JD)+$", "", stem, flags=re.IGNORECASE).strip(" _-（）()")
+    return stem if re.fullmatch(r"[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9]{1,19}", stem) else ""
 
 
 def _first_choice(title: str) -> str:

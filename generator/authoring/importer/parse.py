@@ -31,7 +31,7 @@ from .text import TERMINAL, cjk_punctuation, is_boilerplate, split_glued, split_
 # --------------------------------------------------------------------------- vocabulary
 
 INFO_LABELS: dict[str, tuple[str, ...]] = {
-    "title": ("岗位名称", "职位名称", "岗位", "职位", "职务名称", "职务"),
+    "title": ("岗位名称", "职位名称", "岗位", "职位", "职务名称", "职务", "招聘职位", "招聘岗位", "招聘", "诚聘"),
     "number": ("岗位编号", "职位编号", "岗位编码", "职位编码", "岗位代码", "职位代码", "编号"),
     "department": ("所属部门", "所在部门", "所属部门/科室", "部门", "隶属部门", "所属科室"),
     "reports_to": ("直接上级", "直属上级", "直接主管", "直属上司", "直接上司", "直属上司职位", "直接上级职位", "汇报对象",
@@ -164,7 +164,6 @@ class ParsedRole:
     placed: list[tuple[int, str]] = field(default_factory=list)   # (line, the field it went to)
     spans: dict[int, int] = field(default_factory=dict)  # an unplaced line → the last line joined into it
     repairs: list[str] = field(default_factory=list)
-    headed: bool = False    # a duties heading was seen (not just lines after a title)
 
     def duty_count(self) -> int:
         def count(items):
@@ -321,8 +320,10 @@ def _joined(lines: list[Line]) -> list[Line]:
             nxt_bare = _bare(nxt.text)
             value_ok = not (nxt_bare in _INFO_KEYS or nxt_bare in _SUB_KEYS or _section(nxt.text) is not None
                             or is_boilerplate(nxt.text) or _BULLET_ONLY.match(nxt_bare))
+            # a two-character label ('其他', '专业') takes only a short value: it may as well be a group's name
+            short = len(nxt.text) <= (24 if len(bare) <= 2 else 60)
             if (bare in _INFO_KEYS or bare in _SUB_KEYS) and line.text.rstrip()[-1:] not in ":：" and value_ok \
-                    and not _INFO_RE.match(nxt.text) and len(nxt.text) <= 60:
+                    and not _INFO_RE.match(nxt.text) and short:
                 out.append(Line(line.where, f"{bare}：{nxt.text}", also=nxt.numbers))
                 k += 2
                 continue
@@ -406,9 +407,7 @@ def _title_line(line: Line) -> str | None:
         return None
     if _section(text) is not None or _NON_ROLE_RE.search(text):
         return None
-    if line.heading or line.bold or line.title_style or _ROLE_WORD.search(text):
-        return text if _ROLE_WORD.search(text) or line.heading or line.title_style or line.bold else None
-    return None
+    return text if line.heading or line.bold or line.title_style or _ROLE_WORD.search(text) else None
 
 
 def _non_role_title(text: str) -> bool:
@@ -431,7 +430,7 @@ def parse(source: Source) -> Parsed:
     parts = _parts(lines)
     roles: list[ParsedRole] = []
     outside: list[tuple[int, str, str]] = []
-    trial = [(kind, chunk, _build(chunk, kind == "role") if kind == "role" else None) for kind, chunk in parts]
+    trial = [(kind, chunk, _build(chunk, lead_is_duties=True) if kind == "role" else None) for kind, chunk in parts]
     complete = [k for k, (kind, _, role) in enumerate(trial) if kind == "role" and role.duties and role.title]
     groups: list[list[Line]] = []
     if len(complete) < 2:  # one role per file: every role part joins it (or the whole file is one role)
@@ -458,20 +457,21 @@ def parse(source: Source) -> Parsed:
         if role.duties:
             roles.append(role)
         else:
-            outside.extend((n, line.text, "标题之下没有岗位职责，不当作岗位") if n == role.first else
-                           (n, line.text, "文件中没有找到岗位职责") for line in chunk for n in line.numbers[:1])
+            outside += _outside(chunk, texts, "没有找到岗位职责，不当作岗位")
     for kind, chunk, _ in trial:
         if kind != "role":
-            title = chunk[0].text
-            outside.extend((n, line.text if n == line.where else texts.get(n, line.text),
-                            f"不是岗位说明书的内容（《{title}》）") for line in chunk for n in line.numbers)
+            outside += _outside(chunk, texts, f"不是岗位说明书的内容（《{chunk[0].text}》）")
     return Parsed(roles, sorted(outside), sorted(skipped), texts)
+
+
+def _outside(chunk: list[Line], texts: dict[int, str], why: str) -> list[tuple[int, str, str]]:
+    return [(n, line.text if n == line.where else texts.get(n, ""), why) for line in chunk for n in line.numbers]
 
 
 def _parts(lines: list[Line]) -> list[tuple[str, list[Line]]]:
     """The file cut where a role or a non-role part may start: ('role' | 'other', lines)."""
     parts: list[tuple[str, list[Line]]] = []
-    kind, current, titled_by_label, has_items = "role", [], False, False
+    kind, current, titled_by_label, has_items, in_duties = "role", [], False, False, False
     for line in lines:
         header = _header(line.text) if not line.numbered else None
         info = _INFO_RE.match(line.text)
@@ -481,14 +481,17 @@ def _parts(lines: list[Line]) -> list[tuple[str, list[Line]]]:
         if starts or (named and kind == "other") or (header is not None and kind == "other"):
             if current:
                 parts.append((kind, current))
-            kind, current, titled_by_label, has_items = "role", [], False, False
+            kind, current, titled_by_label, has_items, in_duties = "role", [], False, False, False
         elif _non_role_title(line.text) and not line.numbered:
             if current:
                 parts.append((kind, current))
             kind, current = "other", []
         current.append(line)
         titled_by_label = titled_by_label or title_fact
-        has_items = has_items or bool(split_label(line.text).kind or line.numbered or line.item)
+        section = _section(line.text)
+        has_items = has_items or bool(split_label(line.text).kind or line.numbered or line.item) or \
+            (in_duties and section is None)
+        in_duties = section[0] == "duties" if section else in_duties
     if current:
         parts.append((kind, current))
     return parts
@@ -516,7 +519,7 @@ class _RoleBuilder:
         self.last: Item | None = None
         self.last_raw = ""
         self.sub: str | None = None
-        self.duties_style: tuple | None = None   # how the duties' heading was written
+        self.heading: tuple | None = None   # how the last section heading was written, and its number
         self.header_title = False
         self.title_lines: tuple[int, ...] = ()
 
@@ -614,11 +617,13 @@ class _RoleBuilder:
             if rest:
                 self.feed(Line(line.where, rest))
             return True
-        if self.section == "duties" and self.duties_style and self.role.duties and _heading_text(text) \
-                and self._style(line) == self.duties_style and self.duties_style[:3] != ("plain", 0, False):
-            self._switch("other", line)
-            self.unplaced(line, "本手册的岗位没有这一部分")
-            return True
+        if self.heading is not None and self.section != "lead" and _heading_text(text) and not line.numbered:
+            style, number = self.heading
+            later = _label_number(text)
+            if self._style(line) == style and number is not None and later is not None and later > number:
+                self._switch("other", line)  # '四、其他' after '三、任职条件': a part this handbook has no place for
+                self.unplaced(line, "本手册的岗位没有这一部分")
+                return True
         if self.section == "lead" and not self.role.duties:
             title = _title_line(line)
             if title and (not self.role.title or (not self.role.title_from_label and not self.header_title)):
@@ -632,9 +637,8 @@ class _RoleBuilder:
         self.section = key
         self.sub = None
         self.stack, self.last = [], None
-        if key == "duties" and headed:
-            self.role.headed = True
-            self.duties_style = self._style(line)
+        if headed:
+            self.heading = (self._style(line), _label_number(line.text))
 
     def _facts(self, line: Line) -> bool:
         """'岗位名称：X　岗位编号：Y', 'label value', wherever they are (a facts table may come late)."""
@@ -663,7 +667,7 @@ class _RoleBuilder:
             if not value:
                 continue
             if key == "title":
-                self.role.title = value
+                self.role.title = re.sub(r"\s*[（(]\s*(?:\d+|若干)\s*[名人个]?\s*[)）]$", "", value)  # '售后技术员（2名）'
                 self.role.title_from_label = True
                 placed.append(FACT_NAMES[key])
             elif key in FACT_NAMES:
@@ -856,12 +860,23 @@ class _RoleBuilder:
 
     def finish(self) -> None:
         self.role.purpose = self.role.purpose.strip()
-        _drop_empty_groups(self.role.duties)
 
 
-def _drop_empty_groups(items: list[Item]) -> None:
-    for item in items:
-        _drop_empty_groups(item.children)
+_NUMERALS = {c: k for k, c in enumerate("零一二三四五六七八九", start=0)}
+
+
+def _label_number(text: str) -> int | None:
+    """The number of a heading's label: '四、其他' → 4, '第十二条' → 12, '3. 任职资格' → 3; None without one."""
+    match = re.match(r"^\s*第?\s*[（(]?\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*[)）]?\s*(?:[、.．:：条章节]|部分)", text)
+    if not match:
+        return None
+    digits = match.group(1)
+    if digits.isdigit():
+        return int(digits)
+    tens, _, ones = digits.rpartition("十")
+    if "十" not in digits:
+        return _NUMERALS.get(digits)
+    return (_NUMERALS.get(tens, 1) if tens else 1) * 10 + (_NUMERALS.get(ones, 0) if ones else 0)
 
 
 def _same_title(a: str, b: str) -> bool:
