@@ -1031,6 +1031,10 @@ def test_seed_into_an_empty_root_gives_five_drafts_that_pass_check(tmp_path):
                     for e in entries]
 
         assert tree(draft.duties) == tree(role.duties), role.id
+    from generator.site import pages as site
+
+    page = site.pages(hb, [])  # the preview's pages render with drafts that have no department yet
+    assert "| 待定 |" in page["maintenance.md"] and "roles/da-qu-jing-li.md" in page
 
 
 def _doc_from(docx: Path, folder: Path) -> Path:
@@ -1111,3 +1115,24 @@ def test_a_draft_says_what_it_still_lacks(root, tmp_path):
     role = load_handbook(root).role("led-xian-shi-ping-xiao-shou-jing-li")
     assert missing_from_draft(role) == ["生效日期", "关键绩效指标"]
     assert missing_from_draft(load_handbook(REPO).role("market-manager")) == []
+
+
+def test_what_a_draft_lacks_can_be_filled_in_in_word(root, tmp_path):
+    """Import a bare JD, download its Word file, fill in 待定 in 岗位基本信息, import it back."""
+    src = tmp_path / "jd.txt"
+    src.write_text("展厅接待员岗位职责\n1、负责展厅的日常接待工作。\n2、完成领导安排的其他工作。\n", encoding="utf-8")
+    assert run_import(src, "--root", root)[0] == 0
+    yml = root / "roles" / "zhan-ting-jie-dai-yuan.yml"
+    doc = Document(str(jd_file(root, "zhan-ting-jie-dai-yuan", tmp_path)))
+    for label, value in (("岗位编号", "YXZX-SC-40"), ("所属部门", "市场部"), ("直接上级", "市场部经理"),
+                         ("生效日期", "2027-01-01")):
+        set_basic(doc, label, value)
+    edited = tmp_path / "edited.docx"
+    doc.save(str(edited))
+    before = yml.read_text(encoding="utf-8")
+    code, _, err = run_import(edited, "--root", root)
+    assert code == 0, err
+    assert yaml_diff(before, yml.read_text(encoding="utf-8")) == [
+        "+number: YXZX-SC-40", "+department: market", "+reports_to: market-manager", "+effective: 2027-01-01"]
+    role = load_handbook(root).role("zhan-ting-jie-dai-yuan")
+    assert (role.number, role.department, role.effective.isoformat()) == ("YXZX-SC-40", "market", "2027-01-01")
