@@ -244,9 +244,13 @@ def _table_lines(table: Table) -> list[Line]:
             for row, row_nos in zip(table.rows, numbers)]
     first = [_bare("".join(cell)) for cell, _ in rows[0]] if rows else []
     if any(cell.startswith("权重") for cell in first):
-        return [Line(nos[0] if nos else table.no, " | ".join(dict.fromkeys("".join(c) for c, _ in row if "".join(c))),
-                     kpi_table=True, also=tuple(n for _, ns in row for n in ns)[1:])
-                for row in rows for nos in [[n for _, ns in row for n in ns]] if any("".join(c) for c, _ in row)]
+        kpi_lines = []
+        for row in rows:
+            nos = [n for _, ns in row for n in ns]
+            text = " | ".join(dict.fromkeys("".join(c) for c, _ in row if "".join(c)))
+            if text:
+                kpi_lines.append(Line(nos[0] if nos else table.no, text, kpi_table=True, also=tuple(nos[1:])))
+        return kpi_lines
     duty_column = next((k for k, cell in enumerate(first) if cell and _COLUMN_HEADER_RE.match(cell)
                         and re.search(r"职责|工作内容|工作任务", cell)), None)
     if duty_column is not None and all(not cell or _COLUMN_HEADER_RE.match(cell) for cell in first):
@@ -254,10 +258,7 @@ def _table_lines(table: Table) -> list[Line]:
     out: list[Line] = []
     section = None
     for row in rows:
-        cells = []
-        for cell, nos in row:  # a merged cell repeats in some readers' view of a row: keep one
-            if not cells or (cell, nos) != cells[-1]:
-                cells.append((tuple(p for p in cell if p), tuple(n for p, n in zip(cell, nos) if p)))
+        cells = [(tuple(p for p in cell if p), tuple(n for p, n in zip(cell, nos) if p)) for cell, nos in row]
         if cells and all(not c or _COLUMN_HEADER_RE.match(_bare("".join(c))) for c, _ in cells):
             out += [Line(n, p, column="表头") for c, ns in cells for p, n in zip(c, ns)]
             continue
@@ -273,7 +274,6 @@ def _table_lines(table: Table) -> list[Line]:
                 section = key[1]
                 out.append(Line(nos[0], key[1]))
                 k += 1
-                section = key[1]
                 continue
             if section is not None and cell and k + 1 < len(cells) and cells[k + 1][0] and len(cell) == 1 \
                     and _heading_text(cell[0]) and not _label_key(cell[0]):
