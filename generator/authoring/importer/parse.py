@@ -22,6 +22,7 @@ KPIs are never read into the role: a JD's KPI part is reported, not imported.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -361,6 +362,7 @@ def _strip_heading(text: str) -> tuple[str, str, str]:
     return style, text, ""
 
 
+@functools.lru_cache(maxsize=4096)
 def _section(text: str) -> tuple[str, str, str] | None:
     """(section key, the heading's name, the text after it) when the line is a section heading."""
     _, name, rest = _strip_heading(text)
@@ -378,6 +380,7 @@ def _heading_text(text: str) -> bool:
     return len(text) <= SHORT_HEADING and not re.search(r"[，,；;。！？!?]", text) and not text.endswith(tuple(TERMINAL))
 
 
+@functools.lru_cache(maxsize=4096)
 def _header(text: str) -> tuple[str, str, str] | None:
     """(title, what, rest) for '[营销总监岗位职责]', '营销策划经理职责一、总则', 'X岗位说明书', '岗位说明书'."""
     if split_label(text).kind is not None and not re.match(r"^[\[【〔]", text):

@@ -8,6 +8,7 @@ themselves.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class Labelled:
     text: str          # the line without its label
 
 
+@functools.lru_cache(maxsize=4096)
 def split_label(line: str) -> Labelled:
     stripped = line.strip()
     for kind, pattern in _LABEL_RE:
