@@ -159,6 +159,13 @@ def test_a_numbered_heading_after_the_known_ones_ends_them(tmp_path):
     assert [(n, why) for n, _, why in role.unplaced] == [(9, "本手册的岗位没有这一部分"), (10, "本手册的岗位没有这一部分")]
 
 
+def test_a_heading_may_carry_the_role_name(tmp_path):
+    parsed = parse_text(tmp_path, "岗位说明书\n一、基本信息\n岗位名称：售后技术员\n二、售后技术员岗位职责\n1. 维修显示屏。\n"
+                                  "三、售后技术员的任职资格\n1. 中专以上学历。\n")
+    [role] = parsed.roles
+    assert (role.title, role.duty_count(), role.qualifications) == ("售后技术员", 1, {"education": "中专以上学历。"})
+
+
 def test_two_complete_job_descriptions_in_word_tables_are_two_roles(tmp_path):
     from docx import Document
 

@@ -105,6 +105,7 @@ _HEADER_RE = re.compile(
     r"\s*[\]】〕]?\s*(?P<rest>.*)$")
 _ROLE_WORD = re.compile(r"(经理|主管|专员|助理|总监|主任|工程师|技术员|设计师|代表|顾问|文员|会计|出纳|司机|内勤|业务员|销售员|"
                         r"接待员|管理员|操作员|讲解员|安装工|技工|组长|班长|部长|总经理|秘书|督导|策划|客服|[员师长])$")
+_ROLE_WORD_BEFORE = re.compile(_ROLE_WORD.pattern.rstrip("$").replace("(经理", "^.{1,16}?(?:经理", 1) + "的?")
 _NON_ROLE_RE = re.compile(r"(规定|制度|办法|流程|指南|须知|清单|通知|布署|部署|守则|规范|细则表|附件|记录表|申请表|登记表|"
                           r"报销单|审批单|状况表|考核表|评分表|评价表)")
 _KPI_REMARK_RE = re.compile(r"绩效考核|考核指标|KPI", re.IGNORECASE)
@@ -363,15 +364,19 @@ def _strip_heading(text: str) -> tuple[str, str, str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _section(text: str) -> tuple[str, str, str] | None:
+def _section(text: str, after_role: bool = True) -> tuple[str, str, str] | None:
     """(section key, the heading's name, the text after it) when the line is a section heading."""
     _, name, rest = _strip_heading(text)
     name = re.sub(r"\s+", "", name)
-    if not name or len(name) > HEADING_MAX:
+    if not name or len(name) > HEADING_MAX + 10:
         return None
-    for key, pattern in _SECTION_RES:
-        if pattern.fullmatch(name):
-            return key, name, rest
+    # '三、销售经理岗位职责', '营销总监的任职资格': the role's name may stand before the heading's own name
+    role = _ROLE_WORD_BEFORE.match(name) if after_role else None
+    for candidate in (name, name[role.end():] if role else None):
+        if candidate and len(candidate) <= HEADING_MAX:
+            for key, pattern in _SECTION_RES:
+                if pattern.fullmatch(candidate):
+                    return key, candidate, rest
     return None
 
 
@@ -393,13 +398,13 @@ def _header(text: str) -> tuple[str, str, str] | None:
         rest = ""  # '行政专员岗位职责2': the second variant in a collection of JDs
     if rest and split_label(rest).kind is None and rest not in ("】", "]"):
         return None  # '…职责：负责…' is a sentence, not a heading
-    if title and (_section(title + what) is not None or _section(title) is not None or
+    if title and (_section(title + what, False) is not None or _section(title, False) is not None or
                   re.fullmatch(r"(岗位|职位|工作|某公司|公司|企业|本公司)+", title)):
-        if _section(title + what) is not None and title not in ("某公司", "公司", "企业", "本公司"):
+        if _section(title + what, False) is not None and title not in ("某公司", "公司", "企业", "本公司"):
             return None  # '主要职责', '工作描述': a section heading
         title = ""
-    if not title and "说明" not in what and "描述" not in what:
-        return None  # a bare '岗位职责' is the duties section
+    if not title and ("说明" not in what and "描述" not in what or _section(text, False) is not None):
+        return None  # a bare '岗位职责' or '职位描述' is the duties section
     return title, what, rest
 
 
