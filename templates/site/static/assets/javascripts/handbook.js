@@ -55,7 +55,8 @@ document.addEventListener("click", function (event) {
   }
 
   /* A table or the org chart wider than the screen scrolls inside its own box; say so above it
-     ("左右滑动查看") and fade the edge where more is hidden, until the reader has scrolled to the end. */
+     ("左右滑动查看") and fade the edge where more is hidden, until the reader has scrolled to the end.
+     The keyboard reaches it as well (below). */
   var watched = [];
 
   function scrollBoxes() {
@@ -67,9 +68,13 @@ document.addEventListener("click", function (event) {
     return boxes;
   }
 
+  /* A box that scrolls is a stop for the Tab key (with a focus ring, handbook.css), so a keyboard can scroll
+     it too; one that fits is not. */
   function update(box) {
     var overflows = box.scrollWidth > box.clientWidth + 1;
     box.classList.toggle("handbook-overflows", overflows);
+    if (overflows) box.tabIndex = 0;
+    else box.removeAttribute("tabindex");
     box.classList.toggle("at-end", box.scrollLeft + box.clientWidth >= box.scrollWidth - 1);
     if (box.handbookHint) box.handbookHint.hidden = !overflows;
   }
