@@ -121,7 +121,27 @@ def build_root(tmp_path_factory) -> Callable[[Path], BuiltSite]:
     return build
 
 
+# The two tiers: `make test` runs everything; `make quick` (`pytest -m "not slow"`) the pure-Python tier for the
+# inner loop. A test is slow when it uses a fixture that builds a site, renders the documents or starts a browser,
+# when its module is one of the end-to-end modules below (real builds, previews, worker pools, renders of every
+# output), or when it says so itself (`@pytest.mark.slow`: LibreOffice, the `handbook` command in a subprocess…).
+SLOW_FIXTURES = frozenset({"built_site", "documents", "build_root", "browser"})
+SLOW_MODULES = frozenset({
+    "test_build.py", "test_incremental_preview.py", "test_preview.py", "test_pool.py", "test_book.py",
+    "test_fuzz.py", "test_property.py", "test_extreme.py", "test_pdf_archival.py", "test_pdf_fonts.py",
+    "test_browser.py", "test_mobile.py", "test_print.py",
+})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES or SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "slow: builds a site, renders documents, runs a browser, LibreOffice or "
+                                       "the `handbook` command: only in the full tier (make test), not in make quick")
     # Hypothesis keeps its example database and caches in ./.hypothesis by default: not in the working tree.
     import tempfile
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 from pathlib import Path
@@ -33,6 +34,7 @@ def name_of(path: Path) -> str:
     return rel.as_posix() if rel.parts else "generator"
 
 
+@functools.cache
 def modules() -> dict[str, Path]:
     """Every module with code in it (an empty ``__init__.py`` only marks a folder as a package)."""
     return {name_of(p): p for p in sorted(PACKAGE.rglob("*.py"))
@@ -50,7 +52,8 @@ def _module_of(dotted: str) -> str | None:
     return "generator"
 
 
-def imports_of(path: Path) -> set[str]:
+@functools.cache
+def imports_of(path: Path) -> frozenset[str]:
     """Project modules (``content/model``) and third-party top-level modules (``weasyprint``) ``path`` uses."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skipped = {id(node) for block in ast.walk(tree)
@@ -83,7 +86,7 @@ def imports_of(path: Path) -> set[str]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and MODULE_STRING.match(node.value):
             add(MODULE_STRING.match(node.value).group())
     found.discard(name_of(path))
-    return found
+    return frozenset(found)
 
 
 def code_map() -> dict[str, set[str]]:
@@ -94,6 +97,7 @@ def code_map() -> dict[str, set[str]]:
     return rows
 
 
+@functools.cache
 def layers() -> list[tuple[int, list[str]]]:
     """(number, places) from the layer table; a place is a folder (``content/``) or a module (``cli.py``)."""
     text = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
@@ -102,6 +106,7 @@ def layers() -> list[tuple[int, list[str]]]:
             for line in table.splitlines() if (m := LAYER.match(line))]
 
 
+@functools.cache
 def layer_of(module: str) -> int:
     best, length = None, -1
     for number, places in layers():
@@ -164,7 +169,7 @@ def test_renderers_know_nothing_of_each_other_the_site_or_mkdocs():
 ])
 def test_the_check_itself_sees_imports(tmp_path, monkeypatch, source, expected):
     """The checker must find real imports (and only those), or the tests above could never fail."""
-    probe = PACKAGE / "documents" / "_probe.py"
+    probe = PACKAGE / "documents" / f"_probe_{abs(hash(source))}.py"
     monkeypatch.setattr(Path, "read_text", lambda self, **kw: source if self == probe else _read(self, **kw))
     assert imports_of(probe) == expected
 

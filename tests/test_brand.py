@@ -403,6 +403,7 @@ def test_the_change_log_words_the_company_logo_and_colour_changes():
         "公司 logo content/logo.svg 改为 content/brand.png", "删除品牌色 #1F4E79"]
 
 
+@pytest.mark.slow
 def test_the_preview_shows_a_replaced_logo_on_every_page_and_in_the_documents(tmp_path, monkeypatch):
     from test_incremental_preview import Serving
 

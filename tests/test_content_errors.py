@@ -54,6 +54,7 @@ def test_billion_laughs_is_refused_fast_with_little_memory(tmp_path: Path):
     assert "anchor '&a' is not allowed" in lines[0]
 
 
+@pytest.mark.slow
 def test_check_command_prints_every_problem_and_exits_1(tmp_path: Path):
     root = overlay_root(tmp_path, TESTS / "bad_roots" / "several-files")
     run = subprocess.run([sys.executable, "-m", "generator.cli", "check", "--root", str(root)],
@@ -65,6 +66,7 @@ def test_check_command_prints_every_problem_and_exits_1(tmp_path: Path):
     assert "2 problem(s) found" in lines[2]
 
 
+@pytest.mark.slow
 def test_build_command_refuses_bad_content_without_traceback(tmp_path: Path):
     root = overlay_root(tmp_path, TESTS / "bad_roots" / "tab-indent")
     run = subprocess.run([sys.executable, "-m", "generator.cli", "build", "--root", str(root),

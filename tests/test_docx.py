@@ -497,6 +497,7 @@ def test_reference_docx_with_a_missing_style_or_unknown_placeholder_is_reported(
     ]
 
 
+@pytest.mark.slow
 def test_the_script_rebuilds_the_committed_reference(tmp_path):
     """scripts/make_reference_docx.py is deterministic, and its output is a reference the renderer accepts."""
     import subprocess
@@ -626,6 +627,7 @@ def test_appraisal_rows_leave_room_to_write_like_the_pdf(appraisals, role_id):
     assert set(heights(doc.tables[0])) == {(round(pdf_head_mm * mm), "atLeast")}
 
 
+@pytest.mark.slow
 def test_a_reference_saved_by_libreoffice_still_works(monkeypatch):
     """HR may edit reference.docx in LibreOffice: it renames styles ('Heading 1', not 'heading 1') and splits
     {页脚} into three runs. The renderer still finds every style and fills every placeholder.

@@ -114,10 +114,14 @@ def article(path: Path) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
-def handbook(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "generator.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env)
+def handbook(*args: str) -> subprocess.CompletedProcess:
+    """The command in this process (its end-to-end run as a program is in test_content_errors)."""
+    from click.testing import CliRunner
+
+    from generator import cli
+
+    run = CliRunner().invoke(cli.main, list(args))
+    return subprocess.CompletedProcess(args, run.exit_code, run.stdout, run.stderr)
 
 
 # --------------------------------------------------------------------------- history
@@ -263,7 +267,7 @@ def test_diff_bad_revision_is_one_line_exit_2(repo, args, message):
 
 def test_diff_outside_a_repository_is_one_line_exit_2(tmp_path):
     root = copy_bundled_content(tmp_path)
-    run = handbook("diff", "--root", str(root), cwd=tmp_path)
+    run = handbook("diff", "--root", str(root))
     assert run.returncode == 2
     assert run.stderr.strip() == "error: handbook diff: cannot compare revisions: not a git repository"
 
@@ -311,6 +315,7 @@ def test_a_draft_never_leaks_into_the_published_site(site):
     assert not (site / "roles" / "key-client-manager.html").exists()
 
 
+@pytest.mark.slow
 def test_drafts_build_marks_them(repo, tmp_path):
     out = tmp_path / "with-drafts"
     run = handbook("build", "--root", str(repo), "--out", str(out), "--drafts")
@@ -372,6 +377,7 @@ def test_a_published_form_cannot_take_its_options_from_a_draft_policy(tmp_path):
     assert "is a draft, so the published handbook cannot print this form from it" in run.stderr
 
 
+@pytest.mark.slow
 def test_serve_shows_drafts(repo, tmp_path):
     """`mkdocs serve` / `handbook serve` start the plugin with command='serve': drafts are previewed.
 

@@ -112,6 +112,7 @@ def set_cell(table, row: int, col: int, text: str) -> None:
 # ---------------------------------------------------------------------------------------- our own DOCX
 
 
+@pytest.mark.slow
 def test_docx_carries_role_id_version_and_fingerprint(root, tmp_path):
     hb = load_handbook(root)
     role = hb.role("planning-manager")
@@ -126,6 +127,7 @@ def test_docx_carries_role_id_version_and_fingerprint(root, tmp_path):
     assert "docProps/custom.xml" in names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role_id", [p.stem for p in sorted((REPO / "roles").glob("*.yml"))])
 def test_unchanged_docx_imports_as_no_changes(root, tmp_path, role_id):
     before = (root / "roles" / f"{role_id}.yml").read_bytes()
@@ -135,6 +137,7 @@ def test_unchanged_docx_imports_as_no_changes(root, tmp_path, role_id):
     assert (root / "roles" / f"{role_id}.yml").read_bytes() == before
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_every_role_survives_libreoffice_unchanged(root, tmp_path):
     files = [jd_file(root, p.stem, tmp_path) for p in sorted((root / "roles").glob("*.yml"))]
@@ -178,6 +181,7 @@ def edit_planning_manager(path: Path) -> Path:
     return edited
 
 
+@pytest.mark.slow
 def test_word_edits_become_exactly_these_yaml_changes(root, tmp_path):
     yml = root / "roles" / "planning-manager.yml"
     before = yml.read_text(encoding="utf-8")
@@ -199,6 +203,7 @@ def test_word_edits_become_exactly_these_yaml_changes(root, tmp_path):
     assert code == 1 and "此后 YAML 又改过" in err and "岗位职责" in err and "关键绩效指标" in err
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_word_edits_survive_libreoffice(root, tmp_path):
     yml = root / "roles" / "planning-manager.yml"
@@ -211,6 +216,7 @@ def test_word_edits_survive_libreoffice(root, tmp_path):
     load_handbook(root)
 
 
+@pytest.mark.slow
 def test_flat_role_reorder_typed_numbers_purpose_and_tracked_changes(root, tmp_path):
     yml = root / "roles" / "marketing-director.yml"
     before = yml.read_text(encoding="utf-8")
@@ -251,6 +257,7 @@ def test_flat_role_reorder_typed_numbers_purpose_and_tracked_changes(root, tmp_p
     load_handbook(root)
 
 
+@pytest.mark.slow
 def test_yaml_changed_since_download_is_refused_unless_forced(root, tmp_path):
     """Both edited the duties: refused; --force lets Word's duties win."""
     doc = Document(str(jd_file(root, "regional-manager", tmp_path)))
@@ -275,6 +282,7 @@ def test_yaml_changed_since_download_is_refused_unless_forced(root, tmp_path):
     assert "全力以赴完成本区域销售与回款任务，每月汇报。" in after and 'version: "1.1"' in after
 
 
+@pytest.mark.slow
 def test_edits_to_different_parts_merge_with_force(root, tmp_path):
     """HR edited the duties, someone else the KPIs: --force applies HR's duties and keeps the KPI change."""
     doc = Document(str(jd_file(root, "regional-manager", tmp_path)))
@@ -293,6 +301,7 @@ def test_edits_to_different_parts_merge_with_force(root, tmp_path):
     assert "全力以赴完成本区域销售与回款任务，每月汇报。" in after and "target: ≥ 97%" in after
 
 
+@pytest.mark.slow
 def test_an_added_kpi_row_is_reported_and_weights_must_still_add_up(root, tmp_path):
     yml = root / "roles" / "sales-assistant.yml"
     before = yml.read_text(encoding="utf-8")
@@ -346,6 +355,7 @@ def test_seed_finds_the_five_roles_with_the_hand_made_duties():
     assert (exact, total) == (58, 59)
 
 
+@pytest.mark.slow
 def test_seed_dry_run_loses_nothing_silently(tmp_path):
     before = sorted((REPO / "roles").iterdir())
     code, out, err = run_import(SEED, "--dry-run")
@@ -467,6 +477,7 @@ kpis:
 """
 
 
+@pytest.mark.slow
 def test_new_sections_reach_the_pdf_and_the_page_model(root, tmp_path):
     from pypdf import PdfReader
 
@@ -590,6 +601,7 @@ BAD_INPUT = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BAD_INPUT))
 def test_bad_input_is_one_clear_line_and_nothing_is_written(root, tmp_path, name):
     make, words = BAD_INPUT[name]
@@ -616,6 +628,7 @@ def test_gbk_text_is_read(root, tmp_path):
     assert "title: 销售经理" in out.splitlines()
 
 
+@pytest.mark.slow
 def test_edits_to_the_optional_sections_flow_back(root, tmp_path):
     src = tmp_path / "jd.txt"
     src.write_text(TEXT_JD, encoding="utf-8")
@@ -653,6 +666,7 @@ def test_edits_to_the_optional_sections_flow_back(root, tmp_path):
     load_handbook(root)
 
 
+@pytest.mark.slow
 def test_a_section_hr_adds_in_word_is_added_before_the_kpis(root, tmp_path):
     yml = root / "roles" / "regional-manager.yml"
     before = yml.read_text(encoding="utf-8")
@@ -672,6 +686,7 @@ def test_a_section_hr_adds_in_word_is_added_before_the_kpis(root, tmp_path):
     assert load_handbook(root).role("regional-manager").qualifications.education == "大专"
 
 
+@pytest.mark.slow
 def test_dry_run_of_a_word_edit_shows_the_yaml_diff_and_writes_nothing(root, tmp_path):
     yml = root / "roles" / "planning-manager.yml"
     before = yml.read_bytes()
@@ -721,6 +736,7 @@ def test_word_jd_with_heading_groups_and_multilevel_numbering(root, tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_imported_drafts_pass_check_and_never_block_the_next_import(root, tmp_path):
     code, _, err = run_import(SEED, "--root", root)
     assert code == 0, err
@@ -879,6 +895,7 @@ def test_a_folder_of_job_descriptions(root, tmp_path):
     assert code == 1 and "没有可导入的文件" in err
 
 
+@pytest.mark.slow
 def test_a_top_level_duty_after_a_group_reads_back_in_place(root, tmp_path):
     yml = root / "roles" / "regional-manager.yml"
     text = yml.read_text(encoding="utf-8").replace(
@@ -897,6 +914,7 @@ def test_a_top_level_duty_after_a_group_reads_back_in_place(root, tmp_path):
     assert yml.read_text(encoding="utf-8") == text
 
 
+@pytest.mark.slow
 def test_the_revision_table_is_not_read_as_part_of_the_kpis(root, tmp_path):
     yml = root / "roles" / "sales-assistant.yml"
     text = yml.read_text(encoding="utf-8").replace(

@@ -65,6 +65,7 @@ def test_registering_the_same_output_twice_is_an_error(monkeypatch):
         outputs.register(dataclasses.replace(existing, kind="other"))
 
 
+@pytest.mark.slow
 def test_one_registry_entry_adds_a_document_a_download_link_and_a_manifest_kind(monkeypatch):
     """ARCHITECTURE.md's promise: a new output is one renderer, one template folder, one entry."""
     from generator.site import pages as site
@@ -90,6 +91,7 @@ def test_one_registry_entry_adds_a_document_a_download_link_and_a_manifest_kind(
 # --------------------------------------------------------------------------- the derived key
 
 
+@pytest.mark.slow
 def test_editing_one_role_changes_only_the_keys_of_the_documents_that_print_it(root, tmp_path):
     before = keys(root, tmp_path / "cache")
     edit(root / "roles" / "regional-manager.yml", "全力以赴完成本区域销售和回款任务。", "全力以赴完成本区域销售和回款任务！")
@@ -99,6 +101,7 @@ def test_editing_one_role_changes_only_the_keys_of_the_documents_that_print_it(r
          for fmt in ("docx", "pdf")] + ["downloads/job-descriptions-all.pdf"])  # 全部岗位说明书 prints every role
 
 
+@pytest.mark.slow
 def test_renaming_a_role_rerenders_its_superior_and_reports_which_print_its_title(root, tmp_path):
     before = keys(root, tmp_path / "cache")
     edit(root / "roles" / "market-manager.yml", "title: 市场部经理", "title: 市场部总经理")
@@ -114,6 +117,7 @@ def test_renaming_a_role_rerenders_its_superior_and_reports_which_print_its_titl
     assert "planning-manager" not in touched or "planning-manager" in expected
 
 
+@pytest.mark.slow
 def test_editing_a_policy_text_leaves_the_forms_alone_but_its_venues_do_not(root, tmp_path):
     before = keys(root, tmp_path / "cache")
     policy = root / "content" / "policies" / "entertainment-expenses.yml"
@@ -124,6 +128,7 @@ def test_editing_a_policy_text_leaves_the_forms_alone_but_its_venues_do_not(root
         "downloads/forms/key-client-entertainment.docx", "downloads/forms/key-client-entertainment.pdf"]
 
 
+@pytest.mark.slow
 def test_changing_a_declared_template_rerenders_that_output_only(root, tmp_path, monkeypatch):
     project = tmp_path / "project"
     for folder in ("templates/pdf", "templates/docx", "templates/xlsx"):
@@ -138,6 +143,7 @@ def test_changing_a_declared_template_rerenders_that_output_only(root, tmp_path,
     assert len(touched) == sum(1 for p in before if p.endswith(".pdf"))
 
 
+@pytest.mark.slow
 def test_a_new_library_version_rerenders_what_uses_that_library(root, tmp_path, monkeypatch):
     before = keys(root, tmp_path / "cache")
     real = outputs.metadata.version
@@ -146,6 +152,7 @@ def test_a_new_library_version_rerenders_what_uses_that_library(root, tmp_path, 
     assert touched == sorted(p for p in before if p.endswith(".pdf"))
 
 
+@pytest.mark.slow
 def test_new_font_files_rerender_every_pdf_and_no_word_file(root, tmp_path, monkeypatch):
     before = keys(root, tmp_path / "cache")
     fonts = outputs.font_stamps()
