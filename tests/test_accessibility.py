@@ -10,6 +10,7 @@ audited once it has loaded and the theme and handbook.js have set up its tables 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from browsing import CHROMIUM, DESKTOP, PHONE, SHOTS, search, serve, settle
@@ -138,7 +139,7 @@ def test_the_search_dialog_override_is_the_theme_s_partial_plus_its_name():
     differs means Material changed it, and the copy must be taken again."""
     from material import templates
 
-    theme = (REPO.joinpath(templates.__path__[0]) / "partials" / "search.html").read_text(encoding="utf-8")
+    theme = (Path(templates.__path__[0]) / "partials" / "search.html").read_text(encoding="utf-8")
     ours = (REPO / "site_overrides" / "partials" / "search.html").read_text(encoding="utf-8")
     strip = re.compile(r"\{#-.*?-#\}\n", re.S)  # the files' leading comments
     named = '<div class="md-search" data-md-component="search" role="dialog" aria-label="{{ lang.t(\'search\') }}">'

@@ -32,8 +32,8 @@ def _pdfs(documents) -> dict[tuple, bytes]:
 
 
 def marked_text(pdf: pikepdf.Pdf) -> tuple[dict[tuple[int, int], str], list[str]]:
-    """(page, MCID) → the text drawn inside that marked-content sequence; and per page the text of its
-    /Artifact sequences."""
+    """(page, MCID) → the text drawn inside that marked-content sequence (every MCID in the page's content,
+    empty for an image); and per page the text of its /Artifact sequences."""
     texts: dict[tuple[int, int], str] = {}
     artifacts = []
     for number, page in enumerate(pdf.pages):
@@ -49,6 +49,8 @@ def marked_text(pdf: pikepdf.Pdf) -> tuple[dict[tuple[int, int], str], list[str]
                 props = operands[1] if op == "BDC" else None
                 stack.append("artifact" if tag == "/Artifact" else
                              int(props.MCID) if isinstance(props, pikepdf.Dictionary) and "/MCID" in props else None)
+                if isinstance(stack[-1], int):
+                    texts.setdefault((number, stack[-1]), "")
             elif op == "EMC":
                 stack.pop()
             elif op == "Tf":
@@ -90,8 +92,8 @@ def element_text(element, texts, pages) -> str:
     kids = list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
     text = ""
     for kid in kids:
-        if isinstance(kid, int) or (isinstance(kid, pikepdf.Object) and kid._type_code == pikepdf.ObjectType.integer):
-            text += texts.get((page, int(kid)), "")
+        if isinstance(kid, int):  # an MCID (pikepdf gives integers as int)
+            text += texts.get((page, kid), "")
         elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
             text += element_text(kid, texts, pages)
     return text
@@ -201,16 +203,20 @@ def test_headings_are_nested_without_gaps_and_never_empty(documents):
 
 def test_page_margins_are_pagination_artifacts_and_nothing_hangs_outside_the_tree(documents, built_site):
     """The running header (handbook, 文件编号) and footer (version line, 第 n 页) are drawn as /Artifact
-    /Pagination, not tagged as content; every content item the parent tree maps is reachable from the root."""
+    /Pagination, not tagged as content; every marked content item of a page belongs to an element of the tree."""
     hb = built_site.hb
     for key, data in _pdfs(documents).items():
         with pikepdf.open(io.BytesIO(data)) as pdf:
             texts, artifacts = marked_text(pdf)
             reachable = {e.objgen for e, _ in elements(pdf)}
-            nums = pdf.Root.StructTreeRoot.ParentTree.Nums
-            for value in list(nums)[1::2]:
+            nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
+            tree = dict(zip(nums[::2], nums[1::2]))
+            for value in tree.values():
                 for parent in (value if isinstance(value, pikepdf.Array) else [value]):
                     assert parent is None or parent.objgen in reachable, key
+            for page, mcid in texts:
+                parent = tree[int(pdf.pages[page].obj.StructParents)][mcid]
+                assert parent is not None and parent.objgen in reachable, (key, page, mcid)
             for number, artifact in enumerate(artifacts):
                 assert hb.site.handbook_title in artifact, (key, number)
                 if key[0] != "job-description-book":
@@ -219,7 +225,8 @@ def test_page_margins_are_pagination_artifacts_and_nothing_hangs_outside_the_tre
             assert f"共 {len(pdf.pages)} 页" not in tagged and hb.site.handbook_title + "\n" not in tagged, key
 
 
-def test_a_logo_in_the_page_header_is_an_artifact_too(tmp_path):
+@pytest.mark.slow  # renders a PDF
+def test_a_logo_in_the_page_header_is_an_artifact_too():
     from generator.content.loader import load_handbook
     from generator.documents.renderers import pdf as renderer
 

@@ -59,8 +59,8 @@ def _number(reference) -> int:
 
 
 def _kids(element) -> list:
-    kids = element.get("K", [])
-    return [kid for kid in kids if not isinstance(kid, int)] if isinstance(kids, list) else [kids]
+    """References to the element's children (WeasyPrint writes /K as an array; MCIDs left out)."""
+    return [kid for kid in element.get("K", []) if not isinstance(kid, int)]
 
 
 def _scope_header_cells(elements: dict) -> None:

@@ -8,9 +8,10 @@ zip entry, so the package is rewritten with the roles' latest 生效日期 as it
 date and fixed entry times.
 
 Column widths fit Chinese text: Excel measures in widths of the digit 0, and a
-Chinese character is two of those. Every font is marked GB2312 (``charset`` 134): without that hint
-LibreOffice, which has no 等线, draws the Chinese with Japanese glyph shapes. Each sheet prints on A4
-landscape, one page wide, its header row on every page and 第 n 页 / 共 N 页 in the footer.
+Chinese character is two of those. Every font is marked GB2312 (``charset`` 134), so Excel takes a
+Simplified Chinese font where 等线 is missing (LibreOffice takes its glyph shapes from its own Asian language
+setting: the file cannot say, see README). Each sheet prints on A4 landscape, one page wide, its header row
+on every page and 第 n 页 / 共 N 页 in the footer.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ HEADER_KEYS = {"bold": bool, "fill": str, "colour": str}
 ROLE_COLUMNS = ("岗位编号", "岗位名称", "所属部门", "直接上级", "直接下级", "版本", "生效日期", "职责数", "KPI数")
 KPI_COLUMNS = ("岗位", "指标", "定义", "目标值", "权重", "周期", "数据来源", "状态")
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-GB2312 = 134  # the font charset that says "Simplified Chinese" to Excel and LibreOffice
+GB2312 = 134  # the font charset that says "Simplified Chinese" to Excel
 PAGE_FOOTER = "第 &P 页 / 共 &N 页"  # Excel's header/footer codes: &P this page, &N the number of pages
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 

@@ -55,8 +55,7 @@ document.addEventListener("click", function (event) {
   }
 
   /* A table or the org chart wider than the screen scrolls inside its own box; say so above it
-     ("左右滑动查看") and fade the edge where more is hidden, until the reader has scrolled to the end.
-     The keyboard reaches it as well (below). */
+     ("左右滑动查看") and fade the edge where more is hidden, until the reader has scrolled to the end. */
   var watched = [];
 
   function scrollBoxes() {
