@@ -10,6 +10,7 @@ audited once it has loaded and the theme and handbook.js have set up its tables 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,18 @@ def test_the_theme_s_search_results_and_phone_menu_pass_axe_core(server, tabs, w
         tab.locator("label.md-header__button[for=__drawer]").click()
         settle(tab)
         assert failing(tab) == []
+
+
+def test_a_light_brand_colour_passes_axe_core_too(build_root, tabs, tmp_path_factory):
+    """A light yellow brand (tests/roots/branded-png): the header keeps the yellow, every text on white takes
+    the colour darkened to 4.5:1 (content/brand.py) — the KPI tags too, on white rather than a tint of it."""
+    root = tmp_path_factory.mktemp("branded") / "root"
+    shutil.copytree(REPO / "tests" / "roots" / "branded-png", root)
+    site = build_root(root).path
+    with serve(site) as url:
+        found = {name: problems for name in site_pages(site)
+                 if (problems := failing(visit(tabs["desktop"], url + name)))}
+    assert found == {}
 
 
 # Each fix undone in the page, and the rule axe-core then reports: (page, width, script, rule).
