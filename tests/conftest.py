@@ -128,7 +128,7 @@ def build_root(tmp_path_factory) -> Callable[[Path], BuiltSite]:
 SLOW_FIXTURES = frozenset({"built_site", "documents", "build_root", "browser"})
 SLOW_MODULES = frozenset({
     "test_build.py", "test_incremental_preview.py", "test_preview.py", "test_pool.py", "test_book.py",
-    "test_fuzz.py", "test_property.py", "test_extreme.py", "test_pdf_archival.py", "test_pdf_fonts.py",
+    "test_fuzz.py", "test_extreme.py", "test_pdf_archival.py", "test_pdf_fonts.py",
     "test_browser.py", "test_mobile.py", "test_print.py",
 })
 

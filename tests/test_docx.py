@@ -649,7 +649,8 @@ def test_a_reference_saved_by_libreoffice_still_works(monkeypatch):
     doc = Document(io.BytesIO(data))
     assert doc.sections[0].header.paragraphs[0].text == f"{hb.site.handbook_title}\t{views.role_number_line(role)}"
     assert doc.sections[0].footer.paragraphs[0].text == f"{views.jd_footer(role)}\t第 1 页 / 共 2 页"
-    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == list(views.JD_SECTIONS)
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == \
+        [*views.JD_SECTIONS[:-1], views.REVISIONS_HEADING, views.JD_SECTIONS[-1]]  # its authored 修订记录 too
     assert not [r for r in doc.element.body.iter(qn("w:r")) if _fonts(r) is not None]
     # LibreOffice gave the reference custom properties of its own: the file has one set, the role's
     assert names.count("docProps/custom.xml") == 1

@@ -917,9 +917,8 @@ def test_a_top_level_duty_after_a_group_reads_back_in_place(root, tmp_path):
 @pytest.mark.slow
 def test_the_revision_table_is_not_read_as_part_of_the_kpis(root, tmp_path):
     yml = root / "roles" / "sales-assistant.yml"
-    text = yml.read_text(encoding="utf-8").replace(
-        "kpis:\n", "revisions:\n  - version: \"1.0\"\n    date: 2026-12-01\n    summary: 首次发布\n    author: 人力资源部\nkpis:\n", 1)
-    yml.write_text(text, encoding="utf-8")
+    text = yml.read_text(encoding="utf-8")
+    assert "\nrevisions:" in text  # the bundled role has its 修订记录
     path = jd_file(root, "sales-assistant", tmp_path)
     assert "修订记录" in [p.text for p in Document(str(path)).paragraphs]
     code, _, err = run_import(path, "--root", root)

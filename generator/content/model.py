@@ -363,6 +363,11 @@ class SiteSettings(Strict):
     description: Text | None = None
     intro: Paragraphs = []
     departments: Annotated[list[Department], Field(min_length=1, max_length=MAX_ITEMS)]
+    history: Annotated[
+        Literal["git", "authored"],
+        Field(description="修订记录从哪里来：git = 内容文件写明的 revisions 加上 git 的提交记录（默认）；"
+                          "authored = 只用内容文件写明的 revisions，不读取 git（变更记录页列出全部正式修订）"),
+    ] = "git"
     navigation: Annotated[
         list[Literal["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]],
         Field(description="Order of the site's top-level sections (changes = 变更记录, added last when left out)"),

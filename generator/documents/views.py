@@ -507,6 +507,14 @@ def revision_rows(hb: Handbook, item, limit: int | None = None) -> list[Revision
     return rows[:limit] if limit is not None else rows
 
 
+def authored_revisions(hb: Handbook) -> list[tuple[str, str, str, RevisionRow]]:
+    """(kind, id, title, row) of every revision written in the content files, newest first: the 变更记录 page of
+    a handbook that keeps its 修订记录 by hand."""
+    found = [(_kind(item), item.id, item.title, RevisionRow(r.version, r.date, r.summary, r.author or ""))
+             for item in (*hb.roles, *hb.policies, *hb.guides, *hb.forms) for r in _authored(item)]
+    return sorted(found, key=lambda entry: (entry[3].date, entry[2]), reverse=True)
+
+
 def _authored(item) -> list[Revision]:
     return sorted(getattr(item, "revisions", []), key=lambda r: (r.date, r.version), reverse=True)
 
@@ -524,6 +532,7 @@ def last_updated_text(hb: Handbook, item) -> str:
 KIND_WORDS = {"role": "岗位", "policy": "制度", "guide": "指南", "form": "表单", "site": "手册设置"}
 
 _OMITTED = {
+    "authored revisions only": "本手册的修订记录由人力资源部写在内容文件中（revisions），不读取 git 的提交记录",
     "git is not installed": "本机没有安装 git",
     "not a git repository": "内容目录不在 git 仓库中",
     "shallow clone": "这是浅克隆（shallow clone），较早的提交不在本机",

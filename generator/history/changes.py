@@ -28,7 +28,7 @@ from typing import Any, Iterable
 from .. import TOOL_ROOT, cachedir
 from ..content import outline
 from ..content.loader import load_item
-from ..content.model import KPI, Change, ChangeSet, Commit, Form, Guide, Handbook, Policy, Role, SiteSettings
+from ..content.model import KPI, Change, ChangeSet, Commit, Form, Guide, Handbook, History, Policy, Role, SiteSettings
 from . import git as history
 from .git import GitError, Log, Repository, git
 
@@ -610,7 +610,10 @@ def _commit_changes(commit: Commit, touched: list[tuple[str, str, str]], blobs: 
 
 def with_history(hb: Handbook, root: Path, limit: int = RECENT_COMMITS, cache_dir: Path | None = None,
                  shared: bool = False) -> Handbook:
-    """``hb`` with its git history attached: per-file commits and the recent changes, expanded."""
+    """``hb`` with its git history attached: per-file commits and the recent changes, expanded; none when the
+    content root keeps its 修订记录 by hand (site.yml ``history: authored``)."""
+    if hb.site.history == "authored":
+        return hb.model_copy(update={"history": History(omitted=history.AUTHORED_ONLY)})
     found, log, repo = history.read(root)
     if log is not None and repo is not None:
         found = found.model_copy(update={"changes": tuple(recent(repo, log, hb, limit, cache_dir, shared))})

@@ -26,6 +26,8 @@ from pathlib import Path
 from ..content.model import Commit, History
 
 CONTENT_PATHS = ("roles", "content")
+#: why a content root has no git history by choice (site.yml `history: authored`)
+AUTHORED_ONLY = "authored revisions only (content/site.yml: history: authored)"
 _FORMAT = "%x1e%H%x1f%as%x1f%an%x1f%s"
 
 
