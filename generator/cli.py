@@ -219,7 +219,7 @@ def serve(root: Path, dev_addr: str) -> None:
 @click.option("--force", is_flag=True, help="Apply a Word file's edits even if the YAML changed after it was made.")
 def import_(files: tuple[Path, ...], root: Path, dry_run: bool, force: bool) -> None:
     """Bring job descriptions in: HR's edited Word copies back into roles/*.yml; other JDs
-    (.docx, .txt, .md) as new draft roles. Prints every change and every line it did not place."""
+    (.docx, .doc, .pdf, .txt, .md) as new draft roles. Prints every change and where every line went."""
     from .authoring.importer import run
 
     try:

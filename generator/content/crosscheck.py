@@ -14,7 +14,7 @@ from collections import Counter
 from . import brand, coverage
 from .errors import Problem
 from .loaded import Loaded, LoadedRoot, duty_locations
-from .model import MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, Brand, DutyGroup
+from .model import MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, Brand, DutyGroup, Role
 
 
 def run(loaded: LoadedRoot) -> list[Problem]:
@@ -169,7 +169,13 @@ def _unique_values(items: list[Loaded], field: str, label: str) -> list[Problem]
 
 
 # Fields a draft may still lack (an imported JD rarely has them); a published role needs them.
-DRAFT_MAY_LACK = {"number": "岗位编号", "department": "所属部门", "purpose": "岗位目的", "kpis": "关键绩效指标"}
+DRAFT_MAY_LACK = {"number": "岗位编号", "department": "所属部门", "purpose": "岗位目的", "effective": "生效日期",
+                  "kpis": "关键绩效指标"}
+
+
+def missing_from_draft(role: Role) -> list[str]:
+    """What a draft still lacks, in Chinese, e.g. ['岗位目的', '生效日期'] (its page can list them; check notes them)."""
+    return [label for field, label in DRAFT_MAY_LACK.items() if getattr(role, field) is None]
 
 
 def _unfinished(item: Loaded) -> list[Problem]:

@@ -185,7 +185,7 @@ class Role(Strict):
     reports_to_title: Annotated[Text | None, Field(description="手册之外的直接上级，如 总经理")] = None
     purpose: Annotated[Text | None, Field(description="岗位目的；草稿可暂缺（导入的岗位说明书常常没有），发布前必填")] = None
     version: Version
-    effective: Annotated[dt.date, Field(description="生效日期，如 2026-12-01")]
+    effective: Annotated[dt.date | None, Field(description="生效日期，如 2026-12-01；草稿可暂缺，发布前必填")] = None
     duties: Annotated[list[DutyEntry], Field(min_length=1, max_length=MAX_DUTIES, description="岗位职责")]
     authority: Annotated[list[Text], Field(description="岗位权限（可选），一条一项，如 对下属的考核建议权",
                                            max_length=MAX_ITEMS)] = []

@@ -203,7 +203,7 @@ def form_number_line(form: Form) -> str:
 
 
 def jd_footer(role: Role) -> str:
-    return f"{jd_title(role)}　版本：{role.version}　生效日期：{role.effective.isoformat()}"
+    return f"{jd_title(role)}　版本：{role.version}　生效日期：{effective_text(role)}"
 
 
 def appraisal_footer(role: Role) -> str:
@@ -211,6 +211,11 @@ def appraisal_footer(role: Role) -> str:
 
 
 # --------------------------------------------------------------------------- job description
+
+
+def effective_text(role: Role) -> str:
+    """The 生效日期 as printed; a draft may not have one yet."""
+    return role.effective.isoformat() if role.effective else NOT_YET
 
 
 def basic_info(hb: Handbook, role: Role) -> list[tuple[str, str]]:
@@ -223,7 +228,7 @@ def basic_info(hb: Handbook, role: Role) -> list[tuple[str, str]]:
         ("直接上级", superior.title if superior else (role.reports_to_title or "—")),
         ("直接下级", "、".join(r.title for r in reports) or "—"),
         ("版本", role.version),
-        ("生效日期", role.effective.isoformat()),
+        ("生效日期", effective_text(role)),
     ]
 
 

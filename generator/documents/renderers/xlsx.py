@@ -60,7 +60,7 @@ class RosterRole:
     reports_to: str | None
     reports_to_title: str | None
     version: str
-    effective: dt.date
+    effective: dt.date | None
     duties: int
     kpi_status: str
     kpis: tuple[KPI, ...]
@@ -190,7 +190,7 @@ def roster(hb: RosterView) -> bytes:
         cell = kpis.cell(row=r, column=weight_column)
         cell.number_format = "0%" if float(row[weight_column - 1] * 100).is_integer() else "0.0%"
 
-    date = max((role.effective for role in hb.roles), default=dt.date(2000, 1, 1))
+    date = max((role.effective for role in hb.roles if role.effective), default=dt.date(2000, 1, 1))
     props = wb.properties
     props.title = _text(title)
     props.creator = props.lastModifiedBy = _text(hb.organisation)
