@@ -44,13 +44,18 @@ def _show_notes(notes) -> None:
 
 
 def _load(root: Path, show_notes: bool = False):
+    """The handbook, after the content and the settings files the renderers read are checked together."""
     from .content.loader import load_handbook
+    from .documents.outputs import settings_problems
 
     notes: list = []
+    problems = settings_problems()
     try:
         hb = load_handbook(root, notes)
     except ContentError as exc:
-        _fail(exc.problems, exc.notes if show_notes else ())
+        _fail(problems + exc.problems, exc.notes if show_notes else ())
+    if problems:
+        _fail(problems, notes if show_notes else ())
     if show_notes:
         _show_notes(notes)
     return hb
@@ -100,12 +105,13 @@ def main(debug: bool) -> None:
 def check(root: Path) -> None:
     """Load and validate all content; print every problem, then notes that do not fail the build."""
     from .content.drafts import draft_ids
+    from .content.model import KINDS
 
     hb = _load(root, show_notes=True)
     drafts = sum(len(ids) for ids in draft_ids(hb).values())
     shown = f" ({drafts} of them drafts, left out of the published build)" if drafts else ""
-    click.echo(f"OK: {len(hb.roles)} roles, {len(hb.policies)} policies, {len(hb.guides)} guides, "
-               f"{len(hb.forms)} forms{shown}.")
+    counts = ", ".join(f"{len(hb.items(name))} {kind.plural}" for name, kind in KINDS.items())
+    click.echo(f"OK: {counts}{shown}.")
 
 
 @main.command()

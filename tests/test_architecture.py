@@ -5,8 +5,8 @@
   project modules and third-party libraries, nothing missing and nothing stale. Imports inside functions,
   ``__init__.py`` files and modules named in strings (``"generator.documents.renderers.pdf:form"``, loaded by
   the output registry) all count; ``if TYPE_CHECKING:`` blocks and the standard library do not.
-* Renderers (the modules the output registry names) import no other renderer, nothing of the site or the CLI,
-  and no MkDocs.
+* Renderers (the modules the output registry names) import no other renderer, not the registry (nor anything
+  of documents/ but the views), nothing of the site or the CLI, and no MkDocs.
 """
 
 from __future__ import annotations
@@ -146,13 +146,18 @@ def test_no_module_imports_a_layer_above_its_own():
     assert not wrong, "\n".join(wrong)
 
 
-def test_renderers_know_nothing_of_each_other_the_site_or_mkdocs():
+def test_renderers_know_nothing_of_each_other_the_registry_the_site_or_mkdocs():
+    """A renderer gets a view and its subject: of documents/ it may read views only (the roster's links arrive
+    in its view, not from the output registry), and its own helpers below documents/renderers/."""
     found = renderers()
     assert {"documents/renderers/pdf", "documents/renderers/docx", "documents/renderers/xlsx"} <= found
     wrong = []
     for module in sorted(found):
         for m in sorted(imports_of(modules()[module])):
-            if (m in found and m != module) or m.startswith(("site", "cli", "authoring")) or m == "mkdocs":
+            other_documents = m.startswith("documents/") and not m.startswith("documents/renderers/") \
+                and m != "documents/views"
+            if (m in found and m != module) or other_documents or m.startswith(("site", "cli", "authoring")) \
+                    or m == "mkdocs":
                 wrong.append(f"generator/{module} imports {m}")
     assert not wrong, "\n".join(wrong)
 

@@ -424,6 +424,20 @@ def test_cached_change_sets_equal_fresh_ones(repo, tmp_path):
     assert len(list(cache.glob("changes-*.json"))) == 7
 
 
+def test_cached_change_sets_are_compared_again_when_the_tools_code_changes(repo, tmp_path, monkeypatch):
+    """The history cache is keyed by the same hash of the package's source as the documents' cache."""
+    from generator import cachedir
+
+    hb = load_handbook(repo)
+    cache = tmp_path / "changes"
+    changes.with_history(hb, repo, cache_dir=cache)
+    before = {p.name for p in cache.glob("changes-*.json")}
+    monkeypatch.setattr(cachedir, "package_digest", lambda package=cachedir.PACKAGE: "other code")
+    changes.with_history(hb, repo, cache_dir=cache)
+    after = {p.name for p in cache.glob("changes-*.json")}
+    assert len(before) == len(after) == 7 and not before & after
+
+
 def test_a_commit_that_does_not_load_is_named_and_skipped(tmp_path):
     root = company_root(tmp_path)
     git(root, "init", "-q", "-b", "main")

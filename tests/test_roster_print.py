@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from generator.content.loader import load_handbook
+from generator.documents import outputs
 from generator.documents.renderers import xlsx
 
 A4_LANDSCAPE = (842, 595)  # points, rounded
@@ -33,8 +34,9 @@ def printed(built_site, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("calc")
     hb = load_handbook(synthetic_org.write(60, folder / "org"))
+    output = outputs.get("roster", "xlsx")
     books = {"bundled": (built_site.path / "downloads" / "roster.xlsx").read_bytes(),
-             "large": xlsx.roster(xlsx.roster_view(hb))}
+             "large": output.render(output.view(hb, None), None)}
     for name, data in books.items():
         (folder / f"{name}.xlsx").write_bytes(data)
     convert_to_pdf(folder, [f"{name}.xlsx" for name in books])
