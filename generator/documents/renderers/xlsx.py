@@ -8,7 +8,10 @@ and every zip entry, so the package is rewritten with the roles' latest 生效�
 entry times.
 
 Column widths fit Chinese text: Excel measures in widths of the digit 0, and a
-Chinese character is two of those.
+Chinese character is two of those. Every font is marked GB2312 (``charset`` 134), so Excel takes a
+Simplified Chinese font where 等线 is missing (LibreOffice takes its glyph shapes from its own Asian language
+setting: the file cannot say, see README). Each sheet prints on A4 landscape, one page wide, its header row
+on every page and 第 n 页 / 共 N 页 in the footer.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ SETTINGS_FILE = TOOL_ROOT / "templates" / "xlsx" / "roster.yml"
 ROLE_COLUMNS = ("岗位编号", "岗位名称", "所属部门", "直接上级", "直接下级", "版本", "生效日期", "职责数", "KPI数")
 KPI_COLUMNS = ("岗位", "指标", "定义", "目标值", "权重", "周期", "数据来源", "状态")
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+GB2312 = 134  # the font charset that says "Simplified Chinese" to Excel
+PAGE_FOOTER = "第 &P 页 / 共 &N 页"  # Excel's header/footer codes: &P this page, &N the number of pages
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -76,7 +81,6 @@ def _text(value: Any) -> Any:
 def roster(hb: RosterView) -> bytes:
     """Sheet 1: one row per role with links to its files; sheet 2: one row per KPI."""
     from openpyxl import Workbook  # imported here: `handbook check` reads only the settings
-    from openpyxl.styles import Font
 
     cfg = settings()
     wb = Workbook()
@@ -90,13 +94,14 @@ def roster(hb: RosterView) -> bytes:
                "、".join(r.title for r in hb.direct_reports(role)) or "—",
                role.version, role.effective, role.duties, len(role.kpis)]
         role_rows.append((row, role.files))
+    title = f"{hb.organisation}岗位清单"
     _fill(roles, [*ROLE_COLUMNS, *hb.file_columns],
-          [row + [path.rsplit("/", 1)[-1] for path in files] for row, files in role_rows], cfg)
+          [row + [path.rsplit("/", 1)[-1] for path in files] for row, files in role_rows], cfg, title)
     for r, (_, files) in enumerate(role_rows, start=2):
         for c, path in enumerate(files, start=len(ROLE_COLUMNS) + 1):
             cell = roles.cell(row=r, column=c)
             cell.hyperlink = path
-            cell.font = Font(name=cfg["font"], size=cfg["font_size"], color="0563C1", underline="single")
+            cell.font = _font(cfg, color="0563C1", underline="single")
     date_column = ROLE_COLUMNS.index("生效日期") + 1
     for r in range(2, len(role_rows) + 2):
         roles.cell(row=r, column=date_column).number_format = "yyyy-mm-dd"
@@ -108,7 +113,7 @@ def roster(hb: RosterView) -> bytes:
         for kpi in role.kpis:
             kpi_rows.append([role.title, kpi.name, kpi.definition, kpi.target, kpi.weight / 100, kpi.cycle,
                              kpi.source, status])
-    _fill(kpis, KPI_COLUMNS, kpi_rows, cfg)
+    _fill(kpis, KPI_COLUMNS, kpi_rows, cfg, title)
     weight_column = KPI_COLUMNS.index("权重") + 1
     for r, row in enumerate(kpi_rows, start=2):
         cell = kpis.cell(row=r, column=weight_column)
@@ -116,21 +121,28 @@ def roster(hb: RosterView) -> bytes:
 
     date = max((role.effective for role in hb.roles if role.effective), default=dt.date(2000, 1, 1))
     props = wb.properties
-    props.title = _text(f"{hb.organisation}岗位清单")
+    props.title = _text(title)
     props.creator = props.lastModifiedBy = _text(hb.organisation)
     buffer = io.BytesIO()
     wb.save(buffer)
     return _normalise(buffer.getvalue(), dt.datetime.combine(date, dt.time()))
 
 
-def _fill(ws, headers, rows, cfg) -> None:
-    """Header row styled, frozen and filtered; cells in the sheet font; widths fitted to the text."""
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+def _font(cfg, **style):
+    """The sheet font (roster.yml), marked Simplified Chinese."""
+    from openpyxl.styles import Font
+
+    return Font(name=cfg["font"], size=cfg["font_size"], charset=GB2312, **style)
+
+
+def _fill(ws, headers, rows, cfg, title: str) -> None:
+    """Header row styled, frozen and filtered; cells in the sheet font; widths fitted to the text; printable."""
+    from openpyxl.styles import Alignment, Border, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    font = Font(name=cfg["font"], size=cfg["font_size"])
+    font = _font(cfg)
     head = cfg["header"]
-    header_font = Font(name=cfg["font"], size=cfg["font_size"], bold=head["bold"], color=head["colour"])
+    header_font = _font(cfg, bold=head["bold"], color=head["colour"])
     fill = PatternFill("solid", fgColor=head["fill"])
     thin = Side(style="thin", color="A6A6A6")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -155,6 +167,21 @@ def _fill(ws, headers, rows, cfg) -> None:
     ws.row_dimensions[1].height = cfg["row_height"] + 4
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    _print_setup(ws, title)
+
+
+def _print_setup(ws, title: str) -> None:
+    """A4 landscape scaled to one page wide (as many pages down as needed), the header row repeated on every
+    page, the roster's title and the sheet's name above, page numbers below."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.horizontalCentered = True
+    ws.oddHeader.center.text = _text(title).replace("&", "&&") + " · &A"  # &A: the sheet's name
+    ws.oddFooter.center.text = PAGE_FOOTER
 
 
 def _normalise(data: bytes, when: dt.datetime) -> bytes:

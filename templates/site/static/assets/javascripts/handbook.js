@@ -41,9 +41,13 @@ document.addEventListener("click", function (event) {
     return boxes;
   }
 
+  /* A box that scrolls is a stop for the Tab key (with a focus ring, handbook.css), so a keyboard can scroll
+     it too; one that fits is not. */
   function update(box) {
     var overflows = box.scrollWidth > box.clientWidth + 1;
     box.classList.toggle("handbook-overflows", overflows);
+    if (overflows) box.tabIndex = 0;
+    else box.removeAttribute("tabindex");
     box.classList.toggle("at-end", box.scrollLeft + box.clientWidth >= box.scrollWidth - 1);
     if (box.handbookHint) box.handbookHint.hidden = !overflows;
   }
