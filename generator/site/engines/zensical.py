@@ -68,8 +68,11 @@ def render(site: plan.SitePlan, config_file: Path, project: Path) -> None:
     for uri, data in [*site.pages.items(), *site.assets.items()]:
         (docs / uri).parent.mkdir(parents=True, exist_ok=True)
         (docs / uri).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    # Our page templates (main.html, 404.html) apply; overrides of Material's partials do not: Zensical's differ
+    overrides = shutil.copytree(_custom_dir(config_file), project / "overrides",
+                                ignore=shutil.ignore_patterns("partials"))
     settings = site.theme.settings({})  # a palette mapping: merged into the inherited one
-    settings["theme"].update(variant="classic", custom_dir=str(_custom_dir(config_file)))  # Material's look
+    settings["theme"].update(variant="classic", custom_dir=str(overrides))  # Material's look
     config = {"INHERIT": str(config_file), "docs_dir": "docs", "site_dir": "site", "use_directory_urls": False,
               "nav": site.nav, **settings}
     (project / "zensical.yml").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
