@@ -4,7 +4,7 @@ PY := .venv/bin/python
 # TEST_JOBS=0 runs the suite serially, in one process
 TEST_JOBS ?= auto
 
-.PHONY: setup build test check serve schema bench clean
+.PHONY: setup build test quick check serve schema bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -14,6 +14,10 @@ build: setup
 
 test: setup
 	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadscope
+
+# the pure-Python tier for the inner loop (no site builds, document renders, browsers or LibreOffice): seconds
+quick: setup
+	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadscope -m "not slow"
 
 check: setup
 	$(PY) -m generator.cli check

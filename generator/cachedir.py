@@ -1,4 +1,5 @@
-"""Where a build keeps what it can reuse: rendered documents, jieba's dictionary, history comparisons.
+"""Where a build keeps what it can reuse (rendered documents, jieba's dictionary, history comparisons), and the
+hashes of files that name an entry: :func:`package_digest` keeps a cache from serving what other code made.
 
 By default every content root keeps its own cache in ``.cache/handbook/`` and each build trims it to
 what that root needs now. ``HANDBOOK_CACHE_DIR`` names one folder shared instead — by several
@@ -9,14 +10,18 @@ cache only loses entries that no build has touched for ``SHARED_MAX_AGE_DAYS``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 ENV = "HANDBOOK_CACHE_DIR"
 OWN = ".cache/handbook"
 SHARED_MAX_AGE_DAYS = 30
+PACKAGE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -56,3 +61,24 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return float("inf")  # already gone: nothing to drop
+
+
+def digest(paths: Iterable[Path], root: Path) -> str:
+    """One hash of files' names (relative to ``root``, so the checkout's place does not matter) and contents."""
+    found = hashlib.sha256()
+    for path in paths:
+        st = path.stat()
+        found.update(path.relative_to(root).as_posix().encode() + b"\0" + _file_hash(path, st.st_mtime_ns, st.st_size))
+    return found.hexdigest()
+
+
+def package_digest(package: Path = PACKAGE) -> str:
+    """One hash of the tool's own source, every ``.py`` file of the package: in every cache key, so an edit to
+    any of the tool's code re-renders and re-compares (no guessing which module an output depends on)."""
+    return digest(sorted(package.rglob("*.py")), package)
+
+
+@lru_cache(maxsize=4096)
+def _file_hash(path: Path, mtime_ns: int, size: int) -> bytes:
+    """A file's hash, read again only when its modification time or size changes."""
+    return hashlib.sha256(path.read_bytes()).digest()

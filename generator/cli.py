@@ -44,13 +44,18 @@ def _show_notes(notes) -> None:
 
 
 def _load(root: Path, show_notes: bool = False):
+    """The handbook, after the content and the settings files the renderers read are checked together."""
     from .content.loader import load_handbook
+    from .documents.outputs import settings_problems
 
     notes: list = []
+    problems = settings_problems()
     try:
         hb = load_handbook(root, notes)
     except ContentError as exc:
-        _fail(exc.problems, exc.notes if show_notes else ())
+        _fail(problems + exc.problems, exc.notes if show_notes else ())
+    if problems:
+        _fail(problems, notes if show_notes else ())
     if show_notes:
         _show_notes(notes)
     return hb
@@ -100,12 +105,13 @@ def main(debug: bool) -> None:
 def check(root: Path) -> None:
     """Load and validate all content; print every problem, then notes that do not fail the build."""
     from .content.drafts import draft_ids
+    from .content.model import KINDS
 
     hb = _load(root, show_notes=True)
     drafts = sum(len(ids) for ids in draft_ids(hb).values())
     shown = f" ({drafts} of them drafts, left out of the published build)" if drafts else ""
-    click.echo(f"OK: {len(hb.roles)} roles, {len(hb.policies)} policies, {len(hb.guides)} guides, "
-               f"{len(hb.forms)} forms{shown}.")
+    counts = ", ".join(f"{len(hb.items(name))} {kind.plural}" for name, kind in KINDS.items())
+    click.echo(f"OK: {counts}{shown}.")
 
 
 @main.command()
@@ -117,7 +123,9 @@ def check(root: Path) -> None:
               help="Also write a JSON build report (what was rendered or reused, time per stage).")
 @click.option("--drafts", "with_drafts", is_flag=True,
               help="Also build drafts (status: draft), marked 草稿; without it they are left out entirely.")
-def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, with_drafts: bool) -> None:
+@click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True,
+              help="What turns the pages into HTML: MkDocs + Material, or Zensical (its successor).")
+def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, with_drafts: bool, engine: str) -> None:
     """Validate, then build the site and every document into OUT, atomically."""
     from . import cachedir
     from .documents import pool
@@ -132,15 +140,11 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, wit
         report_file = _check_report(report_file, out)
     if jobs != 1 and cachedir.empty(root):  # everything renders: its workers get ready while MkDocs loads
         pool.prepare()
-    from .content import drafts
-    from .documents.plan import plan
-    from .site.build import BuildFailed, build_site
+    from .site.build import BuildFailed, build_site  # (MkDocs and the content model: imported after the start)
 
-    full = _load(root)
-    hb = drafts.select(full, with_drafts)
     try:
-        total = len(plan(hb)) if sys.stderr.isatty() else None
-        result = build_site(root.resolve(), out, jobs=jobs, progress_total=total, hb=full, drafts=with_drafts)
+        result = build_site(root.resolve(), out, jobs=jobs, progress=sys.stderr.isatty(), drafts=with_drafts,
+                            engine=engine)
     except OutRefused as exc:  # the folder changed since the check above
         _usage_error(str(exc))
     except BuildFailed as exc:
@@ -149,7 +153,7 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, wit
         sys.exit(EXIT_CONTENT)
     took = time.perf_counter() - started
     report = result.as_json()
-    click.echo(f"Built {hb.site.handbook_title}: {len(hb.roles)} roles, {result.pages} pages, "
+    click.echo(f"Built {result.hb.site.handbook_title}: {len(result.hb.roles)} roles, {result.pages} pages, "
                f"{report['documents']} documents ({len(report['rendered'])} rendered, {len(report['reused'])} reused) "
                f"→ {out} in {took:.1f} s")
     for line in result.summary:
@@ -224,7 +228,7 @@ def serve(root: Path, dev_addr: str) -> None:
 @click.option("--force", is_flag=True, help="Apply a Word file's edits even if the YAML changed after it was made.")
 def import_(files: tuple[Path, ...], root: Path, dry_run: bool, force: bool) -> None:
     """Bring job descriptions in: HR's edited Word copies back into roles/*.yml; other JDs
-    (.docx, .txt, .md) as new draft roles. Prints every change and every line it did not place."""
+    (.docx, .doc, .pdf, .txt, .md) as new draft roles. Prints every change and where every line went."""
     from .authoring.importer import run
 
     try:

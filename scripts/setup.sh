@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-time set-up on Debian/Ubuntu: system packages, a virtualenv with pinned Python
-# packages, and the vendored iframe-worker shim the offline site needs.
+# packages, the vendored iframe-worker shim the offline site needs and axe-core the tests run.
 # Safe to run again: every step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +13,9 @@ APT_PACKAGES=(
   libcairo2               # cairosvg: an SVG logo drawn as the PNG a Word header needs
   poppler-utils           # pdffonts/pdftoppm: tests and visual checks
   libreoffice-writer-nogui  # tests read the Word files with LibreOffice (page count, Chinese glyphs, re-saving as HR's LibreOffice would for handbook import)
+  libreoffice-calc-nogui  # tests print the 岗位清单 workbook with LibreOffice Calc (page setup, Chinese glyphs)
   chromium                # the real browser the site tests drive
-  nodejs npm              # npm fetches the iframe-worker shim
+  nodejs npm              # npm fetches the iframe-worker shim and axe-core
 )
 
 missing=()
@@ -66,5 +67,18 @@ if [ ! -s "$shim" ]; then
   tar -xzf "$tmp"/iframe-worker-1.0.4.tgz -C "$tmp"
   cp "$tmp"/package/shim/index.js "$shim"
   cp "$tmp"/package/LICENSE vendor/iframe-worker/LICENSE
+  rm -rf "$tmp"
+fi
+
+AXE_VERSION=4.14.1
+axe=vendor/axe-core/axe.min.js
+if ! head -n1 "$axe" 2>/dev/null | grep -qxF "/*! axe v$AXE_VERSION"; then  # fetched again when the version changes
+  echo "==> fetching axe-core (the accessibility checker the tests run in Chromium)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null)
+  mkdir -p vendor/axe-core
+  tar -xzf "$tmp"/axe-core-$AXE_VERSION.tgz -C "$tmp"
+  cp "$tmp"/package/axe.min.js "$axe"
+  cp "$tmp"/package/LICENSE vendor/axe-core/LICENSE
   rm -rf "$tmp"
 fi

@@ -1,7 +1,7 @@
 """Shared fixtures: the bundled handbook built once per session, and builds of modified roots.
 
-Builds go through MkDocs's own Python API with the repository's mkdocs.yml, exactly
-as `mkdocs build` does. Every build of the session — in-process, `handbook` subprocesses,
+Builds go through an engine as `handbook build` does (MkDocs unless a test asks for Zensical),
+into the folder given, with the repository's mkdocs.yml. Every build of the session — in-process, `handbook` subprocesses,
 each pytest-xdist worker — shares one render cache (HANDBOOK_CACHE_DIR, made for the run
 and removed after it), so each document is rendered once per run and a build renders only
 what its content changed. Tests that must see rendering happen give their build the
@@ -26,7 +26,6 @@ sys.dont_write_bytecode = True
 os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
 
 from generator import cachedir  # noqa: E402
-from generator.site.build import WarningCollector  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -42,29 +41,19 @@ class BuiltSite:
     blobs: dict = field(default_factory=dict)
 
 
-def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None) -> BuiltSite:
-    """Build ``root`` with the repository's mkdocs.yml into ``site_dir`` (the shared cache unless ``cache_dir``)."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
+def build_site(root: Path, site_dir: Path, cache_dir: Path | None = None, engine: str = "mkdocs") -> BuiltSite:
+    """Build ``root`` into ``site_dir`` with ``engine`` as `handbook build` does, without the swap (the shared
+    cache unless ``cache_dir``). Any warning fails the build (BuildFailed)."""
+    from generator.site import publish
+    from generator.site.engines import mkdocs, zensical
 
-    collector = WarningCollector()
-    mkdocs_log = logging.getLogger("mkdocs")
-    mkdocs_log.addHandler(collector)
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("HANDBOOK_ROOT", str(root))
-            cfg = load_config(config_file=str(REPO / "mkdocs.yml"), site_dir=str(site_dir))
-            plugin = cfg.plugins["handbook"]
-            if cache_dir is not None:
-                plugin.config.cache_dir = str(cache_dir)
-            started = time.perf_counter()
-            build(cfg)
-            seconds = time.perf_counter() - started
-    finally:
-        mkdocs_log.removeHandler(collector)
-    blobs = {p.file.name: p.file.read_bytes() for p in plugin.report.produced} if plugin.report else {}
-    blobs |= {p.name: p.read_bytes() for p in getattr(plugin.report, "part_files", [])}  # 全部岗位说明书's pieces
-    return BuiltSite(Path(site_dir), seconds, collector.messages, plugin.report, plugin.hb, blobs)
+    started = time.perf_counter()
+    result = {"mkdocs": mkdocs.build, "zensical": zensical.build}[engine](
+        Path(root), Path(site_dir), publish.Options(cache_dir=str(cache_dir) if cache_dir else None))
+    seconds = time.perf_counter() - started
+    blobs = {p.file.name: p.file.read_bytes() for p in result.report.produced}
+    blobs |= {p.name: p.read_bytes() for p in result.report.part_files}  # 全部岗位说明书's pieces
+    return BuiltSite(Path(site_dir), seconds, [], result.report, result.hb, blobs)
 
 
 @pytest.fixture(scope="session")
@@ -121,7 +110,27 @@ def build_root(tmp_path_factory) -> Callable[[Path], BuiltSite]:
     return build
 
 
+# The two tiers: `make test` runs everything; `make quick` (`pytest -m "not slow"`) the pure-Python tier for the
+# inner loop. A test is slow when it uses a fixture that builds a site, renders the documents or starts a browser,
+# when its module is one of the end-to-end modules below (real builds, previews, worker pools, renders of every
+# output), or when it says so itself (`@pytest.mark.slow`: LibreOffice, the `handbook` command in a subprocess…).
+SLOW_FIXTURES = frozenset({"built_site", "documents", "build_root", "browser"})
+SLOW_MODULES = frozenset({
+    "test_build.py", "test_incremental_preview.py", "test_preview.py", "test_pool.py", "test_book.py",
+    "test_fuzz.py", "test_extreme.py", "test_pdf_archival.py", "test_pdf_fonts.py",
+    "test_browser.py", "test_mobile.py", "test_print.py",
+})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES or SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "slow: builds a site, renders documents, runs a browser, LibreOffice or "
+                                       "the `handbook` command: only in the full tier (make test), not in make quick")
     # Hypothesis keeps its example database and caches in ./.hypothesis by default: not in the working tree.
     import tempfile
 

@@ -57,3 +57,61 @@ def own_cache_env(**extra: str) -> dict[str, str]:
 
     env = {key: value for key, value in os.environ.items() if key != ENV}
     return {**env, **extra}
+
+
+def soffice() -> str:
+    """LibreOffice's command, the independent reader of the Word and Excel files."""
+    import shutil
+
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    assert found, "LibreOffice is needed to read the Word and Excel files: apt-get install libreoffice-writer-nogui " \
+                  "libreoffice-calc-nogui (scripts/setup.sh installs them)"
+    return found
+
+
+def convert_to_pdf(folder: Path, names: list[str]) -> None:
+    """The files ``names`` in ``folder`` converted to PDF beside them by LibreOffice, in one call, with a private
+    profile (parallel runs do not share its lock)."""
+    import subprocess
+
+    subprocess.run([soffice(), f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(folder), *(str(folder / name) for name in names)],
+                   check=True, capture_output=True, timeout=120)
+
+
+def chinese_glyph_shapes(pdf: Path) -> tuple[set[str], set[str], set[str]]:
+    """Of the characters of a PDF LibreOffice wrote whose Simplified Chinese and Japanese shapes differ
+    (直, 门 …): (all of them, those drawn with the SC glyph, those drawn with the JP glyph).
+
+    pdffonts cannot tell (every Noto CJK face embeds as 'NotoSansCJKjp'), the glyph names of the embedded
+    Type 1 programs can: the faces of the Noto CJK collection share glyphs and differ in which one a
+    character maps to."""
+    import subprocess
+    import tempfile
+
+    from fontTools import t1Lib
+    from fontTools.ttLib import TTCollection
+    from pypdf import PdfReader
+
+    ttc = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC"], capture_output=True, text=True).stdout
+    faces = {f["name"].getDebugName(1): f.getBestCmap() for f in TTCollection(ttc, lazy=True).fonts}
+    sc, jp = faces["Noto Sans CJK SC"], faces["Noto Sans CJK JP"]
+    reader = PdfReader(pdf)
+    glyphs: set[str] = set()
+    seen = set()
+    with tempfile.TemporaryDirectory() as tmp:
+        for page in reader.pages:
+            for font in page["/Resources"]["/Font"].values():
+                descriptor = font.get_object().get("/FontDescriptor")
+                if descriptor is None or "/FontFile" not in descriptor.get_object() or font.idnum in seen:
+                    continue
+                seen.add(font.idnum)
+                program = Path(tmp) / "font.pfa"
+                program.write_bytes(descriptor.get_object()["/FontFile"].get_object().get_data())
+                t1 = t1Lib.T1Font(str(program))
+                t1.parse()
+                glyphs |= set(t1.font["CharStrings"].keys())
+    text = "".join(page.extract_text() for page in reader.pages)
+    differing = {ch for ch in text if ord(ch) in sc and sc[ord(ch)] != jp.get(ord(ch))}
+    return (differing, {ch for ch in differing if sc[ord(ch)] in glyphs},
+            {ch for ch in differing if jp[ord(ch)] in glyphs})

@@ -5,13 +5,14 @@
   project modules and third-party libraries, nothing missing and nothing stale. Imports inside functions,
   ``__init__.py`` files and modules named in strings (``"generator.documents.renderers.pdf:form"``, loaded by
   the output registry) all count; ``if TYPE_CHECKING:`` blocks and the standard library do not.
-* Renderers (the modules the output registry names) import no other renderer, nothing of the site or the CLI,
-  and no MkDocs.
+* Renderers (the modules the output registry names) import no other renderer, not the registry (nor anything
+  of documents/ but the views), nothing of the site or the CLI, and no MkDocs.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 from pathlib import Path
@@ -33,6 +34,7 @@ def name_of(path: Path) -> str:
     return rel.as_posix() if rel.parts else "generator"
 
 
+@functools.cache
 def modules() -> dict[str, Path]:
     """Every module with code in it (an empty ``__init__.py`` only marks a folder as a package)."""
     return {name_of(p): p for p in sorted(PACKAGE.rglob("*.py"))
@@ -50,7 +52,8 @@ def _module_of(dotted: str) -> str | None:
     return "generator"
 
 
-def imports_of(path: Path) -> set[str]:
+@functools.cache
+def imports_of(path: Path) -> frozenset[str]:
     """Project modules (``content/model``) and third-party top-level modules (``weasyprint``) ``path`` uses."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skipped = {id(node) for block in ast.walk(tree)
@@ -83,7 +86,7 @@ def imports_of(path: Path) -> set[str]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and MODULE_STRING.match(node.value):
             add(MODULE_STRING.match(node.value).group())
     found.discard(name_of(path))
-    return found
+    return frozenset(found)
 
 
 def code_map() -> dict[str, set[str]]:
@@ -94,6 +97,7 @@ def code_map() -> dict[str, set[str]]:
     return rows
 
 
+@functools.cache
 def layers() -> list[tuple[int, list[str]]]:
     """(number, places) from the layer table; a place is a folder (``content/``) or a module (``cli.py``)."""
     text = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
@@ -102,6 +106,7 @@ def layers() -> list[tuple[int, list[str]]]:
             for line in table.splitlines() if (m := LAYER.match(line))]
 
 
+@functools.cache
 def layer_of(module: str) -> int:
     best, length = None, -1
     for number, places in layers():
@@ -141,13 +146,18 @@ def test_no_module_imports_a_layer_above_its_own():
     assert not wrong, "\n".join(wrong)
 
 
-def test_renderers_know_nothing_of_each_other_the_site_or_mkdocs():
+def test_renderers_know_nothing_of_each_other_the_registry_the_site_or_mkdocs():
+    """A renderer gets a view and its subject: of documents/ it may read views only (the roster's links arrive
+    in its view, not from the output registry), and its own helpers below documents/renderers/."""
     found = renderers()
     assert {"documents/renderers/pdf", "documents/renderers/docx", "documents/renderers/xlsx"} <= found
     wrong = []
     for module in sorted(found):
         for m in sorted(imports_of(modules()[module])):
-            if (m in found and m != module) or m.startswith(("site", "cli", "authoring")) or m == "mkdocs":
+            other_documents = m.startswith("documents/") and not m.startswith("documents/renderers/") \
+                and m != "documents/views"
+            if (m in found and m != module) or other_documents or m.startswith(("site", "cli", "authoring")) \
+                    or m == "mkdocs":
                 wrong.append(f"generator/{module} imports {m}")
     assert not wrong, "\n".join(wrong)
 
@@ -164,7 +174,7 @@ def test_renderers_know_nothing_of_each_other_the_site_or_mkdocs():
 ])
 def test_the_check_itself_sees_imports(tmp_path, monkeypatch, source, expected):
     """The checker must find real imports (and only those), or the tests above could never fail."""
-    probe = PACKAGE / "documents" / "_probe.py"
+    probe = PACKAGE / "documents" / f"_probe_{abs(hash(source))}.py"
     monkeypatch.setattr(Path, "read_text", lambda self, **kw: source if self == probe else _read(self, **kw))
     assert imports_of(probe) == expected
 

@@ -112,7 +112,7 @@ def _footers(pdf_bytes: bytes, tmp_path: Path) -> dict[int, tuple[str, float, fl
 
 def test_page_numbers_run_through_the_book_where_each_job_description_prints_its_own(book, pieces, tmp_path):
     """Each page's own footer, renumbered: the same right edge and baseline as on the single PDF (to 0.01 pt,
-    as poppler reads it), the same marked content (a Span among the page's margin boxes, as on every PDF)."""
+    as poppler reads it), still a pagination artifact, drawn in an embedded font."""
     singles = {role: _footers(data, tmp_path) for role, data in pieces.items()}
     in_book = _footers(book, tmp_path)
     total = len(in_book)
@@ -127,7 +127,7 @@ def test_page_numbers_run_through_the_book_where_each_job_description_prints_its
         ops = [(str(op), operands) for operands, op in pikepdf.parse_content_stream(page)]
         (drawn,) = [i for i, (op, operands) in enumerate(ops) if op == "Tf" and operands[0] == "/BookPageNumbers"]
         marked = next(operands for op, operands in reversed(ops[:drawn]) if op == "BDC")
-        assert marked[0] == "/Span" and "/MCID" in marked[1]
+        assert marked[0] == "/Artifact" and "/Pagination" in str(marked[1])  # as on every single PDF (pdf_ua)
     assert missing_outlines(book) == []  # every glyph drawn, the numbers' too, has its outline in the one font
 
 
@@ -194,15 +194,15 @@ def test_merged_fonts_hold_every_glyph_of_every_piece(pieces):
         pdf_fonts.merge_cff([regular, bold])  # two faces are never mixed
 
 
-def test_serve_assembles_the_book_only_when_it_is_asked_for(tmp_path, monkeypatch):
+def test_serve_assembles_the_book_only_when_it_is_asked_for(tmp_path):
     from test_incremental_preview import Serving
 
-    monkeypatch.setenv("HANDBOOK_ROOT", "")
     root = overlay_root(tmp_path)
     serving = Serving(root, tmp_path / "site", tmp_path / "cache")
     try:
         plugin = serving.build(first=True)
-        docs = plugin._incremental
+        docs = plugin.preview.documents
+        docs.release()  # queued behind the pages by a thread of the preview; this waits for it
         book_target = docs.targets[BOOK][1]
         assert book_target not in docs.inflight  # pieces render behind the pages, the book does not
         piece_paths = {path for pieces in docs.parts.values() for path in pieces.values()}
@@ -214,7 +214,8 @@ def test_serve_assembles_the_book_only_when_it_is_asked_for(tmp_path, monkeypatc
         worker = root / "roles" / "worker.yml"
         worker.write_text(worker.read_text(encoding="utf-8").replace("拜访客户。", "拜访重点客户。"), encoding="utf-8")
         plugin = serving.build()
-        docs = plugin._incremental
+        docs = plugin.preview.documents
+        docs.release()
         queued = [path for path in docs.inflight if path.suffix == ".pdf"]
         assert docs.targets[BOOK][1] not in docs.inflight and not docs.targets[BOOK][1].exists()
         assert any(path in piece.values() for piece in docs.parts.values() for path in queued)  # the edited role's piece

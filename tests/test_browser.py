@@ -110,6 +110,7 @@ def test_offline_zip_searches_from_file_url(browser, built_site, tmp_path):
     target = tmp_path / "offline"
     with zipfile.ZipFile(built_site.path / "downloads" / "handbook-offline.zip") as archive:
         archive.extractall(target)
+    target = target / "营销中心员工手册-离线版"  # the site unpacks into one folder
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     requests = Requests(None)

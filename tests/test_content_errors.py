@@ -54,6 +54,7 @@ def test_billion_laughs_is_refused_fast_with_little_memory(tmp_path: Path):
     assert "anchor '&a' is not allowed" in lines[0]
 
 
+@pytest.mark.slow
 def test_check_command_prints_every_problem_and_exits_1(tmp_path: Path):
     root = overlay_root(tmp_path, TESTS / "bad_roots" / "several-files")
     run = subprocess.run([sys.executable, "-m", "generator.cli", "check", "--root", str(root)],
@@ -65,6 +66,7 @@ def test_check_command_prints_every_problem_and_exits_1(tmp_path: Path):
     assert "2 problem(s) found" in lines[2]
 
 
+@pytest.mark.slow
 def test_build_command_refuses_bad_content_without_traceback(tmp_path: Path):
     root = overlay_root(tmp_path, TESTS / "bad_roots" / "tab-indent")
     run = subprocess.run([sys.executable, "-m", "generator.cli", "build", "--root", str(root),
@@ -73,3 +75,61 @@ def test_build_command_refuses_bad_content_without_traceback(tmp_path: Path):
     assert "Traceback" not in run.stderr
     assert run.stderr.startswith("roles/worker.yml:10: tab character used for indentation")
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- the settings files renderers read
+
+
+def _broken_layout(tmp_path: Path) -> tuple[object, str, Path, str]:
+    from generator.documents.renderers.docx import settings as docx_settings
+
+    text = docx_settings.LAYOUT_FILE.read_text(encoding="utf-8")
+    line = text[:text.index("  kpi_widths:")].count("\n") + 1
+    bad = tmp_path / "layout.yml"
+    bad.write_text(text.replace("  kpi_widths:", "  kpi_width:"), encoding="utf-8")
+    return docx_settings, "LAYOUT_FILE", bad, f"{bad.as_posix()}:{line}: unknown key 'kpi_width' — did you mean 'kpi_widths'?"
+
+
+def _broken_roster(tmp_path: Path) -> tuple[object, str, Path, str]:
+    from generator.documents.renderers import xlsx
+
+    text = xlsx.SETTINGS_FILE.read_text(encoding="utf-8")
+    line = text[:text.index("font_size:")].count("\n") + 1
+    bad = tmp_path / "roster.yml"
+    bad.write_text(text.replace("font_size: 11", "font_size: 十一"), encoding="utf-8")
+    return xlsx, "SETTINGS_FILE", bad, f"{bad.as_posix()}:{line}: font_size should be a number, not '十一' — " \
+                                         "write font_size as a number"
+
+
+def _broken_reference(tmp_path: Path) -> tuple[object, str, Path, str]:
+    from docx import Document
+
+    from generator.documents.renderers.docx import styles as docx_styles
+
+    doc = Document(str(docx_styles.REFERENCE))
+    doc.styles["Notice"].element.getparent().remove(doc.styles["Notice"].element)
+    bad = tmp_path / "reference.docx"
+    doc.save(str(bad))
+    return docx_styles, "REFERENCE", bad, f"{bad.as_posix()}:1: the paragraph style 'Notice' is missing — add a " \
+                                          "paragraph style named 'Notice' in Word (样式 → 新建样式), or rebuild the " \
+                                          "file with scripts/make_reference_docx.py"
+
+
+@pytest.mark.parametrize("broken", [_broken_layout, _broken_roster, _broken_reference],
+                         ids=["docx-layout.yml", "xlsx-roster.yml", "docx-reference.docx"])
+def test_check_reports_a_mistake_in_a_settings_file_a_renderer_reads(broken, tmp_path: Path, monkeypatch):
+    """templates/docx/layout.yml, reference.docx and templates/xlsx/roster.yml are read by every build: `check`
+    says what is wrong with them before a build does, with the content's problems, path:line first."""
+    from click.testing import CliRunner
+
+    from generator import cli
+
+    module, name, bad, expected = broken(tmp_path)
+    monkeypatch.setattr(module, name, bad)
+    root = overlay_root(tmp_path / "root", TESTS / "bad_roots" / "kpi-weights")
+    run = CliRunner().invoke(cli.main, ["check", "--root", str(root)])
+    lines = run.output.splitlines()
+    assert run.exit_code == 1, run.output
+    assert expected in lines and "roles/worker.yml:16: KPI weights add up to 90, not 100 — adjust the weights by " \
+                                  "+10 in total" in lines
+    assert lines[-1] == "2 problem(s) found; nothing was built."

@@ -98,7 +98,7 @@ def test_check_prints_notes_and_succeeds():
     assert result.exit_code == 0, result.stderr
     notes = result.stderr.splitlines()
     assert notes and all(": note: " in line for line in notes)
-    assert "roles/market-manager.yml:33: note: duty 10. '做好直属工作人员的工作调配与督导监控…' is not measured by any KPI" \
+    assert "roles/market-manager.yml:38: note: duty 10. '做好直属工作人员的工作调配与督导监控…' is not measured by any KPI" \
         in "\n".join(notes)
     assert result.stdout.startswith("OK: 5 roles")
 

@@ -16,6 +16,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Length
 from docx.table import _Cell
+from helpers import chinese_glyph_shapes, convert_to_pdf
 
 from generator.content import outline
 from generator.content.loader import load_handbook
@@ -496,6 +497,7 @@ def test_reference_docx_with_a_missing_style_or_unknown_placeholder_is_reported(
     ]
 
 
+@pytest.mark.slow
 def test_the_script_rebuilds_the_committed_reference(tmp_path):
     """scripts/make_reference_docx.py is deterministic, and its output is a reference the renderer accepts."""
     import subprocess
@@ -529,19 +531,10 @@ def test_placeholders_split_over_runs_are_filled():
 # --------------------------------------------------------------------------- LibreOffice, an independent reader
 
 
-def _soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    assert found, "LibreOffice is needed to check the Word files: apt-get install libreoffice-writer-nogui " \
-                  "(scripts/setup.sh installs it)"
-    return found
-
-
 @pytest.fixture(scope="module")
 def converted(hb, tmp_path_factory):
     """A two-page job description, a one-page form and the job description restyled as HR would (正文 set
     to a serif font), converted to PDF by LibreOffice in one call (~3 s)."""
-    import subprocess
-
     folder = tmp_path_factory.mktemp("libreoffice")
     jd = render.job_description(hb, hb.role("planning-manager"))
     restyled = Document(io.BytesIO(jd))
@@ -551,10 +544,7 @@ def converted(hb, tmp_path_factory):
     files = {"jd": jd, "form": render.form(hb, hb.form("key-client-entertainment")), "restyled": buffer.getvalue()}
     for name, data in files.items():
         (folder / f"{name}.docx").write_bytes(data)
-    profile = (folder / "profile").as_uri()  # a private profile: parallel runs do not share a lock
-    subprocess.run([_soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(folder), *(str(folder / f"{n}.docx") for n in files)],
-                   check=True, capture_output=True, timeout=120)
+    convert_to_pdf(folder, [f"{name}.docx" for name in files])
     return {name: (Document(io.BytesIO(data)), folder / f"{name}.pdf") for name, data in files.items()}
 
 
@@ -597,38 +587,14 @@ def test_libreoffice_draws_the_chinese_with_simplified_chinese_glyphs(converted)
     face. pdffonts cannot tell (every Noto CJK face embeds as 'NotoSansCJKjp'), the glyph ids can: for
     characters whose SC and JP shapes differ (直, 门 …), the embedded glyphs are the SC ones."""
     import subprocess
-    import tempfile
-
-    from fontTools import t1Lib
-    from fontTools.ttLib import TTCollection
-    from pypdf import PdfReader
 
     _, pdf = converted["jd"]
     listing = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert "NotoSansCJK" in listing, listing
-    ttc = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC"], capture_output=True, text=True).stdout
-    faces = {f["name"].getDebugName(1): f.getBestCmap() for f in TTCollection(ttc, lazy=True).fonts}
-    sc, jp = faces["Noto Sans CJK SC"], faces["Noto Sans CJK JP"]
-    reader = PdfReader(pdf)
-    glyphs: set[str] = set()
-    seen = set()
-    with tempfile.TemporaryDirectory() as tmp:
-        for page in reader.pages:
-            for font in page["/Resources"]["/Font"].values():
-                descriptor = font.get_object().get("/FontDescriptor")
-                if descriptor is None or "/FontFile" not in descriptor.get_object() or font.idnum in seen:
-                    continue
-                seen.add(font.idnum)
-                program = Path(tmp) / "font.pfa"
-                program.write_bytes(descriptor.get_object()["/FontFile"].get_object().get_data())
-                t1 = t1Lib.T1Font(str(program))
-                t1.parse()
-                glyphs |= set(t1.font["CharStrings"].keys())
-    text = "".join(page.extract_text() for page in reader.pages)
-    differing = {ch for ch in text if ord(ch) in sc and sc[ord(ch)] != jp.get(ord(ch))}
+    differing, sc, jp = chinese_glyph_shapes(pdf)
     assert len(differing) > 30
-    assert not [ch for ch in differing if jp[ord(ch)] in glyphs], "Japanese glyph shapes in the PDF"
-    assert len([ch for ch in differing if sc[ord(ch)] in glyphs]) > 0.8 * len(differing)
+    assert not jp, f"Japanese glyph shapes in the PDF: {''.join(sorted(jp))}"
+    assert len(sc) > 0.8 * len(differing)
 
 
 def test_libreoffice_follows_a_restyled_normal_style(converted):
@@ -661,6 +627,7 @@ def test_appraisal_rows_leave_room_to_write_like_the_pdf(appraisals, role_id):
     assert set(heights(doc.tables[0])) == {(round(pdf_head_mm * mm), "atLeast")}
 
 
+@pytest.mark.slow
 def test_a_reference_saved_by_libreoffice_still_works(monkeypatch):
     """HR may edit reference.docx in LibreOffice: it renames styles ('Heading 1', not 'heading 1') and splits
     {页脚} into three runs. The renderer still finds every style and fills every placeholder.
@@ -682,7 +649,8 @@ def test_a_reference_saved_by_libreoffice_still_works(monkeypatch):
     doc = Document(io.BytesIO(data))
     assert doc.sections[0].header.paragraphs[0].text == f"{hb.site.handbook_title}\t{views.role_number_line(role)}"
     assert doc.sections[0].footer.paragraphs[0].text == f"{views.jd_footer(role)}\t第 1 页 / 共 2 页"
-    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == list(views.JD_SECTIONS)
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == \
+        [*views.JD_SECTIONS[:-1], views.REVISIONS_HEADING, views.JD_SECTIONS[-1]]  # its authored 修订记录 too
     assert not [r for r in doc.element.body.iter(qn("w:r")) if _fonts(r) is not None]
     # LibreOffice gave the reference custom properties of its own: the file has one set, the role's
     assert names.count("docProps/custom.xml") == 1

@@ -87,6 +87,7 @@ def hb():
     return load_handbook(ROOT)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
 def test_job_description_text_matches_golden(hb, fmt):
     role = hb.role(ROLE)
@@ -100,6 +101,7 @@ def test_job_description_text_matches_golden(hb, fmt):
         f"{golden.name} differs; if the change is intended: UPDATE_GOLDENS=1 .venv/bin/pytest tests/test_goldens.py"
 
 
+@pytest.mark.slow
 def test_both_formats_say_the_same_things(hb):
     """Every line of the Word text (labels and style marks aside) is somewhere in the PDF's text."""
     role = hb.role(ROLE)

@@ -54,8 +54,15 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def company_root(tmp: Path) -> Path:
+    """A copy of the bundled content as a company keeps it: 修订记录 from git as well (site.yml's default)."""
+    root = copy_bundled_content(tmp)
+    edit(root / "content" / "site.yml", "history: authored", "history: git")
+    return root
+
+
 def hr_edits(root: Path) -> Path:
-    """The bundled content under git, then six commits of HR edits; returns the root."""
+    """The content under git, then six commits of HR edits; returns the root."""
     git(root, "init", "-q", "-b", "main")
     commit(root, "初始版本：五个岗位、招待费制度、接待指南与两张表单", "2027-01-05T09:00:00+08:00")
 
@@ -75,8 +82,9 @@ def hr_edits(root: Path) -> Path:
     regional.write_text(text[:start], encoding="utf-8")
     edit(regional, "      weight: 25\n", "      weight: 35\n")
     edit(regional, 'version: "1.0"', 'version: "1.1"')
-    edit(regional, "kpis:\n", "revisions:\n  - version: \"1.1\"\n    date: 2027-03-01\n"
-                              "    summary: 删除市场信息反馈指标，区域回款率权重调为 35%\n    author: 人力资源部\nkpis:\n")
+    edit(regional, "\n  - version: \"1.0\"\n", "\n  - version: \"1.1\"\n    date: 2027-03-01\n"
+                              "    summary: 删除市场信息反馈指标，区域回款率权重调为 35%\n    author: 人力资源部\n"
+                              "  - version: \"1.0\"\n")
     commit(root, "大区经理 1.1：删除市场信息反馈指标", "2027-03-01T10:00:00+08:00")
 
     edit(regional, "      weight: 35\n      cycle: 月度\n      source: 财务部销售台账",
@@ -98,7 +106,7 @@ def hr_edits(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
-    return hr_edits(copy_bundled_content(tmp_path_factory.mktemp("hr")))
+    return hr_edits(company_root(tmp_path_factory.mktemp("hr")))
 
 
 @pytest.fixture(scope="module")
@@ -114,10 +122,14 @@ def article(path: Path) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
-def handbook(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "generator.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env)
+def handbook(*args: str) -> subprocess.CompletedProcess:
+    """The command in this process (its end-to-end run as a program is in test_content_errors)."""
+    from click.testing import CliRunner
+
+    from generator import cli
+
+    run = CliRunner().invoke(cli.main, list(args))
+    return subprocess.CompletedProcess(args, run.exit_code, run.stdout, run.stderr)
 
 
 # --------------------------------------------------------------------------- history
@@ -263,7 +275,7 @@ def test_diff_bad_revision_is_one_line_exit_2(repo, args, message):
 
 def test_diff_outside_a_repository_is_one_line_exit_2(tmp_path):
     root = copy_bundled_content(tmp_path)
-    run = handbook("diff", "--root", str(root), cwd=tmp_path)
+    run = handbook("diff", "--root", str(root))
     assert run.returncode == 2
     assert run.stderr.strip() == "error: handbook diff: cannot compare revisions: not a git repository"
 
@@ -272,13 +284,14 @@ def test_diff_outside_a_repository_is_one_line_exit_2(tmp_path):
 
 
 def test_without_git_the_build_works_and_says_why(tmp_path, build_root):
-    root = copy_bundled_content(tmp_path)
+    root = company_root(tmp_path)
     found, _, _ = history.read(root)
     assert history.summary_line(found) == "history: omitted — not a git repository"
     site = build_root(root).path
     text = article(site / "changes.html")
     assert "本次构建没有读取修订历史：内容目录不在 git 仓库中" in text
-    assert "最后更新" not in article(site / "roles" / "regional-manager.html")
+    assert "2026-12-01 1.0 大区经理 首次发布" in text  # the authored revisions are still listed
+    assert "最后更新 2026-12-01" in article(site / "roles" / "regional-manager.html")
 
 
 def test_shallow_clone_builds_without_history(repo, tmp_path, build_root):
@@ -311,6 +324,7 @@ def test_a_draft_never_leaks_into_the_published_site(site):
     assert not (site / "roles" / "key-client-manager.html").exists()
 
 
+@pytest.mark.slow
 def test_drafts_build_marks_them(repo, tmp_path):
     out = tmp_path / "with-drafts"
     run = handbook("build", "--root", str(repo), "--out", str(out), "--drafts")
@@ -372,6 +386,7 @@ def test_a_published_form_cannot_take_its_options_from_a_draft_policy(tmp_path):
     assert "is a draft, so the published handbook cannot print this form from it" in run.stderr
 
 
+@pytest.mark.slow
 def test_serve_shows_drafts(repo, tmp_path):
     """`mkdocs serve` / `handbook serve` start the plugin with command='serve': drafts are previewed.
 
@@ -383,15 +398,16 @@ def test_serve_shows_drafts(repo, tmp_path):
         "from mkdocs.commands.build import build\n"
         "from mkdocs.config import load_config\n"
         "cfg = load_config(config_file=sys.argv[1], site_dir=sys.argv[2])\n"
+        "cfg.plugins['handbook'].config.root = sys.argv[3]\n"
         "cfg.plugins.on_startup(command='serve', dirty=False)\n"
         "try:\n"
         "    build(cfg)\n"
         "finally:\n"
         "    cfg.plugins.on_shutdown()\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO), "HANDBOOK_ROOT": str(repo), "NO_MKDOCS_2_WARNING": "1"}
-    run = subprocess.run([sys.executable, "-c", script, str(REPO / "mkdocs.yml"), str(tmp_path / "preview")],
-                         capture_output=True, text=True, env=env, timeout=600)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_MKDOCS_2_WARNING": "1"}
+    run = subprocess.run([sys.executable, "-c", script, str(REPO / "mkdocs.yml"), str(tmp_path / "preview"),
+                          str(repo)], capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stderr
     assert "本页为草稿" in article(tmp_path / "preview" / "roles" / "key-client-manager.html")
 
@@ -409,8 +425,22 @@ def test_cached_change_sets_equal_fresh_ones(repo, tmp_path):
     assert len(list(cache.glob("changes-*.json"))) == 7
 
 
+def test_cached_change_sets_are_compared_again_when_the_tools_code_changes(repo, tmp_path, monkeypatch):
+    """The history cache is keyed by the same hash of the package's source as the documents' cache."""
+    from generator import cachedir
+
+    hb = load_handbook(repo)
+    cache = tmp_path / "changes"
+    changes.with_history(hb, repo, cache_dir=cache)
+    before = {p.name for p in cache.glob("changes-*.json")}
+    monkeypatch.setattr(cachedir, "package_digest", lambda package=cachedir.PACKAGE: "other code")
+    changes.with_history(hb, repo, cache_dir=cache)
+    after = {p.name for p in cache.glob("changes-*.json")}
+    assert len(before) == len(after) == 7 and not before & after
+
+
 def test_a_commit_that_does_not_load_is_named_and_skipped(tmp_path):
-    root = copy_bundled_content(tmp_path)
+    root = company_root(tmp_path)
     git(root, "init", "-q", "-b", "main")
     commit(root, "初始版本", "2027-01-05T09:00:00+08:00")
     worker = root / "roles" / "planning-manager.yml"
@@ -426,3 +456,43 @@ def test_a_commit_that_does_not_load_is_named_and_skipped(tmp_path):
     assert re.fullmatch(r"提交 [0-9a-f]{7} 中的 roles/planning-manager\.yml:\d+ 无法读取（.*'(title|titel)'.*），已跳过",
                         broken.problems[0]), broken.problems[0]
     assert fixed.problems and not fixed.changes  # its parent does not load: nothing to compare with
+
+
+# --------------------------------------------------------------------------- the bundled content's own history
+
+
+def document_text(data: bytes, fmt: str) -> str:
+    """What a reader sees of a Word or PDF document: its text, headers and footers included."""
+    import io
+    import zipfile
+
+    if fmt == "pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = [n for n in archive.namelist() if n.startswith("word/") and n.endswith(".xml")]
+        return "\n".join(re.sub(r"<[^>]+>", "", archive.read(n).decode("utf-8")) for n in parts)
+
+
+def test_the_bundled_handbook_shows_its_authored_revisions_and_no_commit_of_the_tool(built_site, documents):
+    """The bundled content lives in the tool's repository, whose commits are the developers': site.yml's
+    ``history: authored`` keeps them out of every page and document."""
+    log = subprocess.run(["git", "-C", str(REPO), "log", "--format=%an%x00%ae%x00%h%x00%s", "--", "roles", "content"],
+                         capture_output=True, text=True).stdout
+    commits = [line.split("\0") for line in log.splitlines() if line]
+    assert commits, "the tool's repository has commits touching the bundled content"
+    traces = {name for name, *_ in commits} | {mail for _, mail, *_ in commits} | {short for _, _, short, _ in commits}
+    traces |= {subject[:30] for *_, subject in commits}
+    pages = {p.relative_to(built_site.path).as_posix(): p.read_text(encoding="utf-8", errors="replace")
+             for p in built_site.path.rglob("*.html")}
+    texts = {"/".join(key): document_text(data, key[2]) for key, data in documents.items() if key[2] in ("docx", "pdf")
+             and key[0] in ("job-description", "form")}
+    assert texts and all("1.0" in text for text in texts.values())  # each prints its 修订记录 or version
+    found = [(where, trace) for where, text in {**pages, **texts}.items() for trace in traces if trace in text]
+    assert not found, found[:5]
+    changes = article(built_site.path / "changes.html")
+    assert "本手册的修订记录由人力资源部写在内容文件中（revisions），不读取 git 的提交记录" in changes
+    assert "2026-12-01 1.0 大区经理 首次发布：依据营销中心原有岗位职责与绩效考核文件整理 人力资源部" in changes
+    role = article(built_site.path / "roles" / "regional-manager.html")
+    assert "最后更新 2026-12-01" in role and "人力资源部" in role

@@ -23,21 +23,17 @@ from helpers import overlay_root
 
 
 class Serving:
-    """MkDocs' serve loop without the HTTP server: the same config reload and dirty builds per edit."""
+    """`handbook serve`'s rebuilds without its HTTP server: the same configuration per rebuild, dirty builds."""
 
     def __init__(self, root: Path, site_dir: Path, cache_dir: Path):
-        from mkdocs.config import load_config
-
         self.root, self.site_dir, self.cache_dir = root, site_dir, cache_dir
-        self._load_config = load_config
         self.config = self.get_config()
-        self.config.plugins.on_startup(command="serve", dirty=True)
+        self.config.plugins.on_startup(command="serve", dirty=False)
 
     def get_config(self):
-        os.environ["HANDBOOK_ROOT"] = str(self.root)
-        cfg = self._load_config(config_file=str(REPO / "mkdocs.yml"), site_dir=str(self.site_dir))
-        cfg.plugins["handbook"].config.cache_dir = str(self.cache_dir)
-        return cfg
+        from generator.site.engines import mkdocs
+
+        return mkdocs.load(self.root, self.site_dir, preview=True, cache_dir=str(self.cache_dir))
 
     def build(self, first: bool = False):
         from mkdocs.commands.build import build
@@ -51,8 +47,7 @@ class Serving:
 
 
 @pytest.fixture
-def serving(tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("HANDBOOK_ROOT", "")
+def serving(tmp_path: Path):
     root = overlay_root(tmp_path)
     state = Serving(root, tmp_path / "site", tmp_path / "cache")
     yield state
@@ -103,13 +98,13 @@ def test_downloads_are_rendered_on_request(serving: Serving):
     page = (serving.site_dir / "roles" / "worker.html").read_text(encoding="utf-8")
     assert 'href="../downloads/job-descriptions/worker.pdf"' in page
     assert not re.search(r"PDF（\d+ KB）", page)  # sizes are unknown while documents render behind the pages
-    pdf = plugin._incremental.fetch("downloads/job-descriptions/worker.pdf")
+    pdf = plugin.preview.download("downloads/job-descriptions/worker.pdf")
     assert pdf.startswith(b"%PDF")
-    docx = plugin._incremental.fetch("downloads/appraisals/worker.docx")
+    docx = plugin.preview.download("downloads/appraisals/worker.docx")
     assert docx.startswith(b"PK")
-    manifest = json.loads(plugin._incremental.fetch("downloads/manifest.json"))
+    manifest = json.loads(plugin.preview.download("downloads/manifest.json"))
     assert {entry["path"] for entry in manifest} >= {"downloads/job-descriptions/worker.pdf"}
-    assert plugin._incremental.fetch("downloads/nothing-here.pdf") is None
+    assert plugin.preview.download("downloads/nothing-here.pdf") is None
 
 
 def free_port() -> int:
@@ -161,3 +156,22 @@ def test_a_removed_role_leaves_no_page_and_no_search_entries(serving: Serving):
     text, pages = search_text(serving.site_dir)
     assert "roles/helper.html" not in pages and "销售内勤" not in text
     assert "销售内勤" not in (serving.site_dir / "roles" / "boss.html").read_text(encoding="utf-8")  # menu rebuilt
+
+
+def test_the_preview_lists_the_theme_s_files_as_mkdocs_does(serving: Serving):
+    """The preview lists the theme's files once (engines/mkdocs._remember_theme_files): the same list as MkDocs'."""
+    from mkdocs.structure.files import Files
+
+    from generator.site.engines import mkdocs
+
+    serving.build(first=True)
+    config = serving.get_config()
+    env = config.theme.get_env()
+    remembered, fresh = Files([]), Files([])
+    assert Files.add_files_from_theme is not mkdocs._LIST_THEME  # replaced while the preview runs
+    Files.add_files_from_theme(remembered, env, config)
+    mkdocs._LIST_THEME(fresh, env, config)
+    assert [(f.src_uri, f.src_dir) for f in remembered] == [(f.src_uri, f.src_dir) for f in fresh]
+    assert len(fresh) > 40
+    serving.close()
+    assert Files.add_files_from_theme is mkdocs._LIST_THEME  # and put back when it stops

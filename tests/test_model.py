@@ -8,9 +8,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import REPO
+from helpers import REPO, overlay_root
 
-from generator.content import schema
+from generator.content import model, schema
 from generator.content.loader import content_files, load_handbook
 from generator.content.outline import all_duty_texts, duty_outline, kpi_measures
 
@@ -106,7 +106,7 @@ def test_content_file_names_its_schema_and_passes_it(path: Path):
 
 
 def test_published_schemas_are_up_to_date():
-    for name in schema.SCHEMAS:
+    for name in schema.schemas():
         on_disk = (REPO / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
         assert on_disk == schema.render(name), f"run `handbook schema`: schemas/{name}.schema.json is stale"
 
@@ -115,3 +115,109 @@ def test_schema_rejects_a_typo():
     published = json.loads((REPO / "schemas" / "role.schema.json").read_text(encoding="utf-8"))
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"id": "x", "titel": "y"}, published)
+
+
+# --------------------------------------------------------------------------- one table per kind of knowledge
+
+
+def test_the_handbook_and_every_view_answer_who_reports_to_whom_alike(hb):
+    """One set of lookups (model.Org) for the Handbook, a document's view and the roster's view."""
+    from generator.documents import outputs, views
+
+    roster = outputs.get("roster", "xlsx").view(hb, hb)
+    for role in hb.roles:
+        document = views.role_view(hb, role)
+        listed = next(r for r in roster.roles if r.id == role.id)
+        for source, subject in ((hb, role), (document, role), (roster, listed)):
+            superior = source.superior(subject)
+            assert (superior.title if superior else None) == (hb.superior(role).title if hb.superior(role) else None)
+            assert [r.title for r in source.direct_reports(subject)] == [r.title for r in hb.direct_reports(role)]
+            assert source.department_name(subject) == hb.department(role.department).name
+    assert [r.id for r in roster.roles_in("market")] == [r.id for r in hb.roles_in("market")]
+
+
+def test_every_content_kind_names_its_folder_and_page_template():
+    for name, kind in model.KINDS.items():
+        assert (REPO / "templates" / "site" / kind.template).is_file(), kind.template
+        assert kind.page.format(id="x").endswith("/x.md") and model.source_path(name, "x") == f"{kind.folder}/x.yml"
+    assert model.kind_at("roles/x.yml").name == "role" and model.kind_at("roles/x.md") is None
+    assert model.kind_at("content/forms/x.yml").name == "form" and model.kind_at("content/site.yml") is None
+
+
+class Notice(model.Strict):
+    """A toy kind of content: 通知 (content/notices/*.yml)."""
+
+    id: model.Slug
+    status: model.Status = "published"
+    title: model.Text
+    text: model.Text
+    revisions: model.Revisions = []
+
+
+@pytest.fixture()
+def notices():
+    kind = model.register_kind(model.Kind("notice", "notices", "content/notices", Notice, "通知", "notice.md.j2",
+                                          "notices/{id}.md"))
+    try:
+        yield kind
+    finally:
+        del model.KINDS["notice"]
+
+
+def test_a_content_kind_is_declared_once(notices):
+    with pytest.raises(ValueError, match="taken by notice"):
+        model.register_kind(notices)
+
+
+def test_a_new_content_kind_is_one_table_entry_plus_its_model_template_and_renderer(notices, tmp_path, monkeypatch):
+    """As tests/test_outputs.py proves for outputs: loading, checks, schema, drafts, 变更记录 wording, the
+    documents and what the site needs all follow model.KINDS, with nothing else edited."""
+    from generator.content import drafts
+    from generator.content.errors import ContentError
+    from generator.documents import outputs
+    from generator.documents import plan as documents
+    from generator.history import changes
+
+    root = overlay_root(tmp_path)
+    folder = root / "content" / "notices"
+    folder.mkdir()
+    (folder / "lunch.yml").write_text("id: lunch\ntitle: 午餐时间调整\ntext: 自下周一起午餐时间为 12:00。\n", encoding="utf-8")
+    (folder / "party.yml").write_text("id: party\nstatus: draft\ntitle: 年会通知\ntext: 待定。\n", encoding="utf-8")
+    (folder / "typo.yml").write_text("id: typo\ntitel: 停电通知\ntext: 周六停电。\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_handbook(root)
+    assert [str(p) for p in caught.value.problems] == [
+        "content/notices/typo.yml:2: unknown key 'titel' — did you mean 'title'?"]
+    (folder / "typo.yml").unlink()
+
+    hb = load_handbook(root)
+    assert [n.id for n in hb.notices] == ["lunch", "party"] and hb.item("notice", "lunch").title == "午餐时间调整"
+    assert folder / "lunch.yml" in content_files(root)
+    assert schema.schema_for("notice")["title"] == "通知（content/notices/*.yml）"
+    assert drafts.draft_ids(hb)["notice"] == ["party"]
+    published = drafts.published(hb)
+    assert [n.id for n in published.notices] == ["lunch"]
+
+    edited = hb.notices[0].model_copy(update={"title": "午休时间调整", "text": "改为 12:30。"})
+    lines = [changes.line(c) for c in changes.compare(hb, hb.model_copy(update={"notices": [edited]}))]
+    assert lines == ["午休时间调整 · 通知名称 午餐时间调整 改为 午休时间调整", "午休时间调整 · 修改 text", "删除通知 年会通知"]
+    assert model.kind_at("content/notices/lunch.yml") is notices
+    assert hb.history.of("notice", "lunch") == () and model.source_path("notice", "lunch") == "content/notices/lunch.yml"
+
+    monkeypatch.setattr(outputs, "REGISTRY", dict(outputs.REGISTRY))
+    outputs.register(outputs.Output("notice-sheet", "txt", "通知单", "文本", "notice", "downloads/notices/{id}.txt",
+                                    "tests.toy_renderer:card", lambda notice: notice.title,
+                                    templates=("templates/site/*.j2",)))
+    sheets = [d for d in documents.plan(published) if d.kind == "notice-sheet"]
+    assert [(d.path, d.filename) for d in sheets] == [("downloads/notices/lunch.txt", "午餐时间调整-通知单.txt")]
+    assert documents.render(published, sheets[0]) == f"午餐时间调整\n{hb.site.handbook_title}\n".encode()
+    # the site: a page per published item from the kind's own template (here an override folder's)
+    assert (notices.page.format(id="lunch"), notices.template, notices.label) == ("notices/lunch.md", "notice.md.j2", "通知")
+    from generator.site import pages
+
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "notice.md.j2").write_text("# {{ notice.title }}\n\n{{ notice.text }}\n", encoding="utf-8")
+    site = pages.pages(published, [], [overrides])
+    assert site["notices/lunch.md"] == "# 午餐时间调整\n\n自下周一起午餐时间为 12:00。\n" and "notices/party.md" not in site
+    assert pages.page_of(published, "notice", "lunch") == "notices/lunch.md"

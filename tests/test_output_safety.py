@@ -98,6 +98,7 @@ def test_dangerous_out_is_refused_and_nothing_is_touched(root, out, needle):
     assert digest(home) == before
 
 
+@pytest.mark.slow
 def test_out_dot_in_a_folder_of_unrelated_files_is_refused(root):
     home = root.parent
     before = digest(home)
@@ -106,6 +107,7 @@ def test_out_dot_in_a_folder_of_unrelated_files_is_refused(root):
     assert "plan.docx" in line and digest(home) == before
 
 
+@pytest.mark.slow
 def test_symlinks_are_resolved_on_both_sides(root, tmp_path):
     (tmp_path / "link-to-root").symlink_to(root)
     (tmp_path / "link-to-roles").symlink_to(root / "roles")
@@ -123,6 +125,7 @@ def test_symlinks_are_resolved_on_both_sides(root, tmp_path):
     assert digest(root) == before
 
 
+@pytest.mark.slow
 def test_a_bind_mount_of_the_content_root_is_still_the_content_root(root, tmp_path):
     """Paths cannot show it, folder identities (device, inode) do."""
     mirror = tmp_path / "mirror"
@@ -140,6 +143,7 @@ def test_a_bind_mount_of_the_content_root_is_still_the_content_root(root, tmp_pa
         subprocess.run(["umount", str(mirror)], check=False)
 
 
+@pytest.mark.slow
 def test_report_in_a_missing_folder_is_refused_before_building(root, tmp_path):
     out = tmp_path / "out"
     refused(handbook("build", "--root", str(root), "--out", str(out), "--report", str(tmp_path / "missing" / "r.json")),
@@ -147,6 +151,7 @@ def test_report_in_a_missing_folder_is_refused_before_building(root, tmp_path):
     assert not out.exists(), "nothing may be built when the report cannot be written"
 
 
+@pytest.mark.slow
 def test_report_never_overwrites_a_file_that_is_not_a_report(root, tmp_path):
     role = root / "roles" / "boss.yml"
     before = role.read_bytes()
@@ -157,6 +162,7 @@ def test_report_never_overwrites_a_file_that_is_not_a_report(root, tmp_path):
             "is a folder")
 
 
+@pytest.mark.slow
 def test_command_line_mistakes_are_one_line(tmp_path):
     refused(handbook("serve", "--dev-addr", "nonsense"), "--dev-addr", "host:port")
     refused(quick("serve", "--dev-addr", "127.0.0.1:99999"), "port must be a number from 1 to 65535")
@@ -170,6 +176,7 @@ def test_command_line_mistakes_are_one_line(tmp_path):
 # ------------------------------------------------------------------ what may be replaced
 
 
+@pytest.mark.slow
 def test_builds_are_marked_and_replace_only_builds(root, tmp_path):
     out = tmp_path / "out"
     out.mkdir()  # an empty folder is fine
@@ -186,6 +193,7 @@ def test_builds_are_marked_and_replace_only_builds(root, tmp_path):
         assert MARKER not in bundle.namelist(), "the marker is not part of the site"
 
 
+@pytest.mark.slow
 def test_default_out_and_a_legacy_build_without_marker(root):
     legacy = root / "site"
     (legacy / "downloads").mkdir(parents=True)
@@ -197,6 +205,7 @@ def test_default_out_and_a_legacy_build_without_marker(root):
         check_out(legacy, root)
 
 
+@pytest.mark.slow
 def test_out_through_a_symlink_replaces_the_target_and_keeps_the_link(root, tmp_path):
     real = tmp_path / "releases" / "handbook"
     link = tmp_path / "www"
@@ -208,6 +217,7 @@ def test_out_through_a_symlink_replaces_the_target_and_keeps_the_link(root, tmp_
     assert link.is_symlink() and link.resolve() == real.resolve()
 
 
+@pytest.mark.slow
 def test_a_read_only_place_is_a_refusal_and_an_existing_site_there_is_kept(built_once, tmp_path):
     """As root every permission check passes, but a read-only file system still refuses: the real case."""
     place = tmp_path / "ro"
@@ -226,6 +236,7 @@ def test_a_read_only_place_is_a_refusal_and_an_existing_site_there_is_kept(built
         subprocess.run(["umount", str(place)], check=False)
 
 
+@pytest.mark.slow
 def test_no_write_access_is_a_refusal(root, tmp_path, monkeypatch):
     # As root every permission check passes; the refusal itself is tested through os.access.
     monkeypatch.setattr(outdir.os, "access", lambda path, mode: False)
@@ -245,6 +256,7 @@ def test_permission_error_while_preparing_is_one_line(root, tmp_path, monkeypatc
     assert "write access" in message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exchange_available", [True, False])
 def test_disk_full_during_the_swap_leaves_the_old_site(root, tmp_path, monkeypatch, exchange_available):
     out = tmp_path / "out"
@@ -276,6 +288,7 @@ def test_disk_full_during_the_swap_leaves_the_old_site(root, tmp_path, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out"]
 
 
+@pytest.mark.slow
 def test_a_real_full_disk_leaves_the_old_site(root, tmp_path):
     """A file system 1.5 × the site: the first build fits, the second (old and new side by side) does not."""
     build_site(root, tmp_path / "measure", jobs=1)
@@ -301,6 +314,7 @@ def test_a_real_full_disk_leaves_the_old_site(root, tmp_path):
         subprocess.run(["umount", str(small)], check=False)
 
 
+@pytest.mark.slow
 def test_fallback_swap_without_renameat2(root, tmp_path, monkeypatch):
     monkeypatch.setattr(outdir, "_RENAMEAT2", None)
     out = tmp_path / "out"
@@ -366,6 +380,7 @@ def built_once(tmp_path_factory) -> Path:
     return base
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.0, 1.5])
 def test_a_killed_build_leaves_the_old_site_and_the_next_build_reclaims(built_once, tmp_path, delay):
     shutil.copytree(built_once, tmp_path, dirs_exist_ok=True, symlinks=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+import shutil
 import time
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from helpers import REPO, copy_bundled_content
 
 from generator import cachedir
 from generator.content.loader import load_handbook
+from generator.content.model import KINDS
 from generator.documents import outputs
 from generator.documents import plan as documents
 from generator.documents.produce import Production, prune
@@ -51,9 +54,23 @@ def test_every_output_is_declared_once_with_a_distinct_file_pattern():
     assert len({o.key for o in declared}) == len(declared)
     assert len({o.path for o in declared}) == len(declared)
     for output in declared:
-        assert output.label and output.format_label and output.subjects in outputs.SUBJECTS
+        assert output.label and output.format_label and output.subjects in (outputs.HANDBOOK, *KINDS)
         assert outputs.template_files(output), f"{output.key}: its templates glob matches no file"
         assert callable(output.function())
+
+
+def test_every_renderer_names_the_type_of_the_view_it_receives():
+    """A renderer's first parameter is annotated with its view's type (DocumentView, RosterView, the book's
+    Handbook), and that is what the registry hands it."""
+    import inspect
+    import typing
+
+    hb = load_handbook(REPO)
+    for output in outputs.all_outputs():  # (the book's pieces are the job-description PDFs: one of these)
+        function = output.function()
+        named = typing.get_type_hints(function)[next(iter(inspect.signature(function).parameters))]
+        subject = output.subjects_of(hb)[0]
+        assert type(output.view(hb, subject)) is named, (output.key, named)
 
 
 def test_registering_the_same_output_twice_is_an_error(monkeypatch):
@@ -65,6 +82,7 @@ def test_registering_the_same_output_twice_is_an_error(monkeypatch):
         outputs.register(dataclasses.replace(existing, kind="other"))
 
 
+@pytest.mark.slow
 def test_one_registry_entry_adds_a_document_a_download_link_and_a_manifest_kind(monkeypatch):
     """ARCHITECTURE.md's promise: a new output is one renderer, one template folder, one entry."""
     from generator.site import pages as site
@@ -90,6 +108,7 @@ def test_one_registry_entry_adds_a_document_a_download_link_and_a_manifest_kind(
 # --------------------------------------------------------------------------- the derived key
 
 
+@pytest.mark.slow
 def test_editing_one_role_changes_only_the_keys_of_the_documents_that_print_it(root, tmp_path):
     before = keys(root, tmp_path / "cache")
     edit(root / "roles" / "regional-manager.yml", "全力以赴完成本区域销售和回款任务。", "全力以赴完成本区域销售和回款任务！")
@@ -99,6 +118,7 @@ def test_editing_one_role_changes_only_the_keys_of_the_documents_that_print_it(r
          for fmt in ("docx", "pdf")] + ["downloads/job-descriptions-all.pdf"])  # 全部岗位说明书 prints every role
 
 
+@pytest.mark.slow
 def test_renaming_a_role_rerenders_its_superior_and_reports_which_print_its_title(root, tmp_path):
     before = keys(root, tmp_path / "cache")
     edit(root / "roles" / "market-manager.yml", "title: 市场部经理", "title: 市场部总经理")
@@ -114,6 +134,7 @@ def test_renaming_a_role_rerenders_its_superior_and_reports_which_print_its_titl
     assert "planning-manager" not in touched or "planning-manager" in expected
 
 
+@pytest.mark.slow
 def test_editing_a_policy_text_leaves_the_forms_alone_but_its_venues_do_not(root, tmp_path):
     before = keys(root, tmp_path / "cache")
     policy = root / "content" / "policies" / "entertainment-expenses.yml"
@@ -124,11 +145,11 @@ def test_editing_a_policy_text_leaves_the_forms_alone_but_its_venues_do_not(root
         "downloads/forms/key-client-entertainment.docx", "downloads/forms/key-client-entertainment.pdf"]
 
 
+@pytest.mark.slow
 def test_changing_a_declared_template_rerenders_that_output_only(root, tmp_path, monkeypatch):
     project = tmp_path / "project"
     for folder in ("templates/pdf", "templates/docx", "templates/xlsx"):
-        if (REPO / folder).is_dir():
-            __import__("shutil").copytree(REPO / folder, project / folder)
+        shutil.copytree(REPO / folder, project / folder)
     monkeypatch.setattr(outputs, "PROJECT_DIR", project)
     before = keys(root, tmp_path / "cache")
     with open(project / "templates" / "pdf" / "style.css", "a", encoding="utf-8") as css:
@@ -138,14 +159,37 @@ def test_changing_a_declared_template_rerenders_that_output_only(root, tmp_path,
     assert len(touched) == sum(1 for p in before if p.endswith(".pdf"))
 
 
-def test_a_new_library_version_rerenders_what_uses_that_library(root, tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_an_edit_to_the_lock_file_rerenders_every_document(root, tmp_path, monkeypatch):
+    """requirements.lock pins every library: a new WeasyPrint, python-docx or openpyxl is a new lock."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "templates", project / "templates")
+    shutil.copy(REPO / outputs.LOCK_FILE, project / outputs.LOCK_FILE)
+    monkeypatch.setattr(outputs, "PROJECT_DIR", project)
     before = keys(root, tmp_path / "cache")
-    real = outputs.metadata.version
-    monkeypatch.setattr(outputs.metadata, "version", lambda name: "71.0" if name == "weasyprint" else real(name))
-    touched = changed(before, keys(root, tmp_path / "cache"))
-    assert touched == sorted(p for p in before if p.endswith(".pdf"))
+    lock = project / outputs.LOCK_FILE
+    text = lock.read_text(encoding="utf-8")
+    assert re.search(r"(?m)^weasyprint==", text)
+    lock.write_text(re.sub(r"(?m)^weasyprint==.*$", "weasyprint==99.0", text), encoding="utf-8")
+    assert changed(before, keys(root, tmp_path / "cache")) == sorted(before)
 
 
+@pytest.mark.slow
+def test_an_edit_to_the_tools_code_rerenders_every_document_and_other_files_beside_it_none(root, tmp_path,
+                                                                                            monkeypatch):
+    """One hash of the package's source is in every key: no module can be missed, none is parsed."""
+    package = tmp_path / "generator"
+    shutil.copytree(REPO / "generator", package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(outputs, "PACKAGE_DIR", package)
+    before = keys(root, tmp_path / "cache")
+    (package / "notes.txt").write_text("not code", encoding="utf-8")
+    assert changed(before, keys(root, tmp_path / "cache")) == []
+    with open(package / "content" / "outline.py", "a", encoding="utf-8") as module:
+        module.write("\n# a comment changes the file\n")
+    assert changed(before, keys(root, tmp_path / "cache")) == sorted(before)
+
+
+@pytest.mark.slow
 def test_new_font_files_rerender_every_pdf_and_no_word_file(root, tmp_path, monkeypatch):
     before = keys(root, tmp_path / "cache")
     fonts = outputs.font_stamps()
@@ -154,12 +198,20 @@ def test_new_font_files_rerender_every_pdf_and_no_word_file(root, tmp_path, monk
     assert changed(before, keys(root, tmp_path / "cache")) == sorted(p for p in before if p.endswith(".pdf"))
 
 
-def test_the_renderer_code_in_the_key_follows_its_imports():
-    names = {p.relative_to(REPO).as_posix() for p in outputs.code_files("generator.documents.renderers.pdf")}
-    assert {"generator/documents/renderers/pdf.py", "generator/documents/views.py", "generator/content/model.py"} <= names
-    assert "generator/site/pages.py" not in names and "generator/documents/renderers/docx/__init__.py" not in names
-    docx = {p.relative_to(REPO).as_posix() for p in outputs.code_files("generator.documents.renderers.docx")}
-    assert "generator/documents/renderers/docx/styles.py" in docx and "generator/documents/renderers/pdf.py" not in docx
+def test_the_book_and_its_pieces_leave_drafts_out_also_where_the_build_shows_them():
+    """`serve` builds from the handbook with its drafts; 全部岗位说明书 is the book HR prints, made from
+    drafts.published (drafts removed once, there), and no renderer filters drafts itself."""
+    hb = load_handbook(REPO)
+    manager = hb.role("market-manager").model_copy(update={"status": "draft"})
+    with_draft = hb.model_copy(update={"roles": [manager if r.id == manager.id else r for r in hb.roles]})
+    book = outputs.get("job-description-book", "pdf")
+    (subject,) = book.subjects_of(with_draft)
+    view = book.view(with_draft, subject)
+    assert manager.id not in [r.id for r in view.roles] and [r.id for r in view.roles] == [
+        r.id for r in hb.roles if r.id != manager.id]
+    pieces = {r.id: r for r in book.parts.subjects_of(with_draft)}
+    assert manager.id not in pieces and pieces["regional-manager"].reports_to == manager.reports_to
+    assert manager.id in [r.id for r in outputs.get("job-description", "pdf").subjects_of(with_draft)]
 
 
 def test_a_view_carries_plain_data_only():

@@ -252,6 +252,7 @@ def test_choice_options_have_tick_boxes(hb, texts):
     assert squash(views.CHECKBOX + "外地广告车客户") in text
 
 
+@pytest.mark.slow
 def test_form_follows_the_policy_data(tmp_path):
     """Changing the policy's meal standard changes the printed form: nothing is retyped."""
     for folder in ("roles", "content"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -145,14 +146,17 @@ def test_editing_a_policy_or_a_role_purpose_does_not_rerender_the_roster_but_a_n
     assert outputs.cache_key(output, output.view(renamed, renamed), None, stamp) != key
 
 
-def test_a_typo_in_the_settings_is_reported_with_the_file(monkeypatch, tmp_path):
+def test_a_typo_in_the_settings_is_a_path_line_error(monkeypatch, tmp_path):
+    from generator.content.errors import ContentError
+
+    text = xlsx.SETTINGS_FILE.read_text(encoding="utf-8")
+    line = text[:text.index("max_width:")].count("\n") + 1
     bad = tmp_path / "roster.yml"
-    bad.write_text(xlsx.SETTINGS_FILE.read_text(encoding="utf-8").replace("max_width:", "max_widht:"),
+    bad.write_text(text.replace("max_width:", "max_widht:").replace('fill: "DDE7F3"', 'fill: "blue"'),
                    encoding="utf-8")
     monkeypatch.setattr(xlsx, "SETTINGS_FILE", bad)
-    xlsx.settings.cache_clear()
-    try:
-        with pytest.raises(xlsx.SettingsError, match=r"roster.yml: unknown setting 'max_widht'"):
-            xlsx.settings()
-    finally:
-        xlsx.settings.cache_clear()
+    with pytest.raises(ContentError) as caught:
+        xlsx.settings()
+    messages = [str(p) for p in caught.value.problems]
+    assert f"{bad.as_posix()}:{line}: unknown key 'max_widht' — did you mean 'max_width'?" in messages
+    assert any(re.search(r":\d+: header.fill is 'blue', not a colour — write six hex digits", m) for m in messages)

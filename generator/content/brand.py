@@ -22,7 +22,6 @@ darkened until it reads (4.5:1).
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 from pathlib import Path, PurePosixPath
@@ -241,11 +240,6 @@ def _svg_size(root, shown: str) -> tuple[float, float]:
             return width, height
     raise LogoProblem(f"the logo {shown} has no size (no viewBox, no width and height)",
                       "export it again with a size, or add viewBox=\"0 0 W H\" to its <svg> element")
-
-
-def data_uri(logo: Logo) -> str:
-    """The logo as a ``data:`` URL: the PDF templates embed it, WeasyPrint never reads a file for it."""
-    return f"data:{logo.media_type};base64," + base64.b64encode(logo.data).decode("ascii")
 
 
 # --------------------------------------------------------------------------- the brand colour

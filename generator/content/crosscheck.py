@@ -14,7 +14,7 @@ from collections import Counter
 from . import brand, coverage
 from .errors import Problem
 from .loaded import Loaded, LoadedRoot, duty_locations
-from .model import MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, Brand, DutyGroup
+from .model import KINDS, MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, Brand, DutyGroup, Role
 
 
 def run(loaded: LoadedRoot) -> list[Problem]:
@@ -24,23 +24,24 @@ def run(loaded: LoadedRoot) -> list[Problem]:
     if loaded.site is not None:
         problems += _brand(loaded)
     problems += _unique_ids(loaded)
-    problems += _unique_values(loaded.roles, "number", "岗位编号 (number)")
-    problems += _unique_values(loaded.roles, "title", "title")
-    for item in loaded.roles:
+    roles = loaded.of_kind("role")
+    problems += _unique_values(roles, "number", "岗位编号 (number)")
+    problems += _unique_values(roles, "title", "title")
+    for item in roles:
         problems += _role(item)
-    problems += _cycles(loaded.roles)
-    problems += coverage.run([item for item in loaded.roles if item.has("duties", "kpis")])  # notes only
-    form_ids = {item.obj.id for item in loaded.forms if item.has("id")}
-    for item in loaded.policies:
+    problems += _cycles(roles)
+    problems += coverage.run([item for item in roles if item.has("duties", "kpis")])  # notes only
+    form_ids = {item.obj.id for item in loaded.of_kind("form") if item.has("id")}
+    for item in loaded.of_kind("policy"):
         if item.has("attachments"):
             for index, form_id in enumerate(item.obj.attachments):
-                if form_id not in form_ids and form_id not in loaded.unreadable.get("forms", ()):
+                if form_id not in form_ids and form_id not in loaded.unreadable.get("form", ()):
                     problems.append(item.doc.problem(("attachments", index), f"attachment '{form_id}' is not a form",
                                                      _choose("a form id from content/forms/", form_ids)))
         if item.has("sections", "meal_standard"):
             problems += _policy_blocks(item)
-    policies = {p.obj.id: p for p in loaded.policies if p.has("id")}
-    for item in loaded.forms:
+    policies = {p.obj.id: p for p in loaded.of_kind("policy") if p.has("id")}
+    for item in loaded.of_kind("form"):
         if item.has("sections", "policy"):
             problems += _form(item, policies)
     return problems
@@ -109,7 +110,7 @@ def _clip(text: str, limit: int = 40) -> str:
 def _unique_ids(loaded: LoadedRoot) -> list[Problem]:
     """One id per file, and the file is named after it. A copy whose id was not changed is the one told."""
     problems = []
-    for kind in ("roles", "policies", "guides", "forms"):
+    for kind in KINDS:
         items = [item for item in loaded.of_kind(kind) if item.has("id")]
         owners: dict[str, list[Loaded]] = {}
         for item in items:
@@ -169,7 +170,13 @@ def _unique_values(items: list[Loaded], field: str, label: str) -> list[Problem]
 
 
 # Fields a draft may still lack (an imported JD rarely has them); a published role needs them.
-DRAFT_MAY_LACK = {"number": "岗位编号", "department": "所属部门", "purpose": "岗位目的", "kpis": "关键绩效指标"}
+DRAFT_MAY_LACK = {"number": "岗位编号", "department": "所属部门", "purpose": "岗位目的", "effective": "生效日期",
+                  "kpis": "关键绩效指标"}
+
+
+def missing_from_draft(role: Role) -> list[str]:
+    """What a draft still lacks, in Chinese, e.g. ['岗位目的', '生效日期'] (its page can list them; check notes them)."""
+    return [label for field, label in DRAFT_MAY_LACK.items() if getattr(role, field) is None]
 
 
 def _unfinished(item: Loaded) -> list[Problem]:

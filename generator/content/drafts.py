@@ -20,7 +20,7 @@ What "as if absent" means for what is left:
 
 from __future__ import annotations
 
-from .model import Handbook, History, Role, source_path
+from .model import KINDS, Handbook, History, Role, source_path
 
 DRAFT = "draft"
 BANNER_TITLE = "草稿"
@@ -34,13 +34,12 @@ def is_draft(item) -> bool:
 
 
 def has_drafts(hb: Handbook) -> bool:
-    return any(is_draft(item) for items in (hb.roles, hb.policies, hb.guides, hb.forms) for item in items)
+    return any(is_draft(item) for kind in KINDS for item in hb.items(kind))
 
 
 def draft_ids(hb: Handbook) -> dict[str, list[str]]:
     """kind → ids of its drafts, for summaries ("2 drafts left out")."""
-    kinds = {"role": hb.roles, "policy": hb.policies, "guide": hb.guides, "form": hb.forms}
-    return {kind: [i.id for i in items if is_draft(i)] for kind, items in kinds.items()}
+    return {kind: [i.id for i in hb.items(kind) if is_draft(i)] for kind in KINDS}
 
 
 def select(hb: Handbook, include_drafts: bool) -> Handbook:
@@ -48,25 +47,31 @@ def select(hb: Handbook, include_drafts: bool) -> Handbook:
     return hb if include_drafts else published(hb)
 
 
+_last: tuple = (None, None)  # (handbook, published handbook): the documents ask once per output and document
+
+
 def published(hb: Handbook) -> Handbook:
     """``hb`` without its drafts, with reporting lines and links mended as described above."""
-    if not has_drafts(hb):
-        return hb
+    global _last
+    last = _last
+    if last[0] is hb:
+        return last[1]
+    result = _published(hb) if has_drafts(hb) else hb
+    _last = (hb, result)
+    return result
+
+
+def _published(hb: Handbook) -> Handbook:
+    kept = {kind.plural: [i for i in hb.items(name) if not is_draft(i)] for name, kind in KINDS.items()}
     by_id = {r.id: r for r in hb.roles}
-    roles = [_relink(role, by_id) for role in hb.roles if not is_draft(role)]
-    role_ids = {r.id for r in roles}
-    forms = [f for f in hb.forms if not is_draft(f)]
-    form_ids = {f.id for f in forms}
-    forms = [f if f.role is None or f.role in role_ids else f.model_copy(update={"role": None}) for f in forms]
-    policies = []
-    for policy in hb.policies:
-        if is_draft(policy):
-            continue
-        kept = [a for a in policy.attachments if a in form_ids]
-        policies.append(policy if kept == policy.attachments else policy.model_copy(update={"attachments": kept}))
-    guides = [g for g in hb.guides if not is_draft(g)]
-    return hb.model_copy(update={"roles": roles, "policies": policies, "guides": guides, "forms": forms,
-                                 "history": _published_history(hb)})
+    roles = kept["roles"] = [_relink(role, by_id) for role in kept["roles"]]
+    role_ids, form_ids = {r.id for r in roles}, {f.id for f in kept["forms"]}
+    kept["forms"] = [f if f.role is None or f.role in role_ids else f.model_copy(update={"role": None})
+                     for f in kept["forms"]]
+    kept["policies"] = [p if set(p.attachments) <= form_ids
+                        else p.model_copy(update={"attachments": [a for a in p.attachments if a in form_ids]})
+                        for p in kept["policies"]]
+    return hb.model_copy(update={**kept, "history": _published_history(hb)})
 
 
 def _published_history(hb: Handbook) -> History:
@@ -74,16 +79,14 @@ def _published_history(hb: Handbook) -> History:
 
     A commit left with nothing to show is dropped with its subject.
     """
-    kinds = {"role": hb.roles, "policy": hb.policies, "guide": hb.guides, "form": hb.forms}
-    hidden = {(kind, item.id) for kind, items in kinds.items() for item in items if is_draft(item)}
-    titles = [item.title for kind, items in kinds.items() for item in items if is_draft(item)]
-    files = {path: commits for path, commits in hb.history.files.items()
-             if not any(path == source_path(kind, item_id) for kind, item_id in hidden)}
+    hidden = {(kind, item.id): item.title for kind in KINDS for item in hb.items(kind) if is_draft(item)}
+    titles = list(hidden.values())
+    paths = [source_path(kind, item_id) for kind, item_id in hidden]
+    files = {path: commits for path, commits in hb.history.files.items() if path not in paths}
     sets = []
     for change_set in hb.history.changes:
         kept = tuple(c for c in change_set.changes
                      if (c.kind, c.id) not in hidden and not any(t in c.text or t == c.title for t in titles))
-        paths = [source_path(kind, item_id) for kind, item_id in hidden]
         problems = tuple(p for p in change_set.problems if not any(t in p for t in titles + paths))
         if kept or problems or not change_set.changes:
             sets.append(change_set.model_copy(update={"changes": kept, "problems": problems}))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .model import Brand, DutyGroup, Form, Guide, Policy, Role, SiteSettings
+from .model import Brand, DutyGroup
 from .yamlsource import Loc, YamlDocument
 
 
@@ -40,13 +40,10 @@ class Loaded:
 
 @dataclass
 class LoadedRoot:
-    """Every file of a content root that could be read, by kind."""
+    """Every file of a content root that could be read, by kind (``"role"`` …, see ``model.KINDS``)."""
 
     site: Loaded | None = None
-    roles: list[Loaded] = field(default_factory=list)
-    policies: list[Loaded] = field(default_factory=list)
-    guides: list[Loaded] = field(default_factory=list)
-    forms: list[Loaded] = field(default_factory=list)
+    items: dict[str, list[Loaded]] = field(default_factory=dict)
     #: per kind, files whose id or names could not be read; references to them are not reported as unknown
     unreadable: dict[str, set[str]] = field(default_factory=dict)
     #: the content root the files came from (None: files read from elsewhere, e.g. git)
@@ -55,17 +52,7 @@ class LoadedRoot:
     brand: Brand = field(default_factory=Brand)
 
     def of_kind(self, kind: str) -> list[Loaded]:
-        return getattr(self, kind)
-
-    def all_items(self) -> Iterator[tuple[str, Loaded]]:
-        for kind in KINDS:
-            for item in self.of_kind(kind):
-                yield kind, item
-
-
-# kind → model; the loader reads them in this order.
-KINDS: dict[str, type] = {"roles": Role, "policies": Policy, "guides": Guide, "forms": Form}
-SITE_MODEL = SiteSettings
+        return self.items.setdefault(kind, [])
 
 
 def duty_locations(entries: list, loc: Loc = ("duties",), depth: int = 1) -> Iterator[tuple[Loc, int, Any]]:

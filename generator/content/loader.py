@@ -1,9 +1,9 @@
 """Content root → validated :class:`~generator.content.model.Handbook`.
 
-Layout of a content root::
+Layout of a content root: ``content/site.yml`` (handbook name, departments, navigation) and one folder
+per content kind (:data:`~generator.content.model.KINDS`), one file per item named by its id::
 
-    roles/<role-id>.yml          one file per role
-    content/site.yml             handbook name, departments, navigation
+    roles/<role-id>.yml          roles
     content/policies/*.yml       policies (业务招待费管理规定)
     content/guides/*.yml         guides (接待客户要有周密的布署)
     content/forms/*.yml          blank form definitions (大客户招待清单)
@@ -16,34 +16,31 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 from pathlib import Path
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, ClassVar, TypeVar, get_args
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from . import crosscheck, fillin, references
 from .errors import ContentError, Problem, display_path, split
-from .loaded import KINDS, SITE_MODEL, Loaded, LoadedRoot
-from .model import UNION_TAGS, Handbook, Role, SiteSettings
+from .loaded import Loaded, LoadedRoot
+from .model import KINDS, UNION_TAGS, Handbook, Role, SiteSettings, kind_at
 from .yamlsource import YamlDocument, load_yaml
 
-FOLDERS: dict[str, str] = {
-    # kind: folder relative to the content root, holding one *.yml file per object
-    "roles": "roles",
-    "policies": "content/policies",
-    "guides": "content/guides",
-    "forms": "content/forms",
-}
 SITE_FILE = "content/site.yml"
+#: the top folders content lives in (roles/, content/): what git history and the preview watch
+CONTENT_FOLDERS = tuple(dict.fromkeys(path.split("/")[0]
+                                     for path in (*(kind.folder for kind in KINDS.values()), SITE_FILE)))
 MAX_FILES = 1_000  # per folder; a handbook of 1,000 roles already needs splitting into several
 
 
 def content_files(root: Path) -> list[Path]:
     """Every file the handbook is built from, for caching and watching."""
     files = [root / SITE_FILE] if (root / SITE_FILE).exists() else []
-    for folder in FOLDERS.values():
-        files += sorted(p for p in (root / folder).glob("*.yml") if p.is_file())
+    for kind in KINDS.values():
+        files += sorted(p for p in (root / kind.folder).glob("*.yml") if p.is_file())
     return files
 
 
@@ -51,7 +48,7 @@ def load_handbook(root: Path, notes: list[Problem] | None = None) -> Handbook:
     """Load and check everything; errors raise :class:`ContentError`, notes are appended to ``notes``."""
     root = Path(root)
     problems: list[Problem] = []
-    if not (root / "roles").is_dir() and not (root / "content").is_dir():
+    if not any((root / folder).is_dir() for folder in CONTENT_FOLDERS):
         raise ContentError([Problem(str(root), 1, "this folder has no 'roles/' or 'content/' folder",
                                     "pass --root pointing at the folder that holds them")])
     loaded = load_root(root, problems)
@@ -64,14 +61,9 @@ def load_handbook(root: Path, notes: list[Problem] | None = None) -> Handbook:
         notes += found_notes
     assert loaded.site is not None  # a missing or broken site.yml is an error above
     site = loaded.site.obj
-    return Handbook(
-        site=site,
-        roles=_ordered_roles(site, [item.obj for item in loaded.roles]),
-        policies=[item.obj for item in loaded.policies],
-        guides=[item.obj for item in loaded.guides],
-        forms=[item.obj for item in loaded.forms],
-        brand=loaded.brand,
-    )
+    items = {kind.plural: [item.obj for item in loaded.of_kind(name)] for name, kind in KINDS.items()}
+    items["roles"] = _ordered_roles(site, items["roles"])
+    return Handbook(site=site, brand=loaded.brand, **items)
 
 
 def load_root(root: Path, problems: list[Problem]) -> LoadedRoot:
@@ -79,28 +71,56 @@ def load_root(root: Path, problems: list[Problem]) -> LoadedRoot:
     loaded = LoadedRoot(root=root)
     site_path = root / SITE_FILE
     if _readable(root, site_path, problems, required=True):
-        loaded.site = _load_one(root, site_path, SITE_MODEL, problems)
-    for kind, folder in FOLDERS.items():
+        loaded.site = _load_one(root, site_path, SiteSettings, problems)
+    for name, kind in KINDS.items():
         unreadable: set[str] = set()
-        for path in _files_in(root, folder, problems):
-            item = _load_one(root, path, KINDS[kind], problems)
+        for path in _files_in(root, kind.folder, problems):
+            item = _load_one(root, path, kind.model, problems)
             if item is None or not item.has("id"):
                 unreadable.add(path.stem)
             if item is not None:
-                loaded.of_kind(kind).append(item)
-        loaded.unreadable[kind] = unreadable
+                loaded.of_kind(name).append(item)
+        loaded.unreadable[name] = unreadable
     return loaded
 
 
 def model_for(rel: str) -> type[BaseModel] | None:
     """The model of a content file, from its path relative to the content root (None: not content)."""
     if rel == SITE_FILE:
-        return SITE_MODEL
-    folder, _, name = rel.rpartition("/")
-    for kind, kind_folder in FOLDERS.items():
-        if folder == kind_folder and name.endswith(".yml"):
-            return KINDS[kind]
-    return None
+        return SiteSettings
+    kind = kind_at(rel)
+    return kind.model if kind else None
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Settings(BaseModel):
+    """A settings file of the tool (``templates/docx/layout.yml`` …): unknown keys are mistakes, as in content."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    HINT: ClassVar[str] = "correct the value; the comments in the file say what each setting takes"
+
+
+def read_settings(path: Path, model: type[M], root: Path) -> M:
+    """A settings file validated as ``model``; every mistake a ``path:line`` problem (the path shown from
+    ``root``), worded as content mistakes are, all raised together as one :class:`ContentError`. Read again
+    only when the file's size or modification time changes."""
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None  # reported as unreadable below
+    return _read_settings(path, model, root, stat and (stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _read_settings(path: Path, model: type[M], root: Path, stamp: tuple | None) -> M:
+    problems: list[Problem] = []
+    item = _read_one(root, path, model, problems)
+    errors, notes = split(problems)
+    if errors or item is None:  # (an empty file is an error of its own)
+        raise ContentError(errors, notes)
+    return item.obj
 
 
 def load_item(rel: str, raw: bytes) -> tuple[Any, list[Problem]]:
@@ -303,6 +323,9 @@ def _explain(doc: YamlDocument, err: dict, model: type[BaseModel]) -> Problem:
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
         hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(sorted(known))}"
         return doc.problem(loc, f"unknown key '{key}'", hint)
+    if kind == "string_pattern_mismatch" and "0-9A-Fa-f" in str(err.get("ctx", {}).get("pattern", "")):
+        return doc.problem(loc, f"{where} is '{_short(err['input'])}', not a colour",
+                           'write six hex digits in quotes, e.g. "1F3864"')
     if kind == "string_pattern_mismatch":
         return doc.problem(loc, f"'{_short(err['input'])}' in {where} is not a valid id",
                            "use lower-case letters, digits and hyphens only, e.g. market-manager")
@@ -335,7 +358,8 @@ def _explain(doc: YamlDocument, err: dict, model: type[BaseModel]) -> Problem:
     if kind in ("finite_number", "int_from_float"):
         return doc.problem(loc, f"{where} should be an ordinary number, not {_describe(err['input'])}",
                            "correct the number")
-    return doc.problem(loc, f"{where}: {err['msg']}", "see the JSON Schema in schemas/ for what is allowed")
+    hint = getattr(model, "HINT", "see the JSON Schema in schemas/ for what is allowed")
+    return doc.problem(loc, f"{where}: {err['msg']}", hint)
 
 
 def _real_loc(data: Any, loc: tuple) -> tuple:

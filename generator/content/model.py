@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
@@ -20,6 +21,7 @@ from pydantic import (
     StringConstraints,
     Tag,
     field_serializer,
+    model_validator,
 )
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -185,7 +187,7 @@ class Role(Strict):
     reports_to_title: Annotated[Text | None, Field(description="手册之外的直接上级，如 总经理")] = None
     purpose: Annotated[Text | None, Field(description="岗位目的；草稿可暂缺（导入的岗位说明书常常没有），发布前必填")] = None
     version: Version
-    effective: Annotated[dt.date, Field(description="生效日期，如 2026-12-01")]
+    effective: Annotated[dt.date | None, Field(description="生效日期，如 2026-12-01；草稿可暂缺，发布前必填")] = None
     duties: Annotated[list[DutyEntry], Field(min_length=1, max_length=MAX_DUTIES, description="岗位职责")]
     authority: Annotated[list[Text], Field(description="岗位权限（可选），一条一项，如 对下属的考核建议权",
                                            max_length=MAX_ITEMS)] = []
@@ -336,6 +338,59 @@ class Form(Strict):
     revisions: Revisions = []
 
 
+# --------------------------------------------------------------------------- content kinds
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of content file, declared once: the loader, the checks, the schemas, drafts, history and the
+    documents' subjects iterate :data:`KINDS`, which also gives the site each kind's page template, path and
+    label (adding a kind = its model, one :func:`register_kind` entry, a page template and, for downloads, a
+    renderer). Its model has ``id``, ``title``, ``status`` and ``revisions``, like every kind."""
+
+    name: str  # role: how ids, history, outputs and 变更记录 name the kind
+    plural: str  # roles: the Handbook's list of them (``hb.roles``) and the menu section in site.yml
+    folder: str  # roles: where its files live under the content root; a file's name is its item's id
+    model: type[BaseModel]
+    label: str  # 岗位: what HR calls it (menu, 变更记录, schema title)
+    template: str  # role.md.j2: the template of its site page (templates/site/)
+    page: str  # roles/{id}.md: its site page's source path
+    number_label: str = "编号"  # how 变更记录 names its ``number`` field
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(kind: Kind) -> Kind:
+    for other in KINDS.values():
+        if kind.name == other.name or kind.plural == other.plural or kind.folder == other.folder:
+            raise ValueError(f"content kind {kind.name}: its name, plural or folder is taken by {other.name}")
+    KINDS[kind.name] = kind
+    return kind
+
+
+register_kind(Kind("role", "roles", "roles", Role, "岗位", "role.md.j2", "roles/{id}.md", number_label="岗位编号"))
+register_kind(Kind("policy", "policies", "content/policies", Policy, "制度", "policy.md.j2", "policies/{id}.md"))
+register_kind(Kind("guide", "guides", "content/guides", Guide, "指南", "guide.md.j2", "guides/{id}.md"))
+register_kind(Kind("form", "forms", "content/forms", Form, "表单", "form.md.j2", "forms/{id}.md"))
+
+
+def kind_of(item: Any) -> Kind:
+    """The kind of a loaded item, by its model."""
+    return next(kind for kind in KINDS.values() if isinstance(item, kind.model))
+
+
+def kind_at(path: str) -> Kind | None:
+    """The kind whose folder holds the content file ``path`` (relative to the content root); None: not content."""
+    folder, _, name = path.rpartition("/")
+    return next((kind for kind in KINDS.values() if kind.folder == folder and name.endswith(".yml")), None)
+
+
+def source_path(kind: str, item_id: str) -> str:
+    """The content file of an item, relative to the content root, e.g. roles/regional-manager.yml."""
+    return f"{KINDS[kind].folder}/{item_id}.yml"
+
+
 # --------------------------------------------------------------------------- site
 
 
@@ -344,6 +399,9 @@ class Department(Strict):
     name: Text
     aliases: Annotated[list[Text], Field(max_length=20)] = []
     parent: Annotated[Reference | None, Field(description="上级部门：名称或 id")] = None
+
+
+SECTIONS = ("org-chart", "downloads", "changes")  # the site's sections that are no content kind
 
 
 class SiteSettings(Strict):
@@ -363,22 +421,18 @@ class SiteSettings(Strict):
     description: Text | None = None
     intro: Paragraphs = []
     departments: Annotated[list[Department], Field(min_length=1, max_length=MAX_ITEMS)]
+    history: Annotated[
+        Literal["git", "authored"],
+        Field(description="修订记录从哪里来：git = 内容文件写明的 revisions 加上 git 的提交记录（默认）；"
+                          "authored = 只用内容文件写明的 revisions，不读取 git（变更记录页列出全部正式修订）"),
+    ] = "git"
     navigation: Annotated[
-        list[Literal["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]],
+        list[Literal[(*(kind.plural for kind in KINDS.values()), *SECTIONS)]],
         Field(description="Order of the site's top-level sections (changes = 变更记录, added last when left out)"),
     ] = ["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]
 
 
 # --------------------------------------------------------------------------- history (from git, not YAML)
-
-# Where each kind of item lives; the file name is the item's id (checked by crosscheck).
-SOURCE_DIRS = {"role": "roles", "policy": "content/policies", "guide": "content/guides", "form": "content/forms"}
-
-
-def source_path(kind: str, item_id: str) -> str:
-    """The content file of an item, relative to the content root, e.g. roles/regional-manager.yml."""
-    return f"{SOURCE_DIRS[kind]}/{item_id}.yml"
-
 
 class Commit(BaseModel):
     """One git commit that touched a content file: when (author date), who, and its subject line."""
@@ -400,7 +454,7 @@ class Change(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["role", "policy", "guide", "form", "site"]
+    kind: str  # a content kind's name (KINDS), or "site" for content/site.yml
     id: str
     title: str  # the item's title after the change (before it, for a deletion)
     text: str
@@ -482,43 +536,70 @@ class Brand(BaseModel):
 # --------------------------------------------------------------------------- the whole
 
 
-class Handbook(BaseModel):
-    """Everything loaded and cross-checked; the only input renderers get."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    site: SiteSettings
-    roles: list[Role]
-    policies: list[Policy]
-    guides: list[Guide]
-    forms: list[Form]
-    history: History = History(omitted="not read")
-    brand: Brand = Brand()
-
-    def role(self, role_id: str) -> Role:
-        return next(r for r in self.roles if r.id == role_id)
+class Org:
+    """Reporting lines and departments, asked alike of the :class:`Handbook` and of every view that holds
+    ``roles`` (with ``id``, ``title``, ``department``, ``reports_to``) and ``departments``: one set of
+    lookups, so a page, a document and the roster cannot disagree about who reports to whom."""
 
     def department(self, dept_id: str) -> Department:
-        return next(d for d in self.site.departments if d.id == dept_id)
+        return next(d for d in self.departments if d.id == dept_id)
 
-    def department_name(self, role: Role) -> str | None:
+    def department_name(self, role) -> str | None:
         """The role's department name; None for a draft that has none yet."""
         return self.department(role.department).name if role.department else None
 
-    def superior(self, role: Role) -> Role | None:
-        return self.role(role.reports_to) if role.reports_to else None
+    def superior(self, role):
+        """The role ``role`` reports to, when it is among ``roles`` (None: none, or outside the handbook)."""
+        return next((r for r in self.roles if r.id == role.reports_to), None) if role.reports_to else None
 
-    def direct_reports(self, role: Role) -> list[Role]:
-        return [r for r in self.roles if r.reports_to == role.id]
+    def direct_reports(self, role) -> list:
+        return [r for r in self.roles if r.reports_to == role.id and r.id != role.id]
 
-    def roles_in(self, dept_id: str) -> list[Role]:
+    def roles_in(self, dept_id: str | None) -> list:
         return [r for r in self.roles if r.department == dept_id]
 
+
+class Handbook(Org, BaseModel):
+    """Everything loaded and cross-checked; the only input renderers get.
+
+    Besides ``site``, ``history`` and ``brand`` it holds one list per content kind, named by the kind's
+    plural (``hb.roles``, ``hb.policies`` …, see :data:`KINDS`): a new kind needs no field here.
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, extra="allow")
+
+    site: SiteSettings
+    history: History = History(omitted="not read")
+    brand: Brand = Brand()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kinds(cls, data: Any) -> Any:
+        """Every kind has its list, of its own model (built from dicts too, e.g. from ``model_dump``)."""
+        if isinstance(data, dict):
+            data = {**data, **{kind.plural: [kind.model.model_validate(item) for item in data.get(kind.plural, [])]
+                               for kind in KINDS.values()}}
+        return data
+
+    @property
+    def departments(self) -> list[Department]:
+        return self.site.departments
+
+    def items(self, kind: str) -> list:
+        """Every item of a kind (``"role"`` …), in handbook order."""
+        return getattr(self, KINDS[kind].plural, [])
+
+    def item(self, kind: str, item_id: str) -> Any:
+        return next(i for i in self.items(kind) if i.id == item_id)
+
+    def role(self, role_id: str) -> Role:
+        return self.item("role", role_id)
+
     def policy(self, policy_id: str) -> Policy:
-        return next(p for p in self.policies if p.id == policy_id)
+        return self.item("policy", policy_id)
 
     def form(self, form_id: str) -> Form:
-        return next(f for f in self.forms if f.id == form_id)
+        return self.item("form", form_id)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .errors import Problem
 from .loaded import Loaded, LoadedRoot
+from .model import KINDS
 
 SHOWN_CHOICES = 12
 
@@ -69,24 +70,20 @@ def department_names(loaded: LoadedRoot) -> Names | None:
                   [(d.id, d.name, list(d.aliases)) for d in site.obj.departments], unknowable=False)
 
 
-def role_names(loaded: LoadedRoot) -> Names:
-    items = [(r.obj.id, r.obj.title if r.has("title") else r.obj.id, list(r.obj.aliases) if r.has("aliases") else [])
-             for r in loaded.roles if r.has("id")]
-    unknowable = bool(loaded.unreadable.get("roles")) or any(not r.has("title") for r in loaded.roles)
-    return _names("role", "roles/", items, unknowable)
-
-
-def policy_names(loaded: LoadedRoot) -> Names:
-    items = [(p.obj.id, p.obj.title if p.has("title") else p.obj.id, []) for p in loaded.policies if p.has("id")]
-    unknowable = bool(loaded.unreadable.get("policies")) or any(not p.has("title") for p in loaded.policies)
-    return _names("policy", "content/policies/", items, unknowable)
+def item_names(loaded: LoadedRoot, kind: str) -> Names:
+    """Ids, titles and aliases of one kind's items (``"role"``, ``"policy"``)."""
+    found = loaded.of_kind(kind)
+    items = [(i.obj.id, i.obj.title if i.has("title") else i.obj.id, list(i.obj.aliases) if i.has("aliases") else [])
+             for i in found if i.has("id")]
+    unknowable = bool(loaded.unreadable.get(kind)) or any(not i.has("title") for i in found)
+    return _names(kind, KINDS[kind].folder + "/", items, unknowable)
 
 
 def resolve(loaded: LoadedRoot) -> list[Problem]:
     """Replace every name by its id in place (objects are swapped for updated copies); return the problems."""
     problems: list[Problem] = []
     departments = department_names(loaded)
-    roles, policies = role_names(loaded), policy_names(loaded)
+    roles, policies = item_names(loaded, "role"), item_names(loaded, "policy")
 
     if departments is not None and loaded.site is not None:
         site = loaded.site
@@ -102,12 +99,12 @@ def resolve(loaded: LoadedRoot) -> list[Problem]:
         if any(new is not old for new, old in zip(updated, site.obj.departments)):
             _update(site, departments=updated)
 
-    for item in loaded.roles:
+    for item in loaded.of_kind("role"):
         if departments is not None and item.has("department") and item.obj.department is not None:
             problems += _resolve_field(item, "department", departments)
         if item.has("reports_to") and item.obj.reports_to is not None:
             problems += _resolve_field(item, "reports_to", roles, exclude=item.obj.id if item.has("id") else None)
-    for item in loaded.forms:
+    for item in loaded.of_kind("form"):
         if item.has("role") and item.obj.role is not None:
             problems += _resolve_field(item, "role", roles)
         if item.has("policy") and item.obj.policy is not None:

@@ -10,19 +10,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .model import Form, Guide, Policy, Role, SiteSettings
+from .model import KINDS, SiteSettings
 
-SCHEMAS = {
-    "role": (Role, "岗位（roles/*.yml）"),
-    "policy": (Policy, "制度（content/policies/*.yml）"),
-    "guide": (Guide, "指南（content/guides/*.yml）"),
-    "form": (Form, "表单（content/forms/*.yml）"),
-    "site": (SiteSettings, "手册设置（content/site.yml）"),
-}
+
+def schemas() -> dict[str, tuple[type, str]]:
+    """name → (model, title): one schema per content kind, and site.yml's."""
+    found = {name: (kind.model, f"{kind.label}（{kind.folder}/*.yml）") for name, kind in KINDS.items()}
+    return {**found, "site": (SiteSettings, "手册设置（content/site.yml）")}
 
 
 def schema_for(name: str) -> dict:
-    model, title = SCHEMAS[name]
+    model, title = schemas()[name]
     schema = model.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"{name}.schema.json"
@@ -37,7 +35,7 @@ def render(name: str) -> str:
 def write_schemas(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in SCHEMAS:
+    for name in schemas():
         path = out / f"{name}.schema.json"
         path.write_text(render(name), encoding="utf-8")
         written.append(path)

@@ -1,10 +1,12 @@
-"""The download manifest and the zip bundles, byte-identical for identical input.
+"""The download manifest and the zips, byte-identical for identical input.
 
 HR publishes the site to several places and compares checksums; a zip that
 changed only because of a timestamp would look like a content change. So
-entries are sorted, given fixed permissions and stamped with a date that comes
-from the content (its newest revision or commit, or ``SOURCE_DATE_EPOCH``),
-never the clock; with no such date, 1980-01-01 00:00:00. Entry names may be
+entries are sorted, given fixed permissions and dated from the content: a
+document by its newest revision or commit, everything else (the roster, the
+offline site) by the newest date of the whole content, both capped by
+``SOURCE_DATE_EPOCH``; 1980-01-01 only when the content has no date at all.
+Every zip unpacks into one folder named like the handbook. Entry names may be
 Chinese: :mod:`zipfile` then sets the UTF-8 flag (bit 11), which Windows'
 Explorer, macOS' Archive Utility and ``unzip`` honour.
 """
@@ -20,8 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
 
+from ..content.model import Handbook
+from . import outputs, plan
+
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # regular file, rw-r--r--
+MANIFEST = "downloads/manifest.json"
 MANIFEST_KEYS = ("path", "filename", "kind", "id", "format", "title", "version", "effective", "bytes", "sha256")
 
 
@@ -39,17 +45,18 @@ class BundleDoc:
     effective: dt.date | None = None
 
 
-@dataclass(frozen=True)
-class Built:
-    """A bundle's bytes summarised like :class:`generator.documents.produce.Produced` (size unknown until built)."""
+OFFLINE = BundleDoc("handbook-offline", "离线版手册（整个网站，解压后打开 index.html）", "downloads/handbook-offline.zip")
 
-    doc: BundleDoc
-    size: int | None
-    sha256: str | None
 
-    @classmethod
-    def of(cls, doc: BundleDoc, data: bytes) -> "Built":
-        return cls(doc, len(data), hashlib.sha256(data).hexdigest())
+def bundle_docs(hb: Handbook) -> list[BundleDoc]:
+    """The registry's zips (全部文件 first), then the offline site, each with its save-as name."""
+    zips = [BundleDoc(b.id, b.title, b.path, b.filename(hb)) for b in outputs.BUNDLES.values()]
+    return [*zips, BundleDoc(OFFLINE.id, OFFLINE.title, OFFLINE.path, offline_folder(hb) + ".zip")]
+
+
+def offline_folder(hb: Handbook) -> str:
+    """The one folder the offline site unpacks into: 营销中心员工手册-离线版."""
+    return outputs.safe_name(f"{hb.site.handbook_title}-离线版")
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,15 @@ class Entry:
     version: str | None = None
     effective: dt.date | None = None
 
+    @classmethod
+    def of(cls, doc, size: int, sha256: str) -> "Entry":
+        return cls(doc.path, doc.kind, doc.id, doc.format, doc.title, size, sha256, doc.filename, doc.version,
+                   doc.effective)
+
+    @classmethod
+    def of_bytes(cls, doc, data: bytes) -> "Entry":
+        return cls.of(doc, len(data), hashlib.sha256(data).hexdigest())
+
     def as_dict(self) -> dict:
         row = {key: getattr(self, key) for key in MANIFEST_KEYS}
         row["effective"] = self.effective.isoformat() if self.effective else None
@@ -79,15 +95,22 @@ def manifest(entries: Iterable[Entry]) -> bytes:
     return (json.dumps(rows, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def content_date(hb: Handbook) -> dt.date | None:
+    """The newest revision or commit of any content file, capped by ``SOURCE_DATE_EPOCH`` (or it alone)."""
+    items = (*hb.roles, *hb.policies, *hb.guides, *hb.forms)
+    dates = [r.date for item in items for r in item.revisions]
+    dates += [commits[0].date for commits in hb.history.files.values() if commits]
+    newest, source = max(dates, default=None), plan.source_date()
+    return min(newest, source) if newest and source else newest or source
+
+
 Content = Union[bytes, str, Path]
 MEDIA_COMPRESSED = (".zip", ".gz", ".png", ".jpg", ".woff", ".woff2")
 
 
 def _precompressed() -> tuple[str, ...]:
     """Media that are compressed already, and every registered output (PDF, Word, Excel are)."""
-    from .outputs import suffixes
-
-    return (*MEDIA_COMPRESSED, *sorted(suffixes()))
+    return (*MEDIA_COMPRESSED, *sorted(outputs.suffixes()))
 
 
 def zip_time(date: dt.date | None) -> tuple[int, int, int, int, int, int]:
@@ -117,8 +140,15 @@ def deterministic_zip(files: Iterable[tuple[str, Content] | tuple[str, Content, 
     return buffer.getvalue()
 
 
-def zip_tree(folder: Path, exclude: Iterable[str] = ()) -> bytes:
-    """Every file under ``folder`` (POSIX relative names), minus ``exclude``."""
-    skipped = set(exclude)
+def documents_zip(hb: Handbook, bundle_id: str, docs: Iterable[tuple[plan.Document, Content]]) -> bytes:
+    """One of the registry's zips: the documents it carries, each in its kind's folder, dated."""
+    bundle, date = outputs.BUNDLES[bundle_id], content_date(hb)
+    return deterministic_zip([(outputs.archive_name(hb, doc.output, doc.filename), content, doc.updated or date)
+                              for doc, content in docs if bundle.carries(doc.output)])
+
+
+def site_zip(hb: Handbook, folder: Path, exclude: Iterable[str] = ()) -> bytes:
+    """The offline site: every file under ``folder`` but ``exclude``, inside one folder, dated like the content."""
+    skipped, top, date = set(exclude), offline_folder(hb), content_date(hb)
     files = [(p.relative_to(folder).as_posix(), p) for p in folder.rglob("*") if p.is_file()]
-    return deterministic_zip([(name, path) for name, path in files if name not in skipped])
+    return deterministic_zip([(f"{top}/{name}", path, date) for name, path in files if name not in skipped])

@@ -11,13 +11,10 @@ Adding an output is one renderer module, one template folder and one
 :func:`register` call at the bottom of this file, in the spirit of Sphinx's
 builder registry. Registering the same (kind, format) twice is an error.
 
-The cache key of a document is *derived* from the declaration (see
-:func:`stamp` and :func:`fingerprint`): the view object the renderer receives,
-the declared template files, the renderer's code (its module and every project
-module it imports, found by reading their ``import`` statements), the installed
-versions of the declared libraries, the system libraries they load and, for
-outputs that embed fonts, the font files fontconfig knows. Nothing is kept by
-hand, so nothing can go stale.
+The cache key of a document (:func:`cache_key`) is the fingerprint of what its renderer receives (view
+and subject) and :func:`stamp`: the output's declared template files, one hash of the tool's own package
+source, the lock file (every library's version) and, for outputs that embed fonts, the font files
+fontconfig lists. Nothing is read out of code and nothing is kept by hand.
 """
 
 from __future__ import annotations
@@ -31,37 +28,29 @@ import os
 import posixpath
 import re
 import subprocess
-import sysconfig
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
-from .. import TOOL_ROOT
-from ..content.model import Handbook
+from .. import TOOL_ROOT, cachedir
+from ..content import drafts
+from ..content.errors import ContentError, Problem
+from ..content.model import KINDS, Handbook
 from . import views
 
-PACKAGE = "generator"
 PROJECT_DIR = TOOL_ROOT
-PACKAGE_DIR = PROJECT_DIR / PACKAGE
+PACKAGE_DIR = PROJECT_DIR / "generator"
+LOCK_FILE = "requirements.lock"  # every library's version, pinned (scripts/setup.sh installs from it)
 DOWNLOADS = "downloads"
 
 # --------------------------------------------------------------------------- subjects
+#
+# An output's subjects are the items of one content kind (``"role"``, ``"form"`` … of ``model.KINDS``), one
+# document each, or ``"handbook"``: one document for the whole handbook.
 
-# subject kind → (the subjects of a handbook, their id, the view a renderer receives for one)
-SUBJECTS: dict[str, tuple[Callable[[Handbook], list], Callable[[Any], str], Callable[[Handbook, Any], Any]]] = {
-    "role": (lambda hb: list(hb.roles), lambda role: role.id, views.role_view),
-    "form": (lambda hb: list(hb.forms), lambda form: form.id, views.form_view),
-    "handbook": (lambda hb: [hb], lambda hb: "", lambda hb, _: views.roster_view(hb)),
-}
-
-# subject kind → the subject's own name, as a person would save its file (大区经理, 业务招待申请单)
-SUBJECT_NAMES: dict[str, Callable[[Any], str]] = {
-    "role": lambda role: role.title,
-    "form": lambda form: form.title,
-    "handbook": lambda hb: "",
-}
+HANDBOOK = "handbook"
+# the view a renderer receives for one item of a kind, when its output declares none (views.item_view otherwise)
+KIND_VIEWS: dict[str, Callable[[Handbook, Any], Any]] = {"role": views.role_view, "form": views.form_view}
 
 # Characters no file name may hold on Windows, macOS or Linux, plus those that would end a
 # Markdown attribute (``{download="…"}``): each becomes a full-width look-alike or "_".
@@ -84,17 +73,18 @@ class Output:
     format: str  # file suffix and manifest format, e.g. "pdf"
     label: str  # what HR calls it: 岗位说明书
     format_label: str  # how its download link reads: Word, PDF, Excel
-    subjects: str  # a key of SUBJECTS: "role", "form" or "handbook"
+    subjects: str  # a content kind ("role", "form" …) or HANDBOOK
     path: str  # file-name pattern under the site root; ``{id}`` is the subject's id
-    renderer: str  # "module:function": function(view, subject) → bytes; function(view) for "handbook"
+    renderer: str  # "module:function": function(view, subject) → bytes; function(view) for HANDBOOK
     title: Callable[[Any], str]  # the document's title, from its subject
     templates: tuple[str, ...] = ()  # globs (from the project folder) of every template file it reads
-    libraries: tuple[str, ...] = ()  # distributions whose version changes its bytes
-    system_libraries: tuple[str, ...] = ()  # shared libraries (sonames) those load, e.g. libpango-1.0.so.0
     fonts: bool = False  # embeds fonts: the installed font files are part of its key
     weight: int = 1  # relative render cost: heavier outputs are started first
-    view_builder: str | None = None  # "module:function"(hb, subject) → view; default: the subjects' own view
+    view_of: Callable[[Handbook, Any], Any] | None = None  # (hb, subject) → view; default: KIND_VIEWS
     applies: Callable[[Any], bool] | None = None  # which subjects have this output (default: all)
+    # made from the published handbook even when the build shows drafts (drafts.published): the book HR prints
+    published_only: bool = False
+    settings: str | None = None  # "module:function"() reading the renderer's settings files (ContentError)
     save_as: str = "{name}-{label}"  # the Chinese file name a person saves (suffix added): 大区经理-岗位说明书
     # A whole-handbook file assembled from one piece per subject: the documents of another output (全部岗位说明书:
     # the job-description PDFs), rendered, cached and keyed as such, so an edit re-renders only its own piece
@@ -103,7 +93,7 @@ class Output:
 
     def filename(self, subject: Any) -> str:
         """The save-as name of one subject's file, e.g. 大区经理-岗位说明书.pdf (URLs stay ASCII)."""
-        name = SUBJECT_NAMES[self.subjects](subject)
+        name = "" if self.subjects == HANDBOOK else subject.title
         return safe_name(self.save_as.format(name=name, label=self.label)) + self.suffix
 
     @property
@@ -117,18 +107,22 @@ class Output:
     def file(self, subject_id: str) -> str:
         return self.path.format(id=subject_id)
 
+    def source(self, hb: Handbook) -> Handbook:
+        """The handbook its documents are made from: without drafts for a ``published_only`` output."""
+        return drafts.published(hb) if self.published_only else hb
+
     def subjects_of(self, hb: Handbook) -> list:
-        subjects = SUBJECTS[self.subjects][0](hb)
+        hb = self.source(hb)
+        subjects = [hb] if self.subjects == HANDBOOK else list(hb.items(self.subjects))
         return [s for s in subjects if self.applies(s)] if self.applies else subjects
 
     def subject_id(self, subject: Any) -> str:
-        return SUBJECTS[self.subjects][1](subject) or self.kind
+        return self.kind if self.subjects == HANDBOOK else subject.id
 
     def view(self, hb: Handbook, subject: Any) -> Any:
         """What the renderer receives besides the subject; its fingerprint is part of the cache key."""
-        if self.view_builder:
-            return _load(self.view_builder)(hb, subject)
-        return SUBJECTS[self.subjects][2](hb, subject)
+        view_of = self.view_of or KIND_VIEWS.get(self.subjects, views.item_view)
+        return view_of(self.source(hb), subject)
 
     def function(self) -> Callable[..., bytes]:
         """The renderer, imported on first use: `handbook check` never loads WeasyPrint."""
@@ -137,7 +131,7 @@ class Output:
     def render(self, view: Any, subject: Any, parts: dict[str, bytes] | None = None) -> bytes:
         if self.parts is not None:
             return self.function()(view, parts or {})
-        return self.function()(view) if self.subjects == "handbook" else self.function()(view, subject)
+        return self.function()(view) if self.subjects == HANDBOOK else self.function()(view, subject)
 
 
 REGISTRY: dict[tuple[str, str], Output] = {}
@@ -151,8 +145,10 @@ def _load(reference: str) -> Callable:
 def register(output: Output) -> Output:
     if output.key in REGISTRY:
         raise ValueError(f"output {output.kind}/{output.format} is registered twice")
-    if output.subjects not in SUBJECTS:
+    if output.subjects != HANDBOOK and output.subjects not in KINDS:
         raise ValueError(f"output {output.kind}/{output.format}: unknown subjects {output.subjects!r}")
+    if output.subjects == HANDBOOK and output.view_of is None:
+        raise ValueError(f"output {output.kind}/{output.format}: a whole-handbook output names its view")
     if any(o.path == output.path for o in REGISTRY.values()):
         raise ValueError(f"output {output.kind}/{output.format}: file pattern {output.path} is taken")
     REGISTRY[output.key] = output
@@ -215,7 +211,7 @@ def derive_bundles() -> dict[str, Bundle]:
     Nothing to declare: a new output joins 全部文件 and gets its own zip beside its folder
     (``downloads/job-descriptions/…`` → ``downloads/job-descriptions.zip``).
     """
-    per_subject = [o for o in REGISTRY.values() if o.subjects != "handbook"]
+    per_subject = [o for o in REGISTRY.values() if o.subjects != HANDBOOK]
     labels = dict.fromkeys((o.kind, o.label) for o in per_subject)
     everything = Bundle("all-documents", "全部文件（" + "、".join(label for _, label in labels) + "；Word 与 PDF）",
                         f"{DOWNLOADS}/all-documents.zip", "{handbook}-全部文件",
@@ -240,7 +236,7 @@ def archive_name(hb: Handbook, output: Output, filename: str) -> str:
 
     A file made once for the whole handbook (岗位清单.xlsx) sits in the top folder itself.
     """
-    if output.subjects == "handbook":
+    if output.subjects == HANDBOOK:
         return f"{archive_root(hb)}/{filename}"
     return f"{archive_root(hb)}/{safe_name(output.label)}/{filename}"
 
@@ -270,99 +266,9 @@ def fingerprint(value: Any) -> Any:
     raise TypeError(f"cannot fingerprint a {type(value).__name__}: give views plain data")
 
 
-def _module_file(name: str) -> Path | None:
-    parts = name.split(".")
-    if parts[0] != PACKAGE:
-        return None
-    base = PACKAGE_DIR.joinpath(*parts[1:])
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-_IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)|import[ \t]+([^\n#]+))",
-                        re.MULTILINE)
-
-
-@lru_cache(maxsize=256)
-def _imports_of(name: str, path: Path, mtime_ns: int, size: int) -> frozenset[str]:
-    """Project modules named by ``path``'s import statements, at any depth (``from .. import views`` too).
-
-    A regular expression rather than :mod:`ast`: walking the trees of the renderers
-    cost 0.2 s per build; this costs a millisecond. Keyed by mtime so edits count.
-    """
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    for match in _IMPORT_RE.finditer(path.read_text(encoding="utf-8")):
-        source, names, plain = match.groups()
-        if plain is not None:
-            found.update(part.split()[0] for part in plain.split(",") if part.strip())
-            continue
-        level = len(source) - len(source.lstrip("."))
-        module = source[level:]
-        if level:
-            base = package.split(".")
-            base = base[:len(base) - (level - 1)]
-            module = ".".join(base + ([module] if module else []))
-        found.add(module)
-        found.update(f"{module}.{part.split()[0]}" for part in names.strip("()").split(",") if part.strip())
-    return frozenset(m for m in found if _module_file(m) is not None)
-
-
-def _imports(name: str, path: Path) -> frozenset[str]:
-    st = path.stat()
-    return _imports_of(name, path, st.st_mtime_ns, st.st_size)
-
-
-def code_files(module: str) -> list[Path]:
-    """The renderer module and every project module it imports, transitively."""
-    seen: dict[str, Path] = {}
-    todo = [module]
-    while todo:
-        name = todo.pop()
-        path = _module_file(name)
-        if name in seen or path is None:
-            continue
-        seen[name] = path
-        todo.extend(_imports(name, path))
-    return sorted(set(seen.values()))
-
-
 def template_files(output: Output) -> list[Path]:
     files = {p for pattern in output.templates for p in PROJECT_DIR.glob(pattern) if p.is_file()}
     return sorted(p for p in files if "__pycache__" not in p.parts)
-
-
-def library_versions(output: Output) -> dict[str, str]:
-    versions = {}
-    for name in output.libraries:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "missing"
-    return versions
-
-
-def _library_dirs() -> list[Path]:
-    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
-    dirs = [f"/usr/lib/{multiarch}", f"/lib/{multiarch}", "/usr/lib64", "/usr/lib", "/usr/local/lib", "/opt/homebrew/lib"]
-    return [Path(d) for d in dict.fromkeys(dirs) if Path(d).is_dir()]
-
-
-def _file_stamp(path: Path) -> list:
-    real = Path(os.path.realpath(path))
-    st = real.stat()
-    return [str(real), st.st_size, st.st_mtime_ns]
-
-
-def system_library_stamps(output: Output) -> dict[str, Any]:
-    """The resolved file of each shared library (``libpango-1.0.so.0`` → its versioned file), size and mtime."""
-    stamps: dict[str, Any] = {}
-    for soname in output.system_libraries:
-        found = next((d / soname for d in _library_dirs() if (d / soname).exists()), None)
-        stamps[soname] = _file_stamp(found) if found else "missing"
-    return stamps
 
 
 def font_stamps() -> list:
@@ -372,29 +278,26 @@ def font_stamps() -> list:
                                 timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return ["fc-list unavailable"]
-    return [_file_stamp(Path(f)) for f in sorted(set(listed.split())) if Path(f).is_file()]
-
-
-def _digest_files(paths: Iterable[Path], root: Path) -> str:
-    """Names (relative to ``root``, so the checkout's location does not matter) and contents."""
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    stamps = []
+    for name in sorted(set(listed.splitlines()) - {""}):
+        real = Path(os.path.realpath(name))
+        if real.is_file():
+            st = real.stat()
+            stamps.append([str(real), st.st_size, st.st_mtime_ns])
+    return stamps
 
 
 def stamp(output: Output, fonts: list | None = None) -> str:
-    """Hash of everything but the view that shapes ``output``'s bytes.
+    """Hash of everything but the view that shapes ``output``'s bytes: its declared templates, the tool's
+    package source, the lock file and, for an output that embeds fonts, the font files.
 
     ``fonts`` (from :func:`font_stamps`) may be passed in to list the fonts once per build.
     """
-    module = output.renderer.split(":")[0]
+    lock = PROJECT_DIR / LOCK_FILE
     parts = {
-        "code": _digest_files(code_files(module), PACKAGE_DIR.parent),
-        "templates": _digest_files(template_files(output), PROJECT_DIR),
-        "libraries": library_versions(output),
-        "system": system_library_stamps(output),
+        "templates": cachedir.digest(template_files(output), PROJECT_DIR),
+        "package": cachedir.package_digest(PACKAGE_DIR),
+        "lock": cachedir.digest([lock], PROJECT_DIR) if lock.is_file() else "missing",
         "fonts": (fonts if fonts is not None else font_stamps()) if output.fonts else None,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
@@ -403,34 +306,40 @@ def stamp(output: Output, fonts: list | None = None) -> str:
 def cache_key(output: Output, view: Any, subject: Any, output_stamp: str) -> str:
     """The view and subject the renderer receives, plus :func:`stamp`: equal keys, equal bytes."""
     payload = json.dumps({"output": output.key, "view": fingerprint(view),
-                          "subject": None if output.subjects == "handbook" else fingerprint(subject),
+                          "subject": None if output.subjects == HANDBOOK else fingerprint(subject),
                           "stamp": output_stamp}, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------- the outputs
 
-PDF_LIBRARIES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "tinyhtml5", "pyphen", "pillow",
-                 "jinja2", "markupsafe", "cairosvg", "cairocffi")  # cairo*: an SVG logo with gradients as PNG
-PDF_SYSTEM = ("libpango-1.0.so.0", "libpangoft2-1.0.so.0", "libharfbuzz.so.0", "libharfbuzz-subset.so.0",
-              "libfontconfig.so.1", "libfreetype.so.6", "libcairo.so.2")
 PDF_TEMPLATES = ("templates/pdf/**/*", "site_overrides/pdf/**/*")
 PDF_RENDERER = "generator.documents.renderers.pdf"
-DOCX_LIBRARIES = ("python-docx", "lxml", "pyyaml", "cairosvg", "cairocffi")  # cairo*: an SVG logo drawn as PNG
-DOCX_SYSTEM = ("libcairo.so.2",)
 DOCX_TEMPLATES = ("templates/docx/**/*",)
 DOCX_RENDERER = "generator.documents.renderers.docx"
 
 
 def _pdf(kind: str, label: str, subjects: str, path: str, function: str, title, **extra) -> Output:
     return Output(kind, "pdf", label, "PDF", subjects, path, f"{PDF_RENDERER}:{function}", title,
-                  templates=PDF_TEMPLATES, libraries=PDF_LIBRARIES, system_libraries=PDF_SYSTEM, fonts=True,
-                  **{"weight": 5, **extra})
+                  templates=PDF_TEMPLATES, fonts=True, **{"weight": 5, **extra})
 
 
 def _docx(kind: str, label: str, subjects: str, path: str, function: str, title, **extra) -> Output:
     return Output(kind, "docx", label, "Word", subjects, path, f"{DOCX_RENDERER}:{function}", title,
-                  templates=DOCX_TEMPLATES, libraries=DOCX_LIBRARIES, system_libraries=DOCX_SYSTEM, **extra)
+                  templates=DOCX_TEMPLATES, settings=f"{DOCX_RENDERER}:read_settings", **extra)
+
+
+def _has_kpis(role) -> bool:
+    """A draft without KPIs yet has nothing to appraise."""
+    return role.kpis is not None
+
+
+def _roster_view(hb: Handbook, _subject: Any) -> views.RosterView:
+    """The roster links each role's files: one column per role output, paths relative to the roster."""
+    here = posixpath.dirname(get("roster", "xlsx").path)
+    files = [o for o in REGISTRY.values() if o.subjects == "role"]
+    return views.roster_view(hb, tuple(f"{o.label}（{o.format_label}）" for o in files),
+                             lambda role: tuple(posixpath.relpath(o.file(role.id), here) for o in files))
 
 
 # Registration order is the order of columns and links on the site: Word before PDF.
@@ -438,11 +347,6 @@ register(_docx("job-description", "岗位说明书", "role", DOWNLOADS + "/job-d
                views.jd_title))
 JOB_DESCRIPTION_PDF = register(_pdf("job-description", "岗位说明书", "role", DOWNLOADS + "/job-descriptions/{id}.pdf",
                                    "job_description", views.jd_title))
-def _has_kpis(role) -> bool:
-    """A draft without KPIs yet has nothing to appraise."""
-    return role.kpis is not None
-
-
 register(_docx("appraisal", "绩效考核表", "role", DOWNLOADS + "/appraisals/{id}.docx", "appraisal",
                views.appraisal_title, applies=_has_kpis))
 register(_pdf("appraisal", "绩效考核表", "role", DOWNLOADS + "/appraisals/{id}.pdf", "appraisal",
@@ -451,28 +355,27 @@ register(_docx("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.docx", "
                save_as="{name}"))
 register(_pdf("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.pdf", "form", lambda form: form.title,
               save_as="{name}"))
-register(Output("roster", "xlsx", "岗位清单", "Excel", "handbook", DOWNLOADS + "/roster.xlsx",
+register(Output("roster", "xlsx", "岗位清单", "Excel", HANDBOOK, DOWNLOADS + "/roster.xlsx",
                 "generator.documents.renderers.xlsx:roster", lambda hb: "岗位清单", templates=("templates/xlsx/**/*",),
-                libraries=("openpyxl", "et-xmlfile", "pyyaml"), view_builder="generator.documents.renderers.xlsx:roster_view",
-                save_as="{label}"))
-
-
-def _roles_only(hb: Handbook, _subject: Any) -> Handbook:
-    """全部岗位说明书 prints every role, the site settings, the roles' own history and the logo: that handbook,
-    without policies, guides, forms, other files' commits or the site's colour, is its view (so editing a
-    policy does not re-render the book)."""
-    from ..content.model import History, source_path
-
-    role_files = {source_path("role", r.id) for r in hb.roles}
-    history = History(files={k: v for k, v in hb.history.files.items() if k in role_files},
-                      omitted=hb.history.omitted)
-    return hb.model_copy(update={"policies": [], "guides": [], "forms": [], "history": history,
-                                 "brand": views.document_brand(hb)})
-
-
+                view_of=_roster_view, save_as="{label}", settings="generator.documents.renderers.xlsx:settings"))
+# 全部岗位说明书 is assembled from the job-description PDFs of the published handbook: the book HR prints has no
+# drafts, also where `serve` shows them. Where no draft changes a role's job description (always, unless drafts
+# are shown), its piece has the download's key and file: each job description is laid out once.
 register(dataclasses.replace(
-    _pdf("job-description-book", "全部岗位说明书", "handbook", DOWNLOADS + "/job-descriptions-all.pdf",
-         "all_job_descriptions", lambda hb: "全部岗位说明书", view_builder="generator.documents.outputs:_roles_only",
-         save_as="{label}", weight=25, parts=JOB_DESCRIPTION_PDF),
-    renderer="generator.documents.renderers.pdf_book:all_job_descriptions", libraries=PDF_LIBRARIES + ("pikepdf",)))
+    _pdf("job-description-book", "全部岗位说明书", HANDBOOK, DOWNLOADS + "/job-descriptions-all.pdf",
+         "all_job_descriptions", lambda hb: "全部岗位说明书", view_of=views.book_view, save_as="{label}", weight=25,
+         parts=dataclasses.replace(JOB_DESCRIPTION_PDF, published_only=True), published_only=True),
+    renderer="generator.documents.renderers.pdf_book:all_job_descriptions"))
 BUNDLES.update(derive_bundles())
+
+
+def settings_problems() -> list[Problem]:
+    """Every settings file the registered renderers read (layout.yml, roster.yml …), checked as a build reads
+    them: ``handbook check`` reports their mistakes as ``path:line`` lines with the content's."""
+    problems: list[Problem] = []
+    for reference in dict.fromkeys(o.settings for o in REGISTRY.values() if o.settings):
+        try:
+            _load(reference)()
+        except ContentError as exc:
+            problems += exc.problems
+    return problems

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..content.model import Form, Handbook, Role
+from ..content.model import Handbook
 from . import outputs, views
 
 
@@ -52,7 +52,7 @@ def updated(hb: Handbook, subject: Any) -> dt.date | None:
     date (a commit dated after it, by a skewed clock, is stamped with it), as reproducible builds expect.
     """
     source = source_date()
-    own = views.last_updated(hb, subject) if isinstance(subject, (Role, Form)) else None
+    own = None if isinstance(subject, Handbook) else views.last_updated(hb, subject)
     if own is None:
         return source
     return min(own, source) if source else own
@@ -63,7 +63,7 @@ def plan(hb: Handbook) -> list[Document]:
     docs: list[Document] = []
     for output in outputs.all_outputs():
         for subject in output.subjects_of(hb):
-            version = getattr(subject, "version", None) if output.subjects != "handbook" else None
+            version = None if output.subjects == outputs.HANDBOOK else getattr(subject, "version", None)
             docs.append(Document(output.kind, output.subject_id(subject), output.format, output.title(subject),
                                  output.filename(subject), None if version is None else str(version),
                                  getattr(subject, "effective", None), updated(hb, subject)))

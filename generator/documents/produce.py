@@ -2,7 +2,7 @@
 
 Each document's cache key is derived from its output's declaration
 (:func:`generator.documents.outputs.cache_key`): the view its renderer receives, the
-template files, the renderer code, library versions and fonts. Editing one
+template files, the tool's package source, the lock file and fonts. Editing one
 role therefore re-renders only the files that print something of it; the
 cache lives in ``.cache/handbook/`` beside the content root.
 

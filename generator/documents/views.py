@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from ..content.model import (
+    KINDS,
     KPI,
     Brand,
     Department,
@@ -20,8 +22,10 @@ from ..content.model import (
     Handbook,
     History,
     MealStandard,
+    Org,
     Revision,
     Role,
+    kind_of,
     source_path,
 )
 from ..content.outline import NOT_YET, duty_outline, kpi_items, kpi_measures, percent, weight_text
@@ -73,15 +77,14 @@ class PolicyFacts:
 
 
 @dataclass(frozen=True)
-class DocumentView:
-    """The slice of the handbook one role or form document is rendered from, in place of the ``Handbook``.
+class DocumentView(Org):
+    """The slice of the handbook one document of an item is rendered from, in place of the ``Handbook``.
 
-    It answers the same questions the renderers ask a ``Handbook`` (``site``,
-    ``department()``, ``superior()``, ``direct_reports()``, ``policy()``) but holds
-    only the facts the document prints. Its fingerprint is therefore exactly what
-    can change the document (:func:`generator.documents.outputs.fingerprint`): editing a
-    role's duties re-renders that role's files and nobody else's, renaming it
-    re-renders its superior's and reports' too.
+    It answers the same questions the renderers ask a ``Handbook`` (``site``, the lookups of
+    :class:`~generator.content.model.Org`, ``policy()``) but holds only the facts the document
+    prints. Its fingerprint is therefore exactly what can change the document
+    (:func:`generator.documents.outputs.fingerprint`): editing a role's duties re-renders that
+    role's files and nobody else's, renaming it re-renders its superior's and reports' too.
     """
 
     site: SiteFacts
@@ -90,18 +93,6 @@ class DocumentView:
     policies: tuple[PolicyFacts, ...] = ()
     history: History = History()  # the git commits of the subject's own file only (修订记录)
     brand: Brand = Brand()  # the company's logo, as documents print it (document_brand; a hash in the cache key)
-
-    def department(self, dept_id: str) -> Department:
-        return next(d for d in self.departments if d.id == dept_id)
-
-    def department_name(self, role: Role) -> str | None:
-        return self.department(role.department).name if role.department else None
-
-    def superior(self, role: Role) -> RoleRef | None:
-        return next((r for r in self.roles if r.id == role.reports_to), None) if role.reports_to else None
-
-    def direct_reports(self, role: Role) -> list[RoleRef]:
-        return [r for r in self.roles if r.reports_to == role.id and r.id != role.id]
 
     def policy(self, policy_id: str) -> PolicyFacts:
         return next(p for p in self.policies if p.id == policy_id)
@@ -115,6 +106,12 @@ def _own_history(hb: Handbook, kind: str, item_id: str) -> History:
     path = source_path(kind, item_id)
     commits = hb.history.files.get(path, ())
     return History(files={path: commits} if commits else {}, omitted=hb.history.omitted)
+
+
+def item_view(hb: Handbook, item: Any) -> DocumentView:
+    """What a document of any other item prints from outside it: the handbook's name, its own history, the logo."""
+    return DocumentView(site=site_facts(hb), history=_own_history(hb, kind_of(item).name, item.id),
+                        brand=document_brand(hb))
 
 
 def role_view(hb: Handbook, role: Role) -> DocumentView:
@@ -144,9 +141,53 @@ def document_brand(hb: Handbook) -> Brand:
     return Brand(logo=hb.brand.logo)
 
 
-def roster_view(hb: Handbook) -> Handbook:
-    """Lists of every role read the roles and departments only: policies, guides, forms and the logo are left out."""
-    return hb.model_copy(update={"policies": [], "guides": [], "forms": [], "brand": Brand()})
+def book_view(hb: Handbook, _subject: Any = None) -> Handbook:
+    """全部岗位说明书 prints every role, the site settings, the roles' own history and the logo: that handbook,
+    without the other kinds' items, other files' commits or the site's colour, is its view (so editing a
+    policy does not re-render the book)."""
+    role_files = {source_path("role", r.id) for r in hb.roles}
+    history = History(files={k: v for k, v in hb.history.files.items() if k in role_files},
+                      omitted=hb.history.omitted)
+    others = {kind.plural: [] for name, kind in KINDS.items() if name != "role"}
+    return hb.model_copy(update={**others, "history": history, "brand": document_brand(hb)})
+
+
+@dataclass(frozen=True)
+class RosterRole:
+    """One role as the roster prints it: its facts, counts and KPIs, not its duty texts."""
+
+    id: str
+    title: str
+    number: str | None
+    department: str | None  # a draft may not have one yet
+    reports_to: str | None
+    reports_to_title: str | None
+    version: str
+    effective: dt.date | None  # a draft may not have one yet
+    duties: int
+    kpi_status: str
+    kpis: tuple[KPI, ...]
+    files: tuple[str, ...] = ()  # the role's files, relative to the roster, in RosterView.file_columns order
+
+
+@dataclass(frozen=True)
+class RosterView(Org):
+    """What 岗位清单 is rendered from (its fingerprint is the cache key): editing a duty's wording or a
+    policy leaves the roster alone; renaming a role or a KPI re-renders it."""
+
+    organisation: str
+    departments: tuple[Department, ...]
+    roles: tuple[RosterRole, ...]
+    file_columns: tuple[str, ...] = ()  # the header of each linked file, e.g. 岗位说明书（PDF）
+
+
+def roster_view(hb: Handbook, file_columns: tuple[str, ...] = (),
+                files_of: Callable[[Role], tuple[str, ...]] = lambda role: ()) -> RosterView:
+    roles = tuple(RosterRole(r.id, r.title, r.number, r.department, r.reports_to, r.reports_to_title, r.version,
+                             r.effective, sum(1 for item in duty_outline(r) if not item.is_heading),
+                             r.kpis.status if r.kpis else "", tuple(r.kpis.items) if r.kpis else (), files_of(r))
+                  for r in hb.roles)
+    return RosterView(hb.site.organisation, tuple(hb.site.departments), roles, file_columns)
 
 
 @dataclass(frozen=True)
@@ -194,7 +235,7 @@ def role_number_line(role: Role) -> str:
     return f"岗位编号：{role_number(role)}"
 
 
-def department_text(hb: Handbook, role: Role) -> str:
+def department_text(hb: Org, role: Role) -> str:
     return hb.department_name(role) or NOT_YET
 
 
@@ -203,7 +244,7 @@ def form_number_line(form: Form) -> str:
 
 
 def jd_footer(role: Role) -> str:
-    return f"{jd_title(role)}　版本：{role.version}　生效日期：{role.effective.isoformat()}"
+    return f"{jd_title(role)}　版本：{role.version}　生效日期：{effective_text(role)}"
 
 
 def appraisal_footer(role: Role) -> str:
@@ -213,7 +254,12 @@ def appraisal_footer(role: Role) -> str:
 # --------------------------------------------------------------------------- job description
 
 
-def basic_info(hb: Handbook, role: Role) -> list[tuple[str, str]]:
+def effective_text(role: Role) -> str:
+    """The 生效日期 as printed; a draft may not have one yet."""
+    return role.effective.isoformat() if role.effective else NOT_YET
+
+
+def basic_info(hb: Org, role: Role) -> list[tuple[str, str]]:
     superior = hb.superior(role)
     reports = hb.direct_reports(role)
     return [
@@ -223,7 +269,7 @@ def basic_info(hb: Handbook, role: Role) -> list[tuple[str, str]]:
         ("直接上级", superior.title if superior else (role.reports_to_title or "—")),
         ("直接下级", "、".join(r.title for r in reports) or "—"),
         ("版本", role.version),
-        ("生效日期", role.effective.isoformat()),
+        ("生效日期", effective_text(role)),
     ]
 
 
@@ -333,7 +379,7 @@ def kpi_measures_text(role: Role, kpi: KPI) -> str:
 # --------------------------------------------------------------------------- appraisal
 
 
-def appraisal_info(hb: Handbook, role: Role) -> list[tuple[str, str]]:
+def appraisal_info(hb: Org, role: Role) -> list[tuple[str, str]]:
     """(label, value) pairs at the head of an appraisal sheet; an empty value is a blank to fill in."""
     return [("岗位", role.title), ("所属部门", department_text(hb, role)),
             *((label, "") for label in APPRAISAL_BLANKS)]
@@ -383,7 +429,7 @@ class SectionLayout:
 GRID = 4
 
 
-def form_layout(hb: Handbook, form: Form) -> list[SectionLayout]:
+def form_layout(hb: DocumentView | Handbook, form: Form) -> list[SectionLayout]:
     """Pack fields into rows of 4 quarters; a field that does not fit starts a new row."""
     policy = hb.policy(form.policy) if form.policy else None
     sections = []
@@ -475,7 +521,6 @@ REVISION_COLUMNS = ("版本", "日期", "修订内容", "修订人")
 LAST_UPDATED = "最后更新"
 REVISIONS_IN_DOCUMENT = 8
 NO_VERSION = "—"  # a commit has no version of its own; the authored revisions carry versions
-CHANGES_HEADING = "变更记录"
 CHANGES_TITLE = "变更记录"
 
 
@@ -494,36 +539,38 @@ class RevisionRow:
         return (self.version, self.date.isoformat(), self.summary, self.author)
 
 
-def _kind(item) -> str:
-    return {"Role": "role", "Policy": "policy", "Guide": "guide", "Form": "form"}[type(item).__name__]
-
-
-def revision_rows(hb: Handbook, item, limit: int | None = None) -> list[RevisionRow]:
+def revision_rows(hb: DocumentView | Handbook, item, limit: int | None = None) -> list[RevisionRow]:
     """Authored revisions and git commits of ``item``, newest first; a release before a commit of the same day."""
     authored = [RevisionRow(r.version, r.date, r.summary, r.author or "", "") for r in _authored(item)]
-    commits = [RevisionRow(NO_VERSION, c.date, c.subject, c.author, c.short) for c in hb.history.of(_kind(item), item.id)]
+    commits = [RevisionRow(NO_VERSION, c.date, c.subject, c.author, c.short)
+               for c in hb.history.of(kind_of(item).name, item.id)]
     # sorted() is stable: commits keep git's newest-first order within a day
     rows = sorted(authored + commits, key=lambda row: (row.date, not row.commit), reverse=True)
     return rows[:limit] if limit is not None else rows
+
+
+def authored_revisions(hb: Handbook) -> list[tuple[str, str, str, RevisionRow]]:
+    """(kind, id, title, row) of every revision written in the content files, newest first: the 变更记录 page of
+    a handbook that keeps its 修订记录 by hand."""
+    found = [(kind, item.id, item.title, RevisionRow(r.version, r.date, r.summary, r.author or ""))
+             for kind in KINDS for item in hb.items(kind) for r in _authored(item)]
+    return sorted(found, key=lambda entry: (entry[3].date, entry[2]), reverse=True)
 
 
 def _authored(item) -> list[Revision]:
     return sorted(getattr(item, "revisions", []), key=lambda r: (r.date, r.version), reverse=True)
 
 
-def last_updated(hb: Handbook, item) -> dt.date | None:
+def last_updated(hb: DocumentView | Handbook, item) -> dt.date | None:
     """The date of the newest revision or commit; None when neither exists (e.g. no git history)."""
     rows = revision_rows(hb, item, 1)
     return rows[0].date if rows else None
 
 
-def last_updated_text(hb: Handbook, item) -> str:
-    date = last_updated(hb, item)
-    return f"{LAST_UPDATED} {date.isoformat()}" if date else ""
-
-KIND_WORDS = {"role": "岗位", "policy": "制度", "guide": "指南", "form": "表单", "site": "手册设置"}
+KIND_WORDS = {**{name: kind.label for name, kind in KINDS.items()}, "site": "手册设置"}  # 变更记录's headings
 
 _OMITTED = {
+    "authored revisions only": "本手册的修订记录由人力资源部写在内容文件中（revisions），不读取 git 的提交记录",
     "git is not installed": "本机没有安装 git",
     "not a git repository": "内容目录不在 git 仓库中",
     "shallow clone": "这是浅克隆（shallow clone），较早的提交不在本机",

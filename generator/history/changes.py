@@ -25,16 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import TOOL_ROOT, cachedir
+from .. import cachedir
 from ..content import outline
-from ..content.loader import load_item
-from ..content.model import KPI, Change, ChangeSet, Commit, Form, Guide, Handbook, Policy, Role, SiteSettings
+from ..content.errors import ContentError
+from ..content.loader import CONTENT_FOLDERS, load_handbook, load_item
+from ..content.model import (
+    KINDS, KPI, Change, ChangeSet, Commit, Form, Guide, Handbook, History, Policy, Role, SiteSettings, kind_at,
+    kind_of,
+)
 from . import git as history
 from .git import GitError, Log, Repository, git
 
-KINDS = ("role", "policy", "guide", "form")
-KIND_WORDS = {"role": "岗位", "policy": "制度", "guide": "指南", "form": "表单"}
-STATUS_WORDS = {"draft": "草稿", "published": "已发布"}
 KPI_STATUS_WORDS = {"proposed": "拟定", "approved": "已确认"}
 KPI_FIELDS = (("definition", "定义"), ("target", "目标值"), ("weight", "权重"), ("cycle", "考核周期"),
               ("source", "数据来源"))
@@ -45,25 +46,18 @@ RECENT_COMMITS = 20
 class Snapshot:
     """Items by kind and id; a partial snapshot (some files only) is fine."""
 
-    items: dict[str, dict[str, Any]] = field(default_factory=lambda: {k: {} for k in KINDS})
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)  # kind → id → item
     site: SiteSettings | None = None
 
     @classmethod
     def of(cls, hb: Handbook) -> "Snapshot":
-        snap = cls(site=hb.site)
-        for kind, items in (("role", hb.roles), ("policy", hb.policies), ("guide", hb.guides), ("form", hb.forms)):
-            snap.items[kind] = {item.id: item for item in items}
-        return snap
+        return cls({kind: {item.id: item for item in hb.items(kind)} for kind in KINDS}, hb.site)
 
     def add(self, obj: Any) -> None:
         if isinstance(obj, SiteSettings):
             self.site = obj
         else:
-            self.items[_kind(obj)][obj.id] = obj
-
-
-def _kind(obj: Any) -> str:
-    return {Role: "role", Policy: "policy", Guide: "guide", Form: "form"}[type(obj)]
+            self.items.setdefault(kind_of(obj).name, {})[obj.id] = obj
 
 
 class _Names:
@@ -73,7 +67,7 @@ class _Names:
         self.roles: dict[str, str] = {r.id: r.title for r in context.roles} if context else {}
         self.depts: dict[str, str] = {d.id: d.name for d in context.site.departments} if context else {}
         for snap in snapshots:
-            self.roles.update({rid: r.title for rid, r in snap.items["role"].items()})
+            self.roles.update({rid: r.title for rid, r in snap.items.get("role", {}).items()})
             if snap.site:
                 self.depts.update({d.id: d.name for d in snap.site.departments})
 
@@ -101,14 +95,14 @@ def compare(old: Snapshot | Handbook, new: Snapshot | Handbook, renames: dict[tu
     if old.site and new.site and old.site != new.site:
         changes += _site(old.site, new.site)
     for kind in KINDS:
-        before, after = old.items[kind], new.items[kind]
+        before, after = old.items.get(kind, {}), new.items.get(kind, {})
         pairs = _pair(kind, before, after, renames or {})
         for old_id, new_id in pairs:
             a, b = before.get(old_id) if old_id else None, after.get(new_id) if new_id else None
             if a is None and b is not None:
-                changes.append(Change(kind=kind, id=b.id, title=b.title, text=f"新增{KIND_WORDS[kind]} {b.title}"))
+                changes.append(_whole_item(kind, b.id, b.title, added=True))
             elif b is None and a is not None:
-                changes.append(Change(kind=kind, id=a.id, title=a.title, text=f"删除{KIND_WORDS[kind]} {a.title}"))
+                changes.append(_whole_item(kind, a.id, a.title, added=False))
             elif a is not None and b is not None and a != b:
                 lines = _item_lines(kind, a, b, names)
                 changes += [Change(kind=kind, id=b.id, title=b.title, text=line) for line in lines]
@@ -143,17 +137,17 @@ def _pair(kind: str, before: dict, after: dict, renames: dict) -> list[tuple[str
 
 def _item_lines(kind: str, a: Any, b: Any, names: _Names) -> list[str]:
     lines: list[str] = []
-    word = KIND_WORDS[kind]
+    word = KINDS[kind].label
     if a.title != b.title:
         lines.append(f"{word}名称 {a.title} 改为 {b.title}")
     if a.id != b.id:
         lines.append(f"{word}代码 {a.id} 改为 {b.id}（页面地址随之改变）")
     if a.status != b.status:
         lines.append("转为草稿（不再发布）" if b.status == "draft" else "由草稿转为正式发布")
-    lines += _scalar(a, b, "number", "编号" if kind != "role" else "岗位编号")
+    lines += _scalar(a, b, "number", KINDS[kind].number_label)
     lines += _scalar(a, b, "version", "版本")
     lines += _scalar(a, b, "effective", "生效日期")
-    lines += globals()[f"_{kind}"](a, b, names)
+    lines += _DETAILS.get(kind, _other_fields)(a, b, names)
     lines += _revisions(a, b)
     return lines
 
@@ -355,6 +349,18 @@ def _form(a: Form, b: Form, names: _Names) -> list[str]:
     return lines
 
 
+_COMMON = {"id", "title", "status", "number", "version", "effective", "revisions"}  # worded by _item_lines
+
+
+def _other_fields(a: Any, b: Any, names: _Names) -> list[str]:
+    """A kind with no wording of its own: the fields that changed, by the names the YAML uses."""
+    return [f"修改 {name}" for name in type(b).model_fields
+            if name not in _COMMON and getattr(a, name, None) != getattr(b, name, None)]
+
+
+_DETAILS = {"role": _role, "policy": _policy, "guide": _guide, "form": _form}  # kinds with wording of their own
+
+
 def _revisions(a: Any, b: Any) -> list[str]:
     old = {(r.version, r.date) for r in a.revisions}
     return [f"新增修订记录 {r.version}（{r.date.isoformat()}）：{r.summary}"
@@ -385,8 +391,8 @@ def _site(a: SiteSettings, b: SiteSettings) -> list[Change]:
 
 def line(change: Change) -> str:
     """``大区经理 · 删除 KPI 区域回款率``; additions and deletions of whole items stand alone."""
-    whole = change.text.startswith(("新增" + KIND_WORDS.get(change.kind, ""), "删除" + KIND_WORDS.get(change.kind, "")))
-    if change.kind != "site" and whole and change.text.endswith(change.title):
+    word = KINDS[change.kind].label if change.kind in KINDS else None
+    if word and change.text.startswith(("新增" + word, "删除" + word)) and change.text.endswith(change.title):
         return change.text
     return f"{change.title} · {change.text}"
 
@@ -407,7 +413,7 @@ def as_markdown(changes: list[Change], old_label: str, new_label: str) -> str:
         if key != current:
             if current is not None:
                 out.append("")
-            kind = KIND_WORDS.get(change.kind, "设置")
+            kind = KINDS[change.kind].label if change.kind in KINDS else "设置"
             out.append(f"**{_md(change.title)}**（{kind}）")
             out.append("")
             current = key
@@ -444,7 +450,10 @@ def recent(repo: Repository, log: Log, context: Handbook | None = None, limit: i
                 wanted.append((f"{commit.sha}^", old))
             if status != "D":
                 wanted.append((commit.sha, path))
-    blobs = _blobs(repo, wanted)
+    try:
+        blobs = history.blobs(repo, wanted)
+    except GitError:
+        blobs = {}
     parsed: dict[str, tuple[Any, list]] = {}  # blob id → (object, errors)
     for commit in todo:
         done[commit.sha] = cache.put(_commit_changes(commit, log.touched[commit.sha], blobs, parsed, context))
@@ -455,9 +464,9 @@ def recent(repo: Repository, log: Log, context: Handbook | None = None, limit: i
 class _ChangeCache:
     """A commit never changes, so neither does what it changed: kept as JSON between builds.
 
-    The key holds the commit, this module's and the model's code, and the role titles and
-    department names the lines borrow from the current handbook (直接上级 A 改为 B), so a
-    cached line is always the line a fresh comparison would give.
+    The key holds the commit, the tool's code (:func:`generator.cachedir.package_digest`), and the
+    role titles and department names the lines borrow from the current handbook (直接上级 A 改为 B),
+    so a cached line is always the line a fresh comparison would give.
     """
 
     def __init__(self, folder: Path | None, context: Handbook | None, shared: bool = False):
@@ -467,10 +476,7 @@ class _ChangeCache:
         import hashlib
         import json
 
-        digest = hashlib.sha256()
-        package = TOOL_ROOT / "generator"
-        for name in ("history/changes.py", "content/model.py", "documents/views.py", "content/loader.py"):
-            digest.update((package / name).read_bytes())
+        digest = hashlib.sha256(cachedir.package_digest().encode())
         if context is not None:
             names = [[r.id, r.title] for r in context.roles] + [[d.id, d.name] for d in context.site.departments]
             digest.update(json.dumps(names, ensure_ascii=False).encode())
@@ -515,28 +521,6 @@ class _ChangeCache:
         return change_set
 
 
-def _blobs(repo: Repository, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, bytes]]:
-    """(rev, path) → (blob id, bytes) for each blob that exists; read by one ``git cat-file --batch``."""
-    if not wanted:
-        return {}
-    request = "".join(f"{rev}:{repo.prefix}{path}\n" for rev, path in wanted).encode("utf-8")
-    try:
-        out = git(repo.root, "cat-file", "--batch", input=request)
-    except GitError:
-        return {}
-    found, pos = {}, 0
-    for key in wanted:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].decode("utf-8", "replace").split()
-        pos = end + 1
-        if len(header) < 3 or header[1] != "blob":  # "missing": not in that commit (e.g. a root commit's parent)
-            continue
-        size = int(header[2])
-        found[key] = (header[0], out[pos:pos + size])
-        pos += size + 1
-    return found
-
-
 def _parse(path: str, blob: tuple[str, bytes], parsed: dict) -> tuple[Any, list]:
     if blob[0] not in parsed:
         parsed[blob[0]] = load_item(path, blob[1])
@@ -563,9 +547,12 @@ def _whole(kind: str, path: str, raw: bytes, added: bool) -> Change | None:
     except Exception:  # noqa: BLE001 - any oddity: take the full, validating road instead
         return None
     item_id, title = values
-    if not item_id or not title:
-        return None
-    return Change(kind=kind, id=item_id, title=title, text=f"{'新增' if added else '删除'}{KIND_WORDS[kind]} {title}")
+    return _whole_item(kind, item_id, title, added) if item_id and title else None
+
+
+def _whole_item(kind: str, item_id: str, title: str, added: bool) -> Change:
+    """新增岗位 大客户经理 / 删除制度 …: an item added or deleted as a whole."""
+    return Change(kind=kind, id=item_id, title=title, text=f"{'新增' if added else '删除'}{KINDS[kind].label} {title}")
 
 
 def _commit_changes(commit: Commit, touched: list[tuple[str, str, str]], blobs: dict, parsed: dict,
@@ -603,14 +590,17 @@ def _commit_changes(commit: Commit, touched: list[tuple[str, str, str]], blobs: 
         if status == "R" and kind and _kind_of_path(before) == kind:
             renames[(kind, Path(before).stem)] = Path(path).stem
     found = whole + compare(old, new, renames, context)
-    order = {k: i for i, k in enumerate(("site",) + KINDS)}
+    order = {k: i for i, k in enumerate(("site", *KINDS))}
     found.sort(key=lambda c: order[c.kind])  # stable: each kind keeps the comparison's order
     return ChangeSet(commit=commit, changes=tuple(found), problems=tuple(dict.fromkeys(problems)))
 
 
 def with_history(hb: Handbook, root: Path, limit: int = RECENT_COMMITS, cache_dir: Path | None = None,
                  shared: bool = False) -> Handbook:
-    """``hb`` with its git history attached: per-file commits and the recent changes, expanded."""
+    """``hb`` with its git history attached: per-file commits and the recent changes, expanded; none when the
+    content root keeps its 修订记录 by hand (site.yml ``history: authored``)."""
+    if hb.site.history == "authored":
+        return hb.model_copy(update={"history": History(omitted=history.AUTHORED_ONLY)})
     found, log, repo = history.read(root)
     if log is not None and repo is not None:
         found = found.model_copy(update={"changes": tuple(recent(repo, log, hb, limit, cache_dir, shared))})
@@ -628,44 +618,37 @@ class DiffError(Exception):
 
 def load_at(repo: Repository, rev: str, dest: Path) -> Handbook:
     """The whole handbook as it was at ``rev``, loaded from a temporary copy (nothing checked out)."""
-    from ..content.errors import ContentError
-    from ..content.loader import load_handbook
-
     history.materialise(repo, rev, dest)
+    return _load(dest, f"the content at {rev}")
+
+
+def _load(root: Path, what: str) -> Handbook:
     try:
-        return load_handbook(dest)
+        return load_handbook(root)
     except ContentError as exc:
         first = exc.problems[0] if exc.problems else "no content"
         more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-        raise DiffError(f"the content at {rev} does not load: {first}{more}") from None
+        raise DiffError(f"{what} does not load: {first}{more}") from None
 
 
 def renames_between(repo: Repository, old_rev: str, new_rev: str | None) -> dict[tuple[str, str], str]:
     """(kind, old id) → new id for content files git sees renamed between two revisions (or the working tree)."""
     args = ["diff", "-M", "--name-status", "-z", "--relative", old_rev] + ([new_rev] if new_rev else [])
     try:
-        fields = git(repo.root, *args, "--", *history.CONTENT_PATHS).decode("utf-8", "replace").split("\0")
+        fields = git(repo.root, *args, "--", *CONTENT_FOLDERS).decode("utf-8", "replace").split("\0")
     except GitError:
         return {}
-    found, i = {}, 0
-    while i < len(fields) and fields[i]:
-        if fields[i].startswith("R"):
-            old, new = fields[i + 1], fields[i + 2]
-            kind = _kind_of_path(new)
-            if kind and _kind_of_path(old) == kind:
-                found[(kind, Path(old).stem)] = Path(new).stem
-            i += 3
-        else:
-            i += 2
+    found = {}
+    for status, new, old in history.name_status(fields):
+        kind = _kind_of_path(new)
+        if status == "R" and kind and _kind_of_path(old) == kind:
+            found[(kind, Path(old).stem)] = Path(new).stem
     return found
 
 
 def _kind_of_path(path: str) -> str | None:
-    for kind, folder in (("role", "roles/"), ("policy", "content/policies/"), ("guide", "content/guides/"),
-                         ("form", "content/forms/")):
-        if path.startswith(folder) and path.count("/") == folder.count("/"):
-            return kind
-    return None
+    kind = kind_at(path)
+    return kind.name if kind else None
 
 
 def _label(rev: str, sha: str) -> str:
@@ -674,9 +657,6 @@ def _label(rev: str, sha: str) -> str:
 
 def diff(root: Path, old_rev: str | None = None, new_rev: str | None = None) -> tuple[list[Change], str, str]:
     """Changes from ``old_rev`` (default HEAD) to ``new_rev`` (default: the working tree), with their labels."""
-    from ..content.errors import ContentError
-    from ..content.loader import load_handbook
-
     repo, why = history.repository(root)
     if repo is None and why != "shallow clone (run `git fetch --unshallow` for the full history)":
         raise DiffError(f"cannot compare revisions: {why}")
@@ -692,12 +672,5 @@ def diff(root: Path, old_rev: str | None = None, new_rev: str | None = None) -> 
     new_label = _label(new_rev, new_sha) if new_sha else WORKING_TREE
     with tempfile.TemporaryDirectory(prefix="handbook-diff-") as tmp:
         old = load_at(repo, old_sha, Path(tmp) / "old")
-        if new_sha:
-            new = load_at(repo, new_sha, Path(tmp) / "new")
-        else:
-            try:
-                new = load_handbook(root)
-            except ContentError as exc:
-                raise DiffError(f"the working tree does not load: {exc.problems[0]}"
-                                + (f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else "")) from None
+        new = load_at(repo, new_sha, Path(tmp) / "new") if new_sha else _load(root, "the working tree")
     return compare(old, new, renames_between(repo, old_sha, new_sha), new), old_label, new_label

@@ -23,9 +23,11 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..content.loader import CONTENT_FOLDERS
 from ..content.model import Commit, History
 
-CONTENT_PATHS = ("roles", "content")
+#: why a content root has no git history by choice (site.yml `history: authored`)
+AUTHORED_ONLY = "authored revisions only (content/site.yml: history: authored)"
 _FORMAT = "%x1e%H%x1f%as%x1f%an%x1f%s"
 
 
@@ -91,7 +93,7 @@ class Log:
 def read_log(repo: Repository, since: str | None = None) -> Log:
     """One ``git log`` over roles/ and content/; paths relative to the content root."""
     args = ["log", "-z", f"--format={_FORMAT}", "-M", "--name-status", "--relative", "HEAD"]
-    raw = git(repo.root, *args, "--", *CONTENT_PATHS)
+    raw = git(repo.root, *args, "--", *CONTENT_FOLDERS)
     log = Log()
     renamed: dict[str, str] = {}  # a path as named in older commits → its current name
     for record in raw.decode("utf-8", "replace").split("\x1e"):
@@ -99,18 +101,7 @@ def read_log(repo: Repository, since: str | None = None) -> Log:
             continue
         header, _, rest = record.partition("\0")
         sha, date, author, subject = (header.split("\x1f") + ["", "", "", ""])[:4]
-        fields = rest.lstrip("\n").split("\0")
-        entries: list[tuple[str, str, str]] = []
-        i = 0
-        while i < len(fields) and fields[i]:
-            status = fields[i]
-            if status[:1] in ("R", "C"):
-                old, new = fields[i + 1], fields[i + 2]
-                entries.append((status[0], new, old))
-                i += 3
-            else:
-                entries.append((status[0], fields[i + 1], fields[i + 1]))
-                i += 2
+        entries = name_status(rest.lstrip("\n").split("\0"))
         if not entries:  # a merge commit: its changes are listed under the commits it merged
             continue
         commit = Commit(sha=sha, date=dt.date.fromisoformat(date), author=author, subject=subject)
@@ -122,6 +113,20 @@ def read_log(repo: Repository, since: str | None = None) -> Log:
             if status == "R" and old != path:
                 renamed[old] = current
     return log
+
+
+def name_status(fields: list[str]) -> list[tuple[str, str, str]]:
+    """``--name-status -z`` output → (status letter, path, path before: the same unless renamed or copied)."""
+    entries, i = [], 0
+    while i < len(fields) and fields[i]:
+        status = fields[i]
+        if status[:1] in ("R", "C"):
+            entries.append((status[0], fields[i + 2], fields[i + 1]))
+            i += 3
+        else:
+            entries.append((status[0], fields[i + 1], fields[i + 1]))
+            i += 2
+    return entries
 
 
 def read(root: Path) -> tuple[History, Log | None, Repository | None]:
@@ -155,33 +160,31 @@ def resolve(root: Path, rev: str) -> str:
         raise GitError(f"'{rev}' is not a commit in this repository") from None
 
 
-def materialise(repo: Repository, rev: str, dest: Path, paths: list[str] | None = None) -> list[str]:
-    """Write the content files of ``rev`` (all of roles/ and content/, or just ``paths``) under ``dest``.
-
-    Reads the blobs with one ``git cat-file --batch``: nothing is checked out, the working
-    tree is never touched. Returns the paths written (relative to the content root).
-    """
-    if paths is None:
-        listing = git(repo.root, "ls-tree", "-r", "-z", "--name-only", rev, "--", *CONTENT_PATHS)
-        paths = [p for p in listing.decode("utf-8").split("\0") if p]
-    if not paths:
-        return []
-    request = "".join(f"{rev}:{repo.prefix}{p}\n" for p in paths).encode("utf-8")
+def blobs(repo: Repository, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, bytes]]:
+    """(rev, path) → (blob id, bytes) for each file that exists at its revision; one ``git cat-file --batch``."""
+    if not wanted:
+        return {}
+    request = "".join(f"{rev}:{repo.prefix}{path}\n" for rev, path in wanted).encode("utf-8")
     out = git(repo.root, "cat-file", "--batch", input=request)
-    written, pos = [], 0
-    for path in paths:
+    found, pos = {}, 0
+    for key in wanted:
         end = out.index(b"\n", pos)
         header = out[pos:end].decode("utf-8", "replace").split()
         pos = end + 1
-        if len(header) < 3 or header[1] != "blob":  # "missing": the file is not in that commit
+        if len(header) < 3 or header[1] != "blob":  # "missing": not in that commit (e.g. a root commit's parent)
             continue
         size = int(header[2])
-        data = out[pos:pos + size]
+        found[key] = (header[0], out[pos:pos + size])
         pos += size + 1
+    return found
+
+
+def materialise(repo: Repository, rev: str, dest: Path) -> None:
+    """Write the content files of ``rev`` under ``dest``: nothing is checked out, the working tree is never touched."""
+    listing = git(repo.root, "ls-tree", "-r", "-z", "--name-only", rev, "--", *CONTENT_FOLDERS)
+    wanted = [(rev, path) for path in listing.decode("utf-8").split("\0") if path]
+    for (_, path), (_, data) in blobs(repo, wanted).items():
         target = dest / path
-        if not target.resolve().is_relative_to(dest.resolve()):
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        written.append(path)
-    return written
+        if target.resolve().is_relative_to(dest.resolve()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)

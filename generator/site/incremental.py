@@ -1,21 +1,9 @@
 """`handbook serve`: pages first, documents behind them, and only what an edit changed.
 
-A full build of a 300-role handbook renders 1,200 Word/PDF files (minutes) and
-turns 300+ pages into HTML (seconds). A preview needs neither before it can show a
-page: here
-
-* documents render in background worker processes while the pages are built; a
-  download that is not ready yet is rendered on the spot when the browser asks for
-  it (:meth:`Documents.fetch`, hooked into the dev server's request handler);
-* a page whose Markdown, menu and theme are unchanged since the last build is not
-  converted or written again (MkDocs' ``dirty`` mode, steered per page by
-  :class:`Reused`), and its search-index entries are carried over
-  (:class:`SearchEntries`) so search stays complete;
-* templates are compiled once per process (:mod:`generator.site.jinjacache`) and the theme's
-  files are listed once (:func:`remember_theme_files`).
-
-The published build (``handbook build``) uses none of this: it waits for every
-document, writes the zips and the manifest, and rebuilds every page.
+Documents render in background workers while pages are built, and one not ready yet is rendered
+when the browser asks for it (:meth:`Preview.download`); a page whose Markdown, menu and theme are
+unchanged is not built again (:class:`PageSignatures`) and keeps its search entries
+(:meth:`Preview.merge_index`). ``handbook build`` uses none of this.
 """
 
 from __future__ import annotations
@@ -23,17 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import mimetypes
 import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
-
-from mkdocs.structure.files import File, Files
 
 from ..content.model import Handbook
+from ..documents import bundles
 from ..documents import plan as documents
 from ..documents.plan import Document
 from ..documents.produce import (
@@ -50,29 +34,56 @@ from ..documents.produce import (
 log = logging.getLogger("mkdocs.plugins.handbook")
 
 
-@dataclass(frozen=True)
-class Pending:
-    """A document listed on pages before it exists: no size is shown in the preview."""
+class Preview:
+    """What `handbook serve` keeps across rebuilds: the documents behind the pages, which pages changed,
+    each page's search entries, the role pages' Markdown. Reset by nothing but the end of the preview."""
 
-    doc: Any
-    size: None = None
+    def __init__(self, cache_dir: Path, jobs: int | None = None):
+        self.documents = Documents(cache_dir, jobs)
+        self.signatures = PageSignatures()
+        self.memo: dict = {}  # role pages whose inputs did not change (generator.site.pages)
+        self.index: dict[str, list[dict]] = {}  # page URL → its entries in the last search index written
+        self.site_dir: Path | None = None
+        self.built_once = False
+        self._zips: dict[str, str] = {}  # site path → bundle id
 
+    def start(self, hb: Handbook, site_dir: Path) -> None:
+        self.site_dir = site_dir
+        self.documents.start(hb)
+        self._zips = {doc.path: doc.id for doc in bundles.bundle_docs(hb)}
 
-class OnDemand(File):
-    """A download the dev server hands out itself (see :meth:`Documents.fetch`): never copied into site_dir."""
+    def serves(self, path: str) -> bool:
+        return path in self.documents.paths or path in self._zips or path == bundles.MANIFEST
 
-    def copy_file(self, dirty: bool = False) -> None:
-        return None
+    def download(self, path: str) -> bytes | None:
+        """A download's bytes, made now: a document (rendered if nobody has started it), a zip, the manifest."""
+        hb, planned = self.documents.hb, list(self.documents.paths.values())
+        if self._zips.get(path) == bundles.OFFLINE.id:
+            assert hb is not None and self.site_dir is not None
+            return bundles.site_zip(hb, self.site_dir)
+        if path in self._zips:
+            assert hb is not None
+            return bundles.documents_zip(hb, self._zips[path], [(d, self._fetch(d.path)) for d in planned])
+        if path == bundles.MANIFEST:
+            return bundles.manifest([bundles.Entry.of_bytes(d, self._fetch(d.path)) for d in planned])
+        return self.documents.fetch(path)
 
-    def is_modified(self) -> bool:
-        return False
+    def _fetch(self, path: str) -> bytes:
+        data = self.documents.fetch(path)
+        assert data is not None
+        return data
 
+    def merge_index(self, fresh: list[dict], rebuilt: set[str], pages: list[str]) -> list[dict]:
+        """The search index of every page in ``pages``: the entries of the pages this build rebuilt
+        (``fresh``), the remembered ones of the pages it skipped. Removed pages leave theirs behind."""
+        by_page: dict[str, list[dict]] = {}
+        for entry in fresh:
+            by_page.setdefault(entry["location"].split("#", 1)[0], []).append(entry)
+        self.index = {url: by_page.get(url, []) if url in rebuilt else self.index.get(url, []) for url in pages}
+        return [entry for url in pages for entry in self.index[url]]
 
-class Reused(File):
-    """A generated page whose HTML from the previous build is still right: MkDocs skips it in dirty mode."""
-
-    def is_modified(self) -> bool:
-        return False
+    def shutdown(self) -> None:
+        self.documents.shutdown()
 
 
 class Documents:
@@ -85,84 +96,78 @@ class Documents:
 
     def __init__(self, cache_dir: Path, jobs: int | None = None):
         self.cache_dir, self.jobs = cache_dir, jobs or default_jobs()
-        self.inflight: dict[Path, Future] = {}
-        self.targets: dict[str, tuple[Document, Path]] = {}  # site path → (document, cache file)
-        self.hb: Handbook | None = None
         self.lock = threading.Lock()
-        self.extra: dict[str, Callable[[], bytes]] = {}  # site path → maker (zips, manifest)
-        self.todo: list[tuple[Document, Path]] = []
-        self.todo_parts: list[tuple[Document, str, Path]] = []  # pieces of assembled documents (see release)
-        self.parts: dict[Document, dict[str, Path]] = {}
-        self.planned: list[Document] = []
+        self.hb: Handbook | None = None
         self.paths: dict[str, Document] = {}  # site path → document, known as soon as a build starts
+        self.targets: dict[str, tuple[Document, Path]] = {}  # site path → (document, cache file)
+        self.parts: dict[Document, dict[str, Path]] = {}  # pieces of assembled documents (全部岗位说明书)
+        self.inflight: dict[Path, Future] = {}
         self.resolved = False
         self._key_memo: dict = {}  # see produce.targets
 
-    def start(self, hb: Handbook) -> list[Document]:
-        """Plan the documents of ``hb``; returns the plan at once.
-
-        Which of them need rendering (their cache keys) is worked out only when they are queued
-        (:meth:`release`, after the pages) or asked for (:meth:`fetch`): pages link by path only.
-        """
-        planned = documents.plan(hb)
+    def start(self, hb: Handbook) -> None:
+        """Plan the documents of ``hb``. Their cache keys are worked out only when they are queued
+        (:meth:`release`, after the pages) or asked for (:meth:`fetch`): pages link by path only."""
         with self.lock:
-            self.hb, self.planned, self.resolved = hb, planned, False
-            self.paths = {doc.path: doc for doc in planned}
-        return planned
+            self.hb, self.resolved = hb, False
+            self.paths = {doc.path: doc for doc in documents.plan(hb)}
 
     def _resolve(self) -> None:
         """Cache file of every planned document; cancel queued renders no longer wanted. Holds the lock."""
         if self.resolved or self.hb is None:
             return
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        parts: dict[Document, dict[str, Path]] = {}
-        found = targets(self.hb, self.planned, self.cache_dir, self._key_memo, parts=parts)
-        self.targets = {doc.path: (doc, found[doc]) for doc in self.planned}
-        self.parts = parts
-        wanted = set(found.values()) | {path for pieces in parts.values() for path in pieces.values()}
+        self.parts = {}
+        found = targets(self.hb, list(self.paths.values()), self.cache_dir, self._key_memo, parts=self.parts)
+        self.targets = {doc.path: (doc, target) for doc, target in found.items()}
+        wanted = set(found.values()) | {path for pieces in self.parts.values() for path in pieces.values()}
         for target, future in list(self.inflight.items()):
             if future.done() or (target not in wanted and future.cancel()):
                 del self.inflight[target]
-        # An assembled document (全部岗位说明书) is never rendered in the background: assembling a 500-role
-        # book costs seconds on every save, for a file nobody looks at while editing. Its pieces are (one
-        # per role, so a save re-renders one), and the book is assembled when it is asked for (fetch).
-        self.todo = [(doc, found[doc]) for doc in self.planned
-                     if doc not in parts and not found[doc].exists() and found[doc] not in self.inflight]
-        documents_too = set(found.values())  # pieces that are documents themselves (全部岗位说明书's) render as such
-        self.todo_parts = [(doc, sid, path) for doc in parts if not found[doc].exists()
-                           for sid, path in parts[doc].items()
-                           if not path.exists() and path not in self.inflight and path not in documents_too]
         self.resolved = True
 
     def release(self) -> None:
-        """Queue the documents planned by :meth:`start` (called once the pages are built: pages first).
+        """Queue the missing documents in low-priority workers (called once the pages are built: pages first).
 
-        Workers run at low priority (``nice``) so that rebuilding and serving pages keep the CPU.
+        An assembled document (全部岗位说明书) is not: assembling a 500-role book costs seconds on every save,
+        for a file nobody looks at while editing. Its pieces are (one per role), and :meth:`fetch` assembles it.
         """
         with self.lock:
             self._resolve()
-            todo = [(doc, target) for doc, target in self.todo
-                    if not target.exists() and target not in self.inflight and self.hb is not None]
-            todo_parts = [(doc, sid, path) for doc, sid, path in self.todo_parts
-                          if not path.exists() and path not in self.inflight and self.hb is not None]
-            self.todo, self.todo_parts = [], []
-            if not todo and not todo_parts:
+            missing = {doc: target for doc, target in self.targets.values()
+                       if not target.exists() and target not in self.inflight}
+            todo = [doc for doc in missing if doc not in self.parts]
+            documents_too = set(missing.values())  # pieces that are documents themselves (全部岗位说明书's) render as such
+            pieces = [(doc, sid, path) for doc in missing if doc in self.parts
+                      for sid, path in self.parts[doc].items()
+                      if not path.exists() and path not in self.inflight and path not in documents_too]
+            if not todo and not pieces:
                 return
             # the forkserver has imported the renderers; forking it is safe under the server's threads
-            pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(todo) + len(todo_parts)), mp_context=_context(),
+            pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(todo) + len(pieces)), mp_context=_context(),
                                        initializer=_init_background_worker, initargs=(self.hb,))
-            files = dict(todo)
-            for doc in _heaviest_first([doc for doc, _ in todo]):
-                self.inflight[files[doc]] = pool.submit(_render_to, doc, str(files[doc]))
-            for doc, sid, path in todo_parts:
+            for doc in _heaviest_first(todo):
+                self.inflight[missing[doc]] = pool.submit(_render_to, doc, str(missing[doc]))
+            for doc, sid, path in pieces:
                 self.inflight[path] = pool.submit(_render_part_to, doc, sid, str(path))
             pool.shutdown(wait=False)  # queued renders still run; the workers exit when done
-        log.info(f"rendering {len(todo)} document(s) and {len(todo_parts)} piece(s) in the background")
+        log.info(f"rendering {len(todo)} document(s) and {len(pieces)} piece(s) in the background")
+
+    def release_behind(self) -> None:
+        """:meth:`release` in a thread of its own: the page the browser reloads does not wait for the documents'
+        cache keys. The workers' server is started here, on the calling thread, so that it ignores Ctrl-C."""
+        _context()
+
+        def run() -> None:
+            try:
+                self.release()
+            except Exception as exc:  # noqa: BLE001 - the preview stopping under it (its workers' server gone)
+                log.info(f"documents not queued: {exc}")
+
+        threading.Thread(target=run, name="handbook-documents", daemon=True).start()
 
     def fetch(self, site_path: str) -> bytes | None:
         """The bytes of a planned document (rendered now if nobody has started it), else None."""
-        if site_path in self.extra:
-            return self.extra[site_path]()
         with self.lock:
             self._resolve()
             found = self.targets.get(site_path)
@@ -217,29 +222,6 @@ def _die_with_parent() -> None:
         pass
 
 
-def hook_server(server, docs: Documents) -> None:
-    """Let the dev server answer download requests from :class:`Documents` (files never copied)."""
-    original = server._serve_request
-    mount = getattr(server, "mount_path", "/")
-
-    def serve_request(environ, start_response):
-        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "ignore")
-        site_path = path[len(mount):] if path.startswith(mount) else None
-        if site_path and (site_path in docs.paths or site_path in docs.extra):
-            try:
-                data = docs.fetch(site_path)
-            except Exception as exc:  # noqa: BLE001 - a broken render must not take the server down
-                log.error(f"could not render {site_path}: {exc}")
-                data = None
-            if data is not None:
-                kind = mimetypes.guess_type(site_path)[0] or "application/octet-stream"
-                start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(data)))])
-                return [data]
-        return original(environ, start_response)
-
-    server._serve_request = serve_request
-
-
 class PageSignatures:
     """Which generated pages changed since the last build that finished."""
 
@@ -248,7 +230,7 @@ class PageSignatures:
         self.pending: dict[str, tuple[str, str]] = {}
 
     @staticmethod
-    def context(nav: Any, stamp: str) -> str:
+    def context(nav: object, stamp: str) -> str:
         """What every page's HTML depends on besides its Markdown: the menu and the theme."""
         return hashlib.sha256(json.dumps([nav, stamp], ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
@@ -263,52 +245,3 @@ class PageSignatures:
             if uri not in self.pending:
                 (site_dir / dest).unlink(missing_ok=True)
         self.done, self.pending = self.pending, {}
-
-
-class SearchEntries:
-    """Search-index entries per page, so pages skipped by a dirty build stay searchable."""
-
-    def __init__(self) -> None:
-        self.by_page: dict[str, list[dict]] = {}
-
-    def complete(self, search_plugin, page_urls: list[str]) -> None:
-        """Before the search plugin writes its index: fill in the pages this build did not rebuild."""
-        index = getattr(search_plugin, "search_index", None)
-        if index is None:
-            return
-        fresh: dict[str, list[dict]] = {}
-        for entry in index.entries:
-            fresh.setdefault(entry["location"].split("#", 1)[0], []).append(entry)
-        self.by_page = {url: fresh.get(url, self.by_page.get(url, [])) for url in page_urls}
-        index.entries = [entry for url in page_urls for entry in self.by_page[url]]
-        search_plugin.search_index_prev = None  # the plugin's own dirty merge assumes one page changed
-
-
-_THEME_FILES: dict[tuple, list[tuple[str, str]]] = {}
-
-
-def remember_theme_files() -> None:
-    """While serving, list the theme's ~600 files once instead of walking its folders on every save.
-
-    MkDocs calls ``Files.add_files_from_theme`` at the start of every build; the list depends only
-    on the theme folders (keyed here by their paths and modification times).
-    """
-    if getattr(Files.add_files_from_theme, "remembered", False):
-        return
-    original = Files.add_files_from_theme
-
-    def add_files_from_theme(self, env, config) -> None:
-        dirs = tuple(config.theme.dirs)
-        key = (dirs, tuple(config.theme.static_templates),
-               tuple(os.stat(d).st_mtime_ns for d in dirs if os.path.isdir(d)))
-        found = _THEME_FILES.get(key)
-        if found is None:
-            probe = Files([])
-            original(probe, env, config)
-            found = _THEME_FILES[key] = [(f.src_uri, f.src_dir) for f in probe]
-        for path, src_dir in found:
-            if self.get_file_from_path(path) is None:  # files in docs_dir win over the theme's
-                self.append(File(path, src_dir, config.site_dir, config.use_directory_urls))
-
-    add_files_from_theme.remembered = True  # type: ignore[attr-defined]
-    Files.add_files_from_theme = add_files_from_theme  # type: ignore[method-assign]

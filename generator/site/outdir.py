@@ -1,29 +1,9 @@
 """The output folder (`--out`): which folders may be replaced, and replacing one atomically.
 
-`handbook build` replaces the whole of `--out`. A wrong `--out` (the content root, a
-folder holding it, `roles/`, a folder of unrelated files) would therefore delete
-HR's work, so :func:`check_out` refuses every folder that is not either new, empty,
-or a previous build of this tool. Builds are recognised by a small marker file
-(:data:`MARKER`), written into every build; MkDocs refuses a `docs_dir` inside its
-`site_dir` for the same reason.
-
-Replacing: the new site is built in a staging folder next to `--out` (same file
-system, so a rename moves it) and then swapped in with one `renameat2(RENAME_EXCHANGE)`
-system call: the old and the new folder trade places in a single atomic step, so
-there is no moment at which `--out` is missing, and a crash at any point leaves
-either the old or the new site at `--out`. Where the call does not exist (not Linux,
-an old C library, a file system without it) two renames are used instead; if the
-process dies between them, the next build puts the old site back.
-
-A symlink-swap design (`--out` a symlink to versioned folders, switched with one
-rename) is atomic everywhere, but it turns `--out` into a symlink: `cp -r`, `rsync`
-without `-L`, zip tools and web servers configured not to follow links then see a
-link instead of the site HR expects. Exchanging real folders keeps `--out` an
-ordinary folder.
-
-Folders left behind by a killed build (`.site.building-PID`, `.site.old-PID`) carry
-the marker and the PID of their build in their name; the next build reclaims those
-whose process is gone, and nothing else.
+`handbook build` replaces the whole of `--out`, so :func:`check_out` refuses every folder that is
+not new, empty or a previous build of this tool (marked by :data:`MARKER`). The new site is built
+next to `--out` and exchanged with it in one `renameat2(RENAME_EXCHANGE)` (two renames where that
+call is missing); leftovers of killed builds are reclaimed by the next build. Why, in ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -49,7 +29,6 @@ RESERVED = frozenset({
 })
 
 RESERVED_LOWER = frozenset(name.lower() for name in RESERVED)
-
 
 
 class OutRefused(Exception):
@@ -78,10 +57,6 @@ def is_build(folder: Path) -> bool:
 
 def mark(folder: Path) -> None:
     (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-
-
-def _shown(path: Path) -> str:
-    return str(path)
 
 
 def _real(path: Path, option: str) -> Path:
@@ -148,30 +123,24 @@ def check_out(out: Path, root: Path) -> Path:
     the tool or the environment, a file, a path that runs through a file, and an existing
     non-empty folder that is not a previous handbook build.
     """
-    given = out
-    out = _real(out, "--out")  # symlinks on both sides: compare real places
-    root = _real(root, "--root")
-    shown = _shown(given)
+    shown, out, root = str(out), _real(out, "--out"), _real(root, "--root")  # symlinks on both sides resolved
+    own = f"use a folder of its own, e.g. --out {root / 'site'}"
     if out == root:
         raise OutRefused(f"--out {shown} is the content root itself; building there would delete roles/ and "
-                         f"content/ — use a folder of its own, e.g. --out {root / 'site'}")
+                         f"content/ — {own}")
     if _within(root, out):
         raise OutRefused(f"--out {shown} contains the content root {root}; replacing it would delete the content "
-                         f"— use a folder of its own, e.g. --out {root / 'site'}")
-    relation, inner = _relation_on_disk(out, root)
-    if relation == "is":
-        raise OutRefused(f"--out {shown} is the content root {root}, reached another way (a bind mount or a second "
-                         f"mount of the same disk); building there would delete roles/ and content/ — use a "
-                         f"folder of its own, e.g. --out {root / 'site'}")
-    if relation == "contains":
-        raise OutRefused(f"--out {shown} contains the content root {root}, reached another way (a bind mount or a "
-                         f"second mount of the same disk); replacing it would delete the content — use a folder "
-                         f"of its own, e.g. --out {root / 'site'}")
+                         f"— {own}")
+    relation, inner = _relation_on_disk(out, root)  # a bind mount of the root elsewhere: paths do not show it
+    elsewhere = f"the content root {root}, reached another way (a bind mount or a second mount of the same disk)"
     inside_root = _within(out, root)
+    if relation == "is":
+        raise OutRefused(f"--out {shown} is {elsewhere}; building there would delete roles/ and content/ — {own}")
+    if relation == "contains":
+        raise OutRefused(f"--out {shown} contains {elsewhere}; replacing it would delete the content — {own}")
     if relation == "inside" and not inside_root and not _own_folder(inner):
-        raise OutRefused(f"--out {shown} is inside the content root {root} ({inner.as_posix()}/), reached another "
-                         f"way (a bind mount or a second mount of the same disk) — use a folder of its own, such as "
-                         f"{root / 'site'}, or a folder outside it")
+        raise OutRefused(f"--out {shown} is inside {elsewhere} ({inner.as_posix()}/) — use a folder of its own, such "
+                         f"as {root / 'site'}, or a folder outside it")
     if inside_root and not _own_folder(out.relative_to(root)):
         raise OutRefused(f"--out {shown} is inside the content root ({out.relative_to(root).as_posix()}/), "
                          f"where the handbook's own files live — use a new folder directly under it, such as "
@@ -227,9 +196,7 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    except OSError:
+    except OSError:  # e.g. someone else's process: alive
         return True
     return True
 

@@ -1,18 +1,11 @@
-"""Handbook → Markdown pages for MkDocs (``src_uri → text``).
+"""Handbook → Markdown pages (``src_uri → text``), the menu and the org chart.
 
-Content is data, never markup: every plain string a template prints is
-entity-escaped by the Environment's ``finalize`` for both HTML and Markdown, so
-a duty such as ``<script>`` or ``[x](javascript:…)`` or ``{: onclick=…}`` is
-shown as typed. The only markup in a page comes from the templates themselves
-and from the few helpers here that build links out of validated slugs.
-
-Template rules that keep this true: print content with ``{{ value }}`` (or the
-``linkify`` filter), never join Markup and content with ``~`` or ``+`` (Jinja
-would only HTML-escape the content), and build links with ``link()``. The
-``safe`` filter is disabled and ``join`` escapes like ``finalize``.
-
-Collect (what a page lists, in :mod:`generator.documents.views`) is kept apart from
-render (how it looks, in ``templates/site/*.md.j2``; ``site_overrides/site/``
+Content is data, never markup: every plain string a template prints is entity-escaped by the
+Environment's ``finalize`` for both HTML and Markdown (:func:`md_escape`), so a duty such as
+``<script>`` or ``[x](javascript:…)`` shows as typed. Templates print content with ``{{ value }}``
+or ``linkify``, build links with ``link()``, and never join Markup and content with ``~`` or ``+``;
+``safe`` is disabled and ``join`` escapes like ``finalize``. What a page lists comes from
+:mod:`generator.documents.views`; how it looks from ``templates/site/*.md.j2`` (``site_overrides/site/``
 may replace any of them).
 """
 
@@ -25,14 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup, escape
 
 from .. import TOOL_ROOT
 from ..content import drafts, numbering, outline
-from ..content.model import Handbook, Role
+from ..content.model import KINDS, Handbook, Role
 from ..documents import outputs, views
-from . import jinjacache
 
 REPO = TOOL_ROOT
 TEMPLATES = REPO / "templates" / "site"
@@ -95,21 +87,13 @@ def _safe_target(target: str) -> str:
 # --------------------------------------------------------------------------- page addresses
 
 
-def role_uri(role_id: str) -> str:
-    return f"roles/{role_id}.md"
+def page_uri(kind: str, item_id: str) -> str:
+    """The page of one item: a page per item of each content kind (``KINDS[kind].page``)."""
+    return KINDS[kind].page.format(id=item_id)
 
 
-def policy_uri(policy_id: str) -> str:
-    return f"policies/{policy_id}.md"
-
-
-def guide_uri(guide_id: str) -> str:
-    return f"guides/{guide_id}.md"
-
-
-def form_uri(form_id: str) -> str:
-    return f"forms/{form_id}.md"
-
+role_uri, policy_uri, guide_uri, form_uri = (functools.partial(page_uri, kind) for kind in
+                                             ("role", "policy", "guide", "form"))  # the templates' link helpers
 
 HOME, ORG_CHART, FORMS_INDEX, DOWNLOADS_PAGE = "index.md", "org-chart.md", "forms/index.md", "downloads.md"
 CHANGES_PAGE = "changes.md"
@@ -138,10 +122,13 @@ def size_text(size: int) -> str:
 
 
 class Downloads:
-    """Produced files (anything with ``.doc`` and ``.size``) looked up by what they belong to."""
+    """Files the pages link to (anything with ``.doc`` and ``.size``) looked up by what they belong to."""
+
+    kinds = staticmethod(outputs.kinds)  # (kind, label) of the outputs of "role", "form" or "handbook"
 
     def __init__(self, items: Iterable[Any]):
-        order = outputs.format_order()
+        items, order = list(items), outputs.format_order()
+        self.bundles = [p for p in items if p.doc.kind == "bundle"]  # as given: 全部文件 first, the offline site last
         self.items = sorted(items, key=lambda p: (p.doc.kind, p.doc.id, order.get(p.doc.format, len(order))))
         self._by_subject: dict[tuple[str, str], list[Any]] = {}
         for item in self.items:
@@ -149,18 +136,6 @@ class Downloads:
 
     def of(self, kind: str, item_id: str) -> list[Any]:
         return list(self._by_subject.get((kind, item_id), []))
-
-    @property
-    def bundles(self) -> list[Any]:
-        """The zips in the registry's order (全部文件 first), the offline site last."""
-        order = list(outputs.BUNDLES)
-        found = [p for p in self.items if p.doc.kind == "bundle"]
-        return sorted(found, key=lambda p: order.index(p.doc.id) if p.doc.id in order else len(order))
-
-    @staticmethod
-    def kinds(subjects: str) -> list[tuple[str, str]]:
-        """(kind, label) of the registry's outputs for "role", "form" or "handbook", in registration order."""
-        return outputs.kinds(subjects)
 
     def whole(self) -> list[tuple[str, list[Any]]]:
         """(label, files) of each output made once for the whole handbook (e.g. the 岗位清单)."""
@@ -224,16 +199,13 @@ def nav(hb: Handbook) -> list[dict]:
     e = escape
     role_groups = [(d.name, hb.roles_in(d.id)) for d in hb.site.departments]
     role_groups.append((NO_DEPARTMENT, hb.roles_in(None)))  # only drafts can lack a department
-    sections = {
-        "roles": {"岗位": [{e(name): [{e(r.title): role_uri(r.id)} for r in roles]}
-                         for name, roles in role_groups if roles]},
-        "org-chart": {"组织架构": ORG_CHART},
-        "policies": {"制度": [{e(p.title): policy_uri(p.id)} for p in hb.policies]},
-        "guides": {"指南": [{e(g.title): guide_uri(g.id)} for g in hb.guides]},
-        "forms": {"表单": [FORMS_INDEX] + [{e(f.title): form_uri(f.id)} for f in hb.forms]},
-        "downloads": {"下载": DOWNLOADS_PAGE},
-        "changes": {views.CHANGES_TITLE: CHANGES_PAGE},
-    }
+    sections = {kind.plural: {kind.label: [{e(item.title): page_uri(kind.name, item.id)}
+                                           for item in hb.items(kind.name)]} for kind in KINDS.values()}
+    sections["roles"] = {KINDS["role"].label: [{e(name): [{e(r.title): role_uri(r.id)} for r in roles]}
+                                              for name, roles in role_groups if roles]}  # grouped by department
+    sections["forms"][KINDS["form"].label].insert(0, FORMS_INDEX)  # the printable list of every form first
+    sections.update({"org-chart": {"组织架构": ORG_CHART}, "downloads": {"下载": DOWNLOADS_PAGE},
+                     "changes": {views.CHANGES_TITLE: CHANGES_PAGE}})
     order = list(hb.site.navigation) + ([] if "changes" in hb.site.navigation else ["changes"])
     wanted = [sections[key] for key in order]
     return [{"首页": HOME}] + [s for s in wanted if all(s.values())] + [{"维护指南": MAINTENANCE}]  # no empty sections
@@ -244,9 +216,7 @@ def nav(hb: Handbook) -> list[dict]:
 
 def page_of(hb: Handbook, kind: str, item_id: str) -> str | None:
     """The page of an item that is in this build (None for a deleted or left-out one)."""
-    items = {"role": hb.roles, "policy": hb.policies, "guide": hb.guides, "form": hb.forms}.get(kind, [])
-    uri = {"role": role_uri, "policy": policy_uri, "guide": guide_uri, "form": form_uri}.get(kind)
-    return uri(item_id) if uri and any(i.id == item_id for i in items) else None
+    return page_uri(kind, item_id) if kind in KINDS and any(i.id == item_id for i in hb.items(kind)) else None
 
 
 def group_changes(change_set: Any) -> list[tuple[str, str, str, list[str]]]:
@@ -358,58 +328,47 @@ def _refuse_safe(value: Any) -> Markup:
 
 def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] = ()) -> Environment:
     dirs = [d for d in (*extra_dirs, OVERRIDES, TEMPLATES) if d.is_dir()]
-    env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dict.fromkeys(dirs)]),
-        autoescape=True,
-        finalize=_finalize,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        bytecode_cache=jinjacache.SHARED,  # compiled once per process: a preview rebuild does not recompile
-    )
+    env = Environment(loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dict.fromkeys(dirs)]),
+                      autoescape=True, finalize=_finalize, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=True,
+                      bytecode_cache=TEMPLATE_CACHE)
     site = _Site(hb, downloads)
     env.filters.update(
-        slug=_slug,
+        slug=_slug, join=_join, safe=_refuse_safe, size=size_text,
         inline=lambda value: md_escape(collapse("" if value is None else str(value)), line_start=False),
-        join=_join,
-        safe=_refuse_safe,
-        linkify=pass_context(lambda ctx, text: site.linkify(ctx, text)),
-        size=size_text,
-    )
+        linkify=pass_context(lambda ctx, text: site.linkify(ctx, text)))
     env.globals.update(
-        hb=hb,
-        views=views,
-        outline=outline,
-        downloads=downloads,
-        link=site.link,
+        hb=hb, views=views, outline=outline, drafts=drafts, downloads=downloads, link=site.link,
         role_facts=pass_context(lambda ctx, role: site.role_facts(ctx, role)),
         file_links=pass_context(lambda ctx, items, with_size=True: site.file_links(ctx, items, with_size)),
-        role_uri=role_uri,
-        page_of=page_of,
-        drafts=drafts,
+        role_uri=role_uri, policy_uri=policy_uri, guide_uri=guide_uri, form_uri=form_uri, page_of=page_of,
+        HOME=HOME, ORG_CHART=ORG_CHART, FORMS_INDEX=FORMS_INDEX, DOWNLOADS_PAGE=DOWNLOADS_PAGE,
+        CHANGES_PAGE=CHANGES_PAGE, commit_anchor=commit_anchor, group_changes=group_changes,
+        on_changes_page={cs.commit.short for cs in hb.history.changes},
         revision_rows=lambda item: views.revision_rows(hb, item),
         last_updated=lambda item: views.last_updated(hb, item),
-        on_changes_page={cs.commit.short for cs in hb.history.changes},
-        commit_anchor=commit_anchor,
-        group_changes=group_changes,
-        CHANGES_PAGE=CHANGES_PAGE,
-        policy_uri=policy_uri,
-        guide_uri=guide_uri,
-        form_uri=form_uri,
-        HOME=HOME,
-        ORG_CHART=ORG_CHART,
-        FORMS_INDEX=FORMS_INDEX,
-        DOWNLOADS_PAGE=DOWNLOADS_PAGE,
-        hashes=lambda n: Markup("#" * int(n)),
-        indent=lambda n: Markup("    " * int(n)),
-        chinese_numeral=outline.chinese_numeral,
-        org_tree=org_tree,
-        measure_refs=measure_refs,
-        dept_colour=lambda dept_id: dept_colour(hb, dept_id),
-        numbering=lambda: numbering.numbering(hb),
-    )
+        hashes=lambda n: Markup("#" * int(n)), indent=lambda n: Markup("    " * int(n)),
+        chinese_numeral=outline.chinese_numeral, org_tree=org_tree, measure_refs=measure_refs,
+        dept_colour=lambda dept_id: dept_colour(hb, dept_id), numbering=lambda: numbering.numbering(hb))
     return env
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Jinja compiles a template once per Environment, and every build makes new ones (ours, the theme's):
+    a preview recompiled ~50 templates per save. Keyed by name and source checksum: an edit recompiles."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _MemoryBytecodeCache()  # compiled templates for the process: site pages and the theme's
 
 
 def _template_stamp(extra_dirs: Iterable[Path]) -> tuple:
@@ -420,6 +379,9 @@ def _template_stamp(extra_dirs: Iterable[Path]) -> tuple:
 
 # --------------------------------------------------------------------------- pages
 
+LISTINGS = [("index.md.j2", HOME), ("org-chart.md.j2", ORG_CHART), ("forms-index.md.j2", FORMS_INDEX),
+            ("downloads.md.j2", DOWNLOADS_PAGE), ("changes.md.j2", CHANGES_PAGE), ("maintenance.md.j2", MAINTENANCE)]
+
 
 def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (),
           memo: dict | None = None) -> dict[str, str]:
@@ -428,62 +390,39 @@ def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (
     ``memo`` (the live preview passes one, kept across rebuilds) reuses a role page's Markdown while
     everything it prints is unchanged: the role (the loader hands out the same object for an unchanged
     file), its superior's and reports' titles, its commits, every role name and form (links), the site
-    settings and the templates. Only meaningful when download sizes are not printed, as in the preview.
+    settings and the templates; and a page listing every role while what it lists is unchanged. Only
+    meaningful when download sizes are not printed, as in the preview.
     """
-    dl = Downloads(downloads)
-    env = environment(hb, dl, extra_dirs)
+    env = environment(hb, Downloads(downloads), extra_dirs)
+    fresh: dict[str, tuple] = {}
 
-    def render(template: str, uri: str, **context: Any) -> tuple[str, str]:
-        return uri, env.get_template(template).render(page_uri=uri, **context)
+    def render(template: str, uri: str, key: Any = None, **context: Any) -> str:
+        if memo is None or key is None:
+            return env.get_template(template).render(page_uri=uri, **context)
+        found = memo.get(uri)
+        if found is None or found[0] != key:  # keeps the role alive with its page: ids stay unique
+            found = (key, context.get("role"), env.get_template(template).render(page_uri=uri, **context))
+        fresh[uri] = found
+        return found[2]
 
-    if memo is not None:
-        shared = (id(hb.site), _template_stamp(extra_dirs),
-                  tuple((r.id, r.title, tuple(r.aliases)) for r in hb.roles),
-                  tuple((f.id, f.title, f.role) for f in hb.forms))
-        fresh: dict[str, tuple] = {}
-
-        def render_role(role: Role) -> tuple[str, str]:
-            uri = role_uri(role.id)
-            superior = hb.superior(role)
-            key = (id(role), superior.title if superior else None,
-                   tuple(r.title for r in hb.direct_reports(role)), hb.history.of("role", role.id), shared)
-            found = memo.get(uri)
-            if found is None or found[0] != key:
-                found = (key, role, render("role.md.j2", uri, role=role)[1])  # keeps `role` alive: ids stay unique
-            fresh[uri] = found
-            return uri, found[2]
-
-        # The pages that list every role print their titles, numbers, departments, reporting lines and
-        # (the home page) purposes — not their duties or KPIs.
-        listed = (shared, tuple((r.number, r.department, r.reports_to, r.reports_to_title, r.purpose, r.status)
-                                for r in hb.roles), tuple(map(id, (*hb.policies, *hb.guides, *hb.forms))),
-                  hb.history.omitted, tuple(hb.history.of("role", r.id)[:1] for r in hb.roles))
-
-        def render_listing(template: str, uri: str) -> tuple[str, str]:
-            found = memo.get(uri)
-            if found is None or found[0] != listed:
-                found = (listed, None, render(template, uri)[1])
-            fresh[uri] = found
-            return uri, found[2]
-    else:
-        def render_role(role: Role) -> tuple[str, str]:
-            return render("role.md.j2", role_uri(role.id), role=role)
-
-        def render_listing(template: str, uri: str) -> tuple[str, str]:
-            return render(template, uri)
-
-    out = dict([render_listing("index.md.j2", HOME), render_listing("org-chart.md.j2", ORG_CHART),
-                render_listing("forms-index.md.j2", FORMS_INDEX), render_listing("downloads.md.j2", DOWNLOADS_PAGE),
-                render("changes.md.j2", CHANGES_PAGE), render_listing("maintenance.md.j2", MAINTENANCE)])
+    shared = (id(hb.site), _template_stamp(extra_dirs), tuple((r.id, r.title, tuple(r.aliases)) for r in hb.roles),
+              tuple((f.id, f.title, f.role) for f in hb.forms)) if memo is not None else None
+    # The pages that list every role print their titles, numbers, departments, reporting lines and
+    # (the home page) purposes — not their duties or KPIs. 变更记录 is made afresh every time.
+    listed = (shared, tuple((r.number, r.department, r.reports_to, r.reports_to_title, r.purpose, r.status)
+                            for r in hb.roles), tuple(id(item) for kind in KINDS if kind != "role"
+                                                      for item in hb.items(kind)),
+              hb.history.omitted, tuple(hb.history.of("role", r.id)[:1] for r in hb.roles)) if shared else None
+    out = {uri: render(template, uri, None if uri == CHANGES_PAGE else listed) for template, uri in LISTINGS}
     for role in hb.roles:
-        out.update([render_role(role)])
+        superior = hb.superior(role)
+        key = (id(role), superior.title if superior else None, tuple(r.title for r in hb.direct_reports(role)),
+               hb.history.of("role", role.id), shared) if shared else None
+        out[role_uri(role.id)] = render("role.md.j2", role_uri(role.id), key, role=role)
     if memo is not None:
         memo.clear()
         memo.update(fresh)
-    for policy in hb.policies:
-        out.update([render("policy.md.j2", policy_uri(policy.id), policy=policy)])
-    for guide in hb.guides:
-        out.update([render("guide.md.j2", guide_uri(guide.id), guide=guide)])
-    for form in hb.forms:
-        out.update([render("form.md.j2", form_uri(form.id), form=form)])
+    for kind in KINDS.values():
+        for item in hb.items(kind.name) if kind.name != "role" else ():  # role pages above: their memo key
+            out[page_uri(kind.name, item.id)] = render(kind.template, page_uri(kind.name, item.id), **{kind.name: item})
     return out

@@ -1,45 +1,33 @@
 """`handbook serve`: MkDocs' live preview, which never hangs and shows content errors in the browser.
 
-MkDocs' server (``mkdocs.livereload.LiveReloadServer``) makes every page request wait
-until the running build is finished (``_visible_epoch == _wanted_epoch``). A build that
-raises never finishes in that sense, so after one failed rebuild the browser spins until
-the files are fixed ("The server will appear stuck until build errors are resolved").
-
-Here the builder never raises. A failed build records what went wrong and still
-completes its epoch, under the same lock, so
-
-- waiting requests return at once, and every page request gets :func:`render_status`'s
-  error page (Chinese and English, styled like the site, everything escaped) listing the
-  `path:line` problems, while CSS, images and downloads are still served;
-- open pages reload through MkDocs' own live-reload poll (``/livereload/<epoch>/…``),
-  which the error page carries too: fixed files reload it into the real page, a different
-  mistake into the new list;
-- a page asked for while a build runs longer than :data:`PAGE_WAIT` seconds gets a small
-  "building" page that reloads itself when the build is done, instead of a spinner.
-
-The socket is bound before the first build, so a busy port is one line at once
-(:class:`CannotServe`) rather than a traceback after the build, and the first build
-runs while the server already answers (with the "building" page).
+MkDocs' server makes every page request wait until the running build finishes, and a build that
+raised never does. Here a failed build still completes its epoch: every page then gets
+:func:`render_status`'s error page (the `path:line` problems, everything escaped), which reloads
+through MkDocs' own live-reload poll once a save fixes them; a page asked for while a build runs
+longer than :data:`PAGE_WAIT` gets a "building" page. The socket is bound before the first build.
 """
 
 from __future__ import annotations
 
 import errno
+import html
 import logging
+import mimetypes
 import os
 import shutil
 import socket
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import jinja2
 from mkdocs.livereload import LiveReloadServer, _serve_url
 
 from .. import TOOL_ROOT
-from ..content.errors import ContentError, Problem
+from ..content.errors import Problem
+from . import publish
 
 log = logging.getLogger("mkdocs.handbook.preview")
 TEMPLATES = TOOL_ROOT / "templates" / "preview"
@@ -78,13 +66,9 @@ def render_status(kind: str, failure: Failure | None = None, title: str = DEFAUL
 def failure_from(exc: BaseException, logged: Iterable[str]) -> Failure:
     """Content problems from the exception chain (MkDocs wraps our PluginError in an Abort);
     otherwise the error lines MkDocs logged, or the exception itself."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ContentError):
-            return Failure(problems=tuple(current.problems))
-        current = current.__cause__ or current.__context__
+    problems = publish.content_problems(exc)
+    if problems:
+        return Failure(problems=tuple(problems))
     lines = [line for message in logged for line in message.splitlines() if line.strip()]
     if not lines:
         lines = [f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__]
@@ -106,6 +90,8 @@ class PreviewServer(LiveReloadServer):
         super().__init__(*args, **kwargs)
         self._failure: Failure | None = None  # guarded by _epoch_cond, like _visible_epoch
         self.title = DEFAULT_TITLE
+        #: the downloads, made on request (set by the engine's on_serve: generator.site.incremental.Preview)
+        self.downloads = None
 
     def bind(self) -> None:
         """Bind now (before the first build), so a busy port is reported at once."""
@@ -140,6 +126,9 @@ class PreviewServer(LiveReloadServer):
 
     def _serve_request(self, environ, start_response):
         path = environ["PATH_INFO"].encode("latin-1").decode("utf-8", "ignore")
+        site_path = path[len(self.mount_path):] if path.startswith(self.mount_path) else None
+        if self.downloads is not None and site_path and self.downloads.serves(site_path):
+            return self._download(site_path, environ, start_response)
         if path.startswith("/livereload/") or not _is_page(path):
             return super()._serve_request(environ, start_response)
         with self._epoch_cond:
@@ -155,6 +144,20 @@ class PreviewServer(LiveReloadServer):
         start_response(status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
                                 ("Cache-Control", "no-store")])
         return [body]
+
+
+    def _download(self, site_path: str, environ, start_response):
+        """A document, zip or the manifest, made now if it is not ready (never copied into the site folder)."""
+        try:
+            data = self.downloads.download(site_path)
+        except Exception as exc:  # noqa: BLE001 - a broken render must not take the server down
+            log.error(f"could not render {site_path}: {exc}")
+            data = None
+        if data is None:
+            return super()._serve_request(environ, start_response)
+        kind = mimetypes.guess_type(site_path)[0] or "application/octet-stream"
+        start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(data)))])
+        return [data]
 
 
 def _address_message(host: str, port: int, exc: OSError) -> str:
@@ -207,75 +210,56 @@ def parse_addr(dev_addr: str) -> tuple[str, int]:
 # ------------------------------------------------------------------ the command
 
 
-@dataclass
-class _Preview:
-    root: Path
-    config_file: str
-    host: str
-    port: int
-    site_dir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="handbook-preview-"))
+def serve(root: Path, dev_addr: str) -> None:
+    """Serve a live preview of `root` until Ctrl-C."""
+    from mkdocs.commands.build import build
 
-    def get_config(self):
-        from mkdocs.config import load_config
+    from .engines import mkdocs
 
-        config = load_config(config_file=self.config_file, site_dir=self.site_dir, dev_addr=f"{self.host}:{self.port}")
-        config.watch.extend([str(self.root / "roles"), str(self.root / "content")])
-        return config
-
-
-def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
-    """Serve a live preview of `root` until Ctrl-C. `build` defaults to MkDocs' full build."""
-    from mkdocs.commands.build import build as mkdocs_build
-
-    from .build import WarningCollector, config_file_for
-
-    build = build or mkdocs_build
     host, port = parse_addr(dev_addr)
     if not Path(root).is_dir():
         raise CannotServe(f"--root {root} is not a folder — pass the folder that holds roles/ and content/")
     root = Path(root).resolve()
     _show_mkdocs_log()
-    os.environ["HANDBOOK_ROOT"] = str(root)
     server = PreviewServer(builder=lambda: None, host=host, port=port, root=tempfile.gettempdir())
     server.bind()  # before anything slow: a busy port is one line, at once
-    preview = _Preview(root, str(config_file_for(root)), host, port)
-    server.root = os.path.abspath(preview.site_dir)
+    site_dir = tempfile.mkdtemp(prefix="handbook-preview-")
+    server.root = os.path.abspath(site_dir)
     serve_url = _serve_url(host, port, "/")
     state = {"failed": False}
 
+    def get_config():
+        config = mkdocs.load(root, site_dir, preview=True)
+        config.site_url = serve_url
+        return config
+
     def builder(config=None) -> None:
-        errors = WarningCollector(logging.ERROR)  # the cause of a failure MkDocs then wraps
-        mkdocs_log = logging.getLogger("mkdocs")
-        mkdocs_log.addHandler(errors)
-        try:
-            if config is None:
-                config = preview.get_config()
-                config.site_url = serve_url
-            build(config, serve_url=serve_url, dirty=True)  # the plugin rebuilds only pages an edit changed
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - shown in the browser, never raised
-            failure = failure_from(exc, errors.messages)
-            server.build_done(failure)
-            count = len(failure.problems) + len(failure.lines)
-            log.error(f"Content has errors ({count}): every page shows them until you fix the files and save.")
-            state["failed"] = True
-        else:
-            server.title = _title(config)
-            server.build_done(None)
-            if state["failed"]:
-                log.info("Content is fine again: pages show the handbook.")
-            state["failed"] = False
-        finally:
-            mkdocs_log.removeHandler(errors)
+        with mkdocs.Collector(logging.ERROR).listening() as errors:  # the cause of a failure MkDocs then wraps
+            try:
+                config = config or get_config()
+                build(config, serve_url=serve_url, dirty=True)  # the plugin rebuilds only pages an edit changed
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - shown in the browser, never raised
+                failure = failure_from(exc, errors.messages)
+                server.build_done(failure)
+                count = len(failure.problems) + len(failure.lines)
+                log.error(f"Content has errors ({count}): every page shows them until you fix the files and save.")
+                state["failed"] = True
+            else:
+                server.title = html.unescape(str(config.site_name or DEFAULT_TITLE))  # escaped for the theme
+                server.build_done(None)
+                if state["failed"]:
+                    log.info("Content is fine again: pages show the handbook.")
+                state["failed"] = False
 
     server.builder = builder
     try:
-        config = preview.get_config()
+        config = get_config()
     except Exception as exc:  # noqa: BLE001 - a broken mkdocs.yml: one line, like any other mistake
-        shutil.rmtree(preview.site_dir, ignore_errors=True)
+        shutil.rmtree(site_dir, ignore_errors=True)
         server.server_close()
-        raise CannotServe(f"{preview.config_file}: {exc}") from exc
-    config.site_url = serve_url
-    config.plugins.on_startup(command="serve", dirty=True)  # see generator/incremental.py
+        raise CannotServe(f"{publish.config_file_for(root)}: {exc}") from exc
+    # not dirty for the plugins: the search plugin's own merging assumes one page changed (ours merges per page)
+    config.plugins.on_startup(command="serve", dirty=False)
     render_status("building")  # compile the template now, not while the first build holds the CPU
     _stop_on_sigterm()
     log.info(f"Serving on {server.url} (first build in progress; Ctrl-C stops)")
@@ -297,7 +281,7 @@ def serve(root: Path, dev_addr: str, build: Callable | None = None) -> None:
     finally:
         server.shutdown()  # also when Ctrl-C came during the first build: the serving thread must end
         config.plugins.on_shutdown()
-        shutil.rmtree(preview.site_dir, ignore_errors=True)
+        shutil.rmtree(site_dir, ignore_errors=True)
 
 
 def _stop_on_sigterm() -> None:
@@ -309,12 +293,6 @@ def _stop_on_sigterm() -> None:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop)
-
-
-def _title(config) -> str:
-    import html
-
-    return html.unescape(str(config.site_name or DEFAULT_TITLE))  # the plugin stores it escaped for the theme
 
 
 def _show_mkdocs_log() -> None:

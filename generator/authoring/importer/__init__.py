@@ -4,7 +4,7 @@ Two kinds of input, told apart by the custom properties our own Word files carry
 
 * a job description this project generated, edited by HR → :mod:`.update` applies the edits to
   ``roles/<id>.yml`` (:mod:`.ownjd` reads the file, :mod:`.roundtrip` edits the YAML);
-* any other job description (.docx, .txt, .md) → :mod:`.parse` finds roles, duties and sections,
+* any other job description (.docx, .doc, .pdf, .txt, .md) → :mod:`.parse` finds roles, duties and sections,
   :mod:`.drafts` writes each as a new ``roles/<id>.yml`` with ``status: draft``.
 
 Everything is read and checked before anything is written: one bad file means nothing is written.
@@ -34,11 +34,11 @@ def _shown(path: Path) -> str:
     return display_path(path, Path.cwd())
 
 
-IMPORTABLE = (".docx", ".txt", ".md", ".markdown")
+IMPORTABLE = (".docx", ".doc", ".pdf", ".txt", ".md", ".markdown")
 
 
 def expand(files: list[Path]) -> list[Path]:
-    """A folder stands for the .docx/.txt/.md files in it (sorted); Word's '~$' lock files are skipped."""
+    """A folder stands for the files in it that can be imported (sorted); Word's '~$' lock files are skipped."""
     found: list[Path] = []
     for path in files:
         if path.is_dir():
@@ -56,7 +56,7 @@ def plan(files: list[Path], root: Path, *, force: bool = False) -> Plan:
     sources = []
     files = expand(files)
     if not files:
-        result.problems.append(Problem(".", 1, "没有可导入的文件", "给出 .docx、.txt 或 .md 文件，或含有它们的文件夹"))
+        result.problems.append(Problem(".", 1, "没有可导入的文件", "给出 Word（.docx、.doc）、PDF 或文本（.txt、.md）文件，或含有它们的文件夹"))
     for path in files:
         try:
             sources.append(read(path, _shown(path)))

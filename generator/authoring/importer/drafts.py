@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections import Counter
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from ...content.model import Handbook
 from ..ids import slug_from_title
 from . import parse as parser
 from .sources import Source
-from .text import normalise
+from .text import normalise, parse_date
 
 
 class NotAJobDescription(Exception):
@@ -47,6 +47,9 @@ class Draft:
     sections: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unplaced: list[tuple[int, str, str]] = field(default_factory=list)
+    placed: list[tuple[int, str]] = field(default_factory=list)   # (line, the field it went to)
+    spans: dict[int, int] = field(default_factory=dict)           # an unplaced line → the last line joined to it
+    numbers: list[int] = field(default_factory=list)              # every non-empty line of the file
 
     @property
     def shown(self) -> str:
@@ -66,7 +69,7 @@ def plan(source: Source, root: Path, hb: Handbook, taken: set[str], titles_taken
     from . import report
 
     parsed = parser.parse(source)
-    unit = "段" if source.kind == "docx" else "行"
+    unit = source.unit_word
     if not parsed.roles:
         raise NotAJobDescription(Problem(
             source.shown, 1, "没有找到岗位说明书（没有“岗位职责”或“X岗位职责”这样的标题及其下的职责）",
@@ -75,6 +78,10 @@ def plan(source: Source, root: Path, hb: Handbook, taken: set[str], titles_taken
     ids_by_title: dict[str, str] = {}
     drafts = []
     for parsed_role in parsed.roles:
+        named_by_file = not parsed_role.title and len(parsed.roles) == 1 and _title_from_name(source.path)
+        if named_by_file:
+            parsed_role.title = named_by_file
+            parsed_role.repairs.append(f"原文没有写岗位名称，取自文件名：{named_by_file}")
         source_title = parsed_role.title or "未命名岗位"
         role_id = slug_from_title(source_title, taken)
         taken.add(role_id)
@@ -85,18 +92,21 @@ def plan(source: Source, root: Path, hb: Handbook, taken: set[str], titles_taken
                       parsed_role.duty_count())
         draft.source_title = source_title
         drafts.append(draft)
-    effective = Counter(r.effective for r in hb.roles).most_common(1)
     numbers = {r.number: r.id for r in hb.roles}
     for draft, parsed_role in zip(drafts, parsed.roles):
-        draft.text, draft.notes, draft.sections = _yaml(parsed_role, draft, source, hb, ids_by_title, numbers,
-                                                        effective[0][0] if effective else None)
+        draft.text, draft.notes, draft.sections = _yaml(parsed_role, draft, source, hb, ids_by_title, numbers)
         draft.notes = parsed_role.repairs + draft.notes
         draft.unplaced = parsed_role.unplaced
-    if drafts:
-        # Lines outside every role are reported once, with the first draft of the file.
-        drafts[0].unplaced = sorted(parsed.unplaced + drafts[0].unplaced, key=lambda item: item[0])
-        if parsed.skipped:
-            drafts[0].notes.append(report.skipped_note(parsed.skipped, unit))
+        draft.placed, draft.spans, draft.numbers = parsed_role.placed, parsed_role.spans, sorted(parsed.texts)
+    # What concerns the whole file is reported once, with its first draft.
+    first = drafts[0]
+    first.unplaced = sorted(parsed.unplaced + first.unplaced, key=lambda item: item[0])
+    if parsed.skipped:
+        first.notes.append(report.skipped_note(parsed.skipped, unit))
+    if source.converted:
+        first.notes.insert(0, source.converted)
+    if source.pending:
+        first.notes.append(report.pending_note(source.pending))
     return drafts
 
 
@@ -119,7 +129,7 @@ def _find_role(hb: Handbook, name: str):
 
 
 def _yaml(p: parser.ParsedRole, draft: Draft, source: Source, hb: Handbook, ids_by_title: dict[str, str],
-          numbers: dict[str, str], effective) -> tuple[str, list[str], list[str]]:
+          numbers: dict[str, str]) -> tuple[str, list[str], list[str]]:
     notes: list[str] = []
     comments = [f"导入自 {Path(source.shown).name}（第 {draft.first}–{draft.last} {draft.unit_word}），"
                 f"由 handbook import 生成的草稿：核对后把 status 改为 published。"]
@@ -170,10 +180,16 @@ def _yaml(p: parser.ParsedRole, draft: Draft, source: Source, hb: Handbook, ids_
         data["purpose"] = p.purpose
     else:
         notes.append("原文没有岗位目的（purpose），请补写")
-    data["version"] = DoubleQuotedScalarString("1.0")
+    version = p.info.get("version", "").lstrip("VvＶｖ版本 ")
+    data["version"] = DoubleQuotedScalarString(version if re.fullmatch(r"\d+(\.\d+)*", version) else "1.0")
+    effective = parse_date(p.info.get("effective", ""))
     if effective is not None:
         data["effective"] = effective
-        comments.append(f"生效日期沿用现有岗位的 {effective.isoformat()}，请核对")
+    elif p.info.get("effective"):
+        notes.append(f"生效日期“{p.info['effective']}”不是日期，未填写")
+        comments.append(f"原文生效日期：{p.info['effective']}")
+    else:
+        notes.append("原文没有生效日期（effective）")
     data["duties"] = _duties(p.duties)
     sections = []
     if p.authority:
@@ -199,6 +215,13 @@ def _yaml(p: parser.ParsedRole, draft: Draft, source: Source, hb: Handbook, ids_
     y.dump(data, out)
     text = "# yaml-language-server: $schema=../schemas/role.schema.json\n" + out.getvalue()
     return text, notes, sections
+
+
+def _title_from_name(path: Path) -> str:
+    """'03 销售经理岗位说明书.docx' → '销售经理'; '' when the file name is not a role's name."""
+    stem = re.sub(r"^[\d\s._-]+", "", path.stem)
+    stem = re.sub(r"(?:岗位|职位)?(?:职责|说明书|说明|描述|JD)+$", "", stem, flags=re.IGNORECASE).strip(" _-（）()")
+    return stem if re.fullmatch(r"[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9]{1,19}", stem) else ""
 
 
 def _first_choice(title: str) -> str:

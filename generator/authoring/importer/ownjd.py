@@ -95,13 +95,17 @@ def _kpi_rows(header: tuple[str, ...], rows) -> list[dict[str, str]]:
     index = {name: header.index(name) for name in views.KPI_COLUMNS if name in header}
     found = []
     for row in rows:
-        # '考核职责：3. 9.' under a KPI's name says which duties it measures: derived, not edited here.
+        # '考核职责：3. 9.' under a KPI's name says which duties it measures: derived from the YAML for the
+        # rows it has, read for a row HR added.
         cells = ["".join(part.strip() for part in cell if not part.strip().startswith(views.MEASURES_LABEL))
                  for cell in row]
         if not any(cells):
             continue  # an empty row HR added or left
-        found.append({key: cells[index[col]] if col in index and index[col] < len(cells) else ""
-                      for key, col in zip(KPI_FIELDS, views.KPI_COLUMNS)})
+        values = {key: cells[index[col]] if col in index and index[col] < len(cells) else ""
+                  for key, col in zip(KPI_FIELDS, views.KPI_COLUMNS)}
+        values["measures"] = " ".join(part.strip()[len(views.MEASURES_LABEL):] for cell in row for part in cell
+                                      if part.strip().startswith(views.MEASURES_LABEL))
+        found.append(values)
     return found
 
 

@@ -40,15 +40,48 @@ def update_lines(result, dry_run: bool) -> list[str]:
     return lines
 
 
+def _lines(numbers: list[int], every: list[int], unit: str) -> str:
+    """'第 3–6、9 行': ranges run over the file's non-empty lines, so blank lines do not break them."""
+    position = {n: k for k, n in enumerate(every)}
+    parts: list[str] = []
+    run: list[int] = []
+    for n in sorted(set(numbers)):
+        if run and position.get(n, -2) == position.get(run[-1], -9) + 1:
+            run.append(n)
+            continue
+        if run:
+            parts.append(f"{run[0]}" if len(run) == 1 else f"{run[0]}–{run[-1]}")
+        run = [n]
+    if run:
+        parts.append(f"{run[0]}" if len(run) == 1 else f"{run[0]}–{run[-1]}")
+    return f"第 {'、'.join(parts)} {unit}"
+
+
+def placed_lines(draft) -> list[str]:
+    """Where each line went, one line per field, in the order the fields first appear."""
+    by_field: dict[str, list[int]] = {}
+    for number, what in sorted(draft.placed):
+        by_field.setdefault(what, []).append(number)
+    return [f"  = {what}：{_lines(numbers, draft.numbers, draft.unit_word)}" for what, numbers in by_field.items()]
+
+
 def draft_lines(draft, dry_run: bool) -> list[str]:
     verb = "将写入" if dry_run else "已写入"
     lines = [f"{draft.source_shown}: 岗位“{draft.title}”（第 {draft.first}–{draft.last} {draft.unit_word}）"
              f" → {verb} {draft.shown}（草稿，status: draft）：{draft.duty_count} 条职责"
              + (f"，{'、'.join(draft.sections)}" if draft.sections else "")]
     lines += [f"  · {note}" for note in draft.notes]
+    lines += placed_lines(draft)
     for number, text, why in draft.unplaced:
-        lines.append(f"  ? {draft.source_shown}:{number}: 未导入（{why}）：{_clip(text)}")
+        where = f"{number}–{draft.spans[number]}" if number in draft.spans else f"{number}"
+        lines.append(f"  ? {draft.source_shown}:{where}: 未导入（{why}）：{_clip(text)}")
     return lines
+
+
+def pending_note(pending: list[str]) -> str:
+    shown = "；".join(_clip(item, 40) for item in pending[:5]) + ("……" if len(pending) > 5 else "")
+    return (f"Word 文件中有 {len(pending)} 处修订尚未接受，按未修订的文字导入：{shown} — "
+            f"在 Word 中“审阅 → 接受/拒绝”后再导入，修订才会生效")
 
 
 def skipped_note(numbers: list[int], unit_word: str) -> str:

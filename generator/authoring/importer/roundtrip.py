@@ -30,6 +30,28 @@ SIMILAR = 0.45
 
 
 @dataclass
+class Basic:
+    """Edits to the 岗位基本信息 table: field → value (None removes the field), and the edits refused."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    chinese: dict[str, str] = field(default_factory=dict)   # the same value as a name, for a file that uses names
+    said: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def set(self, key: str, value, said: str, chinese: str | None = None) -> None:
+        self.values[key] = value
+        if chinese:
+            self.chinese[key] = chinese
+        if said:
+            self.said.append(said)
+
+
+# Where a field HR adds goes: after the last of these that the file has.
+ROLE_KEYS = ("id", "status", "title", "aliases", "number", "department", "reports_to", "reports_to_title", "purpose",
+             "version", "effective", "duties")
+
+
+@dataclass
 class Outcome:
     text: str                                            # the new YAML text
     changes: list[str] = field(default_factory=list)     # in HR's words
@@ -64,11 +86,11 @@ def _dump(y: YAML, data) -> str:
     return out.getvalue()
 
 
-def apply(src: str, edited: Edited, only: set[str] | None = None) -> Outcome:
+def apply(src: str, edited: Edited, only: set[str] | None = None, basic: Basic | None = None) -> Outcome:
     """Apply the edits of the parts named in ``only`` (all when None: purpose, duties, kpis, authority,
-    relations, qualifications); a file saved with Windows line ends keeps them."""
+    relations, qualifications) and of the 岗位基本信息 table; a file saved with Windows line ends keeps them."""
     if "\r\n" in src:
-        outcome = apply(src.replace("\r\n", "\n"), edited, only)
+        outcome = apply(src.replace("\r\n", "\n"), edited, only, basic)
         outcome.text = outcome.text.replace("\n", "\r\n") if outcome.changes else src
         return outcome
     y = _yaml(src)
@@ -78,6 +100,8 @@ def apply(src: str, edited: Edited, only: set[str] | None = None) -> Outcome:
     def wanted(part: str) -> bool:
         return only is None or part in only
 
+    if basic is not None:
+        _basic(data, basic, outcome)
     if edited.purpose is not None and wanted("purpose"):
         _purpose(data, edited.purpose, outcome)
     if edited.duties is not None and wanted("duties"):
@@ -85,7 +109,7 @@ def apply(src: str, edited: Edited, only: set[str] | None = None) -> Outcome:
         _duties(data["duties"], edited.duties, (), outcome, deleted_ids)
         _drop_measures(data, deleted_ids, outcome)
     if edited.kpi_rows is not None and isinstance(data.get("kpis"), dict) and wanted("kpis"):
-        _kpis(data["kpis"], edited, outcome)
+        _kpis(data, edited, outcome)
     _extras(data, edited, outcome, wanted)
     if not outcome.changes:
         return outcome
@@ -112,6 +136,32 @@ def _same(a, b) -> bool:
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- 岗位基本信息
+
+
+def _basic(data, basic: Basic, outcome: Outcome) -> None:
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    for key, value in basic.values.items():
+        if value is None:
+            if key in data:
+                del data[key]
+            continue
+        old = data.get(key)
+        if key in basic.chinese and old is not None and not re.fullmatch(r"[a-z0-9-]+", str(old)):
+            value = basic.chinese[key]  # the file names it in Chinese: keep doing so
+        if key == "version":
+            value = DoubleQuotedScalarString(value)
+        if key in data:
+            data[key] = value
+        else:
+            keys = list(data.keys())
+            before = [k for k in ROLE_KEYS[:ROLE_KEYS.index(key)] if k in keys]
+            data.insert(keys.index(before[-1]) + 1 if before else 0, key, value)
+    outcome.changes += basic.said
+    outcome.not_imported += basic.refused
 
 
 # --------------------------------------------------------------------------- purpose
@@ -320,7 +370,8 @@ def _shown(key: str, value) -> str:
     return outline.percent(value) if key == "weight" else str(value)
 
 
-def _kpis(kpis, edited: Edited, outcome: Outcome) -> None:
+def _kpis(data, edited: Edited, outcome: Outcome) -> None:
+    kpis = data["kpis"]
     items = kpis.get("items")
     rows = edited.kpi_rows
     if items is None:
@@ -374,9 +425,7 @@ def _kpis(kpis, edited: Edited, outcome: Outcome) -> None:
         outcome.changes.append(f"删除指标 {items[k].get('name')}")
         del items[k]
     for r in sorted(set(range(len(rows))) - set(pairs)):
-        outcome.not_imported.append(
-            f"新增指标 “{rows[r]['name']}” 未导入：Word 中无法指定它考核哪些职责 — "
-            f"请在 YAML 的 kpis.items 中添加它，并用 measures 写明职责 id")
+        _new_kpi(data, items, rows[r], outcome)
     if kpis.get("status") != "proposed":
         return  # the Word file prints the note only with the "proposed" notice
     note = (edited.kpi_note or "").strip()
@@ -387,6 +436,84 @@ def _kpis(kpis, edited: Edited, outcome: Outcome) -> None:
     elif not note and old_note:
         del kpis["note"]
         outcome.changes.append("删除考核说明")
+
+
+def _new_kpi(data, items, row: dict[str, str], outcome: Outcome) -> None:
+    """A row HR added: a new KPI when every cell is filled and its 考核职责 line names duties of the role."""
+    name = row["name"].strip() or "（未命名）"
+    empty = [KPI_LABELS[key] for key in KPI_FIELDS if not row[key].strip()]
+    weight = _weight(row["weight"])
+    if empty or weight is None:
+        why = f"{'、'.join(empty)}为空" if empty else f"权重 “{row['weight']}” 不是数字（如 20%）"
+        outcome.not_imported.append(f"新增指标 “{name}” 未导入：{why} — 在 Word 中填齐这一行后再导入")
+        return
+    slots = _duty_slots(data["duties"])
+    wanted = [_slot_of(token, slots) for token in re.split(r"[\s，,；;]+", row.get("measures", "")) if token]
+    if not wanted or None in wanted:
+        outcome.not_imported.append(
+            f"新增指标 “{name}” 未导入：没有写它考核哪些职责，或写的职责编号不存在 — 在指标名称下另起一行写"
+            f"“{views.MEASURES_LABEL}3. 5.”（职责前的编号，与岗位职责中的一致）后再导入")
+        return
+    taken = set(_all_ids(data["duties"]))
+    measures = list(dict.fromkeys(_duty_id(seq, index, taken) for seq, index in wanted))
+    item = CommentedMap()
+    for key in KPI_FIELDS:
+        item[key] = weight if key == "weight" else row[key].strip()
+    item["measures"] = CommentedSeq(measures)
+    item["measures"].fa.set_flow_style()
+    items.append(item)
+    outcome.changes.append(f"新增指标 {name}（权重 {_shown('weight', weight)}，考核职责 {row['measures'].strip()}）")
+
+
+def _duty_slots(seq, prefix: str = "", depth: int = 0) -> dict[str, tuple[object, int]]:
+    """Each duty's printed label ('3.', '二、2.7)') → (its list, its index), as views.kpi_measures prints them."""
+    has_groups = any(isinstance(e, dict) and "heading" in e for e in seq)
+    slots: dict[str, tuple[object, int]] = {}
+    for number, entry in enumerate(seq, start=1):
+        label = prefix + outline.label(depth, number, has_groups)
+        slots[label] = (seq, number - 1)
+        if isinstance(entry, dict) and "heading" in entry:
+            slots.update(_duty_slots(entry["duties"], label, depth + 1))
+    return slots
+
+
+def _slot_of(token: str, slots: dict[str, tuple[object, int]]):
+    token = unicodedata.normalize("NFKC", token).replace("．", ".")
+    for candidate in (token, f"{token}.", token.rstrip("、") + "."):
+        if candidate in slots:
+            return slots[candidate]
+    return None
+
+
+def _all_ids(seq) -> list[str]:
+    found = []
+    for entry in seq:
+        found += _ids_in(entry)
+    return found
+
+
+def _duty_id(seq, index: int, taken: set[str]) -> str:
+    """The duty's id; a duty without one gets one (pinyin of its first words), so a KPI can name it."""
+    from ..ids import slug_from_title
+
+    entry = seq[index]
+    if isinstance(entry, dict) and entry.get("id"):
+        return entry["id"]
+    text = str(entry if isinstance(entry, str) else entry.get("text", entry.get("heading", "")))
+    new_id = slug_from_title(re.split(r"[，,。；;、：:（(]", text)[0][:6], taken)
+    taken.add(new_id)
+    if isinstance(entry, dict) and "heading" in entry:  # a group measured as a whole
+        entry.insert(1, "id", new_id)
+        return new_id
+    duty = CommentedMap()
+    duty["id"] = new_id
+    duty["text"] = text
+    if isinstance(entry, dict):
+        for key, value in entry.items():
+            if key not in ("id", "text"):
+                duty[key] = value
+    seq[index] = duty
+    return new_id
 
 
 # --------------------------------------------------------------------------- 岗位权限, 工作关系, 任职资格

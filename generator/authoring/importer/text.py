@@ -8,6 +8,7 @@ themselves.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ BULLETS = "♦◆◇●○•·▪■□★☆►▶➢✓✔※"
 # (kind, pattern) in the order they are tried; every pattern matches at the start of a line.
 _LABELS: tuple[tuple[str, str], ...] = (
     ("article", rf"第[{CN_DIGITS}\d]+条\s*"),
+    ("duty-no", rf"(?:职责|任务)[{CN_DIGITS}\d]+\s*[:：、.．]?\s*"),
     ("cn", rf"[{CN_DIGITS}]+\s*[、.．,，]\s*"),
     ("cn-paren", rf"[（(]\s*[{CN_DIGITS}]+\s*[）)]\s*[、.．]?\s*"),
     ("paren", r"[（(]\s*\d{1,3}\s*[）)]\s*[、.．]?\s*"),
@@ -26,6 +28,7 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("dot", r"\d{1,3}\s*[.．](?!\d)\s*"),
     ("right-paren", r"\d{1,3}\s*[）)]\s*"),
     ("circled", rf"[{CIRCLED}]\s*"),
+    ("space-num", r"\d{1,2}[ \t\u3000]+(?=[\u4e00-\u9fff])"),  # '1 主持…': a numbered table pasted as text
     ("bullet", rf"[{BULLETS}](?![{BULLETS}])\s*|[-*]\s+"),
     ("amp", r"&(?=[\u4e00-\u9fff])"),  # scrape damage: '8、' turned into '&' (as in the seed)
 )
@@ -40,6 +43,7 @@ class Labelled:
     text: str          # the line without its label
 
 
+@functools.lru_cache(maxsize=4096)
 def split_label(line: str) -> Labelled:
     stripped = line.strip()
     for kind, pattern in _LABEL_RE:
@@ -93,12 +97,29 @@ def normalise(text: str) -> str:
 # --------------------------------------------------------------------------- download-site lines
 
 _BOILERPLATE = re.compile(
-    r"合集下载|下载文档前请|自行甄别|仅部分预览|不可在线预览|如文档侵犯|侵犯您的权益|请联系客服|人工客服|客服|"
-    r"\bQQ\b|微信|相关文档|最新文档|本文档由用户上传|用户上传|文档贡献者|百度文库|豆丁|道客巴巴|原创力|"
-    r"下载券|VIP|会员|免费下载|精品文档|可编辑|word版|第\s*\d+\s*页\s*[，,/]?\s*共\s*\d+\s*页|^\s*\d+\s*/\s*\d+\s*$",
+    r"^\s*(?:当前位置|您的位置|所在位置)\s*[:：]|^\s*首页\s*[>›»/]|发布时间\s*[:：]|发布日期\s*[:：]|浏览(?:次数|量)?\s*[:：]|"
+    r"阅读(?:量|数|次数)\s*[:：]|^\s*作者\s*[:：]|^\s*来源\s*[:：]|责任编辑|分享到|^\s*上一篇|^\s*下一篇|相关推荐|"
+    r"猜你喜欢|热门推荐|本文标签|^\s*标签\s*[:：]|举报该|我要举报|^\s*(?:立即沟通|收藏|分享|点赞|登录|注册|返回顶部)(?:\s|$)|"
+    r"版权所有|Copyright|©|ICP\s*备|扫一扫|关注公众号|"
+    r"合集下载|下载文档前请|自行甄别|仅部分预览|不可在线预览|如文档侵犯|侵犯您的权益|请联系客服|人工客服|联系客服|客服(?:QQ|电话|热线)|"
+    r"\bQQ\s*[:：号群]|微信\s*[:：号]|加微信|^\s*相关文档\s*$|^\s*最新文档\s*$|本文档由用户上传|用户上传|文档贡献者|百度文库|豆丁|"
+    r"道客巴巴|原创力|下载券|开通\s*VIP|VIP\s*会员|加入\s*VIP|成为会员|会员下载|免费下载|精品文档|可编辑|word版|第\s*\d+\s*页\s*[，,/]?\s*共\s*\d+\s*页|^\s*\d+\s*/\s*\d+\s*$",
     re.IGNORECASE,
 )
 
 
 def is_boilerplate(line: str) -> bool:
     return bool(_BOILERPLATE.search(line))
+
+
+def parse_date(text: str):
+    """'2026-03-01', '2026年3月1日', '2026.3.1' → a date; anything else → None."""
+    import datetime as dt
+
+    match = re.fullmatch(r"\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*", text)
+    if not match:
+        return None
+    try:
+        return dt.date(*map(int, match.groups()))
+    except ValueError:
+        return None

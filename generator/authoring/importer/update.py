@@ -8,6 +8,7 @@ in a scratch copy of the content root, before the real file is replaced (atomica
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -70,6 +71,10 @@ def plan(source: Source, root: Path, hb: Handbook, force: bool, existing: list[P
         raise UpdateRefused([Problem(source.shown, 1, f"这份 Word 文件属于岗位 {role_id}，但 {shown} 不存在",
                                      "用 --root 指向生成它的手册文件夹；岗位已改名时先把文件改回原 id")])
     result = Result(role_file, shown, None)
+    if source.pending:
+        from .report import pending_note
+
+        result.not_imported.append(pending_note(source.pending))
     edited = ownjd.read(source)
     if edited.duties is None and edited.purpose is None and edited.kpi_rows is None:
         raise UpdateRefused([Problem(source.shown, 1, "找不到“岗位目的”“岗位职责”“关键绩效指标”等标题，无法读出修改",
@@ -88,14 +93,11 @@ def plan(source: Source, root: Path, hb: Handbook, force: bool, existing: list[P
                         f"YAML 的改动保留")
             raise UpdateRefused([Problem(source.shown, 1, f"{stale}；Word 中改过的部分：{edited_words}", hint)])
         result.warnings.append(f"{source.shown}: {stale}；已按 --force 只导入 Word 中改过的部分（{edited_words}）")
-    try:
-        result.not_imported += _basic_info_edits(edited, hb, role, changed)
-    except StopIteration:  # the role's department is not in site.yml (an existing problem)
-        pass
+    basic = _basic_info_edits(edited, hb, role, changed)
     raw = role_file.read_bytes()
     bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
     src = raw.decode("utf-8-sig")
-    outcome = roundtrip.apply(src, edited, touched)
+    outcome = roundtrip.apply(src, edited, touched, basic)
     result.changes, result.not_imported = outcome.changes, result.not_imported + outcome.not_imported
     if outcome.changes and outcome.text != src:
         _validate(root, role_file, outcome.text, shown, list(existing))
@@ -132,18 +134,61 @@ BASIC_FIELDS = {"岗位名称": "title", "岗位编号": "number", "所属部门
                 "版本": "version", "生效日期": "effective"}
 
 
-def _basic_info_edits(edited: ownjd.Edited, hb: Handbook, role: Role, changed: set[str]) -> list[str]:
+def _basic_info_edits(edited: ownjd.Edited, hb: Handbook, role: Role, changed: set[str]) -> roundtrip.Basic:
+    """HR's edits to the 岗位基本信息 table, resolved (部门 and 直接上级 by their Chinese names) and ready to apply;
+    whether the result still passes ``handbook check`` (unique titles and numbers, no cycle) is decided later."""
     from ...documents import views
+    from .text import normalise, parse_date
 
     expected = dict(views.basic_info(hb, role))
-    found = []
+    basic = roundtrip.Basic()
     for label, value in edited.basic:
+        value = " ".join(value.split())
+        old = " ".join(expected.get(label, "").split())
+        if label not in expected or value == old:
+            continue
         if BASIC_FIELDS.get(label) in changed or (label == "直接上级" and "reports_to_title" in changed):
             continue  # the YAML changed it since the file was made; HR did not
-        if label in expected and " ".join(value.split()) != " ".join(expected[label].split()):
-            found.append(f"岗位基本信息 “{label}” 改为 “{value}” 未导入 — 请直接在 YAML 中修改"
-                         f"（岗位名称、编号、部门、上下级、版本关系到其他文件）")
-    return found
+        said = f"岗位基本信息 {label}：{old} → {value}"
+        if label == "直接下级":
+            basic.refused.append(f"岗位基本信息 “直接下级” 改为 “{value}” 未导入 — 直接下级由其他岗位的直接上级决定，"
+                                 f"请修改那些岗位的“直接上级”")
+        elif not value or value == views.NOT_YET:
+            basic.refused.append(f"岗位基本信息 “{label}” 被清空 — {label}不能为空，未改动")
+        elif label in ("岗位名称", "岗位编号"):
+            basic.set(BASIC_FIELDS[label], value, said)
+        elif label == "所属部门":
+            found = [d for d in hb.site.departments if normalise(value) in {normalise(n) for n in (d.id, d.name, *d.aliases)}]
+            if len(found) == 1:
+                basic.set("department", found[0].id, said, chinese=found[0].name)
+            else:
+                choices = "、".join(f"{d.id}（{d.name}）" for d in hb.site.departments)
+                basic.refused.append(f"岗位基本信息 所属部门 “{value}” 未导入 — content/site.yml 中没有这个部门；可选：{choices}")
+        elif label == "直接上级":
+            found = [r for r in hb.roles if r.id != role.id and normalise(value) in {normalise(n) for n in (r.id, *r.names)}]
+            if value in ("—", "-", "无"):
+                basic.set("reports_to", None, said)
+                basic.set("reports_to_title", None, "")
+            elif len(found) == 1:
+                basic.set("reports_to", found[0].id, said, chinese=found[0].title)
+                basic.set("reports_to_title", None, "")
+            elif role.reports_to_title and not found:  # a superior outside the handbook stays outside
+                basic.set("reports_to_title", value, said)
+            else:
+                basic.refused.append(f"岗位基本信息 直接上级 “{value}” 未导入 — 不是本手册中的岗位（写岗位名称，如 "
+                                     f"{hb.roles[0].title}）；上级不在本手册中时，请在 YAML 中写 reports_to_title: {value}")
+        elif label == "版本":
+            if re.fullmatch(r"\d+(\.\d+)*", value):
+                basic.set("version", value, said)
+            else:
+                basic.refused.append(f"岗位基本信息 版本 “{value}” 未导入 — 版本写成数字，如 1.1")
+        elif label == "生效日期":
+            date = parse_date(value)
+            if date is not None:
+                basic.set("effective", date, said)
+            else:
+                basic.refused.append(f"岗位基本信息 生效日期 “{value}” 未导入 — 写成 2027-03-01 这样的日期")
+    return basic
 
 
 def _validate(root: Path, role_file: Path, text: str, shown: str, existing: list[Problem]) -> None:

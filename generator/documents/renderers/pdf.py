@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...content import drafts, outline
-from ...content.model import Form, Handbook, Role
+from ...content.model import Form, Role
 from .. import views
+from ..views import DocumentView
 from .weasy import brand_context, environment, html_to_pdf
 
 
-def _render(template: str, hb: Handbook, subject=None, **context) -> bytes:
+def _render(template: str, hb: DocumentView, subject=None, **context) -> bytes:
     """Every document's page header names the handbook; its metadata the organisation; a draft is watermarked."""
     draft = drafts.is_draft(subject)
     if draft:
@@ -35,12 +36,12 @@ class KpiRow:
     measures: list[str]  # numbering labels of the duties the KPI measures (outline.kpi_measures)
 
 
-def job_description(hb: Handbook, role: Role) -> bytes:
+def job_description(hb: DocumentView, role: Role) -> bytes:
     """岗位说明书; also one role's pages of 全部岗位说明书, which renumbers them (:mod:`.pdf_book`)."""
     return _render("job_description.html", hb, role, **_jd_context(hb, role))
 
 
-def _jd_context(hb: Handbook, role: Role) -> dict:
+def _jd_context(hb: DocumentView, role: Role) -> dict:
     """What job_description.html reads, for one role."""
     kpis = [KpiRow(cells=row, measures=outline.kpi_measures(role, kpi))
             for row, kpi in zip(views.kpi_rows(role), outline.kpi_items(role))]
@@ -70,7 +71,7 @@ def _jd_context(hb: Handbook, role: Role) -> dict:
     )
 
 
-def form(hb: Handbook, form: Form) -> bytes:
+def form(hb: DocumentView, form: Form) -> bytes:
     """A blank printable form."""
     return _render(
         "form.html", hb, form,
@@ -91,7 +92,7 @@ def _table_columns(cell: views.Cell) -> list[tuple[str, float]]:
     return [(c.label, round(100 * c.width / total, 3)) for c in cell.field.columns]
 
 
-def appraisal(hb: Handbook, role: Role) -> bytes:
+def appraisal(hb: DocumentView, role: Role) -> bytes:
     """绩效考核表."""
     info = views.appraisal_info(hb, role)
     return _render(

@@ -34,7 +34,6 @@ from urllib.parse import unquote
 
 import pikepdf
 
-from ...content import drafts
 from ...content.model import Handbook, Role
 from .. import views
 from . import pdf_fonts, weasy
@@ -59,10 +58,10 @@ class BookGroup:
 
 
 def book_roles(hb: Handbook) -> list[tuple[str, list[Role]]]:
-    """(department name, its published roles) in the menu's order: the book's order."""
+    """(department name, its roles) in the menu's order: the book's order (its view has no drafts)."""
     groups = []
     for dept in hb.site.departments:
-        roles = [role for role in hb.roles_in(dept.id) if not drafts.is_draft(role)]
+        roles = hb.roles_in(dept.id)
         if roles:
             groups.append((dept.name, roles))
     return groups

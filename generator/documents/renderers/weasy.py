@@ -1,5 +1,5 @@
 """HTML laid out into PDF by WeasyPrint, as every PDF of the handbook is made: the shared stylesheet, fonts
-and template folders, the brand header's context, PDF/A-2b with tags, the XMP language and compacted fonts.
+and template folders, the brand header's context, PDF/A-2b and PDF/UA-1 (:mod:`.pdf_ua`), compacted fonts.
 
 Content is untrusted text: the Jinja environment autoescapes everything and WeasyPrint may only read files
 from the template folders (see :class:`LocalOnlyFetcher`). The embedded fonts are cut to the glyphs drawn
@@ -31,7 +31,7 @@ from weasyprint.urls import URLFetcher
 
 from ... import TOOL_ROOT
 from .. import views
-from . import logo_raster, pdf_fonts
+from . import logo_raster, pdf_fonts, pdf_ua
 
 PROJECT_DIR = TOOL_ROOT
 TEMPLATE_DIR = PROJECT_DIR / "templates" / "pdf"
@@ -127,8 +127,8 @@ def brand_context(hb) -> dict:
 
 # Archival and accessible at once: PDF/A-2b (fonts embedded, sRGB OutputIntent, XMP metadata) and
 # tagged (a structure tree of headings, paragraphs, lists L/LI and tables with TH cells, for screen
-# readers and reflow). WeasyPrint 70 takes the two together; PDF/UA-1 as well would need an author
-# and a title on every PDF and alternative text on every image, which its checker cannot guarantee.
+# readers and reflow). WeasyPrint 70 takes one variant per document; what PDF/UA-1 asks beyond its tags
+# (header cell scopes, margin texts as artifacts, the XMP claim) is added by pdf_ua.finish.
 PDF_VARIANT = "pdf/a-2b"
 PDF_LANGUAGE = "zh-CN"
 
@@ -148,7 +148,7 @@ def layout(html: str):
 def write(document, compact_fonts: bool = True) -> bytes:
     """A laid-out ``document`` as PDF/A-2b with tags; ``compact_fonts`` see :mod:`.pdf_fonts`."""
     def finish(document, pdf) -> None:
-        _xmp_language(pdf, PDF_LANGUAGE)
+        pdf_ua.finish(pdf, PDF_LANGUAGE)
         if compact_fonts:
             pdf_fonts.compact_fonts(document, pdf)
 
@@ -159,21 +159,3 @@ def write(document, compact_fonts: bool = True) -> bytes:
 def html_to_pdf(html: str, compact_fonts: bool = True) -> bytes:
     """Lay out ``html`` with the shared stylesheet and write it (:func:`layout`, :func:`write`)."""
     return write(layout(html), compact_fonts)
-
-
-_RDF_END = b"</rdf:RDF>"
-
-
-def _xmp_language(pdf, language: str) -> None:
-    """Add ``dc:language`` to the XMP packet WeasyPrint wrote (it sets only the catalog's /Lang)."""
-    reference = pdf.catalog.get("Metadata")
-    if reference is None:
-        return
-    stream = pdf.objects[pdf_fonts._object_number(reference)]
-    data = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in stream.stream)
-    if b"dc:language" in data or _RDF_END not in data:
-        return
-    entry = (b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" rdf:about="">'
-             b"<dc:language><rdf:Bag><rdf:li>" + language.encode("ascii") + b"</rdf:li></rdf:Bag></dc:language>"
-             b"</rdf:Description>")
-    stream.stream = [data.replace(_RDF_END, entry + _RDF_END, 1)]

@@ -1,26 +1,23 @@
-"""MkDocs plugin: the handbook's pages, documents and bundles enter the build here.
+"""MkDocs + Material renders the site plan: the ``handbook`` plugin hands it to MkDocs as generated files.
 
-``mkdocs build`` / ``mkdocs serve`` stay the only way the site is made (the
-``handbook`` CLI drives the same plugin), so live reload, strict mode and the
-theme behave as MkDocs users expect. Pages are generated in memory; documents
-come from the render cache (:class:`generator.documents.produce.Production`).
+``mkdocs build`` and ``mkdocs serve`` work on their own (the plugin reads the content root from its
+``root`` option, default the folder of mkdocs.yml); ``handbook build`` and ``handbook serve`` run the
+same plugin with their arguments as its options (:func:`build`, :mod:`generator.site.preview`).
+Documents render in worker processes while MkDocs loads (:class:`~generator.documents.produce.Production`);
+the theme's files are never touched: Chinese search is tuned by the search plugin's settings, the index
+entries (:func:`generator.site.publish.name_in_index`) and our own script beside the theme's.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import hashlib
 import json
 import logging
-import posixpath
-import re
+import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
-from markupsafe import escape
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
@@ -28,26 +25,14 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
 from ... import TOOL_ROOT, cachedir
-from ...content import brand, drafts
 from ...content.errors import ContentError
-from ...content.loader import load_handbook, remember_parsed
-from ...content.model import Brand, Handbook, History
-from ...documents import bundles, outputs
+from ...content.loader import CONTENT_FOLDERS, remember_parsed
+from ...documents import bundles
 from ...documents.plan import Document
-from ...documents.produce import Produced, Production, Report
-from ...history import changes
-from ...history import git as history
-from .. import incremental, jinjacache
-from .. import pages as site
-from .. import search as sitesearch
+from ...documents.produce import Production, Report
+from .. import incremental, pages, plan, publish
 
-REPO = TOOL_ROOT
-SHIM = REPO / "vendor" / "iframe-worker" / "shim.js"
-SHIM_URI = "assets/javascripts/iframe-worker-shim.js"
-SEARCH_WORDS = REPO / "templates" / "site" / "search-words.txt"
-OFFLINE_BUNDLE = bundles.BundleDoc("handbook-offline", "离线版手册（整个网站，解压后打开 index.html）",
-                                   "downloads/handbook-offline.zip")
-MANIFEST = "downloads/manifest.json"
+SEARCH_WORDS = TOOL_ROOT / "templates" / "site" / "search-words.txt"  # domain words for jieba (回款, 招待费…)
 
 
 class HandbookConfig(base.Config):
@@ -66,251 +51,138 @@ class HandbookConfig(base.Config):
     history = c.Type(bool, default=True)
     """Read the git history of the content (修订记录, 变更记录); off: only authored revisions."""
 
+    preview = c.Type(bool, default=False)
+    """`handbook serve`: documents rendered behind the pages and handed out on request, and only the
+    pages an edit changed rebuilt (MkDocs' dirty builds). Plain `mkdocs serve` rebuilds everything."""
+
 
 class HandbookPlugin(BasePlugin[HandbookConfig]):
     supports_multiple_instances = False
 
     def __init__(self) -> None:
-        self.hb: Handbook | None = None
-        #: a Handbook the caller already loaded and validated (the CLI does, for plain error output)
-        self.preloaded: Handbook | None = None
-        self.report: Report | None = None
-        #: set by the CLI for a progress bar: called as (document, rendered: bool) for every document
-        self.on_document_done: Callable[[Document, bool], None] | None = None
-        self._entries: list[bundles.Entry] = []
-        self._downloads_dest: str | None = None  # the built 下载 page, which learns the offline zip's size last
-        self._offline: bundles.BundleDoc = OFFLINE_BUNDLE  # with its save-as name once a handbook is loaded
-        #: page URL → role title and aliases, indexed whole for search ranking (sitesearch)
-        self._keywords: dict[str, list[str]] = {}
+        # Defining on_startup makes MkDocs keep this instance for the whole process: the preview's state
+        # lives across rebuilds; everything else is reset in on_config.
+        self.command: str | None = None
+        self.preview: incremental.Preview | None = None
+        #: set by `handbook build` for a progress bar: given the number of documents, returns what is called
+        #: as (document, rendered: bool) for each of them
+        self.progress: Callable[[int], Callable[[Document, bool], None]] | None = None
         self._production: Production | None = None
-        #: seconds per stage of the last build, for the CLI and benchmarks: load, documents, pages, zip
-        self.timings: dict[str, float] = {}
-        #: `mkdocs serve` / `handbook serve`: pages first, documents in the background (see generator.site.preview)
-        self.serving = False
-        #: serving with MkDocs' dirty builds: unchanged pages are not rebuilt (handbook serve)
-        self.reuse_pages = False
-        self._incremental: incremental.Documents | None = None
-        self._signatures = incremental.PageSignatures()
-        self._search_entries = incremental.SearchEntries()
-        self._page_urls: list[str] = []
-        self._built_once = False
-        self._page_memo: dict = {}  # role pages whose inputs did not change are not rendered again (serve)
-        self._brand_files: list[tuple[str, bytes]] = []  # the logo copied into the site (_apply_brand)
-        #: one-line remarks for the build summary (e.g. why history was omitted, drafts left out)
-        self.summary: list[str] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        self.hb = None
+        self.report: Report | None = None
+        self.summary: tuple[str, ...] = ()  # one-line remarks for the build summary
+        self.timings = publish.Timings()
+        self.site: plan.SitePlan | None = None
+        self._entries: list[bundles.Entry] = []
+        self._rebuilt: set[str] = set()
 
     def on_startup(self, *, command, dirty) -> None:
-        """A preview (`serve`) shows drafts and builds pages first; `build` leaves drafts out unless `drafts: true`.
-
-        Defining this hook makes MkDocs keep one plugin instance across the builds of a process
-        (serve's rebuilds, or several builds in tests): per-build state is reset in on_config,
-        ``preloaded`` is used once, and on_shutdown ends the preview mode. The preview's caches live here.
-        """
-        self.serving = command == "serve"
-        self.reuse_pages = self.serving and dirty
-        if self.serving:
-            incremental.remember_theme_files()
-            remember_parsed()
-            # made now: the server asks for it (on_serve) before the first build
-            self._incremental = incremental.Documents(self.cache_dir, self.config.jobs or None)
+        self.command = command
 
     def on_shutdown(self) -> None:
-        """`mkdocs serve` stopped (Ctrl-C): no worker may outlive it, no preview cache the next build."""
-        self.serving = self.reuse_pages = False
-        remember_parsed(False)
+        """The preview stopped (Ctrl-C): no worker may outlive it, no preview state the next build."""
+        self.command = None
         self._stop_rendering()
-        if self._incremental is not None:
-            self._incremental.shutdown()
+        self._end_preview()
 
-    @contextmanager
-    def _timed(self, stage: str):
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
+    def _end_preview(self) -> None:
+        if self.preview is not None:
+            self.preview.shutdown()
+            self.preview = None
+            remember_parsed(False)
+            _remember_theme_files(False)
 
-    @property
-    def root(self) -> Path:
-        return Path(self.config.root).resolve()
-
-    @property
-    def cache(self) -> cachedir.CacheDir:
-        return cachedir.locate(self.root, self.config.cache_dir)
-
-    @property
-    def cache_dir(self) -> Path:
-        return self.cache.path
-
-    # Runs before the search plugin's on_config (priority 0), which reads jieba_dict_user.
+    # Before the search plugin's on_config (priority 0), which reads jieba_dict_user.
     @event_priority(50)
     def on_config(self, config):
-        self.timings = {}
+        self._reset()
+        if not self.config.preview:
+            self._end_preview()  # a build after a preview in this process
+        root = Path(self.config.root).resolve()
+        cache = cachedir.locate(root, self.config.cache_dir)
+        if self.config.preview and self.preview is None:
+            remember_parsed()  # a save re-reads one file; unchanged files give the same objects (for the memos)
+            _remember_theme_files(True)
+            self.preview = incremental.Preview(cache.path, self.config.jobs or None)
         try:
-            with self._timed("load"):
-                full, self.preloaded = self.preloaded or load_handbook(self.root), None
+            with self.timings.stage("load"):
+                prepared = publish.prepare(root, cache, with_drafts=self.config.drafts or self.command == "serve",
+                                           with_history=self.config.history)
         except ContentError as exc:
             raise PluginError("\n".join(str(p) for p in exc.problems)) from exc
-        with self._timed("history"):
-            if self.config.history:
-                full = changes.with_history(full, self.root, cache_dir=self.cache_dir / "changes",
-                                            shared=self.cache.shared)
-            else:
-                full = full.model_copy(update={"history": History(omitted="switched off (history: false)")})
-        include_drafts = self.config.drafts or self.serving
-        self.hb = drafts.select(full, include_drafts)
-        self.summary = [history.summary_line(full.history)]
-        left_out = sum(len(ids) for ids in drafts.draft_ids(full).values())
-        if left_out:
-            self.summary.append(f"drafts: {left_out} shown, marked 草稿" if include_drafts
-                                else f"drafts: {left_out} left out of the published handbook (build --drafts shows them)")
-        if not SHIM.is_file():
-            shown = SHIM.relative_to(REPO) if SHIM.is_relative_to(REPO) else SHIM
+        self.hb, self.summary = prepared.hb, prepared.summary
+        if not plan.SHIM.is_file():
+            shown = plan.SHIM.relative_to(TOOL_ROOT) if plan.SHIM.is_relative_to(TOOL_ROOT) else plan.SHIM
             raise PluginError(f"{shown} is missing: the offline site's search needs this copy of the "
                               "iframe-worker shim. Run `make setup` once.")
-        settings = self.hb.site
-        # The theme prints these without escaping; content is text, so escape it here, as Markup so
-        # that the theme's own `| e` (in title="" attributes) does not escape it a second time.
-        config.site_name = escape(settings.handbook_title)
-        config.site_description = escape(settings.description or settings.handbook_title)
-        config.copyright = escape(" · ".join(filter(None, (settings.company, settings.organisation,
-                                                                 settings.handbook_title))))
-        self._brand_files = _apply_brand(config, self.hb.brand)
-        config.nav = site.nav(self.hb)
-        self._keywords = sitesearch.role_keywords(self.hb)
-        self._tune_search(config)
-        if self.serving:  # pages first: documents render behind them and are served on request
-            _compile_theme_once(config)
-            if self._incremental is None:  # served without on_startup (MkDocs < 1.4 style callers)
-                self._incremental = incremental.Documents(self.cache_dir, self.config.jobs or None)
-            self._planned = self._incremental.start(self.hb)
-            return config
-        # Start rendering now: workers run while the search plugin loads jieba (~1 s).
-        self._stop_rendering()  # a previous build of `serve` that failed before collecting
-        self._production = Production(self.hb, self.cache_dir, self.config.jobs or None,
-                                      on_done=self.on_document_done, shared=self.cache.shared)
+        for key, value in plan.theme(self.hb).settings(config.theme["palette"]).items():
+            if isinstance(value, dict):  # theme: logo, favicon, palette; extra: the brand's CSS
+                for name, setting in value.items():
+                    config[key][name] = setting
+            else:
+                config[key] = value
+        config.nav = pages.nav(self.hb)
+        _tune_search(config, cache.path)
+        self._overrides = [root / "site_overrides" / "site"]
+        self._stamp = _theme_stamp(root)
+        self._stop_rendering()  # a previous build of `mkdocs serve` that failed before collecting
+        if self.preview is not None:  # pages first: documents render behind them and are served on request
+            self.preview.start(self.hb, Path(config.site_dir))
+        else:  # start rendering now: workers run while the search plugin loads jieba (~1 s)
+            self._production = Production(self.hb, cache.path, self.config.jobs or None, shared=cache.shared)
+            if self.progress is not None:
+                self._production.on_done = self.progress(len(self._production.planned))
         return config
-
-    def _tune_search(self, config) -> None:
-        """Domain words for jieba (回款, 招待费…), and its 9 MB cache beside ours instead of /tmp."""
-        search = config.plugins.get("material/search") or config.plugins.get("search")
-        if search is None:
-            return
-        if SEARCH_WORDS.is_file() and not search.config.get("jieba_dict_user"):
-            search.config.jieba_dict_user = str(SEARCH_WORDS)
-        try:
-            import jieba
-        except ImportError:  # Material then indexes Chinese unsegmented; nothing else to do
-            return
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        jieba.dt.tmp_dir = str(self.cache_dir)
-        jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict…" on every build
 
     def on_files(self, files: Files, *, config) -> Files:
         assert self.hb is not None
-        if self.serving:
-            return self._incremental_files(files, config)
-        assert self._production is not None
+        keep = Files([f for f in files if f.src_dir != config.docs_dir])  # the theme's; ours come from the plan
+        if self.preview is not None:
+            return self._preview_files(keep, config)
         production, self._production = self._production, None
+        assert production is not None
         self.report = production.wait()
         self.timings["documents"] = self.report.wall  # planning, hashing and waiting: rendering overlaps MkDocs
-        produced = self.report.produced
-        for item in produced:
-            files.append(File.generated(config, item.doc.path, abs_src_path=str(item.file)))
+        with self.timings.stage("zip"):
+            zips, sizes, self._entries = publish.documents_out(self.hb, self.report)
+        with self.timings.stage("pages"):
+            self.site = site = plan.plan(self.hb, sizes, self._overrides)
+        for uri, data in [*site.pages.items(), *site.assets.items(), *zips.items()]:
+            keep.append(File.generated(config, uri, content=data))
+        for item in self.report.produced:
+            keep.append(File.generated(config, item.doc.path, abs_src_path=str(item.file)))
+        for path in (bundles.OFFLINE.path, bundles.MANIFEST):  # written in _write_bundles; listed now for links
+            keep.append(File.generated(config, path, content=b""))
+        return keep
 
-        zips = []
-        with self._timed("zip"):
-            for bundle in outputs.BUNDLES.values():
-                data = bundles.deterministic_zip([(_archive_name(self.hb, item.doc), item.file, item.doc.updated)
-                                                  for item in produced if bundle.carries(item.doc.output)])
-                zips.append(bundles.Built.of(_bundle_doc(self.hb, bundle), data))
-                files.append(File.generated(config, bundle.path, content=data))
-        # Written for real in on_post_build; listed now so pages may link to it.
-        files.append(File.generated(config, OFFLINE_BUNDLE.path, content=b""))
-        self._offline = _offline_doc(self.hb)
-
-        downloads = [*produced, *zips, bundles.Built(self._offline, None, None)]
-        with self._timed("pages"):
-            pages = site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"])
-        for uri, markdown in pages.items():
-            file = File.generated(config, uri, content=markdown)
-            if uri == site.DOWNLOADS_PAGE:
-                self._downloads_dest = file.dest_uri
-            files.append(file)
-
-        self._entries = [_entry(item) for item in [*produced, *zips]]
-        files.append(File.generated(config, MANIFEST, content=bundles.manifest(self._entries)))
-        files.append(File.generated(config, SHIM_URI, abs_src_path=str(SHIM)))
-        for uri, data in self._brand_files:
-            files.append(File.generated(config, uri, content=data))
-        _unhook_cdn_fallbacks(files, config)
-        _patch_search_worker(files, config)
-        licence = SHIM.with_name("LICENSE")
-        if licence.is_file():
-            files.append(File.generated(config, SHIM_URI.replace(".js", ".LICENSE.txt"), abs_src_path=str(licence)))
-        return files
-
-    def _incremental_files(self, files: Files, config) -> Files:
-        """Serve mode: every download is listed (links stay valid) but handed out by the dev server on request."""
-        assert self._incremental is not None and self.hb is not None
-        zips = [_bundle_doc(self.hb, b) for b in outputs.BUNDLES.values()]
-        downloads = [incremental.Pending(doc) for doc in [*self._planned, *zips, _offline_doc(self.hb)]]
-        for item in downloads:
-            files.append(incremental.OnDemand.generated(config, item.doc.path, content=b""))
-        files.append(incremental.OnDemand.generated(config, MANIFEST, content=b""))
-        self._incremental.extra = {
-            **{z.path: functools.partial(self._incremental_zip, z.id) for z in zips},
-            OFFLINE_BUNDLE.path: lambda: bundles.zip_tree(Path(config.site_dir), exclude=set()),
-            MANIFEST: self._incremental_manifest,
-        }
-        with self._timed("pages"):
-            pages = site.pages(self.hb, downloads, [self.root / "site_overrides" / "site"], memo=self._page_memo)
-        context = incremental.PageSignatures.context(config.nav, _theme_stamp(self.root, config)
-                                                     + _brand_stamp(self.hb.brand))
+    def _preview_files(self, files: Files, config) -> Files:
+        """Every download is listed (links stay valid) but handed out by the preview's server on request;
+        a page whose Markdown, menu and theme are as last time is not built again."""
+        assert self.preview is not None and self.hb is not None
+        with self.timings.stage("pages"):
+            self.site = site = plan.plan(self.hb, None, self._overrides, self.preview.memo)
+        for path in site.downloads():
+            files.append(_Unchanged.generated(config, path, content=b""))
+        context = incremental.PageSignatures.context(site.nav, self._stamp + json.dumps(site.theme.settings([])))
         site_dir = Path(config.site_dir)
-        self._page_urls = []
-        for uri, markdown in pages.items():
+        self._rebuilt = set()
+        for uri, markdown in site.pages.items():
             file = File.generated(config, uri, content=markdown)
-            if self.reuse_pages and self._signatures.unchanged(uri, markdown, context, site_dir, file.dest_uri):
-                file.__class__ = incremental.Reused  # same file, but MkDocs' dirty build skips it
+            if self.preview.signatures.unchanged(uri, markdown, context, site_dir, file.dest_uri):
+                file.__class__ = _Unchanged  # same file, but MkDocs' dirty build skips it
+            else:
+                self._rebuilt.add(plan.html(uri))
             files.append(file)
-            self._page_urls.append(file.url)
-        files.append(File.generated(config, SHIM_URI, abs_src_path=str(SHIM)))
-        for uri, data in self._brand_files:
+        for uri, data in site.assets.items():
             files.append(File.generated(config, uri, content=data))
-        _unhook_cdn_fallbacks(files, config)
-        _patch_search_worker(files, config)
         return files
-
-    def _incremental_zip(self, bundle_id: str) -> bytes:
-        assert self._incremental is not None
-        assert self.hb is not None
-        wanted = [(path, doc) for path, doc in self._incremental.paths.items() 
-                  if outputs.BUNDLES[bundle_id].carries(doc.output)]
-        return bundles.deterministic_zip([(_archive_name(self.hb, doc), _bytes(self._incremental.fetch(path)),
-                                           doc.updated) for path, doc in sorted(wanted)])
-
-    def _incremental_manifest(self) -> bytes:
-        assert self._incremental is not None
-        entries = []
-        for path, doc in sorted(self._incremental.paths.items()):
-            data = _bytes(self._incremental.fetch(path))
-            entries.append(bundles.Entry(doc.path, doc.kind, doc.id, doc.format, doc.title, len(data),
-                                         hashlib.sha256(data).hexdigest(), doc.filename, doc.version,
-                                         doc.effective))
-        return bundles.manifest(entries)
-
-    # After the search plugin (priority 0) has indexed the page: role names as whole words.
-    @event_priority(-50)
-    def on_page_context(self, context, *, page, config, nav):
-        search = config.plugins.get("material/search") or config.plugins.get("search")
-        words = self._keywords.get(page.url) if self._keywords else None
-        if words and search is not None and hasattr(search, "search_index"):
-            sitesearch.tag_entries(search.search_index.entries, page.url, words)
-        return context
 
     def on_env(self, env, *, config, files):
-        if self.reuse_pages and self._built_once:
+        env.bytecode_cache = pages.TEMPLATE_CACHE  # the theme's templates compiled once per process
+        if self.preview is not None and self.preview.built_once:
             # 404.html and sitemap.xml from the first build stay; re-rendering them on every save costs
             # a fifth of a small rebuild and shows nothing HR looks at in a preview
             config.theme.static_templates.clear()
@@ -326,187 +198,168 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self._stop_rendering()
 
     def on_serve(self, server, *, config, builder):
-        """Reload on YAML edits even when the content root is not beside mkdocs.yml; hand out downloads."""
-        for folder in ("roles", "content"):
-            if (self.root / folder).is_dir():
-                server.watch(str(self.root / folder))
-        if self._incremental is not None:
-            incremental.hook_server(server, self._incremental)
+        """The preview's server hands out downloads; edits to the content root reload the page."""
+        root = Path(self.config.root).resolve()
+        for folder in CONTENT_FOLDERS:
+            if (root / folder).is_dir():
+                server.watch(str(root / folder))
+        if hasattr(server, "downloads"):
+            server.downloads = self
         return server
 
-    # Before the search plugin (0) writes its index: pages a dirty build skipped keep their entries.
-    @event_priority(10)
-    def _complete_search(self, *, config) -> None:
-        if self._incremental is not None and self.serving:
-            self._incremental.release()  # the pages are built: now the documents
-        search = config.plugins.get("material/search") or config.plugins.get("search")
-        if not self.reuse_pages:
-            # A full build indexed every page itself. Material's search plugin, once started for a
-            # dirty preview, keeps merging the index of its previous build into the next one (its
-            # instance outlives the preview in the same process: a build after `serve`, the tests);
-            # every page then appears twice, its highlights are doubled and broken (大k>客户经理).
-            if search is not None:
-                search.search_index_prev = None
-            return
-        if search is not None:
-            self._search_entries.complete(search, self._page_urls)
-        self._signatures.commit(Path(config.site_dir))
-        self._built_once = True
+    def serves(self, path: str) -> bool:
+        """Whether ``path`` is a download of the preview (documents, zips, manifest)."""
+        return self.preview is not None and self.preview.serves(path)
 
-    # After Material's offline plugin (-100) has written search/search_index.js.
+    def download(self, path: str) -> bytes | None:
+        return self.preview.download(path) if self.preview is not None else None
+
+    # After the search plugin (0) wrote its index, before the offline plugin (-100) copies it into a script.
+    @event_priority(-50)
+    def _complete_search(self, *, config) -> None:
+        site_dir, site = Path(config.site_dir), self.site
+        index = site_dir / "search" / "search_index.json"
+        if site is None or not index.is_file():
+            return
+        preview = self.preview
+        if preview is None:
+            publish.name_in_index(index, "docs", site.search)
+            return
+        preview.documents.release_behind()  # the pages are built: now the documents (a download waits for them)
+        urls = [plan.html(uri) for uri in site.pages]
+        publish.name_in_index(index, "docs", site.search, lambda docs: preview.merge_index(docs, self._rebuilt, urls))
+        preview.signatures.commit(site_dir)
+        preview.built_once = True
+
+    # After the offline plugin (-100) wrote search/search_index.js: the offline zip holds the whole site.
     @event_priority(-200)
     def _write_bundles(self, *, config) -> None:
-        if self.serving:  # the offline zip and the manifest are made on request (see _incremental_files)
-            return
-        site_dir = Path(config.site_dir)
-        with self._timed("zip"):
-            data = bundles.zip_tree(site_dir, exclude={OFFLINE_BUNDLE.path, *BUILD_DATED, BUILD_MARKER})
-        (site_dir / OFFLINE_BUNDLE.path).write_bytes(data)
-        offline = _entry(bundles.Built.of(self._offline, data))
-        if self._downloads_dest:
-            _write_offline_size(site_dir / self._downloads_dest, len(data))
-        (site_dir / MANIFEST).write_bytes(bundles.manifest([*self._entries, offline]))
+        if self.preview is None and self.hb is not None:
+            with self.timings.stage("zip"):
+                publish.finish(Path(config.site_dir), self.hb, self._entries)
 
     on_post_build = CombinedEvent(_complete_search, _write_bundles)
 
 
-def _compile_theme_once(config) -> None:
-    """Every Environment the theme hands out (to MkDocs, to the search plugin) shares compiled templates."""
-    theme = config.theme
-    make_env = type(theme).get_env.__get__(theme)
+class _Unchanged(File):
+    """Left alone by MkDocs' dirty build: a page whose HTML from the previous build is still right, or a
+    download the preview's server hands out itself (never copied into site_dir)."""
 
-    def get_env():
-        env = make_env()
-        env.bytecode_cache = jinjacache.SHARED
-        return env
+    def copy_file(self, dirty: bool = False) -> None:
+        return None
 
-    theme.get_env = get_env
+    def is_modified(self) -> bool:
+        return False
 
 
-def _patch_search_worker(files: Files, config) -> None:
-    """Material's search worker with the handbook's Chinese query segmentation (see sitesearch)."""
-    for file in [f for f in files if re.fullmatch(r"assets/javascripts/workers/search\.[\w.]+\.js", f.src_uri)]:
-        try:
-            text = sitesearch.patch_worker(file.content_string)
-        except sitesearch.WorkerChanged as exc:
-            raise PluginError(f"{file.src_uri}: {exc} — the installed mkdocs-material differs from the "
-                              "pinned one (requirements.lock); reinstall it with `make setup`, or update "
-                              "generator/sitesearch.py for the new worker") from exc
-        _replace_script(files, config, file, text)
+_LISTED: dict[tuple, list[tuple[str, str]]] = {}
+_LIST_THEME = Files.add_files_from_theme
 
 
-def _replace_script(files: Files, config, file: File, text: str) -> None:
-    """Put ``text`` in place of a theme script; its source map no longer matches, so it goes."""
-    text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
-    files.remove(file)
-    files.append(File.generated(config, file.src_uri, content=text))
-    source_map = files.get_file_from_path(file.src_uri + ".map")
-    if source_map is not None:
-        files.remove(source_map)
+def _remember_theme_files(on: bool) -> None:
+    """While previewing, list the theme's ~600 files once (0.3 s at every save otherwise): MkDocs calls
+    ``Files.add_files_from_theme`` at the start of every build, and the list depends only on the theme folders
+    (keyed by their paths and modification times). The one MkDocs internal the preview leans on, replaced only
+    while it runs (``tests/test_incremental_preview.py`` checks the listing against MkDocs' own)."""
+
+    def add_files_from_theme(self, env, config) -> None:
+        dirs = tuple(config.theme.dirs)
+        key = (dirs, tuple(config.theme.static_templates),
+               tuple(os.stat(d).st_mtime_ns for d in dirs if os.path.isdir(d)))
+        if key not in _LISTED:
+            probe = Files([])
+            _LIST_THEME(probe, env, config)
+            _LISTED[key] = [(f.src_uri, f.src_dir) for f in probe]
+        for path, src_dir in _LISTED[key]:
+            if self.get_file_from_path(path) is None:  # files in docs_dir win over the theme's
+                self.append(File(path, src_dir, config.site_dir, config.use_directory_urls))
+
+    Files.add_files_from_theme = add_files_from_theme if on else _LIST_THEME  # type: ignore[method-assign]
 
 
-def _bytes(data: bytes | None) -> bytes:
-    assert data is not None
-    return data
-
-
-BRAND_DIR = "assets/brand"
-BRAND_CSS = "handbook_brand_css"  # config.extra key site_overrides/main.html reads
-
-
-def _apply_brand(config, look: Brand) -> list[tuple[str, bytes]]:
-    """The company's look on the site: the logo as the theme's header logo and favicon (a copy in the
-    site, named by its hash so browsers never show a stale one; never fetched from anywhere), and the
-    brand colour as Material's custom palette (CSS variables, header text white or black by contrast).
-    Returns the files to add. Without a logo and colour the theme keeps mkdocs.yml's icon and palette."""
-    files, css = [], []
-    if look.logo is not None:
-        uri = f"{BRAND_DIR}/logo-{look.logo.sha256[:12]}.{look.logo.format}"
-        config.theme["logo"] = uri
-        config.theme["favicon"] = uri
-        files.append((uri, look.logo.data))
-        css.append(brand.LOGO_CSS)
-    if look.color is not None:
-        palette = config.theme["palette"]
-        config.theme["palette"] = [{**p, "primary": "custom", "accent": "custom"} for p in palette] \
-            if isinstance(palette, list) else {**palette, "primary": "custom", "accent": "custom"}
-        css.append(brand.site_css(look.color))
-    if css:
-        config.extra[BRAND_CSS] = "".join(css)
-    else:
-        config.extra.pop(BRAND_CSS, None)
-    return files
-
-
-def _brand_stamp(look: Brand) -> str:
-    """The logo's hash and the colour: a change rebuilds every page of the preview (their headers show them)."""
-    return json.dumps([look.logo.sha256 if look.logo else None, look.color])
-
-
-def _theme_stamp(root: Path, config) -> str:
-    """Names and mtimes of the theme overrides: an edited override rebuilds every page."""
-    folders = dict.fromkeys([REPO / "site_overrides", root / "site_overrides"])
-    stamp = [(str(p), p.stat().st_mtime_ns) for folder in folders if folder.is_dir()
-             for p in sorted(folder.rglob("*.html"))]
-    return json.dumps(stamp)
-
-
-# Material's bundle fetches these from unpkg only when a browser lacks ResizeObserver or a page
-# has a Mermaid diagram (ours cannot). An empty local script keeps even that path off the internet.
-CDN_FALLBACKS = (
-    "https://unpkg.com/resize-observer-polyfill",
-    "https://unpkg.com/mermaid@11/dist/mermaid.min.js",
-)
-_EMPTY_SCRIPT = "data:text/javascript,"
-
-
-def _unhook_cdn_fallbacks(files: Files, config) -> None:
-    """Point the theme's dormant CDN fallbacks at an empty script; drop their source maps."""
-    for file in [f for f in files if f.src_uri.startswith("assets/javascripts/") and f.src_uri.endswith(".js")]:
-        text = file.content_string
-        if not any(url in text for url in CDN_FALLBACKS):
-            continue
-        for url in CDN_FALLBACKS:
-            text = text.replace(url, _EMPTY_SCRIPT)
-        _replace_script(files, config, file, text)
-
-
-# MkDocs stamps these with the build date; leaving them out keeps the offline zip reproducible.
-BUILD_DATED = ("sitemap.xml", "sitemap.xml.gz")
-BUILD_MARKER = ".handbook-build"  # outdir.MARKER: `handbook build` marks its output folder; not part of the site
-
-
-def _entry(item: Produced | bundles.Built) -> bundles.Entry:
-    doc = item.doc
-    return bundles.Entry(doc.path, doc.kind, doc.id, doc.format, doc.title, item.size, item.sha256,
-                         doc.filename, doc.version, doc.effective)
-
-
-def _write_offline_size(page: Path, size: int) -> None:
-    """Put the offline zip's size in its link on the built 下载 page: ``ZIP`` → ``ZIP（1.6 MB）``.
-
-    The zip holds the whole site, this page included, so its size is known only after every page
-    is written; the copy inside the zip keeps the plain ``ZIP`` (it cannot know its own size).
-    """
-    if not page.is_file():
+def _tune_search(config, cache_dir: Path) -> None:
+    """Domain words for jieba (the search plugin's `jieba_dict_user`), and its 9 MB cache beside ours, not in /tmp."""
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    if search is None:
         return
-    text = page.read_text(encoding="utf-8")
-    pattern = re.compile(r'(<a [^>]*href="[^"]*' + re.escape(posixpath.basename(OFFLINE_BUNDLE.path))
-                         + r'"[^>]*>ZIP)(</a>)')
-    patched, count = pattern.subn(lambda m: f"{m.group(1)}（{site.size_text(size)}）{m.group(2)}", text, count=1)
-    if count:
-        page.write_text(patched, encoding="utf-8")
+    if SEARCH_WORDS.is_file() and not search.config.get("jieba_dict_user"):
+        search.config.jieba_dict_user = str(SEARCH_WORDS)
+    try:
+        import jieba
+    except ImportError:  # Material then indexes Chinese unsegmented; nothing else to do
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    jieba.dt.tmp_dir = str(cache_dir)
+    jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict…" on every build
 
 
-def _archive_name(hb: Handbook, doc) -> str:
-    """A document's place in a zip: 营销中心员工手册/岗位说明书/大区经理-岗位说明书.pdf."""
-    return outputs.archive_name(hb, doc.output, doc.filename)
+def _theme_stamp(root: Path) -> str:
+    """Names and mtimes of the theme overrides: an edited override rebuilds every page of the preview."""
+    folders = dict.fromkeys([TOOL_ROOT / "site_overrides", root / "site_overrides"])
+    return json.dumps([(str(p), p.stat().st_mtime_ns) for folder in folders if folder.is_dir()
+                       for p in sorted(folder.rglob("*.html"))])
 
 
-def _bundle_doc(hb: Handbook, bundle: outputs.Bundle) -> bundles.BundleDoc:
-    return bundles.BundleDoc(bundle.id, bundle.title, bundle.path, bundle.filename(hb))
+def load(root: Path, site_dir: Path | str, strict: bool = False, **settings):
+    """MkDocs' configuration for ``root``, with the handbook plugin's options set from ``settings``."""
+    from mkdocs.config import load_config
+
+    config = load_config(config_file=str(publish.config_file_for(root)), site_dir=str(site_dir), strict=strict)
+    options = config.plugins["handbook"].config
+    options.root = str(root)
+    for name, value in settings.items():
+        if value is not None:
+            options[name] = value
+    return config
 
 
-def _offline_doc(hb: Handbook) -> bundles.BundleDoc:
-    """The offline site's zip, saved as 营销中心员工手册-离线版.zip."""
-    return dataclasses.replace(OFFLINE_BUNDLE, filename=outputs.safe_name(f"{hb.site.handbook_title}-离线版") + ".zip")
+class Collector(logging.Handler):
+    """MkDocs reports problems through logging; keep warnings (or only errors) to fail on them like --strict."""
+
+    def __init__(self, level: int = logging.WARNING) -> None:
+        super().__init__(level)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not _harmless(record.getMessage()):
+            self.messages.append(record.getMessage())
+
+    @contextmanager
+    def listening(self):
+        mkdocs_log = logging.getLogger("mkdocs")
+        mkdocs_log.addHandler(self)
+        try:
+            yield self
+        finally:
+            mkdocs_log.removeHandler(self)
+
+
+def _harmless(message: str) -> bool:
+    # Material announces its own end of life on every build; that is not a content problem.
+    return "end of life" in message.lower() or "zensical" in message.lower()
+
+
+def build(root: Path, site_dir: Path, options: publish.Options) -> publish.BuildResult:
+    """`mkdocs build --strict` of ``root`` into ``site_dir``; any warning fails it (BuildFailed)."""
+    from mkdocs.commands.build import build as mkdocs_build
+
+    with Collector().listening() as collector:
+        try:
+            config = load(root, site_dir, strict=True, jobs=options.jobs or None, drafts=options.drafts,
+                          cache_dir=options.cache_dir)
+            plugin = config.plugins["handbook"]
+            plugin.progress = options.progress
+            started = time.perf_counter()
+            mkdocs_build(config)
+            total = time.perf_counter() - started
+        except OSError:
+            raise
+        except Exception as exc:  # MkDocs logs the real cause (e.g. a plugin's message) and raises "Aborted"
+            lines = [str(p) for p in publish.content_problems(exc)] or [f"error: {m}" for m in collector.messages]
+            raise publish.BuildFailed("\n".join(lines or [f"error: {exc}"])) from exc
+    if collector.messages:
+        raise publish.BuildFailed("\n".join(f"warning: {m}" for m in collector.messages))
+    timings = dict(plugin.timings)
+    timings["mkdocs"] = max(0.0, total - sum(timings.values()))
+    pages = sum(1 for _ in site_dir.rglob("*.html"))
+    return publish.BuildResult(plugin.hb, pages, plugin.report, timings, plugin.summary)

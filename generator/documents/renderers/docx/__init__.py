@@ -22,17 +22,18 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from ....content import outline
-from ....content.model import Form, Handbook, Role
+from ....content.model import Form, Role
 from ... import views
+from ...views import DocumentView
 from . import brand as docx_brand
 from . import extras as docx_extras
 from .pages import estimate_pages
 from .props import stamp_role
 from .sections import extra_sections
 from .settings import Layout, layout
-from .styles import Metadata, Styler, finish, header_footer, new_document, reference, text_width, twips
+from .styles import Metadata, Reference, Styler, finish, header_footer, new_document, reference, text_width, twips
 
-__all__ = ["job_description", "form", "appraisal"]
+__all__ = ["job_description", "form", "appraisal", "read_settings"]
 
 SNAP = 57  # twips (1 mm): form column edges closer than this share one grid line
 
@@ -56,8 +57,7 @@ class Builder:
     """One document being written: paragraphs, tables and duty numbering."""
 
     def __init__(self) -> None:
-        self.cfg: Layout = layout()
-        ref = reference(self.cfg.tables.style)
+        self.cfg, ref = read_settings()
         self.doc = new_document(ref)
         self.s = Styler(self.doc, ref.style_ids)
         self.width = text_width(self.doc)
@@ -292,7 +292,14 @@ def set_num(paragraph: Paragraph, num_id: int) -> None:
 # --------------------------------------------------------------------------- job description
 
 
-def job_description(hb: Handbook, role: Role) -> bytes:
+def read_settings() -> tuple[Layout, Reference]:
+    """``templates/docx/layout.yml`` and ``reference.docx`` (checked with the table style layout.yml names), as
+    every Word file reads them; mistakes raise one ``path:line`` ContentError (``handbook check`` too)."""
+    cfg = layout()
+    return cfg, reference(cfg.tables.style)
+
+
+def job_description(view: DocumentView, role: Role) -> bytes:
     """岗位说明书."""
     b = Builder()
     tables = b.cfg.tables
@@ -301,7 +308,7 @@ def job_description(hb: Handbook, role: Role) -> bytes:
     b.para(docx_extras.draft_title(views.jd_title(role), role), "Title")
 
     b.para(info, "Heading 1")
-    _basic_info(b, views.basic_info(hb, role), tables.basic_info_row_height_cm)
+    _basic_info(b, views.basic_info(view, role), tables.basic_info_row_height_cm)
 
     b.para(purpose, "Heading 1")
     b.para(role.purpose)
@@ -328,7 +335,7 @@ def job_description(hb: Handbook, role: Role) -> bytes:
                 b.s.set_style(paragraph, "Table Note")
                 b.s.run(paragraph, note)
 
-    revisions = views.revision_rows(hb, role, views.REVISIONS_IN_DOCUMENT)
+    revisions = views.revision_rows(view, role, views.REVISIONS_IN_DOCUMENT)
     if revisions:
         b.para(views.REVISIONS_HEADING, "Heading 1")
         rows = [tuple(cell or "—" for cell in row.cells) for row in revisions]
@@ -338,10 +345,10 @@ def job_description(hb: Handbook, role: Role) -> bytes:
     _signature_table(b)
     b.para(views.COPIES_NOTE).paragraph_format.space_before = Pt(6)
     stamp_role(b.doc, role)  # id, version and fingerprints, so `handbook import` can take HR's edits back
-    return b.finish(handbook=hb.site.handbook_title, view=hb, number=views.role_number_line(role),
+    return b.finish(handbook=view.site.handbook_title, view=view, number=views.role_number_line(role),
                     footer=views.jd_footer(role),
                     meta=Metadata(title=docx_extras.draft_title(views.jd_title(role), role),
-                                  author=hb.site.organisation,
+                                  author=view.site.organisation,
                                   subject=views.JD_SECTIONS[0], keywords=views.role_number(role)))
 
 
@@ -412,14 +419,14 @@ def _signature_table(b: Builder) -> None:
 # --------------------------------------------------------------------------- appraisal
 
 
-def appraisal(hb: Handbook, role: Role) -> bytes:
+def appraisal(view: DocumentView, role: Role) -> bytes:
     """绩效考核表: rows as tall as the PDF's, to write 实际完成, 得分 and 备注 by hand."""
     b = Builder()
     cfg = b.cfg
     docx_extras.mark_draft(b.doc, role)
     b.para(docx_extras.draft_title(views.appraisal_title(role), role), "Title")
 
-    _basic_info(b, views.appraisal_info(hb, role), cfg.appraisal.head_row_height_cm)
+    _basic_info(b, views.appraisal_info(view, role), cfg.appraisal.head_row_height_cm)
     b.para("")
 
     if role.kpis is not None and role.kpis.status == "proposed":
@@ -431,10 +438,10 @@ def appraisal(hb: Handbook, role: Role) -> bytes:
     b.para("")
     for who in views.APPRAISAL_SIGNERS:
         b.para(who + views.line_text(views.signature_items(), {"sign": line, "date": line}))
-    return b.finish(handbook=hb.site.handbook_title, view=hb, number=views.role_number_line(role),
+    return b.finish(handbook=view.site.handbook_title, view=view, number=views.role_number_line(role),
                     footer=views.appraisal_footer(role),
                     meta=Metadata(title=docx_extras.draft_title(views.appraisal_title(role), role),
-                                  author=hb.site.organisation,
+                                  author=view.site.organisation,
                                   subject="绩效考核表", keywords=views.role_number(role)))
 
 
@@ -461,19 +468,19 @@ class Line:
     height_cm: float | None = None
 
 
-def form(hb: Handbook, form: Form) -> bytes:  # noqa: A001 - name fixed by generator.documents.plan
+def form(view: DocumentView, form: Form) -> bytes:  # noqa: A001 - name fixed by generator.documents.plan
     b = Builder()
     docx_extras.mark_draft(b.doc, form)
     b.para(docx_extras.draft_title(form.title, form), "Title")
     for text in form.instructions:
         b.para(text)
-    _emit_lines(b, _form_lines(b, views.form_layout(hb, form)))
+    _emit_lines(b, _form_lines(b, views.form_layout(view, form)))
     if form.footer_note:
         b.para("")
         b.para(form.footer_note)
-    return b.finish(handbook=hb.site.handbook_title, view=hb, number=views.form_number_line(form),
+    return b.finish(handbook=view.site.handbook_title, view=view, number=views.form_number_line(form),
                     footer=views.form_footer(form),
-                    meta=Metadata(title=docx_extras.draft_title(form.title, form), author=hb.site.organisation,
+                    meta=Metadata(title=docx_extras.draft_title(form.title, form), author=view.site.organisation,
                                   subject="空白表单",
                                   keywords=form.number))
 

@@ -8,32 +8,26 @@ Two files, two jobs:
   writes into ``reference.docx``; the renderer itself reads the styles from ``reference.docx``.
 
 A mistake reads ``templates/docx/layout.yml:12: unknown key 'kpi_widths' — did you mean 'kpi_width'?``
-and is raised as :class:`~generator.content.errors.ContentError`, like content mistakes.
+and is raised as :class:`~generator.content.errors.ContentError`, like content mistakes (read by
+:func:`generator.content.loader.read_settings`; ``handbook check`` reads layout.yml too).
 """
 
 from __future__ import annotations
 
-import difflib
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from .... import TOOL_ROOT
-from ....content.errors import ContentError, Problem
-from ....content.yamlsource import YamlDocument, load_yaml
+from ....content.loader import Settings as _Strict
+from ....content.loader import read_settings
 
-REPO = TOOL_ROOT
-TEMPLATES = REPO / "templates" / "docx"
+TEMPLATES = TOOL_ROOT / "templates" / "docx"
 LAYOUT_FILE = TEMPLATES / "layout.yml"
 STYLES_FILE = TEMPLATES / "styles.yml"
 
 HEX = r"^[0-9A-Fa-f]{6}$"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 Positive = Field(gt=0)
@@ -150,87 +144,9 @@ M = TypeVar("M", bound=BaseModel)
 
 def read(path: Path, model: type[M]) -> M:
     """``path`` validated as ``model``; every mistake as a ``path:line`` problem in one ContentError."""
-    shown = _shown(path)
-    doc, problems = load_yaml(path, shown)
-    if doc is None:
-        raise ContentError(problems or [Problem(shown, 1, "cannot be read")])
-    if problems:
-        raise ContentError(problems)
-    try:
-        return model.model_validate(doc.data if doc.data is not None else {})
-    except ValidationError as exc:
-        raise ContentError([_explain(doc, err, model) for err in exc.errors()]) from None
+    return read_settings(path, model, TOOL_ROOT)
 
 
 def layout() -> Layout:
-    """``layout.yml``, read again only when the file changes (checked by size and modification time)."""
-    stat = LAYOUT_FILE.stat()
-    return _layout(str(LAYOUT_FILE), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=2)
-def _layout(path: str, mtime: int, size: int) -> Layout:
-    return read(Path(path), Layout)
-
-
-def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(REPO).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def _explain(doc: YamlDocument, err: dict, model: type[BaseModel]) -> Problem:
-    loc = tuple(err["loc"])
-    where = ".".join(str(p) for p in loc) or "file"
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        known = _known_keys(model, loc[:-1])
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
-        hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(sorted(known))}"
-        return doc.problem(loc, f"unknown key '{key}'", hint)
-    if kind == "missing":
-        return doc.problem(loc, f"missing setting '{where}'", f"add a line '{loc[-1]}: …'")
-    if kind == "string_pattern_mismatch" and "0-9A-Fa-f" in str(err.get("ctx", {}).get("pattern", "")):
-        return doc.problem(loc, f"{where} is {_shown_value(err['input'])}, not a colour",
-                           'write six hex digits in quotes, e.g. "1F3864"')
-    return doc.problem(loc, f"{where} is {_shown_value(err['input'])}: {err['msg']}",
-                       "correct the value; the comments in the file say what each setting takes")
-
-
-def _shown_value(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a set of 'key: value' lines"
-    if isinstance(value, list):
-        return "a list"
-    text = repr(value)
-    return text if len(text) < 40 else type(value).__name__
-
-
-def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    """Field names of the model at ``loc`` (a key under ``styles:`` is a style name, not a field)."""
-    current: Any = model
-    dict_key_next = False
-    for part in loc:
-        if dict_key_next:
-            dict_key_next = False
-            continue
-        fields = getattr(current, "model_fields", {})
-        if part not in fields:
-            return []
-        annotation = fields[part].annotation
-        dict_key_next = getattr(annotation, "__origin__", None) is dict
-        current = _inner(annotation)
-    return list(getattr(current, "model_fields", {}))
-
-
-def _inner(annotation: Any) -> Any:
-    """The model inside ``X``, ``dict[str, X]`` or ``X | None``."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _inner(arg)
-        if found is not None:
-            return found
-    return None
+    """``layout.yml``, read again only when the file changes."""
+    return read(LAYOUT_FILE, Layout)

@@ -33,8 +33,9 @@ from docx.styles.style import StyleFactory
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from ....content.errors import ContentError, Problem
-from .settings import TEMPLATES, _shown
+from .... import TOOL_ROOT
+from ....content.errors import ContentError, Problem, display_path
+from .settings import TEMPLATES
 
 REFERENCE = TEMPLATES / "reference.docx"
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -81,7 +82,7 @@ def reference(table_style: str = "Table Grid") -> Reference:
 
 @lru_cache(maxsize=2)
 def _reference(path: str, mtime: int, size: int, table_style: str) -> Reference:
-    shown = _shown(Path(path))
+    shown = display_path(Path(path), TOOL_ROOT)
     try:
         data = Path(path).read_bytes()
         doc = Document(io.BytesIO(data))

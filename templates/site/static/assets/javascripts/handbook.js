@@ -9,32 +9,6 @@ document.addEventListener("click", function (event) {
   }
 });
 
-/* Search results: the index marks Chinese word boundaries with U+200B (how the search splits words;
-   see generator/sitesearch.py). Take them out of the results as they are shown, so that copying a
-   result's title or text gives plain text. */
-(function () {
-  var ZWSP = /\u200b/g;
-  function clean(root) {
-    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (var node = walker.nextNode(); node; node = walker.nextNode())
-      if (node.nodeValue.indexOf("\u200b") >= 0) node.nodeValue = node.nodeValue.replace(ZWSP, "");
-  }
-  function start() {
-    var results = document.querySelector(".md-search-result");
-    if (!results || !window.MutationObserver) return;
-    new MutationObserver(function (mutations) {
-      mutations.forEach(function (mutation) {
-        mutation.addedNodes.forEach(function (node) {
-          if (node.nodeType === 1) clean(node);
-          else if (node.nodeType === 3 && node.nodeValue.indexOf("\u200b") >= 0) node.nodeValue = node.nodeValue.replace(ZWSP, "");
-        });
-      });
-    }).observe(results, { childList: true, subtree: true });
-  }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
-})();
-
 (function () {
   /* KPI and 修订记录 tables become one card per row on phones (handbook.css): each cell carries
      its column's name, copied from the header so the names live only in the page. */
@@ -67,9 +41,13 @@ document.addEventListener("click", function (event) {
     return boxes;
   }
 
+  /* A box that scrolls is a stop for the Tab key (with a focus ring, handbook.css), so a keyboard can scroll
+     it too; one that fits is not. */
   function update(box) {
     var overflows = box.scrollWidth > box.clientWidth + 1;
     box.classList.toggle("handbook-overflows", overflows);
+    if (overflows) box.tabIndex = 0;
+    else box.removeAttribute("tabindex");
     box.classList.toggle("at-end", box.scrollLeft + box.clientWidth >= box.scrollWidth - 1);
     if (box.handbookHint) box.handbookHint.hidden = !overflows;
   }
