@@ -1,0 +1,111 @@
+"""Instructions per job-description PDF, counted by valgrind's callgrind: a measure the machine's load leaves alone.
+
+    .venv/bin/python benchmarks/instructions.py                       # 100-role org, every variant, 2 renders each
+    .venv/bin/python benchmarks/instructions.py --variants naive,shipped --renders 3
+
+Each variant runs in a process of its own under ``valgrind --tool=callgrind --collect-atstart=no
+--toggle-collect=functools_reduce``: one warm-up render, then the counted renders are called from inside
+``functools.reduce`` (a C function), so only they are counted — not the imports, the content or the warm-up.
+The renders lay out the same job description (the middle role of a ``synthetic_org`` root) as the build does:
+
+* ``naive``: WeasyPrint's plain ``write_pdf`` of its HTML (same stylesheet and fonts; no PDF/A, no tags,
+  WeasyPrint's own font subsets) — the floor's render;
+* ``compacted``, ``tagged``, ``pdfa``: the same plus the font finisher (``pdf_fonts.compact_fonts``) alone,
+  with tags, with PDF/A-2b — their differences to ``shipped`` price tagging and PDF/A;
+* ``shipped``: ``pdf.job_description`` as the build runs it (PDF/A-2b, tagged, fonts cut).
+
+Besides the total per render it reads, with ``callgrind_annotate``, what was spent inside HarfBuzz's subsetter
+and zlib's ``deflate``. Needs valgrind (``apt-get install valgrind``); ~1–3 minutes per variant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+
+VARIANTS = ("naive", "compacted", "tagged", "pdfa", "shipped")
+
+
+def renderer(root: Path, variant: str):
+    """A function that renders the middle role's job description the ``variant`` way."""
+    from weasyprint import HTML
+
+    from generator.content.loader import load_handbook
+    from generator.documents.renderers import pdf, pdf_fonts, weasy
+
+    hb = load_handbook(root)
+    role = hb.roles[len(hb.roles) // 2]
+    if variant == "shipped":
+        return lambda: pdf.job_description(hb, role)
+    page = weasy.environment().get_template("job_description.html").render(
+        handbook=hb.site.handbook_title, author=hb.site.organisation, draft=False, draft_watermark="",
+        **weasy.brand_context(hb), **pdf._jd_context(hb, role))
+    css, fonts, fetcher = weasy._weasy()
+    base_url = weasy.search_path()[0].as_uri() + "/"
+    options = {"naive": {}, "compacted": {}, "tagged": {"pdf_tags": True}, "pdfa": {"pdf_variant": weasy.PDF_VARIANT}}
+    finisher = None if variant == "naive" else pdf_fonts.compact_fonts
+    return lambda: HTML(string=page, base_url=base_url, url_fetcher=fetcher).write_pdf(
+        stylesheets=[css], font_config=fonts, finisher=finisher, **options[variant])
+
+
+def child(root: Path, variant: str, renders: int) -> None:
+    render = renderer(root, variant)
+    render()  # warm-up, not counted
+    functools.reduce(lambda done, _: render(), range(renders), None)  # counted: inside a C function
+
+
+def counted(root: Path, variant: str, renders: int, work: Path) -> dict[str, float]:
+    out = work / f"callgrind.{variant}"
+    subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=functools_reduce",
+                    f"--callgrind-out-file={out}", sys.executable, __file__, "--child", variant,
+                    "--root", str(root), "--renders", str(renders)],
+                   check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    annotated = subprocess.run(["callgrind_annotate", "--inclusive=yes", str(out)], check=True,
+                               capture_output=True, text=True).stdout
+
+    def inclusive(pattern: str) -> float:
+        found = re.findall(r"^\s*([\d,]+) .*" + pattern, annotated, re.MULTILINE)
+        return sum(int(n.replace(",", "")) for n in found) / renders / 1e6
+
+    return {"total": inclusive(r"PROGRAM TOTALS"),
+            "harfbuzz subset": inclusive(r"\?\?\?:hb_subset_plan_(?:create|execute)_or_fail "),
+            "deflate": inclusive(r"\?\?\?:deflate ")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--roles", type=int, default=100, help="synthetic org size (the JD is its middle role)")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
+    parser.add_argument("--renders", type=int, default=2, help="counted renders per variant")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.root, args.child, args.renders)
+        return
+    import synthetic_org
+    from run import revision, table
+
+    with tempfile.TemporaryDirectory(prefix="handbook-instructions-") as folder:
+        work = Path(folder)
+        root = synthetic_org.write(args.roles, work / "content")
+        rows = []
+        for variant in args.variants.split(","):
+            print(f"counting {variant} …", file=sys.stderr, flush=True)
+            found = counted(root, variant, args.renders, work)
+            rows.append([variant, *(f"{v:,.0f}" for v in found.values())])
+    print(f"Commit {revision()}, {args.roles}-role org, {args.renders} counted renders per variant.\n")
+    print(table(["variant", "M instructions per JD", "of it HarfBuzz subsetting", "of it zlib deflate"], rows))
+
+
+if __name__ == "__main__":
+    main()
