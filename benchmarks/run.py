@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import html
 import json
 import os
 import shutil
@@ -30,7 +29,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
@@ -39,7 +37,6 @@ import synthetic_org  # noqa: E402
 
 from generator.content.loader import content_files, load_handbook  # noqa: E402
 from generator.content.yamlsource import load_yaml  # noqa: E402
-from generator.documents import plan as documents  # noqa: E402
 
 CORES = len(os.sched_getaffinity(0))
 # The wrapper is a subreaper (Linux PR_SET_CHILD_SUBREAPER = 36): the forkserver and its pool workers, orphaned
@@ -120,35 +117,30 @@ def pdf_floor(hb) -> dict[str, float]:
 
 
 def bare_mkdocs(hb, root: Path, out: Path, work: Path) -> float:
-    """Wall seconds of `mkdocs build` of the generated pages, with the same theme/markdown, no handbook plugin."""
+    """Wall seconds of `mkdocs build` of the site plan's pages and static files (sizes read from ``out``), with
+    the same theme, markdown and search settings, no handbook plugin."""
     from mkdocs.utils.yaml import yaml_load
 
-    from generator.documents.bundles import Built, BundleDoc
-    from generator.documents.outputs import BUNDLES
-    from generator.site import pages as site
-    from generator.site.engines.mkdocs import OFFLINE_BUNDLE, SEARCH_WORDS, SHIM, SHIM_URI
+    from generator.site import plan as site
+    from generator.site.engines.mkdocs import SEARCH_WORDS
 
     docs, site_dir = work / "bare-docs", work / "bare-site"
     shutil.rmtree(docs, ignore_errors=True)
-    shutil.copytree(REPO / "templates" / "site" / "static", docs)
-    (docs / SHIM_URI).write_bytes(SHIM.read_bytes())
-    downloads = [SimpleNamespace(doc=d, size=(out / d.path).stat().st_size) for d in documents.plan(hb)]
-    downloads += [Built(BundleDoc(b.id, b.title, b.path), (out / b.path).stat().st_size, None) for b in BUNDLES.values()]
-    downloads += [Built(OFFLINE_BUNDLE, None, None)]
-    for uri, markdown in site.pages(hb, downloads, [root / "site_overrides" / "site"]).items():
+    sizes = {p.relative_to(out).as_posix(): p.stat().st_size for p in out.glob("downloads/**/*") if p.is_file()}
+    planned = site.plan(hb, sizes, [root / "site_overrides" / "site"])
+    for uri, data in {**planned.assets, **planned.pages}.items():
         (docs / uri).parent.mkdir(parents=True, exist_ok=True)
-        (docs / uri).write_text(markdown, encoding="utf-8")
+        (docs / uri).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
     with open(REPO / "mkdocs.yml", encoding="utf-8") as f:
-        plugins = [p for p in yaml_load(f)["plugins"] if "handbook" not in (p if isinstance(p, str) else p.keys())]
+        mkdocs_yml = yaml_load(f)
+    plugins = [p for p in mkdocs_yml["plugins"] if "handbook" not in (p if isinstance(p, str) else p.keys())]
     search = next(p for p in plugins if isinstance(p, dict) and "search" in p)["search"]
     search["jieba_dict_user"] = str(SEARCH_WORDS)  # as the handbook plugin sets it
-    settings = hb.site  # as the handbook plugin sets them
+    settings = planned.theme.settings(mkdocs_yml["theme"].get("palette", {}))  # as the handbook plugin sets them
     config = {"INHERIT": str(REPO / "mkdocs.yml"), "docs_dir": str(docs), "site_dir": str(site_dir),
-              "site_name": html.escape(settings.handbook_title),
-              "site_description": html.escape(settings.description or settings.handbook_title),
-              "copyright": html.escape(" · ".join(filter(None, (settings.company, settings.organisation,
-                                                                 settings.handbook_title)))),
-              "theme": {"custom_dir": str(REPO / "site_overrides")}, "plugins": plugins, "nav": site.nav(hb),
+              **{k: str(v) for k, v in settings.items() if k not in ("theme", "extra")},
+              "theme": {"custom_dir": str(REPO / "site_overrides"), **settings["theme"]}, "extra": settings["extra"],
+              "plugins": plugins, "nav": planned.nav,
               "watch": [], "validation": {k: "ignore" for k in ("omitted_files", "absolute_links",
                                                                 "unrecognized_links", "anchors", "not_found")}}
     (work / "bare-mkdocs.yml").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
