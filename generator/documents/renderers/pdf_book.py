@@ -10,9 +10,9 @@ job description is laid out once per build and an edit re-lays out one role. Thi
   (:func:`cover_and_contents`, twice when the 目录 itself turns out longer than assumed);
 * the pages of the cover and of every piece follow each other; each page already prints its footer
   第 n 页 / 共 N 页 as WeasyPrint laid it out (style.css's ``@bottom-right``), counted within its own document:
-  the assembly renumbers it in place (:func:`_renumber`), same position (right-aligned on the same right
-  edge), size, colour and structure element, drawn with the glyphs of a one-page *specimen* laid out with the
-  same stylesheet (:func:`_page_numbers`, which holds every digit);
+  the assembly renumbers it in place (:func:`_renumber`): same position (right-aligned on the same right
+  edge), size, colour and marking (a pagination artifact), drawn with the glyphs of a one-page *specimen*
+  laid out with the same stylesheet (:func:`_page_numbers`, which holds every digit);
 * the fonts are embedded once: the subsets of a face in every piece become one subset
   (:func:`generator.documents.renderers.pdf_fonts.merge_cff`, widths and ToUnicode merged);
 * the structure trees become one (the pieces' elements under one ``Document``, ``ParentTree`` renumbered),
@@ -205,14 +205,8 @@ def assemble(cover: pikepdf.Pdf, groups, parts: dict[str, bytes], counts: dict[s
                 piece_tree = _number_tree(piece_root.ParentTree)
                 piece_document = _document_element(piece_root)
                 book.pages.extend(piece.pages)
-                copied_document = _copy(book, piece, piece_document).objgen
-                seen: set = set()
                 for key, value in piece_tree.items():
-                    parent_tree[key + offset] = value = _copy(book, piece, value)
-                    # WeasyPrint hangs the running headers' elements under Document without listing them in
-                    # its /K: they too move to the book's Document, or the piece's tree would come along
-                    for element in (value if isinstance(value, pikepdf.Array) else [value]):
-                        _reparent(element, copied_document, document, seen)
+                    parent_tree[key + offset] = _copy(book, piece, value)
                 for kid in _kids(piece_document):
                     kid = _copy(book, piece, kid)
                     kid.P = document
@@ -276,19 +270,6 @@ def _own_streams(pages: list) -> None:
 def _copy(book: pikepdf.Pdf, piece: pikepdf.Pdf, obj: pikepdf.Object) -> pikepdf.Object:
     """``obj`` of ``piece`` in ``book``; objects it shares with pages already copied are not copied twice."""
     return book.copy_foreign(obj if obj.is_indirect else piece.make_indirect(obj))
-
-
-def _reparent(element, old_parent: tuple, document: pikepdf.Object, seen: set) -> None:
-    """Walk up from ``element``; the ancestor whose parent is the piece's Document gets the book's."""
-    while isinstance(element, pikepdf.Dictionary) and element.is_indirect and element.objgen not in seen:
-        seen.add(element.objgen)
-        parent = element.get("/P")
-        if parent is None:
-            return
-        if parent.objgen == old_parent:
-            element.P = document
-            return
-        element = parent
 
 
 def _document_element(root: pikepdf.Object) -> pikepdf.Object:
