@@ -177,6 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,500", help="comma-separated role counts")
     parser.add_argument("--runs", type=int, default=3, help="book-alone runs and rebuilds per size")
+    parser.add_argument("--book-runs", type=int, help="book-alone runs per size (default: --runs)")
     parser.add_argument("--cold-runs", type=int, default=3, help="full cold builds per size")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
@@ -204,8 +205,9 @@ def main() -> None:
                 continue
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
-            for n in range(args.runs):
-                print(f"book benchmark: {size} roles, book alone {n + 1}/{args.runs}", file=sys.stderr, flush=True)
+            book_runs = args.runs if args.book_runs is None else args.book_runs
+            for n in range(book_runs):
+                print(f"book benchmark: {size} roles, book alone {n + 1}/{book_runs}", file=sys.stderr, flush=True)
                 record(size, "book_alone", book_alone(int(size), folder))
             for n in range(args.cold_runs):
                 print(f"book benchmark: {size} roles, cold build {n + 1}/{args.cold_runs}", file=sys.stderr, flush=True)
