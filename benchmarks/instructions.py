@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/instructions.py                       # 100-role org, every variant, 2 renders each
     .venv/bin/python benchmarks/instructions.py --variants naive,shipped --renders 3
+    .venv/bin/python benchmarks/instructions.py --wall 15     # no valgrind: seconds, medians, variants interleaved
 
 Each variant runs in a process of its own under ``valgrind --tool=callgrind --collect-atstart=no
 --toggle-collect=functools_reduce``: one warm-up render, then the counted renders are called from inside
@@ -15,7 +16,9 @@ The renders lay out the same job description (the middle role of a ``synthetic_o
 * ``shipped``: ``pdf.job_description`` as the build runs it (PDF/A-2b, tagged, fonts cut).
 
 Besides the total per render it reads, with ``callgrind_annotate``, what was spent inside HarfBuzz's subsetter
-and zlib's ``deflate``. Needs valgrind (``apt-get install valgrind``); ~1–3 minutes per variant.
+and zlib's ``deflate``. Needs valgrind (``apt-get install valgrind``); ~1–3 minutes per variant on a quiet machine,
+far longer on a loaded one. ``--wall N`` measures seconds instead, in this process: every variant warmed up, then
+N rounds of one render of each, interleaved (so all see the same load), median per variant.
 """
 
 from __future__ import annotations
@@ -81,11 +84,31 @@ def counted(root: Path, variant: str, renders: int, work: Path) -> dict[str, flo
             "deflate": inclusive(r"\?\?\?:deflate ")}
 
 
+def timed(root: Path, variants: list[str], rounds: int) -> dict[str, float]:
+    """Median wall seconds per render of each variant, interleaved over ``rounds``."""
+    import gc
+    import statistics
+    import time
+
+    renders = {variant: renderer(root, variant) for variant in variants}
+    for render in renders.values():
+        render()  # warm-up
+    times: dict[str, list[float]] = {variant: [] for variant in variants}
+    for _ in range(rounds):
+        for variant, render in renders.items():
+            gc.collect()
+            started = time.perf_counter()
+            render()
+            times[variant].append(time.perf_counter() - started)
+    return {variant: statistics.median(found) for variant, found in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--roles", type=int, default=100, help="synthetic org size (the JD is its middle role)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
     parser.add_argument("--renders", type=int, default=2, help="counted renders per variant")
+    parser.add_argument("--wall", type=int, metavar="N", help="seconds instead, median of N interleaved rounds")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -98,6 +121,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="handbook-instructions-") as folder:
         work = Path(folder)
         root = synthetic_org.write(args.roles, work / "content")
+        if args.wall:
+            load = os.getloadavg()[0]
+            found = timed(root, args.variants.split(","), args.wall)
+            print(f"Commit {revision()}, {args.roles}-role org, median of {args.wall} interleaved rounds, "
+                  f"load average {load:.1f} → {os.getloadavg()[0]:.1f}.\n")
+            print(table(["variant", "s per JD", "× naive"],
+                        [[v, f"{t:.3f}", f"{t / found['naive']:.2f}" if "naive" in found else ""]
+                         for v, t in found.items()]))
+            return
         rows = []
         for variant in args.variants.split(","):
             print(f"counting {variant} …", file=sys.stderr, flush=True)
