@@ -35,29 +35,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-VARIANTS = ("naive", "compacted", "tagged", "pdfa", "shipped")
+import run  # noqa: E402
 
 
 def renderer(root: Path, variant: str):
-    """A function that renders the middle role's job description the ``variant`` way."""
-    from weasyprint import HTML
-
+    """A function that renders the middle role's job description of ``root`` the ``variant`` way."""
     from generator.content.loader import load_handbook
-    from generator.documents.renderers import pdf, pdf_fonts, weasy
 
-    hb = load_handbook(root)
-    role = hb.roles[len(hb.roles) // 2]
-    if variant == "shipped":
-        return lambda: pdf.job_description(hb, role)
-    page = weasy.environment().get_template("job_description.html").render(
-        handbook=hb.site.handbook_title, author=hb.site.organisation, draft=False, draft_watermark="",
-        **weasy.brand_context(hb), **pdf._jd_context(hb, role))
-    css, fonts, fetcher = weasy._weasy()
-    base_url = weasy.search_path()[0].as_uri() + "/"
-    options = {"naive": {}, "compacted": {}, "tagged": {"pdf_tags": True}, "pdfa": {"pdf_variant": weasy.PDF_VARIANT}}
-    finisher = None if variant == "naive" else pdf_fonts.compact_fonts
-    return lambda: HTML(string=page, base_url=base_url, url_fetcher=fetcher).write_pdf(
-        stylesheets=[css], font_config=fonts, finisher=finisher, **options[variant])
+    return run.jd_render(load_handbook(root), variant)
 
 
 def child(root: Path, variant: str, renders: int) -> None:
@@ -84,29 +69,11 @@ def counted(root: Path, variant: str, renders: int, work: Path) -> dict[str, flo
             "deflate": inclusive(r"\?\?\?:deflate ")}
 
 
-def timed(root: Path, variants: list[str], rounds: int) -> dict[str, float]:
-    """Median wall seconds per render of each variant, interleaved over ``rounds``."""
-    import gc
-    import statistics
-    import time
-
-    renders = {variant: renderer(root, variant) for variant in variants}
-    for render in renders.values():
-        render()  # warm-up
-    times: dict[str, list[float]] = {variant: [] for variant in variants}
-    for _ in range(rounds):
-        for variant, render in renders.items():
-            gc.collect()
-            started = time.perf_counter()
-            render()
-            times[variant].append(time.perf_counter() - started)
-    return {variant: statistics.median(found) for variant, found in times.items()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--roles", type=int, default=100, help="synthetic org size (the JD is its middle role)")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
+    parser.add_argument("--variants", default=",".join(run.JD_VARIANTS),
+                        help=f"comma-separated, of {', '.join(run.JD_VARIANTS)}")
     parser.add_argument("--renders", type=int, default=2, help="counted renders per variant")
     parser.add_argument("--wall", type=int, metavar="N", help="seconds instead, median of N interleaved rounds")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -116,17 +83,16 @@ def main() -> None:
         child(args.root, args.child, args.renders)
         return
     import synthetic_org
-    from run import revision, table
 
     with tempfile.TemporaryDirectory(prefix="handbook-instructions-") as folder:
         work = Path(folder)
         root = synthetic_org.write(args.roles, work / "content")
         if args.wall:
             load = os.getloadavg()[0]
-            found = timed(root, args.variants.split(","), args.wall)
-            print(f"Commit {revision()}, {args.roles}-role org, median of {args.wall} interleaved rounds, "
+            found = run.interleaved({v: renderer(root, v) for v in args.variants.split(",")}, args.wall)
+            print(f"Commit {run.revision()}, {args.roles}-role org, median of {args.wall} interleaved rounds, "
                   f"load average {load:.1f} → {os.getloadavg()[0]:.1f}.\n")
-            print(table(["variant", "s per JD", "× naive"],
+            print(run.table(["variant", "s per JD", "× naive"],
                         [[v, f"{t:.3f}", f"{t / found['naive']:.2f}" if "naive" in found else ""]
                          for v, t in found.items()]))
             return
@@ -135,8 +101,8 @@ def main() -> None:
             print(f"counting {variant} …", file=sys.stderr, flush=True)
             found = counted(root, variant, args.renders, work)
             rows.append([variant, *(f"{v:,.0f}" for v in found.values())])
-    print(f"Commit {revision()}, {args.roles}-role org, {args.renders} counted renders per variant.\n")
-    print(table(["variant", "M instructions per JD", "of it HarfBuzz subsetting", "of it zlib deflate"], rows))
+    print(f"Commit {run.revision()}, {args.roles}-role org, {args.renders} counted renders per variant.\n")
+    print(run.table(["variant", "M instructions per JD", "of it HarfBuzz subsetting", "of it zlib deflate"], rows))
 
 
 if __name__ == "__main__":

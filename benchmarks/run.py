@@ -87,33 +87,50 @@ def load_split(root: Path) -> tuple[float, float]:
     return yaml_s, max(0.0, time.perf_counter() - started - yaml_s)
 
 
-def pdf_floor(hb) -> dict[str, float]:
-    """Median seconds of 10 warm renders of one job description, in this process: ``naive`` is WeasyPrint's
+JD_VARIANTS = ("naive", "compacted", "tagged", "pdfa", "shipped")
+
+
+def jd_render(hb, variant: str):
+    """A function that renders the middle role's job description the ``variant`` way: ``naive`` is WeasyPrint's
     plain ``write_pdf`` of its HTML with the same stylesheet and fonts (no PDF/A, no tags, fonts as WeasyPrint
-    subsets them: the floor), ``shipped`` the renderer as the build runs it (PDF/A-2b, tagged, fonts cut)."""
+    subsets them: the floor); ``compacted``, ``tagged``, ``pdfa`` add the font finisher alone, with tags, with
+    PDF/A-2b; ``shipped`` is the renderer as the build runs it (PDF/A-2b, tagged, fonts cut)."""
     from weasyprint import HTML
 
-    from generator.documents.renderers import pdf, weasy
+    from generator.documents.renderers import pdf, pdf_fonts, weasy
 
     role = hb.roles[len(hb.roles) // 2]
+    if variant == "shipped":
+        return lambda: pdf.job_description(hb, role)
     page = weasy.environment().get_template("job_description.html").render(
         handbook=hb.site.handbook_title, author=hb.site.organisation, draft=False, draft_watermark="",
         **weasy.brand_context(hb), **pdf._jd_context(hb, role))
     css, fonts, fetcher = weasy._weasy()
     base_url = weasy.search_path()[0].as_uri() + "/"
-    renders = {"naive": lambda: HTML(string=page, base_url=base_url, url_fetcher=fetcher).write_pdf(
-                   stylesheets=[css], font_config=fonts),
-               "shipped": lambda: pdf.job_description(hb, role)}
+    options = {"naive": {}, "compacted": {}, "tagged": {"pdf_tags": True}, "pdfa": {"pdf_variant": weasy.PDF_VARIANT}}
+    finisher = None if variant == "naive" else pdf_fonts.compact_fonts
+    return lambda: HTML(string=page, base_url=base_url, url_fetcher=fetcher).write_pdf(
+        stylesheets=[css], font_config=fonts, finisher=finisher, **options[variant])
+
+
+def interleaved(renders: dict, rounds: int = 10) -> dict[str, float]:
+    """Median seconds of each of ``renders``, in this process: each warmed up (imports, fonts, stylesheet), then
+    ``rounds`` rounds of one call of each, interleaved so that all see the same load."""
     for render in renders.values():
-        render()  # warm-up: imports, fonts, stylesheet
+        render()
     times: dict[str, list[float]] = {name: [] for name in renders}
-    for _ in range(10):  # interleaved, so both see the same load
+    for _ in range(rounds):
         for name, render in renders.items():
             gc.collect()
             started = time.perf_counter()
             render()
             times[name].append(time.perf_counter() - started)
     return {name: statistics.median(found) for name, found in times.items()}
+
+
+def pdf_floor(hb) -> dict[str, float]:
+    """Median seconds of 10 warm renders of one job description, ``naive`` (the floor) and ``shipped``."""
+    return interleaved({variant: jd_render(hb, variant) for variant in ("naive", "shipped")})
 
 
 def bare_mkdocs(hb, root: Path, out: Path, work: Path) -> float:
