@@ -57,7 +57,9 @@ def _load(root: Path, show_notes: bool = False):
     if problems:
         _fail(problems, notes if show_notes else ())
     if show_notes:
-        _show_notes(notes)
+        from .history.versions import unraised
+
+        _show_notes(sorted(notes + unraised(root, hb)))
     return hb
 
 

@@ -520,7 +520,7 @@ REVISIONS_HEADING = "修订记录"
 REVISION_COLUMNS = ("版本", "日期", "修订内容", "修订人")
 LAST_UPDATED = "最后更新"
 REVISIONS_IN_DOCUMENT = 8
-NO_VERSION = "—"  # a commit has no version of its own; the authored revisions carry versions
+NO_VERSION = "—"  # a commit whose file had no readable version line
 CHANGES_TITLE = "变更记录"
 
 
@@ -542,7 +542,7 @@ class RevisionRow:
 def revision_rows(hb: DocumentView | Handbook, item, limit: int | None = None) -> list[RevisionRow]:
     """Authored revisions and git commits of ``item``, newest first; a release before a commit of the same day."""
     authored = [RevisionRow(r.version, r.date, r.summary, r.author or "", "") for r in _authored(item)]
-    commits = [RevisionRow(NO_VERSION, c.date, c.subject, c.author, c.short)
+    commits = [RevisionRow(c.version or NO_VERSION, c.date, c.subject, c.author, c.short)
                for c in hb.history.of(kind_of(item).name, item.id)]
     # sorted() is stable: commits keep git's newest-first order within a day
     rows = sorted(authored + commits, key=lambda row: (row.date, not row.commit), reverse=True)
@@ -568,16 +568,3 @@ def last_updated(hb: DocumentView | Handbook, item) -> dt.date | None:
 
 
 KIND_WORDS = {**{name: kind.label for name, kind in KINDS.items()}, "site": "手册设置"}  # 变更记录's headings
-
-_OMITTED = {
-    "authored revisions only": "本手册的修订记录由人力资源部写在内容文件中（revisions），不读取 git 的提交记录",
-    "git is not installed": "本机没有安装 git",
-    "not a git repository": "内容目录不在 git 仓库中",
-    "shallow clone": "这是浅克隆（shallow clone），较早的提交不在本机",
-    "no commits yet": "仓库还没有任何提交",
-}
-
-
-def history_omitted_text(reason: str) -> str:
-    """Why there is no history, in Chinese for the 变更记录 page."""
-    return next((text for key, text in _OMITTED.items() if reason.startswith(key)), reason)

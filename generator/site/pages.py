@@ -25,6 +25,7 @@ from .. import TOOL_ROOT
 from ..content import drafts, numbering, outline
 from ..content.model import KINDS, Handbook, Role
 from ..documents import outputs, views
+from ..history.git import in_chinese
 
 REPO = TOOL_ROOT
 TEMPLATES = REPO / "templates" / "site"
@@ -345,7 +346,7 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
         HOME=HOME, ORG_CHART=ORG_CHART, FORMS_INDEX=FORMS_INDEX, DOWNLOADS_PAGE=DOWNLOADS_PAGE,
         CHANGES_PAGE=CHANGES_PAGE, commit_anchor=commit_anchor, group_changes=group_changes,
         on_changes_page={cs.commit.short for cs in hb.history.changes},
-        revision_rows=lambda item: views.revision_rows(hb, item),
+        revision_rows=lambda item: views.revision_rows(hb, item), history_omitted_text=in_chinese,
         last_updated=lambda item: views.last_updated(hb, item),
         hashes=lambda n: Markup("#" * int(n)), indent=lambda n: Markup("    " * int(n)),
         chinese_numeral=outline.chinese_numeral, org_tree=org_tree, measure_refs=measure_refs,

@@ -48,7 +48,7 @@ class Basic:
 
 # Where a field HR adds goes: after the last of these that the file has.
 ROLE_KEYS = ("id", "status", "title", "aliases", "number", "department", "reports_to", "reports_to_title", "purpose",
-             "version", "effective", "duties")
+             "version", "effective", "revisions", "duties")
 
 
 @dataclass
@@ -116,6 +116,44 @@ def apply(src: str, edited: Edited, only: set[str] | None = None, basic: Basic |
     changed = _dump(y, data)
     outcome.text = changed if baseline == src else _transplant(src, baseline, changed)
     return outcome
+
+
+def set_version(src: str, offer) -> str:
+    """``src`` with the version, 生效日期 and 修订记录 row of a :class:`generator.history.versions.Offer`: the row
+    replaces the one of the same version, else goes first (last in a list kept oldest first)."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if "\r\n" in src:
+        return set_version(src.replace("\r\n", "\n"), offer).replace("\n", "\r\n")
+    y = _yaml(src)
+    data = y.load(src)
+    baseline = _dump(y, data)
+    basic = Basic()
+    basic.set("version", offer.version, "")
+    if offer.effective is not None:
+        basic.set("effective", _own(offer.effective), "")
+    _basic(data, basic, Outcome(src))
+    row = CommentedMap(offer.revision.model_dump(exclude_none=True))
+    row["version"], row["date"] = DoubleQuotedScalarString(offer.version), _own(offer.revision.date)
+    rows = data.get("revisions")
+    if not isinstance(rows, list):
+        keys = list(data.keys())
+        data.insert(keys.index("effective") + 1 if "effective" in keys else len(keys), "revisions", CommentedSeq([row]))
+    else:
+        same = next((i for i, r in enumerate(rows) if str(r.get("version")) == offer.version), None)
+        if same is not None:
+            rows[same] = row
+        elif len(rows) > 1 and str(rows[0].get("date")) < str(rows[-1].get("date")):
+            rows.append(row)
+        else:
+            rows.insert(0, row)
+    changed = _dump(y, data)
+    return changed if baseline == src else _transplant(src, baseline, changed)
+
+
+def _own(day):
+    """A date object of its own: ruamel writes one object used twice as an anchor and an alias."""
+    return type(day).fromordinal(day.toordinal())
 
 
 def _transplant(original: str, baseline: str, changed: str) -> str:
