@@ -167,7 +167,9 @@ class RosterRole:
     duties: int
     kpi_status: str
     kpis: tuple[KPI, ...]
-    files: tuple[str, ...] = ()  # the role's files, relative to the roster, in RosterView.file_columns order
+    # the role's files in RosterView.file_columns order: (link text: the name the file is saved as, its address
+    # relative to the roster), None where the role has no such file (a draft without KPIs: no appraisal sheet)
+    files: tuple[tuple[str, str] | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ class RosterView(Org):
 
 
 def roster_view(hb: Handbook, file_columns: tuple[str, ...] = (),
-                files_of: Callable[[Role], tuple[str, ...]] = lambda role: ()) -> RosterView:
+                files_of: Callable[[Role], tuple[tuple[str, str] | None, ...]] = lambda role: ()) -> RosterView:
     roles = tuple(RosterRole(r.id, r.title, r.number, r.department, r.reports_to, r.reports_to_title, r.version,
                              r.effective, sum(1 for item in duty_outline(r) if not item.is_heading),
                              r.kpis.status if r.kpis else "", tuple(r.kpis.items) if r.kpis else (), files_of(r))
@@ -467,6 +469,14 @@ def _stretch(row: list[Cell], used: int) -> list[Cell]:
 def meal_standard_text(meal) -> str:
     """The rule as printed on the request form: the same data as the policy page."""
     return f"{meal.rule}（菜品数量 = 来访人数 + {meal.extra_dishes}）"
+
+
+def meal_standard_explained(meal: MealStandard) -> str:
+    """The rule in the words staff ask it in (每人几个菜, 点菜标准), worked out from the same numbers."""
+    extras = f"，另上{'、'.join(meal.also_served)}" if meal.also_served else ""
+    example = 4
+    return (f"点菜标准：每人一个菜，再加 {meal.extra_dishes} 个菜——几位客人就点几个菜再加 {meal.extra_dishes} 个"
+            f"（如 {example} 位客人点 {meal.dishes_for(example)} 个菜）{extras}；{meal.drinks}。")
 
 
 def form_footer(form: Form) -> str:
