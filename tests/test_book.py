@@ -232,3 +232,10 @@ def test_the_signatures_never_stand_alone_on_a_page(rows):
     last = pages[-1]
     before_signatures = last[:last.index("签字确认")]
     assert "修订内容" in before_signatures and re.search(r"\d{4}-\d{2}-\d{2}", before_signatures), last[:200]
+
+
+def test_no_page_of_the_book_opens_with_the_signatures(book):
+    """全部岗位说明书 as built: every 签字确认 shares its page with the content before it."""
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(book)).pages]
+    assert sum("签字确认" in text for text in pages) >= 5
+    assert [i for i, text in enumerate(pages, 1) if text.lstrip().startswith("签字确认")] == []

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from conftest import REPO  # noqa: F401 - the session build of the repository's content
 from helpers import soffice
+from test_site import article_text
 from pypdf import PdfReader
 
 ROOT = "营销中心员工手册"
@@ -106,6 +107,13 @@ def test_the_downloads_page_shows_a_size_for_every_download_the_offline_zip_too(
     with zipfile.ZipFile(site / "downloads" / "handbook-offline.zip") as archive:  # the copy inside: no size
         page = archive.read("营销中心员工手册-离线版/downloads.html").decode("utf-8")
         assert 'href="downloads/handbook-offline.zip">ZIP</a>' in page
+
+
+def test_checksums_are_for_machines_only_in_the_manifest(site, manifest):
+    """Staff on 下载 see files and sizes; the SHA-256 of each file lives in manifest.json alone, for scripts."""
+    text = article_text(site / "downloads.html")
+    assert "SHA-256" not in text and "校验" not in text and "manifest.json" not in text, text
+    assert all(re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]) for entry in manifest.values())
 
 
 def test_one_printable_pdf_of_every_job_description(site, built_site, manifest):

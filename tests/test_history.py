@@ -21,6 +21,7 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
+from browsing import CHROMIUM, open_page, search, serve
 from helpers import REPO, copy_bundled_content
 
 from generator.content import drafts
@@ -203,6 +204,23 @@ def test_changes_page_says_what_changed_in_hr_words(site):
     assert 'href="changes.html"' in nav and "变更记录" in nav
     # the 大区经理 link on the changes page leads to the role's page
     assert 'href="roles/regional-manager.html">大区经理</a>' in (site / "changes.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
+def test_a_word_of_the_content_finds_its_pages_before_the_changes_page(site, browser):
+    """变更记录 quotes the duties it lists (回款, 应收账款…): a staff member's search lists the pages that say
+    the word first, the 变更记录 after every one of them."""
+    from test_search import pages_of
+
+    with serve(site) as url:
+        page = open_page(browser, url + "index.html")
+        try:
+            for word in ("回款", "应收账款"):
+                order = pages_of(search(page, word))
+                assert "changes.html" in order, (word, order)
+                assert order[-1] == "changes.html" and order[0].startswith("roles/"), (word, order)
+        finally:
+            page.close()
 
 
 def test_job_description_pdf_and_word_carry_the_revision_table(site):
