@@ -186,6 +186,7 @@ def test_the_meal_rule_is_found_by_the_words_staff_ask_it_in(page, tmp_path, wor
     results = search(page, words)
     screenshot(page, tmp_path, f"search_meal_{words}.png", full_page=False)
     assert pages_of(results)[0] == "policies/entertainment-expenses.html", results[:3]
+    assert page.locator(".md-search-result__item").first.locator(".md-tags").count() == 0  # no "又称" with no name
 
 
 @pytestmark_browser
