@@ -12,7 +12,6 @@ import copy
 import datetime as dt
 import difflib
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -26,7 +25,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
-from helpers import REPO, SEED, copy_bundled_content
+from helpers import REPO, SEED, commit_all, copy_bundled_content
 
 from generator.authoring.ids import slug_from_title
 from generator.authoring.importer import parse as parser
@@ -328,21 +327,12 @@ def test_edits_to_different_parts_merge(root, tmp_path):
     assert "全力以赴完成本区域销售与回款任务，每月汇报。" in after and "target: ≥ 97%" in after
 
 
-def git(root: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "人力资源部", "GIT_AUTHOR_EMAIL": "hr@example.com",
-           "GIT_COMMITTER_NAME": "人力资源部", "GIT_COMMITTER_EMAIL": "hr@example.com",
-           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
-
-
 @pytest.mark.slow
 def test_hr_keeps_editing_the_same_word_copy(root, tmp_path):
     """Import, import again (nothing new), edit further in the same copy and import: the new edits apply, the
     version moves once since the last commit and its row lists every change; an edit someone else made in the
     YAML to the part HR edits again is still refused."""
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "初始版本")
+    commit_all(root)
     yml = root / "roles" / "regional-manager.yml"
     path = jd_file(root, "regional-manager", tmp_path)
     doc = Document(str(path))

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
-from helpers import copy_bundled_content
+from helpers import commit_all, copy_bundled_content
 
 from generator.authoring import newrole
 from generator.authoring.importer.roundtrip import set_version
@@ -24,21 +22,10 @@ REGIONAL = "roles/regional-manager.yml"
 OLD_DUTY, NEW_DUTY = "全力以赴完成本区域销售和回款任务。", "全力以赴完成本区域销售与回款任务，每月汇报。"
 
 
-def git(root: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "人力资源部", "GIT_AUTHOR_EMAIL": "hr@example.com",
-           "GIT_COMMITTER_NAME": "人力资源部", "GIT_COMMITTER_EMAIL": "hr@example.com",
-           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
-
-
 @pytest.fixture()
 def root(tmp_path) -> Path:
     """The bundled content, committed: its last commit is the last release."""
-    root = copy_bundled_content(tmp_path)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "初始版本")
-    return root
+    return commit_all(copy_bundled_content(tmp_path))
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> bytes:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ...content import outline
 from ...documents import views
@@ -121,8 +122,6 @@ def apply(src: str, edited: Edited, only: set[str] | None = None, basic: Basic |
 def set_version(src: str, offer) -> str:
     """``src`` with the version, 生效日期 and 修订记录 row of a :class:`generator.history.versions.Offer`: the row
     replaces the one of the same version, else goes first (last in a list kept oldest first)."""
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
     if "\r\n" in src:
         return set_version(src.replace("\r\n", "\n"), offer).replace("\n", "\r\n")
     y = _yaml(src)
@@ -180,8 +179,6 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def _basic(data, basic: Basic, outcome: Outcome) -> None:
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
     for key, value in basic.values.items():
         if value is None:
             if key in data:

@@ -19,11 +19,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...documents import views
-
 from ...content.errors import Problem
 from ...content.loader import load_item
 from ...content.model import Handbook, Role
+from ...documents import views
 from ...documents.renderers.docx.props import (
     PROP_FIELDS,
     PROP_HASH,

@@ -55,8 +55,8 @@ def build(root: Path, site_dir: Path, options: publish.Options) -> publish.Build
         publish.name_in_index(index, "items", site.search, _changes_last)
         (site_dir / "search.js").write_text("var __index = " + index.read_text(encoding="utf-8"), encoding="utf-8")
         publish.finish(site_dir, hb, entries)
-    pages = sum(1 for _ in site_dir.rglob("*.html"))
-    return publish.BuildResult(hb, pages, report, dict(timings), prepared.summary)
+    built = sum(1 for _ in site_dir.rglob("*.html"))
+    return publish.BuildResult(hb, built, report, dict(timings), prepared.summary)
 
 
 def _changes_last(items: list[dict]) -> list[dict]:
