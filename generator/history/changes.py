@@ -395,15 +395,16 @@ def _fields(a: Any, b: Any, skip: Iterable[str] = ()) -> list[str]:
         old, new = getattr(a, name, None), getattr(b, name, None)
         if name in skip or old == new:
             continue
-        shown = [_show("、".join(map(_value, v)) if isinstance(v, list) else _value(v)) for v in (old, new)]
+        text = any(isinstance(v, str) and len(v) > 12 for v in (old, new))  # a text: both sides quoted
+        shown = [_show("、".join(map(_value, v)) if isinstance(v, list) else _value(v, text)) for v in (old, new)]
         lines.append(f"{info.title or name}：{shown[0]} → {shown[1]}")
     return lines
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, text: bool = False) -> str:
     if hasattr(value, "model_dump"):
         return "，".join(f"{k} {v}" for k, v in value.model_dump(exclude_defaults=True).items())
-    if isinstance(value, str) and len(value) > 12:
+    if isinstance(value, str) and value and (text or len(value) > 12):
         return quoted(value)
     return _show(value)
 
