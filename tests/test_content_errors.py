@@ -51,7 +51,7 @@ def test_billion_laughs_is_refused_fast_with_little_memory(tmp_path: Path):
     lines = problems_of(root)
     assert time.perf_counter() - started < 1.0
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB
-    assert "anchor '&a' is not allowed" in lines[0]
+    assert "不允许使用锚点 '&a'" in lines[0]
 
 
 @pytest.mark.slow
@@ -61,9 +61,11 @@ def test_check_command_prints_every_problem_and_exits_1(tmp_path: Path):
                          capture_output=True, text=True, cwd=REPO)
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
-    lines = [line for line in run.stderr.splitlines() if ": note: " not in line]  # notes (KPI coverage) aside
-    assert lines[:2] == (TESTS / "bad_roots" / "several-files" / "expected.txt").read_text().splitlines()
-    assert "2 problem(s) found" in lines[2]
+    lines = run.stderr.splitlines()
+    assert lines[0] == f"内容文件夹：{root}（--root 指定）"
+    assert lines[1:3] == (TESTS / "bad_roots" / "several-files" / "expected.txt").read_text().splitlines()
+    assert ": 提示：" in lines[3]  # notes (KPI coverage) after the errors
+    assert lines[-1] == "发现 2 处错误。"
 
 
 @pytest.mark.slow
@@ -73,7 +75,7 @@ def test_build_command_refuses_bad_content_without_traceback(tmp_path: Path):
                           "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=REPO)
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
-    assert run.stderr.startswith("roles/worker.yml:10: tab character used for indentation")
+    assert run.stderr.splitlines()[1].startswith("roles/worker.yml:10: 用了 Tab 键缩进")
     assert not (tmp_path / "out").exists()
 
 
@@ -87,7 +89,7 @@ def _broken_layout(tmp_path: Path) -> tuple[object, str, Path, str]:
     line = text[:text.index("  kpi_widths:")].count("\n") + 1
     bad = tmp_path / "layout.yml"
     bad.write_text(text.replace("  kpi_widths:", "  kpi_width:"), encoding="utf-8")
-    return docx_settings, "LAYOUT_FILE", bad, f"{bad.as_posix()}:{line}: unknown key 'kpi_width' — did you mean 'kpi_widths'?"
+    return docx_settings, "LAYOUT_FILE", bad, f"{bad.as_posix()}:{line}: 未知的键 'kpi_width' — 是不是想写 'kpi_widths'？"
 
 
 def _broken_roster(tmp_path: Path) -> tuple[object, str, Path, str]:
@@ -97,8 +99,8 @@ def _broken_roster(tmp_path: Path) -> tuple[object, str, Path, str]:
     line = text[:text.index("font_size:")].count("\n") + 1
     bad = tmp_path / "roster.yml"
     bad.write_text(text.replace("font_size: 11", "font_size: 十一"), encoding="utf-8")
-    return xlsx, "SETTINGS_FILE", bad, f"{bad.as_posix()}:{line}: font_size should be a number, not '十一' — " \
-                                         "write font_size as a number"
+    return xlsx, "SETTINGS_FILE", bad, f"{bad.as_posix()}:{line}: font_size 应该是数字，而不是 '十一' — " \
+                                         "把 font_size 写成数字"
 
 
 def _broken_reference(tmp_path: Path) -> tuple[object, str, Path, str]:
@@ -110,9 +112,8 @@ def _broken_reference(tmp_path: Path) -> tuple[object, str, Path, str]:
     doc.styles["Notice"].element.getparent().remove(doc.styles["Notice"].element)
     bad = tmp_path / "reference.docx"
     doc.save(str(bad))
-    return docx_styles, "REFERENCE", bad, f"{bad.as_posix()}:1: the paragraph style 'Notice' is missing — add a " \
-                                          "paragraph style named 'Notice' in Word (样式 → 新建样式), or rebuild the " \
-                                          "file with scripts/make_reference_docx.py"
+    return docx_styles, "REFERENCE", bad, f"{bad.as_posix()}:1: 缺少段落样式 'Notice' — 在 Word 中添加名为 'Notice' " \
+                                          "的段落样式（样式 → 新建样式），或运行 scripts/make_reference_docx.py 重新生成"
 
 
 @pytest.mark.parametrize("broken", [_broken_layout, _broken_roster, _broken_reference],
@@ -130,6 +131,6 @@ def test_check_reports_a_mistake_in_a_settings_file_a_renderer_reads(broken, tmp
     run = CliRunner().invoke(cli.main, ["check", "--root", str(root)])
     lines = run.output.splitlines()
     assert run.exit_code == 1, run.output
-    assert expected in lines and "roles/worker.yml:16: KPI weights add up to 90, not 100 — adjust the weights by " \
-                                  "+10 in total" in lines
-    assert lines[-1] == "2 problem(s) found; nothing was built."
+    assert expected in lines and "roles/worker.yml:16: 指标权重合计 90，不是 100 — 调整各指标的权重（weight），" \
+                                  "使合计为 100：还差 10" in lines
+    assert lines[-1] == "发现 2 处错误。"

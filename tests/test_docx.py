@@ -456,8 +456,8 @@ def test_a_typo_in_layout_settings_is_a_path_line_error(tmp_path, monkeypatch):
     with pytest.raises(ContentError) as caught:
         docx_settings.read(broken, docx_settings.Layout)
     messages = [str(p) for p in caught.value.problems]
-    assert f"{broken.as_posix()}:{line}: unknown key 'kpi_width' — did you mean 'kpi_widths'?" in messages
-    assert any(re.search(r":\d+: tables.label_fill is 'grey', not a colour — write six hex digits", m)
+    assert f"{broken.as_posix()}:{line}: 未知的键 'kpi_width' — 是不是想写 'kpi_widths'？" in messages
+    assert any(re.search(r":\d+: tables 下的 label_fill 写的 'grey' 不是颜色 — 写六位十六进制数", m)
                for m in messages), messages
     # Raised in a render worker, the error crosses the process boundary whole.
     import pickle
@@ -476,7 +476,7 @@ def test_a_typo_in_reference_styles_is_a_path_line_error(tmp_path):
         docx_settings.read(broken, docx_settings.ReferenceStyles)
     (problem,) = caught.value.problems
     assert problem.line == text[:text.index("    space_after: 12\n")].count("\n") + 1
-    assert str(problem).endswith("unknown key 'space_afterr' — did you mean 'space_after'?")
+    assert str(problem).endswith("未知的键 'space_afterr' — 是不是想写 'space_after'？")
 
 
 def test_reference_docx_with_a_missing_style_or_unknown_placeholder_is_reported(hb, tmp_path):

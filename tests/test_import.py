@@ -528,8 +528,7 @@ def test_text_jd_with_every_section_becomes_a_draft(root, tmp_path):
     assert "客服" not in text
     notes: list = []
     load_handbook(root, notes)  # the fresh draft passes check; what it lacks are notes
-    assert sorted(str(n).split("note: ")[1].split(" —")[0] for n in notes if path.name in str(n)) == [
-        "draft: 关键绩效指标 ('kpis') not filled in yet", "draft: 生效日期 ('effective') not filled in yet"]
+    assert [n.message for n in notes if path.name in n.path] == ["草稿还没有填写生效日期、关键绩效指标"]
     fill_required(path)  # KPIs citing a duty, to see the whole JD rendered
     hb = load_handbook(root)
     role = hb.role("led-xian-shi-ping-xiao-shou-jing-li")
@@ -1041,7 +1040,7 @@ def test_seed_into_an_empty_root_gives_five_drafts_that_pass_check(tmp_path):
     notes: list = []
     hb = load_handbook(root, notes)  # handbook check passes: what the drafts lack are notes
     assert [r.status for r in hb.roles] == ["draft"] * 5
-    assert any("draft: 生效日期 ('effective') not filled in yet" in str(n) for n in notes)
+    assert any("草稿还没有填写" in n.message and "生效日期" in n.message for n in notes)
     made = load_handbook(REPO)
     for draft in hb.roles:
         role = next(r for r in made.roles if draft.title in r.names)

@@ -42,8 +42,8 @@ def test_department_alias_and_role_alias_resolve(tmp_path):
 def test_unknown_chinese_department_lists_choices_with_names(tmp_path):
     root = overlay_root(tmp_path)
     edit(root, "roles/worker.yml", "department: sales", "department: 市场部")
-    assert problems_of(root) == ["roles/worker.yml:4: department '市场部' is not a department — "
-                              "choose from content/site.yml: sales (销售部)"]
+    assert problems_of(root) == ["roles/worker.yml:4: 所属部门（department）写的 '市场部' 不是本手册中的部门 — "
+                                 "从 content/site.yml 中选：sales（销售部）"]
 
 
 @pytest.mark.parametrize("typed", ["0123", "1.10", "0x1F", "1e3", "yes", "no", "2026-02-30", "12:30"])
@@ -75,10 +75,8 @@ def test_symlink_to_a_file_outside_the_root_is_refused_without_naming_the_target
     (root / "roles" / "passwd.yml").symlink_to("/etc/passwd")
     found = problems_of(root)
     assert found == [
-        "roles/passwd.yml:1: this is a symbolic link to a file outside the content root — "
-        "copy the file into the folder instead of linking to it",
-        "roles/spy.yml:1: this is a symbolic link to a file outside the content root — "
-        "copy the file into the folder instead of linking to it",
+        "roles/passwd.yml:1: 这是一个符号链接，指向内容文件夹之外的文件 — 把文件复制到这个文件夹中，不要用链接",
+        "roles/spy.yml:1: 这是一个符号链接，指向内容文件夹之外的文件 — 把文件复制到这个文件夹中，不要用链接",
     ]
     assert not any(str(tmp_path) in line or "/etc" in line for line in found)
 
@@ -103,13 +101,11 @@ def _duties(n: int, text: str = "拜访客户。") -> str:
 
 
 @pytest.mark.parametrize("case, expected", [
-    ("long-duty", f"roles/worker.yml:14: duties.2 is {MAX_TEXT + 1:,} characters long; at most {MAX_TEXT:,} are allowed"
-                  " — split it into several shorter items"),
-    ("many-duties", f"roles/worker.yml:9: duties has {MAX_DUTIES + 2:,} items; at most {MAX_DUTIES:,} are allowed"
-                    " — split the content, or keep only what is needed"),
-    ("much-text", f"roles/worker.yml:1: this role holds {MAX_ROLE_TEXT + 10 + 141:,} characters of text; at most "
-                  f"{MAX_ROLE_TEXT:,} are allowed in one role — shorten the duties and KPIs; a job description is "
-                  "read, not archived"),
+    ("long-duty", f"roles/worker.yml:14: 第 3 条职责有 {MAX_TEXT + 1:,} 个字，最多 {MAX_TEXT:,} 个 — 拆成几条较短的"),
+    ("many-duties", f"roles/worker.yml:9: 岗位职责（duties）有 {MAX_DUTIES + 2:,} 项，最多 {MAX_DUTIES:,} 项"
+                    " — 拆分内容，或只保留需要的"),
+    ("much-text", f"roles/worker.yml:1: 本岗位共有 {MAX_ROLE_TEXT + 10 + 141:,} 个字；一个岗位最多 "
+                  f"{MAX_ROLE_TEXT:,} 个字 — 精简职责和指标：岗位说明书是给人读的，不是存档"),
 ])
 def test_content_limits(tmp_path, case, expected):
     root = overlay_root(tmp_path)
@@ -128,5 +124,5 @@ def test_too_many_kpis(tmp_path):
     kpi = ("    - name: 指标\n      definition: 定义\n      target: 目标\n      weight: 1\n      cycle: 月度\n"
            "      source: 台账\n      measures: [visit]\n")
     edit(root, "roles/worker.yml", "  items:\n", "  items:\n" + kpi * MAX_KPIS)
-    assert problems_of(root) == [f"roles/worker.yml:16: kpis.items has {MAX_KPIS + 2} items; at most {MAX_KPIS} are "
-                              "allowed — split the content, or keep only what is needed"]
+    assert problems_of(root) == [f"roles/worker.yml:16: 指标列表（items）有 {MAX_KPIS + 2} 项，最多 {MAX_KPIS} 项 — "
+                                 "拆分内容，或只保留需要的"]
