@@ -29,7 +29,7 @@ def run(loaded: LoadedRoot) -> list[Problem]:
     copies = {p.path for p in problems if p.code == "id.copy"}  # one line says it all for a copied file
     problems += _unique_values(loaded, [r for r in roles if r.doc.shown_as not in copies], "number")
     problems += _unique_values(loaded, [r for r in roles if r.doc.shown_as not in copies], "title")
-    problems += _numbers(loaded)
+    problems += _numbers(loaded, {p.path for p in problems if p.code == "value.taken" and p.loc == ("number",)})
     for item in roles:
         problems += _role(item)
     problems += _cycles(roles)
@@ -148,7 +148,7 @@ def _clash(item: Loaded, first: Loaded, kind: str) -> Problem:
     ident, other = item.obj.id, first.doc.shown_as
     copied = _COPY_NAME.match(item.doc.path.stem)
     if copied and copied["stem"] == first.doc.path.stem:
-        same = ["id"] + [label for field, label in (("title", "名称"), ("number", "编号"))
+        same = ["id"] + [label for field, label in (("title", "名称"), ("number", KINDS[kind].number_label))
                          if item.has(field) and first.has(field) and getattr(item.obj, field, None) is not None
                          and _same(field, getattr(item.obj, field), getattr(first.obj, field))]
         return item.doc.say(("id",), "id.copy", other=other, same="、".join(same))
@@ -195,8 +195,10 @@ def _unique_values(loaded: LoadedRoot, items: list[Loaded], field: str) -> list[
         first, *others = oldest_first(group, loaded)
         for item in others:
             following = _next_number(loaded, item) if field == "number" else None
+            theirs = getattr(first.obj, field)
             problems.append(item.doc.say((field,), "value.taken", label=label, value=getattr(item.obj, field),
                                          other=first.doc.shown_as, line=first.doc.line_of((field,)),
+                                         theirs=f"（那里写作 '{theirs}'）" if theirs != getattr(item.obj, field) else "",
                                          next=f"（本部门下一个空号：{following}）" if following else ""))
     return problems
 
@@ -222,15 +224,16 @@ def _next_number(loaded: LoadedRoot, item: Loaded) -> str | None:
         return None
 
 
-def _numbers(loaded: LoadedRoot) -> list[Problem]:
-    """Each 岗位编号 as its department writes them (:func:`numbering.misfit`)."""
+def _numbers(loaded: LoadedRoot, taken: set[str]) -> list[Problem]:
+    """Each 岗位编号 as its department writes them (:func:`numbering.misfit`); a number ``taken`` by another file
+    is told so already."""
     roles = _named(loaded)
     by_file = {item.doc.shown_as: item for item in loaded.of_kind("role")}
     departments = {d.id: d.name for d in loaded.site.obj.departments} \
         if loaded.site is not None and loaded.site.has("departments") else {}
     problems = []
     for role in roles:
-        if not role.number or role.department not in departments:
+        if not role.number or role.department not in departments or role.id in taken:
             continue
         wrong = numbering.misfit(role, roles)
         if wrong is None:

@@ -95,7 +95,8 @@ def _held_back_with(loaded: LoadedRoot, held: set[str]) -> list[Problem]:
     for item in loaded.of_kind("form"):
         policy = policies.get(item.obj.policy) if item.has("policy") else None
         if policy is not None and item.doc.shown_as not in held:
-            found.append(item.doc.say(("policy",), "draft.depends", policy=policy.obj.id, file=policy.doc.shown_as))
+            found.append(item.doc.say(("policy",), "draft.depends", field=where(("policy",)), value=policy.obj.id,
+                                      file=policy.doc.shown_as))
             found[-1] = dataclasses.replace(found[-1], severity="draft")
             held.add(item.doc.shown_as)
     return found
@@ -409,7 +410,7 @@ def _explain(doc: YamlDocument, err: dict, model: type[BaseModel]) -> Problem:
     if kind in ("finite_number", "int_from_float"):
         return doc.say(loc, "field.number", where=here, got=_describe(typed))
     hint = MESSAGES[getattr(model, "HINT", "field.schema")][1]
-    return doc.say(loc, "field.other", where=here.rstrip(), detail=err["msg"], hint=hint)
+    return doc.say(loc, "field.other", where=here, detail=err["msg"], hint=hint)
 
 
 def _real_loc(data: Any, loc: tuple) -> tuple:

@@ -76,7 +76,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.type": ("{where}应该是{expected}，而不是{got}", "把{where}写成{expected}"),
     "field.range": ("{where}是 {value}，{limit}", "改正这个数"),
     "field.number": ("{where}应该是普通的数字，而不是{got}", "改正这个数"),
-    "field.other": ("{where}：{detail}", "{hint}"),
+    "field.other": ("{where}不符合要求（{detail}）", "{hint}"),
     "field.schema": ("", "可以写什么，见 schemas/ 中的 JSON Schema"),
     # ------------------------------------------------------------------ ids, file names, copies
     "id.copied": ("id '{id}' 已被 {other} 使用", "这个文件大概是从它复制来的：把 id 改为 '{fixed}'"),
@@ -87,7 +87,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "id.rename_lower": ("", "把文件改名为 {id}.yml（文件名用小写，与 id 相同）"),
     "id.rename_or_id": ("", "把文件改名为 {id}.yml，或把 id 改为 '{fixed}'"),
     "id.rename": ("", "把文件改名为 {id}.yml（文件名用英文 id）"),
-    "value.taken": ("{label} '{value}' 已被 {other}（第 {line} 行）使用", "给这个岗位一个自己的{label}{next}"),
+    "value.taken": ("{label} '{value}' 已被 {other}（第 {line} 行）使用{theirs}", "给这个岗位一个自己的{label}{next}"),
     "department.twice": ("部门 id '{id}' 用了两次", "每个部门用自己的 id"),
     # ------------------------------------------------------------------ 岗位编号
     "number.spelling": ("岗位编号 '{typed}' 的写法与其他编号不同（{what}）", "写成 '{fixed}'"),
@@ -116,7 +116,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "draft.lacks": ("草稿还没有填写{labels}", "把 status 改为 published 之前填好：{keys}"),
     "draft.policy": ("制度 '{policy}' 是草稿，正式发布的手册无法据它打印这张表单",
                      "发布这个制度（status: published），或把这张表单也标为 'status: draft'"),
-    "draft.depends": ("所属制度 '{policy}' 是有问题的草稿，这张表单要等它改好才能显示", "先改好 {file}"),
+    "draft.depends": ("{field}写的 '{value}' 是一个还有问题的草稿，改好之前这里无法显示", "先改好 {file}"),
     # ------------------------------------------------------------------ policies and forms
     "policy.no_meal_standard": ("这一节要打印点餐标准，但制度中没有 meal_standard",
                                 "加上 'meal_standard:'，写明 extra_dishes 和 drinks"),

@@ -80,12 +80,13 @@ def misfit(role: Named, roles: list[Named]) -> Misfit | None:
             example = next(p + d for p, d in own if p == prefix)
             return Misfit("width", fixed=f"{prefix}{int(digits):0{width}d}", example=example)
         return None
-    others = {r.department for r in roles if r.department != role.department
-              and (m := _NUMBERED.match(normalise(r.number))) and m.group(1) == prefix}
-    if others:
-        return Misfit("other_series", series=prefix, department=sorted(others)[0])
+    others = Counter(r.department for r in roles if r.department != role.department
+                     and (m := _NUMBERED.match(normalise(r.number))) and m.group(1) == prefix)
     prefixes = {p for p, _ in own}
-    if len(own) >= 2 and len(prefixes) == 1:
+    learned = len(own) >= 2 and len(prefixes) == 1  # the department's other roles show its one series
+    if others and (sum(others.values()) >= 2 or learned):
+        return Misfit("other_series", series=prefix, department=others.most_common(1)[0][0])
+    if learned:
         return Misfit("new_series", series=prefixes.pop())
     return None
 

@@ -8,8 +8,9 @@ choices as ``id (中文名)``; a name two objects share is an error that lists b
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import Problem
 from .loaded import Loaded, LoadedRoot
@@ -28,6 +29,7 @@ class Names:
     labels: dict[str, str]        # id → Chinese name, for listing choices
     by_name: dict[str, set[str]]  # id, name or alias → ids
     unknowable: bool              # a file of this kind could not be read: unknown names may be its
+    held: dict[str, str] = field(default_factory=dict)  # file name → file of a draft too broken to name itself
 
     def choices(self, exclude: str | None = None) -> str:
         shown = [f"{i}（{label}）" if label != i else i for i, label in sorted(self.labels.items()) if i != exclude]
@@ -46,6 +48,8 @@ class Names:
             return None, [item.doc.say(loc, "ref.ambiguous", field=where(loc), value=value, listed=listed)]
         if self.unknowable:
             return None, []
+        if value in self.held:
+            return None, [item.doc.say(loc, "draft.depends", field=where(loc), value=value, file=self.held[value])]
         close = difflib.get_close_matches(value, list(self.by_name), n=1, cutoff=0.6)
         guess = f"是不是想写 '{close[0]}'？" if close else ""
         return None, [item.doc.say(loc, "ref.unknown", field=where(loc), value=value, what=self.what, guess=guess,
@@ -77,7 +81,10 @@ def item_names(loaded: LoadedRoot, kind: str) -> Names:
     # a draft held back by its own problems is nothing to wait for: a name only it could have is unknown
     unknowable = bool(loaded.unreadable.get(kind)) or any(not i.has("title") for i in found
                                                           if i.doc.shown_as not in loaded.drafts)
-    return _names(KINDS[kind].label, KINDS[kind].folder + "/", items, unknowable)
+    named = {item.obj.id for item in found if item.has("id")}
+    held = {path.rsplit("/", 1)[-1].split(".")[0]: path for path in loaded.drafts
+            if path.rsplit("/", 1)[0] == KINDS[kind].folder and path.rsplit("/", 1)[-1].split(".")[0] not in named}
+    return dataclasses.replace(_names(KINDS[kind].label, KINDS[kind].folder + "/", items, unknowable), held=held)
 
 
 def resolve(loaded: LoadedRoot) -> list[Problem]:

@@ -369,10 +369,15 @@ def _explain(exc: yaml.YAMLError, text: str, shown_as: str) -> Problem:
         return problem(shown_as, line, "yaml.not_key_value")
     if "mapping values are not allowed" in what:
         here, above = _indent_of(lines, line - 1), _previous_indent(lines, line - 1)
-        if here is not None and above is not None and here > above and _KEY_VALUE.match(lines[line - 1].strip()):
-            how = f"从第 {above + 1} 列开始（前面 {above} 个空格）" if above else "从行首开始，前面不留空格"
-            return problem(shown_as, line, "yaml.indented", here=here, above=above, how=how)
-        return problem(shown_as, line, "yaml.unexpected_colon")
+        typed = _LINE.match(lines[line - 1])["rest"].strip() if line <= len(lines) else ""
+        pair = _KEY_VALUE.match(typed)
+        if pair and re.fullmatch(r"[A-Za-z_][\w-]*", pair["key"]):  # a key of ours, indented too far
+            if here is not None and above is not None and here > above:
+                how = f"从第 {above + 1} 列开始（前面 {above} 个空格）" if above else "从行首开始，前面不留空格"
+                return problem(shown_as, line, "yaml.indented", here=here, above=above, how=how)
+            return problem(shown_as, line, "yaml.unexpected_colon")
+        # '负责回款，注意: 逾期需报批' going on from the line above: text, whose ': ' reads as a new key
+        return problem(shown_as, line, "yaml.colon_in_text", typed=_clip(typed), example=f'"…{_clip(typed)}"')
     if "block end" in what or "indentation" in what or "block collection" in context:
         return problem(shown_as, line, "yaml.indentation")
     return problem(shown_as, line, "yaml.other", detail=what or context)
