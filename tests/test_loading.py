@@ -201,6 +201,15 @@ def test_an_unfinished_draft_is_held_back_and_blocks_nothing(tmp_path):
     assert strict.value.problems == list(hb.draft_problems)
 
 
+def test_a_draft_copy_held_back_by_its_id_leaves_the_original_in_place(tmp_path):
+    root = overlay_root(tmp_path)
+    text = (root / "roles" / "worker.yml").read_text(encoding="utf-8")
+    (root / "roles" / "worker - 副本.yml").write_text("status: draft\n" + text, encoding="utf-8")
+    hb = load_handbook(root)
+    assert [r.id for r in hb.roles] == ["boss", "worker"] and hb.role("worker").status == "published"
+    assert [p.path for p in hb.draft_problems] == ["roles/worker - 副本.yml"]
+
+
 def test_a_draft_that_is_fine_is_shown_and_a_published_file_with_a_mistake_still_blocks(tmp_path):
     root = overlay_root(tmp_path)
     (root / "roles" / "new-lead.yml").write_text(NEW_DRAFT.replace("purpose:", "purpose: 带组。")

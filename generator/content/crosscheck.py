@@ -238,21 +238,12 @@ def _numbers(loaded: LoadedRoot, taken: set[str]) -> list[Problem]:
         wrong = numbering.misfit(role, roles)
         if wrong is None:
             continue
-        item, department = by_file[role.id], departments[role.department]
-        following = _next_number(loaded, item)
-        if wrong.kind == "spelling":
-            problems.append(item.doc.say(("number",), "number.spelling", typed=role.number, what=wrong.what,
-                                         fixed=wrong.fixed))
-        elif wrong.kind == "width":
-            problems.append(item.doc.say(("number",), "number.width", number=role.number, department=department,
-                                         example=wrong.example, fixed=wrong.fixed))
-        elif wrong.kind == "other_series":
-            problems.append(item.doc.say(("number",), "number.other_series", number=role.number,
-                                         series=wrong.series, other=departments.get(wrong.department, ""),
-                                         department=department, next=f"，如 {following}" if following else ""))
-        else:
-            problems.append(item.doc.note(("number",), "number.new_series", number=role.number, series=wrong.series,
-                                          department=department, next=following or f"{wrong.series}…"))
+        item = by_file[role.id]
+        tell = item.doc.note if wrong.kind == "new_series" else item.doc.say  # a new series may be meant
+        problems.append(tell(("number",), f"number.{wrong.kind}", number=role.number, what=wrong.what,
+                             fixed=wrong.fixed, series=wrong.series, example=wrong.example,
+                             department=departments[role.department], other=departments.get(wrong.department, ""),
+                             next=_next_number(loaded, item) or "本部门的下一个空号"))
     return problems
 
 

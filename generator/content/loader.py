@@ -78,13 +78,7 @@ def load_handbook(root: Path, notes: list[Problem] | None = None, strict: bool =
     found_notes += _held_back_with(loaded, held)
     if notes is not None:
         notes += found_notes
-    site = loaded.site.obj
-    gone = {(name, item.obj.id) for name in KINDS for item in loaded.of_kind(name)
-            if item.doc.shown_as in held and item.has("id")}
-    items = drafts.leave_out({name: [_usable(item) for item in loaded.of_kind(name)
-                                     if item.doc.shown_as not in held or item.has("id")] for name in KINDS}, gone)
-    items["roles"] = _ordered_roles(site, items["roles"])
-    return Handbook(site=site, brand=loaded.brand, **items,
+    return Handbook(site=loaded.site.obj, brand=loaded.brand, **_without(loaded, held),
                     draft_problems=tuple(p for p in sorted(found_notes) if p.severity == "draft"))
 
 
@@ -95,15 +89,29 @@ def _held_back_with(loaded: LoadedRoot, held: set[str]) -> list[Problem]:
     for item in loaded.of_kind("form"):
         policy = policies.get(item.obj.policy) if item.has("policy") else None
         if policy is not None and item.doc.shown_as not in held:
-            found.append(item.doc.say(("policy",), "draft.depends", field=where(("policy",)), value=policy.obj.id,
-                                      file=policy.doc.shown_as))
-            found[-1] = dataclasses.replace(found[-1], severity="draft")
+            found.append(dataclasses.replace(item.doc.say(("policy",), "draft.depends", field=where(("policy",)),
+                                                          value=policy.obj.id, file=policy.doc.shown_as),
+                                             severity="draft"))
             held.add(item.doc.shown_as)
     return found
 
 
+def _without(loaded: LoadedRoot, held: set[str]) -> dict[str, list]:
+    """Every kind's items but the files ``held`` back, as :func:`drafts.leave_out` leaves drafts out (reporting
+    lines climb past them); a held-back draft sharing its id with a file that stays is simply dropped."""
+    staying = {(name, item.obj.id) for name in KINDS for item in loaded.of_kind(name) if item.doc.shown_as not in held}
+    gone = {(name, item.obj.id) for name in KINDS for item in loaded.of_kind(name)
+            if item.doc.shown_as in held and item.has("id") and (name, item.obj.id) not in staying}
+    items = {name: [_usable(item) for item in loaded.of_kind(name)
+                    if item.doc.shown_as not in held or (name, getattr(item.obj, "id", None)) in gone]
+             for name in KINDS}
+    kept = drafts.leave_out(items, gone)
+    kept["roles"] = _ordered_roles(loaded.site.obj, kept["roles"])
+    return kept
+
+
 def _usable(item: Loaded) -> Any:
-    """An item's object; a held-back draft's with only what the reporting lines of the others may follow."""
+    """An item's object; a held-back draft's without a superior that did not resolve (others may climb past it)."""
     if item.complete:
         return item.obj
     return item.obj.model_copy(update={name: None for name in ("reports_to",) if not item.has(name)})
@@ -209,19 +217,18 @@ def _files_in(root: Path, folder: str, problems: list[Problem]) -> list[tuple[Pa
         if path.name.startswith((".", "~")) or not _YAMLISH.search(path.name):
             continue  # editor lock files, backups, READMEs: not content
         shown = display_path(path, root)
+        stem = _YAMLISH.sub("", path.name)
         if path.name.lower().endswith(".txt"):
-            yml = path.name[: -len(".txt")]
-            extra = path.name[len(yml.rsplit(".", 1)[0]):]
-            problems.append(problem(shown, 1, "file.txt_suffix", extra=extra, name=f"{yml.rsplit('.', 1)[0]}.yml"))
+            problems.append(problem(shown, 1, "file.txt_suffix", extra=path.name[len(stem):], name=f"{stem}.yml"))
             found.append((path, False))
         elif not path.name.endswith(".yml"):
-            problems.append(problem(shown, 1, "file.suffix", name=f"{path.name[: -len(path.suffix)]}.yml"))
+            problems.append(problem(shown, 1, "file.suffix", name=f"{stem}.yml"))
             found.append((path, False))
         elif _readable(root, path, problems):
             found.append((path, True))
-    if sum(is_content for _, is_content in found) > MAX_FILES:
-        problems.append(problem(display_path(directory, root), 1, "folder.too_many", count=len(found),
-                                limit=MAX_FILES))
+    count = sum(is_content for _, is_content in found)
+    if count > MAX_FILES:
+        problems.append(problem(display_path(directory, root), 1, "folder.too_many", count=count, limit=MAX_FILES))
         return []
     return found
 

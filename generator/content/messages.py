@@ -90,9 +90,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "value.taken": ("{label} '{value}' 已被 {other}（第 {line} 行）使用{theirs}", "给这个岗位一个自己的{label}{next}"),
     "department.twice": ("部门 id '{id}' 用了两次", "每个部门用自己的 id"),
     # ------------------------------------------------------------------ 岗位编号
-    "number.spelling": ("岗位编号 '{typed}' 的写法与其他编号不同（{what}）", "写成 '{fixed}'"),
+    "number.spelling": ("岗位编号 '{number}' 的写法与其他编号不同（{what}）", "写成 '{fixed}'"),
     "number.other_series": ("岗位编号 '{number}' 是{other}的编号系列（{series}…），本岗位属于{department}",
-                            "改用{department}的编号{next}"),
+                            "改用{department}的编号，如 {next}"),
     "number.width": ("岗位编号 '{number}' 的序号位数与{department}的其他编号（{example}）不同", "写成 '{fixed}'"),
     "number.new_series": ("岗位编号 '{number}' 不在{department}的编号系列（{series}…）中",
                           "如果不是有意另起一个系列，改为 {next}"),
