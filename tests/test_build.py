@@ -92,12 +92,12 @@ def test_an_unfinished_draft_does_not_stop_a_fix_to_another_role_from_being_publ
     draft = root / "roles" / "da-ke-hu-jing-li.yml"
     try:
         assert made.returncode == 0, made.stderr
-        role.write_text(original.replace("全力以赴完成本区域销售和回款任务。", "全力以赴完成本区域销售和回款任务！"),
+        role.write_text(original.replace("全力以赴完成本区域销售和回款任务。", "全力以赴完成本区域的销售和回款任务。"),
                         encoding="utf-8")
         run = handbook("build", "--root", str(root), "--out", str(tmp_path / "site"), "--drafts")
         assert run.returncode == 0, run.stderr
         assert "草稿 roles/da-ke-hu-jing-li.yml 有 3 处问题，没有收入（handbook check 查看）。" in run.stdout
-        assert "全力以赴完成本区域销售和回款任务！" in (tmp_path / "site" / "roles" / "regional-manager.html").read_text(
+        assert "全力以赴完成本区域的销售和回款任务。" in (tmp_path / "site" / "roles" / "regional-manager.html").read_text(
             encoding="utf-8")
         assert not (tmp_path / "site" / "roles" / "da-ke-hu-jing-li.html").exists()
     finally:
@@ -157,7 +157,7 @@ def test_failed_content_leaves_the_previous_site_byte_identical(built, tmp_path)
     finally:
         role.write_text(original, encoding="utf-8")
     assert run.returncode == 1
-    assert "roles/sales-assistant.yml:" in run.stderr and "not 100" in run.stderr
+    assert "roles/sales-assistant.yml:" in run.stderr and "不是 100" in run.stderr
     assert "Traceback" not in run.stderr
     assert tree_digest(out) == before
 

@@ -488,12 +488,12 @@ def test_reference_docx_with_a_missing_style_or_unknown_placeholder_is_reported(
     next(t for t in footer.iter(qn("w:t")) if t.text == "{页脚}").text = "{页码}"
     problems = [str(p) for p in docx_styles.check_reference(doc, "templates/docx/reference.docx")]
     wrong_table = [str(p) for p in docx_styles.check_reference(doc, "r.docx", table_style="Grid Table 4")]
-    assert "r.docx:1: the table style 'Grid Table 4' (templates/docx/layout.yml: tables.style) is missing — " \
-           "use one of Table Grid, or add it in Word" in wrong_table
+    assert "r.docx:1: 缺少表格样式 'Grid Table 4'（templates/docx/layout.yml 的 tables.style） — " \
+           "改用 Table Grid，或在 Word 中添加它" in wrong_table
     assert problems == [
-        "templates/docx/reference.docx:1: the paragraph style 'Notice' is missing — add a paragraph style named "
-        "'Notice' in Word (样式 → 新建样式), or rebuild the file with scripts/make_reference_docx.py",
-        "templates/docx/reference.docx:1: the footer has an unknown placeholder {页码} — use {手册名称}, {文件编号}, {页脚}",
+        "templates/docx/reference.docx:1: 缺少段落样式 'Notice' — 在 Word 中添加名为 'Notice' 的段落样式"
+        "（样式 → 新建样式），或运行 scripts/make_reference_docx.py 重新生成",
+        "templates/docx/reference.docx:1: 页脚中有未知的占位符 {页码} — 可用的占位符：{手册名称}、{文件编号}、{页脚}",
     ]
 
 
