@@ -103,19 +103,18 @@ def test_ambiguous_name_lists_candidates_and_writes_nothing(root: Path):
     before = sorted(p.name for p in (root / "roles").iterdir())
     code, out, err = new_role(root, "--title", "大客户经理", "--department", "销售部", "--reports-to", "市场部经理")
     assert code == 2 and out == ""
-    assert err == ("错误：'销售部' names more than one department: market（市场部）, service（客服部） "
-                   "— give the id instead\n")
+    assert err == "错误：'销售部' 同时指几个部门：market（市场部）、service（客服部） — 写出你指的那一个的 id\n"
     assert sorted(p.name for p in (root / "roles").iterdir()) == before
 
 
 def test_unknown_names_say_which_exist(root: Path):
     code, _, err = new_role(root, "--title", "大客户经理", "--department", "工程部", "--reports-to", "市场部经理")
     assert code == 2
-    assert err == ("错误：no department is called '工程部' — choose one of the departments in "
-                   "content/site.yml: marketing-center（营销中心）, market（市场部）\n")
+    assert err == ("错误：没有叫 '工程部' 的部门 — 从 content/site.yml 的部门中选：marketing-center（营销中心）、"
+                   "market（市场部）\n")
     code, _, err = new_role(root, "--title", "大客户经理", "--department", "市场部", "--reports-to", "策划经理")
     assert code == 2
-    assert err == "错误：no role is called '策划经理' — did you mean planning-manager（营销策划经理）?\n"
+    assert err == "错误：没有叫 '策划经理' 的岗位 — 是不是想写 planning-manager（营销策划经理）？\n"
     assert not (root / "roles" / "da-ke-hu-jing-li.yml").exists()
 
 
@@ -123,10 +122,10 @@ def test_never_overwrites(root: Path):
     original = (root / "roles" / "sales-assistant.yml").read_bytes()
     code, _, err = new_role(root, "--title", "大客户经理", "--department", "市场部", "--reports-to", "市场部经理",
                             "--id", "sales-assistant")
-    assert code == 2 and "roles/sales-assistant.yml already exists" in err
+    assert code == 2 and "roles/sales-assistant.yml 已经存在" in err
     assert (root / "roles" / "sales-assistant.yml").read_bytes() == original
     code, _, err = new_role(root, "--title", "市场部销售助理", "--department", "市场部", "--reports-to", "市场部经理")
-    assert code == 2 and "a role called '市场部销售助理' already exists: sales-assistant" in err
+    assert code == 2 and "已经有叫 '市场部销售助理' 的岗位：sales-assistant" in err
 
 
 def test_number_rules(root: Path):
@@ -140,12 +139,13 @@ def test_number_rules(root: Path):
     new_role(root, "--title", "客服专员", "--department", "客服部", "--reports-to-title", "总经理")
     data = yaml.safe_load((root / "roles" / "ke-fu-zhuan-yuan.yml").read_text("utf-8"))
     assert (data["number"], data["reports_to_title"]) == ("YXZX-KF-01", "总经理")
-    # a taken number is refused with the next free one suggested
-    code, _, err = new_role(root, "--title", "大客户经理", "--department", "市场部", "--reports-to", "市场部经理",
-                            "--number", "YXZX-SC-03")
-    assert code == 2
-    assert err == ("错误：岗位编号 YXZX-SC-03 is already used by sales-assistant（市场部销售助理） — "
-                   "choose another --number, e.g. YXZX-SC-04\n")
+    # a taken number is refused with the next free one suggested, however its case and dashes are written
+    for taken in ("YXZX-SC-03", "yxzx—sc—03"):
+        code, _, err = new_role(root, "--title", "大客户经理", "--department", "市场部", "--reports-to", "市场部经理",
+                                "--number", taken)
+        assert code == 2
+        assert err == (f"错误：岗位编号 {taken} 已被 sales-assistant（市场部销售助理）使用 — 换一个 --number，"
+                       "如 YXZX-SC-04\n")
 
 
 def test_titles_that_need_quoting_survive(root: Path):
@@ -159,8 +159,8 @@ def test_bad_id_is_refused_with_the_pinyin_one_suggested(root: Path):
     code, _, err = new_role(root, "--title", "大客户经理", "--department", "市场部", "--reports-to", "市场部经理",
                             "--id", "Key-Account-Manager")
     assert code == 2
-    assert err == ("错误：--id 'Key-Account-Manager' is not a valid id — use English lower-case letters, "
-                   "digits and hyphens, e.g. --id da-ke-hu-jing-li\n")
+    assert err == ("错误：--id 'Key-Account-Manager' 不是有效的 id — 只用英文小写字母、数字和连字符，"
+                   "如 --id da-ke-hu-jing-li\n")
 
 
 @pytest.mark.parametrize("title, taken, expected", [
