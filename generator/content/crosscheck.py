@@ -210,11 +210,15 @@ def _named(loaded: LoadedRoot) -> list[numbering.Named]:
             for r in loaded.of_kind("role") if r.has("number", "department")]
 
 
+def _departments_of(loaded: LoadedRoot) -> dict:
+    """site.yml's departments by id (none when site.yml could not be read)."""
+    ok = loaded.site is not None and loaded.site.has("departments")
+    return {d.id: d for d in loaded.site.obj.departments} if ok else {}
+
+
 def _next_number(loaded: LoadedRoot, item: Loaded) -> str | None:
     """The next free 岗位编号 in the role's department (None when it has none to continue)."""
-    departments = {d.id: d for d in loaded.site.obj.departments} \
-        if loaded.site is not None and loaded.site.has("departments") else {}
-    dept = departments.get(item.obj.department) if item.has("department") else None
+    dept = _departments_of(loaded).get(item.obj.department) if item.has("department") else None
     if dept is None:
         return None
     roles = [r for r in _named(loaded) if r.id != item.doc.shown_as]
@@ -229,8 +233,7 @@ def _numbers(loaded: LoadedRoot, taken: set[str]) -> list[Problem]:
     is told so already."""
     roles = _named(loaded)
     by_file = {item.doc.shown_as: item for item in loaded.of_kind("role")}
-    departments = {d.id: d.name for d in loaded.site.obj.departments} \
-        if loaded.site is not None and loaded.site.has("departments") else {}
+    departments = {ident: dept.name for ident, dept in _departments_of(loaded).items()}
     problems = []
     for role in roles:
         if not role.number or role.department not in departments or role.id in taken:
