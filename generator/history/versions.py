@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..content.errors import Problem, note
+from ..content.errors import Problem
 from ..content.loader import CONTENT_FOLDERS, load_item
+from ..content.messages import problem
 from ..content.model import Handbook, Revision, kind_at
 from ..content.yamlsource import load_yaml
 from . import changes
@@ -159,12 +160,8 @@ def unraised(root: Path, context: Handbook | None = None) -> list[Problem]:
 def _note(root: Path, rel: str, raw: bytes, item: Any, lines: list[str]) -> Problem:
     doc, _ = load_yaml(root / rel, rel, raw)
     line = doc.line_of(("version",)) if doc is not None else 1
-    following = next_version(item.version)
-    return note(rel, line,
-                f"{item.title}的内容自上次提交以来改了 {len(lines)} 处，版本仍是 {item.version}"
-                f"（content changed since the last commit, version did not）",
-                f"把 version 改为 \"{following}\"，在 revisions 中加一行 {following}（日期与修订内容）；"
-                f"handbook diff 列出改了什么")
+    return problem(rel, line, "version.unraised", ("version",), "note", title=item.title, count=len(lines),
+                   version=item.version, following=next_version(item.version))
 
 
 def _item(rel: str, raw: bytes | None) -> Any:
