@@ -1191,14 +1191,18 @@ def test_pending_tracked_changes_in_another_jd_are_read_as_not_accepted(root, tm
 
 def test_a_draft_says_what_it_still_lacks(root, tmp_path):
     """What the draft's page lists under its 草稿 banner: the same fields handbook check notes."""
-    from generator.content.crosscheck import missing_from_draft
+    from generator.content.drafts import still_missing
+    from generator.site import pages
 
     src = tmp_path / "jd.txt"
     src.write_text(TEXT_JD, encoding="utf-8")
     assert run_import(src, "--root", root)[0] == 0
-    role = load_handbook(root).role("led-xian-shi-ping-xiao-shou-jing-li")
-    assert missing_from_draft(role) == ["生效日期", "关键绩效指标"]
-    assert missing_from_draft(load_handbook(REPO).role("market-manager")) == []
+    hb = load_handbook(root)
+    role = hb.role("led-xian-shi-ping-xiao-shou-jing-li")
+    assert still_missing(role) == ["生效日期", "关键绩效指标"]
+    assert still_missing(load_handbook(REPO).role("market-manager")) == []
+    page = pages.pages(hb, [])[pages.page_uri("role", role.id)]
+    assert "发布前还要填写：生效日期、关键绩效指标" in page.split("##", 1)[0], page[:600]
 
 
 @pytest.mark.slow
