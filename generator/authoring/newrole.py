@@ -23,8 +23,9 @@ import yaml
 
 from ..content.errors import display_path
 from ..content.model import SLUG_PATTERN
-from ..content.numbering import Named, NoSeries, next_number
+from ..content.numbering import Named, NoSeries, next_number, normalise
 from ..content.yamlsource import load_yaml
+from ..history.changes import whole_item
 from .ids import slug_from_title
 
 
@@ -61,10 +62,10 @@ class Directory:
                    [Named(r.id, r.title, tuple(r.aliases), r.number, r.department) for r in hb.roles])
 
     def department(self, text: str) -> Named:
-        return _resolve(text, self.departments, "department", "departments in content/site.yml")
+        return _resolve(text, self.departments, "部门", "content/site.yml 的部门")
 
     def role(self, text: str) -> Named:
-        return _resolve(text, self.roles, "role", "roles in roles/")
+        return _resolve(text, self.roles, "岗位", "roles/ 的岗位")
 
 
 def _data(root: Path, path: Path) -> dict:
@@ -85,16 +86,15 @@ def _resolve(text: str, items: list[Named], what: str, where: str) -> Named:
         if len(match) == 1:
             return match[0]
         if len(match) > 1:
-            raise NewRoleError(f"'{text}' names more than one {what}: {_listed(match)} — give the id instead")
+            raise NewRoleError(f"'{text}' 同时指几个{what}：{_listed(match)} — 写出你指的那一个的 id")
     close = [i for i in items if text and (text in i.name or i.name in text or any(text in a for a in i.aliases))]
     if close:
-        raise NewRoleError(f"no {what} is called '{text}' — did you mean {' or '.join(i.shown for i in close)}?")
-    raise NewRoleError(f"no {what} is called '{text}' — choose one of the {where}: "
-                       f"{_listed(items) or 'none exist yet'}")
+        raise NewRoleError(f"没有叫 '{text}' 的{what} — 是不是想写 {' 或 '.join(i.shown for i in close)}？")
+    raise NewRoleError(f"没有叫 '{text}' 的{what} — 从 {where}中选：{_listed(items) or '（还没有）'}")
 
 
 def _listed(items: list[Named]) -> str:
-    return ", ".join(item.shown for item in items)
+    return "、".join(item.shown for item in items)
 
 
 # --------------------------------------------------------------------------- the file
@@ -108,7 +108,7 @@ class NewRole:
     department: Named
     superior: Named | None
     superior_title: str | None
-    effective: dt.date
+    started: dt.date  # the day the draft was written: its 修订记录 row's date (生效日期 stays empty until published)
 
     #: what to write for department and reports_to: the Chinese name when it names only that one, else the id
     department_ref: str = ""
@@ -116,7 +116,8 @@ class NewRole:
 
     def yaml(self) -> str:
         return ROLE_TEMPLATE.format(
-            id=self.id, title=_scalar(self.title), number=_scalar(self.number), today=self.effective.isoformat(),
+            id=self.id, title=_scalar(self.title), number=_scalar(self.number), today=self.started.isoformat(),
+            first_version=_scalar(whole_item("role", self.id, self.title, added=True).text),
             dept_ref=_scalar(self.department_ref or self.department.id),
             dept_note=_comment(f"所属部门（id：{self.department.id}）"),
             reports=(f"reports_to: {_scalar(self.superior_ref or self.superior.id)}" if self.superior else
@@ -143,39 +144,38 @@ def _comment(text: str) -> str:
 
 def plan_role(root: Path, title: str, department: str, reports_to: str | None = None,
               reports_to_title: str | None = None, role_id: str | None = None, number: str | None = None,
-              effective: dt.date | None = None) -> NewRole:
+              today: dt.date | None = None) -> NewRole:
     """Resolve names and choose id and 岗位编号; raises :class:`NewRoleError`, writes nothing."""
     title = " ".join(title.split())
     if not title:
-        raise NewRoleError("--title is empty — give the role's Chinese title, e.g. --title 大客户经理")
+        raise NewRoleError("--title 是空的 — 写上岗位的中文名称，如 --title 大客户经理")
     if (reports_to is None) == (reports_to_title is None):
-        raise NewRoleError("give either --reports-to (a role in this handbook, e.g. 市场部经理) or --reports-to-title "
-                           "(a superior outside it, e.g. 总经理)")
+        raise NewRoleError("--reports-to（本手册中的岗位，如 市场部经理）和 --reports-to-title（手册之外的上级，"
+                           "如 总经理）要写一个，且只写一个")
     directory = Directory.read(root)
     dept = directory.department(department)
     superior = directory.role(reports_to) if reports_to is not None else None
     same_title = [r for r in directory.roles if title in (r.name, *r.aliases)]
     if same_title:
-        raise NewRoleError(f"a role called '{title}' already exists: {_listed(same_title)} — "
-                           "choose another title, or edit roles/" + same_title[0].id + ".yml")
+        raise NewRoleError(f"已经有叫 '{title}' 的岗位：{_listed(same_title)} — "
+                           f"换一个岗位名称，或直接修改 roles/{same_title[0].id}.yml")
     taken_ids = {r.id for r in directory.roles} | {p.stem for p in (root / "roles").glob("*.yml")}
     if role_id is None:
         role_id = slug_from_title(title, taken_ids)
     elif not re.fullmatch(SLUG_PATTERN, role_id) or len(role_id) > 64:
-        raise NewRoleError(f"--id '{role_id}' is not a valid id — use English lower-case letters, digits and hyphens, "
-                           f"e.g. --id {slug_from_title(title, taken_ids)}")
+        raise NewRoleError(f"--id '{role_id}' 不是有效的 id — 只用英文小写字母、数字和连字符，"
+                           f"如 --id {slug_from_title(title, taken_ids)}")
     elif role_id in taken_ids:
-        raise NewRoleError(f"roles/{role_id}.yml already exists — choose another --id, e.g. "
-                           f"{slug_from_title(role_id, taken_ids)}")
+        raise NewRoleError(f"roles/{role_id}.yml 已经存在 — 换一个 --id，如 {slug_from_title(role_id, taken_ids)}")
     if number is None:
         number = _next_number(directory, dept, superior)
     else:
         number = number.strip()
-        owner = [r for r in directory.roles if r.number == number]
+        owner = [r for r in directory.roles if normalise(r.number) == normalise(number)]
         if owner:
-            raise NewRoleError(f"岗位编号 {number} is already used by {_listed(owner)} — choose another --number, "
-                               f"e.g. {_next_number(directory, dept, superior)}")
-    return NewRole(role_id, title, number, dept, superior, reports_to_title, effective or dt.date.today(),
+            raise NewRoleError(f"岗位编号 {number} 已被 {_listed(owner)}使用 — 换一个 --number，"
+                               f"如 {_next_number(directory, dept, superior)}")
+    return NewRole(role_id, title, number, dept, superior, reports_to_title, today or dt.date.today(),
                    _by_name(directory.department, dept), _by_name(directory.role, superior) if superior else "")
 
 
@@ -202,7 +202,7 @@ def write_role(root: Path, role: NewRole) -> Path:
         with open(path, "x", encoding="utf-8", newline="\n") as handle:
             handle.write(role.yaml())
     except FileExistsError:
-        raise NewRoleError(f"roles/{role.id}.yml already exists — nothing was written; choose another --id") from None
+        raise NewRoleError(f"roles/{role.id}.yml 已经存在，没有写入任何内容 — 换一个 --id") from None
     return path
 
 
@@ -224,8 +224,8 @@ aliases: []    # 文中对本岗位的其他称呼，如 [KA经理]；没有就�
 number: {number}    # 岗位编号：按本部门的编号顺延，不能与其他岗位重复
 department: {dept_ref}    # {dept_note}；写部门的中文名称或 id 均可，见 content/site.yml
 {reports}    # {reports_note}；写上级岗位的名称或 id 均可
-version: "1.0"
-effective: {today}    # 生效日期，格式 YYYY-MM-DD
+version: "1.0"    # 版本：正式发布后，每次修改内容都升一级（1.0 → 1.1）
+effective:    # 生效日期：草稿先空着；改为 status: published 正式发布时填写，格式 YYYY-MM-DD
 
 # 岗位目的：一两句话，写本岗位为什么设立、对什么结果负责。例如：
 #   purpose: 开发并维护公司重点大客户，完成大客户销售额与回款目标。
@@ -265,4 +265,10 @@ duties:
 kpis:
   status: proposed    # proposed = 拟定，待人力资源部确认；确认后改为 approved
   items:
+
+# 修订记录：正式发布新版本时在最上面加一行（版本、日期、修订内容、修订人）；handbook import 会自动加
+revisions:
+  - version: "1.0"
+    date: {today}
+    summary: {first_version}
 """

@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from .errors import Problem
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 # Limits no real handbook reaches; they bound the time and memory a build may take (README, "What the tool
@@ -435,7 +437,7 @@ class SiteSettings(Strict):
 # --------------------------------------------------------------------------- history (from git, not YAML)
 
 class Commit(BaseModel):
-    """One git commit that touched a content file: when (author date), who, and its subject line."""
+    """One git commit that touched a content file: when (author date), who, its subject line, the file's version."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -443,6 +445,7 @@ class Commit(BaseModel):
     date: dt.date
     author: str
     subject: str
+    version: str | None = None  # the ``version:`` the file had in this commit (in History.files; None elsewhere)
 
     @property
     def short(self) -> str:
@@ -571,6 +574,9 @@ class Handbook(Org, BaseModel):
     site: SiteSettings
     history: History = History(omitted="not read")
     brand: Brand = Brand()
+    #: the problems of drafts that do not pass their checks: those drafts are left out of this handbook until
+    #: they are fixed (the preview shows the problems on their pages); in no document's view or cache key
+    draft_problems: tuple[Problem, ...] = Field(default=(), exclude=True)
 
     @model_validator(mode="before")
     @classmethod
