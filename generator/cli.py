@@ -208,10 +208,11 @@ def _write_atomically(path: Path, text: str) -> None:
               help="Address and port to serve on, e.g. 127.0.0.1:8001 when 8000 is taken.")
 def serve(root: Path, dev_addr: str) -> None:
     """Live preview: editing a YAML file reloads the page; broken content shows an error page."""
+    from .editor.app import Editor
     from .site import preview
 
     try:
-        preview.serve(root, dev_addr)
+        preview.serve(root, dev_addr, editor=Editor)
     except preview.CannotServe as exc:
         _usage_error(str(exc))
 
@@ -264,6 +265,28 @@ def new_role(title: str, department: str, reports_to: str | None, reports_to_tit
                                                else f"reports to {role.superior_title}"))
     click.echo("Next: fill in purpose, duties and kpis (the comments in the file show how), "
                "then run `handbook check`.")
+
+
+@main.group()
+def user() -> None:
+    """Who may edit in the browser when `handbook serve` is shared on a network."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+@_root_option
+def user_add(name: str, password_stdin: bool, root: Path) -> None:
+    """Create a user NAME (or set their password); kept in .handbook/users.json, ignored by git, never published."""
+    from .editor.auth import UserError, add_user
+
+    password = (sys.stdin.readline().rstrip("\r\n") if password_stdin
+                else click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    try:
+        new = add_user(root, name, password)
+    except UserError as exc:
+        _usage_error(str(exc))
+    click.echo(f"{'added' if new else 'changed the password of'} {name}")
 
 
 @main.command()

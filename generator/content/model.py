@@ -219,7 +219,7 @@ class Role(Strict):
         title="任职资格", description="任职资格（可选）：学历、专业、工作经验、知识/技能/能力素质、其他要求")] = None
     kpis: Annotated[KPISet | None, Field(title="关键绩效指标", description="关键绩效指标；草稿可暂缺，发布前必填")] = None
     reviewed: Annotated[dt.date | None, Field(title="复核日期", description="人力资源部最近一次复核本岗位说明书的日期，"
-                                              "如 2027-03-01；维护概览据此（或 git 中最近的修改）判断是否需要复核")] = None
+                                              "如 2027-03-01；维护概览据此（或最近一次提交的修改）判断是否需要复核")] = None
     revisions: Revisions = []
 
     @property

@@ -34,6 +34,7 @@ TEMPLATES = TOOL_ROOT / "templates" / "preview"
 PAGE_WAIT = 0.5
 """Seconds a page request waits for a running build before it gets the "building" page."""
 DEFAULT_TITLE = "员工手册"
+EDIT_MOUNT = "/_edit/"
 
 
 class CannotServe(Exception):
@@ -92,6 +93,9 @@ class PreviewServer(LiveReloadServer):
         self.title = DEFAULT_TITLE
         #: the downloads, made on request (set by the engine's on_serve: generator.site.incremental.Preview)
         self.downloads = None
+        #: the app mounted at EDIT_MOUNT (the browser editor, given by the command) and the page being answered
+        self.editor = None
+        self._request = threading.local()
 
     def bind(self) -> None:
         """Bind now (before the first build), so a busy port is reported at once."""
@@ -124,8 +128,23 @@ class PreviewServer(LiveReloadServer):
             self.serve_thread.start()
         self._build_loop()
 
+    def request_rebuild(self) -> None:
+        """Rebuild now, not when the file watcher next looks (the editor has just saved a file)."""
+        with self._rebuild_cond:
+            self._want_rebuild = True
+            self._rebuild_cond.notify_all()
+
+    def _inject_js_into_html(self, content, epoch):
+        content = super()._inject_js_into_html(content, epoch)
+        if self.editor is None:
+            return content
+        return self.editor.decorate(content, getattr(self._request, "path", ""))
+
     def _serve_request(self, environ, start_response):
         path = environ["PATH_INFO"].encode("latin-1").decode("utf-8", "ignore")
+        if self.editor is not None and path.startswith(EDIT_MOUNT):
+            return self.editor(environ, start_response)
+        self._request.path = path
         site_path = path[len(self.mount_path):] if path.startswith(self.mount_path) else None
         if self.downloads is not None and site_path and self.downloads.serves(site_path):
             return self._download(site_path, environ, start_response)
@@ -210,8 +229,9 @@ def parse_addr(dev_addr: str) -> tuple[str, int]:
 # ------------------------------------------------------------------ the command
 
 
-def serve(root: Path, dev_addr: str) -> None:
-    """Serve a live preview of `root` until Ctrl-C."""
+def serve(root: Path, dev_addr: str, editor=None) -> None:
+    """Serve a live preview of `root` until Ctrl-C; ``editor(root, host, rebuild)`` makes the app mounted at
+    EDIT_MOUNT, which also marks every page (``decorate``) and is closed with the server."""
     from mkdocs.commands.build import build
 
     from .engines import mkdocs
@@ -225,6 +245,8 @@ def serve(root: Path, dev_addr: str) -> None:
     server.bind()  # before anything slow: a busy port is one line, at once
     site_dir = tempfile.mkdtemp(prefix="handbook-preview-")
     server.root = os.path.abspath(site_dir)
+    if editor is not None:
+        server.editor = editor(root, host, server.request_rebuild)
     serve_url = _serve_url(host, port, "/")
     state = {"failed": False}
 
@@ -281,6 +303,8 @@ def serve(root: Path, dev_addr: str) -> None:
     finally:
         server.shutdown()  # also when Ctrl-C came during the first build: the serving thread must end
         config.plugins.on_shutdown()
+        if server.editor is not None:
+            server.editor.close()
         shutil.rmtree(site_dir, ignore_errors=True)
 
 
