@@ -99,7 +99,8 @@ def save(root: Path, plural: str, item_id: str, if_match: str | None, data: Any,
         if old is None:
             item = read(root, plural, item_id, mirror)
             raise Refused(422, {"problems": [p.as_json() for p in item.problems]})
-        new = _normalise(data, old)
+        schema = schema_for(kind.name)
+        new = _normalise(data, old, schema, schema.get("$defs", {}))
         if new.get("id") != old.get("id"):
             raise Refused(422, {"problems": [checks.Found("id", "id 是文件名和网页地址，不能在表单中修改", rel, 1,
                                                           "error").as_json()]})
@@ -144,21 +145,28 @@ def _empty(value: Any) -> bool:
     return value in (None, "", [])
 
 
-def _normalise(new: Any, old: Any) -> Any:
-    """Form data → file data: texts trimmed; a field the file did not have stays out while the form left it
-    empty; a field the file had and the form cleared is kept, empty (``handbook check`` then says what to fill in)."""
+_NO_DEFAULT = object()
+
+
+def _normalise(new: Any, old: Any, schema: dict, defs: dict) -> Any:
+    """Form data → file data: texts trimmed; a field the file did not have stays out while the form leaves it
+    empty or at its default; a field the file had and the form cleared is kept, empty (``handbook check`` then
+    says what to fill in)."""
+    schema = yamlpatch.fitting(schema, defs, new)
     if isinstance(new, dict):
         old = old if isinstance(old, dict) else {}
+        props = schema.get("properties", {})
         out = {}
         for key, value in new.items():
-            if key not in old and _empty(value):
+            if key not in old and (_empty(value) or value == props.get(key, {}).get("default", _NO_DEFAULT)):
                 continue
-            value = _normalise(value, old.get(key))
+            value = _normalise(value, old.get(key), props.get(key, {}), defs)
             out[key] = None if value == "" else value
         return out
     if isinstance(new, list):
         old = old if isinstance(old, list) else []
-        return [_normalise(value, old[i] if i < len(old) else None) for i, value in enumerate(new)]
+        return [_normalise(value, old[i] if i < len(old) else None, schema.get("items", {}), defs)
+                for i, value in enumerate(new)]
     return new.strip() if isinstance(new, str) else new
 
 

@@ -62,6 +62,13 @@ def typed(value: Any, schema: dict, defs: dict | None = None) -> Any:
     return value
 
 
+def fitting(schema: dict, defs: dict, value: Any) -> dict:
+    """The (sub)schema ``value`` is an instance of: references resolved, the union's alternative that fits."""
+    schema = _resolve(schema, defs)
+    options = schema.get("anyOf", []) + schema.get("oneOf", [])
+    return next((_resolve(o, defs) for o in options if _fits(value, o, defs)), schema)
+
+
 def _resolve(schema: dict, defs: dict) -> dict:
     while "$ref" in schema:
         schema = {**defs[schema["$ref"].rsplit("/", 1)[-1]], **{k: v for k, v in schema.items() if k != "$ref"}}

@@ -57,6 +57,7 @@
     var KIND = config.kind, etag = null, editor = null, serverProblems = {}, lastChecked = "", checkTimer = null;
     var statusNode = document.getElementById("status");
 
+    literalTexts();
     JSONEditor.defaults.languages.zh = ZH;
     JSONEditor.defaults.language = "zh";
     JSONEditor.defaults.custom_validators.push(function (schema, value, path) {
@@ -253,6 +254,19 @@
       box.hidden = false;
       if (box.parentNode !== items.container) items.container.insertBefore(box, items.container.firstChild);
     }
+  }
+
+  /* Text fields keep what HR types, markup included: the library's own text editor strips tags (and parses
+     them as HTML to do so); content is data, stored and shown literally. A custom editor is the library's
+     documented way to change how a field is edited. */
+  function literalTexts() {
+    if (JSONEditor.defaults.editors.literal) return;
+    JSONEditor.defaults.editors.literal = class extends JSONEditor.defaults.editors.string {
+      purify(value) { return value; }
+    };
+    JSONEditor.defaults.resolvers.unshift(function (schema) {
+      if (schema.type === "string" && !schema.enum && !schema.enumSource && !schema.media) return "literal";
+    });
   }
 
   function flatten(value, prefix, out) {
