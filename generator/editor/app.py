@@ -15,7 +15,7 @@ import logging
 import re
 import secrets
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import jinja2
@@ -76,7 +76,7 @@ class Request:
 class Editor:
     """One running preview's editor: its token, sign-in gate, check mirror and uploads."""
 
-    def __init__(self, root: Path, host: str, rebuild: Callable[[], None] = lambda: None):
+    def __init__(self, root: Path, host: str):
         self.root = Path(root).resolve()
         self.host = host
         self.open = auth.is_loopback(host)  # on 127.0.0.1 editing needs no sign-in
@@ -84,7 +84,6 @@ class Editor:
         self.gate = auth.Gate(self.root)
         self.mirror = checks.Mirror(self.root)
         self.uploads = uploads.Uploads(self.root)
-        self.rebuild = rebuild
         self._pages = [(re.compile(re.escape(page_address(kind.page)).replace(re.escape("{id}"), "([a-z0-9-]+)") + "$"),
                         kind.plural) for kind in KINDS.values()]
 
@@ -197,13 +196,11 @@ class Editor:
         if path == "changes/discard" and method == "POST":
             with store.WRITING:
                 gitops.discard(self.root, str(request.json().get("path", "")))
-            self.rebuild()
             return self._ok({"ok": True})
         if path == "commit" and method == "POST":
             body = request.json()
             with store.WRITING:
                 sha = gitops.commit(self.root, str(body.get("message", "")), user or str(body.get("author", "")))
-            self.rebuild()
             return self._ok({"commit": sha})
         if path == "overview" and method == "GET":
             return self._ok(overview.overview(self.root))
@@ -211,16 +208,14 @@ class Editor:
             name = request.header("X-Filename") or ""
             return self._ok(self.uploads.receive(unquote(name), request.body(uploads.MAX_UPLOAD)))
         if len(parts) == 3 and parts[0] == "import" and parts[2] == "apply" and method == "POST":
-            done = self.uploads.apply(parts[1])
-            self.rebuild()
-            return self._ok(done)
+            return self._ok(self.uploads.apply(parts[1]))
         if path == "roles" and method == "POST":
             role_id, etag = store.create_role(self.root, request.json())
-            self.rebuild()
             return 201, [("ETag", f'"{etag}"'), ("Location", f"{MOUNT}api/roles/{role_id}")], _json(
                 {"id": role_id, "etag": etag})
         if len(parts) == 3 and parts[2] == "check" and method == "POST":
-            _, notes = self._save(parts[0], parts[1], None, request.json().get("data"), write=False)
+            _, notes = store.save(self.root, parts[0], parts[1], None, request.json().get("data"), self.mirror,
+                                  write=False)
             return self._ok({"problems": [p.as_json() for p in notes]})
         if len(parts) == 2:
             if method == "GET":
@@ -229,16 +224,11 @@ class Editor:
                 status = 200 if item.data is not None else 422
                 return status, [("ETag", f'"{item.etag}"')], _json(body)
             if method == "PUT":
-                etag, notes = self._save(parts[0], parts[1], request.header("If-Match"), request.json().get("data"))
+                etag, notes = store.save(self.root, parts[0], parts[1], request.header("If-Match"),
+                                         request.json().get("data"), self.mirror)
                 return 200, [("ETag", f'"{etag}"')], _json({"etag": etag, "problems": [p.as_json() for p in notes]})
             raise Refused(405, {"error": "不支持这种请求"})
         raise Refused(404, {"error": "没有这个接口"})
-
-    def _save(self, plural: str, item_id: str, if_match: str | None, data: Any, write: bool = True):
-        result = store.save(self.root, plural, item_id, if_match, data, self.mirror, write=write)
-        if write:
-            self.rebuild()
-        return result
 
     def _pending(self) -> dict:
         try:

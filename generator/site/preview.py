@@ -128,12 +128,6 @@ class PreviewServer(LiveReloadServer):
             self.serve_thread.start()
         self._build_loop()
 
-    def request_rebuild(self) -> None:
-        """Rebuild now, not when the file watcher next looks (the editor has just saved a file)."""
-        with self._rebuild_cond:
-            self._want_rebuild = True
-            self._rebuild_cond.notify_all()
-
     def _inject_js_into_html(self, content, epoch):
         content = super()._inject_js_into_html(content, epoch)
         if self.editor is None:
@@ -230,8 +224,9 @@ def parse_addr(dev_addr: str) -> tuple[str, int]:
 
 
 def serve(root: Path, dev_addr: str, editor=None) -> None:
-    """Serve a live preview of `root` until Ctrl-C; ``editor(root, host, rebuild)`` makes the app mounted at
-    EDIT_MOUNT, which also marks every page (``decorate``) and is closed with the server."""
+    """Serve a live preview of `root` until Ctrl-C; ``editor(root, host)`` makes the app mounted at EDIT_MOUNT,
+    which also marks every page (``decorate``) and is closed with the server. Its saves reach the pages as
+    any other save does, through the file watcher."""
     from mkdocs.commands.build import build
 
     from .engines import mkdocs
@@ -246,7 +241,7 @@ def serve(root: Path, dev_addr: str, editor=None) -> None:
     site_dir = tempfile.mkdtemp(prefix="handbook-preview-")
     server.root = os.path.abspath(site_dir)
     if editor is not None:
-        server.editor = editor(root, host, server.request_rebuild)
+        server.editor = editor(root, host)
     serve_url = _serve_url(host, port, "/")
     state = {"failed": False}
 
