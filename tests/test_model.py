@@ -211,5 +211,13 @@ def test_a_new_content_kind_is_one_table_entry_plus_its_model_template_and_rende
     sheets = [d for d in documents.plan(published) if d.kind == "notice-sheet"]
     assert [(d.path, d.filename) for d in sheets] == [("downloads/notices/lunch.txt", "午餐时间调整-通知单.txt")]
     assert documents.render(published, sheets[0]) == f"午餐时间调整\n{hb.site.handbook_title}\n".encode()
-    # what the site's pages and menu need of a kind
+    # the site: a page per published item from the kind's own template (here an override folder's)
     assert (notices.page.format(id="lunch"), notices.template, notices.label) == ("notices/lunch.md", "notice.md.j2", "通知")
+    from generator.site import pages
+
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "notice.md.j2").write_text("# {{ notice.title }}\n\n{{ notice.text }}\n", encoding="utf-8")
+    site = pages.pages(published, [], [overrides])
+    assert site["notices/lunch.md"] == "# 午餐时间调整\n\n自下周一起午餐时间为 12:00。\n" and "notices/party.md" not in site
+    assert pages.page_of(published, "notice", "lunch") == "notices/lunch.md"

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 
 from .. import TOOL_ROOT
 from ..content import drafts, numbering, outline
-from ..content.model import Handbook, Role
+from ..content.model import KINDS, Handbook, Role
 from ..documents import outputs, views
 
 REPO = TOOL_ROOT
@@ -87,14 +87,13 @@ def _safe_target(target: str) -> str:
 # --------------------------------------------------------------------------- page addresses
 
 
-FOLDERS = {"role": "roles", "policy": "policies", "guide": "guides", "form": "forms"}  # a page per item of each kind
-
-
 def page_uri(kind: str, item_id: str) -> str:
-    return f"{FOLDERS[kind]}/{item_id}.md"
+    """The page of one item: a page per item of each content kind (``KINDS[kind].page``)."""
+    return KINDS[kind].page.format(id=item_id)
 
 
-role_uri, policy_uri, guide_uri, form_uri = (functools.partial(page_uri, kind) for kind in FOLDERS)
+role_uri, policy_uri, guide_uri, form_uri = (functools.partial(page_uri, kind) for kind in
+                                             ("role", "policy", "guide", "form"))  # the templates' link helpers
 
 HOME, ORG_CHART, FORMS_INDEX, DOWNLOADS_PAGE = "index.md", "org-chart.md", "forms/index.md", "downloads.md"
 CHANGES_PAGE = "changes.md"
@@ -200,16 +199,13 @@ def nav(hb: Handbook) -> list[dict]:
     e = escape
     role_groups = [(d.name, hb.roles_in(d.id)) for d in hb.site.departments]
     role_groups.append((NO_DEPARTMENT, hb.roles_in(None)))  # only drafts can lack a department
-    sections = {
-        "roles": {"岗位": [{e(name): [{e(r.title): role_uri(r.id)} for r in roles]}
-                         for name, roles in role_groups if roles]},
-        "org-chart": {"组织架构": ORG_CHART},
-        "policies": {"制度": [{e(p.title): policy_uri(p.id)} for p in hb.policies]},
-        "guides": {"指南": [{e(g.title): guide_uri(g.id)} for g in hb.guides]},
-        "forms": {"表单": [FORMS_INDEX] + [{e(f.title): form_uri(f.id)} for f in hb.forms]},
-        "downloads": {"下载": DOWNLOADS_PAGE},
-        "changes": {views.CHANGES_TITLE: CHANGES_PAGE},
-    }
+    sections = {kind.plural: {kind.label: [{e(item.title): page_uri(kind.name, item.id)}
+                                           for item in hb.items(kind.name)]} for kind in KINDS.values()}
+    sections["roles"] = {KINDS["role"].label: [{e(name): [{e(r.title): role_uri(r.id)} for r in roles]}
+                                              for name, roles in role_groups if roles]}  # grouped by department
+    sections["forms"][KINDS["form"].label].insert(0, FORMS_INDEX)  # the printable list of every form first
+    sections.update({"org-chart": {"组织架构": ORG_CHART}, "downloads": {"下载": DOWNLOADS_PAGE},
+                     "changes": {views.CHANGES_TITLE: CHANGES_PAGE}})
     order = list(hb.site.navigation) + ([] if "changes" in hb.site.navigation else ["changes"])
     wanted = [sections[key] for key in order]
     return [{"首页": HOME}] + [s for s in wanted if all(s.values())] + [{"维护指南": MAINTENANCE}]  # no empty sections
@@ -220,8 +216,7 @@ def nav(hb: Handbook) -> list[dict]:
 
 def page_of(hb: Handbook, kind: str, item_id: str) -> str | None:
     """The page of an item that is in this build (None for a deleted or left-out one)."""
-    items = {"role": hb.roles, "policy": hb.policies, "guide": hb.guides, "form": hb.forms}.get(kind, [])
-    return page_uri(kind, item_id) if any(i.id == item_id for i in items) else None
+    return page_uri(kind, item_id) if kind in KINDS and any(i.id == item_id for i in hb.items(kind)) else None
 
 
 def group_changes(change_set: Any) -> list[tuple[str, str, str, list[str]]]:
@@ -415,7 +410,8 @@ def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (
     # The pages that list every role print their titles, numbers, departments, reporting lines and
     # (the home page) purposes — not their duties or KPIs. 变更记录 is made afresh every time.
     listed = (shared, tuple((r.number, r.department, r.reports_to, r.reports_to_title, r.purpose, r.status)
-                            for r in hb.roles), tuple(map(id, (*hb.policies, *hb.guides, *hb.forms))),
+                            for r in hb.roles), tuple(id(item) for kind in KINDS if kind != "role"
+                                                      for item in hb.items(kind)),
               hb.history.omitted, tuple(hb.history.of("role", r.id)[:1] for r in hb.roles)) if shared else None
     out = {uri: render(template, uri, None if uri == CHANGES_PAGE else listed) for template, uri in LISTINGS}
     for role in hb.roles:
@@ -426,7 +422,7 @@ def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (
     if memo is not None:
         memo.clear()
         memo.update(fresh)
-    for kind, items in (("policy", hb.policies), ("guide", hb.guides), ("form", hb.forms)):
-        for item in items:
-            out[page_uri(kind, item.id)] = render(f"{kind}.md.j2", page_uri(kind, item.id), **{kind: item})
+    for kind in KINDS.values():
+        for item in hb.items(kind.name) if kind.name != "role" else ():  # role pages above: their memo key
+            out[page_uri(kind.name, item.id)] = render(kind.template, page_uri(kind.name, item.id), **{kind.name: item})
     return out

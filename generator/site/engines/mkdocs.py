@@ -26,7 +26,7 @@ from mkdocs.structure.files import File, Files
 
 from ... import TOOL_ROOT, cachedir
 from ...content.errors import ContentError
-from ...content.loader import remember_parsed
+from ...content.loader import CONTENT_FOLDERS, remember_parsed
 from ...documents import bundles
 from ...documents.plan import Document
 from ...documents.produce import Production, Report
@@ -200,7 +200,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     def on_serve(self, server, *, config, builder):
         """The preview's server hands out downloads; edits to the content root reload the page."""
         root = Path(self.config.root).resolve()
-        for folder in ("roles", "content"):
+        for folder in CONTENT_FOLDERS:
             if (root / folder).is_dir():
                 server.watch(str(root / folder))
         if hasattr(server, "downloads"):
