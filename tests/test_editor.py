@@ -449,3 +449,25 @@ def test_overview_lists_what_needs_attention(client, root):
     assert "regional-manager" not in {e["id"] for e in later["not_reviewed"]}
     page = client("GET", "/_edit/overview")["body"].decode()
     assert "维护概览" in page and "大区经理" in page
+
+
+def test_a_save_offers_the_next_version_from_the_history_layer(client, monkeypatch):
+    """The editor's one call to the history layer's versions: what it offers comes back with the save."""
+    import sys
+    import types
+
+    class Offer:
+        version, changes = "1.1", ("岗位目的改为：新的目的。",)
+
+        def apply(self, data):
+            return {**data, "version": self.version}
+
+    fake = types.ModuleType("generator.history.versions")
+    fake.offer = lambda root, rel, raw, before: Offer()
+    monkeypatch.setitem(sys.modules, "generator.history.versions", fake)
+    import generator.history
+
+    monkeypatch.setattr(generator.history, "versions", fake, raising=False)
+    saved = _edit(client, lambda d: d.update(purpose="新的目的。"))
+    assert saved["json"]["offer"]["version"] == "1.1" and saved["json"]["offer"]["data"]["version"] == "1.1"
+    assert saved["json"]["offer"]["data"]["purpose"] == "新的目的。"

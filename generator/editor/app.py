@@ -23,7 +23,7 @@ import jinja2
 from .. import TOOL_ROOT
 from ..content.model import KINDS
 from ..site.plan import html as page_address
-from . import auth, checks, gitops, overview, store, uploads
+from . import auth, checks, gitops, overview, store, uploads, versions
 from .formschema import form_schema
 from .store import Refused
 
@@ -214,8 +214,8 @@ class Editor:
             return 201, [("ETag", f'"{etag}"'), ("Location", f"{MOUNT}api/roles/{role_id}")], _json(
                 {"id": role_id, "etag": etag})
         if len(parts) == 3 and parts[2] == "check" and method == "POST":
-            _, notes = store.save(self.root, parts[0], parts[1], None, request.json().get("data"), self.mirror,
-                                  write=False)
+            _, notes, _, _ = store.save(self.root, parts[0], parts[1], None, request.json().get("data"),
+                                        self.mirror, write=False)
             return self._ok({"problems": [p.as_json() for p in notes]})
         if len(parts) == 2:
             if method == "GET":
@@ -224,9 +224,12 @@ class Editor:
                 status = 200 if item.data is not None else 422
                 return status, [("ETag", f'"{item.etag}"')], _json(body)
             if method == "PUT":
-                etag, notes = store.save(self.root, parts[0], parts[1], request.header("If-Match"),
-                                         request.json().get("data"), self.mirror)
-                return 200, [("ETag", f'"{etag}"')], _json({"etag": etag, "problems": [p.as_json() for p in notes]})
+                etag, notes, before, data = store.save(self.root, parts[0], parts[1], request.header("If-Match"),
+                                                       request.json().get("data"), self.mirror)
+                _, rel, path = store.locate(self.root, parts[0], parts[1])
+                offered = versions.offer(self.root, rel, path.read_bytes(), before, data)
+                return 200, [("ETag", f'"{etag}"')], _json({"etag": etag, "problems": [p.as_json() for p in notes],
+                                                            "offer": offered})
             raise Refused(405, {"error": "不支持这种请求"})
         raise Refused(404, {"error": "没有这个接口"})
 

@@ -83,8 +83,9 @@ def _data(kind: Kind, rel: str, raw: bytes) -> Any:
 
 
 def save(root: Path, plural: str, item_id: str, if_match: str | None, data: Any,
-         mirror: checks.Mirror, write: bool = True) -> tuple[str, list[checks.Found]]:
-    """Write ``data`` over the version ``if_match`` names: (new etag, notes). ``write=False`` only checks."""
+         mirror: checks.Mirror, write: bool = True) -> tuple[str, list[checks.Found], bytes, dict]:
+    """Write ``data`` over the version ``if_match`` names: (new etag, notes, the bytes it replaced, the data
+    written). ``write=False`` only checks."""
     if not isinstance(data, dict):
         raise Refused(400, {"error": "请求体应为 {\"data\": {…}}"})
     with WRITING:
@@ -122,7 +123,7 @@ def save(root: Path, plural: str, item_id: str, if_match: str | None, data: Any,
         mine = checks.place(rel, candidate, [p for p in notes if p.path == rel])
         if write and candidate != raw:
             write_atomically(path, candidate)
-        return etag_of(candidate), mine
+        return etag_of(candidate), mine, raw, new
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -149,6 +149,7 @@
           document.getElementById("conflict").hidden = true;
           lastChecked = JSON.stringify(data);
           show(r.body.problems || [], true);
+          offer(r.body.offer);
           statusNode.textContent = "已保存。预览页面会自动更新。";
         } else if (r.status === 409) {
           conflict(data, r.body);
@@ -160,6 +161,20 @@
           statusNode.textContent = "没有保存。";
         }
       });
+    }
+
+    /* a published item whose content changed since the last commit: its next version and 修订记录 row */
+    function offer(offered) {
+      var box = document.getElementById("offer");
+      box.hidden = !offered;
+      if (!offered) return;
+      document.getElementById("offer-text").textContent = "内容与上次提交的版本相比有修改。建议发布新版本 " +
+        offered.version + "，并在修订记录中加一行：" + offered.changes.join("；");
+      document.getElementById("take-offer").onclick = function () {
+        editor.setValue(toForm(offered.data));
+        box.hidden = true;
+        save(false);
+      };
     }
 
     function conflict(mine, current) {
