@@ -37,6 +37,16 @@ def copy_bundled_content(tmp: Path) -> Path:
     return root
 
 
+def in_git(root: Path) -> Path:
+    """``root`` made a git repository with its files in one commit."""
+    import subprocess
+
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm",
+                                                 "start"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+    return root
+
+
 def problems_of(root: Path) -> list[str]:
     """What `handbook check` reports for ``root``, one string per problem (empty when it loads)."""
     from generator.content.errors import ContentError

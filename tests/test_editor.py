@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import copy_bundled_content
+from helpers import copy_bundled_content, in_git
 
 from generator.editor import auth, yamlpatch
 from generator.editor.app import Editor
@@ -61,11 +61,7 @@ def _git(root: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def repository(tmp_path_factory) -> Path:
     """The bundled content in a git repository with one commit (copied for each test: cheaper than git)."""
-    root = copy_bundled_content(tmp_path_factory.mktemp("repository"))
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "start")
-    return root
+    return in_git(copy_bundled_content(tmp_path_factory.mktemp("repository")))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import copy_bundled_content
+from helpers import copy_bundled_content, in_git
 from test_preview import Server, get
 
 pytestmark = pytest.mark.slow
@@ -27,11 +27,7 @@ def _git(root: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory) -> Path:
-    root = copy_bundled_content(tmp_path_factory.mktemp("hr"))
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "start")
-    return root
+    return in_git(copy_bundled_content(tmp_path_factory.mktemp("hr")))
 
 
 @pytest.fixture(scope="module")

@@ -113,10 +113,8 @@ def save(root: Path, plural: str, item_id: str, if_match: str | None, data: Any,
         if _data(kind, rel, candidate) != new:  # the writer must say exactly what the form said
             raise Refused(500, {"error": "内部错误：修改无法准确写入文件，没有保存"})
         errors, notes = mirror.problems(rel, candidate)
-        if any(p.path != rel for p in errors):
+        if any(p.path != rel for p in errors):  # only those the edit adds elsewhere count
             errors = checks.blocking(rel, errors, mirror.problems()[0])
-        else:
-            errors = [p for p in errors if p.path == rel]
         if errors:
             mine = [p for p in notes if p.path == rel]
             raise Refused(422, {"problems": [p.as_json() for p in checks.place(rel, candidate, errors + mine)]})
