@@ -94,14 +94,14 @@ def save(root: Path, plural: str, item_id: str, if_match: str | None, data: Any,
         old = _data(kind, rel, raw)
         if write and if_match is None:
             raise Refused(428, {"error": "缺少 If-Match：请带上打开时得到的 etag"})
+        schema = schema_for(kind.name)
+        new = _normalise(data, old, schema, schema.get("$defs", {}))
         if write and if_match.strip().strip('"').removeprefix("W/").strip('"') != etag_of(raw):
-            raise Refused(409, {"data": old, "etag": etag_of(raw),
+            raise Refused(409, {"data": old, "etag": etag_of(raw), "yours": new,
                                 "error": "打开之后，文件已被别人或别的程序修改；没有保存。"})
         if old is None:
             item = read(root, plural, item_id, mirror)
             raise Refused(422, {"problems": [p.as_json() for p in item.problems]})
-        schema = schema_for(kind.name)
-        new = _normalise(data, old, schema, schema.get("$defs", {}))
         if new.get("id") != old.get("id"):
             raise Refused(422, {"problems": [checks.Found("id", "id 是文件名和网页地址，不能在表单中修改", rel, 1,
                                                           "error").as_json()]})

@@ -180,13 +180,13 @@
     function conflict(mine, current) {
       var rows = document.getElementById("conflict-rows");
       rows.replaceChildren();
-      var a = flatten(mine, ""), b = flatten(current.data || {}, "");
+      var a = flatten(current.yours || mine, ""), b = flatten(current.data || {}, "");
       Object.keys(Object.assign({}, a, b)).forEach(function (path) {
-        if (a[path] === b[path]) return;
+        if ((a[path] || "") === (b[path] || "")) return;
         var tr = el("tr");
         tr.appendChild(el("th", label(path)));
-        tr.appendChild(el("td", a[path] === undefined ? "（无）" : a[path]));
-        tr.appendChild(el("td", b[path] === undefined ? "（无）" : b[path]));
+        tr.appendChild(el("td", shown(path, a[path])));
+        tr.appendChild(el("td", shown(path, b[path])));
         rows.appendChild(tr);
       });
       var box = document.getElementById("conflict");
@@ -196,7 +196,7 @@
       statusNode.textContent = "没有保存：文件已被修改。";
     }
 
-    function label(path) {
+    function field(path) {  /* (the form's schema of a path of the file's data, its words) */
       var schema = config.schema, words = [];
       path.split(".").forEach(function (part) {
         if (/^\d+$/.test(part)) { words.push("第 " + (Number(part) + 1) + " 项"); schema = (schema || {}).items; return; }
@@ -205,7 +205,15 @@
         words.push(next && next.title ? next.title : "");
         schema = next;
       });
-      return words.filter(Boolean).join(" › ");
+      return {schema: schema || {}, words: words.filter(Boolean).join(" › ")};
+    }
+
+    function label(path) { return field(path).words; }
+
+    function shown(path, value) {  /* a value as the form shows it: a choice by its Chinese name */
+      if (value === undefined || value === "") return "（无）";
+      var schema = field(path).schema, at = (schema.enum || []).indexOf(value);
+      return at >= 0 && schema.options && schema.options.enum_titles ? schema.options.enum_titles[at] : value;
     }
 
     /* roles: duties in one shape in the form; KPIs pick them by their text */
