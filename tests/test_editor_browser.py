@@ -128,6 +128,27 @@ def test_markup_typed_into_a_field_is_stored_and_shown_as_text(page, server, roo
     assert page.evaluate("() => window.hacked") is None
 
 
+def test_duty_groups_are_shown_and_a_duty_becomes_a_group(page, server, root):
+    page.goto(f"{server.url}_edit/roles/planning-manager")
+    research = '[data-schemapath="root.duties.1.duties.0.duties.0.text"] textarea'
+    page.wait_for_selector(research)  # a group's duties are on the form, open, three levels down
+    assert page.input_value('[data-schemapath="root.duties.1.duties.0.text"] textarea') == "市场调研"
+    assert "根据实际情况" in page.input_value(research)
+    colours = page.evaluate("""() => Array.from(document.querySelectorAll('#editor .errmsg'))
+        .filter(e => e.offsetParent && e.textContent).map(e => [e.textContent, getComputedStyle(e).color])""")
+    assert not [text for text, _ in colours if "YYYY" in text]  # an empty 复核日期 is no mistake
+    assert colours and all(colour != "rgb(255, 0, 0)" for _, colour in colours)  # notes: advice, not red errors
+
+    _open_form(page, server, "market-manager")
+    page.click('[data-schemapath="root.duties.0.duties"] button.json-editor-btntype-add')
+    page.fill('[data-schemapath="root.duties.0.duties.0.text"] textarea', "组织召开区域销售例会。")
+    _save(page)
+    import yaml
+
+    first = yaml.safe_load((root / "roles/market-manager.yml").read_text(encoding="utf-8"))["duties"][0]
+    assert first["duties"] == ["组织召开区域销售例会。"] and "heading" in first
+
+
 def test_import_an_edited_word_file(page, server, root, tmp_path):
     import docx
 

@@ -30,6 +30,7 @@ FORM_HELP = {
     "kpis.status": "拟定：待人力资源部确认；确认后改为“已确认”",
     "options_from": "从所属制度取选项（定点招待地点）",
 }
+DUTIES_HELP = "一条只写一件事。把几条职责归为一组时，“职责内容”写这一组的标题，再用“添加下级职责”列出本组的职责"
 #: the choice of the 'multiple' editor for a plain text in a list of blocks
 TEXT_TITLE = {"body": "段落"}
 
@@ -152,8 +153,9 @@ def _textarea(schema: dict) -> None:
 
 
 def _duties_schema(field: dict, depth: int) -> dict:
-    """A role's duties in the form's one shape: text (a duty, or a group's heading), hidden id, sub-duties."""
-    item = {"type": "object", "title": "职责", "description": "一条只写一件事；有下级职责时，这里写分组标题",
+    """A role's duties in the form's one shape: text (a duty, or a group's heading), hidden id, sub-duties
+    (shown open: a group's duties are its content; an empty list is only its 添加下级职责 button)."""
+    item = {"type": "object", "title": "职责" if depth == 1 else "下级职责",
             "properties": {
                 "text": {"type": "string", "title": "职责内容", "format": "textarea",
                          "options": {"grid_columns": 12, "inputAttributes": {"rows": 2}}},
@@ -161,9 +163,10 @@ def _duties_schema(field: dict, depth: int) -> dict:
             }}
     if depth < MAX_DUTY_DEPTH:
         sub = _duties_schema({"title": "下级职责", "description": "把几条职责归为一组时，在这里列出本组的职责"}, depth + 1)
-        sub["options"] = {"collapsed": True, "grid_columns": 12}
+        sub["options"] = {"grid_columns": 12}
         item["properties"]["duties"] = sub
-    return {"type": "array", "title": field.get("title", "岗位职责"), "description": field.get("description", ""),
+    help = DUTIES_HELP if depth == 1 else field.get("description", "")
+    return {"type": "array", "title": field.get("title", "岗位职责"), "description": help,
             "items": item} | ({"options": field["options"]} if "options" in field else {})
 
 

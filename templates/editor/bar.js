@@ -14,7 +14,7 @@
       var a = document.createElement("a");
       a.textContent = link[0];
       a.href = link[1];
-      if (link[0] === "编辑本页") a.className = "primary";
+      a.className = link[0] === "编辑本页" ? "primary" : link[0] === "维护概览" ? "" : "more";
       bar.appendChild(a);
     });
     var style = document.createElement("style");
@@ -22,7 +22,9 @@
       "flex-wrap:wrap;justify-content:flex-end;max-width:calc(100% - 24px);font:14px/1.4 system-ui,sans-serif}" +
       ".handbook-edit-bar a{background:#fff;color:#303fa1;border:1px solid #303fa1;border-radius:4px;" +
       "padding:4px 10px;text-decoration:none;box-shadow:0 1px 3px rgba(0,0,0,.2)}" +
-      ".handbook-edit-bar a.primary{background:#303fa1;color:#fff}@media print{.handbook-edit-bar{display:none}}";
+      ".handbook-edit-bar a.primary{background:#303fa1;color:#fff}@media print{.handbook-edit-bar{display:none}}" +
+      /* on a phone, one row that covers little: the editor's own pages link to the rest */
+      "@media (max-width:600px){.handbook-edit-bar a.more{display:none}}";
     document.head.appendChild(style);
     document.body.appendChild(bar);
   }

@@ -54,7 +54,7 @@
   /* ---------------------------------------------------------------- the form of one file */
 
   function formPage(config) {
-    var KIND = config.kind, etag = null, editor = null, serverProblems = {}, lastChecked = "", checkTimer = null;
+    var KIND = config.kind, etag = null, editor = null, serverProblems = {}, notes = {}, lastChecked = "", checkTimer = null;
     var statusNode = document.getElementById("status");
 
     literalTexts();
@@ -94,6 +94,7 @@
     }
 
     function changed() {
+      renderErrors();
       if (KIND === "roles") { refreshChoices(); showWeights(); }
       var now = JSON.stringify(fromForm(editor.getValue()));
       if (now === lastChecked) return;
@@ -111,9 +112,11 @@
 
     function show(problems, quiet) {
       serverProblems = {};
+      notes = {};
       var loose = [];
       problems.forEach(function (p) {
-        var text = (p.severity === "note" ? "提示：" : "") + p.message;
+        var text = p.message;  // as `handbook check` prints it (its 提示/草稿 label included)
+        if (p.severity === "note") notes[text] = true;
         var path = p.field ? placeAt(p.field) : null;
         if (path) (serverProblems[path] = serverProblems[path] || []).push(text);
         else loose.push(text);
@@ -123,6 +126,22 @@
       if (quiet && !loose.length) { summary([]); return; }
       var head = errors ? ["有 " + errors + " 个问题要改正（见标红的各栏）："] : [];
       summary(head.concat(loose).length ? head.concat(loose) : [], false);
+    }
+
+    /* Each field's problems as `handbook check` words them, one a line (the library would join them with ". "
+       and end them with its own "."); a note is advice, not an error: at its field, but not in red. */
+    function renderErrors() {
+      var byPath = {};
+      (editor.validate() || []).forEach(function (e) { (byPath[e.path] = byPath[e.path] || []).push(e.message); });
+      document.querySelectorAll("#editor .errmsg").forEach(function (node) {
+        var holder = node.closest("[data-schemapath]");
+        var messages = holder ? byPath[holder.getAttribute("data-schemapath")] : null;
+        if (messages) node.textContent = messages.join("\n");
+        node.classList.toggle("note", !!messages && messages.every(function (m) { return notes.hasOwnProperty(m); }));
+      });
+      document.querySelectorAll("#editor p[style*='red']").forEach(function (node) {
+        node.classList.toggle("note", notes.hasOwnProperty(node.textContent));
+      });
     }
 
     function placeAt(field) {
@@ -280,12 +299,19 @@
   }
 
   /* Text fields keep what HR types, markup included: the library's own text editor strips tags (and parses
-     them as HTML to do so); content is data, stored and shown literally. A custom editor is the library's
-     documented way to change how a field is edited. */
+     them as HTML to do so); content is data, stored and shown literally. A date left empty is no mistake
+     (the library would call it one: "" is not YYYY-MM-DD; the browser's date picker gives nothing else).
+     A custom editor is the library's documented way to change how a field is edited. */
   function literalTexts() {
     if (JSONEditor.defaults.editors.literal) return;
     JSONEditor.defaults.editors.literal = class extends JSONEditor.defaults.editors.string {
       purify(value) { return value; }
+      showValidationErrors(errors) {
+        var empty = this.schema.format === "date" && this.getValue() === "", path = this.path;
+        super.showValidationErrors(empty ? errors.filter(function (e) {
+          return !(e.path === path && e.property === "format");
+        }) : errors);
+      }
     };
     JSONEditor.defaults.resolvers.unshift(function (schema) {
       if (schema.type === "string" && !schema.enum && !schema.enumSource && !schema.media) return "literal";
