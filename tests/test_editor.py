@@ -228,6 +228,24 @@ def test_new_role_is_handbook_new_role(client, root):
     assert again["status"] == 422 and again["json"]["problems"][0]["field"] == "title"
 
 
+def test_a_draft_saves_unfinished_and_publishing_it_asks_for_what_is_missing(client, root):
+    made = client("POST", "/_edit/api/roles", {"title": "大客户经理", "department": "市场部", "reports_to": "市场部经理"})
+    url, path = f"/_edit/api/roles/{made['json']['id']}", root / f"roles/{made['json']['id']}.yml"
+    got = client("GET", url)["json"]
+    got["data"]["purpose"] = "负责重点客户的开发与维护。"
+    got["data"]["duties"], got["data"]["kpis"]["items"] = [], []  # as the form sends the file's empty lists
+    saved = client("PUT", url, {"data": got["data"]}, headers={"If-Match": f'"{got["etag"]}"'})
+    assert saved["status"] == 200, saved["json"]  # a draft without duties or KPIs is saved: the draft rules
+    text = path.read_text(encoding="utf-8")
+    assert "purpose: 负责重点客户的开发与维护。" in text and "\nduties:\n" in text and "  items:\n" in text
+    before = path.read_bytes()
+    got = client("GET", url)["json"]
+    got["data"]["status"] = "published"  # 发布
+    refused = client("PUT", url, {"data": got["data"]}, headers={"If-Match": f'"{got["etag"]}"'})
+    assert refused["status"] == 422 and path.read_bytes() == before
+    assert {"duties", "kpis"} <= {p["field"].split(".")[0] for p in refused["json"]["problems"] if p["severity"] == "error"}
+
+
 def test_pending_changes_discard_and_commit(client, root):
     _edit(client, lambda d: d.update(purpose="新的岗位目的。"))
     assert client("GET", "/_edit/api/changes")["json"]["files"][0]["changes"] == ["大区经理 · 岗位目的改为：新的岗位目的。"]

@@ -198,4 +198,5 @@ def test_new_role(page, server, root):
     page.wait_for_url(re.compile(r"/_edit/roles/da-ke-hu-jing-li$"))
     page.wait_for_selector('[data-schemapath="root.title"] input')
     assert page.input_value('[data-schemapath="root.title"] input') == "大客户经理"
+    assert page.locator('[data-schemapath="root.kpis.items.0"]').count() == 0  # no empty KPI row to fill in
     assert "status: draft" in (root / "roles/da-ke-hu-jing-li.yml").read_text(encoding="utf-8")

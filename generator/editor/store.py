@@ -150,7 +150,7 @@ _NO_DEFAULT = object()
 def _normalise(new: Any, old: Any, schema: dict, defs: dict) -> Any:
     """Form data → file data: texts trimmed; a field the file did not have stays out while the form leaves it
     empty or at its default; a field the file had and the form cleared is kept, empty (``handbook check`` then
-    says what to fill in)."""
+    says what to fill in); a list the file left empty (``duties:``) stays so while the form's list is."""
     schema = yamlpatch.fitting(schema, defs, new)
     if isinstance(new, dict):
         old = old if isinstance(old, dict) else {}
@@ -160,7 +160,7 @@ def _normalise(new: Any, old: Any, schema: dict, defs: dict) -> Any:
             if key not in old and (_empty(value) or value == props.get(key, {}).get("default", _NO_DEFAULT)):
                 continue
             value = _normalise(value, old.get(key), props.get(key, {}), defs)
-            out[key] = None if value == "" else value
+            out[key] = None if value == "" or value == [] and old.get(key) is None else value
         return out
     if isinstance(new, list):
         old = old if isinstance(old, list) else []

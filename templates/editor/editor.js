@@ -124,7 +124,7 @@
       editor.onChange();  // validates again: the custom validator shows each problem at its field
       var errors = problems.filter(function (p) { return p.severity !== "note"; }).length;
       if (quiet && !loose.length) { summary([]); return; }
-      var head = errors ? ["有 " + errors + " 个问题要改正（见标红的各栏）："] : [];
+      var head = errors ? ["有 " + errors + " 个问题要改正" + (loose.length ? "：" : "，见标红的各栏。")] : [];
       summary(head.concat(loose).length ? head.concat(loose) : [], false);
     }
 
@@ -142,6 +142,12 @@
       document.querySelectorAll("#editor p[style*='red']").forEach(function (node) {
         node.classList.toggle("note", notes.hasOwnProperty(node.textContent));
       });
+    }
+
+    function firstProblem() {
+      var marked = Array.prototype.find.call(document.querySelectorAll("#editor .errmsg, #editor p[style*='red']"),
+        function (node) { return node.offsetParent && node.textContent && !node.classList.contains("note"); });
+      (marked || document.getElementById("summary")).scrollIntoView({block: "center"});
     }
 
     function placeAt(field) {
@@ -175,6 +181,7 @@
         } else if (r.status === 422) {
           show(r.body.problems || [], false);
           statusNode.textContent = "没有保存：请先改正标出的问题。";
+          setTimeout(firstProblem, 100);  // (after the library has drawn them)
         } else {
           summary(problemLines(r.body));
           statusNode.textContent = "没有保存。";
@@ -237,12 +244,23 @@
 
     /* roles: duties in one shape in the form; KPIs pick them by their text */
     function toForm(data) {
-      data = JSON.parse(JSON.stringify(data));
+      data = emptyLists(JSON.parse(JSON.stringify(data)), config.schema);
       if (KIND === "roles") {
         data.duties = (data.duties || []).map(dutyToForm);
         data._duty_choices = choices(data.duties);
       }
       return data;
+    }
+
+    /* a list the file leaves empty (`duties:`) as an empty list: the library would make it one row of nothing */
+    function emptyLists(value, schema) {
+      if (!schema) return value;
+      if (value === null) return schema.type === "array" ? [] : value;
+      if (Array.isArray(value)) return value.map(function (item) { return emptyLists(item, schema.items); });
+      if (typeof value === "object") Object.keys(value).forEach(function (key) {
+        value[key] = emptyLists(value[key], (schema.properties || {})[key]);
+      });
+      return value;
     }
 
     function dutyToForm(entry) {
