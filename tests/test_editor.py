@@ -254,6 +254,7 @@ def test_pending_changes_discard_and_commit(client, root):
     files = client("GET", "/_edit/api/changes")["json"]["files"]
     assert [(f["path"], f["status"]) for f in files] == [("roles/da-ke-hu-jing-li.yml", "新文件"),
                                                         ("roles/regional-manager.yml", "已修改")]
+    assert [f["title"] for f in files] == ["大客户经理", "大区经理"]  # a new file too, by its Chinese title
     assert client("POST", "/_edit/api/changes/discard", {"path": "roles/da-ke-hu-jing-li.yml"})["status"] == 200
     assert not (root / "roles/da-ke-hu-jing-li.yml").exists()
     assert client("POST", "/_edit/api/changes/discard", {"path": "../notes.txt"})["status"] == 404

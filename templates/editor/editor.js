@@ -403,8 +403,8 @@
           var head = el("h2", file.label + (file.title ? " · " + file.title : "") + "（" + file.status + "）");
           box.appendChild(head);
           box.appendChild(el("p", file.path, "path"));
-          var list = el("ul");
-          (file.changes.length ? file.changes : ["（内容没有变化：只改了格式或注释）"]).forEach(function (line) {
+          var list = el("ul");  // (no lines and a note: the changes could not be worded, the note says why)
+          (file.changes.length || body.note ? file.changes : ["（内容没有变化：只改了格式或注释）"]).forEach(function (line) {
             list.appendChild(el("li", line));
           });
           box.appendChild(list);
