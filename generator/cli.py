@@ -25,40 +25,27 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def _root_option(func):
     return click.option(
-        "--root", type=click.Path(file_okay=False, path_type=Path), default=REPO_ROOT, show_default="repository",
-        help="Folder holding roles/ and content/.",
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=None, callback=_content_root,
+        help="手册文件夹（含 roles/ 和 content/）。默认：当前文件夹或它的上级中第一个含有它们的文件夹，"
+             "都没有时用工具自带的示例内容。",
     )(func)
 
 
-def _fail(problems, notes=()) -> None:
-    _show_notes(notes)
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    click.secho(f"{len(problems)} problem(s) found; nothing was built.", fg="red", err=True)
-    sys.exit(1)
+def _content_root(ctx: click.Context, param, value: Path | None) -> Path:
+    """The content root a command works on, said in one line first (HR must see which folder was read)."""
+    from .content.loader import find_root
 
-
-def _show_notes(notes) -> None:
-    for item in notes:
-        click.echo(str(item), err=True)
-
-
-def _load(root: Path, show_notes: bool = False):
-    """The handbook, after the content and the settings files the renderers read are checked together."""
-    from .content.loader import load_handbook
-    from .documents.outputs import settings_problems
-
-    notes: list = []
-    problems = settings_problems()
-    try:
-        hb = load_handbook(root, notes)
-    except ContentError as exc:
-        _fail(problems + exc.problems, exc.notes if show_notes else ())
-    if problems:
-        _fail(problems, notes if show_notes else ())
-    if show_notes:
-        _show_notes(notes)
-    return hb
+    here = Path.cwd()
+    found = find_root(here) if value is None else None
+    if value is not None:
+        root, why = value, "--root 指定"
+    elif found is not None:
+        root, why = found, "当前文件夹" if found == here.absolute() else "当前文件夹的上级"
+    else:
+        root, why = REPO_ROOT, "工具自带的示例内容：当前文件夹和它的上级中都没有 roles/ 或 content/"
+    if not ctx.resilient_parsing:
+        click.echo(f"内容文件夹：{root.absolute()}（{why}）", err=True)
+    return root
 
 
 EXIT_CONTENT, EXIT_USAGE, EXIT_FAULT = 1, 2, 3
@@ -66,7 +53,7 @@ EXIT_CONTENT, EXIT_USAGE, EXIT_FAULT = 1, 2, 3
 
 def _usage_error(message: str) -> None:
     """A command-line mistake: one plain line, exit 2."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"错误：{message}", err=True)
     sys.exit(EXIT_USAGE)
 
 
@@ -78,7 +65,7 @@ class _Handbook(click.Group):
             return super().invoke(ctx)
         except click.UsageError as exc:  # an option of a sub-command: one line, not click's usage block
             where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
-            click.echo(f"error: {exc.format_message()} — see {where} --help", err=True)
+            click.echo(f"错误：{exc.format_message()} — 见 {where} --help", err=True)
             ctx.exit(EXIT_USAGE)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
@@ -86,10 +73,9 @@ class _Handbook(click.Group):
             if ctx.params.get("debug") or os.environ.get("HANDBOOK_DEBUG", "") not in ("", "0"):
                 raise
             what = str(exc).splitlines()[0] if str(exc) else ""
-            click.echo(f"error: the tool failed unexpectedly ({type(exc).__name__}{': ' if what else ''}{what}) — "
-                       "this is a fault in handbook, not in your content; run `handbook --debug "
-                       f"{ctx.invoked_subcommand or ''} …` or set HANDBOOK_DEBUG=1 to see the details",
-                       err=True)
+            click.echo(f"错误：工具本身出了故障（{type(exc).__name__}{': ' if what else ''}{what}）— 不是你的内容有问题；"
+                       f"运行 handbook --debug {ctx.invoked_subcommand or ''} … 或设置 HANDBOOK_DEBUG=1 查看详情，"
+                       "报告给维护工具的人", err=True)
             ctx.exit(EXIT_FAULT)
 
 
@@ -102,16 +88,51 @@ def main(debug: bool) -> None:
 
 @main.command()
 @_root_option
-def check(root: Path) -> None:
-    """Load and validate all content; print every problem, then notes that do not fail the build."""
+@click.option("--strict", is_flag=True, help="草稿的问题也算错误，退出码 1（用于 CI）。")
+def check(root: Path, strict: bool) -> None:
+    """Load and validate all content; print every problem, drafts' problems, then notes that do not fail the
+    build."""
     from .content.drafts import draft_ids
+    from .content.loader import load_handbook
     from .content.model import KINDS
+    from .documents.outputs import settings_problems
 
-    hb = _load(root, show_notes=True)
+    notes: list = []
+    errors = settings_problems()
+    hb = None
+    try:
+        hb = load_handbook(root, notes, strict)
+    except ContentError as exc:
+        errors, notes = errors + exc.problems, exc.notes
+    _show(errors, notes)
+    held = _held([n for n in notes if n.severity == "draft"])
+    if errors:
+        click.secho(f"发现 {len(errors)} 处错误" + (f"；{held}" if held else "") + "。", fg="red", err=True)
+        sys.exit(EXIT_CONTENT)
+    assert hb is not None
     drafts = sum(len(ids) for ids in draft_ids(hb).values())
-    shown = f" ({drafts} of them drafts, left out of the published build)" if drafts else ""
-    counts = ", ".join(f"{len(hb.items(name))} {kind.plural}" for name, kind in KINDS.items())
-    click.echo(f"OK: {counts}{shown}.")
+    counts = "、".join(f"{len(hb.items(name))} 个{kind.label}" for name, kind in KINDS.items())
+    shown = f"（其中 {drafts} 个草稿，不发布）" if drafts else ""
+    click.echo(f"检查通过：{counts}{shown}。" + (f"{held}：改好之前预览中只显示它们的问题，正式发布不受影响"
+                                          "（check --strict 把它们算作错误）。" if held else ""))
+
+
+def _show(errors, notes) -> None:
+    """Errors, then drafts' problems, each in full; then notes, one line per file and kind, each hint once."""
+    from .content.messages import grouped
+
+    for problem in [*errors, *(n for n in notes if n.severity == "draft")]:
+        click.echo(str(problem), err=True)
+    for line in grouped([n for n in notes if n.is_note]):
+        click.echo(line, err=True)
+
+
+def _held(problems) -> str:
+    """``草稿 roles/x.yml 有 3 处问题``, for the summary lines."""
+    files: dict[str, int] = {}
+    for problem in problems:
+        files[problem.path] = files.get(problem.path, 0) + 1
+    return "、".join(f"草稿 {path} 有 {count} 处问题" for path, count in files.items())
 
 
 @main.command()
@@ -144,22 +165,24 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, wit
         _usage_error(str(exc))
     except BuildFailed as exc:
         click.echo(str(exc), err=True)
-        click.secho(f"Build failed; {out} was left as it was.", fg="red", err=True)
+        click.secho(f"没有生成：{out} 保持原样。", fg="red", err=True)
         sys.exit(EXIT_CONTENT)
     took = time.perf_counter() - started
     report = result.as_json()
-    click.echo(f"Built {result.hb.site.handbook_title}: {len(result.hb.roles)} roles, {result.pages} pages, "
-               f"{report['documents']} documents ({len(report['rendered'])} rendered, {len(report['reused'])} reused) "
-               f"→ {out} in {took:.1f} s")
+    click.echo(f"已生成 {result.hb.site.handbook_title}：{len(result.hb.roles)} 个岗位、{result.pages} 个页面、"
+               f"{report['documents']} 个文件（新生成 {len(report['rendered'])} 个，沿用 {len(report['reused'])} 个）"
+               f"→ {out}，用时 {took:.1f} 秒")
     for line in result.summary:
         click.echo(line)
+    if result.hb.draft_problems:
+        click.echo(f"{_held(result.hb.draft_problems)}，没有收入（handbook check 查看）。")
     if report_file:
         text = json.dumps({**report, "wall": round(took, 3)}, ensure_ascii=False, indent=2) + "\n"
         try:
             _write_atomically(report_file, text)
         except OSError as exc:
-            click.echo(f"error: {report_file}: the report could not be written ({exc.strerror or exc}) — the site "
-                       "was built; choose another --report path", err=True)
+            click.echo(f"错误：{report_file}：构建报告无法写入（{exc.strerror or exc}）— 网站已经生成；"
+                       "换一个 --report 路径", err=True)
             sys.exit(EXIT_CONTENT)
 
 
@@ -167,20 +190,19 @@ def _check_report(path: Path, out: Path) -> Path:
     """Refuse a --report path before building: its folder must exist, and it may only replace an old report."""
     real = Path(os.path.abspath(path)).resolve()
     if real.is_dir():
-        _usage_error(f"--report {path} is a folder — give a file name, e.g. {Path(path) / 'report.json'}")
+        _usage_error(f"--report {path} 是一个文件夹 — 给一个文件名，如 {Path(path) / 'report.json'}")
     if not real.parent.is_dir():
         missing = real.parent
         while not missing.parent.exists():
             missing = missing.parent
-        what = "is a file, not a folder" if missing.exists() else "does not exist"
-        _usage_error(f"--report {path}: the folder {missing} {what} — create the folder first, or choose another path")
+        what = "是文件，不是文件夹" if missing.exists() else "不存在"
+        _usage_error(f"--report {path}：文件夹 {missing} {what} — 先建好这个文件夹，或换一个路径")
     if real.exists() and not _is_report(real):
-        _usage_error(f"--report {path} already exists and is not a build report; writing would replace it "
-                     "— choose a new file name")
+        _usage_error(f"--report {path} 已经存在，而且不是构建报告，写入会覆盖它 — 换一个新文件名")
     if real.is_relative_to(out):
-        _usage_error(f"--report {path} is inside --out {out}, which the build replaces — write it next to the site")
+        _usage_error(f"--report {path} 在 --out {out} 里面，而生成时会整个替换它 — 把报告写在网站文件夹旁边")
     if not os.access(real.parent, os.W_OK | os.X_OK):
-        _usage_error(f"--report {path}: you may not write to {real.parent} — choose another path")
+        _usage_error(f"--report {path}：你没有权限写入 {real.parent} — 换一个路径")
     return real
 
 
@@ -260,11 +282,10 @@ def new_role(title: str, department: str, reports_to: str | None, reports_to_tit
     except NewRoleError as exc:
         _usage_error(str(exc))
     shown = path.relative_to(root) if path.is_relative_to(root) else path
-    click.echo(f"wrote {shown.as_posix()}: {role.title}, 岗位编号 {role.number}, "
-               f"{role.department.shown}, " + (f"reports to {role.superior.shown}" if role.superior
-                                               else f"reports to {role.superior_title}"))
-    click.echo("Next: fill in purpose, duties and kpis (the comments in the file show how), "
-               "then run `handbook check`.")
+    click.echo(f"已写入 {shown.as_posix()}：{role.title}，岗位编号 {role.number}，所属部门 {role.department.shown}，"
+               f"直接上级 {role.superior.shown if role.superior else role.superior_title}")
+    click.echo("下一步：填写 purpose、duties 和 kpis（文件中的注释有示例），然后运行 handbook check；"
+               "这是草稿（status: draft），填好之前不影响预览和发布其他内容。")
 
 
 @main.group()
@@ -306,7 +327,7 @@ def diff(root: Path, rev1: str | None, rev2: str | None, markdown: bool) -> None
     try:
         found, old_label, new_label = compare_revisions(root, rev1, rev2)
     except DiffError as exc:
-        _usage_error(f"handbook diff: {exc}")
+        _usage_error(f"handbook diff：{exc}")
     if markdown:
         click.echo(as_markdown(found, old_label, new_label), nl=False)
     else:
@@ -324,10 +345,9 @@ def schema(out: Path) -> None:
     try:
         written = write_schemas(out)
     except OSError as exc:
-        _usage_error(f"--out {out}: cannot write the schemas there ({exc.strerror or exc}) — choose a folder you "
-                     "may write to")
+        _usage_error(f"--out {out}：无法在这里写入 JSON Schema（{exc.strerror or exc}）— 换一个你有权限写入的文件夹")
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(f"已写入 {path}")
 
 
 if __name__ == "__main__":

@@ -48,15 +48,19 @@ def in_git(root: Path) -> Path:
 
 
 def problems_of(root: Path) -> list[str]:
-    """What `handbook check` reports for ``root``, one string per problem (empty when it loads)."""
+    """What `handbook check` reports for ``root`` before its notes, one string per problem: errors, then drafts'
+    problems (which hold back their draft only); empty when everything loads."""
     from generator.content.errors import ContentError
     from generator.content.loader import load_handbook
 
+    notes: list = []
     try:
-        load_handbook(root)
+        load_handbook(root, notes)
     except ContentError as exc:
-        return [str(p) for p in exc.problems]
-    return []
+        errors, notes = exc.problems, exc.notes
+    else:
+        errors = []
+    return [str(p) for p in [*errors, *(n for n in notes if n.severity == "draft")]]
 
 
 def own_cache_env(**extra: str) -> dict[str, str]:

@@ -57,8 +57,7 @@ def test_a_logo_over_the_size_limit_is_refused_with_the_limit_named(tmp_path):
     padding = b"<!--" + b"x" * brand.MAX_LOGO_BYTES + b"-->"
     root = _logo_root(tmp_path, SVG_LOGO.replace(b"<svg ", padding + b"<svg ", 1))
     [line] = problems_of(root)
-    assert re.fullmatch(r"content/site\.yml:6: the logo content/logo\.svg is \d+ KB; at most 512 KB are allowed — .+",
-                        line), line
+    assert re.fullmatch(r"content/site\.yml:6: logo content/logo\.svg 有 \d+ KB，最大 512 KB — .+", line), line
 
 
 def test_a_png_with_too_many_pixels_is_refused(tmp_path):
@@ -67,35 +66,34 @@ def test_a_png_with_too_many_pixels_is_refused(tmp_path):
     buffer = io.BytesIO()
     Image.new("1", (brand.MAX_LOGO_PIXELS + 1, 2)).save(buffer, "PNG")  # a few hundred bytes, 4097 px wide
     root = _logo_root(tmp_path, buffer.getvalue(), "logo.png")
-    assert problems_of(root) == [f"content/site.yml:6: the logo content/logo.png is {brand.MAX_LOGO_PIXELS + 1} × 2 "
-                                 "pixels; at most 4096 per side are allowed — export it smaller (~600 px wide is "
-                                 "plenty for a header)"]
+    assert problems_of(root) == [f"content/site.yml:6: logo content/logo.png 有 {brand.MAX_LOGO_PIXELS + 1} × 2 "
+                                 "像素，每边最多 4096 像素 — 导出得小一些（页眉用约 600 像素宽就够了）"]
 
 
 @pytest.mark.parametrize("svg, says", [
     (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg" '
-     b'viewBox="0 0 4 4">&a;</svg>', "declares XML entities"),
+     b'viewBox="0 0 4 4">&a;</svg>', "声明了 XML 实体"),
     (b'<?xml-stylesheet href="http://example.com/x.css"?><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"/>',
-     "loads a stylesheet from another file"),
+     "从另一个文件加载样式表"),
     (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><style>@import url(x.css);</style></svg>',
-     "imports a stylesheet"),
+     "从别处导入样式表（@import）"),
     (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect style="fill:url(http://e.com/p#g)"/></svg>',
-     "refers to another file or address ('http://e.com/p#g')"),
+     "引用了另一个文件或网址（'http://e.com/p#g'）"),
     (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><a href="javascript:alert(1)"><rect/></a></svg>',
-     "refers to another file or address ('javascript:alert(1)')"),
+     "引用了另一个文件或网址（'javascript:alert(1)'）"),
     (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><a href="#x"><set attributeName="href" '
-     b'to="javascript:alert(1)"/></a></svg>', "animates a link or event"),
+     b'to="javascript:alert(1)"/></a></svg>', "用动画改变链接或事件"),
     (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 4 4">'
-     b'<image xlink:href="data:image/svg+xml;base64,PHN2Zz4="/></svg>', "refers to another file or address"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect ONLOAD="x()"/></svg>', "has an event handler"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4"/></svg>', "has no size"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect></svg>', "is not a well-formed SVG file"),
-    (b"<svg viewBox='0 0 4 4'><rect/></svg>", "is not an SVG image (its first element is <svg>)"),
-    (b"<html><body>logo</body></html>", "is not an SVG image"),
+     b'<image xlink:href="data:image/svg+xml;base64,PHN2Zz4="/></svg>', "引用了另一个文件或网址"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect ONLOAD="x()"/></svg>', "有事件处理程序 'ONLOAD'"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4"/></svg>', "没有尺寸"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect></svg>', "不是格式正确的 SVG 文件"),
+    (b"<svg viewBox='0 0 4 4'><rect/></svg>", "不是 SVG 图片（第一个元素是 <svg>）"),
+    (b"<html><body>logo</body></html>", "不是 SVG 图片"),
 ])
 def test_unsafe_or_unusable_svgs_are_refused_at_the_logo_line(tmp_path, svg, says):
     [line] = problems_of(_logo_root(tmp_path, svg))
-    assert line.startswith("content/site.yml:6: the logo content/logo.svg ") and says in line, line
+    assert line.startswith("content/site.yml:6: logo content/logo.svg ") and says in line, line
 
 
 def test_a_self_contained_svg_with_a_doctype_and_an_embedded_picture_is_accepted(tmp_path):
@@ -115,8 +113,8 @@ def test_a_logo_path_without_content_is_told_the_path_that_works(tmp_path):
     site = root / "content" / "site.yml"
     site.write_text(site.read_text(encoding="utf-8").replace("logo: content/logo.svg", "logo: logo.svg"),
                     encoding="utf-8")
-    assert problems_of(root) == ["content/site.yml:6: the logo 'logo.svg' is not a file inside content/ — "
-                                 "write logo: content/logo.svg"]
+    assert problems_of(root) == ["content/site.yml:6: logo 'logo.svg' 不是 content/ 文件夹中的文件 — "
+                                 "写成 logo: content/logo.svg"]
 
 
 def test_a_logo_linked_from_outside_the_content_is_refused(tmp_path):
@@ -126,8 +124,8 @@ def test_a_logo_linked_from_outside_the_content_is_refused(tmp_path):
     (root / "content" / "logo.svg").symlink_to(outside)
     (root / "content" / "site.yml").write_text((MINIMAL / "content" / "site.yml").read_text(encoding="utf-8")
                                                + "logo: content/logo.svg\n", encoding="utf-8")
-    assert problems_of(root) == ["content/site.yml:6: the logo content/logo.svg is a symbolic link to a file outside "
-                                 "content/ — copy the real file into the content/ folder instead of linking to it"]
+    assert problems_of(root) == ["content/site.yml:6: logo content/logo.svg 是指向 content/ 之外的符号链接 — "
+                                 "把真正的文件复制到 content/ 文件夹，不要用链接"]
 
 
 def test_colour_shorthands_and_bare_hex_are_told_their_full_spelling(tmp_path):
@@ -136,7 +134,7 @@ def test_colour_shorthands_and_bare_hex_are_told_their_full_spelling(tmp_path):
         site = root / "content" / "site.yml"
         site.write_text(site.read_text(encoding="utf-8") + f"brand_color: {typed}\n", encoding="utf-8")
         [line] = problems_of(root)
-        assert line.startswith("content/site.yml:6: brand_color ") and f"write it as {told}" in line, line
+        assert line.startswith("content/site.yml:6: 品牌主色 brand_color ") and f"写成 {told}" in line, line
 
 
 # --------------------------------------------------------------------------- colours

@@ -78,8 +78,31 @@ def test_summary_line_and_no_progress_bar_when_not_on_a_terminal(built, tmp_path
     root, _, _ = built
     run = handbook("build", "--root", str(root), "--out", str(tmp_path / "site"))
     assert run.returncode == 0
-    assert run.stderr == ""  # no progress bar, no jieba chatter, no warnings
-    assert run.stdout.startswith("Built 营销中心员工手册: 5 roles,") and f"{DOCUMENTS} reused" in run.stdout
+    assert run.stderr == f"内容文件夹：{root}（--root 指定）\n"  # no progress bar, no jieba chatter, no warnings
+    assert run.stdout.startswith("已生成 营销中心员工手册：5 个岗位、") and f"沿用 {DOCUMENTS} 个" in run.stdout
+
+
+def test_an_unfinished_draft_does_not_stop_a_fix_to_another_role_from_being_published(built, tmp_path):
+    """`handbook new role` leaves purpose, duties and KPIs empty: that draft's problems hold back the draft only."""
+    root, _, _ = built
+    role = root / "roles" / "regional-manager.yml"
+    original = role.read_text(encoding="utf-8")
+    made = handbook("new", "role", "--root", str(root), "--title", "大客户经理", "--department", "市场部",
+                    "--reports-to", "市场部经理")
+    draft = root / "roles" / "da-ke-hu-jing-li.yml"
+    try:
+        assert made.returncode == 0, made.stderr
+        role.write_text(original.replace("全力以赴完成本区域销售和回款任务。", "全力以赴完成本区域的销售和回款任务。"),
+                        encoding="utf-8")
+        run = handbook("build", "--root", str(root), "--out", str(tmp_path / "site"), "--drafts")
+        assert run.returncode == 0, run.stderr
+        assert "草稿 roles/da-ke-hu-jing-li.yml 有 3 处问题，没有收入（handbook check 查看）。" in run.stdout
+        assert "全力以赴完成本区域的销售和回款任务。" in (tmp_path / "site" / "roles" / "regional-manager.html").read_text(
+            encoding="utf-8")
+        assert not (tmp_path / "site" / "roles" / "da-ke-hu-jing-li.html").exists()
+    finally:
+        role.write_text(original, encoding="utf-8")
+        draft.unlink(missing_ok=True)
 
 
 def test_no_change_rebuild_reuses_every_document(built, tmp_path):
@@ -134,7 +157,7 @@ def test_failed_content_leaves_the_previous_site_byte_identical(built, tmp_path)
     finally:
         role.write_text(original, encoding="utf-8")
     assert run.returncode == 1
-    assert "roles/sales-assistant.yml:" in run.stderr and "not 100" in run.stderr
+    assert "roles/sales-assistant.yml:" in run.stderr and "不是 100" in run.stderr
     assert "Traceback" not in run.stderr
     assert tree_digest(out) == before
 

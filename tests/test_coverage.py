@@ -67,7 +67,7 @@ def notes_of(root: Path) -> list[str]:
 
 def test_minimal_root_notes_the_unmeasured_duty_only(tmp_path: Path):
     assert notes_of(overlay_root(tmp_path)) == [
-        "roles/boss.yml:12: note: duty 2. '处理重大投诉。' is not measured by any KPI — 没有指标考核这条职责："
+        "roles/boss.yml:12: 提示：职责 2. '处理重大投诉。' 没有指标考核 — 没有指标考核这条职责："
         "先给它一个英文 id（写成 '- id: …' 加下一行 'text: …'），再写进考核它的 KPI 的 measures；"
         "兜底性的职责（如“完成上级交办的其他任务”）可以不考核",
     ]
@@ -79,7 +79,7 @@ def test_weight_on_one_duty_and_groups_cover_their_duties(tmp_path: Path):
     worker = [n for n in notes_of(root) if n.startswith("roles/worker.yml")]
     # 处理客户投诉 and 回访老客户 are measured through their group 'service': no note for them
     assert worker == [
-        "roles/worker.yml:29: note: 80% of the KPI weight sits on duty 二、 '回收货款。' alone: '回款率' (50%)、"
+        "roles/worker.yml:29: 提示：80% 的指标权重压在职责 二、 '回收货款。' 一条上：'回款率' (50%)、"
         "'坏账率' (30%) — 考核权重过于集中：只考核这一条职责的指标合计超过本岗位 KPI 权重的一半。"
         "可在这些指标的 measures 中加上相关职责的 id，或把部分权重分给考核其他职责的指标",
     ]
@@ -93,14 +93,17 @@ def test_half_the_weight_or_a_shared_kpi_is_not_concentration(tmp_path: Path):
     assert not [n for n in notes_of(root) if n.startswith("roles/worker.yml")]  # 回款率 alone is 50 %, not more
 
 
-def test_check_prints_notes_and_succeeds():
+def test_check_prints_notes_grouped_and_succeeds():
+    """Seven notes about five roles: one line per role (its three unmeasured duties in one), the hint once."""
     result = CliRunner().invoke(main, ["check", "--root", str(REPO)])
     assert result.exit_code == 0, result.stderr
-    notes = result.stderr.splitlines()
-    assert notes and all(": note: " in line for line in notes)
-    assert "roles/market-manager.yml:38: note: duty 10. '做好直属工作人员的工作调配与督导监控…' is not measured by any KPI" \
-        in "\n".join(notes)
-    assert result.stdout.startswith("OK: 5 roles")
+    root, *notes, hint = result.stderr.splitlines()
+    assert root == f"内容文件夹：{REPO}（--root 指定）"
+    assert notes[0] == "roles/market-manager.yml:38: 提示：3 条职责没有指标考核（第 38、46、50 行）"
+    assert notes[1] == "roles/marketing-director.yml:42: 提示：职责 11. '承办总经理交办的其他任务。' 没有指标考核"
+    assert len(notes) == 5 and all(": 提示：" in line and " — " not in line for line in notes)
+    assert hint.startswith("提示不影响发布。没有指标考核的职责：兜底性的职责")
+    assert result.stdout == "检查通过：5 个岗位、1 个制度、1 个指南、2 个表单。\n"
 
 
 def test_notes_do_not_hide_errors(tmp_path: Path):
@@ -109,8 +112,9 @@ def test_notes_do_not_hide_errors(tmp_path: Path):
     worker.write_text(worker.read_text(encoding="utf-8").replace("weight: 60", "weight: 50"), encoding="utf-8")
     result = CliRunner().invoke(main, ["check", "--root", str(root)])
     assert result.exit_code == 1
-    assert "roles/worker.yml:16: KPI weights add up to 90, not 100" in result.stderr
-    assert "roles/boss.yml:12: note: duty 2." in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[1].startswith("roles/worker.yml:16: 指标权重合计 90，不是 100")  # the error first, then the notes
+    assert lines[2].startswith("roles/boss.yml:12: 提示：职责 2.")
 
 
 def test_role_page_tags_each_duty_with_the_kpis_that_measure_it(built_site):
@@ -140,7 +144,7 @@ def test_a_draft_without_kpis_gets_no_coverage_notes_and_a_page(tmp_path: Path):
     text = worker.read_text(encoding="utf-8")
     worker.write_text("status: draft\n" + text[:text.index("kpis:")], encoding="utf-8")
     notes = [n for n in notes_of(root) if n.startswith("roles/worker.yml")]
-    assert notes and not any("measured" in n or "sits on" in n for n in notes)
+    assert notes and not any("没有指标考核" in n or "权重压在" in n for n in notes)
     from generator.site import pages as site
 
     page = site.pages(load_handbook(root), [])["roles/worker.md"]

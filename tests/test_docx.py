@@ -456,8 +456,8 @@ def test_a_typo_in_layout_settings_is_a_path_line_error(tmp_path, monkeypatch):
     with pytest.raises(ContentError) as caught:
         docx_settings.read(broken, docx_settings.Layout)
     messages = [str(p) for p in caught.value.problems]
-    assert f"{broken.as_posix()}:{line}: unknown key 'kpi_width' — did you mean 'kpi_widths'?" in messages
-    assert any(re.search(r":\d+: tables.label_fill is 'grey', not a colour — write six hex digits", m)
+    assert f"{broken.as_posix()}:{line}: 未知的键 'kpi_width' — 是不是想写 'kpi_widths'？" in messages
+    assert any(re.search(r":\d+: tables 下的 label_fill 写的 'grey' 不是颜色 — 写六位十六进制数", m)
                for m in messages), messages
     # Raised in a render worker, the error crosses the process boundary whole.
     import pickle
@@ -476,7 +476,7 @@ def test_a_typo_in_reference_styles_is_a_path_line_error(tmp_path):
         docx_settings.read(broken, docx_settings.ReferenceStyles)
     (problem,) = caught.value.problems
     assert problem.line == text[:text.index("    space_after: 12\n")].count("\n") + 1
-    assert str(problem).endswith("unknown key 'space_afterr' — did you mean 'space_after'?")
+    assert str(problem).endswith("未知的键 'space_afterr' — 是不是想写 'space_after'？")
 
 
 def test_reference_docx_with_a_missing_style_or_unknown_placeholder_is_reported(hb, tmp_path):
@@ -488,12 +488,12 @@ def test_reference_docx_with_a_missing_style_or_unknown_placeholder_is_reported(
     next(t for t in footer.iter(qn("w:t")) if t.text == "{页脚}").text = "{页码}"
     problems = [str(p) for p in docx_styles.check_reference(doc, "templates/docx/reference.docx")]
     wrong_table = [str(p) for p in docx_styles.check_reference(doc, "r.docx", table_style="Grid Table 4")]
-    assert "r.docx:1: the table style 'Grid Table 4' (templates/docx/layout.yml: tables.style) is missing — " \
-           "use one of Table Grid, or add it in Word" in wrong_table
+    assert "r.docx:1: 缺少表格样式 'Grid Table 4'（templates/docx/layout.yml 的 tables.style） — " \
+           "改用 Table Grid，或在 Word 中添加它" in wrong_table
     assert problems == [
-        "templates/docx/reference.docx:1: the paragraph style 'Notice' is missing — add a paragraph style named "
-        "'Notice' in Word (样式 → 新建样式), or rebuild the file with scripts/make_reference_docx.py",
-        "templates/docx/reference.docx:1: the footer has an unknown placeholder {页码} — use {手册名称}, {文件编号}, {页脚}",
+        "templates/docx/reference.docx:1: 缺少段落样式 'Notice' — 在 Word 中添加名为 'Notice' 的段落样式"
+        "（样式 → 新建样式），或运行 scripts/make_reference_docx.py 重新生成",
+        "templates/docx/reference.docx:1: 页脚中有未知的占位符 {页码} — 可用的占位符：{手册名称}、{文件编号}、{页脚}",
     ]
 
 

@@ -134,9 +134,9 @@ def test_imported_corpus_passes_check_with_notes_for_what_is_missing(imported):
     hb = load_handbook(root, notes)
     drafts = [r for r in hb.roles if r.status == "draft"]
     assert len(drafts) == len(FILES)
-    shown = [str(n) for n in notes]
-    assert any("draft: 生效日期 ('effective') not filled in yet" in n for n in shown)
-    assert any("draft: 关键绩效指标 ('kpis') not filled in yet" in n for n in shown)
+    shown = [n.message for n in notes]
+    assert any(n.startswith("草稿还没有填写") and "生效日期" in n for n in shown)
+    assert any(n.startswith("草稿还没有填写") and "关键绩效指标" in n for n in shown)
 
 
 # ---------------------------------------------------------------------------------------- rules, one at a time

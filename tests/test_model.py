@@ -187,7 +187,7 @@ def test_a_new_content_kind_is_one_table_entry_plus_its_model_template_and_rende
     with pytest.raises(ContentError) as caught:
         load_handbook(root)
     assert [str(p) for p in caught.value.problems] == [
-        "content/notices/typo.yml:2: unknown key 'titel' — did you mean 'title'?"]
+        "content/notices/typo.yml:2: 未知的键 'titel' — 是不是想写 'title'？"]
     (folder / "typo.yml").unlink()
 
     hb = load_handbook(root)

@@ -62,7 +62,8 @@ def root(tmp_path) -> Path:
 
 def refused(run: subprocess.CompletedProcess, *needles: str) -> str:
     assert run.returncode == 2, run.stderr
-    lines = run.stderr.strip().splitlines()
+    # the refusal, after the line naming the content root (when the command got as far as choosing it)
+    lines = [line for line in run.stderr.strip().splitlines() if not line.startswith("内容文件夹：")]
     assert len(lines) == 1, run.stderr
     assert "Traceback" not in run.stderr and run.stdout == ""
     for needle in needles:
@@ -94,7 +95,7 @@ def test_dangerous_out_is_refused_and_nothing_is_touched(root, out, needle):
     home = root.parent
     before = digest(home)
     out = out.format(R=root, home=home, tool=REPO, prefix=sys.prefix)
-    refused(quick("build", "--root", str(root), "--out", out), "error: --out", needle)
+    refused(quick("build", "--root", str(root), "--out", out), "错误：--out", needle)
     assert digest(home) == before
 
 
@@ -147,7 +148,7 @@ def test_a_bind_mount_of_the_content_root_is_still_the_content_root(root, tmp_pa
 def test_report_in_a_missing_folder_is_refused_before_building(root, tmp_path):
     out = tmp_path / "out"
     refused(handbook("build", "--root", str(root), "--out", str(out), "--report", str(tmp_path / "missing" / "r.json")),
-            "the folder", "missing does not exist", "create the folder first")
+            "文件夹", "missing 不存在", "先建好这个文件夹")
     assert not out.exists(), "nothing may be built when the report cannot be written"
 
 
@@ -156,21 +157,21 @@ def test_report_never_overwrites_a_file_that_is_not_a_report(root, tmp_path):
     role = root / "roles" / "boss.yml"
     before = role.read_bytes()
     refused(handbook("build", "--root", str(root), "--out", str(tmp_path / "out"), "--report", str(role)),
-            "already exists and is not a build report")
+            "已经存在，而且不是构建报告")
     assert role.read_bytes() == before and not (tmp_path / "out").exists()
     refused(handbook("build", "--root", str(root), "--out", str(tmp_path / "out"), "--report", str(tmp_path)),
-            "is a folder")
+            "是一个文件夹")
 
 
 @pytest.mark.slow
 def test_command_line_mistakes_are_one_line(tmp_path):
-    refused(handbook("serve", "--dev-addr", "nonsense"), "--dev-addr", "host:port")
-    refused(quick("serve", "--dev-addr", "127.0.0.1:99999"), "port must be a number from 1 to 65535")
-    refused(quick("serve", "--root", str(tmp_path / "nowhere")), "is not a folder")
-    refused(quick("build", "--jobs", "-1"), "'--jobs'", "see ")
+    refused(handbook("serve", "--dev-addr", "nonsense"), "--dev-addr", "地址:端口")
+    refused(quick("serve", "--dev-addr", "127.0.0.1:99999"), "端口必须是 1 到 65535 之间的数字")
+    refused(quick("serve", "--root", str(tmp_path / "nowhere")), "不是文件夹")
+    refused(quick("build", "--jobs", "-1"), "'--jobs'", "见 ")
     refused(quick("build", "--outt", "x"), "No such option '--outt'")
     (tmp_path / "file.txt").write_text("x", encoding="utf-8")
-    refused(quick("schema", "--out", str(tmp_path / "file.txt")), "cannot write the schemas there")
+    refused(quick("schema", "--out", str(tmp_path / "file.txt")), "无法在这里写入 JSON Schema")
 
 
 # ------------------------------------------------------------------ what may be replaced
@@ -425,7 +426,7 @@ def test_an_unexpected_fault_is_one_line_with_exit_3(root, tmp_path, monkeypatch
     monkeypatch.delenv("HANDBOOK_DEBUG", raising=False)
     run = CliRunner().invoke(cli.main, ["build", "--root", str(root), "--out", str(tmp_path / "out")])
     assert run.exit_code == 3, run.output
-    lines = run.output.strip().splitlines()
+    _, *lines = run.output.strip().splitlines()  # after the line naming the content root
     assert len(lines) == 1 and "RuntimeError: simulated fault" in lines[0] and "--debug" in lines[0]
     assert "Traceback" not in run.output
     debug = CliRunner().invoke(cli.main, ["--debug", "build", "--root", str(root), "--out", str(tmp_path / "out")])

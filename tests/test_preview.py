@@ -126,7 +126,7 @@ def test_broken_content_gives_an_error_page_at_once_and_the_real_page_after_the_
     original = break_role(root)
     status, page = server.wait_until(is_error_page, timeout=20)
     words = text_of(page)
-    assert "roles/worker.yml:2: unknown key '<script>alert(1)</script>'" in words
+    assert "roles/worker.yml:2: 未知的键 '<script>alert(1)</script>'" in words
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page, "escaped"
     assert "Content has errors" in words and 'lang="zh-CN"' in page
     assert "/livereload/" in page, "the error page reloads itself"
@@ -169,9 +169,9 @@ def test_a_busy_port_is_one_line_suggesting_another(root):
                              capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    assert re.fullmatch(rf"error: 127\.0\.0\.1:{port} is already in use — try handbook serve --dev-addr "
-                        r"127\.0\.0\.1:\d+", lines[0]), lines[0]
+    assert len(lines) == 2 and lines[0] == f"内容文件夹：{root}（--root 指定）", run.stderr
+    assert re.fullmatch(rf"错误：127\.0\.0\.1:{port} 已被占用（可能预览已经在运行）— 换一个端口：handbook serve "
+                        r"--dev-addr 127\.0\.0\.1:\d+", lines[1]), lines[1]
     assert time.monotonic() - started < 20, "reported before any build"
 
 
@@ -197,6 +197,45 @@ def test_the_server_answers_during_a_build_and_after_a_failure(tmp_path):
         assert status == 200 and "the real page" in page and took < HANG
     finally:
         server.shutdown()
+
+
+def test_a_draft_with_problems_gets_them_on_its_page_and_blocks_no_other_page(tmp_path):
+    """In process: the build succeeded and held a draft back; its page lists the problems (escaped), every other
+    page is the real one, with a notice naming the draft and linking to its page."""
+    (tmp_path / "index.html").write_text("<html><body>the real page</body></html>", encoding="utf-8")
+    server = preview.PreviewServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    server.bind()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/"
+    held = Problem("roles/da-ke-hu-jing-li.yml", 23, "岗位目的（purpose）是空的 <b>", "请填写", "draft")
+    server.watch(str(tmp_path))  # as serve does: pages of a watched site get the live-reload script (and the notice)
+    try:
+        server.start_answering()
+        server.build_done(None, [held])
+        status, page, _ = get(server.url + "roles/da-ke-hu-jing-li.html")
+        assert status == 200 and "这个草稿还有问题，改好后才显示" in page and "/livereload/" in page
+        assert "roles/da-ke-hu-jing-li.yml:23:" in text_of(page) and "是空的 &lt;b&gt;" in page
+        status, page, _ = get(server.url)
+        assert status == 200 and "the real page" in page
+        notice = page[page.index("<aside"):page.index("</aside>")]
+        assert "草稿有问题，暂不显示" in notice and 'href="/roles/da-ke-hu-jing-li.html"' in notice
+        assert page.index("</aside>") < page.index("</body>")
+        server.build_done(None)  # fixed: the notice is gone
+        assert "<aside" not in get(server.url)[1]
+    finally:
+        server.shutdown()
+
+
+def test_a_new_role_while_serving_leaves_every_other_page_as_it_was(root, server):
+    """`handbook new role` while the preview runs: the unfinished draft's page says what to fill in, the others
+    stay the handbook."""
+    server.wait_until(is_real_page, timeout=120)
+    made = subprocess.run([sys.executable, "-m", "generator.cli", "new", "role", "--root", str(root), "--title", "客服专员",
+                           "--department", "销售部", "--reports-to", "销售总监"], cwd=REPO, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    status, page = server.wait_until(lambda s, b: "这个草稿还有问题" in b, "roles/ke-fu-zhuan-yuan.html", timeout=30)
+    assert status == 200 and "roles/ke-fu-zhuan-yuan.yml:" in text_of(page) and "岗位目的（purpose）是空的" in page
+    status, page = server.wait_until(is_real_page, "roles/worker.html", timeout=10)
+    assert "草稿有问题，暂不显示" in page and "roles/ke-fu-zhuan-yuan.yml" in text_of(page)
 
 
 def test_error_page_escapes_everything_and_lists_other_failures():

@@ -158,5 +158,5 @@ def test_a_typo_in_the_settings_is_a_path_line_error(monkeypatch, tmp_path):
     with pytest.raises(ContentError) as caught:
         xlsx.settings()
     messages = [str(p) for p in caught.value.problems]
-    assert f"{bad.as_posix()}:{line}: unknown key 'max_widht' — did you mean 'max_width'?" in messages
-    assert any(re.search(r":\d+: header.fill is 'blue', not a colour — write six hex digits", m) for m in messages)
+    assert f"{bad.as_posix()}:{line}: 未知的键 'max_widht' — 是不是想写 'max_width'？" in messages
+    assert any(re.search(r":\d+: header 下的 fill 写的 'blue' 不是颜色 — 写六位十六进制数", m) for m in messages)

@@ -23,7 +23,7 @@ import yaml
 
 from ..content.errors import display_path
 from ..content.model import SLUG_PATTERN
-from ..content.numbering import Named, NoSeries, next_number
+from ..content.numbering import Named, NoSeries, next_number, normalise
 from ..content.yamlsource import load_yaml
 from .ids import slug_from_title
 
@@ -61,10 +61,10 @@ class Directory:
                    [Named(r.id, r.title, tuple(r.aliases), r.number, r.department) for r in hb.roles])
 
     def department(self, text: str) -> Named:
-        return _resolve(text, self.departments, "department", "departments in content/site.yml")
+        return _resolve(text, self.departments, "部门", "content/site.yml 的部门")
 
     def role(self, text: str) -> Named:
-        return _resolve(text, self.roles, "role", "roles in roles/")
+        return _resolve(text, self.roles, "岗位", "roles/ 的岗位")
 
 
 def _data(root: Path, path: Path) -> dict:
@@ -85,16 +85,15 @@ def _resolve(text: str, items: list[Named], what: str, where: str) -> Named:
         if len(match) == 1:
             return match[0]
         if len(match) > 1:
-            raise NewRoleError(f"'{text}' names more than one {what}: {_listed(match)} — give the id instead")
+            raise NewRoleError(f"'{text}' 同时指几个{what}：{_listed(match)} — 写出你指的那一个的 id")
     close = [i for i in items if text and (text in i.name or i.name in text or any(text in a for a in i.aliases))]
     if close:
-        raise NewRoleError(f"no {what} is called '{text}' — did you mean {' or '.join(i.shown for i in close)}?")
-    raise NewRoleError(f"no {what} is called '{text}' — choose one of the {where}: "
-                       f"{_listed(items) or 'none exist yet'}")
+        raise NewRoleError(f"没有叫 '{text}' 的{what} — 是不是想写 {' 或 '.join(i.shown for i in close)}？")
+    raise NewRoleError(f"没有叫 '{text}' 的{what} — 从 {where}中选：{_listed(items) or '（还没有）'}")
 
 
 def _listed(items: list[Named]) -> str:
-    return ", ".join(item.shown for item in items)
+    return "、".join(item.shown for item in items)
 
 
 # --------------------------------------------------------------------------- the file
@@ -147,34 +146,33 @@ def plan_role(root: Path, title: str, department: str, reports_to: str | None = 
     """Resolve names and choose id and 岗位编号; raises :class:`NewRoleError`, writes nothing."""
     title = " ".join(title.split())
     if not title:
-        raise NewRoleError("--title is empty — give the role's Chinese title, e.g. --title 大客户经理")
+        raise NewRoleError("--title 是空的 — 写上岗位的中文名称，如 --title 大客户经理")
     if (reports_to is None) == (reports_to_title is None):
-        raise NewRoleError("give either --reports-to (a role in this handbook, e.g. 市场部经理) or --reports-to-title "
-                           "(a superior outside it, e.g. 总经理)")
+        raise NewRoleError("--reports-to（本手册中的岗位，如 市场部经理）和 --reports-to-title（手册之外的上级，"
+                           "如 总经理）要写一个，且只写一个")
     directory = Directory.read(root)
     dept = directory.department(department)
     superior = directory.role(reports_to) if reports_to is not None else None
     same_title = [r for r in directory.roles if title in (r.name, *r.aliases)]
     if same_title:
-        raise NewRoleError(f"a role called '{title}' already exists: {_listed(same_title)} — "
-                           "choose another title, or edit roles/" + same_title[0].id + ".yml")
+        raise NewRoleError(f"已经有叫 '{title}' 的岗位：{_listed(same_title)} — "
+                           f"换一个岗位名称，或直接修改 roles/{same_title[0].id}.yml")
     taken_ids = {r.id for r in directory.roles} | {p.stem for p in (root / "roles").glob("*.yml")}
     if role_id is None:
         role_id = slug_from_title(title, taken_ids)
     elif not re.fullmatch(SLUG_PATTERN, role_id) or len(role_id) > 64:
-        raise NewRoleError(f"--id '{role_id}' is not a valid id — use English lower-case letters, digits and hyphens, "
-                           f"e.g. --id {slug_from_title(title, taken_ids)}")
+        raise NewRoleError(f"--id '{role_id}' 不是有效的 id — 只用英文小写字母、数字和连字符，"
+                           f"如 --id {slug_from_title(title, taken_ids)}")
     elif role_id in taken_ids:
-        raise NewRoleError(f"roles/{role_id}.yml already exists — choose another --id, e.g. "
-                           f"{slug_from_title(role_id, taken_ids)}")
+        raise NewRoleError(f"roles/{role_id}.yml 已经存在 — 换一个 --id，如 {slug_from_title(role_id, taken_ids)}")
     if number is None:
         number = _next_number(directory, dept, superior)
     else:
         number = number.strip()
-        owner = [r for r in directory.roles if r.number == number]
+        owner = [r for r in directory.roles if normalise(r.number) == normalise(number)]
         if owner:
-            raise NewRoleError(f"岗位编号 {number} is already used by {_listed(owner)} — choose another --number, "
-                               f"e.g. {_next_number(directory, dept, superior)}")
+            raise NewRoleError(f"岗位编号 {number} 已被 {_listed(owner)}使用 — 换一个 --number，"
+                               f"如 {_next_number(directory, dept, superior)}")
     return NewRole(role_id, title, number, dept, superior, reports_to_title, effective or dt.date.today(),
                    _by_name(directory.department, dept), _by_name(directory.role, superior) if superior else "")
 
@@ -202,7 +200,7 @@ def write_role(root: Path, role: NewRole) -> Path:
         with open(path, "x", encoding="utf-8", newline="\n") as handle:
             handle.write(role.yaml())
     except FileExistsError:
-        raise NewRoleError(f"roles/{role.id}.yml already exists — nothing was written; choose another --id") from None
+        raise NewRoleError(f"roles/{role.id}.yml 已经存在，没有写入任何内容 — 换一个 --id") from None
     return path
 
 

@@ -26,6 +26,7 @@ import io
 import re
 from pathlib import Path, PurePosixPath
 
+from .messages import say
 from .model import Logo
 
 LOGO_FOLDER = "content"
@@ -36,9 +37,9 @@ COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
 SVG_NS = "http://www.w3.org/2000/svg"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 # Elements that run code, embed other documents or HTML: refused wherever they appear.
-_FORBIDDEN_ELEMENTS = {"script": "a <script>", "foreignobject": "a <foreignObject> (HTML inside the SVG)",
-                       "iframe": "an <iframe>", "embed": "an <embed>", "object": "an <object>",
-                       "handler": "a <handler> (a script)", "listener": "a <listener> (an event handler)"}
+_FORBIDDEN_ELEMENTS = {"script": " <script>（脚本）", "foreignobject": " <foreignObject>（SVG 中的 HTML）",
+                       "iframe": " <iframe>", "embed": " <embed>", "object": " <object>",
+                       "handler": " <handler>（脚本）", "listener": " <listener>（事件处理程序）"}
 # References inside the file (#id) and embedded raster images are fine; anything else is fetched from elsewhere.
 _SAFE_REFERENCE = re.compile(r"^\s*(#|data:image/(png|jpeg|gif|webp);base64,)", re.IGNORECASE)
 _URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
@@ -46,20 +47,22 @@ _LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(px|pt|pc|mm|
 _UNITS_PX = {None: 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
 
 # Bytes that name other image formats, so a refusal can say what the file really is.
-_SIGNATURES = ((b"\xff\xd8\xff", "a JPEG image"), (b"GIF87a", "a GIF image"), (b"GIF89a", "a GIF image"),
-               (b"BM", "a BMP image"), (b"%PDF", "a PDF file"), (b"\x00\x00\x01\x00", "a Windows icon (.ico)"),
-               (b"PK\x03\x04", "a zip file (Word, Excel …)"), (b"II*\x00", "a TIFF image"),
-               (b"MM\x00*", "a TIFF image"), (b"8BPS", "a Photoshop file"))
+_SIGNATURES = ((b"\xff\xd8\xff", " JPEG 图片"), (b"GIF87a", " GIF 图片"), (b"GIF89a", " GIF 图片"),
+               (b"BM", " BMP 图片"), (b"%PDF", " PDF 文件"), (b"\x00\x00\x01\x00", " Windows 图标（.ico）"),
+               (b"PK\x03\x04", " zip 文件（Word、Excel 等）"), (b"II*\x00", " TIFF 图片"),
+               (b"MM\x00*", " TIFF 图片"), (b"8BPS", " Photoshop 文件"))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-EXPORT_HINT = "export the logo as PNG or SVG (in the design program: 导出 / Export / Save as PNG)"
+EXPORT = "在设计软件中把 logo 导出为 PNG 或 SVG（导出 / Export / 另存为 PNG）"
+REFUSE = "在 SVG 中删掉它（或把 logo 重新导出为普通的 SVG 或 PNG）；logo 只能是图片"
 
 
 class LogoProblem(Exception):
-    """Why a logo cannot be used, and how to fix it (becomes one ``content/site.yml:line`` problem)."""
+    """Why a logo cannot be used, and how to fix it (becomes one ``content/site.yml:line`` problem): an entry
+    of the wording table (:data:`~generator.content.messages.MESSAGES`) and its fields."""
 
-    def __init__(self, message: str, hint: str):
-        super().__init__(message)
-        self.message, self.hint = message, hint
+    def __init__(self, code: str, /, **fields):
+        super().__init__(say(code, **fields)[0])
+        self.code, self.fields = code, fields
 
 
 # --------------------------------------------------------------------------- the logo file
@@ -72,44 +75,37 @@ def read_logo(root: Path, value: str) -> Logo:
     folder = (Path(root) / LOGO_FOLDER).resolve()
     if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.parts[0] != LOGO_FOLDER or len(rel.parts) < 2:
         name = rel.name if rel.suffix else "logo.svg"
-        hint = (f"write logo: {LOGO_FOLDER}/{name}" if (folder / name).is_file()
-                else f"copy the file into the {LOGO_FOLDER}/ folder and write logo: {LOGO_FOLDER}/{name}"
-                     " (the path is relative to the folder that holds roles/ and content/)")
-        raise LogoProblem(f"the logo '{_short(value)}' is not a file inside {LOGO_FOLDER}/", hint)
+        how = say("logo.write" if (folder / name).is_file() else "logo.copy_in", name=name)[1]
+        raise LogoProblem("logo.outside", value=_short(value), how=how)
     path = Path(root) / rel
     if path.exists() and not path.resolve().is_relative_to(folder):  # the file, or a folder on its way, links out
-        raise LogoProblem(f"the logo {shown} is a symbolic link to a file outside {LOGO_FOLDER}/",
-                          "copy the real file into the content/ folder instead of linking to it")
+        raise LogoProblem("logo.link", shown=shown)
     if not path.exists():
-        raise LogoProblem(f"the logo file {shown} does not exist",
-                          f"put the logo file at {shown}, or correct the path "
-                          "(relative to the folder that holds roles/ and content/)")
+        raise LogoProblem("logo.missing", shown=shown)
     if not path.is_file():
-        raise LogoProblem(f"the logo {shown} is not a file", "name an .svg or .png file")
+        raise LogoProblem("logo.not_file", shown=shown)
     size = path.stat().st_size
     if size > MAX_LOGO_BYTES:
-        raise LogoProblem(f"the logo {shown} is {size / 1024:,.0f} KB; at most {MAX_LOGO_BYTES // 1024} KB are allowed",
-                          "export it smaller (a header logo needs ~600 px width as PNG), or as SVG")
+        raise LogoProblem("logo.too_big", shown=shown, size=size / 1024, limit=MAX_LOGO_BYTES // 1024)
     data = path.read_bytes()
     suffix = rel.suffix.lower()
     kind = sniff(data)
     if kind == "png":
         if suffix != ".png":
-            raise LogoProblem(f"the logo {shown} is a PNG image but its name ends in '{rel.suffix}'",
-                              f"rename it to {rel.with_suffix('.png').name} and write logo: {rel.with_suffix('.png')}")
+            raise LogoProblem("logo.png_named", shown=shown, suffix=rel.suffix, name=rel.with_suffix(".png").name,
+                              path=rel.with_suffix(".png"))
         width, height = _check_png(data, shown)
     elif kind == "svg":
         if suffix != ".svg":
-            raise LogoProblem(f"the logo {shown} is an SVG image but its name ends in '{rel.suffix}'",
-                              f"rename it to {rel.with_suffix('.svg').name} and write logo: {rel.with_suffix('.svg')}")
+            raise LogoProblem("logo.svg_named", shown=shown, suffix=rel.suffix, name=rel.with_suffix(".svg").name,
+                              path=rel.with_suffix(".svg"))
         width, height = check_svg(data, shown)
     else:
         if kind is None:
-            named = {".png": "a PNG", ".svg": "an SVG"}.get(suffix, "an SVG or PNG")
-            message = f"the logo {shown} is not {named} image" + (" (the file is empty)" if not data else "")
-        else:
-            message = f"the logo {shown} is {kind}, not an SVG or PNG image"
-        raise LogoProblem(message, EXPORT_HINT)
+            named = {".png": " PNG ", ".svg": " SVG "}.get(suffix, " SVG 或 PNG ")
+            raise LogoProblem("logo.not_image", shown=shown, named=named, empty="（文件是空的）" if not data else "",
+                              export=EXPORT)
+        raise LogoProblem("logo.other_format", shown=shown, what=kind, export=EXPORT)
     return Logo(path=shown, format=kind, data=data, width=width, height=height)
 
 
@@ -121,7 +117,7 @@ def sniff(data: bytes) -> str | None:
         if data.startswith(signature):
             return what
     if data[:12].startswith(b"RIFF") and data[8:12] == b"WEBP":
-        return "a WebP image"
+        return " WebP 图片"
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE svg", b"<!doctype svg")) and b"<svg" in data[:65536]:
         return "svg"
@@ -132,15 +128,14 @@ def _check_png(data: bytes, shown: str) -> tuple[float, float]:
     """A PNG Pillow can decode whole, of a sensible size; (width, height) in pixels."""
     from PIL import Image  # Pillow (WeasyPrint's own dependency): only a content root with a PNG logo needs it
 
-    damaged = LogoProblem(f"the logo {shown} is a damaged PNG file", "export it again as PNG from the original")
+    damaged = LogoProblem("logo.damaged", shown=shown)
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             if image.format != "PNG":
                 raise damaged
             if width > MAX_LOGO_PIXELS or height > MAX_LOGO_PIXELS:
-                raise LogoProblem(f"the logo {shown} is {width} × {height} pixels; at most {MAX_LOGO_PIXELS} "
-                                  "per side are allowed", "export it smaller (~600 px wide is plenty for a header)")
+                raise LogoProblem("logo.pixels", shown=shown, width=width, height=height, limit=MAX_LOGO_PIXELS)
             image.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()  # verify() checks the chunks; decoding catches a cut-off file
@@ -158,22 +153,18 @@ def check_svg(data: bytes, shown: str) -> tuple[float, float]:
     from lxml import etree  # python-docx's own dependency: only a content root with an SVG logo needs it
 
     if b"<!ENTITY" in data or b"<!entity" in data:
-        raise LogoProblem(f"the logo {shown} declares XML entities (<!ENTITY>)",
-                          "export the SVG again without a DOCTYPE, or delete the <!DOCTYPE …[…]> block")
+        raise LogoProblem("logo.entities", shown=shown)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise LogoProblem(f"the logo {shown} is not a well-formed SVG file (line {exc.lineno or 1}: {exc.msg})",
-                          "export it again from the design program") from None
+        raise LogoProblem("logo.bad_svg", shown=shown, line=exc.lineno or 1, detail=exc.msg) from None
     if etree.QName(root).localname != "svg" or etree.QName(root).namespace != SVG_NS:
-        raise LogoProblem(f"the logo {shown} is not an SVG image (its first element is <{etree.QName(root).localname}>)",
-                          EXPORT_HINT)
+        raise LogoProblem("logo.not_svg", shown=shown, element=etree.QName(root).localname, export=EXPORT)
     node = root.getprevious()
     while node is not None:
         if isinstance(node, etree._ProcessingInstruction) and node.target == "xml-stylesheet":
-            raise LogoProblem(f"the logo {shown} loads a stylesheet from another file (<?xml-stylesheet?>)",
-                              "delete that line; keep the styles inside the SVG")
+            raise LogoProblem("logo.stylesheet", shown=shown)
         node = node.getprevious()
     for element in root.iter():
         _check_element(element, shown, etree)
@@ -182,28 +173,25 @@ def check_svg(data: bytes, shown: str) -> tuple[float, float]:
 
 def _check_element(element, shown: str, etree) -> None:
     if isinstance(element, etree._ProcessingInstruction) and element.target == "xml-stylesheet":
-        raise LogoProblem(f"the logo {shown} loads a stylesheet from another file (<?xml-stylesheet?>)",
-                          "delete that line; keep the styles inside the SVG")
+        raise LogoProblem("logo.stylesheet", shown=shown)
     if not isinstance(element.tag, str):  # comments, processing instructions
         return
     line = element.sourceline or 1
     name = etree.QName(element)
     local = name.localname.lower()
-    refuse_hint = "delete it in the SVG (or export the logo again as a plain SVG or PNG); the logo must be a picture only"
     if local in _FORBIDDEN_ELEMENTS or name.namespace == XHTML_NS:
-        what = _FORBIDDEN_ELEMENTS.get(local, f"HTML (<{name.localname}>)")
-        raise LogoProblem(f"the logo {shown} contains {what} (SVG line {line})", refuse_hint)
+        what = _FORBIDDEN_ELEMENTS.get(local, f" HTML（<{name.localname}>）")
+        raise LogoProblem("logo.element", shown=shown, what=what, line=line, refuse=REFUSE)
     if local in ("set", "animate") and ("href" in (element.get("attributeName") or "").lower()
                                         or (element.get("attributeName") or "").lower().startswith("on")):
-        raise LogoProblem(f"the logo {shown} animates a link or event (SVG line {line})", refuse_hint)
+        raise LogoProblem("logo.animation", shown=shown, line=line, refuse=REFUSE)
     for attribute, value in element.attrib.items():
         attr = etree.QName(attribute).localname.lower()
         if attr.startswith("on"):
-            raise LogoProblem(f"the logo {shown} has an event handler '{etree.QName(attribute).localname}' "
-                              f"(SVG line {line})", refuse_hint)
+            raise LogoProblem("logo.handler", shown=shown, name=etree.QName(attribute).localname, line=line,
+                              refuse=REFUSE)
         if attr in ("href", "src") and not _SAFE_REFERENCE.match(value):
-            raise LogoProblem(f"the logo {shown} refers to another file or address ('{_short(value)}') (SVG line {line})",
-                              "embed the picture in the SVG, or export the logo as a single self-contained file")
+            raise LogoProblem("logo.reference", shown=shown, value=_short(value), line=line)
         _check_css(value, shown, line)
     if local == "style":
         _check_css(element.text or "", shown, line)
@@ -212,16 +200,12 @@ def _check_element(element, shown: str, etree) -> None:
 def _check_css(text: str, shown: str, line: int) -> None:
     lowered = text.lower()
     if "javascript:" in lowered or "expression(" in lowered:
-        raise LogoProblem(f"the logo {shown} contains script in a style or attribute (SVG line {line})",
-                          "delete it; the logo must be a picture only")
+        raise LogoProblem("logo.script", shown=shown, line=line)
     if "@import" in lowered:
-        raise LogoProblem(f"the logo {shown} imports a stylesheet from elsewhere (@import) (SVG line {line})",
-                          "delete the @import; keep the styles inside the SVG")
+        raise LogoProblem("logo.import", shown=shown, line=line)
     for match in _URL.finditer(text):
         if not _SAFE_REFERENCE.match(match.group(2)):
-            raise LogoProblem(f"the logo {shown} refers to another file or address ('{_short(match.group(2))}') "
-                              f"(SVG line {line})", "embed the picture in the SVG, or export the logo as a single "
-                                                 "self-contained file")
+            raise LogoProblem("logo.reference", shown=shown, value=_short(match.group(2)), line=line)
 
 
 def _svg_size(root, shown: str) -> tuple[float, float]:
@@ -238,8 +222,7 @@ def _svg_size(root, shown: str) -> tuple[float, float]:
         width, height = (float(m.group(1)) * _UNITS_PX[m.group(2)] for m in sizes)  # type: ignore[union-attr]
         if width > 0 and height > 0:
             return width, height
-    raise LogoProblem(f"the logo {shown} has no size (no viewBox, no width and height)",
-                      "export it again with a size, or add viewBox=\"0 0 W H\" to its <svg> element")
+    raise LogoProblem("logo.no_size", shown=shown)
 
 
 # --------------------------------------------------------------------------- the brand colour
@@ -250,8 +233,8 @@ _NAMED = {"red": "#FF0000", "green": "#008000", "blue": "#0000FF", "black": "#00
           "红": "#C00000", "红色": "#C00000", "蓝": "#1F4E79", "蓝色": "#1F4E79", "绿": "#00703C", "绿色": "#00703C"}
 
 
-def color_problem(value: str) -> tuple[str, str] | None:
-    """(message, hint) when ``value`` is not a ``#RRGGBB`` colour, else None."""
+def color_problem(value: str) -> dict[str, str] | None:
+    """The fields of the message "colour.wrong" when ``value`` is not a ``#RRGGBB`` colour, else None."""
     text = value.strip()
     if re.match(COLOR_PATTERN, text):
         return None
@@ -261,9 +244,8 @@ def color_problem(value: str) -> tuple[str, str] | None:
         example = "#" + "".join(c * 2 for c in digits).upper()
     if example is None and re.match(r"^[0-9A-Fa-f]{6}$", text):
         example = "#" + text.upper()
-    hint = (f"write it as \"{example}\" (a # and six hex digits, in quotes)" if example
-            else "write a # and six hex digits in quotes, e.g. brand_color: \"#1F4E79\"")
-    return f"brand_color '{_short(text)}' is not a colour written as #RRGGBB", hint
+    how = say("colour.example", example=example)[1] if example else say("colour.how")[1]
+    return {"value": _short(text), "how": how}
 
 
 def _rgb(color: str) -> tuple[int, int, int]:

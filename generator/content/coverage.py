@@ -100,9 +100,8 @@ def role_notes(item: "Loaded") -> list[Problem]:
         entry_id = getattr(entry, "id", None)
         how = (f"把 '{entry_id}' 写进考核它的 KPI 的 measures" if entry_id else
                "先给它一个英文 id（写成 '- id: …' 加下一行 'text: …'），再写进考核它的 KPI 的 measures")
-        notes.append(doc.note(_loc(path), f"duty {labels[path]} '{_short(getattr(entry, 'text', entry))}' "
-                                          "is not measured by any KPI",
-                              f"没有指标考核这条职责：{how}；兜底性的职责（如“完成上级交办的其他任务”）可以不考核"))
+        notes.append(doc.note(_loc(path), "coverage.unmeasured", label=labels[path],
+                              text=_short(getattr(entry, "text", entry)), how=how))
 
     total = sum(kpi.weight for kpi in role.kpis.items)
     by_id = {getattr(e, "id", None): path for path, e in iter_duties(role.duties) if getattr(e, "id", None)}
@@ -117,11 +116,8 @@ def role_notes(item: "Loaded") -> list[Problem]:
             continue
         names = "、".join(f"'{role.kpis.items[k].name}' ({role.kpis.items[k].weight:g}%)" for k in ks)
         path = by_id[duty_id]
-        notes.append(doc.note(("kpis", "items", ks[0]),
-                              f"{weight / total:.0%} of the KPI weight sits on duty {labels[path]} "
-                              f"'{_short(duty_text_of(role, path))}' alone: {names}",
-                              "考核权重过于集中：只考核这一条职责的指标合计超过本岗位 KPI 权重的一半。"
-                              "可在这些指标的 measures 中加上相关职责的 id，或把部分权重分给考核其他职责的指标"))
+        notes.append(doc.note(("kpis", "items", ks[0]), "coverage.concentrated", share=weight / total,
+                              label=labels[path], text=_short(duty_text_of(role, path)), names=names))
     return notes
 
 

@@ -11,9 +11,10 @@ import difflib
 import re
 from collections import Counter
 
-from . import brand, coverage
+from . import brand, coverage, numbering
 from .errors import Problem
 from .loaded import Loaded, LoadedRoot, duty_locations
+from .messages import fill, item_list, say, where
 from .model import KINDS, MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, Brand, DutyGroup, Role
 
 
@@ -25,8 +26,10 @@ def run(loaded: LoadedRoot) -> list[Problem]:
         problems += _brand(loaded)
     problems += _unique_ids(loaded)
     roles = loaded.of_kind("role")
-    problems += _unique_values(roles, "number", "岗位编号 (number)")
-    problems += _unique_values(roles, "title", "title")
+    copies = {p.path for p in problems if p.code == "id.copy"}  # one line says it all for a copied file
+    problems += _unique_values(loaded, [r for r in roles if r.doc.shown_as not in copies], "number")
+    problems += _unique_values(loaded, [r for r in roles if r.doc.shown_as not in copies], "title")
+    problems += _numbers(loaded, {p.path for p in problems if p.code == "value.taken" and p.loc == ("number",)})
     for item in roles:
         problems += _role(item)
     problems += _cycles(roles)
@@ -36,8 +39,8 @@ def run(loaded: LoadedRoot) -> list[Problem]:
         if item.has("attachments"):
             for index, form_id in enumerate(item.obj.attachments):
                 if form_id not in form_ids and form_id not in loaded.unreadable.get("form", ()):
-                    problems.append(item.doc.problem(("attachments", index), f"attachment '{form_id}' is not a form",
-                                                     _choose("a form id from content/forms/", form_ids)))
+                    problems.append(item.doc.say(("attachments", index), "policy.attachment", id=form_id,
+                                                 ids=item_list(sorted(form_ids))))
         if item.has("sections", "meal_standard"):
             problems += _policy_blocks(item)
     policies = {p.obj.id: p for p in loaded.of_kind("policy") if p.has("id")}
@@ -47,19 +50,13 @@ def run(loaded: LoadedRoot) -> list[Problem]:
     return problems
 
 
-def _choose(what: str, options: set[str]) -> str:
-    listed = ", ".join(sorted(options)[:12]) or "none exist yet"
-    return f"use {what} ({listed})"
-
-
 def _departments(site: Loaded) -> list[Problem]:
     problems = []
     seen: Counter[str] = Counter()
     for index, dept in enumerate(site.obj.departments):
         seen[dept.id] += 1
         if seen[dept.id] == 2:
-            problems.append(site.doc.problem(("departments", index, "id"), f"department id '{dept.id}' is used twice",
-                                             "give each department its own id"))
+            problems.append(site.doc.say(("departments", index, "id"), "department.twice", id=dept.id))
     return problems
 
 
@@ -71,23 +68,23 @@ def _brand(loaded: LoadedRoot) -> list[Problem]:
     raw = site.doc.data if isinstance(site.doc.data, dict) else {}
     for key in ("logo", "brand_color"):
         if key in raw and raw[key] is None:
-            problems.append(site.doc.problem((key,), *_empty_brand_value(site, key)))
+            problems.append(_empty_brand_value(site, key))
     if site.has("logo") and site.obj.logo is not None and loaded.root is not None:
         try:
             logo = brand.read_logo(loaded.root, site.obj.logo)
         except brand.LogoProblem as exc:
-            problems.append(site.doc.problem(("logo",), exc.message, exc.hint))
+            problems.append(site.doc.say(("logo",), exc.code, **exc.fields))
     if site.has("brand_color") and site.obj.brand_color is not None:
         wrong = brand.color_problem(site.obj.brand_color)
         if wrong:
-            problems.append(site.doc.problem(("brand_color",), *wrong))
+            problems.append(site.doc.say(("brand_color",), "colour.wrong", **wrong))
         else:
             color = site.obj.brand_color.strip().upper()
     loaded.brand = Brand(logo=logo, color=color)
     return problems
 
 
-def _empty_brand_value(site: Loaded, key: str) -> tuple[str, str]:
+def _empty_brand_value(site: Loaded, key: str) -> Problem:
     """``brand_color: #1F4E79`` without quotes is a YAML comment: the value HR typed vanished."""
     line = site.doc.line_of((key,))
     try:
@@ -96,40 +93,69 @@ def _empty_brand_value(site: Loaded, key: str) -> tuple[str, str]:
         typed = ""
     after = typed.partition(":")[2].strip()
     if after.startswith("#"):
-        value = after.split()[0]
-        return (f"{key} is empty: '{_clip(value)}' was read as a comment, because # starts a comment in YAML",
-                f"put the value in quotes: {key}: \"{_clip(value)}\"")
-    example = "content/logo.svg" if key == "logo" else '"#1F4E79"'
-    return f"{key} is empty", f"write e.g. {key}: {example}, or delete the line"
+        return site.doc.say((key,), "brand.comment", key=key, value=_clip(after.split()[0]))
+    return site.doc.say((key,), "brand.empty", key=key, example="content/logo.svg" if key == "logo" else '"#1F4E79"')
 
 
 def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def oldest_first(items: list[Loaded], loaded: LoadedRoot) -> list[Loaded]:
+    """Of files that clash (one id, one 岗位编号), the one to keep first: the newer file is the one told to change.
+
+    Newer is a draft before a published file, a file not yet committed (git) before a committed one, a file
+    not named after its id (a copy: ``… - 副本.yml``) before its original, then the later modified.
+    """
+    committed = loaded.committed() if len(items) > 1 else None
+
+    def age(item: Loaded) -> tuple:
+        draft = item.doc.shown_as in loaded.drafts
+        new = committed is not None and item.doc.shown_as not in committed
+        copy = not item.has("id") or item.doc.path.stem != item.obj.id
+        try:
+            modified = item.doc.path.stat().st_mtime_ns
+        except OSError:
+            modified = 0
+        return draft, new, copy, modified, item.doc.shown_as
+
+    return sorted(items, key=age)
+
+
+# How Windows Explorer, macOS Finder and browsers name a copy: "x - 副本.yml", "x - Copy (2).yml", "x (1).yml".
+_COPY_NAME = re.compile(r"^(?P<stem>.+?)(?: - (?:副本|复制|Copy)| copy| \(\d+\)| \d)+$", re.IGNORECASE)
+
+
 def _unique_ids(loaded: LoadedRoot) -> list[Problem]:
-    """One id per file, and the file is named after it. A copy whose id was not changed is the one told."""
+    """One id per file, and the file is named after it. Of files sharing an id, the newer is told."""
     problems = []
     for kind in KINDS:
-        items = [item for item in loaded.of_kind(kind) if item.has("id")]
         owners: dict[str, list[Loaded]] = {}
-        for item in items:
-            owners.setdefault(item.obj.id, []).append(item)
+        for item in loaded.of_kind(kind):
+            if item.has("id"):
+                owners.setdefault(item.obj.id, []).append(item)
         for ident, group in owners.items():
-            named_after = [item for item in group if item.doc.path.stem == ident]
-            for item in group:
-                if item.doc.path.stem == ident:
-                    continue
-                if len(group) > 1 and named_after:
-                    problems.append(item.doc.problem(
-                        ("id",), f"id '{ident}' is already used by {named_after[0].doc.shown_as}",
-                        f"this file was probably copied from it: change the id to '{_id_for(item.doc.path.stem)}'"
-                        if _id_for(item.doc.path.stem) else "give this file its own id and name the file after it"))
-                else:
-                    problems.append(_file_name_problem(item))
-            if len(named_after) > 1:  # pragma: no cover - two files cannot share a name in one folder
-                problems.append(named_after[1].doc.problem(("id",), f"id '{ident}' is used twice", ""))
+            first, *others = oldest_first(group, loaded)
+            for item in [first] if first.doc.path.stem != ident else []:
+                problems.append(_file_name_problem(item))
+            for item in others:
+                problems.append(_clash(item, first, kind))
     return problems
+
+
+def _clash(item: Loaded, first: Loaded, kind: str) -> Problem:
+    """A second file with an id already taken: a copy (of the same role), or an id not changed after copying."""
+    ident, other = item.obj.id, first.doc.shown_as
+    copied = _COPY_NAME.match(item.doc.path.stem)
+    if copied and copied["stem"] == first.doc.path.stem:
+        same = ["id"] + [label for field, label in (("title", "名称"), ("number", KINDS[kind].number_label))
+                         if item.has(field) and first.has(field) and getattr(item.obj, field, None) is not None
+                         and _same(field, getattr(item.obj, field), getattr(first.obj, field))]
+        return item.doc.say(("id",), "id.copy", other=other, same="、".join(same))
+    fixed = _id_for(item.doc.path.stem)
+    if fixed and fixed != ident:
+        return item.doc.say(("id",), "id.copied", id=ident, other=other, fixed=fixed)
+    return item.doc.say(("id",), "id.taken", id=ident, other=other)
 
 
 def _id_for(stem: str) -> str | None:
@@ -143,29 +169,84 @@ def _file_name_problem(item: Loaded) -> Problem:
     ident, stem = item.obj.id, item.doc.path.stem
     fixed = _id_for(stem)
     if fixed == ident:
-        hint = f"rename the file to {ident}.yml (file names are lower case, like the id)"
+        how = say("id.rename_lower", id=ident)[1]
     elif fixed:
-        hint = f"rename the file to {ident}.yml or change the id to '{fixed}'"
+        how = say("id.rename_or_id", id=ident, fixed=fixed)[1]
     else:
-        hint = f"rename the file to {ident}.yml (file names use the English id)"
-    return item.doc.problem(("id",), f"id '{ident}' does not match the file name '{item.doc.path.name}'", hint)
+        how = say("id.rename", id=ident)[1]
+    return item.doc.say(("id",), "id.file_name", id=ident, name=item.doc.path.name, how=how)
 
 
-def _unique_values(items: list[Loaded], field: str, label: str) -> list[Problem]:
-    """Two roles with one 岗位编号 or one title are a copy-and-forget: name both files."""
-    problems = []
-    first: dict[str, Loaded] = {}
+def _same(field: str, a: str, b: str) -> bool:
+    return numbering.normalise(a) == numbering.normalise(b) if field == "number" else a.strip() == b.strip()
+
+
+def _unique_values(loaded: LoadedRoot, items: list[Loaded], field: str) -> list[Problem]:
+    """Two roles with one 岗位编号 (however its dashes and case are written) or one title are a copy-and-forget:
+    the newer file is told, naming the other."""
+    label = {"number": "岗位编号", "title": "岗位名称"}[field]
+    groups: dict[str, list[Loaded]] = {}
     for item in items:
-        if not item.has(field) or getattr(item.obj, field) is None:  # a draft may have no 岗位编号 yet
+        if item.has(field) and getattr(item.obj, field) is not None:  # a draft may have no 岗位编号 yet
+            value = getattr(item.obj, field)
+            groups.setdefault(numbering.normalise(value) if field == "number" else value.strip(), []).append(item)
+    problems = []
+    for group in groups.values():
+        first, *others = oldest_first(group, loaded)
+        for item in others:
+            following = _next_number(loaded, item) if field == "number" else None
+            theirs = getattr(first.obj, field)
+            problems.append(item.doc.say((field,), "value.taken", label=label, value=getattr(item.obj, field),
+                                         other=first.doc.shown_as, line=first.doc.line_of((field,)),
+                                         theirs=f"（那里写作 '{theirs}'）" if theirs != getattr(item.obj, field) else "",
+                                         next=f"（本部门下一个空号：{following}）" if following else ""))
+    return problems
+
+
+def _named(loaded: LoadedRoot) -> list[numbering.Named]:
+    """The roles as numbering sees them, each named by its file (two files may share an id)."""
+    return [numbering.Named(r.doc.shown_as, r.obj.title if r.has("title") else r.doc.shown_as, (),
+                            r.obj.number or "", r.obj.department or "")
+            for r in loaded.of_kind("role") if r.has("number", "department")]
+
+
+def _departments_of(loaded: LoadedRoot) -> dict:
+    """site.yml's departments by id (none when site.yml could not be read)."""
+    ok = loaded.site is not None and loaded.site.has("departments")
+    return {d.id: d for d in loaded.site.obj.departments} if ok else {}
+
+
+def _next_number(loaded: LoadedRoot, item: Loaded) -> str | None:
+    """The next free 岗位编号 in the role's department (None when it has none to continue)."""
+    dept = _departments_of(loaded).get(item.obj.department) if item.has("department") else None
+    if dept is None:
+        return None
+    roles = [r for r in _named(loaded) if r.id != item.doc.shown_as]
+    try:
+        return numbering.next_number(roles, numbering.Named(dept.id, dept.name, tuple(dept.aliases)), None)
+    except numbering.NoSeries:
+        return None
+
+
+def _numbers(loaded: LoadedRoot, taken: set[str]) -> list[Problem]:
+    """Each 岗位编号 as its department writes them (:func:`numbering.misfit`); a number ``taken`` by another file
+    is told so already."""
+    roles = _named(loaded)
+    by_file = {item.doc.shown_as: item for item in loaded.of_kind("role")}
+    departments = {ident: dept.name for ident, dept in _departments_of(loaded).items()}
+    problems = []
+    for role in roles:
+        if not role.number or role.department not in departments or role.id in taken:
             continue
-        value = getattr(item.obj, field)
-        if value in first:
-            other = first[value].doc
-            problems.append(item.doc.problem((field,), f"{label} '{value}' is already used by {other.shown_as} "
-                                                       f"(line {other.line_of((field,))})",
-                                             f"give this role its own {field}"))
-        else:
-            first[value] = item
+        wrong = numbering.misfit(role, roles)
+        if wrong is None:
+            continue
+        item = by_file[role.id]
+        tell = item.doc.note if wrong.kind == "new_series" else item.doc.say  # a new series may be meant
+        problems.append(tell(("number",), f"number.{wrong.kind}", number=role.number, what=wrong.what,
+                             fixed=wrong.fixed, series=wrong.series, example=wrong.example,
+                             department=departments[role.department], other=departments.get(wrong.department, ""),
+                             next=_next_number(loaded, item) or "本部门的下一个空号"))
     return problems
 
 
@@ -180,27 +261,27 @@ def missing_from_draft(role: Role) -> list[str]:
 
 
 def _unfinished(item: Loaded) -> list[Problem]:
-    """A published role missing one of DRAFT_MAY_LACK is an error; a draft gets a note per field."""
+    """A published role missing one of DRAFT_MAY_LACK is an error each; a draft gets one note listing them."""
     role, doc = item.obj, item.doc
     problems = []
     data = doc.data if isinstance(doc.data, dict) else {}
     unknown = [str(key) for key in data if key not in type(role).model_fields]
+    lacking = []
     for field, label in DRAFT_MAY_LACK.items():
         if not item.has(field) or getattr(role, field) is not None:
             continue
         if difflib.get_close_matches(field, unknown, n=1, cutoff=0.5):
             continue  # 'purpos:' is one mistake, reported as the unknown key with its suggestion
         if field == "purpose" and field in data and data[field] is None:
-            from . import fillin  # `purpose:` left empty, as `handbook new role` writes it: fill it in
-
-            problems.append(doc.problem((field,), f"{field} is empty", fillin.hint((field,))))
-            continue
-        if item.has("status") and role.status == "draft":
-            problems.append(doc.note(("title",), f"draft: {label} ('{field}') not filled in yet",
-                                     f"add '{field}:' before changing status to published"))
+            # `purpose:` left empty, as `handbook new role` writes it: fill it in
+            problems.append(doc.say((field,), "field.empty", where=where((field,)), fill=fill((field,))))
+        elif item.has("status") and role.status == "draft":
+            lacking.append(field)
         else:
-            problems.append(doc.problem(("title",), f"missing required field '{field}'",
-                                        f"add a line '{field}: …' (only a role with 'status: draft' may leave it out)"))
+            problems.append(doc.say(("title",), "role.missing", label=label, field=field))
+    if lacking:
+        problems.append(doc.note(("title",), "draft.lacks", labels="、".join(DRAFT_MAY_LACK[f] for f in lacking),
+                                 keys="、".join(f"{f}:" for f in lacking)))
     return problems
 
 
@@ -209,11 +290,9 @@ def _role(item: Loaded) -> list[Problem]:
     problems = _unfinished(item)
     if item.has("id", "reports_to") and role.reports_to is not None:
         if role.reports_to == role.id:
-            problems.append(doc.problem(("reports_to",), "a role cannot report to itself",
-                                        "name its superior's title or id, or remove reports_to"))
+            problems.append(doc.say(("reports_to",), "role.self"))
         if item.has("reports_to_title") and role.reports_to_title:
-            problems.append(doc.problem(("reports_to_title",), "give either reports_to or reports_to_title, not both",
-                                        "keep reports_to for a role in this handbook"))
+            problems.append(doc.say(("reports_to_title",), "role.both_superiors"))
     if not item.has("duties"):
         return problems
 
@@ -222,37 +301,30 @@ def _role(item: Loaded) -> list[Problem]:
     for loc, depth, entry in duty_locations(role.duties):
         count += 1
         if depth > MAX_DUTY_DEPTH and isinstance(entry, DutyGroup):
-            problems.append(doc.problem(loc, f"duty groups are nested more than {MAX_DUTY_DEPTH} levels deep",
-                                        "move this group up a level"))
+            problems.append(doc.say(loc, "role.group_depth", limit=MAX_DUTY_DEPTH))
         entry_id = getattr(entry, "id", None)
         if not entry_id:
             continue
         if entry_id in ids_seen:
-            problems.append(doc.problem(loc + ("id",), f"duty id '{entry_id}' is used twice in this role",
-                                        "give each duty its own id"))
+            problems.append(doc.say(loc + ("id",), "role.duty_id_twice", id=entry_id))
         ids_seen[entry_id] = loc
     if count > MAX_DUTIES:
-        problems.append(doc.problem(("duties",), f"this role has {count:,} duties and headings; "
-                                                 f"at most {MAX_DUTIES:,} are allowed",
-                                    "merge related duties, or split the role"))
+        problems.append(doc.say(("duties",), "role.too_many_duties", count=count, limit=MAX_DUTIES))
     text_total = _characters(doc.data)
     if text_total > MAX_ROLE_TEXT:
-        problems.append(doc.problem((), f"this role holds {text_total:,} characters of text; "
-                                        f"at most {MAX_ROLE_TEXT:,} are allowed in one role",
-                                    "shorten the duties and KPIs; a job description is read, not archived"))
+        problems.append(doc.say((), "role.too_much_text", count=text_total, limit=MAX_ROLE_TEXT))
 
     if not item.has("kpis") or role.kpis is None:
         return problems
     total = sum(kpi.weight for kpi in role.kpis.items)
     if abs(total - 100) > 1e-6:
-        problems.append(doc.problem(("kpis", "items"), f"KPI weights add up to {total:g}, not 100",
-                                    f"adjust the weights by {100 - total:+g} in total"))
+        how = f"还差 {100 - total:g}" if total < 100 else f"多了 {total - 100:g}"
+        problems.append(doc.say(("kpis", "items"), "kpi.weights", total=total, how=how))
     for k, kpi in enumerate(role.kpis.items):
         for m, ref in enumerate(kpi.measures):
             if ref not in ids_seen:
-                problems.append(doc.problem(("kpis", "items", k, "measures", m),
-                                            f"KPI '{kpi.name}' measures duty '{ref}', which this role does not have",
-                                            _choose("a duty id of this role", set(ids_seen))))
+                problems.append(doc.say(("kpis", "items", k, "measures", m), "kpi.unknown_duty", kpi=kpi.name,
+                                        ref=ref, ids=item_list(sorted(ids_seen))))
     return problems
 
 
@@ -281,8 +353,7 @@ def _cycles(roles: list[Loaded]) -> list[Problem]:
             reported.add(key)
             first = by_id[min(loop)]
             path = " → ".join(loop[loop.index(min(loop)):] + loop[:loop.index(min(loop))] + [min(loop)])
-            problems.append(first.doc.problem(("reports_to",), f"reporting cycle: {path}",
-                                              "one role in the loop must report to someone outside it"))
+            problems.append(first.doc.say(("reports_to",), "role.cycle", path=path))
     return problems
 
 
@@ -292,9 +363,7 @@ def _policy_blocks(item: Loaded) -> list[Problem]:
     for s, section in enumerate(policy.sections):
         for b, block in enumerate(section.body):
             if hasattr(block, "meal_standard") and policy.meal_standard is None:
-                problems.append(item.doc.problem(("sections", s, "body", b),
-                                                 "this section prints the meal standard, but the policy has none",
-                                                 "add a 'meal_standard:' with extra_dishes and drinks"))
+                problems.append(item.doc.say(("sections", s, "body", b), "policy.no_meal_standard"))
     return problems
 
 
@@ -303,24 +372,18 @@ def _form(item: Loaded, policies: dict[str, Loaded]) -> list[Problem]:
     problems = []
     policy = policies.get(form.policy) if form.policy else None
     if policy is not None and policy.has("status") and policy.obj.status == "draft" and form.status != "draft":
-        problems.append(doc.problem(("policy",), f"policy '{form.policy}' is a draft, so the published handbook "
-                                                 "cannot print this form from it",
-                                    "publish the policy (status: published) or mark this form 'status: draft' too"))
+        problems.append(doc.say(("policy",), "draft.policy", policy=form.policy))
     for s, section in enumerate(form.sections):
         for f, field in enumerate(section.fields):
             loc = ("sections", s, "fields", f)
             needs_policy = field.options_from == "venues" or field.type == "meal-standard"
             if needs_policy and not form.policy:
-                problems.append(doc.problem(loc, f"field '{field.label}' takes its content from a policy, "
-                                                 "but the form names none", "add 'policy: <policy id>' to the form"))
+                problems.append(doc.say(loc, "form.needs_policy", label=field.label))
             if field.type == "meal-standard" and policy is not None and policy.has("meal_standard") \
                     and policy.obj.meal_standard is None:
-                problems.append(doc.problem(loc, f"policy '{form.policy}' has no meal_standard to print",
-                                            "add meal_standard to the policy or change the field type"))
+                problems.append(doc.say(loc, "form.policy_no_meal", policy=form.policy))
             if field.type == "choice" and not field.options and not field.options_from:
-                problems.append(doc.problem(loc, f"choice field '{field.label}' has no options",
-                                            "add 'options:' with a list, or 'options_from: venues'"))
+                problems.append(doc.say(loc, "form.no_options", label=field.label))
             if field.type == "table" and not field.columns:
-                problems.append(doc.problem(loc, f"table field '{field.label}' has no columns",
-                                            "add 'columns:' with a label for each column"))
+                problems.append(doc.say(loc, "form.no_columns", label=field.label))
     return problems

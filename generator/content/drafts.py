@@ -62,16 +62,26 @@ def published(hb: Handbook) -> Handbook:
 
 
 def _published(hb: Handbook) -> Handbook:
-    kept = {kind.plural: [i for i in hb.items(name) if not is_draft(i)] for name, kind in KINDS.items()}
-    by_id = {r.id: r for r in hb.roles}
-    roles = kept["roles"] = [_relink(role, by_id) for role in kept["roles"]]
-    role_ids, form_ids = {r.id for r in roles}, {f.id for f in kept["forms"]}
+    drafts = {(kind, item.id) for kind in KINDS for item in hb.items(kind) if is_draft(item)}
+    kept = leave_out({name: hb.items(name) for name in KINDS}, drafts)
+    return hb.model_copy(update={**kept, "history": _published_history(hb)})
+
+
+def leave_out(items: dict[str, list], gone: set[tuple[str, str]]) -> dict[str, list]:
+    """Per kind (``"role"`` …) its items → per kind's list (``roles`` …) those not ``gone`` ((kind, id) pairs),
+    reporting lines and links mended as described above. The loader leaves out drafts that do not pass their
+    checks the same way."""
+    kept = {KINDS[name].plural: [i for i in found if (name, i.id) not in gone] for name, found in items.items()}
+    by_id = {r.id: r for r in items.get("role", [])}
+    left = {item_id for kind, item_id in gone if kind == "role"}
+    roles = kept["roles"] = [_relink(role, by_id, left) for role in kept.get("roles", [])]
+    role_ids, form_ids = {r.id for r in roles}, {f.id for f in kept.get("forms", [])}
     kept["forms"] = [f if f.role is None or f.role in role_ids else f.model_copy(update={"role": None})
-                     for f in kept["forms"]]
+                     for f in kept.get("forms", [])]
     kept["policies"] = [p if set(p.attachments) <= form_ids
                         else p.model_copy(update={"attachments": [a for a in p.attachments if a in form_ids]})
-                        for p in kept["policies"]]
-    return hb.model_copy(update={**kept, "history": _published_history(hb)})
+                        for p in kept.get("policies", [])]
+    return kept
 
 
 def _published_history(hb: Handbook) -> History:
@@ -93,11 +103,11 @@ def _published_history(hb: Handbook) -> History:
     return hb.history.model_copy(update={"files": files, "changes": tuple(sets)})
 
 
-def _relink(role: Role, by_id: dict[str, Role]) -> Role:
-    """Skip draft superiors: report to the first published role up the chain (or its outside title)."""
+def _relink(role: Role, by_id: dict[str, Role], gone: set[str]) -> Role:
+    """Skip superiors left out: report to the first role up the chain that stays (or its outside title)."""
     superior, seen = role.reports_to, {role.id}
     changed = False
-    while superior in by_id and is_draft(by_id[superior]) and superior not in seen:
+    while superior in by_id and superior in gone and superior not in seen:
         seen.add(superior)
         draft = by_id[superior]
         changed = True

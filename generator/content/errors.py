@@ -1,18 +1,21 @@
 """Content problems as one-line, actionable messages.
 
 Every check in the loader reports a :class:`Problem` instead of raising at the
-first mistake, so HR sees all of them in one run: ``path:line: what — how to fix``.
-A problem is an *error* (nothing is built) or a *note* (worth HR's attention, e.g. a
-duty no KPI measures or a draft still missing its KPIs, but the build goes on).
+first mistake, so HR sees all of them in one run: ``path:line: what — how to fix``
+(the wording lives in one table, :mod:`generator.content.messages`). A problem is
+an *error* (nothing is built), a *draft* problem (an error in a file marked
+``status: draft``: the draft is held back until it is fixed, nothing else is) or a
+*note* (worth HR's attention, e.g. a duty no KPI measures, but the build goes on).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Severity = Literal["error", "note"]
+Severity = Literal["error", "draft", "note"]
+LABELS = {"error": "", "draft": "草稿：", "note": "提示："}
 
 
 @dataclass(frozen=True, order=True)
@@ -22,33 +25,38 @@ class Problem:
     message: str
     hint: str = ""
     severity: Severity = "error"
+    #: the entry of the wording table (messages.MESSAGES) the message came from, e.g. "kpi.weights"
+    code: str = field(default="", compare=False)
+    #: where in the file: the YAML location of the value it is about, e.g. ("kpis", "items", 0, "weight")
+    loc: tuple = field(default=(), compare=False)
 
     @property
     def is_note(self) -> bool:
         return self.severity == "note"
 
+    @property
+    def blocks(self) -> bool:
+        """An error stops the build; a draft's problem holds back that draft only; a note stops nothing."""
+        return self.severity == "error"
+
     def __str__(self) -> str:
-        label = "note: " if self.is_note else ""
-        text = f"{self.path}:{self.line}: {label}{self.message}"
+        text = f"{self.path}:{self.line}: {LABELS[self.severity]}{self.message}"
         return f"{text} — {self.hint}" if self.hint else text
 
 
-def note(path: str, line: int, message: str, hint: str = "") -> Problem:
-    return Problem(path, line, message, hint, "note")
-
-
-def split(problems: list[Problem]) -> tuple[list[Problem], list[Problem]]:
-    """(errors, notes), each sorted and without repeats."""
+def split(problems: list[Problem], strict: bool = False) -> tuple[list[Problem], list[Problem]]:
+    """(what blocks, the rest), each sorted and without repeats; ``strict``: drafts' problems block too."""
     unique = sorted(set(problems))
-    return [p for p in unique if not p.is_note], [p for p in unique if p.is_note]
+    blocking = [p for p in unique if p.blocks or strict and p.severity == "draft"]
+    return blocking, [p for p in unique if p not in blocking]
 
 
 class ContentError(Exception):
-    """Raised once, after loading, when any error was found (notes alone never raise)."""
+    """Raised once, after loading, when anything blocks (notes and drafts' problems alone never raise)."""
 
     def __init__(self, problems: list[Problem], notes: list[Problem] | None = None):
-        self.problems, found_notes = split(problems)
-        self.notes = sorted(set(found_notes) | set(notes or []))
+        self.problems = sorted(set(problems))
+        self.notes = sorted(set(notes or []) - set(self.problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def __reduce__(self):

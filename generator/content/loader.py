@@ -23,9 +23,10 @@ from typing import Annotated, Any, ClassVar, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from . import crosscheck, fillin, references
+from . import crosscheck, drafts, references
 from .errors import ContentError, Problem, display_path, split
 from .loaded import Loaded, LoadedRoot
+from .messages import MESSAGES, fill, item_list, problem, where
 from .model import KINDS, UNION_TAGS, Handbook, Role, SiteSettings, kind_at
 from .yamlsource import YamlDocument, load_yaml
 
@@ -44,26 +45,76 @@ def content_files(root: Path) -> list[Path]:
     return files
 
 
-def load_handbook(root: Path, notes: list[Problem] | None = None) -> Handbook:
-    """Load and check everything; errors raise :class:`ContentError`, notes are appended to ``notes``."""
+def find_root(start: Path) -> Path | None:
+    """The content root a command run in ``start`` works on: the first of ``start`` and the folders above it that
+    holds ``roles/`` or ``content/`` (as git finds its repository); None when there is none."""
+    start = Path(start).absolute()
+    return next((folder for folder in (start, *start.parents)
+                 if any((folder / name).is_dir() for name in CONTENT_FOLDERS)), None)
+
+
+def load_handbook(root: Path, notes: list[Problem] | None = None, strict: bool = False) -> Handbook:
+    """Load and check everything; errors raise :class:`ContentError`, notes are appended to ``notes``.
+
+    A draft (``status: draft``) that does not pass its checks is left out of the handbook, as if it did not
+    exist, and its problems (severity "draft") go into ``notes`` and ``Handbook.draft_problems``: an unfinished
+    draft never stops the preview of the rest or the published build. ``strict`` (``check --strict``, for CI)
+    makes them errors.
+    """
     root = Path(root)
     problems: list[Problem] = []
     if not any((root / folder).is_dir() for folder in CONTENT_FOLDERS):
-        raise ContentError([Problem(str(root), 1, "this folder has no 'roles/' or 'content/' folder",
-                                    "pass --root pointing at the folder that holds them")])
+        raise ContentError([problem(str(root), 1, "root.empty")])
     loaded = load_root(root, problems)
     problems += references.resolve(loaded)
     problems += crosscheck.run(loaded)
-    errors, found_notes = split(problems)
+    problems = [dataclasses.replace(p, severity="draft") if p.blocks and p.path in loaded.drafts else p
+                for p in problems]
+    errors, found_notes = split(problems, strict)
     if errors:
         raise ContentError(errors, found_notes)
+    assert loaded.site is not None  # a missing or broken site.yml is an error above
+    held = {p.path for p in found_notes if p.severity == "draft"}
+    found_notes += _held_back_with(loaded, held)
     if notes is not None:
         notes += found_notes
-    assert loaded.site is not None  # a missing or broken site.yml is an error above
-    site = loaded.site.obj
-    items = {kind.plural: [item.obj for item in loaded.of_kind(name)] for name, kind in KINDS.items()}
-    items["roles"] = _ordered_roles(site, items["roles"])
-    return Handbook(site=site, brand=loaded.brand, **items)
+    return Handbook(site=loaded.site.obj, brand=loaded.brand, **_without(loaded, held),
+                    draft_problems=tuple(p for p in sorted(found_notes) if p.severity == "draft"))
+
+
+def _held_back_with(loaded: LoadedRoot, held: set[str]) -> list[Problem]:
+    """A draft form printing a draft policy that is held back cannot be shown either: it is held back too."""
+    policies = {item.obj.id: item for item in loaded.of_kind("policy") if item.doc.shown_as in held and item.has("id")}
+    found = []
+    for item in loaded.of_kind("form"):
+        policy = policies.get(item.obj.policy) if item.has("policy") else None
+        if policy is not None and item.doc.shown_as not in held:
+            found.append(dataclasses.replace(item.doc.say(("policy",), "draft.depends", field=where(("policy",)),
+                                                          value=policy.obj.id, file=policy.doc.shown_as),
+                                             severity="draft"))
+            held.add(item.doc.shown_as)
+    return found
+
+
+def _without(loaded: LoadedRoot, held: set[str]) -> dict[str, list]:
+    """Every kind's items but the files ``held`` back, as :func:`drafts.leave_out` leaves drafts out (reporting
+    lines climb past them); a held-back draft sharing its id with a file that stays is simply dropped."""
+    staying = {(name, item.obj.id) for name in KINDS for item in loaded.of_kind(name) if item.doc.shown_as not in held}
+    gone = {(name, item.obj.id) for name in KINDS for item in loaded.of_kind(name)
+            if item.doc.shown_as in held and item.has("id") and (name, item.obj.id) not in staying}
+    items = {name: [_usable(item) for item in loaded.of_kind(name)
+                    if item.doc.shown_as not in held or (name, getattr(item.obj, "id", None)) in gone]
+             for name in KINDS}
+    kept = drafts.leave_out(items, gone)
+    kept["roles"] = _ordered_roles(loaded.site.obj, kept["roles"])
+    return kept
+
+
+def _usable(item: Loaded) -> Any:
+    """An item's object; a held-back draft's without a superior that did not resolve (others may climb past it)."""
+    if item.complete:
+        return item.obj
+    return item.obj.model_copy(update={name: None for name in ("reports_to",) if not item.has(name)})
 
 
 def load_root(root: Path, problems: list[Problem]) -> LoadedRoot:
@@ -74,14 +125,29 @@ def load_root(root: Path, problems: list[Problem]) -> LoadedRoot:
         loaded.site = _load_one(root, site_path, SiteSettings, problems)
     for name, kind in KINDS.items():
         unreadable: set[str] = set()
-        for path in _files_in(root, kind.folder, problems):
-            item = _load_one(root, path, kind.model, problems)
-            if item is None or not item.has("id"):
-                unreadable.add(path.stem)
+        for path, is_content in _files_in(root, kind.folder, problems):
+            item = _load_one(root, path, kind.model, problems) if is_content else None
+            if _is_draft(item, path):
+                loaded.drafts.add(display_path(path, root))
+            elif item is None or not item.has("id"):
+                unreadable.add(path.stem)  # a draft's own problems hold it back: names in it are not awaited
             if item is not None:
                 loaded.of_kind(name).append(item)
         loaded.unreadable[name] = unreadable
     return loaded
+
+
+_DRAFT_LINE = re.compile(r"^status[ \t]*[:：][ \t]*[\"']?draft[\"']?[ \t]*(#.*)?$", re.MULTILINE)
+
+
+def _is_draft(item: Loaded | None, path: Path) -> bool:
+    """Marked ``status: draft``: by its checked value, or by its text when the file could not be read as YAML."""
+    if item is not None and item.has("status"):
+        return getattr(item.obj, "status", None) == drafts.DRAFT
+    try:
+        return bool(_DRAFT_LINE.search(path.read_bytes()[:200_000].decode("utf-8", "replace")))
+    except OSError:
+        return False
 
 
 def model_for(rel: str) -> type[BaseModel] | None:
@@ -99,7 +165,7 @@ class Settings(BaseModel):
     """A settings file of the tool (``templates/docx/layout.yml`` …): unknown keys are mistakes, as in content."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    HINT: ClassVar[str] = "correct the value; the comments in the file say what each setting takes"
+    HINT: ClassVar[str] = "settings.hint"  # the hint of a mistake the wording table has no entry for
 
 
 def read_settings(path: Path, model: type[M], root: Path) -> M:
@@ -137,28 +203,32 @@ def load_item(rel: str, raw: bytes) -> tuple[Any, list[Problem]]:
     return (item.obj if item is not None and not errors else None), errors
 
 
-_YAMLISH = re.compile(r"\.ya?ml$", re.IGNORECASE)
+_YAMLISH = re.compile(r"\.ya?ml(\.txt)?$", re.IGNORECASE)
 
 
-def _files_in(root: Path, folder: str, problems: list[Problem]) -> list[Path]:
-    """The ``*.yml`` files of a folder; look-alikes (``.yaml``, ``.YML``, folders, links out) are reported."""
+def _files_in(root: Path, folder: str, problems: list[Problem]) -> list[tuple[Path, bool]]:
+    """The ``*.yml`` files of a folder, each with True; look-alikes that are not read (``.yaml``, ``.YML``,
+    ``.yml.txt`` as Notepad saves, folders, links out) get a problem each and come with False."""
     directory = root / folder
     if not directory.is_dir():
         return []
-    found = []
+    found: list[tuple[Path, bool]] = []
     for path in sorted(directory.iterdir()):
         if path.name.startswith((".", "~")) or not _YAMLISH.search(path.name):
             continue  # editor lock files, backups, READMEs: not content
         shown = display_path(path, root)
-        if not path.name.endswith(".yml"):
-            problems.append(Problem(shown, 1, "content files must end in '.yml'",
-                                    f"rename it to {path.name[: -len(path.suffix)]}.yml"))
+        stem = _YAMLISH.sub("", path.name)
+        if path.name.lower().endswith(".txt"):
+            problems.append(problem(shown, 1, "file.txt_suffix", extra=path.name[len(stem):], name=f"{stem}.yml"))
+            found.append((path, False))
+        elif not path.name.endswith(".yml"):
+            problems.append(problem(shown, 1, "file.suffix", name=f"{stem}.yml"))
+            found.append((path, False))
         elif _readable(root, path, problems):
-            found.append(path)
-    if len(found) > MAX_FILES:
-        problems.append(Problem(display_path(directory, root), 1,
-                                f"{len(found):,} files in one folder; at most {MAX_FILES:,} are read",
-                                "split the handbook into several content roots"))
+            found.append((path, True))
+    count = sum(is_content for _, is_content in found)
+    if count > MAX_FILES:
+        problems.append(problem(display_path(directory, root), 1, "folder.too_many", count=count, limit=MAX_FILES))
         return []
     return found
 
@@ -169,23 +239,20 @@ def _readable(root: Path, path: Path, problems: list[Problem], required: bool = 
     if path.is_symlink():
         target = path.resolve()
         if not target.exists():
-            problems.append(Problem(shown, 1, "this is a symbolic link to a file that does not exist",
-                                    "delete the link and copy the real file here"))
+            problems.append(problem(shown, 1, "file.link_missing"))
             return False
         if not target.is_relative_to(root.resolve()):
-            problems.append(Problem(shown, 1, "this is a symbolic link to a file outside the content root",
-                                    "copy the file into the folder instead of linking to it"))
+            problems.append(problem(shown, 1, "file.link_outside"))
             return False
     if not path.exists():
         if required:
-            problems.append(Problem(shown, 1, "file is missing", "create it; see README.md for an example"))
+            problems.append(problem(shown, 1, "file.missing"))
         return False
     if path.is_dir():
-        problems.append(Problem(shown, 1, "this is a folder, not a file",
-                                "rename the folder so its name does not end in .yml, or move it out"))
+        problems.append(problem(shown, 1, "file.folder"))
         return False
     if not path.is_file():
-        problems.append(Problem(shown, 1, "this is not a regular file", "replace it with a plain text .yml file"))
+        problems.append(problem(shown, 1, "file.special"))
         return False
     return True
 
@@ -229,15 +296,13 @@ def _read_one(root: Path, path: Path, model: type[BaseModel], problems: list[Pro
     try:
         doc, found = load_yaml(path, shown, raw)
     except OSError as exc:
-        problems.append(Problem(shown, 1, f"the file cannot be read ({exc.strerror or exc})",
-                                "check that it exists and that you may read it"))
+        problems.append(problem(shown, 1, "file.unreadable", reason=exc.strerror or exc))
         return None
     problems += found
     if doc is None:
         return None
     if not isinstance(doc.data, dict):
-        problems.append(doc.problem((), "the file must be a set of 'key: value' lines",
-                                    "start each line with a key such as 'title: …'"))
+        problems.append(doc.say((), "file.not_mapping"))
         return None
     try:
         return Loaded(doc, model.model_validate(doc.data))
@@ -291,9 +356,7 @@ def _text_read_as_mapping(doc: YamlDocument, node: Any, loc: tuple) -> tuple[lis
             key = odd[0]
             value = node[key]
             typed = f"{key}: {value}" if isinstance(value, str) else str(key)
-            problems.append(doc.problem(loc + (key,), f"'{_short(typed)}' was read as 'key: value' because of ': '",
-                                        f"put the whole text in quotes, e.g. - \"{_short(typed)}\", "
-                                        "or write the colon full-width '：'"))
+            problems.append(doc.say(loc + (key,), "yaml.colon_in_item", typed=_short(typed)))
             return problems, [loc]
         children = node.items()
     elif isinstance(node, list):
@@ -307,59 +370,54 @@ def _text_read_as_mapping(doc: YamlDocument, node: Any, loc: tuple) -> tuple[lis
     return problems, skipped
 
 
+_TYPES = {"string_type": "文字", "list_type": "'- ' 开头的列表", "dict_type": "'键: 值' 行", "model_type": "'键: 值' 行",
+          "model_attributes_type": "'键: 值' 行", "int_type": "整数", "int_parsing": "整数", "int_parsing_size": "整数",
+          "float_type": "数字", "float_parsing": "数字", "bool_type": "true 或 false", "bool_parsing": "true 或 false"}
+_DATES = ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact")
+_LIMITS = {"greater_than": "必须大于 {gt:g}", "greater_than_equal": "不能小于 {ge:g}", "less_than": "必须小于 {lt:g}",
+           "less_than_equal": "不能大于 {le:g}"}
+
+
 def _explain(doc: YamlDocument, err: dict, model: type[BaseModel]) -> Problem:
-    """One pydantic error → one plain-language line at the right place."""
+    """One pydantic error → one plain-language line at the right place, the place named as HR would say it."""
     loc = _real_loc(doc.data, err["loc"])
-    kind = err["type"]
-    where = ".".join(str(p) for p in loc) or "file"
-    if err.get("input", ...) is None and kind != "missing":  # `key:` with nothing after it
-        return doc.problem(loc, f"{where} is empty", fillin.hint(loc))
+    kind, ctx, typed = err["type"], err.get("ctx", {}), err.get("input")
+    here = where(loc)
+    if typed is None and kind != "missing":  # `key:` with nothing after it
+        return doc.say(loc, "field.empty", where=here, fill=fill(loc))
     if kind == "missing":
-        field = err["loc"][-1]
-        return doc.problem(loc, f"missing required field '{field}'", f"add a line '{field}: …'")
+        return doc.say(loc, "field.missing", where=here, key=err["loc"][-1])
     if kind == "extra_forbidden":
         key = str(err["loc"][-1])
         known = _known_keys(model, err["loc"][:-1], doc.data)
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
-        hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(sorted(known))}"
-        return doc.problem(loc, f"unknown key '{key}'", hint)
-    if kind == "string_pattern_mismatch" and "0-9A-Fa-f" in str(err.get("ctx", {}).get("pattern", "")):
-        return doc.problem(loc, f"{where} is '{_short(err['input'])}', not a colour",
-                           'write six hex digits in quotes, e.g. "1F3864"')
+        if close:
+            return doc.say(loc, "field.unknown", key=key, close=close[0])
+        return doc.say(loc, "field.unknown_list", key=key, known=item_list(sorted(known), limit=40))
+    if kind == "string_pattern_mismatch" and "0-9A-Fa-f" in str(ctx.get("pattern", "")):
+        return doc.say(loc, "field.colour", where=here, value=_short(typed))
     if kind == "string_pattern_mismatch":
-        return doc.problem(loc, f"'{_short(err['input'])}' in {where} is not a valid id",
-                           "use lower-case letters, digits and hyphens only, e.g. market-manager")
+        return doc.say(loc, "field.id", where=here, value=_short(typed))
     if kind in ("string_too_short", "too_short"):
-        return doc.problem(loc, f"{where} is empty", "fill it in or remove the key")
+        return doc.say(loc, "field.empty", where=here, fill=fill(loc))
     if kind == "string_too_long":
-        limit = err["ctx"]["max_length"]
-        return doc.problem(loc, f"{where} is {len(err['input']):,} characters long; at most {limit:,} are allowed",
-                           "split it into several shorter items")
+        return doc.say(loc, "field.too_long", where=here, count=len(typed), limit=ctx["max_length"])
     if kind == "too_long":
-        limit = err["ctx"]["max_length"]
-        return doc.problem(loc, f"{where} has {err['ctx'].get('actual_length', len(err['input'])):,} items; "
-                                f"at most {limit:,} are allowed", "split the content, or keep only what is needed")
+        return doc.say(loc, "field.too_many", where=here, count=ctx.get("actual_length", len(typed)),
+                       limit=ctx["max_length"])
     if kind == "literal_error":
-        return doc.problem(loc, f"'{_short(err['input'])}' is not allowed for {where}", f"use {err['ctx']['expected']}")
-    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
-        return doc.problem(loc, f"'{_short(err['input'])}' in {where} is not a date",
-                           "write a real calendar date as YYYY-MM-DD, e.g. 2026-12-01")
-    if kind in ("string_type", "list_type", "dict_type", "model_type", "int_type", "float_type",
-                "int_parsing", "float_parsing", "bool_type", "bool_parsing", "int_parsing_size",
-                "model_attributes_type"):
-        expected = {"bool_parsing": "true or false", "int_parsing_size": "a whole number", "string_type": "text", "list_type": "a list of '- ' items", "dict_type": "'key: value' lines",
-                    "model_type": "'key: value' lines", "model_attributes_type": "'key: value' lines",
-                    "int_type": "a whole number", "int_parsing": "a whole number", "float_type": "a number",
-                    "float_parsing": "a number", "bool_type": "true or false"}[kind]
-        return doc.problem(loc, f"{where} should be {expected}, not {_describe(err['input'])}",
-                           f"write {where} as {expected}")
-    if kind in ("greater_than", "less_than_equal", "greater_than_equal", "less_than"):
-        return doc.problem(loc, f"{where} is {_short(err['input'])}: {err['msg'].lower()}", "correct the number")
+        return doc.say(loc, "field.choice", where=here, value=_short(typed),
+                       expected=ctx["expected"].replace(" or ", " 或 "))
+    if kind in _DATES:
+        return doc.say(loc, "field.date", where=here, value=_short(typed))
+    if kind in _TYPES:
+        return doc.say(loc, "field.type", where=here, expected=_TYPES[kind], got=_describe(typed))
+    if kind in _LIMITS:
+        return doc.say(loc, "field.range", where=here, value=_short(typed), limit=_LIMITS[kind].format(**ctx))
     if kind in ("finite_number", "int_from_float"):
-        return doc.problem(loc, f"{where} should be an ordinary number, not {_describe(err['input'])}",
-                           "correct the number")
-    hint = getattr(model, "HINT", "see the JSON Schema in schemas/ for what is allowed")
-    return doc.problem(loc, f"{where}: {err['msg']}", hint)
+        return doc.say(loc, "field.number", where=here, got=_describe(typed))
+    hint = MESSAGES[getattr(model, "HINT", "field.schema")][1]
+    return doc.say(loc, "field.other", where=here, detail=err["msg"], hint=hint)
 
 
 def _real_loc(data: Any, loc: tuple) -> tuple:
@@ -403,18 +461,18 @@ def _inner_model(annotation: Any) -> Any:
 
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
-        return "'key: value' lines"
+        return "'键: 值' 行"
     if isinstance(value, list):
-        return "a list"
+        return "列表"
     if value is None:
-        return "nothing"
-    return f"'{_short(value)}'"
+        return "空白"
+    return f" '{_short(value)}'"
 
 
 def _short(value: Any, limit: int = 40) -> str:
     """A value as quoted in a message: long ones (a 5,000-digit number, a pasted page) are cut."""
     text = " ".join(str(value).split())
-    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
+    return text if len(text) <= limit else f"{text[: limit - 1]}…（共 {len(text):,} 个字符）"
 
 
 def _ordered_roles(site: SiteSettings, roles: list[Role]) -> list[Role]:

@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from .errors import Problem
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 # Limits no real handbook reaches; they bound the time and memory a build may take (README, "What the tool
@@ -627,6 +629,9 @@ class Handbook(Org, BaseModel):
     site: SiteSettings
     history: History = History(omitted="not read")
     brand: Brand = Brand()
+    #: the problems of drafts that do not pass their checks: those drafts are left out of this handbook until
+    #: they are fixed (the preview shows the problems on their pages); in no document's view or cache key
+    draft_problems: tuple[Problem, ...] = Field(default=(), exclude=True)
 
     @model_validator(mode="before")
     @classmethod

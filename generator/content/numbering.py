@@ -1,11 +1,14 @@
 """岗位编号: each department numbers its roles in a series (YXZX-SC-01, YXZX-SC-02…); the next free number.
 
-``handbook new role`` gives a new role that number, and the 维护指南 page lists each department's series.
+``handbook new role`` gives a new role that number, the 维护指南 page lists each department's series, and
+``handbook check`` holds every number to its department's series (:func:`misfit`). Numbers are compared
+as :func:`normalise` writes them: ``yxzx-sc-03`` and ``YXZX—SC—03`` are ``YXZX-SC-03``.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -22,7 +25,7 @@ class Named:
 
     @property
     def shown(self) -> str:
-        return f"{self.id} ({self.name})"
+        return f"{self.id}（{self.name}）"
 
 
 class NoSeries(Exception):
@@ -30,6 +33,75 @@ class NoSeries(Exception):
 
 
 _NUMBERED = re.compile(r"^(.*?)(\d+)$")
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")  # ‐ ‑ ‒ – — ― − ﹘ ﹣ －
+
+
+def normalise(number: str) -> str:
+    """A 岗位编号 as numbers are compared: half-width, every dash a '-', no spaces, upper case."""
+    text = _DASHES.sub("-", unicodedata.normalize("NFKC", number))
+    return re.sub(r"\s+", "", text).upper()
+
+
+@dataclass(frozen=True)
+class Misfit:
+    """How a 岗位编号 departs from its department's series (:func:`misfit`)."""
+
+    kind: str  # spelling | width | other_series | new_series
+    fixed: str = ""  # spelling, width: the number as it should be written
+    what: str = ""  # spelling: what differs, in Chinese
+    series: str = ""  # other_series, new_series: the prefix of the series concerned
+    department: str = ""  # other_series: the department whose series it is
+    example: str = ""  # width: a number of the department's series
+
+
+def misfit(role: Named, roles: list[Named]) -> Misfit | None:
+    """Does ``role``'s 岗位编号 follow its department's series, as the other roles' numbers show it?
+
+    Spelled otherwise (``YXZX—SC—03``, ``yxzx-sc-03``, full-width or with spaces), another width of its
+    serial (``YXZX-SC-4`` beside ``YXZX-SC-03``), another department's series, or — when the department's
+    other roles all share one series — a series of its own. One number alone teaches nothing: a department
+    with one other role may start a second series (营销中心: YXZX-01, YXZX-CH-01).
+    """
+    fixed = normalise(role.number)
+    found = _NUMBERED.match(fixed)
+    in_use = {m.group(1) for r in roles if r.id != role.id and (m := _NUMBERED.match(normalise(r.number)))}
+    # dashes, full-width letters and spaces are always a slip; lower case only in a series written upper case
+    if fixed.upper() != role.number.upper() or fixed != role.number and found and found.group(1) in in_use:
+        return Misfit("spelling", fixed=fixed, what=_what_differs(role.number))
+    if not found:
+        return None
+    prefix, digits = found.groups()
+    own = [m.groups() for r in roles if r.id != role.id and r.department == role.department
+           and (m := _NUMBERED.match(normalise(r.number)))]
+    widths = {len(d) for p, d in own if p == prefix}
+    if widths:
+        if len(digits) not in widths and len(widths) == 1:
+            width = widths.pop()
+            example = next(p + d for p, d in own if p == prefix)
+            return Misfit("width", fixed=f"{prefix}{int(digits):0{width}d}", example=example)
+        return None
+    others = Counter(r.department for r in roles if r.department != role.department
+                     and (m := _NUMBERED.match(normalise(r.number))) and m.group(1) == prefix)
+    prefixes = {p for p, _ in own}
+    learned = len(own) >= 2 and len(prefixes) == 1  # the department's other roles show its one series
+    if others and (sum(others.values()) >= 2 or learned):
+        return Misfit("other_series", series=prefix, department=others.most_common(1)[0][0])
+    if learned:
+        return Misfit("new_series", series=prefixes.pop())
+    return None
+
+
+def _what_differs(number: str) -> str:
+    found = []
+    if dash := _DASHES.search(number):
+        found.append(f"'{dash.group()}' 不是半角连字符 '-'")
+    if any(unicodedata.normalize("NFKC", c) != c for c in _DASHES.sub("", number)):
+        found.append("有全角字符")
+    if re.search(r"\s", number):
+        found.append("有空格")
+    if re.search("[a-z]", number):
+        found.append("有小写字母")
+    return "、".join(found) or "写法不同"
 
 
 def next_number(roles: list[Named], department: Named, superior: Named | None) -> str:
@@ -40,18 +112,18 @@ def next_number(roles: list[Named], department: Named, superior: Named | None) -
     A department without roles starts a series: the company part of the other numbers
     (YXZX) plus the initials of the department's name (客服部 → KF), e.g. YXZX-KF-01.
     """
-    taken = {r.number for r in roles if r.number}
+    taken = {normalise(r.number) for r in roles if r.number}
     series: Counter[str] = Counter()
     highest: dict[str, tuple[int, int]] = {}
     for role in roles:
-        match = _NUMBERED.match(role.number)
+        match = _NUMBERED.match(normalise(role.number))
         if role.department != department.id or not match:
             continue
         prefix, digits = match.groups()
         series[prefix] += 1
         highest[prefix] = max(highest.get(prefix, (0, 0)), (int(digits), len(digits)))
     if series:
-        own = _NUMBERED.match(superior.number) if superior and superior.department == department.id else None
+        own = _NUMBERED.match(normalise(superior.number)) if superior and superior.department == department.id else None
         prefix = own.group(1) if own and own.group(1) in series else series.most_common(1)[0][0]
         value, width = highest[prefix]
     else:
@@ -89,7 +161,6 @@ def _new_series(roles: list[Named], department: Named) -> str:
     used_elsewhere = {m.group(1) for r in roles if r.department != department.id
                       and (m := _NUMBERED.match(r.number))}
     if prefix in used_elsewhere:
-        raise NoSeries(f"the numbering {prefix}… is already another department's, and {department.shown} "
-                           f"has no roles to continue from — choose its 岗位编号 with --number, e.g. --number {prefix}"
-                           f"{department.id.upper()[:2]}-01")
+        raise NoSeries(f"编号 {prefix}… 已是另一个部门的编号系列，{department.shown} 又没有可以接着编的岗位 — "
+                       f"用 --number 指定岗位编号，如 --number {prefix}{department.id.upper()[:2]}-01")
     return prefix

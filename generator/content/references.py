@@ -8,11 +8,13 @@ choices as ``id (中文名)``; a name two objects share is an error that lists b
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import Problem
 from .loaded import Loaded, LoadedRoot
+from .messages import item_list, where
 from .model import KINDS
 
 SHOWN_CHOICES = 12
@@ -22,18 +24,18 @@ SHOWN_CHOICES = 12
 class Names:
     """Every way to name one kind of object → the ids it may mean."""
 
-    what: str                     # "department", "role" …, for messages
+    what: str                     # 部门, 岗位 …, for messages
     where: str                    # where such objects are defined, for hints
     labels: dict[str, str]        # id → Chinese name, for listing choices
     by_name: dict[str, set[str]]  # id, name or alias → ids
     unknowable: bool              # a file of this kind could not be read: unknown names may be its
+    held: dict[str, str] = field(default_factory=dict)  # file name → file of a draft too broken to name itself
 
     def choices(self, exclude: str | None = None) -> str:
-        shown = [f"{i} ({label})" if label != i else i for i, label in sorted(self.labels.items()) if i != exclude]
-        more = f", … {len(shown) - SHOWN_CHOICES} more" if len(shown) > SHOWN_CHOICES else ""
-        return ", ".join(shown[:SHOWN_CHOICES]) + more if shown else "none exist yet"
+        shown = [f"{i}（{label}）" if label != i else i for i, label in sorted(self.labels.items()) if i != exclude]
+        return item_list(shown, SHOWN_CHOICES)
 
-    def resolve(self, item: Loaded, field: str, loc: tuple, value: str,
+    def resolve(self, item: Loaded, loc: tuple, value: str,
                 exclude: str | None = None) -> tuple[str | None, list[Problem]]:
         """The id ``value`` names, or None with the problem (none when the answer may lie in an unreadable file)."""
         ids = self.by_name.get(value, set())
@@ -42,15 +44,16 @@ class Names:
         if len(ids) == 1:
             return next(iter(ids)), []
         if len(ids) > 1:
-            listed = ", ".join(f"{i} ({self.labels[i]})" for i in sorted(ids))
-            return None, [item.doc.problem(loc, f"{field} '{value}' is ambiguous: it names {listed}",
-                                           "write the id of the one you mean")]
+            listed = "、".join(f"{i}（{self.labels[i]}）" for i in sorted(ids))
+            return None, [item.doc.say(loc, "ref.ambiguous", field=where(loc), value=value, listed=listed)]
         if self.unknowable:
             return None, []
+        if value in self.held:
+            return None, [item.doc.say(loc, "draft.depends", field=where(loc), value=value, file=self.held[value])]
         close = difflib.get_close_matches(value, list(self.by_name), n=1, cutoff=0.6)
-        guess = f"did you mean '{close[0]}'? " if close else ""
-        return None, [item.doc.problem(loc, f"{field} '{value}' is not a {self.what}",
-                                       f"{guess}choose from {self.where}: {self.choices(exclude)}")]
+        guess = f"是不是想写 '{close[0]}'？" if close else ""
+        return None, [item.doc.say(loc, "ref.unknown", field=where(loc), value=value, what=self.what, guess=guess,
+                                   where=self.where, choices=self.choices(exclude))]
 
 
 def _names(what: str, where: str, items: list[tuple[str, str, list[str]]], unknowable: bool) -> Names:
@@ -66,7 +69,7 @@ def department_names(loaded: LoadedRoot) -> Names | None:
     site = loaded.site
     if site is None or not site.has("departments"):
         return None
-    return _names("department", "content/site.yml",
+    return _names("部门", "content/site.yml",
                   [(d.id, d.name, list(d.aliases)) for d in site.obj.departments], unknowable=False)
 
 
@@ -75,8 +78,13 @@ def item_names(loaded: LoadedRoot, kind: str) -> Names:
     found = loaded.of_kind(kind)
     items = [(i.obj.id, i.obj.title if i.has("title") else i.obj.id, list(i.obj.aliases) if i.has("aliases") else [])
              for i in found if i.has("id")]
-    unknowable = bool(loaded.unreadable.get(kind)) or any(not i.has("title") for i in found)
-    return _names(kind, KINDS[kind].folder + "/", items, unknowable)
+    # a draft held back by its own problems is nothing to wait for: a name only it could have is unknown
+    unknowable = bool(loaded.unreadable.get(kind)) or any(not i.has("title") for i in found
+                                                          if i.doc.shown_as not in loaded.drafts)
+    named = {item.obj.id for item in found if item.has("id")}
+    held = {path.rsplit("/", 1)[-1].split(".")[0]: path for path in loaded.drafts
+            if path.rsplit("/", 1)[0] == KINDS[kind].folder and path.rsplit("/", 1)[-1].split(".")[0] not in named}
+    return dataclasses.replace(_names(KINDS[kind].label, KINDS[kind].folder + "/", items, unknowable), held=held)
 
 
 def resolve(loaded: LoadedRoot) -> list[Problem]:
@@ -90,7 +98,7 @@ def resolve(loaded: LoadedRoot) -> list[Problem]:
         updated = []
         for index, dept in enumerate(site.obj.departments):
             if dept.parent is not None:
-                ident, found = departments.resolve(site, "parent department", ("departments", index, "parent"),
+                ident, found = departments.resolve(site, ("departments", index, "parent"),
                                                    dept.parent, exclude=dept.id)
                 problems += found
                 if ident != dept.parent:
@@ -113,7 +121,7 @@ def resolve(loaded: LoadedRoot) -> list[Problem]:
 
 
 def _resolve_field(item: Loaded, field: str, names: Names, exclude: str | None = None) -> list[Problem]:
-    ident, problems = names.resolve(item, field, (field,), getattr(item.obj, field), exclude)
+    ident, problems = names.resolve(item, (field,), getattr(item.obj, field), exclude)
     if ident is not None:
         _update(item, **{field: ident})
     else:

@@ -6,8 +6,10 @@ duplicate keys. We compose the node tree ourselves instead, so that:
 * every mapping key and list item has a line number for error messages;
 * anchors/aliases are refused outright (no "billion laughs" expansion);
 * only plain YAML types are built (no ``!!python/...`` or other tags);
-* duplicate keys, tabs, full-width colons, BOMs, control characters and
-  non-UTF-8 files get a message that says how to fix them;
+* duplicate keys, BOMs, control characters and non-UTF-8 files get a message that says how to
+  fix them; when the parser fails, a line-by-line look (:func:`syntax_problems`) finds every Tab,
+  full-width colon, missing space, unclosed quote and ``: `` inside a text of the file, each at its
+  own line, so HR fixes them in one round (the parser stops at the first, often lines later);
 * scalars keep the spelling HR typed: ``0123``, ``1.10``, ``0x1F``, ``yes`` and
   ``2026-02-30`` arrive as text, and the model turns text into a number, a
   truth value or a date only where a field asks for one (decided here, once,
@@ -26,6 +28,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import Problem
+from .messages import problem, say
 
 Loc = tuple[str | int, ...]
 
@@ -62,17 +65,18 @@ class YamlDocument:
                 return self.lines[loc[:end]]
         return 1
 
-    def problem(self, loc: Loc, message: str, hint: str = "") -> Problem:
-        return Problem(self.shown_as, self.line_of(loc), message, hint)
+    def say(self, loc: Loc, code: str, /, **fields: Any) -> Problem:
+        """The problem ``code`` of :data:`~generator.content.messages.MESSAGES` about the value at ``loc``."""
+        return problem(self.shown_as, self.line_of(loc), code, loc, **fields)
 
-    def note(self, loc: Loc, message: str, hint: str = "") -> Problem:
-        """A remark that does not fail the build (see :func:`generator.content.errors.note`)."""
-        return Problem(self.shown_as, self.line_of(loc), message, hint, "note")
+    def note(self, loc: Loc, code: str, /, **fields: Any) -> Problem:
+        """A remark that does not fail the build."""
+        return problem(self.shown_as, self.line_of(loc), code, loc, "note", **fields)
 
 
 class _Refused(Exception):
-    def __init__(self, line: int, message: str, hint: str):
-        self.line, self.message, self.hint = line, message, hint
+    def __init__(self, line: int, code: str, **fields: Any):
+        self.line, self.code, self.fields = line, code, fields
 
 
 class _RefuseAnchors:
@@ -81,24 +85,13 @@ class _RefuseAnchors:
     _depth = 0
 
     def compose_node(self, parent, index):  # type: ignore[override]
-        if self._depth > MAX_DEPTH:
-            event = self.peek_event()
-            raise _Refused(event.start_mark.line + 1, f"the file is nested more than {MAX_DEPTH} levels deep",
-                           "flatten the lists and mappings; a handbook never needs this many levels")
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise _Refused(
-                event.start_mark.line + 1,
-                f"alias '*{event.anchor}' is not allowed",
-                "write the value out in full; anchors (&) and aliases (*) are switched off for safety",
-            )
         event = self.peek_event()
+        if self._depth > MAX_DEPTH:
+            raise _Refused(event.start_mark.line + 1, "yaml.deep", limit=MAX_DEPTH)
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused(event.start_mark.line + 1, "yaml.alias", name=event.anchor)
         if getattr(event, "anchor", None):
-            raise _Refused(
-                event.start_mark.line + 1,
-                f"anchor '&{event.anchor}' is not allowed",
-                "remove the '&name' marker and write each value out in full",
-            )
+            raise _Refused(event.start_mark.line + 1, "yaml.anchor", name=event.anchor)
         self._depth += 1
         try:
             return super().compose_node(parent, index)  # type: ignore[misc]
@@ -131,49 +124,46 @@ def read_text(path: Path, shown_as: str, raw: bytes | None = None) -> tuple[str 
     """Decode a content file (or its bytes ``raw``, e.g. from git) as UTF-8 (BOM accepted) or explain how to re-save it."""
     raw = path.read_bytes() if raw is None else raw
     if len(raw) > MAX_FILE_BYTES:
-        return None, [Problem(shown_as, 1, f"file is {len(raw):,} bytes, larger than the {MAX_FILE_BYTES:,} allowed",
-                              "split it into several files")]
+        return None, [problem(shown_as, 1, "file.too_big", size=len(raw), limit=MAX_FILE_BYTES)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(shown_as, line, "file is not valid UTF-8", _encoding_hint(raw))]
+        code, fields = _encoding(raw)
+        return None, [problem(shown_as, line, code, **fields)]
     control = _CONTROL.search(text)
     if control:
         char = control.group()
         line = text.count("\n", 0, control.start()) + 1
-        name = _CONTROL_NAMES.get(char, "control character")
-        return None, [Problem(shown_as, line, f"invisible {name} (U+{ord(char):04X}) in the text",
-                              "delete it (it usually comes with text pasted from Word or a web page): "
-                              "retype the line, or search for it in your editor")]
+        return None, [problem(shown_as, line, "file.control", name=_CONTROL_NAMES.get(char, "控制字符"),
+                              number=ord(char))]
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        return None, [Problem(shown_as, 1, "file is empty", "fill it in, or delete the file if it is not needed")]
+        return None, [problem(shown_as, 1, "file.empty")]
     return text, []
 
 
 # C0/C1 controls other than tab, line feed and carriage return; YAML's reader refuses them with a traceback-ish
 # message, and they are invisible in an editor. (Tabs are explained where they matter: in indentation.)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
-_CONTROL_NAMES = {"\x00": "NUL character", "\x0b": "line-tab character", "\x0c": "page-break character",
-                  "\x1b": "escape character", "\x7f": "delete character"}
+_CONTROL_NAMES = {"\x00": "空字符 NUL", "\x0b": "Word 手动换行符", "\x0c": "分页符",
+                  "\x1b": "转义字符", "\x7f": "删除字符"}
+_SAVE = "用记事本打开它，点 文件 → 另存为，在“编码”中选 UTF-8，保存（其他编辑器：以 UTF-8 编码保存）"
 
 
-def _encoding_hint(raw: bytes) -> str:
+def _encoding(raw: bytes) -> tuple[str, dict]:
     """Name the likely encoding only when the evidence is strong; a UTF-8 file with a few damaged bytes says so."""
-    save = "open it in your editor and save it with the encoding 'UTF-8'"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:200].count(b"\x00") > 20:
-        return f"it looks like UTF-16; {save}"
+        return "file.utf16", {"save": _SAVE}
     damaged = raw.decode("utf-8", errors="replace").count("\ufffd")
     if damaged <= max(3, len(raw) // 1000):
-        return (f"it is UTF-8 with {damaged} damaged byte(s) — retype the characters that look wrong on this line, "
-                "then save")
-    for name, label in (("gb18030", "GBK/GB18030 (Chinese Windows)"), ("big5", "Big5")):
+        return "file.damaged", {"count": damaged}
+    for name, code in (("gb18030", "file.gbk"), ("big5", "file.big5")):
         try:
             raw.decode(name)
-            return f"it looks like {label}; {save}"
+            return code, {"save": _SAVE}
         except UnicodeDecodeError:
             continue
-    return save
+    return "file.encoding", {"save": _SAVE}
 
 
 def load_yaml(path: Path, shown_as: str, raw: bytes | None = None) -> tuple[YamlDocument | None, list[Problem]]:
@@ -188,19 +178,16 @@ def load_yaml(path: Path, shown_as: str, raw: bytes | None = None) -> tuple[Yaml
             doc = YamlDocument(path, shown_as, None)
             doc.data = None if node is None else _build(node, (), doc, loader, 0)
             if doc.data is None:  # e.g. only "---" or "~"
-                return None, [Problem(shown_as, 1, "file is empty", "fill it in, or delete the file if it is not needed")]
+                return None, [problem(shown_as, 1, "file.empty")]
             return doc, []
         except _Refused as exc:
-            return None, [Problem(shown_as, exc.line, exc.message, exc.hint)]
+            return None, [problem(shown_as, exc.line, exc.code, **exc.fields)]
         except yaml.YAMLError as exc:
             if reader is not _Composer:
                 continue  # read it again with the pure-Python parser, whose wording we explain
-            if isinstance(exc, yaml.MarkedYAMLError):
-                return None, [_explain_syntax_error(exc, text, shown_as)]
-            return None, [Problem(shown_as, 1, f"YAML could not be read: {exc}",
-                                  "compare with a working file in the same folder")]
+            return None, _syntax_error(exc, text, shown_as)
         except RecursionError:  # pragma: no cover - the composer's depth limit comes first
-            return None, [Problem(shown_as, 1, "the file is nested too deeply", "flatten the lists and mappings")]
+            return None, [problem(shown_as, 1, "yaml.deep", limit=MAX_DEPTH)]
         finally:
             loader.dispose()
     raise AssertionError("unreachable: the pure-Python reader always answers")  # pragma: no cover
@@ -210,7 +197,7 @@ def _build(node, loc: Loc, doc: YamlDocument, loader: _Composer, depth: int) -> 
     line = node.start_mark.line + 1
     doc.lines.setdefault(loc, line)
     if depth > MAX_DEPTH:
-        raise _Refused(line, "the file is nested too deeply", "flatten the lists and mappings")
+        raise _Refused(line, "yaml.deep", limit=MAX_DEPTH)
     if isinstance(node, ScalarNode):
         return _scalar(node, loader)
     if isinstance(node, SequenceNode):
@@ -227,24 +214,21 @@ def _build(node, loc: Loc, doc: YamlDocument, loader: _Composer, depth: int) -> 
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             if not isinstance(key_node, ScalarNode):
-                raise _Refused(key_line, "a key must be plain text", "write the key as a simple word followed by ':'")
+                raise _Refused(key_line, "yaml.key_not_text")
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Refused(key_line, "merge keys ('<<') are not allowed", "write the values out in full")
+                raise _Refused(key_line, "yaml.merge")
             key = str(_scalar(key_node, loader))
             if key in result:
                 first = doc.lines.get(loc + (key,), key_line)
-                raise _Refused(key_line, f"duplicate key '{key}' (first given on line {first})",
-                               "keep one of them and delete the other")
+                raise _Refused(key_line, "yaml.duplicate_key", key=key, first=first)
             doc.lines[loc + (key,)] = key_line
             result[key] = _build(value_node, loc + (key,), doc, loader, depth + 1)
         return result
-    raise _Refused(line, "unsupported YAML node", "write plain text, lists and mappings")  # pragma: no cover
+    raise _Refused(line, "yaml.other", detail=type(node).__name__)  # pragma: no cover
 
 
 def _tag_error(node) -> _Refused:
-    shown = node.tag.replace("tag:yaml.org,2002:", "!!")
-    return _Refused(node.start_mark.line + 1, f"the YAML tag '{shown}' is not allowed",
-                    "remove the tag; content files hold plain text, numbers, dates, lists and 'key: value' lines")
+    return _Refused(node.start_mark.line + 1, "yaml.tag", tag=node.tag.replace("tag:yaml.org,2002:", "!!"))
 
 
 def _scalar(node: ScalarNode, loader: _Composer) -> Any:
@@ -256,15 +240,162 @@ def _scalar(node: ScalarNode, loader: _Composer) -> Any:
     return node.value
 
 
-_NO_SPACE_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):(?!//)([^\s:].*)$")
-_KEY_LINE = re.compile(r"^\s*(?:-\s+)?[\w\u4e00-\u9fff-]+\s*:(\s|$)")
-_QUOTED_VALUE = re.compile(r"^\s*(?:-\s+)?(?:[\w-]+:\s+)?([\"'])")
+# ---------------------------------------------------------------------- syntax mistakes, line by line
+
+_LINE = re.compile(r"^(?P<indent>[ \t]*)(?P<dash>(?:-[ \t]+)*)(?P<rest>.*)$")
+# 'key: value' or 'key:' — a key has no colon of its own and does not start like a quoted or flow value
+_KEY_VALUE = re.compile(r"^(?P<key>[^\s'\"\[\]{}#,&*!|>%@`][^:]*?)[ \t]*:(?:[ \t]+(?P<value>.*)|[ \t]*)$")
+_NO_SPACE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_-]*):(?!//)(?P<value>[^\s:].*)$")
+_FULLWIDTH = re.compile(r"^(?P<key>[\w-]+)[ \t]*：")
+_COMMENT = re.compile(r"[ \t]+#.*$")
+
+
+def syntax_problems(text: str, shown_as: str) -> list[Problem]:
+    """Every line-level mistake that stops the YAML parser, each at its own line.
+
+    Looked for only once the parser has failed (a valid file never pays for it), so every finding is
+    what HR typed wrong rather than a style preference: Tabs in indentation, a full-width colon or a
+    missing space after a key, ``-`` without a space, a quote not closed on its line or followed by
+    more text, ``: `` inside a text, a value starting with ``@`` or a backquote.
+    """
+    lines = text.splitlines()
+    found: list[Problem] = []
+    block_indent: int | None = None  # inside a '|' or '>' block: its lines are text, not YAML
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if block_indent is not None:
+            if not stripped or len(line) - len(line.lstrip()) > block_indent:
+                continue
+            block_indent = None
+        if not stripped or stripped.startswith("#"):
+            continue
+        parts = _LINE.match(line)
+        indent, dash, rest = parts["indent"], parts["dash"], parts["rest"].rstrip()
+        here = len(indent) + len(dash)
+        if "\t" in indent or "\t" in dash:
+            found.append(problem(shown_as, number, "yaml.tab"))
+        if not dash and rest.startswith("-") and rest[1:2] not in ("", " ", "-") and not rest[1].isdigit() \
+                and _has_sibling_item(lines, number - 1, len(indent)):
+            found.append(problem(shown_as, number, "yaml.dash_space", typed=_clip(rest)))
+            continue
+        pair = _KEY_VALUE.match(rest)
+        if pair is None:
+            if (not dash and (spaceless := _NO_SPACE.match(rest))) or \
+                    (dash and (spaceless := _NO_SPACE.match(rest)) and spaceless["key"].islower()):
+                key, value = spaceless["key"], spaceless["value"]
+                found.append(problem(shown_as, number, "yaml.no_space", key=key, typed=_clip(f"{key}:{value}"),
+                                     value=_clip(value)))
+            elif (fullwidth := _FULLWIDTH.match(rest)) and (not dash or fullwidth["key"].isascii()):
+                found.append(problem(shown_as, number, "yaml.fullwidth_colon", key=fullwidth["key"]))
+            elif dash:
+                found += _value_problems(rest, "-", shown_as, number)
+            continue
+        value = (pair["value"] or "").strip()
+        if value[:1] in ("|", ">"):
+            block_indent = here
+            continue
+        found += _value_problems(value, pair["key"], shown_as, number)
+    return found
+
+
+def _value_problems(value: str, key: str, shown_as: str, number: int) -> list[Problem]:
+    """A value's own mistakes: an unclosed quote, text after the closing quote, ': ' in a plain text."""
+    if not value or value.startswith("#") or value[0] in "[{":
+        return []
+    plain = _COMMENT.sub("", value).strip()
+    inside = _clip(plain.replace('"', "").replace("'", "") if plain[:1] in "\"'" else plain)
+    quoted = f"'{inside}'" if '"' in inside else f'"{inside}"'
+    example = {"example": f"- {quoted}" if key == "-" else f"{key}: {quoted}"}
+    if value[0] in "\"'":
+        quote, at = value[0], 1
+        while True:
+            at = value.find(quote, at)
+            if at < 0:
+                return [problem(shown_as, number, "yaml.quote_open")]
+            if quote == "'" and value[at + 1:at + 2] == "'" or quote == '"' and value[at - 1] == "\\":
+                at += 2 if quote == "'" else 1
+                continue
+            break
+        after = value[at + 1:]
+        if after.strip() and not re.match(r"^[ \t]+#", after):
+            return [problem(shown_as, number, "yaml.quote_trailing", typed=_clip(value), **example)]
+        return []
+    if value[0] in "@`":
+        return [problem(shown_as, number, "yaml.special_start", char=value[0], typed=_clip(value), **example)]
+    if key != "-" and (": " in plain or plain.endswith(":")):
+        return [problem(shown_as, number, "yaml.colon_in_text", typed=_clip(plain), **example)]
+    return []
+
+
+def _has_sibling_item(lines: list[str], index: int, indent: int) -> bool:
+    """Does a neighbouring line start a '- ' item at the same indentation (so this line is one too)?"""
+    for step in (-1, 1):
+        near = index + step
+        while 0 <= near < len(lines) and (not lines[near].strip() or lines[near].lstrip().startswith("#")):
+            near += step
+        if 0 <= near < len(lines) and lines[near][:indent].strip() == "" and lines[near][indent:].startswith("- "):
+            return True
+    return False
+
+
+def _clip(text: str, limit: int = 30) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str, shown_as: str) -> list[Problem]:
+    """What HR typed wrong: the line-by-line findings, and the parser's own error when it lies before them."""
+    found = syntax_problems(text, shown_as)
+    explained = _explain(exc, text, shown_as)
+    if not found or explained.line < min(p.line for p in found):
+        found.append(explained)
+    return found
+
+
+def _explain(exc: yaml.YAMLError, text: str, shown_as: str) -> Problem:
+    """Turn PyYAML's parser wording into a message with the usual cause and its fix."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return problem(shown_as, 1, "yaml.other", detail=str(exc))
+    mark = exc.problem_mark or exc.context_mark
+    lines = text.splitlines()
+    line = _content_line(lines, (mark.line + 1) if mark else 1)
+    what = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    if "'\\t'" in what:
+        return problem(shown_as, line, "yaml.tab")
+    if "quoted scalar" in context:
+        return problem(shown_as, exc.context_mark.line + 1 if exc.context_mark else line, "yaml.quote_never")
+    if "expected ':'" in what or "simple key" in context:
+        return problem(shown_as, line, "yaml.not_key_value")
+    if "mapping values are not allowed" in what:
+        here, above = _indent_of(lines, line - 1), _previous_indent(lines, line - 1)
+        typed = _LINE.match(lines[line - 1])["rest"].strip() if line <= len(lines) else ""
+        pair = _KEY_VALUE.match(typed)
+        if pair and re.fullmatch(r"[A-Za-z_][\w-]*", pair["key"]):  # a key of ours, indented too far
+            if here is not None and above is not None and here > above:
+                how = f"从第 {above + 1} 列开始（前面 {above} 个空格）" if above else "从行首开始，前面不留空格"
+                return problem(shown_as, line, "yaml.indented", here=here, above=above, how=how)
+            return problem(shown_as, line, "yaml.unexpected_colon")
+        # '负责回款，注意: 逾期需报批' going on from the line above: text, whose ': ' reads as a new key
+        return problem(shown_as, line, "yaml.colon_in_text", typed=_clip(typed), example=f'"…{_clip(typed)}"')
+    if "block end" in what or "indentation" in what or "block collection" in context:
+        return problem(shown_as, line, "yaml.indentation")
+    return problem(shown_as, line, "yaml.other", detail=what or context)
+
+
+def _content_line(lines: list[str], line: int) -> int:
+    """The parser often stops on a blank or comment line after the mistake: point at the line with text."""
+    while line > 1 and (line > len(lines) or not lines[line - 1].strip() or lines[line - 1].lstrip().startswith("#")):
+        line -= 1
+    return line
 
 
 def _indent_of(lines: list[str], index: int) -> int | None:
+    """Where a line's content starts; after '- ' for a list item's first key."""
     if not 0 <= index < len(lines) or not lines[index].strip():
         return None
-    return len(lines[index]) - len(lines[index].lstrip(" "))
+    parts = _LINE.match(lines[index])
+    return len(parts["indent"]) + len(parts["dash"])
 
 
 def _previous_indent(lines: list[str], index: int) -> int | None:
@@ -272,66 +403,3 @@ def _previous_indent(lines: list[str], index: int) -> int | None:
         if lines[before].strip() and not lines[before].lstrip().startswith("#"):
             return _indent_of(lines, before)
     return None
-
-
-def _unclosed_quote(lines: list[str], error_line: int) -> int | None:
-    """The line (1-based) of a value that opens a quote and does not close it, within the lines before the error."""
-    for index in range(max(0, error_line - 30), min(error_line, len(lines))):
-        found = _QUOTED_VALUE.match(lines[index])
-        if found:
-            quote = found.group(1)
-            rest = lines[index][found.end():].replace("\\" + quote, "").replace(quote * 2, "")
-            if quote not in rest:
-                return index + 1
-    return None
-
-
-_FULLWIDTH_KEY = re.compile(r"^\s*(?:-\s+)?[\w\u4e00-\u9fff-]+\s*：")
-
-
-def _explain_syntax_error(exc: yaml.MarkedYAMLError, text: str, shown_as: str) -> Problem:
-    """Turn PyYAML's parser wording into a message with the usual cause and its fix."""
-    mark = exc.problem_mark or exc.context_mark
-    line = (mark.line + 1) if mark else 1
-    lines = text.splitlines()
-    problem = (exc.problem or "").strip()
-    context = (exc.context or "").strip()
-
-    # A missing space after "key:" makes the whole line a plain string; the parser complains on a later line.
-    for candidate in (line - 1, line - 2, line - 3):
-        if 0 <= candidate < len(lines) and (found := _NO_SPACE_KEY.match(lines[candidate])):
-            key, value = found.group(1), found.group(2)
-            return Problem(shown_as, candidate + 1, f"missing space after ':' in '{key}:{value[:20]}'",
-                           f"write '{key}: {value[:20]}' with a space after the colon")
-    # A quoted value that runs on past its line: the parser stops somewhere after it.
-    opened = _unclosed_quote(lines, line)
-    if opened:
-        return Problem(shown_as, opened, "a quotation mark opened here is not closed on the same line",
-                       "add the closing quote at the end of the value, or remove the opening one")
-    # A full-width colon makes the whole line a plain string; the parser complains on it or the next line.
-    for candidate in (line - 1, line - 2):
-        if 0 <= candidate < len(lines) and _FULLWIDTH_KEY.match(lines[candidate]) and ": " not in lines[candidate]:
-            key = lines[candidate].split("：", 1)[0].strip().lstrip("- ")
-            return Problem(shown_as, candidate + 1, f"full-width colon '：' after '{key}' is not a YAML key separator",
-                           f"type '{key}: ' with a half-width colon ':' and a space")
-    if "\t" in problem or "'\\t'" in problem or (0 < line <= len(lines) and lines[line - 1].startswith("\t")):
-        return Problem(shown_as, line, "tab character used for indentation",
-                       "indent with spaces (2 per level); set your editor to insert spaces for Tab")
-    if "quoted scalar" in context:
-        start = exc.context_mark.line + 1 if exc.context_mark else line
-        return Problem(shown_as, start, "a quotation mark opened here is never closed",
-                       "add the closing quote, or remove the opening one")
-    if "expected ':'" in problem or "simple key" in context:
-        return Problem(shown_as, line, "a line here is neither 'key: value' nor '- item'",
-                       "check for a missing ':' after the key, a missing space after ':', or wrong indentation")
-    if "mapping values are not allowed" in problem:
-        here, above = _indent_of(lines, line - 1), _previous_indent(lines, line - 1)
-        if here is not None and above is not None and here > above and _KEY_LINE.match(lines[line - 1]):
-            return Problem(shown_as, line, f"this line is indented by {here} spaces, more than the line above ({above})",
-                           "line it up with the line above: " + (f"start it after {above} spaces" if above else "start it at the beginning of the line, with no spaces"))
-        return Problem(shown_as, line, "unexpected ':' inside a value",
-                       "put the whole value in quotes, e.g. title: \"A: B\"")
-    if "block end" in problem or "indentation" in problem or "block collection" in context:
-        return Problem(shown_as, line, "the indentation does not line up",
-                       "items of one list or mapping must start in the same column")
-    return Problem(shown_as, line, f"YAML syntax error: {problem or context}", "compare with a working file in the same folder")

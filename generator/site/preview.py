@@ -5,6 +5,9 @@ raised never does. Here a failed build still completes its epoch: every page the
 :func:`render_status`'s error page (the `path:line` problems, everything escaped), which reloads
 through MkDocs' own live-reload poll once a save fixes them; a page asked for while a build runs
 longer than :data:`PAGE_WAIT` gets a "building" page. The socket is bound before the first build.
+
+A draft with problems never fails the build (the loader leaves it out, ``Handbook.draft_problems``):
+its own page lists its problems instead, and every other page carries a small notice naming it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from mkdocs.livereload import LiveReloadServer, _serve_url
 
 from .. import TOOL_ROOT
 from ..content.errors import Problem
+from ..content.model import kind_at
 from . import publish
 
 log = logging.getLogger("mkdocs.handbook.preview")
@@ -57,7 +61,8 @@ _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoes
 
 
 def render_status(kind: str, failure: Failure | None = None, title: str = DEFAULT_TITLE) -> bytes:
-    """The error page (kind "errors") or the "building" page (kind "building"), as UTF-8 HTML."""
+    """The error page (kind "errors"), a held-back draft's page (kind "draft") or the "building" page (kind
+    "building"), as UTF-8 HTML."""
     failure = failure or Failure()
     html = _env.get_template("status.html").render(kind=kind, title=title or DEFAULT_TITLE,
                                                    problems=failure.problems, lines=failure.lines)
@@ -76,6 +81,33 @@ def failure_from(exc: BaseException, logged: Iterable[str]) -> Failure:
     return Failure(lines=tuple(lines))
 
 
+@dataclass(frozen=True)
+class HeldDraft:
+    """A draft left out of the preview by its problems: its file, its page's address and the problems."""
+
+    path: str
+    url: str
+    problems: tuple[Problem, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.problems)
+
+
+def held_drafts(problems: Iterable[Problem], mount: str = "/") -> dict[str, HeldDraft]:
+    """The pages of drafts held back by ``problems`` (``Handbook.draft_problems``), by their site path."""
+    files: dict[str, list[Problem]] = {}
+    for problem in problems:
+        files.setdefault(problem.path, []).append(problem)
+    found = {}
+    for path, listed in files.items():
+        kind = kind_at(path.removesuffix(".txt").rpartition(".")[0] + ".yml")
+        if kind is not None:
+            page = kind.page.format(id=path.rsplit("/", 1)[-1].split(".")[0]).removesuffix(".md") + ".html"
+            found[page] = HeldDraft(path, mount.rstrip("/") + "/" + page, tuple(listed))
+    return found
+
+
 def _is_page(path: str) -> bool:
     last = path.rsplit("/", 1)[-1]
     return path.endswith("/") or last.endswith((".html", ".htm")) or "." not in last
@@ -90,6 +122,7 @@ class PreviewServer(LiveReloadServer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._failure: Failure | None = None  # guarded by _epoch_cond, like _visible_epoch
+        self._drafts: dict[str, HeldDraft] = {}  # site path of a held-back draft's page → the draft
         self.title = DEFAULT_TITLE
         #: the downloads, made on request (set by the engine's on_serve: generator.site.incremental.Preview)
         self.downloads = None
@@ -113,10 +146,12 @@ class PreviewServer(LiveReloadServer):
             self._wanted_epoch = self._visible_epoch + 1
         self.serve_thread.start()
 
-    def build_done(self, failure: Failure | None) -> None:
-        """Publish a finished build (or its failure) to waiting requests and open pages."""
+    def build_done(self, failure: Failure | None, drafts: Iterable[Problem] = ()) -> None:
+        """Publish a finished build (or its failure) and the drafts it held back to waiting requests and
+        open pages."""
         with self._epoch_cond:
             self._failure = failure
+            self._drafts = held_drafts(drafts, self.mount_path)
             self._visible_epoch = self._wanted_epoch
             self._epoch_cond.notify_all()
 
@@ -127,12 +162,6 @@ class PreviewServer(LiveReloadServer):
         if not self.serve_thread.is_alive():
             self.serve_thread.start()
         self._build_loop()
-
-    def _inject_js_into_html(self, content, epoch):
-        content = super()._inject_js_into_html(content, epoch)
-        if self.editor is None:
-            return content
-        return self.editor.decorate(content, getattr(self._request, "path", ""))
 
     def _serve_request(self, environ, start_response):
         path = environ["PATH_INFO"].encode("latin-1").decode("utf-8", "ignore")
@@ -146,25 +175,48 @@ class PreviewServer(LiveReloadServer):
             return super()._serve_request(environ, start_response)
         with self._epoch_cond:
             done = self._epoch_cond.wait_for(lambda: self._visible_epoch == self._wanted_epoch, timeout=PAGE_WAIT)
-            failure, epoch = self._failure, self._visible_epoch
+            failure, epoch, draft = self._failure, self._visible_epoch, self._drafts.get(site_path or "")
+        if done and failure is None and draft is not None:
+            return self._status(start_response, "200 OK", render_status("draft", Failure(draft.problems), self.title),
+                                epoch)
         if done and failure is None:
             return super()._serve_request(environ, start_response)
         if path == "/" and self.mount_path != "/":
             return super()._serve_request(environ, start_response)  # the redirect to the mount path
         body = render_status("errors" if done else "building", failure, self.title)
-        body = self._inject_js_into_html(body, epoch)
-        status = "500 Internal Server Error" if done else "503 Service Unavailable"
+        return self._status(start_response, "500 Internal Server Error" if done else "503 Service Unavailable",
+                            body, epoch)
+
+    def held(self) -> list[HeldDraft]:
+        return list(self._drafts.values())
+
+    def _status(self, start_response, status: str, body: bytes, epoch: int):
+        body = self._edit_bar(super()._inject_js_into_html(body, epoch))  # without the drafts' notice
         start_response(status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
                                 ("Cache-Control", "no-store")])
         return [body]
 
+    def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
+        """MkDocs adds its live-reload script to each page it serves here; the editor's bar and the drafts'
+        notice go with it."""
+        content = self._edit_bar(super()._inject_js_into_html(content, epoch))
+        drafts = self.held()
+        if not drafts:
+            return content
+        notice = _env.get_template("drafts.html").render(drafts=drafts).encode("utf-8")
+        end = content.rfind(b"</body>")
+        return content + notice if end < 0 else content[:end] + notice + content[end:]
+
+    def _edit_bar(self, content: bytes) -> bytes:
+        """The page with the editor's token and bar (编辑本页 on a content item's page, its error page too)."""
+        return content if self.editor is None else self.editor.decorate(content, getattr(self._request, "path", ""))
 
     def _download(self, site_path: str, environ, start_response):
         """A document, zip or the manifest, made now if it is not ready (never copied into the site folder)."""
         try:
             data = self.downloads.download(site_path)
         except Exception as exc:  # noqa: BLE001 - a broken render must not take the server down
-            log.error(f"could not render {site_path}: {exc}")
+            log.error(f"{site_path} 无法生成：{exc}")
             data = None
         if data is None:
             return super()._serve_request(environ, start_response)
@@ -180,12 +232,12 @@ def _address_message(host: str, port: int, exc: OSError) -> str:
     shown = addr(port)
     if exc.errno == errno.EADDRINUSE:
         free = _free_port(host, port)
-        return f"{shown} is already in use — try handbook serve --dev-addr {addr(free or port + 1)}"
+        return f"{shown} 已被占用（可能预览已经在运行）— 换一个端口：handbook serve --dev-addr {addr(free or port + 1)}"
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"{shown}: ports below 1024 need administrator rights — try handbook serve --dev-addr {addr(8000)}"
+        return f"{shown}：1024 以下的端口需要管理员权限 — 换一个端口：handbook serve --dev-addr {addr(8000)}"
     if exc.errno == errno.EADDRNOTAVAIL:
-        return f"{shown}: {host} is not an address of this computer — try handbook serve --dev-addr 127.0.0.1:{port}"
-    return f"cannot serve on {shown} ({exc.strerror or exc}) — try handbook serve --dev-addr 127.0.0.1:8000"
+        return f"{shown}：{host} 不是这台电脑的地址 — 改用：handbook serve --dev-addr 127.0.0.1:{port}"
+    return f"无法在 {shown} 上预览（{exc.strerror or exc}）— 改用：handbook serve --dev-addr 127.0.0.1:8000"
 
 
 def _free_port(host: str, busy: int) -> int | None:
@@ -203,20 +255,20 @@ def _free_port(host: str, busy: int) -> int | None:
 
 def parse_addr(dev_addr: str) -> tuple[str, int]:
     """`host:port` → (host, port), or CannotServe saying what is wrong with it."""
-    example = "e.g. --dev-addr 127.0.0.1:8000"
+    example = "如 --dev-addr 127.0.0.1:8000"
     host, sep, port_text = dev_addr.strip().rpartition(":")
     if not sep or not host:
-        raise CannotServe(f"--dev-addr {dev_addr!r} is not an address and port — write it as host:port, {example}")
+        raise CannotServe(f"--dev-addr {dev_addr!r} 不是“地址:端口” — 写成 地址:端口，{example}")
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-        raise CannotServe(f"--dev-addr {dev_addr!r}: the port must be a number from 1 to 65535, {example}")
+        raise CannotServe(f"--dev-addr {dev_addr!r}：端口必须是 1 到 65535 之间的数字，{example}")
     if host != "localhost":
         import ipaddress
 
         try:
             host = str(ipaddress.ip_address(host))
         except ValueError:
-            raise CannotServe(f"--dev-addr {dev_addr!r}: {host!r} is not an IP address, {example}") from None
+            raise CannotServe(f"--dev-addr {dev_addr!r}：{host!r} 不是 IP 地址，{example}") from None
     return host, int(port_text)
 
 
@@ -233,7 +285,7 @@ def serve(root: Path, dev_addr: str, editor=None) -> None:
 
     host, port = parse_addr(dev_addr)
     if not Path(root).is_dir():
-        raise CannotServe(f"--root {root} is not a folder — pass the folder that holds roles/ and content/")
+        raise CannotServe(f"--root {root} 不是文件夹 — 写含有 roles/ 和 content/ 的手册文件夹")
     root = Path(root).resolve()
     _show_mkdocs_log()
     server = PreviewServer(builder=lambda: None, host=host, port=port, root=tempfile.gettempdir())
@@ -259,13 +311,16 @@ def serve(root: Path, dev_addr: str, editor=None) -> None:
                 failure = failure_from(exc, errors.messages)
                 server.build_done(failure)
                 count = len(failure.problems) + len(failure.lines)
-                log.error(f"Content has errors ({count}): every page shows them until you fix the files and save.")
+                log.error(f"内容有 {count} 处错误：改好并保存之前，每个页面都列出这些错误。")
                 state["failed"] = True
             else:
                 server.title = html.unescape(str(config.site_name or DEFAULT_TITLE))  # escaped for the theme
-                server.build_done(None)
+                handbook = getattr(config.plugins.get("handbook"), "hb", None)
+                server.build_done(None, getattr(handbook, "draft_problems", ()))
                 if state["failed"]:
-                    log.info("Content is fine again: pages show the handbook.")
+                    log.info("内容没有错误了：页面重新显示手册。")
+                for draft in server.held():
+                    log.warning(f"草稿 {draft.path} 有 {draft.count} 处问题：它的页面只列出这些问题，其他页面照常显示。")
                 state["failed"] = False
 
     server.builder = builder
@@ -279,7 +334,7 @@ def serve(root: Path, dev_addr: str, editor=None) -> None:
     config.plugins.on_startup(command="serve", dirty=False)
     render_status("building")  # compile the template now, not while the first build holds the CPU
     _stop_on_sigterm()
-    log.info(f"Serving on {server.url} (first build in progress; Ctrl-C stops)")
+    log.info(f"预览地址 Serving on {server.url}（第一次生成中；按 Ctrl-C 停止）")
     try:
         # Watch before the first build: an edit made while it runs (or right after) is not missed.
         server.watch(config.docs_dir)
@@ -294,7 +349,7 @@ def serve(root: Path, dev_addr: str, editor=None) -> None:
         builder(config)
         server.serve()
     except KeyboardInterrupt:
-        log.info("Shutting down...")
+        log.info("正在停止 Shutting down…")
     finally:
         server.shutdown()  # also when Ctrl-C came during the first build: the serving thread must end
         config.plugins.on_shutdown()

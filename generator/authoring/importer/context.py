@@ -18,8 +18,8 @@ def load(root: Path) -> tuple[Handbook | None, list[Problem]]:
     """(handbook, existing errors); the handbook holds only valid files when there are errors."""
     from ...content.loader import SITE_FILE, load_handbook
 
-    try:
-        return load_handbook(root), []
+    try:  # strict: a draft's problems count too (an import must not add any)
+        return load_handbook(root, strict=True), []
     except ContentError as exc:
         problems = list(exc.problems)
     site = _valid(root, root / SITE_FILE, SiteSettings)
@@ -53,7 +53,7 @@ def errors_of(root: Path) -> list[Problem]:
     from ...content.loader import load_handbook
 
     try:
-        load_handbook(root)
+        load_handbook(root, strict=True)
     except ContentError as exc:
         return list(exc.problems)
     return []

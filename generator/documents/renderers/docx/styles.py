@@ -35,6 +35,7 @@ from docx.text.run import Run
 
 from .... import TOOL_ROOT
 from ....content.errors import ContentError, Problem, display_path
+from ....content.messages import problem
 from .settings import TEMPLATES
 
 REFERENCE = TEMPLATES / "reference.docx"
@@ -87,9 +88,7 @@ def _reference(path: str, mtime: int, size: int, table_style: str) -> Reference:
         data = Path(path).read_bytes()
         doc = Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same advice
-        raise ContentError([Problem(shown, 1, f"cannot be opened as a Word file ({type(exc).__name__})",
-                                    "save it again from Word as .docx, or run scripts/make_reference_docx.py")]) \
-            from None
+        raise ContentError([problem(shown, 1, "settings.not_word", detail=type(exc).__name__)]) from None
     problems = check_reference(doc, shown, table_style)
     if problems:
         raise ContentError(problems)
@@ -102,26 +101,21 @@ def check_reference(doc: DocxDocument, shown: str, table_style: str = "Table Gri
     have = {name: style.type for name, style in styles_by_name(doc).items()}
     if table_style.casefold() not in have:
         tables = sorted(style.name for style in doc.styles if style.type == 3 and style.name != "Normal Table")
-        problems.append(Problem(shown, 1, f"the table style '{table_style}' (templates/docx/layout.yml: "
-                                f"tables.style) is missing",
-                                f"use one of {', '.join(tables) or 'none defined'}, or add it in Word"))
-    for names, kind, word in ((PARAGRAPH_STYLES, 1, "paragraph"), (CHARACTER_STYLES, 2, "character")):
+        problems.append(problem(shown, 1, "settings.table_style", style=table_style,
+                                styles="、".join(tables) or "（还没有表格样式）"))
+    for names, kind, word in ((PARAGRAPH_STYLES, 1, "段落"), (CHARACTER_STYLES, 2, "字符")):
         for name in names:
             if name.casefold() not in have:
-                problems.append(Problem(shown, 1, f"the {word} style '{name}' is missing",
-                                        f"add a {word} style named '{name}' in Word (样式 → 新建样式), "
-                                        "or rebuild the file with scripts/make_reference_docx.py"))
+                problems.append(problem(shown, 1, "settings.style", word=word, name=name))
     if len(doc.sections) != 1:
-        problems.append(Problem(shown, 1, f"has {len(doc.sections)} sections, the renderer uses one",
-                                "delete the section breaks"))
+        problems.append(problem(shown, 1, "settings.sections", count=len(doc.sections)))
     section = doc.sections[0]
-    for part, element in (("header", section.header._element), ("footer", section.footer._element)):
+    for part, element in (("页眉", section.header._element), ("页脚", section.footer._element)):
         text = "".join(t.text or "" for t in element.iter(qn("w:t")))
         for name in _PLACEHOLDER.findall(text):
             if name not in PLACEHOLDERS:
-                known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-                problems.append(Problem(shown, 1, f"the {part} has an unknown placeholder {{{name}}}",
-                                        f"use {known}"))
+                known = "、".join("{" + p + "}" for p in PLACEHOLDERS)
+                problems.append(problem(shown, 1, "settings.placeholder", part=part, name=name, known=known))
     return problems
 
 
