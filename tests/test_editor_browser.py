@@ -200,3 +200,6 @@ def test_new_role(page, server, root):
     assert page.input_value('[data-schemapath="root.title"] input') == "大客户经理"
     assert page.locator('[data-schemapath="root.kpis.items.0"]').count() == 0  # no empty KPI row to fill in
     assert "status: draft" in (root / "roles/da-ke-hu-jing-li.yml").read_text(encoding="utf-8")
+    # the unfinished draft's page in the preview lists its problems, with 编辑本页 to fix them in the form
+    server.wait_until(lambda status, body: 'data-edit="/_edit/roles/da-ke-hu-jing-li"' in body and "草稿" in body,
+                      "roles/da-ke-hu-jing-li.html")

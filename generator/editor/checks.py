@@ -6,9 +6,9 @@ real root is never touched by a save that would not pass. Copies keep their modi
 loader's per-file memo (``loader.remember_parsed``, on while serving) re-reads only the files that
 changed: checking a save costs about one file's parsing plus the cross-checks, not a whole load.
 
-Each problem is placed at the form field it is about by its line: the candidate's YAML reader knows
-the line of every key and item, so ``path:line`` becomes ``kpis.items.0.weight``. Messages are the
-loader's own, unchanged.
+Each problem is placed at the form field it is about: its location in the file (``kpis.items.0.weight``),
+or, for a problem without one, its line (the candidate's YAML reader knows the line of every key and
+item). Messages are the loader's own, unchanged.
 """
 
 from __future__ import annotations
@@ -98,16 +98,22 @@ def blocking(rel: str, errors: list[Problem], before: list[Problem]) -> list[Pro
 
 
 def place(rel: str, text: bytes, problems: list[Problem]) -> list[Found]:
-    """Each problem at its field of the file ``rel`` (whose candidate bytes are ``text``); others at ""."""
+    """Each problem at its field of the file ``rel`` (whose candidate bytes are ``text``); others at "".
+
+    The field is the problem's own location in the file (``Problem.loc``); a problem without one (a
+    syntax mistake, say) is placed by its line: the deepest key on that line."""
     doc, _ = load_yaml(Path(rel), rel, text)
     by_line: dict[int, tuple] = {}
     for loc, line in (doc.lines.items() if doc is not None else ()):
         if len(loc) >= len(by_line.get(line, ())) and not (loc and loc[-1] == "id" and line in by_line):
-            by_line[line] = loc  # the deepest key of the line; `- id: x` is the item, not its (hidden) id
+            by_line[line] = loc
     found = []
     for p in problems:
         shown = str(p)
         message = shown.removeprefix(f"{p.path}:{p.line}: ")  # the rest of the line `handbook check` prints
-        field = ".".join(map(str, by_line.get(p.line, ()))) if p.path == rel else ""
+        loc = tuple(p.loc or by_line.get(p.line, ()))
+        if loc and loc[-1] == "id":  # `- id: x` is the item: its id is hidden in the form
+            loc = loc[:-1]
+        field = ".".join(map(str, loc)) if p.path == rel else ""
         found.append(Found(field, message if p.path == rel else shown, p.path, p.line, p.severity))
     return found
