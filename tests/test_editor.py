@@ -465,8 +465,11 @@ def test_overview_lists_what_needs_attention(client, root):
     role.write_text(role.read_text(encoding="utf-8") + "reviewed: 2031-01-01\n", encoding="utf-8")
     later = overview(root, today=dt.date(2031, 6, 1))
     assert "regional-manager" not in {e["id"] for e in later["not_reviewed"]}
+    client("POST", "/_edit/api/roles", {"title": "大客户经理", "department": "市场部", "reports_to": "市场部经理"})
+    held = overview(root)["drafts"]  # a new draft without purpose, duties or KPIs: held back, and listed
+    assert [(e["id"], e["title"], e["detail"]) for e in held][-1] == ("da-ke-hu-jing-li", "大客户经理", "还有 3 处问题要改正")
     page = client("GET", "/_edit/overview")["body"].decode()
-    assert "维护概览" in page and "大区经理" in page
+    assert "维护概览" in page and "大区经理" in page and "大客户经理" in page
 
 
 def test_a_save_offers_the_next_version_from_the_history_layer(client, monkeypatch):

@@ -10,10 +10,9 @@ from pathlib import Path
 
 from ..content.loader import CONTENT_FOLDERS
 from ..content.model import kind_at, source_path
-from ..content.yamlsource import load_yaml
 from ..history import changes as wording
 from ..history.git import GitError, git, repository
-from .store import Refused
+from .store import Refused, title_of
 
 STATUS_WORDS = {"M": "已修改", "A": "新文件", "?": "新文件", "D": "已删除", "R": "已改名"}
 
@@ -60,15 +59,8 @@ def pending(root: Path) -> dict:
         listed.append({"path": rel, "status": STATUS_WORDS.get(letter, "已修改"),
                        "kind": kind.plural if kind else None, "id": Path(rel).stem if kind else None,
                        "label": kind.label if kind else "手册设置" if rel.endswith("site.yml") else "文件",
-                       "title": titles.get(rel) or _title(root, rel), "changes": lines.get(rel, [])})
+                       "title": titles.get(rel) or title_of(root, rel), "changes": lines.get(rel, [])})
     return {"git": True, "files": listed, "note": note}
-
-
-def _title(root: Path, rel: str) -> str:
-    """The item's title as its file says it (where the changes could not be worded, e.g. a new file)."""
-    doc, _ = load_yaml(root / rel, rel) if (root / rel).is_file() else (None, [])
-    title = doc.data.get("title") if doc is not None and isinstance(doc.data, dict) else None
-    return title if isinstance(title, str) else ""
 
 
 def discard(root: Path, rel: str) -> None:

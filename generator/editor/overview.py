@@ -1,6 +1,6 @@
 """维护概览: what in the handbook still needs HR's attention, one list per question.
 
-Drafts; KPIs still 拟定 (proposed); duties no KPI measures; roles not reviewed within ``review_months``
+Drafts (those held back for their problems too); KPIs still 拟定 (proposed); duties no KPI measures; roles not reviewed within ``review_months``
 (content/site.yml, default 12), judged by the last commit that changed the role's file or its
 ``reviewed:`` date, whichever is later; roles without 任职资格. Judged against today's date: this page is
 for the person maintaining the handbook, never part of a build.
@@ -15,9 +15,10 @@ from ..content.coverage import measured_paths
 from ..content.crosscheck import missing_from_draft
 from ..content.errors import ContentError
 from ..content.loader import load_handbook
-from ..content.model import KINDS, DutyGroup, Role, iter_duties, source_path
+from ..content.model import KINDS, DutyGroup, Role, iter_duties, kind_at, source_path
 from ..content.outline import duty_outline
 from ..history import git as history
+from .store import title_of
 
 
 def overview(root: Path, today: dt.date | None = None) -> dict:
@@ -34,7 +35,7 @@ def overview(root: Path, today: dt.date | None = None) -> dict:
         "review_months": months,
         "history": found.omitted or "",
         "drafts": [_entry(kind, item, "、".join(missing_from_draft(item)) if kind == "role" else "")
-                   for kind in KINDS for item in hb.items(kind) if item.status == "draft"],
+                   for kind in KINDS for item in hb.items(kind) if item.status == "draft"] + _held(root, hb),
         "proposed_kpis": [_entry("role", r, f"{len(r.kpis.items)} 个指标") for r in hb.roles
                           if r.kpis is not None and r.kpis.status == "proposed"],
         "unmeasured": [_entry("role", r, "；".join(lines)) for r in hb.roles if (lines := _unmeasured(r))],
@@ -43,6 +44,20 @@ def overview(root: Path, today: dt.date | None = None) -> dict:
         "no_qualifications": [_entry("role", r, "") for r in hb.roles
                               if r.qualifications is None or not any(r.qualifications.model_dump().values())],
     }
+
+
+def _held(root: Path, hb) -> list[dict]:
+    """Drafts the loader left out for their problems (they stop nothing, but they are not done)."""
+    counts: dict[str, int] = {}
+    for problem in hb.draft_problems:
+        counts[problem.path] = counts.get(problem.path, 0) + 1
+    held = []
+    for rel, count in sorted(counts.items()):
+        kind = kind_at(rel)
+        if kind is not None:
+            held.append({"kind": kind.plural, "label": kind.label, "id": Path(rel).stem,
+                         "title": title_of(root, rel) or Path(rel).stem, "detail": f"还有 {count} 处问题要改正"})
+    return held
 
 
 def _entry(kind: str, item, detail: str) -> dict:

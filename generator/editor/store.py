@@ -82,6 +82,14 @@ def _data(kind: Kind, rel: str, raw: bytes) -> Any:
     return yamlpatch.typed(doc.data, schema_for(kind.name)) if doc is not None else None
 
 
+def title_of(root: Path, rel: str) -> str:
+    """An item's title as its file says it: for an item the loader left out (a held-back draft) or a new file
+    whose changes could not be worded."""
+    doc, _ = load_yaml(root / rel, rel) if (root / rel).is_file() else (None, [])
+    title = doc.data.get("title") if doc is not None and isinstance(doc.data, dict) else None
+    return title if isinstance(title, str) else ""
+
+
 def save(root: Path, plural: str, item_id: str, if_match: str | None, data: Any,
          mirror: checks.Mirror, write: bool = True) -> tuple[str, list[checks.Found], bytes, dict]:
     """Write ``data`` over the version ``if_match`` names: (new etag, notes, the bytes it replaced, the data
