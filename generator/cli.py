@@ -104,6 +104,10 @@ def check(root: Path, strict: bool) -> None:
         hb = load_handbook(root, notes, strict)
     except ContentError as exc:
         errors, notes = errors + exc.problems, exc.notes
+    if hb is not None:
+        from .history.versions import unraised
+
+        notes = notes + unraised(root, hb)
     _show(errors, notes)
     held = _held([n for n in notes if n.severity == "draft"])
     if errors:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
@@ -37,13 +38,13 @@ def copy_bundled_content(tmp: Path) -> Path:
     return root
 
 
-def in_git(root: Path) -> Path:
-    """``root`` made a git repository with its files in one commit."""
-    import subprocess
-
-    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm",
-                                                 "start"]):
-        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+def commit_all(root: Path, message: str = "初始版本") -> Path:
+    """``root`` as a git repository whose one commit holds all of it: the last release HR made."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "人力资源部", "GIT_AUTHOR_EMAIL": "hr@example.com",
+           "GIT_COMMITTER_NAME": "人力资源部", "GIT_COMMITTER_EMAIL": "hr@example.com",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
+    for args in (("init", "-q", "-b", "main"), ("add", "-A"), ("commit", "-q", "-m", message)):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
     return root
 
 

@@ -209,3 +209,33 @@ def test_widths_and_to_unicode_survive_a_round_trip():
     assert pdf_fonts.read_to_unicode(pdf_fonts.write_to_unicode(mapping)) == mapping
     ranged = b"1 beginbfrange\n<0011> <0013> <0030>\nendbfrange"
     assert pdf_fonts.read_to_unicode(ranged) == {0x11: "0", 0x12: "1", 0x13: "2"}
+
+
+@pytest.mark.parametrize("rows", [5, 8])
+def test_the_signatures_never_stand_alone_on_a_page(rows):
+    """A role whose 修订记录 fills its page: 签字确认 takes the last rows before it along to the next page, rather
+    than stand alone after a page that had room (as the bundled 市场部经理 did with five more revisions)."""
+    import datetime as dt
+
+    from generator.content.loader import load_handbook
+    from generator.content.model import Revision
+    from generator.documents import outputs
+
+    hb = load_handbook(REPO)
+    role = hb.role("market-manager")
+    summary = "调整岗位职责与考核指标的权重，补充回款相关的说明"
+    added = [Revision(version=f"1.{i}", date=dt.date(2027, 1, i), summary=summary * (1 + i % 2)) for i in range(1, rows + 1)]
+    role = role.model_copy(update={"revisions": [*reversed(added), *role.revisions]})
+    hb = hb.model_copy(update={"roles": [role if r.id == role.id else r for r in hb.roles]})
+    part = outputs.BOOK_PART
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(part.render(part.view(hb, role), role))).pages]
+    last = pages[-1]
+    before_signatures = last[:last.index("签字确认")]
+    assert "修订内容" in before_signatures and re.search(r"\d{4}-\d{2}-\d{2}", before_signatures), last[:200]
+
+
+def test_no_page_of_the_book_opens_with_the_signatures(book):
+    """全部岗位说明书 as built: every 签字确认 shares its page with the content before it."""
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(book)).pages]
+    assert sum("签字确认" in text for text in pages) >= 5
+    assert [i for i, text in enumerate(pages, 1) if text.lstrip().startswith("签字确认")] == []

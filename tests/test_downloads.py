@@ -3,13 +3,19 @@ the 下载 page, and 全部岗位说明书.pdf (one document: outline per depart
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
+import subprocess
 import zipfile
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 from conftest import REPO  # noqa: F401 - the session build of the repository's content
+from helpers import soffice
+from test_site import article_text
 from pypdf import PdfReader
 
 ROOT = "营销中心员工手册"
@@ -54,6 +60,41 @@ def test_every_kind_has_its_zip_and_one_zip_holds_every_document(site, built_sit
         assert entry["bytes"] == (site / "downloads" / zip_path).stat().st_size
 
 
+def _links_as_libreoffice_opens_them(rosters: list[Path], out: Path) -> dict[Path, list[tuple[str, Path]]]:
+    """Each roster's links (text, the file LibreOffice Calc opens), read from the HTML Calc exports it as:
+    Calc resolves a relative link against the folder the workbook is in, as Excel does."""
+    out.mkdir()
+    subprocess.run([soffice(), f"-env:UserInstallation={(out / 'profile').as_uri()}", "--headless", "--convert-to",
+                    "html", "--outdir", str(out), *map(str, rosters)], check=True, capture_output=True, timeout=180)
+    found = {}
+    for roster in rosters:
+        page = (out / roster.with_suffix(".html").name).read_text(encoding="utf-8", errors="replace")
+        found[roster] = [(html.unescape(re.sub(r"<[^>]+>", "", text)).strip(), Path(unquote(urlparse(href).path)))
+                         for href, text in re.findall(r'<a href="(file:[^"]+)"[^>]*>(.*?)</a>', page, re.S)]
+    return found
+
+
+@pytest.mark.slow
+def test_the_roster_links_open_in_the_downloads_folder_and_in_every_unzipped_folder(site, built_site, tmp_path):
+    """岗位清单.xlsx where the site offers it (downloads/), inside 全部文件.zip (岗位说明书/…) and inside the offline
+    site: every link opens an existing file, and says which one in Chinese (大区经理-岗位说明书.docx)."""
+    for name in ("all-documents.zip", "handbook-offline.zip"):
+        with zipfile.ZipFile(site / "downloads" / name) as archive:
+            archive.extractall(tmp_path / name)
+    in_zip = tmp_path / "all-documents.zip" / ROOT / "岗位清单.xlsx"
+    offline = next((tmp_path / "handbook-offline.zip").glob("*/downloads/roster.xlsx"))
+    links = _links_as_libreoffice_opens_them([site / "downloads" / "roster.xlsx", in_zip, offline], tmp_path / "html")
+    roles = [d for d in built_site.hb.roles]
+    for roster, found in links.items():
+        assert len(found) == 4 * len(roles), (roster, found)  # Word and PDF of the JD and of the appraisal sheet
+        for text, target in found:
+            assert target.is_file(), (roster, target)
+            assert target.name.endswith((".docx", ".pdf")) and re.fullmatch(r"\S+-(岗位说明书|绩效考核表)\.(docx|pdf)", text)
+            assert target.read_bytes()[:4] in (b"PK\x03\x04", b"%PDF")
+    assert {text for text, _ in links[in_zip]} >= {"大区经理-岗位说明书.docx", "大区经理-绩效考核表.pdf"}
+    assert all(target.name == text for text, target in links[in_zip])  # the zip holds them under those names
+
+
 def test_the_downloads_page_shows_a_size_for_every_download_the_offline_zip_too(site, manifest):
     page = (site / "downloads.html").read_text(encoding="utf-8")
     for path, entry in manifest.items():
@@ -66,6 +107,13 @@ def test_the_downloads_page_shows_a_size_for_every_download_the_offline_zip_too(
     with zipfile.ZipFile(site / "downloads" / "handbook-offline.zip") as archive:  # the copy inside: no size
         page = archive.read("营销中心员工手册-离线版/downloads.html").decode("utf-8")
         assert 'href="downloads/handbook-offline.zip">ZIP</a>' in page
+
+
+def test_checksums_are_for_machines_only_in_the_manifest(site, manifest):
+    """Staff on 下载 see files and sizes; the SHA-256 of each file lives in manifest.json alone, for scripts."""
+    text = article_text(site / "downloads.html")
+    assert "SHA-256" not in text and "校验" not in text and "manifest.json" not in text, text
+    assert all(re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]) for entry in manifest.values())
 
 
 def test_one_printable_pdf_of_every_job_description(site, built_site, manifest):

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import copy_bundled_content, in_git
+from helpers import commit_all, copy_bundled_content
 
 from generator.editor import auth, yamlpatch
 from generator.editor.app import Editor
@@ -61,7 +61,7 @@ def _git(root: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def repository(tmp_path_factory) -> Path:
     """The bundled content in a git repository with one commit (copied for each test: cheaper than git)."""
-    return in_git(copy_bundled_content(tmp_path_factory.mktemp("repository")))
+    return commit_all(copy_bundled_content(tmp_path_factory.mktemp("repository")))
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_a_save_rewrites_only_the_edited_line(client, root):
     assert len(before.splitlines()) == len(after.splitlines())
     assert changed == [(b"    text: " + "做好销售计划的日（周、月）报工作，及时组织收取销售应达帐，确保帐款的安全、到位。".encode(),
                         b"    text: " + "做好销售日报工作。".encode())]
-    assert "岗位职责 3 改为：做好销售日报工作。" in json.dumps(client("GET", "/_edit/api/changes")["json"], ensure_ascii=False)
+    assert "做好销售日报工作。" in json.dumps(client("GET", "/_edit/api/changes")["json"], ensure_ascii=False)
 
 
 def test_a_stale_etag_is_refused_with_the_current_version_and_nothing_is_written(client, root):
@@ -248,7 +248,11 @@ def test_a_draft_saves_unfinished_and_publishing_it_asks_for_what_is_missing(cli
 
 def test_pending_changes_discard_and_commit(client, root):
     _edit(client, lambda d: d.update(purpose="新的岗位目的。"))
-    assert client("GET", "/_edit/api/changes")["json"]["files"][0]["changes"] == ["大区经理 · 岗位目的改为：新的岗位目的。"]
+    from generator.history import changes
+
+    listed = client("GET", "/_edit/api/changes")["json"]["files"][0]["changes"]
+    assert listed == [changes.line(c) for c in changes.diff(root)[0]]  # `handbook diff`'s own lines, verbatim
+    assert listed[0].startswith("大区经理 · 岗位目的") and listed[0].endswith("→ “新的岗位目的。”")
     client("POST", "/_edit/api/roles", {"title": "大客户经理", "department": "市场部", "reports_to": "市场部经理"})
     (root / "notes.txt").write_text("not content")
     files = client("GET", "/_edit/api/changes")["json"]["files"]
@@ -472,23 +476,19 @@ def test_overview_lists_what_needs_attention(client, root):
     assert "维护概览" in page and "大区经理" in page and "大客户经理" in page
 
 
-def test_a_save_offers_the_next_version_from_the_history_layer(client, monkeypatch):
-    """The editor's one call to the history layer's versions: what it offers comes back with the save."""
-    import sys
-    import types
-
-    class Offer:
-        version, changes = "1.1", ("岗位目的改为：新的目的。",)
-
-        def apply(self, data):
-            return {**data, "version": self.version}
-
-    fake = types.ModuleType("generator.history.versions")
-    fake.offer = lambda root, rel, raw, before: Offer()
-    monkeypatch.setitem(sys.modules, "generator.history.versions", fake)
-    import generator.history
-
-    monkeypatch.setattr(generator.history, "versions", fake, raising=False)
+def test_a_save_offers_the_next_version_from_the_history_layer(client, root):
+    """A published role changed since the last commit: the save offers the history layer's next version and its
+    修订记录 row, in `handbook diff`'s words; taking it is one more save, and nothing else is rewritten."""
     saved = _edit(client, lambda d: d.update(purpose="新的目的。"))
-    assert saved["json"]["offer"]["version"] == "1.1" and saved["json"]["offer"]["data"]["version"] == "1.1"
-    assert saved["json"]["offer"]["data"]["purpose"] == "新的目的。"
+    offered = saved["json"]["offer"]
+    from generator.history import changes
+
+    said = [c.text for c in changes.diff(root)[0]]  # what `handbook diff` says of the same change
+    assert offered["version"] == "1.1" and offered["changes"] == said and said[0].endswith("→ “新的目的。”")
+    row = offered["data"]["revisions"][0]
+    assert row["version"] == "1.1" and "新的目的。" in row["summary"]
+    got = client("GET", ROLE)["json"]
+    taken = client("PUT", ROLE, {"data": offered["data"]}, headers={"If-Match": f'"{got["etag"]}"'})
+    assert taken["status"] == 200 and taken["json"]["offer"] is None  # the version now says it
+    text = (root / "roles/regional-manager.yml").read_text(encoding="utf-8")
+    assert 'version: "1.1"' in text and row["summary"] in text

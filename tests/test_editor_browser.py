@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import copy_bundled_content, in_git
+from helpers import commit_all, copy_bundled_content
 from test_preview import Server, get
 
 pytestmark = pytest.mark.slow
@@ -27,7 +27,7 @@ def _git(root: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory) -> Path:
-    return in_git(copy_bundled_content(tmp_path_factory.mktemp("hr")))
+    return commit_all(copy_bundled_content(tmp_path_factory.mktemp("hr")))
 
 
 @pytest.fixture(scope="module")

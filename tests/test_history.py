@@ -21,6 +21,7 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
+from browsing import CHROMIUM, open_page, search, serve
 from helpers import REPO, copy_bundled_content
 
 from generator.content import drafts
@@ -152,23 +153,33 @@ def test_role_page_shows_last_update_and_revision_history(site):
     text = article(site / "roles" / "regional-manager.html")
     assert "最后更新 2027-03-15" in text
     revisions = text[text.index("修订记录 ¶"):]
-    expected = [
-        "— 2027-03-15 大区经理：调整考核权重 （变更详情） 人力资源部 王芳",
+    expected = [  # a commit's row shows the version the file had in that commit
+        "1.1 2027-03-15 大区经理：调整考核权重 （变更详情） 人力资源部 王芳",
         "1.1 2027-03-01 删除市场信息反馈指标，区域回款率权重调为 35% 人力资源部",
-        "— 2027-03-01 大区经理 1.1：删除市场信息反馈指标 （变更详情） 人力资源部 王芳",
-        "— 2027-02-01 大区经理：调整报表与回款职责 （变更详情） 人力资源部 王芳",
+        "1.1 2027-03-01 大区经理 1.1：删除市场信息反馈指标 （变更详情） 人力资源部 王芳",
+        "1.0 2027-02-01 大区经理：调整报表与回款职责 （变更详情） 人力资源部 王芳",
     ]
     position = 0
     for line in expected:
         position = revisions.index(line, position) + len(line)  # in this order, newest first
     page = (site / "roles" / "regional-manager.html").read_text(encoding="utf-8")
     assert re.search(r'href="\.\./changes\.html#c-[0-9a-f]{7}"', page)  # the role links to its own changes
+    assert " — 20" not in revisions  # no row without a version
+
+
+def test_every_commit_of_a_file_carries_the_version_it_had_then(repo):
+    found, _, _ = history.read(repo)
+    regional = [(c.subject[:4], c.version) for c in found.files["roles/regional-manager.yml"]]
+    assert regional == [("大区经理", "1.1"), ("大区经理", "1.1"), ("大区经理", "1.0"), ("初始版本", "1.0")]
+    # a renamed file: its older commits read under the old name; site.yml has no version
+    assert [c.version for c in found.files["roles/sales-specialist.yml"]] == ["1.0", "1.0"]
+    assert {c.version for c in found.files["content/site.yml"]} == {None}
 
 
 def test_changes_page_says_what_changed_in_hr_words(site):
     text = article(site / "changes.html")
     expected = {  # commit subject → the item's title, then its lines in order
-        "大区经理：调整报表与回款职责": ["大区经理", f"- 岗位职责 3 改为：{NEW_DUTY}"],
+        "大区经理：调整报表与回款职责": ["大区经理", f"- 岗位职责 3：“{OLD_DUTY}” → “{NEW_DUTY}”"],
         "大区经理 1.1：删除市场信息反馈指标": [
             "大区经理", "- 版本 1.0 → 1.1", "- KPI 区域回款率：权重 25% → 35%", "- 删除 KPI 市场信息反馈",
             "- 新增修订记录 1.1（2027-03-01）：删除市场信息反馈指标，区域回款率权重调为 35%"],
@@ -195,6 +206,23 @@ def test_changes_page_says_what_changed_in_hr_words(site):
     assert 'href="roles/regional-manager.html">大区经理</a>' in (site / "changes.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
+def test_a_word_of_the_content_finds_its_pages_before_the_changes_page(site, browser):
+    """变更记录 quotes the duties it lists (回款, 应收账款…): a staff member's search lists the pages that say
+    the word first, the 变更记录 after every one of them."""
+    from test_search import pages_of
+
+    with serve(site) as url:
+        page = open_page(browser, url + "index.html")
+        try:
+            for word in ("回款", "应收账款"):
+                order = pages_of(search(page, word))
+                assert "changes.html" in order, (word, order)
+                assert order[-1] == "changes.html" and order[0].startswith("roles/"), (word, order)
+        finally:
+            page.close()
+
+
 def test_job_description_pdf_and_word_carry_the_revision_table(site):
     pdf = pypdf.PdfReader(site / "downloads" / "job-descriptions" / "regional-manager.pdf")
     text = "".join(page.extract_text() for page in pdf.pages)
@@ -210,7 +238,7 @@ def test_job_description_pdf_and_word_carry_the_revision_table(site):
     table = next(t for t in word.tables if t.rows[0].cells[0].text == "版本")
     rows = [[c.text for c in row.cells] for row in table.rows]
     assert rows[0] == ["版本", "日期", "修订内容", "修订人"]
-    assert rows[1] == ["—", "2027-03-15", "大区经理：调整考核权重", HR[0]]
+    assert rows[1] == ["1.1", "2027-03-15", "大区经理：调整考核权重", HR[0]]
     assert ["1.1", "2027-03-01", "删除市场信息反馈指标，区域回款率权重调为 35%", "人力资源部"] in rows
 
 
@@ -228,8 +256,8 @@ def test_diff_between_two_commits_in_plain_text(repo):
     run = handbook("diff", "--root", str(repo), "HEAD~6", "HEAD~2")
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    assert re.fullmatch(r"HEAD~6（[0-9a-f]{7}） → HEAD~2（[0-9a-f]{7}）", lines[0])
-    assert f"大区经理 · 岗位职责 3 改为：{NEW_DUTY}" in lines
+    assert lines[0] == "HEAD~6（2027-01-05 初始版本：五个岗位、招待费制度、接待指南与两张表单） → HEAD~2（2027-03-15 大区经理：调整考核权重）"
+    assert f"大区经理 · 岗位职责 3：“{OLD_DUTY}” → “{NEW_DUTY}”" in lines
     assert "新增岗位 重点客户经理" in lines
     assert "大区经理 · 删除 KPI 市场信息反馈" in lines
     assert "大区经理 · KPI 区域回款率：权重 25% → 30%" not in lines  # 25 → 35 → 30 across two commits…
@@ -239,9 +267,10 @@ def test_diff_between_two_commits_in_plain_text(repo):
 def test_diff_of_a_rename_and_of_the_working_tree(repo):
     run = handbook("diff", "--root", str(repo), "HEAD~2", "HEAD~1")
     assert "市场部销售专员 · 岗位名称 市场部销售助理 改为 市场部销售专员" in run.stdout.splitlines()
-    # nothing edited since the last commit
+    # nothing edited since the last commit: said in HR's words, not git's (HEAD, 工作区)
     clean = handbook("diff", "--root", str(repo))
-    assert clean.returncode == 0 and clean.stdout.splitlines()[1:] == ["没有内容变更。"]
+    assert clean.returncode == 0 and clean.stdout.splitlines() == [
+        "上次提交（2027-04-15 重点客户经理退回草稿，待定稿） → 当前", "没有内容变更。"]
 
 
 def test_diff_ignores_key_order_and_comments(repo, tmp_path):
@@ -265,19 +294,18 @@ def test_diff_markdown_for_a_review(repo):
     assert "- KPI 区域销售任务完成率：权重 35% → 30%" in run.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (("no-such-rev",), "错误：handbook diff：'no-such-rev' is not a commit in this repository"),
-])
-def test_diff_bad_revision_is_one_line_exit_2(repo, args, message):
-    run = handbook("diff", "--root", str(repo), *args)
-    assert run.returncode == 2 and run.stderr.splitlines()[1:] == [message] and not run.stdout
+def test_diff_bad_revision_is_one_line_exit_2(repo):
+    run = handbook("diff", "--root", str(repo), "no-such-rev")
+    assert run.returncode == 2 and not run.stdout
+    assert run.stderr.splitlines()[1:] == [
+        "错误：handbook diff：“no-such-rev” 不是这个仓库中的提交（'no-such-rev' is not a commit in this repository）"]
 
 
 def test_diff_outside_a_repository_is_one_line_exit_2(tmp_path):
     root = copy_bundled_content(tmp_path)
     run = handbook("diff", "--root", str(root))
     assert run.returncode == 2
-    assert run.stderr.splitlines()[1:] == ["错误：handbook diff：cannot compare revisions: not a git repository"]
+    assert run.stderr.splitlines()[1:] == ["错误：handbook diff：无法比较：内容目录不在 git 仓库中（not a git repository）"]
 
 
 # --------------------------------------------------------------------------- no history

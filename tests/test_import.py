@@ -9,8 +9,10 @@ are on the YAML text itself: exactly the expected lines change, comments and eve
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -23,7 +25,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
-from helpers import REPO, SEED, copy_bundled_content
+from helpers import REPO, SEED, commit_all, copy_bundled_content
 
 from generator.authoring.ids import slug_from_title
 from generator.authoring.importer import parse as parser
@@ -48,6 +50,19 @@ def yaml_diff(before: str, after: str) -> list[str]:
     """Changed lines only, as '-old' / '+new'."""
     return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+RELEASE_LINE = re.compile(r'^[+-](version: |effective: |  - version: |    date: |    summary: )')
+
+
+def content_diff(before: str, after: str) -> list[str]:
+    """:func:`yaml_diff` without the lines of the new version the import gives a changed role (version,
+    生效日期, its 修订记录 row): the content HR's edits changed."""
+    return [line for line in yaml_diff(before, after) if not RELEASE_LINE.match(line)]
+
+
+def release_diff(before: str, after: str) -> list[str]:
+    return [line for line in yaml_diff(before, after) if RELEASE_LINE.match(line)]
 
 
 def libreoffice_resave(files: list[Path], out: Path, profile: Path) -> list[Path]:
@@ -189,7 +204,7 @@ def test_word_edits_become_exactly_these_yaml_changes(root, tmp_path):
     code, out, err = run_import(edited, "--root", root)
     assert code == 0, err
     after = yml.read_text(encoding="utf-8")
-    assert yaml_diff(before, after) == PLANNING_EDIT_DIFF
+    assert content_diff(before, after) == PLANNING_EDIT_DIFF
     assert after.splitlines()[:4] == before.splitlines()[:4]  # the comments on top
     for words in ("岗位职责 二、2.4) 改为：广告语的收集、整理与储备。", "新增职责 二、2.8)：每季度向营销总监提交推广效果分析报告。",
                   "删除职责 二、2.2)：适时进行合理的模拟定价", "指标 策划方案按期完成率：权重 25% → 20%",
@@ -198,9 +213,20 @@ def test_word_edits_become_exactly_these_yaml_changes(root, tmp_path):
     hb = load_handbook(root)  # handbook check passes
     ids = [e.id for _, e in iter_duties(hb.role("planning-manager").duties) if not isinstance(e, str)]
     assert "slogans" in ids and "pricing" not in ids  # the edited duty kept its id
-    # Importing the same file again: the YAML moved on since the file was made.
+    # the version moved with the content: the next one, dated today, its row the change list
+    today = dt.date.today().isoformat()
+    assert release_diff(before, after) == [
+        '-version: "1.0"', "-effective: 2026-12-01", '+version: "1.1"', f"+effective: {today}", '+  - version: "1.1"',
+        f"+    date: {today}", "+    summary: 岗位职责 二、2.4)（现 二、2.3)）：“广告语荟萃、储备。” → “广告语的收集、整理与储备。”；"
+        "新增职责 二、2.8)：每季度向营销总监提交推广效果分析报告。；删除职责 二、2.2)：适时进行合理的模拟定价，编写产品的成本估算报告，"
+        "分析产品的投入产出比，并做相应提示。；KPI 策划方案按期完成率：权重 25% → 20%；KPI 推广费用预算控制率：权重 20% → 25%；"
+        "KPI 推广活动效果达成率：目标值 ≥ 100% → ≥ 110%；KPI 市场调研与定价分析报告：考核职责 二、1. 二、1.1) 二、2.2) → "
+        "二、1. 二、1.1)"]
+    assert "版本 1.0 → 1.1，生效日期 2026-12-01 → " in err
+    # Importing the same file again: nothing new, nothing written, exit 0
     code, _, err = run_import(edited, "--root", root)
-    assert code == 1 and "此后 YAML 又改过" in err and "岗位职责" in err and "关键绩效指标" in err
+    assert code == 0 and "没有新的修改 — Word 中改过的岗位职责、关键绩效指标已经在 YAML 中" in err, err
+    assert yml.read_text(encoding="utf-8") == after
 
 
 @pytest.mark.slow
@@ -212,7 +238,7 @@ def test_word_edits_survive_libreoffice(root, tmp_path):
     [saved] = libreoffice_resave([edited], tmp_path / "lo", tmp_path / "profile")
     code, out, err = run_import(saved, "--root", root)
     assert code == 0, err
-    assert yaml_diff(before, yml.read_text(encoding="utf-8")) == PLANNING_EDIT_DIFF
+    assert content_diff(before, yml.read_text(encoding="utf-8")) == PLANNING_EDIT_DIFF
     load_handbook(root)
 
 
@@ -241,7 +267,7 @@ def test_flat_role_reorder_typed_numbers_purpose_and_tracked_changes(root, tmp_p
     doc.save(str(edited))
     code, out, err = run_import(edited, "--root", root)
     assert code == 0, err
-    assert yaml_diff(before, yml.read_text(encoding="utf-8")) == [
+    assert content_diff(before, yml.read_text(encoding="utf-8")) == [
         "-purpose: 根据公司整体战略制定并组织实施营销规划，领导营销中心完成销售、毛利与回款目标，建立健全营销管理制度。",
         "+purpose: 根据公司战略制定并实施营销规划，完成销售、毛利与回款目标。",
         "+  - id: complaints",
@@ -273,19 +299,19 @@ def test_yaml_changed_since_download_is_refused_unless_forced(root, tmp_path):
     code, out, err = run_import(edited, "--root", root)
     assert code == 1
     assert "版本 1.0（YAML 现为版本 1.1）" in err and "岗位职责" in err and "--force" in err
-    assert "Word 中改过的部分：岗位职责" in err and "覆盖 YAML 中的改动" in err
+    assert "Word 中新改的部分：岗位职责" in err and "覆盖 YAML 中的改动" in err
     assert yml.read_text(encoding="utf-8") == changed
     code, out, err = run_import(edited, "--root", root, "--force")
     assert code == 0, err
-    assert "已按 --force 只导入 Word 中改过的部分（岗位职责）" in err
+    assert "已按 --force 导入 Word 中新改的部分（岗位职责）" in err
     assert "“版本”" not in err  # the YAML's new version is not mistaken for an edit of HR's
     after = yml.read_text(encoding="utf-8")
     assert "全力以赴完成本区域销售与回款任务，每月汇报。" in after and 'version: "1.1"' in after
 
 
 @pytest.mark.slow
-def test_edits_to_different_parts_merge_with_force(root, tmp_path):
-    """HR edited the duties, someone else the KPIs: --force applies HR's duties and keeps the KPI change."""
+def test_edits_to_different_parts_merge(root, tmp_path):
+    """HR edited the duties, someone else the KPIs: HR's duties are applied and the KPI change is kept."""
     doc = Document(str(jd_file(root, "regional-manager", tmp_path)))
     set_text(find(doc, "全力以赴完成本区域销售和回款任务。"), "全力以赴完成本区域销售与回款任务，每月汇报。")
     edited = tmp_path / "edited.docx"
@@ -295,11 +321,46 @@ def test_edits_to_different_parts_merge_with_force(root, tmp_path):
     assert "target: ≥ 95%" in text
     yml.write_text(text.replace("target: ≥ 95%", "target: ≥ 97%", 1), encoding="utf-8")
     code, _, err = run_import(edited, "--root", root)
-    assert code == 1 and "两边改的不是同一部分" in err and "关键绩效指标 不同" in err
-    code, _, err = run_import(edited, "--root", root, "--force")
     assert code == 0, err
+    assert "此后 YAML 又改过：关键绩效指标 不同；YAML 的这些改动保留，只导入 Word 中新改的部分（岗位职责）" in err
     after = yml.read_text(encoding="utf-8")
     assert "全力以赴完成本区域销售与回款任务，每月汇报。" in after and "target: ≥ 97%" in after
+
+
+@pytest.mark.slow
+def test_hr_keeps_editing_the_same_word_copy(root, tmp_path):
+    """Import, import again (nothing new), edit further in the same copy and import: the new edits apply, the
+    version moves once since the last commit and its row lists every change; an edit someone else made in the
+    YAML to the part HR edits again is still refused."""
+    commit_all(root)
+    yml = root / "roles" / "regional-manager.yml"
+    path = jd_file(root, "regional-manager", tmp_path)
+    doc = Document(str(path))
+    set_text(find(doc, "全力以赴完成本区域销售和回款任务。"), "全力以赴完成本区域销售与回款任务，每月汇报。")
+    doc.save(str(path))
+    assert run_import(path, "--root", root)[0] == 0
+    first = yml.read_text(encoding="utf-8")
+    code, _, err = run_import(path, "--root", root)
+    assert code == 0 and "没有新的修改" in err and yml.read_text(encoding="utf-8") == first
+    doc = Document(str(path))  # the same copy, edited further: another duty, a KPI target
+    set_text(find(doc, "承办领导交办的其他事项及未尽事宜。"), "承办领导交办的其他事项。")
+    set_cell(kpi_table(doc), 2, 2, "≥ 98%")
+    doc.save(str(path))
+    code, _, err = run_import(path, "--root", root)
+    assert code == 0, err
+    assert "此后 YAML 又改过" not in err  # what changed since is this copy's own earlier import
+    role = load_handbook(root).role("regional-manager")
+    texts = [duty_text(d) for _, d in iter_duties(role.duties)]
+    assert "全力以赴完成本区域销售与回款任务，每月汇报。" in texts and "承办领导交办的其他事项。" in texts
+    assert role.version == "1.1" and [r.version for r in role.revisions] == ["1.1", "1.0"]
+    assert role.revisions[0].summary.count("；") == 2 and "区域回款率：目标值 ≥ 95% → ≥ 98%" in role.revisions[0].summary
+    # someone else edits the duty in the YAML; HR edits the same duty again in the old copy: refused
+    yml.write_text(yml.read_text(encoding="utf-8").replace("承办领导交办的其他事项。", "承办领导交办的事项。"),
+                   encoding="utf-8")
+    set_text(find(doc, "承办领导交办的其他事项。"), "承办领导交办的其他临时事项。")
+    doc.save(str(path))
+    code, _, err = run_import(path, "--root", root)
+    assert code == 1 and "此后 YAML 又改过" in err and "--force" in err, err
 
 
 def add_kpi_row(doc, name: str, measures: str | None, weight: str) -> None:
@@ -333,7 +394,7 @@ def test_a_new_kpi_row_is_added_with_the_duties_its_line_names(root, tmp_path):
     code, _, err = run_import(edited, "--root", root)
     assert code == 0, err
     assert "新增指标 客户拜访完成率（权重 10%，考核职责 2. 6.）" in err, err
-    diff = yaml_diff(text, yml.read_text(encoding="utf-8"))
+    diff = content_diff(text, yml.read_text(encoding="utf-8"))
     assert diff[:5] == ["-  - 承办领导交办的其他事项及未尽事宜。", "+  - id: cheng-ban-ling-dao-jiao-ban",
                         "+    text: 承办领导交办的其他事项及未尽事宜。", "-      weight: 35", "+      weight: 25"], diff
     assert "+    - name: 客户拜访完成率" in diff and "+      measures: [sales-records, cheng-ban-ling-dao-jiao-ban]" in diff, diff
@@ -378,10 +439,12 @@ def test_edits_to_the_basic_information_are_applied_by_their_chinese_names(root,
     doc.save(str(edited))
     code, _, err = run_import(edited, "--root", root)
     assert code == 0, err
-    assert yaml_diff(before, yml.read_text(encoding="utf-8")) == [
+    assert yaml_diff(before, yml.read_text(encoding="utf-8"))[:8] == [
         "-title: 大区经理", "-number: YXZX-SC-02", "-department: market", "-reports_to: market-manager",
-        "+title: 区域经理", "+number: YXZX-12", "+department: marketing-center", "+reports_to: marketing-director",
-        "-effective: 2026-12-01", "+effective: 2027-03-01"]
+        "+title: 区域经理", "+number: YXZX-12", "+department: marketing-center", "+reports_to: marketing-director"]
+    # the 生效日期 HR typed stays the new version's
+    assert release_diff(before, yml.read_text(encoding="utf-8"))[:4] == [
+        '-version: "1.0"', "-effective: 2026-12-01", '+version: "1.1"', "+effective: 2027-03-01"]
     for words in ("岗位基本信息 岗位名称：大区经理 → 区域经理", "岗位基本信息 所属部门：市场部 → 营销中心",
                   "岗位基本信息 直接上级：市场部经理 → 营销总监"):
         assert words in err, err
@@ -788,7 +851,7 @@ def test_dry_run_of_a_word_edit_shows_the_yaml_diff_and_writes_nothing(root, tmp
     edited = edit_planning_manager(jd_file(root, "planning-manager", tmp_path))
     code, out, err = run_import(edited, "--root", root, "--dry-run")
     assert code == 0, err
-    assert "7 处修改（试运行，未写入）" in err
+    assert "8 处修改（试运行，未写入）" in err
     assert "+++ b/roles/planning-manager.yml" in out and "+      weight: 20" in out
     assert yml.read_bytes() == before
 
@@ -970,7 +1033,7 @@ def test_windows_line_ends_and_bom_are_kept(root, tmp_path):
     assert code == 0, err
     raw = yml.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == raw.count(b"\n")
-    assert yaml_diff(original, raw[3:].decode("utf-8").replace("\r\n", "\n")) == PLANNING_EDIT_DIFF
+    assert content_diff(original, raw[3:].decode("utf-8").replace("\r\n", "\n")) == PLANNING_EDIT_DIFF
 
 
 def test_a_folder_of_job_descriptions(root, tmp_path):
@@ -1024,7 +1087,7 @@ def test_the_revision_table_is_not_read_as_part_of_the_kpis(root, tmp_path):
     doc.save(str(path))
     code, _, err = run_import(path, "--root", root)
     assert code == 0, err
-    assert yaml_diff(text, yml.read_text(encoding="utf-8")) == ["-      target: ≥ 98%", "+      target: ≥ 99%"]
+    assert content_diff(text, yml.read_text(encoding="utf-8")) == ["-      target: ≥ 98%", "+      target: ≥ 99%"]
 
 
 # ---------------------------------------------------------------------------------------- fresh roots, more inputs
@@ -1128,14 +1191,18 @@ def test_pending_tracked_changes_in_another_jd_are_read_as_not_accepted(root, tm
 
 def test_a_draft_says_what_it_still_lacks(root, tmp_path):
     """What the draft's page lists under its 草稿 banner: the same fields handbook check notes."""
-    from generator.content.crosscheck import missing_from_draft
+    from generator.content.drafts import still_missing
+    from generator.site import pages
 
     src = tmp_path / "jd.txt"
     src.write_text(TEXT_JD, encoding="utf-8")
     assert run_import(src, "--root", root)[0] == 0
-    role = load_handbook(root).role("led-xian-shi-ping-xiao-shou-jing-li")
-    assert missing_from_draft(role) == ["生效日期", "关键绩效指标"]
-    assert missing_from_draft(load_handbook(REPO).role("market-manager")) == []
+    hb = load_handbook(root)
+    role = hb.role("led-xian-shi-ping-xiao-shou-jing-li")
+    assert still_missing(role) == ["生效日期", "关键绩效指标"]
+    assert still_missing(load_handbook(REPO).role("market-manager")) == []
+    page = pages.pages(hb, [])[pages.page_uri("role", role.id)]
+    assert "发布前还要填写：生效日期、关键绩效指标" in page.split("##", 1)[0], page[:600]
 
 
 @pytest.mark.slow

@@ -53,6 +53,36 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, tmp_path, name):
     assert stray == []
 
 
+_SPLIT_DATES = """() => {
+    const walker = document.createTreeWalker(document.querySelector('.md-content'), NodeFilter.SHOW_TEXT);
+    const split = [];
+    for (let node; (node = walker.nextNode());) {
+      for (const m of node.data.matchAll(/\\d{4}-\\d{2}-\\d{2}/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.bottom)));
+        if (lines.size > 1) split.push(m[0] + ' in ' + node.parentElement.closest('p, td, th, li, h1, h2, h3').textContent.trim().slice(0, 40));
+      }
+    }
+    return split;
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 320])
+@pytest.mark.parametrize("name", ["roles/market-manager", "roles/regional-manager", "policies/entertainment-expenses",
+                                  "forms/visit-report", "changes"])
+def test_no_date_breaks_across_lines_on_a_phone(browser, server, tmp_path, name, width):
+    """2026-12-01 is read whole: a narrow column never breaks it after a hyphen (2026-12-/01)."""
+    page = open_page(browser, f"{server}{name}.html", {"width": width, "height": 844})
+    try:
+        screenshot(page, tmp_path, f"phone{width}_dates_{name.replace('/', '_')}.png")
+        assert page.evaluate(_SPLIT_DATES) == []
+        assert page.evaluate(r"document.querySelector('.md-content').innerText.match(/\d{4}-\d{2}-\d{2}/)"), name
+    finally:
+        page.close()
+
+
 def _cells_outside(page, selector: str) -> list[str]:
     """Text of the non-empty cells under ``selector`` that are not wholly on the screen."""
     return page.evaluate("""sel => [...document.querySelectorAll(sel)]

@@ -200,7 +200,8 @@ def test_a_new_content_kind_is_one_table_entry_plus_its_model_template_and_rende
 
     edited = hb.notices[0].model_copy(update={"title": "午休时间调整", "text": "改为 12:30。"})
     lines = [changes.line(c) for c in changes.compare(hb, hb.model_copy(update={"notices": [edited]}))]
-    assert lines == ["午休时间调整 · 通知名称 午餐时间调整 改为 午休时间调整", "午休时间调整 · 修改 text", "删除通知 年会通知"]
+    assert lines == ["午休时间调整 · 通知名称 午餐时间调整 改为 午休时间调整",
+                     "午休时间调整 · text：“自下周一起午餐时间为 12:00。” → “改为 12:30。”", "删除通知 年会通知"]
     assert model.kind_at("content/notices/lunch.yml") is notices
     assert hb.history.of("notice", "lunch") == () and model.source_path("notice", "lunch") == "content/notices/lunch.yml"
 

@@ -72,23 +72,23 @@ def refused(run: subprocess.CompletedProcess, *needles: str) -> str:
 
 
 @pytest.mark.parametrize("out, needle", [
-    ("{R}", "is the content root itself"),
-    ("{R}/roles", "inside the content root (roles/)"),
-    ("{R}/roles/new", "inside the content root (roles/new/)"),
-    ("{R}/content", "inside the content root (content/)"),
-    ("{R}/.cache", "inside the content root (.cache/)"),
-    ("{R}/site/deeper", "inside the content root (site/deeper/)"),
-    ("{R}/..", "contains the content root"),
-    ("/", "contains the content root"),
-    ("{home}", "contains the content root"),
-    ("{home}/Documents", "already holds files that are not a handbook build (plan.docx)"),
-    ("{home}/notes.txt", "is a file, not a folder"),
-    ("{home}/notes.txt/site", "notes.txt is a file, not a folder"),
-    ("{tool}/templates", "inside the handbook tool's own folder"),
-    ("{tool}/generator/x", "inside the handbook tool's own folder"),
-    ("{tool}", "is or contains the handbook tool's own folder"),
-    ("{prefix}", "is or contains the Python environment"),
-    pytest.param("{prefix}/lib/site", "inside the Python environment",
+    ("{R}", "就是内容文件夹本身"),
+    ("{R}/roles", "在内容文件夹之中（roles/）"),
+    ("{R}/roles/new", "在内容文件夹之中（roles/new/）"),
+    ("{R}/content", "在内容文件夹之中（content/）"),
+    ("{R}/.cache", "在内容文件夹之中（.cache/）"),
+    ("{R}/site/deeper", "在内容文件夹之中（site/deeper/）"),
+    ("{R}/..", "包含内容文件夹"),
+    ("/", "包含内容文件夹"),
+    ("{home}", "包含内容文件夹"),
+    ("{home}/Documents", "中已有不是手册网站的文件（plan.docx）"),
+    ("{home}/notes.txt", "是文件，不是文件夹"),
+    ("{home}/notes.txt/site", "notes.txt 是文件，不是文件夹"),
+    ("{tool}/templates", "在手册工具自己的文件夹之中"),
+    ("{tool}/generator/x", "在手册工具自己的文件夹之中"),
+    ("{tool}", "是或包含手册工具自己的文件夹"),
+    ("{prefix}", "是或包含本工具的 Python 环境"),
+    pytest.param("{prefix}/lib/site", "在本工具的 Python 环境之中",
                  marks=pytest.mark.skipif(sys.prefix == sys.base_prefix, reason="not in a virtual environment")),
 ])
 def test_dangerous_out_is_refused_and_nothing_is_touched(root, out, needle):
@@ -104,7 +104,7 @@ def test_out_dot_in_a_folder_of_unrelated_files_is_refused(root):
     home = root.parent
     before = digest(home)
     line = refused(handbook("build", "--root", str(root), "--out", ".", cwd=home / "Documents"),
-                   "already holds files that are not a handbook build")
+                   "中已有不是手册网站的文件")
     assert "plan.docx" in line and digest(home) == before
 
 
@@ -113,16 +113,16 @@ def test_symlinks_are_resolved_on_both_sides(root, tmp_path):
     (tmp_path / "link-to-root").symlink_to(root)
     (tmp_path / "link-to-roles").symlink_to(root / "roles")
     before = digest(root)
-    refused(handbook("build", "--root", str(root), "--out", str(tmp_path / "link-to-root")), "content root itself")
+    refused(handbook("build", "--root", str(root), "--out", str(tmp_path / "link-to-root")), "内容文件夹本身")
     refused(handbook("build", "--root", str(root), "--out", str(tmp_path / "link-to-roles" / "x")),
-            "inside the content root (roles/x/)")
-    refused(handbook("build", "--root", str(tmp_path / "link-to-root"), "--out", str(root)), "content root itself")
+            "在内容文件夹之中（roles/x/）")
+    refused(handbook("build", "--root", str(tmp_path / "link-to-root"), "--out", str(root)), "内容文件夹本身")
     (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
     (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
     refused(quick("build", "--root", str(root), "--out", str(tmp_path / "loop-a" / "site")),
-            "--out", "symbolic link that leads back to itself")
+            "--out", "指回自身的符号链接")
     refused(quick("build", "--root", str(tmp_path / "loop-a"), "--out", str(tmp_path / "out")),
-            "--root", "symbolic link that leads back to itself")
+            "--root", "指回自身的符号链接")
     assert digest(root) == before
 
 
@@ -135,10 +135,10 @@ def test_a_bind_mount_of_the_content_root_is_still_the_content_root(root, tmp_pa
         pytest.skip("cannot bind-mount here (needs root)")
     try:
         before = digest(root)
-        refused(quick("build", "--root", str(root), "--out", str(mirror)), "is the content root", "another way")
-        refused(quick("build", "--root", str(root), "--out", str(mirror / "roles")), "inside the content root",
-                "(roles/)")
-        refused(quick("build", "--root", str(mirror / "roles"), "--out", str(root)), "contains the content root")
+        refused(quick("build", "--root", str(root), "--out", str(mirror)), "就是内容文件夹", "从另一条路径到达")
+        refused(quick("build", "--root", str(root), "--out", str(mirror / "roles")), "之中（roles/）",
+                "从另一条路径到达")
+        refused(quick("build", "--root", str(mirror / "roles"), "--out", str(root)), "包含内容文件夹")
         assert digest(root) == before
     finally:
         subprocess.run(["umount", str(mirror)], check=False)
@@ -202,7 +202,7 @@ def test_default_out_and_a_legacy_build_without_marker(root):
     (legacy / "downloads" / "manifest.json").write_text("[]", encoding="utf-8")
     assert check_out(legacy, root) == legacy.resolve()
     (legacy / MARKER).write_text("something else\n", encoding="utf-8")
-    with pytest.raises(OutRefused, match="not a handbook build"):
+    with pytest.raises(OutRefused, match="不是手册网站的文件"):
         check_out(legacy, root)
 
 
@@ -230,8 +230,8 @@ def test_a_read_only_place_is_a_refusal_and_an_existing_site_there_is_kept(built
         before = digest(place / "site")
         subprocess.run(["mount", "-o", "remount,ro", str(place)], check=True)
         root = built_once / "home" / "R"
-        refused(handbook("build", "--root", str(root), "--out", str(place / "new")), "you may not create folders in")
-        refused(handbook("build", "--root", str(root), "--out", str(place / "site")), "you may not replace folders in")
+        refused(handbook("build", "--root", str(root), "--out", str(place / "new")), "中新建文件夹的权限")
+        refused(handbook("build", "--root", str(root), "--out", str(place / "site")), "中文件夹的权限")
         assert digest(place / "site") == before
     finally:
         subprocess.run(["umount", str(place)], check=False)
@@ -241,7 +241,7 @@ def test_a_read_only_place_is_a_refusal_and_an_existing_site_there_is_kept(built
 def test_no_write_access_is_a_refusal(root, tmp_path, monkeypatch):
     # As root every permission check passes; the refusal itself is tested through os.access.
     monkeypatch.setattr(outdir.os, "access", lambda path, mode: False)
-    with pytest.raises(OutRefused, match="you may not create folders in"):
+    with pytest.raises(OutRefused, match="中新建文件夹的权限"):
         check_out(tmp_path / "new" / "site", root)
 
 
@@ -254,7 +254,7 @@ def test_permission_error_while_preparing_is_one_line(root, tmp_path, monkeypatc
         build_site(root, tmp_path / "a" / "b" / "site", jobs=1)
     message = str(caught.value)
     assert len(message.splitlines()) == 1 and "Permission denied" in message
-    assert "write access" in message
+    assert "申请写入权限" in message
 
 
 @pytest.mark.slow
@@ -283,7 +283,7 @@ def test_disk_full_during_the_swap_leaves_the_old_site(root, tmp_path, monkeypat
     with pytest.raises(BuildFailed) as caught:
         build_site(root, out, jobs=1)
     message = str(caught.value)
-    assert "No space left on device" in message and "free some disk space" in message
+    assert "No space left on device" in message and "腾出一些磁盘空间" in message
     assert len(message.splitlines()) == 1
     assert digest(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out"]
@@ -308,7 +308,7 @@ def test_a_real_full_disk_leaves_the_old_site(root, tmp_path):
                                                   .replace("title: ", "title: 新", 1), encoding="utf-8")
         run = handbook("build", "--root", str(root), "--out", str(out))
         assert run.returncode == 1 and "No space left on device" in run.stderr and "Traceback" not in run.stderr
-        assert "free some disk space" in run.stderr
+        assert "腾出一些磁盘空间" in run.stderr
         assert digest(out) == before
         assert [p.name for p in small.iterdir()] == ["site"], "the staging folder is cleaned up"
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -79,12 +80,33 @@ def preview_build(root, site_dir) -> None:
 
 
 @pytest.fixture(scope="module")
-def more_roles(build_root, tmp_path_factory):
-    root = more_roles_root(tmp_path_factory.mktemp("search-roles"))
-    preview_build(root, tmp_path_factory.mktemp("search-preview") / "site")
-    built = build_root(root)
+def more_roles_content(tmp_path_factory) -> Path:
+    return more_roles_root(tmp_path_factory.mktemp("search-roles"))
+
+
+@pytest.fixture(scope="module")
+def preview(more_roles_content, tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("search-preview") / "site"
+    preview_build(more_roles_content, site)
+    return site
+
+
+@pytest.fixture(scope="module")
+def more_roles(more_roles_content, preview, build_root):
+    built = build_root(more_roles_content)
     assert built.warnings == []
     return built
+
+
+def test_the_guide_is_in_the_preview_s_menu_and_search_not_in_the_published_ones(preview, more_roles):
+    """HR previewing finds the 维护指南 last in the menu and in search; staff find it in neither."""
+    for site, shown in ((preview, True), (more_roles.path, False)):
+        home = (site / "index.html").read_text(encoding="utf-8")
+        labels = re.findall(r'<span class="md-ellipsis">\s*([^<]+?)\s*</span>', home[home.index("md-nav--primary"):])
+        docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+        indexed = [doc["location"] for doc in docs if doc["location"].startswith("maintenance.html")]
+        assert (labels[-1] == "维护指南", bool(indexed)) == (shown, shown), (site, labels[-3:], indexed[:3])
+        assert (site / "maintenance.html").is_file()
 
 
 def test_a_build_after_a_preview_indexes_each_page_once(more_roles):
@@ -155,6 +177,16 @@ def test_words_of_the_text_still_find_their_pages(page, word, first, also):
     if first:
         assert order[0] == first, order
     assert set(also) <= set(order), order
+
+
+@pytestmark_browser
+@pytest.mark.parametrize("words", ["每人", "几个菜", "点菜标准", "每人几个菜"])
+def test_the_meal_rule_is_found_by_the_words_staff_ask_it_in(page, tmp_path, words):
+    """“How many dishes per person?”: the 招待费 rule's meal standard is the first answer, its own section."""
+    results = search(page, words)
+    screenshot(page, tmp_path, f"search_meal_{words}.png", full_page=False)
+    assert pages_of(results)[0] == "policies/entertainment-expenses.html", results[:3]
+    assert page.locator(".md-search-result__item").first.locator(".md-tags").count() == 0  # no "又称" with no name
 
 
 @pytestmark_browser

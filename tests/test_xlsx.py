@@ -8,7 +8,7 @@ import re
 import zipfile
 
 import pytest
-from helpers import REPO
+from helpers import REPO, copy_bundled_content
 from openpyxl import load_workbook
 
 from generator.content import outline
@@ -69,8 +69,25 @@ def test_each_role_links_to_its_files_relative_to_the_roster(book, hb, built_sit
         for c in link_columns:
             cell = sheet.cell(row=r, column=c)
             target = cell.hyperlink.target
-            assert role.id in target and cell.value == target.rsplit("/", 1)[-1]
+            label = header[c - 1].split("（")[0]
+            assert role.id in target and cell.value == f"{role.title}-{label}.{target.rsplit('.', 1)[-1]}"
             assert (built_site.path / "downloads" / target).is_file(), target
+
+
+def test_a_draft_without_kpis_gets_no_appraisal_link(tmp_path):
+    root = copy_bundled_content(tmp_path)
+    path = root / "roles" / "sales-assistant.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text("status: draft\n" + text[:text.index("kpis:")], encoding="utf-8")
+    hb = load_handbook(root)
+    output = outputs.get("roster", "xlsx")
+    sheet = load_workbook(io.BytesIO(output.render(output.view(hb, hb), None)))["岗位"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "市场部销售助理")
+    links = {header[c.column - 1]: (c.value, c.hyperlink.target if c.hyperlink else None) for c in row[9:]}
+    assert links == {"岗位说明书（Word）": ("市场部销售助理-岗位说明书.docx", "job-descriptions/sales-assistant.docx"),
+                     "岗位说明书（PDF）": ("市场部销售助理-岗位说明书.pdf", "job-descriptions/sales-assistant.pdf"),
+                     "绩效考核表（Word）": ("—", None), "绩效考核表（PDF）": ("—", None)}
 
 
 def test_kpi_sheet_lists_every_kpi_with_weight_as_percent_and_status(book, hb):

@@ -25,6 +25,7 @@ from ..content.errors import display_path
 from ..content.model import SLUG_PATTERN
 from ..content.numbering import Named, NoSeries, next_number, normalise
 from ..content.yamlsource import load_yaml
+from ..history.changes import whole_item
 from .ids import slug_from_title
 
 
@@ -107,7 +108,7 @@ class NewRole:
     department: Named
     superior: Named | None
     superior_title: str | None
-    effective: dt.date
+    started: dt.date  # the day the draft was written: its 修订记录 row's date (生效日期 stays empty until published)
 
     #: what to write for department and reports_to: the Chinese name when it names only that one, else the id
     department_ref: str = ""
@@ -115,7 +116,8 @@ class NewRole:
 
     def yaml(self) -> str:
         return ROLE_TEMPLATE.format(
-            id=self.id, title=_scalar(self.title), number=_scalar(self.number), today=self.effective.isoformat(),
+            id=self.id, title=_scalar(self.title), number=_scalar(self.number), today=self.started.isoformat(),
+            first_version=_scalar(whole_item("role", self.id, self.title, added=True).text),
             dept_ref=_scalar(self.department_ref or self.department.id),
             dept_note=_comment(f"所属部门（id：{self.department.id}）"),
             reports=(f"reports_to: {_scalar(self.superior_ref or self.superior.id)}" if self.superior else
@@ -142,7 +144,7 @@ def _comment(text: str) -> str:
 
 def plan_role(root: Path, title: str, department: str, reports_to: str | None = None,
               reports_to_title: str | None = None, role_id: str | None = None, number: str | None = None,
-              effective: dt.date | None = None) -> NewRole:
+              today: dt.date | None = None) -> NewRole:
     """Resolve names and choose id and 岗位编号; raises :class:`NewRoleError`, writes nothing."""
     title = " ".join(title.split())
     if not title:
@@ -173,7 +175,7 @@ def plan_role(root: Path, title: str, department: str, reports_to: str | None = 
         if owner:
             raise NewRoleError(f"岗位编号 {number} 已被 {_listed(owner)}使用 — 换一个 --number，"
                                f"如 {_next_number(directory, dept, superior)}")
-    return NewRole(role_id, title, number, dept, superior, reports_to_title, effective or dt.date.today(),
+    return NewRole(role_id, title, number, dept, superior, reports_to_title, today or dt.date.today(),
                    _by_name(directory.department, dept), _by_name(directory.role, superior) if superior else "")
 
 
@@ -222,8 +224,8 @@ aliases: []    # 文中对本岗位的其他称呼，如 [KA经理]；没有就�
 number: {number}    # 岗位编号：按本部门的编号顺延，不能与其他岗位重复
 department: {dept_ref}    # {dept_note}；写部门的中文名称或 id 均可，见 content/site.yml
 {reports}    # {reports_note}；写上级岗位的名称或 id 均可
-version: "1.0"
-effective: {today}    # 生效日期，格式 YYYY-MM-DD
+version: "1.0"    # 版本：正式发布后，每次修改内容都升一级（1.0 → 1.1）
+effective:    # 生效日期：草稿先空着；改为 status: published 正式发布时填写，格式 YYYY-MM-DD
 
 # 岗位目的：一两句话，写本岗位为什么设立、对什么结果负责。例如：
 #   purpose: 开发并维护公司重点大客户，完成大客户销售额与回款目标。
@@ -263,4 +265,10 @@ duties:
 kpis:
   status: proposed    # proposed = 拟定，待人力资源部确认；确认后改为 approved
   items:
+
+# 修订记录：正式发布新版本时在最上面加一行（版本、日期、修订内容、修订人）；handbook import 会自动加
+revisions:
+  - version: "1.0"
+    date: {today}
+    summary: {first_version}
 """

@@ -12,10 +12,19 @@ import re
 from collections import Counter
 
 from . import brand, coverage, numbering
+from .drafts import DRAFT_MAY_LACK
 from .errors import Problem
 from .loaded import Loaded, LoadedRoot, duty_locations
 from .messages import fill, item_list, say, where
-from .model import KINDS, MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, Brand, DutyGroup, Role
+from .model import (
+    KINDS,
+    MAX_DUTIES,
+    MAX_DUTY_DEPTH,
+    MAX_ROLE_TEXT,
+    SLUG_PATTERN,
+    Brand,
+    DutyGroup,
+)
 
 
 def run(loaded: LoadedRoot) -> list[Problem]:
@@ -248,16 +257,6 @@ def _numbers(loaded: LoadedRoot, taken: set[str]) -> list[Problem]:
                              department=departments[role.department], other=departments.get(wrong.department, ""),
                              next=_next_number(loaded, item) or "本部门的下一个空号"))
     return problems
-
-
-# Fields a draft may still lack (an imported JD rarely has them); a published role needs them.
-DRAFT_MAY_LACK = {"number": "岗位编号", "department": "所属部门", "purpose": "岗位目的", "effective": "生效日期",
-                  "kpis": "关键绩效指标"}
-
-
-def missing_from_draft(role: Role) -> list[str]:
-    """What a draft still lacks, in Chinese, e.g. ['岗位目的', '生效日期'] (its page can list them; check notes them)."""
-    return [label for field, label in DRAFT_MAY_LACK.items() if getattr(role, field) is None]
 
 
 def _unfinished(item: Loaded) -> list[Problem]:

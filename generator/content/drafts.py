@@ -25,12 +25,25 @@ from .model import KINDS, Handbook, History, Role, source_path
 DRAFT = "draft"
 BANNER_TITLE = "草稿"
 BANNER_TEXT = "本页为草稿，尚未发布：只在预览（handbook serve）和 handbook build --drafts 中出现，正式发布的手册中没有此页。"
+STILL_MISSING = "发布前还要填写："
 WATERMARK = "草稿"
 TITLE_SUFFIX = "（草稿）"
 
 
+# Fields a draft may still lack (an imported JD rarely has them); a published role needs them.
+DRAFT_MAY_LACK = {"number": "岗位编号", "department": "所属部门", "purpose": "岗位目的", "effective": "生效日期",
+                  "kpis": "关键绩效指标"}
+
+
 def is_draft(item) -> bool:
     return getattr(item, "status", "published") == DRAFT
+
+
+def still_missing(item) -> list[str]:
+    """What a draft still lacks, in Chinese, e.g. ['岗位目的', '生效日期']: its banner lists them, check notes them."""
+    if not isinstance(item, Role):
+        return []
+    return [label for field, label in DRAFT_MAY_LACK.items() if getattr(item, field) is None]
 
 
 def has_drafts(hb: Handbook) -> bool:

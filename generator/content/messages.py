@@ -163,6 +163,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "coverage.concentrated": ("{share:.0%} 的指标权重压在职责 {label} '{text}' 一条上：{names}",
                               "考核权重过于集中：只考核这一条职责的指标合计超过本岗位 KPI 权重的一半。"
                               "可在这些指标的 measures 中加上相关职责的 id，或把部分权重分给考核其他职责的指标"),
+    # ------------------------------------------------------------------ versions (notes)
+    "version.unraised": ("{title}的内容自上次提交以来改了 {count} 处，版本仍是 {version}",
+                         "把 version 改为 \"{following}\"，在 revisions 中加一行 {following}（日期与修订内容）；"
+                         "handbook diff 列出改了什么"),
     # ------------------------------------------------------------------ the settings files renderers read
     "settings.hint": ("", "改正这个值；文件中的注释写明了每项设置可以填什么"),
     "settings.not_word": ("无法作为 Word 文件打开（{detail}）", "在 Word 中另存为 .docx，或运行 scripts/make_reference_docx.py 重新生成"),

@@ -493,7 +493,7 @@ class SiteSettings(Strict):
 # --------------------------------------------------------------------------- history (from git, not YAML)
 
 class Commit(BaseModel):
-    """One git commit that touched a content file: when (author date), who, and its subject line."""
+    """One git commit that touched a content file: when (author date), who, its subject line, the file's version."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -501,6 +501,7 @@ class Commit(BaseModel):
     date: dt.date
     author: str
     subject: str
+    version: str | None = None  # the ``version:`` the file had in this commit (in History.files; None elsewhere)
 
     @property
     def short(self) -> str:

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import posixpath
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,10 +142,51 @@ def deterministic_zip(files: Iterable[tuple[str, Content] | tuple[str, Content, 
 
 
 def documents_zip(hb: Handbook, bundle_id: str, docs: Iterable[tuple[plan.Document, Content]]) -> bytes:
-    """One of the registry's zips: the documents it carries, each in its kind's folder, dated."""
+    """One of the registry's zips: the documents it carries, each in its kind's folder, dated; a workbook that
+    links to the others (岗位清单) links to them by their names in the zip."""
     bundle, date = outputs.BUNDLES[bundle_id], content_date(hb)
-    return deterministic_zip([(outputs.archive_name(hb, doc.output, doc.filename), content, doc.updated or date)
-                              for doc, content in docs if bundle.carries(doc.output)])
+    carried = [(doc, content) for doc, content in docs if bundle.carries(doc.output)]
+    names = {doc.path: outputs.archive_name(hb, doc.output, doc.filename) for doc, _ in carried}
+    files = []
+    for doc, content in carried:
+        if doc.path.endswith(LINKING):
+            here, there = posixpath.dirname(doc.path), posixpath.dirname(names[doc.path])
+            content = relinked(_read(content), {posixpath.relpath(path, here): posixpath.relpath(name, there)
+                                                 for path, name in names.items()})
+        files.append((names[doc.path], content, doc.updated or date))
+    return deterministic_zip(files)
+
+
+LINKING = (".xlsx",)  # documents whose links point at other documents (the roster): their targets follow them
+_HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def relinked(package: bytes, targets: dict[str, str]) -> bytes:
+    """An Office file with its hyperlinks' targets renamed (``targets``: old → new), every other byte and
+    entry (order, times, compression) as it was."""
+    from xml.etree import ElementTree
+
+    source = zipfile.ZipFile(io.BytesIO(package))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith(".rels"):
+                root = ElementTree.fromstring(data)
+                links = [rel for rel in root.iter(_RELATIONSHIPS)
+                         if rel.get("Type") == _HYPERLINK and rel.get("Target") in targets]
+                for rel in links:
+                    rel.set("Target", targets[rel.get("Target")])
+                if links:
+                    ElementTree.register_namespace("", _RELATIONSHIPS[1:].split("}")[0])
+                    data = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def _read(content: Content) -> bytes:
+    return content if isinstance(content, bytes) else Path(content).read_bytes()
 
 
 def site_zip(hb: Handbook, folder: Path, exclude: Iterable[str] = ()) -> bytes:

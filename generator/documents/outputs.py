@@ -335,11 +335,14 @@ def _has_kpis(role) -> bool:
 
 
 def _roster_view(hb: Handbook, _subject: Any) -> views.RosterView:
-    """The roster links each role's files: one column per role output, paths relative to the roster."""
+    """The roster links each role's files: one column per role output, each link named by the file's Chinese
+    save-as name, its address relative to the roster in the downloads folder (inside a zip the bundle points
+    the links at the zip's own names: ``bundles.relinked``)."""
     here = posixpath.dirname(get("roster", "xlsx").path)
     files = [o for o in REGISTRY.values() if o.subjects == "role"]
     return views.roster_view(hb, tuple(f"{o.label}（{o.format_label}）" for o in files),
-                             lambda role: tuple(posixpath.relpath(o.file(role.id), here) for o in files))
+                             lambda role: tuple((o.filename(role), posixpath.relpath(o.file(role.id), here))
+                                                if o.applies is None or o.applies(role) else None for o in files))
 
 
 # Registration order is the order of columns and links on the site: Word before PDF.

@@ -167,7 +167,9 @@ class RosterRole:
     duties: int
     kpi_status: str
     kpis: tuple[KPI, ...]
-    files: tuple[str, ...] = ()  # the role's files, relative to the roster, in RosterView.file_columns order
+    # the role's files in RosterView.file_columns order: (link text: the name the file is saved as, its address
+    # relative to the roster), None where the role has no such file (a draft without KPIs: no appraisal sheet)
+    files: tuple[tuple[str, str] | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ class RosterView(Org):
 
 
 def roster_view(hb: Handbook, file_columns: tuple[str, ...] = (),
-                files_of: Callable[[Role], tuple[str, ...]] = lambda role: ()) -> RosterView:
+                files_of: Callable[[Role], tuple[tuple[str, str] | None, ...]] = lambda role: ()) -> RosterView:
     roles = tuple(RosterRole(r.id, r.title, r.number, r.department, r.reports_to, r.reports_to_title, r.version,
                              r.effective, sum(1 for item in duty_outline(r) if not item.is_heading),
                              r.kpis.status if r.kpis else "", tuple(r.kpis.items) if r.kpis else (), files_of(r))
@@ -469,6 +471,14 @@ def meal_standard_text(meal) -> str:
     return f"{meal.rule}（菜品数量 = 来访人数 + {meal.extra_dishes}）"
 
 
+def meal_standard_explained(meal: MealStandard) -> str:
+    """The rule in the words staff ask it in (每人几个菜, 点菜标准), worked out from the same numbers."""
+    extras = f"，另上{'、'.join(meal.also_served)}" if meal.also_served else ""
+    example = 4
+    return (f"点菜标准：每人一个菜，再加 {meal.extra_dishes} 个菜——几位客人就点几个菜再加 {meal.extra_dishes} 个"
+            f"（如 {example} 位客人点 {meal.dishes_for(example)} 个菜）{extras}；{meal.drinks}。")
+
+
 def form_footer(form: Form) -> str:
     return f"{form.title}　{form_number_line(form)}　版本：{form.version}"
 
@@ -520,7 +530,7 @@ REVISIONS_HEADING = "修订记录"
 REVISION_COLUMNS = ("版本", "日期", "修订内容", "修订人")
 LAST_UPDATED = "最后更新"
 REVISIONS_IN_DOCUMENT = 8
-NO_VERSION = "—"  # a commit has no version of its own; the authored revisions carry versions
+NO_VERSION = "—"  # a commit whose file had no readable version line
 CHANGES_TITLE = "变更记录"
 
 
@@ -542,7 +552,7 @@ class RevisionRow:
 def revision_rows(hb: DocumentView | Handbook, item, limit: int | None = None) -> list[RevisionRow]:
     """Authored revisions and git commits of ``item``, newest first; a release before a commit of the same day."""
     authored = [RevisionRow(r.version, r.date, r.summary, r.author or "", "") for r in _authored(item)]
-    commits = [RevisionRow(NO_VERSION, c.date, c.subject, c.author, c.short)
+    commits = [RevisionRow(c.version or NO_VERSION, c.date, c.subject, c.author, c.short)
                for c in hb.history.of(kind_of(item).name, item.id)]
     # sorted() is stable: commits keep git's newest-first order within a day
     rows = sorted(authored + commits, key=lambda row: (row.date, not row.commit), reverse=True)
@@ -568,16 +578,3 @@ def last_updated(hb: DocumentView | Handbook, item) -> dt.date | None:
 
 
 KIND_WORDS = {**{name: kind.label for name, kind in KINDS.items()}, "site": "手册设置"}  # 变更记录's headings
-
-_OMITTED = {
-    "authored revisions only": "本手册的修订记录由人力资源部写在内容文件中（revisions），不读取 git 的提交记录",
-    "git is not installed": "本机没有安装 git",
-    "not a git repository": "内容目录不在 git 仓库中",
-    "shallow clone": "这是浅克隆（shallow clone），较早的提交不在本机",
-    "no commits yet": "仓库还没有任何提交",
-}
-
-
-def history_omitted_text(reason: str) -> str:
-    """Why there is no history, in Chinese for the 变更记录 page."""
-    return next((text for key, text in _OMITTED.items() if reason.startswith(key)), reason)

@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..content.coverage import measured_paths
-from ..content.crosscheck import missing_from_draft
+from ..content.drafts import is_draft, still_missing
 from ..content.errors import ContentError
 from ..content.loader import load_handbook
 from ..content.model import KINDS, DutyGroup, Role, iter_duties, kind_at, source_path
@@ -34,8 +34,8 @@ def overview(root: Path, today: dt.date | None = None) -> dict:
         "problems": [],
         "review_months": months,
         "history": found.omitted or "",
-        "drafts": [_entry(kind, item, "、".join(missing_from_draft(item)) if kind == "role" else "")
-                   for kind in KINDS for item in hb.items(kind) if item.status == "draft"] + _held(root, hb),
+        "drafts": [_entry(kind, item, "、".join(still_missing(item)))
+                   for kind in KINDS for item in hb.items(kind) if is_draft(item)] + _held(root, hb),
         "proposed_kpis": [_entry("role", r, f"{len(r.kpis.items)} 个指标") for r in hb.roles
                           if r.kpis is not None and r.kpis.status == "proposed"],
         "unmeasured": [_entry("role", r, "；".join(lines)) for r in hb.roles if (lines := _unmeasured(r))],

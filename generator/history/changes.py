@@ -4,12 +4,13 @@ Compares loaded models, not YAML text: reordering keys, re-indenting or editing 
 comment changes nothing; a duty moved, a weight changed or a role renamed is said
 as HR would say it::
 
-    大区经理 · 岗位职责 3 改为：……
+    大区经理 · 岗位职责 3：“……” → “……”
     大区经理 · 删除 KPI 区域回款率
     大区经理 · KPI 区域销售任务完成率：权重 35% → 30%
     新增岗位 大客户经理
 
-Two uses: :func:`compare` on two whole handbooks (``handbook diff``), and
+Every changed value is said with what it was and what it is (old → new). Two uses: :func:`compare` on
+two whole handbooks (``handbook diff``), and
 :func:`recent` for the 变更记录 page, which loads only the files each recent commit
 touched (at the commit and at its parent) so its cost follows the size of the
 changes, not of the handbook.
@@ -100,9 +101,9 @@ def compare(old: Snapshot | Handbook, new: Snapshot | Handbook, renames: dict[tu
         for old_id, new_id in pairs:
             a, b = before.get(old_id) if old_id else None, after.get(new_id) if new_id else None
             if a is None and b is not None:
-                changes.append(_whole_item(kind, b.id, b.title, added=True))
+                changes.append(whole_item(kind, b.id, b.title, added=True))
             elif b is None and a is not None:
-                changes.append(_whole_item(kind, a.id, a.title, added=False))
+                changes.append(whole_item(kind, a.id, a.title, added=False))
             elif a is not None and b is not None and a != b:
                 lines = _item_lines(kind, a, b, names)
                 changes += [Change(kind=kind, id=b.id, title=b.title, text=line) for line in lines]
@@ -155,6 +156,8 @@ def _item_lines(kind: str, a: Any, b: Any, names: _Names) -> list[str]:
 def _show(value: Any) -> str:
     if value is None or value == "" or value == []:
         return "（无）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, float):
@@ -167,14 +170,19 @@ def _scalar(a: Any, b: Any, name: str, label: str) -> list[str]:
     return [] if old == new else [f"{label} {_show(old)} → {_show(new)}"]
 
 
+def quoted(text: Any) -> str:
+    """A text value as a change line shows it: “…”."""
+    return f"“{text}”"
+
+
 def _text(a: str | None, b: str | None, label: str) -> list[str]:
     if a == b:
         return []
     if not a:
         return [f"新增{label}：{b}"]
     if not b:
-        return [f"删除{label}"]
-    return [f"{label}改为：{b}"]
+        return [f"删除{label}：{a}"]
+    return [f"{label}：{quoted(a)} → {quoted(b)}"]
 
 
 def _list(old: list[str], new: list[str], label: str, unit: str = "") -> list[str]:
@@ -193,12 +201,13 @@ def _sequence(old: list[tuple[str, str]], new: list[tuple[str, str]], label: str
         if op == "equal":
             continue
         if op == "replace":
-            for k in range(min(i2 - i1, j2 - j1)):
-                (n_old, _), (n_new, t_new) = old[i1 + k], new[j1 + k]
+            pairs = _similar_pairs([t for _, t in old[i1:i2]], [t for _, t in new[j1:j2]])
+            for k, m in pairs:
+                (n_old, t_old), (n_new, t_new) = old[i1 + k], new[j1 + m]
                 where = n_new if n_new == n_old else f"{n_old}（现 {n_new}）"
-                lines.append(f"{label} {where} 改为：{t_new}")
-            deleted += old[i1 + min(i2 - i1, j2 - j1):i2]
-            inserted += new[j1 + min(i2 - i1, j2 - j1):j2]
+                lines.append(f"{label} {where}：{quoted(t_old)} → {quoted(t_new)}")
+            deleted += [item for k, item in enumerate(old[i1:i2]) if k not in {k for k, _ in pairs}]
+            inserted += [item for m, item in enumerate(new[j1:j2]) if m not in {m for _, m in pairs}]
         elif op == "delete":
             deleted += old[i1:i2]
         else:
@@ -212,6 +221,21 @@ def _sequence(old: list[tuple[str, str]], new: list[tuple[str, str]], label: str
             lines.append(f"新增{unit or label} {number}：{text}")
     lines += [f"删除{unit or label} {number}：{text}" for number, text in deleted if text not in moved]
     return lines
+
+
+def _similar_pairs(old: list[str], new: list[str], least: float = 0.4) -> list[tuple[int, int]]:
+    """(old index, new index) of the texts that are one text edited, in order: a deleted item next to an
+    edited one is not taken for the edited one's old text."""
+    pairs: list[tuple[int, int]] = []
+    start = 0
+    for m, text in enumerate(new):
+        scored = [(difflib.SequenceMatcher(None, old[k], text, autojunk=False).ratio(), k)
+                  for k in range(start, len(old))]
+        best = max(scored, default=(0.0, -1))
+        if best[0] >= least:
+            pairs.append((best[1], m))
+            start = best[1] + 1
+    return pairs
 
 
 # --------------------------------------------------------------------------- roles
@@ -284,7 +308,7 @@ def _kpi_fields(role_a: Role, role_b: Role, a: KPI, b: KPI) -> list[str]:
         if name == "weight":
             lines.append(f"{label} {outline.percent(old)} → {outline.percent(new)}")
         elif name == "definition":
-            lines.append(f"{label}改为：{new}")
+            lines.append(f"{label}：{quoted(old)} → {quoted(new)}")
         else:
             lines.append(f"{label} {old} → {new}")
     old_refs, new_refs = outline.kpi_measures(role_a, a), outline.kpi_measures(role_b, b)
@@ -320,12 +344,16 @@ def _policy(a: Policy, b: Policy, names: _Names) -> list[str]:
     lines += [f"新增定点招待地点 {v}" for v in b.venues if v not in a.venues]
     lines += [f"删除定点招待地点 {v}" for v in a.venues if v not in b.venues]
     if a.meal_standard != b.meal_standard:
-        rule = b.meal_standard.rule if b.meal_standard else "（无）"
-        lines.append(f"点餐标准改为：{rule}")
+        lines.append(f"点餐标准：{_meal(a)} → {_meal(b)}")
     lines += _text(a.closing_note, b.closing_note, "附注")
     if a.attachments != b.attachments:
         lines.append(f"附件表单 {_show('、'.join(a.attachments))} → {_show('、'.join(b.attachments))}")
     return lines
+
+
+def _meal(policy: Policy) -> str:
+    meal = policy.meal_standard
+    return quoted(f"{meal.rule}（另加 {meal.extra_dishes} 个菜）") if meal else "（无）"
 
 
 def _guide(a: Guide, b: Guide, names: _Names) -> list[str]:
@@ -338,7 +366,9 @@ def _form(a: Form, b: Form, names: _Names) -> list[str]:
     new = {(s.heading, f.label): f for s in b.sections for f in s.fields}
     lines += [f"新增栏目 {h}·{label}" for (h, label) in new if (h, label) not in old]
     lines += [f"删除栏目 {h}·{label}" for (h, label) in old if (h, label) not in new]
-    lines += [f"修改栏目 {h}·{label}" for (h, label), f in new.items() if (h, label) in old and old[(h, label)] != f]
+    for (h, label), f in new.items():
+        if (h, label) in old and old[(h, label)] != f:
+            lines += [f"栏目 {h}·{label} 的{line}" for line in _fields(old[(h, label)], f)]
     if [s.heading for s in a.sections] != [s.heading for s in b.sections] and not lines:
         lines.append("栏目分组调整")
     lines += _text(a.footer_note, b.footer_note, "表尾说明")
@@ -353,9 +383,30 @@ _COMMON = {"id", "title", "status", "number", "version", "effective", "revisions
 
 
 def _other_fields(a: Any, b: Any, names: _Names) -> list[str]:
-    """A kind with no wording of its own: the fields that changed, by the names the YAML uses."""
-    return [f"修改 {name}" for name in type(b).model_fields
-            if name not in _COMMON and getattr(a, name, None) != getattr(b, name, None)]
+    """A kind with no wording of its own: the fields that changed, old → new."""
+    return _fields(a, b, skip=_COMMON)
+
+
+def _fields(a: Any, b: Any, skip: Iterable[str] = ()) -> list[str]:
+    """``名称：old → new`` for every field of two objects of one model that differs; a field is named by its
+    Chinese title where the model gives one, else as the YAML spells it."""
+    lines = []
+    for name, info in type(b).model_fields.items():
+        old, new = getattr(a, name, None), getattr(b, name, None)
+        if name in skip or old == new:
+            continue
+        text = any(isinstance(v, str) and len(v) > 12 for v in (old, new))  # a text: both sides quoted
+        shown = [_show("、".join(map(_value, v)) if isinstance(v, list) else _value(v, text)) for v in (old, new)]
+        lines.append(f"{info.title or name}：{shown[0]} → {shown[1]}")
+    return lines
+
+
+def _value(value: Any, text: bool = False) -> str:
+    if hasattr(value, "model_dump"):
+        return "，".join(f"{k} {v}" for k, v in value.model_dump(exclude_defaults=True).items())
+    if isinstance(value, str) and value and (text or len(value) > 12):
+        return quoted(value)
+    return _show(value)
 
 
 _DETAILS = {"role": _role, "policy": _policy, "guide": _guide, "form": _form}  # kinds with wording of their own
@@ -382,7 +433,7 @@ def _site(a: SiteSettings, b: SiteSettings) -> list[Change]:
             lines.append(f"新增{label} {after}" if before is None else f"删除{label} {before}" if after is None
                          else f"{label} {before} 改为 {after}")
     if not lines:
-        lines.append("手册设置已修改（导航、简介等）")
+        lines += _fields(a, b, skip={"handbook_title", "departments", "company", "logo", "brand_color"})
     return [Change(kind="site", id="site", title="手册设置", text=line) for line in lines]
 
 
@@ -547,10 +598,10 @@ def _whole(kind: str, path: str, raw: bytes, added: bool) -> Change | None:
     except Exception:  # noqa: BLE001 - any oddity: take the full, validating road instead
         return None
     item_id, title = values
-    return _whole_item(kind, item_id, title, added) if item_id and title else None
+    return whole_item(kind, item_id, title, added) if item_id and title else None
 
 
-def _whole_item(kind: str, item_id: str, title: str, added: bool) -> Change:
+def whole_item(kind: str, item_id: str, title: str, added: bool) -> Change:
     """新增岗位 大客户经理 / 删除制度 …: an item added or deleted as a whole."""
     return Change(kind=kind, id=item_id, title=title, text=f"{'新增' if added else '删除'}{KINDS[kind].label} {title}")
 
@@ -609,7 +660,7 @@ def with_history(hb: Handbook, root: Path, limit: int = RECENT_COMMITS, cache_di
 
 # --------------------------------------------------------------------------- handbook diff
 
-WORKING_TREE = "工作区"
+LAST_COMMIT, WORKING_TREE = "上次提交", "当前"
 
 
 class DiffError(Exception):
@@ -619,16 +670,16 @@ class DiffError(Exception):
 def load_at(repo: Repository, rev: str, dest: Path) -> Handbook:
     """The whole handbook as it was at ``rev``, loaded from a temporary copy (nothing checked out)."""
     history.materialise(repo, rev, dest)
-    return _load(dest, f"the content at {rev}")
+    return _load(dest, f"提交 {rev[:7]} 中的内容")
 
 
 def _load(root: Path, what: str) -> Handbook:
     try:
         return load_handbook(root)
     except ContentError as exc:
-        first = exc.problems[0] if exc.problems else "no content"
-        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-        raise DiffError(f"{what} does not load: {first}{more}") from None
+        first = exc.problems[0] if exc.problems else "没有内容"
+        more = f"（另有 {len(exc.problems) - 1} 处问题）" if len(exc.problems) > 1 else ""
+        raise DiffError(f"{what}读不出来：{first}{more}") from None
 
 
 def renames_between(repo: Repository, old_rev: str, new_rev: str | None) -> dict[tuple[str, str], str]:
@@ -651,15 +702,18 @@ def _kind_of_path(path: str) -> str | None:
     return kind.name if kind else None
 
 
-def _label(rev: str, sha: str) -> str:
-    return rev if sha.startswith(rev) else f"{rev}（{sha[:7]}）"
+def _label(root: Path, rev: str, sha: str) -> str:
+    """How HR knows a commit: 上次提交（2027-03-15 大区经理：调整考核权重）; another revision by its own name."""
+    date, _, subject = git(root, "log", "-1", "--format=%as%x1f%s", sha).decode("utf-8", "replace").strip() \
+        .partition("\x1f")
+    return f"{LAST_COMMIT if rev == 'HEAD' else rev}（{date} {subject}）"
 
 
 def diff(root: Path, old_rev: str | None = None, new_rev: str | None = None) -> tuple[list[Change], str, str]:
     """Changes from ``old_rev`` (default HEAD) to ``new_rev`` (default: the working tree), with their labels."""
     repo, why = history.repository(root)
-    if repo is None and why != "shallow clone (run `git fetch --unshallow` for the full history)":
-        raise DiffError(f"cannot compare revisions: {why}")
+    if repo is None and not why.startswith("shallow clone"):
+        raise DiffError(f"无法比较：{history.in_chinese(why)}（{why}）")
     if repo is None:  # a shallow clone still has the commits it has
         prefix = git(root, "rev-parse", "--show-prefix").decode().strip()
         repo = Repository(Path(root), prefix)
@@ -668,9 +722,9 @@ def diff(root: Path, old_rev: str | None = None, new_rev: str | None = None) -> 
         new_sha = history.resolve(root, new_rev) if new_rev else None
     except GitError as exc:
         raise DiffError(str(exc)) from None
-    old_label = _label(old_rev or "HEAD", old_sha)
-    new_label = _label(new_rev, new_sha) if new_sha else WORKING_TREE
+    old_label = _label(root, old_rev or "HEAD", old_sha)
+    new_label = _label(root, new_rev, new_sha) if new_sha else WORKING_TREE
     with tempfile.TemporaryDirectory(prefix="handbook-diff-") as tmp:
         old = load_at(repo, old_sha, Path(tmp) / "old")
-        new = load_at(repo, new_sha, Path(tmp) / "new") if new_sha else _load(root, "the working tree")
+        new = load_at(repo, new_sha, Path(tmp) / "new") if new_sha else _load(root, "当前的内容")
     return compare(old, new, renames_between(repo, old_sha, new_sha), new), old_label, new_label

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from ..content.model import Commit, History
 #: why a content root has no git history by choice (site.yml `history: authored`)
 AUTHORED_ONLY = "authored revisions only (content/site.yml: history: authored)"
 _FORMAT = "%x1e%H%x1f%as%x1f%an%x1f%s"
+_VERSION_LINE = re.compile(rb"^version:[ \t]*(\S[^\r\n]*?)[ \t]*$", re.MULTILINE)
 
 
 class GitError(Exception):
@@ -90,29 +92,69 @@ class Log:
     touched: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
 
 
-def read_log(repo: Repository, since: str | None = None) -> Log:
-    """One ``git log`` over roles/ and content/; paths relative to the content root."""
-    args = ["log", "-z", f"--format={_FORMAT}", "-M", "--name-status", "--relative", "HEAD"]
+def read_log(repo: Repository) -> Log:
+    """One ``git log`` over roles/ and content/; paths relative to the content root.
+
+    Each file's commits carry the ``version:`` the file had in that commit (its 修订记录 rows show it):
+    the blobs the log names are read with one ``git cat-file --batch``, each distinct blob once.
+    """
+    args = ["log", "-z", f"--format={_FORMAT}", "-M", "--raw", "--no-abbrev", "--relative", "HEAD"]
     raw = git(repo.root, *args, "--", *CONTENT_FOLDERS)
     log = Log()
     renamed: dict[str, str] = {}  # a path as named in older commits → its current name
+    blob_of: list[tuple[str, Commit, str]] = []  # (current path, commit, blob id of the file in that commit)
     for record in raw.decode("utf-8", "replace").split("\x1e"):
         if not record.strip():
             continue
         header, _, rest = record.partition("\0")
         sha, date, author, subject = (header.split("\x1f") + ["", "", "", ""])[:4]
-        entries = name_status(rest.lstrip("\n").split("\0"))
+        entries = _raw_entries(rest.lstrip("\n").split("\0"))
         if not entries:  # a merge commit: its changes are listed under the commits it merged
             continue
         commit = Commit(sha=sha, date=dt.date.fromisoformat(date), author=author, subject=subject)
         log.commits.append(commit)
-        log.touched[sha] = entries
-        for status, path, old in entries:
+        log.touched[sha] = [(status, path, old) for status, path, old, _ in entries]
+        for status, path, old, blob in entries:
             current = renamed.get(path, path)
-            log.files.setdefault(current, []).append(commit)
+            blob_of.append((current, commit, blob))
             if status == "R" and old != path:
                 renamed[old] = current
+    versions = _versions({blob for _, _, blob in blob_of if blob}, repo)
+    for current, commit, blob in blob_of:
+        log.files.setdefault(current, []).append(commit.model_copy(update={"version": versions.get(blob)}))
     return log
+
+
+def _raw_entries(fields: list[str]) -> list[tuple[str, str, str, str]]:
+    """``--raw -z`` output → (status letter, path, path before, blob id after: "" for a deletion)."""
+    entries, i = [], 0
+    while i < len(fields) and fields[i].startswith(":"):
+        meta = fields[i].split()
+        status, blob = meta[-1][:1], meta[3].strip("0") and meta[3]
+        if status in ("R", "C"):
+            entries.append((status, fields[i + 2], fields[i + 1], blob))
+            i += 3
+        else:
+            entries.append((status, fields[i + 1], fields[i + 1], blob))
+            i += 2
+    return entries
+
+
+def _versions(blob_ids: set[str], repo: Repository) -> dict[str, str]:
+    """Blob id → the ``version:`` its file says (a top-level plain or quoted one-line value)."""
+    if not blob_ids:
+        return {}
+    try:
+        found = blobs_by_id(repo, sorted(blob_ids))
+    except GitError:
+        return {}
+    versions = {}
+    for blob, data in found.items():
+        match = _VERSION_LINE.search(data)
+        if match:
+            value = match.group(1).split(b" #")[0].strip().decode("utf-8", "replace")
+            versions[blob] = value.strip("\"'") if value[:1] in "\"'" and value[-1:] == value[:1] else value
+    return versions
 
 
 def name_status(fields: list[str]) -> list[tuple[str, str, str]]:
@@ -141,6 +183,21 @@ def read(root: Path) -> tuple[History, Log | None, Repository | None]:
     return History(files={path: tuple(commits) for path, commits in log.files.items()}), log, repo
 
 
+_IN_CHINESE = {
+    "authored revisions only": "本手册的修订记录由人力资源部写在内容文件中（revisions），不读取 git 的提交记录",
+    "git is not installed": "本机没有安装 git",
+    "not a git repository": "内容目录不在 git 仓库中",
+    "shallow clone": "这是浅克隆（shallow clone），较早的提交不在本机",
+    "no commits yet": "仓库还没有任何提交",
+    "git refuses this repository": "git 拒绝读取这个仓库：它属于另一个用户（见 git config safe.directory）",
+}
+
+
+def in_chinese(reason: str) -> str:
+    """Why there is no history (:func:`repository`'s reason), in Chinese for the 变更记录 page and `handbook diff`."""
+    return next((text for key, text in _IN_CHINESE.items() if reason.startswith(key)), reason)
+
+
 def summary_line(history: History) -> str:
     """One line for the build summary."""
     if history.omitted:
@@ -157,17 +214,25 @@ def resolve(root: Path, rev: str) -> str:
     try:
         return git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
     except GitError:
-        raise GitError(f"'{rev}' is not a commit in this repository") from None
+        raise GitError(f"“{rev}” 不是这个仓库中的提交（'{rev}' is not a commit in this repository）") from None
 
 
 def blobs(repo: Repository, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, bytes]]:
     """(rev, path) → (blob id, bytes) for each file that exists at its revision; one ``git cat-file --batch``."""
-    if not wanted:
+    return _cat(repo, wanted, [f"{rev}:{repo.prefix}{path}" for rev, path in wanted])
+
+
+def blobs_by_id(repo: Repository, ids: list[str]) -> dict[str, bytes]:
+    """Blob id → bytes; one ``git cat-file --batch``."""
+    return {key: data for key, (_, data) in _cat(repo, ids, ids).items()}
+
+
+def _cat(repo: Repository, keys: list, names: list[str]) -> dict:
+    if not keys:
         return {}
-    request = "".join(f"{rev}:{repo.prefix}{path}\n" for rev, path in wanted).encode("utf-8")
-    out = git(repo.root, "cat-file", "--batch", input=request)
+    out = git(repo.root, "cat-file", "--batch", input="".join(f"{name}\n" for name in names).encode("utf-8"))
     found, pos = {}, 0
-    for key in wanted:
+    for key in keys:
         end = out.index(b"\n", pos)
         header = out[pos:end].decode("utf-8", "replace").split()
         pos = end + 1
@@ -177,6 +242,16 @@ def blobs(repo: Repository, wanted: list[tuple[str, str]]) -> dict[tuple[str, st
         found[key] = (header[0], out[pos:pos + size])
         pos += size + 1
     return found
+
+
+def file_history(repo: Repository, path: str, limit: int = 30) -> list[bytes]:
+    """The file ``path`` as each of its last ``limit`` commits has it, newest first (renames not followed)."""
+    try:
+        shas = git(repo.root, "log", f"-{limit}", "--format=%H", "HEAD", "--", path).decode().split()
+        found = blobs(repo, [(sha, path) for sha in shas])
+    except GitError:
+        return []
+    return [found[(sha, path)][1] for sha in shas if (sha, path) in found]
 
 
 def materialise(repo: Repository, rev: str, dest: Path) -> None:

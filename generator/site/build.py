@@ -33,8 +33,7 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress: bool = False, dra
         outdir.mark(staging)  # first, so that a killed build's leftover is recognisably ours
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise BuildFailed(f"error: cannot prepare the output next to {out}: {_os_reason(exc)} — "
-                          f"{_os_hint(exc)}") from exc
+        raise BuildFailed(f"错误：无法在 {out} 旁准备输出：{_os_reason(exc)} — {_os_hint(exc)}") from exc
     bars: list = []
     try:
         options = Options(jobs, drafts, progress=(lambda total: _progress_bar(total, bars)) if progress else None)
@@ -42,7 +41,7 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress: bool = False, dra
     except BaseException as exc:  # noqa: BLE001 - any failure (even Ctrl-C) must leave `out` untouched
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):  # e.g. the disk filled up while a page was written
-            raise BuildFailed(f"error: {_os_reason(exc)} — {_os_hint(exc)}") from exc
+            raise BuildFailed(f"错误：{_os_reason(exc)} — {_os_hint(exc)}") from exc
         raise
     finally:
         for bar in bars:
@@ -51,8 +50,7 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress: bool = False, dra
         outdir.swap_in(staging, out)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise BuildFailed(f"error: cannot put the new site in place at {out}: {_os_reason(exc)} — "
-                          f"{_os_hint(exc)}") from exc
+        raise BuildFailed(f"错误：新网站无法放到 {out}：{_os_reason(exc)} — {_os_hint(exc)}") from exc
     return result
 
 
@@ -66,13 +64,13 @@ def _progress_bar(total: int, bars: list):
 
 
 def _os_reason(exc: OSError) -> str:
-    where = f" ({exc.filename})" if exc.filename else ""
+    where = f"（{exc.filename}）" if exc.filename else ""
     return f"{exc.strerror or exc}{where}"
 
 
 def _os_hint(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
-        return "free some disk space, then build again"
+        return "腾出一些磁盘空间，再生成一次"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "choose an --out folder you may write to, or ask for write access"
-    return "check the folder, then build again"
+        return "用 --out 选一个你能写入的文件夹，或申请写入权限"
+    return "检查这个文件夹，再生成一次"

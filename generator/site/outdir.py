@@ -63,8 +63,7 @@ def _real(path: Path, option: str) -> Path:
     try:
         return Path(os.path.abspath(path)).resolve()
     except (RuntimeError, OSError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
-        raise OutRefused(f"{option} {path} runs through a symbolic link that leads back to itself — "
-                         f"point {option} at a real folder") from exc
+        raise OutRefused(f"{option} {path} 经过一个指回自身的符号链接 — 让 {option} 指向一个真实的文件夹") from exc
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -104,11 +103,11 @@ def _own_folder(inner: Path) -> bool:
 
 def _protected() -> list[tuple[Path, str, bool]]:
     """Folders that are never replaced: (folder, what it is called in a message, nothing may go inside it)."""
-    places = [(TOOL_ROOT, "the handbook tool's own folder", True),
+    places = [(TOOL_ROOT, "手册工具自己的文件夹", True),
               # a virtual environment is ours alone; a system Python's prefix (/usr) holds web roots too
-              (Path(sys.prefix).resolve(), "the Python environment", sys.prefix != sys.base_prefix)]
+              (Path(sys.prefix).resolve(), "本工具的 Python 环境", sys.prefix != sys.base_prefix)]
     try:
-        places.append((Path.home().resolve(), "your home folder", False))
+        places.append((Path.home().resolve(), "你的主文件夹", False))
     except (RuntimeError, KeyError, OSError):  # no home folder known (a service account)
         pass
     return places
@@ -124,63 +123,56 @@ def check_out(out: Path, root: Path) -> Path:
     non-empty folder that is not a previous handbook build.
     """
     shown, out, root = str(out), _real(out, "--out"), _real(root, "--root")  # symlinks on both sides resolved
-    own = f"use a folder of its own, e.g. --out {root / 'site'}"
+    own = f"换一个单独的文件夹，如 --out {root / 'site'}"
     if out == root:
-        raise OutRefused(f"--out {shown} is the content root itself; building there would delete roles/ and "
-                         f"content/ — {own}")
+        raise OutRefused(f"--out {shown} 就是内容文件夹本身，在这里生成会删掉 roles/ 和 content/ — {own}")
     if _within(root, out):
-        raise OutRefused(f"--out {shown} contains the content root {root}; replacing it would delete the content "
-                         f"— {own}")
+        raise OutRefused(f"--out {shown} 包含内容文件夹 {root}，替换它会删掉内容 — {own}")
     relation, inner = _relation_on_disk(out, root)  # a bind mount of the root elsewhere: paths do not show it
-    elsewhere = f"the content root {root}, reached another way (a bind mount or a second mount of the same disk)"
+    elsewhere = f"内容文件夹 {root}（从另一条路径到达：绑定挂载或同一磁盘的第二个挂载点）"
     inside_root = _within(out, root)
     if relation == "is":
-        raise OutRefused(f"--out {shown} is {elsewhere}; building there would delete roles/ and content/ — {own}")
+        raise OutRefused(f"--out {shown} 就是{elsewhere}，在这里生成会删掉 roles/ 和 content/ — {own}")
     if relation == "contains":
-        raise OutRefused(f"--out {shown} contains {elsewhere}; replacing it would delete the content — {own}")
+        raise OutRefused(f"--out {shown} 包含{elsewhere}，替换它会删掉内容 — {own}")
     if relation == "inside" and not inside_root and not _own_folder(inner):
-        raise OutRefused(f"--out {shown} is inside {elsewhere} ({inner.as_posix()}/) — use a folder of its own, such "
-                         f"as {root / 'site'}, or a folder outside it")
+        raise OutRefused(f"--out {shown} 在{elsewhere}之中（{inner.as_posix()}/）— 用它下面单独的文件夹，"
+                         f"如 {root / 'site'}，或它外面的文件夹")
     if inside_root and not _own_folder(out.relative_to(root)):
-        raise OutRefused(f"--out {shown} is inside the content root ({out.relative_to(root).as_posix()}/), "
-                         f"where the handbook's own files live — use a new folder directly under it, such as "
-                         f"{root / 'site'} (the default), or a folder outside it")
+        raise OutRefused(f"--out {shown} 在内容文件夹之中（{out.relative_to(root).as_posix()}/），那里是手册自己的文件 "
+                         f"— 用直接在它下面的新文件夹，如 {root / 'site'}（默认），或它外面的文件夹")
     protected = _protected()
     for place, what, _ in protected:  # "is or contains" first: it names the more precise danger
         if _within(place, out):
-            raise OutRefused(f"--out {shown} is or contains {what} ({place}); replacing it would delete it "
-                             f"— choose a new folder for the site")
+            raise OutRefused(f"--out {shown} 是或包含{what}（{place}），替换它会把它删掉 — 为网站另选一个新文件夹")
     # the innermost first: a folder inside the environment inside the tool is "inside the Python environment"
     for place, what, guard_inside in sorted(protected, key=lambda item: len(item[0].parts), reverse=True):
         if inside_root or not guard_inside or not _within(out, place):
             continue
         if place == TOOL_ROOT and _own_folder(out.relative_to(place)):
             continue  # e.g. <tool>/site: the bundled content's default output
-        raise OutRefused(f"--out {shown} is inside {what} ({place}) — choose a folder outside it")
+        raise OutRefused(f"--out {shown} 在{what}之中（{place}）— 选一个它外面的文件夹")
     # The nearest existing ancestor must be a folder we can create the output in.
     probe = out
     while not probe.exists() and not probe.is_symlink():
         probe = probe.parent
     if probe != out or not out.exists():
         if not probe.is_dir():
-            raise OutRefused(f"--out {shown}: {probe} is a file, not a folder — choose a path made of folders")
+            raise OutRefused(f"--out {shown}：{probe} 是文件，不是文件夹 — 选一个全由文件夹组成的路径")
         if not os.access(probe, os.W_OK | os.X_OK):
-            raise OutRefused(f"--out {shown}: you may not create folders in {probe} — choose a folder you may "
-                             f"write to, or ask for write access")
+            raise OutRefused(f"--out {shown}：你没有在 {probe} 中新建文件夹的权限 — 选一个你能写入的文件夹，或申请写入权限")
         return out
     if not out.is_dir():
-        raise OutRefused(f"--out {shown} is a file, not a folder — choose a folder for the site")
+        raise OutRefused(f"--out {shown} 是文件，不是文件夹 — 为网站选一个文件夹")
     if not os.access(out.parent, os.W_OK | os.X_OK):
-        raise OutRefused(f"--out {shown}: you may not replace folders in {out.parent} — choose a folder you "
-                         f"may write to, or ask for write access")
+        raise OutRefused(f"--out {shown}：你没有替换 {out.parent} 中文件夹的权限 — 选一个你能写入的文件夹，或申请写入权限")
     try:
         entries = sorted(os.listdir(out))
     except OSError as exc:
-        raise OutRefused(f"--out {shown} cannot be read ({exc.strerror}) — choose another folder") from exc
+        raise OutRefused(f"--out {shown} 无法读取（{exc.strerror}）— 换一个文件夹") from exc
     if entries and not is_build(out):
         example = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
-        raise OutRefused(f"--out {shown} already holds files that are not a handbook build ({example}); "
-                         f"building would delete them — choose a new or empty folder")
+        raise OutRefused(f"--out {shown} 中已有不是手册网站的文件（{example}），生成会删掉它们 — 选一个新的或空的文件夹")
     return out
 
 

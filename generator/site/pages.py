@@ -25,6 +25,7 @@ from .. import TOOL_ROOT
 from ..content import drafts, numbering, outline
 from ..content.model import KINDS, Handbook, Role
 from ..documents import outputs, views
+from ..history.git import in_chinese
 
 REPO = TOOL_ROOT
 TEMPLATES = REPO / "templates" / "site"
@@ -97,7 +98,7 @@ role_uri, policy_uri, guide_uri, form_uri = (functools.partial(page_uri, kind) f
 
 HOME, ORG_CHART, FORMS_INDEX, DOWNLOADS_PAGE = "index.md", "org-chart.md", "forms/index.md", "downloads.md"
 CHANGES_PAGE = "changes.md"
-MAINTENANCE = "maintenance.md"  # 维护指南: for HR, always last in the menu
+MAINTENANCE = "maintenance.md"  # 维护指南: for HR, last in the preview's menu; in the published site only by its address
 NO_DEPARTMENT = "待定部门"  # the menu group of draft roles that have no department yet
 
 
@@ -189,8 +190,9 @@ def org_tree(hb: Handbook) -> list[tuple[str | None, list[OrgNode]]]:
 # --------------------------------------------------------------------------- navigation
 
 
-def nav(hb: Handbook) -> list[dict]:
+def nav(hb: Handbook, maintainers: bool = False) -> list[dict]:
     """MkDocs ``nav`` in ``site.navigation`` order; titles HTML-escaped because the theme prints them raw.
+    The 维护指南 is HR's, not the staff's: last in the menu of the preview (``maintainers``), out of it else.
 
     Escaped as :class:`~markupsafe.Markup`: where the theme escapes a title once more (``| e`` in
     ``title=""`` tooltips and the footer's ``aria-label``), Jinja sees it is escaped already, so
@@ -208,7 +210,8 @@ def nav(hb: Handbook) -> list[dict]:
                      "changes": {views.CHANGES_TITLE: CHANGES_PAGE}})
     order = list(hb.site.navigation) + ([] if "changes" in hb.site.navigation else ["changes"])
     wanted = [sections[key] for key in order]
-    return [{"首页": HOME}] + [s for s in wanted if all(s.values())] + [{"维护指南": MAINTENANCE}]  # no empty sections
+    guide = [{"维护指南": MAINTENANCE}] if maintainers else []
+    return [{"首页": HOME}] + [s for s in wanted if all(s.values())] + guide  # no empty sections
 
 
 # --------------------------------------------------------------------------- history
@@ -283,6 +286,8 @@ class _Site:
                 value = self.link(ctx, superior.title, role_uri(superior.id))
             elif label == "直接下级" and reports:
                 value = Markup("、").join(self.link(ctx, r.title, role_uri(r.id)) for r in reports)
+            elif label == "生效日期" and role.effective:
+                value = day(role.effective)
             facts.append((label, value))
         return facts
 
@@ -310,6 +315,11 @@ def _download_attr(filename: str) -> Markup:
     return Markup('{download="%s"}') % Markup(escape(filename))
 
 
+def day(date: Any) -> Markup:
+    """A date kept on one line: a phone's narrow column would break 2026-12-01 after a hyphen."""
+    return Markup('<span class="date">%s</span>') % date.isoformat()
+
+
 def _slug(value: str) -> Markup:
     """An id from the model, for anchors and CSS classes: only slug characters pass."""
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", str(value)):
@@ -334,7 +344,7 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
                       bytecode_cache=TEMPLATE_CACHE)
     site = _Site(hb, downloads)
     env.filters.update(
-        slug=_slug, join=_join, safe=_refuse_safe, size=size_text,
+        slug=_slug, join=_join, safe=_refuse_safe, size=size_text, day=day,
         inline=lambda value: md_escape(collapse("" if value is None else str(value)), line_start=False),
         linkify=pass_context(lambda ctx, text: site.linkify(ctx, text)))
     env.globals.update(
@@ -345,7 +355,7 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
         HOME=HOME, ORG_CHART=ORG_CHART, FORMS_INDEX=FORMS_INDEX, DOWNLOADS_PAGE=DOWNLOADS_PAGE,
         CHANGES_PAGE=CHANGES_PAGE, commit_anchor=commit_anchor, group_changes=group_changes,
         on_changes_page={cs.commit.short for cs in hb.history.changes},
-        revision_rows=lambda item: views.revision_rows(hb, item),
+        revision_rows=lambda item: views.revision_rows(hb, item), history_omitted_text=in_chinese,
         last_updated=lambda item: views.last_updated(hb, item),
         hashes=lambda n: Markup("#" * int(n)), indent=lambda n: Markup("    " * int(n)),
         chinese_numeral=outline.chinese_numeral, org_tree=org_tree, measure_refs=measure_refs,
@@ -384,7 +394,7 @@ LISTINGS = [("index.md.j2", HOME), ("org-chart.md.j2", ORG_CHART), ("forms-index
 
 
 def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (),
-          memo: dict | None = None) -> dict[str, str]:
+          memo: dict | None = None, maintainers: bool = False) -> dict[str, str]:
     """Every page of the site as Markdown, keyed by its source path (``roles/market-manager.md``).
 
     ``memo`` (the live preview passes one, kept across rebuilds) reuses a role page's Markdown while
@@ -394,6 +404,7 @@ def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (
     meaningful when download sizes are not printed, as in the preview.
     """
     env = environment(hb, Downloads(downloads), extra_dirs)
+    env.globals["maintainers"] = maintainers  # the 维护指南 is a search result only where it is in the menu
     fresh: dict[str, tuple] = {}
 
     def render(template: str, uri: str, key: Any = None, **context: Any) -> str:

@@ -107,11 +107,12 @@ def html(uri: str) -> str:
 
 
 def plan(hb: Handbook, sizes: Mapping[str, int] | None = None, overrides: Iterable[Path] = (),
-         memo: dict | None = None) -> SitePlan:
+         memo: dict | None = None, maintainers: bool = False) -> SitePlan:
     """The site of ``hb``. ``sizes`` (site path → bytes) are printed beside the download links: a build knows
     them, a preview does not. ``overrides`` are folders of page templates replacing ours; ``memo`` (the
-    preview's, kept across rebuilds) reuses role pages whose inputs did not change."""
+    preview's, kept across rebuilds) reuses role pages whose inputs did not change; ``maintainers``: the
+    site HR previews (the 维护指南 in the menu and in search), not the one staff read."""
     docs, zips = documents.plan(hb), bundles.bundle_docs(hb)
     downloads = [Download(d, (sizes or {}).get(d.path)) for d in (*docs, *zips)]
-    return SitePlan(pages.pages(hb, downloads, overrides, memo), pages.nav(hb), assets(hb), theme(hb),
-                    search_hints(hb), docs, zips)
+    return SitePlan(pages.pages(hb, downloads, overrides, memo, maintainers), pages.nav(hb, maintainers), assets(hb),
+                    theme(hb), search_hints(hb), docs, zips)

@@ -134,7 +134,11 @@ def name_in_index(index: Path, key: str, hints: dict[str, list[str]], entries: C
     data[key] = entries(data[key])
     for entry in data[key]:
         words = hints.get(entry.get("location", ""), [])
-        entry["tags"] = (entry.get("tags") or []) + [w for w in words if w not in (entry.get("tags") or [])]
+        tags = (entry.get("tags") or []) + [w for w in words if w not in (entry.get("tags") or [])]
+        if tags:
+            entry["tags"] = tags
+        else:  # an empty list still makes the theme draw a tag row: "又称" followed by nothing
+            entry.pop("tags", None)
     index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 

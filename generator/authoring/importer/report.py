@@ -31,7 +31,10 @@ def _clip(text: str, limit: int = 50) -> str:
 def update_lines(result, dry_run: bool) -> list[str]:
     for_now = "（试运行，未写入）" if dry_run else ""
     lines = list(result.warnings)
-    if not result.changes:
+    if not result.changes and result.imported_before:
+        lines.append(f"{result.shown}: 没有新的修改 — Word 中改过的{'、'.join(result.imported_before)}已经在 YAML 中"
+                     f"（这份文件导入过），什么也没有写入")
+    elif not result.changes:
         lines.append(f"{result.shown}: 没有修改")
     else:
         lines.append(f"{result.shown}: {len(result.changes)} 处修改{for_now}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ...content import outline
 from ...documents import views
@@ -48,7 +49,7 @@ class Basic:
 
 # Where a field HR adds goes: after the last of these that the file has.
 ROLE_KEYS = ("id", "status", "title", "aliases", "number", "department", "reports_to", "reports_to_title", "purpose",
-             "version", "effective", "duties")
+             "version", "effective", "revisions", "duties")
 
 
 @dataclass
@@ -118,6 +119,42 @@ def apply(src: str, edited: Edited, only: set[str] | None = None, basic: Basic |
     return outcome
 
 
+def set_version(src: str, offer) -> str:
+    """``src`` with the version, 生效日期 and 修订记录 row of a :class:`generator.history.versions.Offer`: the row
+    replaces the one of the same version, else goes first (last in a list kept oldest first)."""
+    if "\r\n" in src:
+        return set_version(src.replace("\r\n", "\n"), offer).replace("\n", "\r\n")
+    y = _yaml(src)
+    data = y.load(src)
+    baseline = _dump(y, data)
+    basic = Basic()
+    basic.set("version", offer.version, "")
+    if offer.effective is not None:
+        basic.set("effective", _own(offer.effective), "")
+    _basic(data, basic, Outcome(src))
+    row = CommentedMap(offer.revision.model_dump(exclude_none=True))
+    row["version"], row["date"] = DoubleQuotedScalarString(offer.version), _own(offer.revision.date)
+    rows = data.get("revisions")
+    if not isinstance(rows, list):
+        keys = list(data.keys())
+        data.insert(keys.index("effective") + 1 if "effective" in keys else len(keys), "revisions", CommentedSeq([row]))
+    else:
+        same = next((i for i, r in enumerate(rows) if str(r.get("version")) == offer.version), None)
+        if same is not None:
+            rows[same] = row
+        elif len(rows) > 1 and str(rows[0].get("date")) < str(rows[-1].get("date")):
+            rows.append(row)
+        else:
+            rows.insert(0, row)
+    changed = _dump(y, data)
+    return changed if baseline == src else _transplant(src, baseline, changed)
+
+
+def _own(day):
+    """A date object of its own: ruamel writes one object used twice as an anchor and an alias."""
+    return type(day).fromordinal(day.toordinal())
+
+
 def _transplant(original: str, baseline: str, changed: str) -> str:
     """Apply the baseline → changed line edits to the original text (same line count assumed)."""
     a, b, o = baseline.splitlines(True), changed.splitlines(True), original.splitlines(True)
@@ -142,8 +179,6 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def _basic(data, basic: Basic, outcome: Outcome) -> None:
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
     for key, value in basic.values.items():
         if value is None:
             if key in data:

@@ -96,12 +96,13 @@ def roster(hb: RosterView) -> bytes:
         role_rows.append((row, role.files))
     title = f"{hb.organisation}岗位清单"
     _fill(roles, [*ROLE_COLUMNS, *hb.file_columns],
-          [row + [path.rsplit("/", 1)[-1] for path in files] for row, files in role_rows], cfg, title)
+          [row + [link[0] if link else "—" for link in files] for row, files in role_rows], cfg, title)
     for r, (_, files) in enumerate(role_rows, start=2):
-        for c, path in enumerate(files, start=len(ROLE_COLUMNS) + 1):
-            cell = roles.cell(row=r, column=c)
-            cell.hyperlink = path
-            cell.font = _font(cfg, color="0563C1", underline="single")
+        for c, link in enumerate(files, start=len(ROLE_COLUMNS) + 1):
+            if link:
+                cell = roles.cell(row=r, column=c)
+                cell.hyperlink = link[1]
+                cell.font = _font(cfg, color="0563C1", underline="single")
     date_column = ROLE_COLUMNS.index("生效日期") + 1
     for r in range(2, len(role_rows) + 2):
         roles.cell(row=r, column=date_column).number_format = "yyyy-mm-dd"

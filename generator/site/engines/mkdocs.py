@@ -22,7 +22,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 
 from ... import TOOL_ROOT, cachedir
 from ...content.errors import ContentError
@@ -124,7 +124,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                     config[key][name] = setting
             else:
                 config[key] = value
-        config.nav = pages.nav(self.hb)
+        self._maintainers = bool(self.config.preview or self.command == "serve")  # HR's preview: the 维护指南 listed
+        config.nav = pages.nav(self.hb, self._maintainers)
         _tune_search(config, cache.path)
         self._overrides = [root / "site_overrides" / "site"]
         self._stamp = _theme_stamp(root)
@@ -149,9 +150,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         with self.timings.stage("zip"):
             zips, sizes, self._entries = publish.documents_out(self.hb, self.report)
         with self.timings.stage("pages"):
-            self.site = site = plan.plan(self.hb, sizes, self._overrides)
+            self.site = site = plan.plan(self.hb, sizes, self._overrides, maintainers=self._maintainers)
         for uri, data in [*site.pages.items(), *site.assets.items(), *zips.items()]:
-            keep.append(File.generated(config, uri, content=data))
+            keep.append(_not_in_nav(File.generated(config, uri, content=data), site.nav))
         for item in self.report.produced:
             keep.append(File.generated(config, item.doc.path, abs_src_path=str(item.file)))
         for path in (bundles.OFFLINE.path, bundles.MANIFEST):  # written in _write_bundles; listed now for links
@@ -163,7 +164,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         a page whose Markdown, menu and theme are as last time is not built again."""
         assert self.preview is not None and self.hb is not None
         with self.timings.stage("pages"):
-            self.site = site = plan.plan(self.hb, None, self._overrides, self.preview.memo)
+            self.site = site = plan.plan(self.hb, None, self._overrides, self.preview.memo, self._maintainers)
         for path in site.downloads():
             files.append(_Unchanged.generated(config, path, content=b""))
         context = incremental.PageSignatures.context(site.nav, self._stamp + json.dumps(site.theme.settings([])))
@@ -175,7 +176,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                 file.__class__ = _Unchanged  # same file, but MkDocs' dirty build skips it
             else:
                 self._rebuilt.add(plan.html(uri))
-            files.append(file)
+            files.append(_not_in_nav(file, site.nav))
         for uri, data in site.assets.items():
             files.append(File.generated(config, uri, content=data))
         return files
@@ -239,6 +240,21 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                 publish.finish(Path(config.site_dir), self.hb, self._entries)
 
     on_post_build = CombinedEvent(_complete_search, _write_bundles)
+
+
+def _not_in_nav(file: File, nav: list) -> File:
+    """A page the menu leaves out on purpose (the published site's 维护指南): built, reachable by its address,
+    and not reported as forgotten (MkDocs' ``not_in_nav``, set per file)."""
+    if file.src_uri.endswith(".md") and file.src_uri not in _nav_pages(nav):
+        file.inclusion = InclusionLevel.NOT_IN_NAV
+    return file
+
+
+def _nav_pages(nav) -> set[str]:
+    if isinstance(nav, str):
+        return {nav}
+    items = nav.values() if isinstance(nav, dict) else nav
+    return set().union(*(_nav_pages(item) for item in items)) if items else set()
 
 
 class _Unchanged(File):

@@ -22,7 +22,7 @@ import yaml
 from ... import cachedir
 from ...content.errors import ContentError
 from ...documents.produce import Production
-from .. import plan, publish
+from .. import pages, plan, publish
 
 
 def build(root: Path, site_dir: Path, options: publish.Options) -> publish.BuildResult:
@@ -52,11 +52,19 @@ def build(root: Path, site_dir: Path, options: publish.Options) -> publish.Build
         for path, data in zips.items():
             (site_dir / path).write_bytes(data)
         index = site_dir / "search.json"  # and search.js, its copy as a script for file://
-        publish.name_in_index(index, "items", site.search)
+        publish.name_in_index(index, "items", site.search, _changes_last)
         (site_dir / "search.js").write_text("var __index = " + index.read_text(encoding="utf-8"), encoding="utf-8")
         publish.finish(site_dir, hb, entries)
-    pages = sum(1 for _ in site_dir.rglob("*.html"))
-    return publish.BuildResult(hb, pages, report, dict(timings), prepared.summary)
+    built = sum(1 for _ in site_dir.rglob("*.html"))
+    return publish.BuildResult(hb, built, report, dict(timings), prepared.summary)
+
+
+def _changes_last(items: list[dict]) -> list[dict]:
+    """The 变更记录 quotes the duties and KPIs it lists; Material weighs it below every page (its ``search: boost``),
+    Zensical reads no weights. So its commits are left out of Zensical's index: a word of the content finds the
+    pages that say it, and the page itself is still found by its title."""
+    changes = plan.html(pages.CHANGES_PAGE) + "#"
+    return [item for item in items if not item["location"].startswith(changes)]
 
 
 def render(site: plan.SitePlan, config_file: Path, project: Path) -> None:

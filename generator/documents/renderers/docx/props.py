@@ -55,15 +55,15 @@ def role_hash(role: Role) -> str:
     return _digest(role.model_dump(mode="json", exclude_none=True))
 
 
+def canonical_line(line: str) -> str:
+    """A line as fingerprints compare it: spaces and character widths do not count."""
+    return " ".join(unicodedata.normalize("NFKC", line).split())
+
+
 def section_hashes(texts: dict[str, list[str]]) -> dict[str, str]:
-    """Fingerprints of what each editable part of the JD says (see ``views.jd_section_texts``).
-
-    Spaces and character widths do not count, so a file Word or LibreOffice re-saved still matches.
-    """
-    def canonical(line: str) -> str:
-        return " ".join(unicodedata.normalize("NFKC", line).split())
-
-    return {key: _digest([canonical(line) for line in lines]) for key, lines in texts.items()}
+    """Fingerprints of what each editable part of the JD says (see ``views.jd_section_texts``), so that a file
+    Word or LibreOffice re-saved still matches."""
+    return {key: _digest([canonical_line(line) for line in lines]) for key, lines in texts.items()}
 
 
 def role_properties(role: Role) -> dict[str, str]:
