@@ -79,6 +79,7 @@ def client(root):
 
 
 ROLE = "/_edit/api/roles/regional-manager"
+ROLE_FILE = "roles/regional-manager.yml"
 NASTY = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes" \'single\' #hash: colon'
 
 
@@ -355,6 +356,20 @@ def test_single_value_edits_change_exactly_one_line_of_every_bundled_file(root):
                 differ = [(a, b) for a, b in zip(src.splitlines(), out.splitlines()) if a != b]
                 assert len(out.splitlines()) == len(src.splitlines()) and len(differ) == 1, (path.name, where, differ)
                 assert yamlpatch.typed(load_yaml(path, path.name, out.encode())[0].data, schema) == new
+
+
+def test_a_new_row_is_written_in_the_models_order_without_its_empty_fields(client, root):
+    """A 修订记录 row added above the old one, its keys in whatever order the form sends, its 修订人 left empty:
+    written as the file's rows are (the model's order, "1.1" in quotes), the old row untouched."""
+    def change(data):
+        data["version"] = "1.1"
+        data["revisions"].insert(0, {"author": "", "date": "2026-12-07", "summary": "调整职责", "version": "1.1"})
+
+    before = (root / ROLE_FILE).read_text(encoding="utf-8")
+    assert _edit(client, change)["status"] == 200
+    after = (root / ROLE_FILE).read_text(encoding="utf-8")
+    added = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert added == ['version: "1.1"', '  - version: "1.1"', "    date: 2026-12-07", "    summary: 调整职责"]
 
 
 def test_the_writer_keeps_windows_line_ends_and_quoting():

@@ -72,6 +72,7 @@ def test_edit_a_duty_and_see_it_in_the_preview(page, server, root):
     assert "考核的职责" in page.inner_text("main") and "权重（%）" in labels
     page.fill('[data-schemapath="root.duties.1.text"] textarea', "建立健全销售档案，每天下班前发送客户拜访表。")
     _save(page)
+    assert "建议发布新版本 1.1" in page.inner_text("#offer")  # offered, not forced: the file keeps its version
     page.click("#view-page")
     page.wait_for_function("() => document.body && document.body.innerText.includes('每天下班前发送客户拜访表')", timeout=30_000)
     after = (root / ROLE_FILE).read_bytes()

@@ -164,7 +164,9 @@ def _normalise(new: Any, old: Any, schema: dict, defs: dict) -> Any:
         old = old if isinstance(old, dict) else {}
         props = schema.get("properties", {})
         out = {}
-        for key, value in new.items():
+        order = list(props)  # a new key goes where the model puts it, whatever order the form sent
+        for key in sorted(new, key=lambda k: order.index(k) if k in order else len(order)):
+            value = new[key]
             if key not in old and (_empty(value) or value == props.get(key, {}).get("default", _NO_DEFAULT)):
                 continue
             value = _normalise(value, old.get(key), props.get(key, {}), defs)
@@ -172,8 +174,8 @@ def _normalise(new: Any, old: Any, schema: dict, defs: dict) -> Any:
         return out
     if isinstance(new, list):
         old = old if isinstance(old, list) else []
-        return [_normalise(value, old[i] if i < len(old) else None, schema.get("items", {}), defs)
-                for i, value in enumerate(new)]
+        return [_normalise(value, None if i is None else old[i], schema.get("items", {}), defs)
+                for i, value in zip(yamlpatch.counterparts(old, new), new)]
     return new.strip() if isinstance(new, str) else new
 
 

@@ -21,13 +21,15 @@ import re
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString, ScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, ScalarString
 
 from ..authoring.importer.roundtrip import _dump, _replace_items, _transplant, _yaml
 
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: texts YAML would read as something else (a number, true/false, nothing): written in quotes
+_NOT_TEXT = re.compile(r"^([-+]?(\d[\d_]*)?\.?\d*([eE][-+]?\d+)?|true|false|yes|no|on|off|null|~)$", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- YAML text → JSON types
@@ -141,19 +143,29 @@ def _patch(node: Any, old: Any, new: Any) -> Any:
     return _to_yaml(new, node)
 
 
+def counterparts(old: list, new: list) -> list[int | None]:
+    """For each item of ``new``, the index of the item of ``old`` it is (kept, or edited in place), or None
+    (added): pairwise while the list keeps its length, else by matching the items' contents."""
+    if len(old) == len(new):
+        return list(range(len(new)))
+    keyed = lambda items: [json.dumps(item, ensure_ascii=False, sort_keys=True) for item in items]  # noqa: E731
+    found: list[int | None] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, keyed(old), keyed(new), autojunk=False).get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            found += range(i1, i2)
+        else:
+            found += [None] * (j2 - j1)
+    return found
+
+
 def _patch_list(seq: CommentedSeq, old: list, new: list) -> None:
+    pairs = counterparts(old, new)
     if len(old) == len(new):
         for index, (a, b) in enumerate(zip(old, new)):
             seq[index] = _patch(seq[index], a, b)
         return
-    keyed = lambda items: [json.dumps(item, ensure_ascii=False, sort_keys=True) for item in items]  # noqa: E731
-    final: list[tuple[Any, int | None]] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, keyed(old), keyed(new), autojunk=False).get_opcodes():
-        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
-            final += [(_patch(seq[i], old[i], new[j]), i) for i, j in zip(range(i1, i2), range(j1, j2))]
-        else:
-            final += [(_to_yaml(item), None) for item in new[j1:j2]]
-    _replace_items(seq, final)
+    _replace_items(seq, [(_to_yaml(item), None) if i is None else (_patch(seq[i], old[i], item), i)
+                         for i, item in zip(pairs, new)])
 
 
 def _to_yaml(value: Any, old: Any = None) -> Any:
@@ -168,6 +180,8 @@ def _to_yaml(value: Any, old: Any = None) -> Any:
         return LiteralScalarString(value)
     if isinstance(old, ScalarString) and not isinstance(old, LiteralScalarString):
         return type(old)(value)  # "1.0" stays double-quoted, 'x' single-quoted
+    if _NOT_TEXT.match(value):
+        return DoubleQuotedScalarString(value)  # a new "1.1" quoted as the content files quote versions
     if _DATE.match(value):
         try:
             return dt.date.fromisoformat(value)  # written plain, as dates are
