@@ -175,7 +175,8 @@
           lastChecked = JSON.stringify(data);
           show(r.body.problems || [], true);
           offer(r.body.offer);
-          statusNode.textContent = "已保存。预览页面会自动更新。";
+          statusNode.textContent = "已保存。预览页面会自动更新。" +
+            (r.body.offer ? "建议发布新版本 " + r.body.offer.version + "（见本页顶部）。" : "");
         } else if (r.status === 409) {
           conflict(data, r.body);
         } else if (r.status === 422) {
