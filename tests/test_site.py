@@ -490,7 +490,7 @@ def test_missing_shim_fails_with_setup_hint(tmp_path, monkeypatch):
     from generator.site.build import BuildFailed
 
     monkeypatch.setattr(plan, "SHIM", tmp_path / "nope" / "shim.js")
-    with pytest.raises(BuildFailed, match="make setup"):
+    with pytest.raises(BuildFailed, match="缺少.*make setup"):
         build_site(REPO, tmp_path / "site", tmp_path / "cache")
 
 

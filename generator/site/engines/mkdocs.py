@@ -116,8 +116,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.hb, self.summary = prepared.hb, prepared.summary
         if not plan.SHIM.is_file():
             shown = plan.SHIM.relative_to(TOOL_ROOT) if plan.SHIM.is_relative_to(TOOL_ROOT) else plan.SHIM
-            raise PluginError(f"{shown} is missing: the offline site's search needs this copy of the "
-                              "iframe-worker shim. Run `make setup` once.")
+            raise PluginError(f"缺少 {shown}：离线网站的搜索需要这份 iframe-worker 垫片 — 运行一次 make setup")
         for key, value in plan.theme(self.hb).settings(config.theme["palette"]).items():
             if isinstance(value, dict):  # theme: logo, favicon, palette; extra: the brand's CSS
                 for name, setting in value.items():
@@ -371,10 +370,10 @@ def build(root: Path, site_dir: Path, options: publish.Options) -> publish.Build
         except OSError:
             raise
         except Exception as exc:  # MkDocs logs the real cause (e.g. a plugin's message) and raises "Aborted"
-            lines = [str(p) for p in publish.content_problems(exc)] or [f"error: {m}" for m in collector.messages]
-            raise publish.BuildFailed("\n".join(lines or [f"error: {exc}"])) from exc
+            lines = [str(p) for p in publish.content_problems(exc)] or [f"错误：{m}" for m in collector.messages]
+            raise publish.BuildFailed("\n".join(lines or [f"错误：{exc}"])) from exc
     if collector.messages:
-        raise publish.BuildFailed("\n".join(f"warning: {m}" for m in collector.messages))
+        raise publish.BuildFailed("\n".join(f"警告（按严格模式算作错误）：{m}" for m in collector.messages))
     timings = dict(plugin.timings)
     timings["mkdocs"] = max(0.0, total - sum(timings.values()))
     pages = sum(1 for _ in site_dir.rglob("*.html"))

@@ -70,8 +70,8 @@ def _changes_last(items: list[dict]) -> list[dict]:
 def render(site: plan.SitePlan, config_file: Path, project: Path) -> None:
     """Zensical's build of ``site`` in ``project`` (a new folder): its HTML lands in ``project/site``."""
     if importlib.util.find_spec("zensical") is None:
-        raise publish.BuildFailed("error: Zensical is not installed — run `make setup` once (it installs the "
-                                  "version pinned in requirements.lock), or build with --engine mkdocs")
+        raise publish.BuildFailed("错误：没有安装 Zensical — 运行一次 make setup（安装 requirements.lock 中锁定的版本），"
+                                  "或用 --engine mkdocs 生成")
     docs = project / "docs"
     for uri, data in [*site.pages.items(), *site.assets.items()]:
         (docs / uri).parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +88,7 @@ def render(site: plan.SitePlan, config_file: Path, project: Path) -> None:
                          capture_output=True, text=True, cwd=project)
     if run.returncode != 0 or not (project / "site" / "index.html").is_file():
         lines = [line for line in (run.stdout + run.stderr).splitlines() if line.strip()]
-        raise publish.BuildFailed("\n".join(f"error: zensical: {line}" for line in lines[-20:]))
+        raise publish.BuildFailed("\n".join(f"错误：zensical：{line}" for line in lines[-20:]))
 
 
 class _Loader(yaml.SafeLoader):
