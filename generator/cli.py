@@ -306,12 +306,12 @@ def user_add(name: str, password_stdin: bool, root: Path) -> None:
     from .editor.auth import UserError, add_user
 
     password = (sys.stdin.readline().rstrip("\r\n") if password_stdin
-                else click.prompt("Password", hide_input=True, confirmation_prompt=True))
+                else click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次密码"))
     try:
         new = add_user(root, name, password)
     except UserError as exc:
         _usage_error(str(exc))
-    click.echo(f"{'added' if new else 'changed the password of'} {name}")
+    click.echo(f"已添加用户 {name}" if new else f"已修改用户 {name} 的密码")
 
 
 @main.command()

@@ -430,13 +430,13 @@ def test_users_are_kept_out_of_git_and_of_the_site(root, tmp_path):
 
     done = CliRunner().invoke(main, ["user", "add", "王五", "--password-stdin", "--root", str(root)],
                               input="a long password\n")
-    assert done.exit_code == 0, done.output
+    assert done.exit_code == 0 and "已添加用户 王五" in done.output, done.output
     stored = (root / auth.USERS_FILE).read_text(encoding="utf-8")
     assert "王五" in stored and "a long password" not in stored and "$argon2id$" in stored
     assert _git(root, "check-ignore", auth.USERS_FILE).strip() == auth.USERS_FILE
     assert _git(root, "status", "--porcelain") == ""
     short = CliRunner().invoke(main, ["user", "add", "赵六", "--password-stdin", "--root", str(root)], input="short\n")
-    assert short.exit_code == 2
+    assert short.exit_code == 2 and "密码至少要有 8 个字符" in short.output
 
 
 # ---------------------------------------------------------------------------------------- import, overview

@@ -60,9 +60,9 @@ def add_user(root: Path, name: str, password: str) -> bool:
     """Create ``name`` or set its password; True when the user is new."""
     name = " ".join(name.split())
     if not name or len(name) > 40:
-        raise UserError("the user name must have 1 to 40 characters — e.g. handbook user add 张三")
+        raise UserError("用户名应有 1 到 40 个字，如 handbook user add 张三")
     if len(password) < 8:
-        raise UserError("the password must have at least 8 characters")
+        raise UserError("密码至少要有 8 个字符，请换一个更长的密码")
     folder = root / USERS_FOLDER
     folder.mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
