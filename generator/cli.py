@@ -239,10 +239,11 @@ def _write_atomically(path: Path, text: str) -> None:
               help="Address and port to serve on, e.g. 127.0.0.1:8001 when 8000 is taken.")
 def serve(root: Path, dev_addr: str) -> None:
     """Live preview: editing a YAML file reloads the page; broken content shows an error page."""
+    from .editor.app import Editor
     from .site import preview
 
     try:
-        preview.serve(root, dev_addr)
+        preview.serve(root, dev_addr, editor=Editor)
     except preview.CannotServe as exc:
         _usage_error(str(exc))
 
@@ -294,6 +295,28 @@ def new_role(title: str, department: str, reports_to: str | None, reports_to_tit
                f"直接上级 {role.superior.shown if role.superior else role.superior_title}")
     click.echo("下一步：填写 purpose、duties 和 kpis（文件中的注释有示例），然后运行 handbook check；"
                "这是草稿（status: draft），填好之前不影响预览和发布其他内容。")
+
+
+@main.group()
+def user() -> None:
+    """Who may edit in the browser when `handbook serve` is shared on a network."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+@_root_option
+def user_add(name: str, password_stdin: bool, root: Path) -> None:
+    """Create a user NAME (or set their password); kept in .handbook/users.json, ignored by git, never published."""
+    from .editor.auth import UserError, add_user
+
+    password = (sys.stdin.readline().rstrip("\r\n") if password_stdin
+                else click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次密码"))
+    try:
+        new = add_user(root, name, password)
+    except UserError as exc:
+        _usage_error(str(exc))
+    click.echo(f"已添加用户 {name}" if new else f"已修改用户 {name} 的密码")
 
 
 @main.command()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time set-up on Debian/Ubuntu: system packages, a virtualenv with pinned Python
-# packages, the vendored iframe-worker shim the offline site needs and axe-core the tests run.
+# packages, the vendored iframe-worker shim the offline site needs, axe-core the tests run and
+# json-editor, the form library of the editor in `handbook serve`.
 # Safe to run again: every step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,5 +81,19 @@ if ! head -n1 "$axe" 2>/dev/null | grep -qxF "/*! axe v$AXE_VERSION"; then  # fe
   tar -xzf "$tmp"/axe-core-$AXE_VERSION.tgz -C "$tmp"
   cp "$tmp"/package/axe.min.js "$axe"
   cp "$tmp"/package/LICENSE vendor/axe-core/LICENSE
+  rm -rf "$tmp"
+fi
+
+JSON_EDITOR_VERSION=2.17.2
+jsoneditor=vendor/json-editor/jsoneditor.js
+if [ ! -s "$jsoneditor" ] || ! grep -qxF "$JSON_EDITOR_VERSION" vendor/json-editor/VERSION 2>/dev/null; then
+  echo "==> fetching @json-editor/json-editor (the editor's forms, built from the content's JSON Schema)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "@json-editor/json-editor@$JSON_EDITOR_VERSION" >/dev/null)
+  mkdir -p vendor/json-editor
+  tar -xzf "$tmp"/json-editor-json-editor-$JSON_EDITOR_VERSION.tgz -C "$tmp"
+  cp "$tmp"/package/dist/jsoneditor.js "$jsoneditor"
+  cp "$tmp"/package/LICENSE vendor/json-editor/LICENSE
+  echo "$JSON_EDITOR_VERSION" > vendor/json-editor/VERSION
   rm -rf "$tmp"
 fi

@@ -35,17 +35,22 @@ SHOWN_CHARS = 18
 _SEEN: dict[tuple[int, int], tuple] = {}
 
 
+#: the generation before: the preview's editor checks a save on a mirror of the content root, whose roles are
+#: other objects; without it every check and every rebuild would examine every role again
+_BEFORE: dict[tuple[int, int], tuple] = {}
+
+
 def run(roles: list["Loaded"]) -> list[Problem]:
     """Notes for every role (cross-checks call this once)."""
-    global _SEEN
+    global _SEEN, _BEFORE
     seen = {}
     for item in roles:
         key = (id(item.obj), id(item.doc))
-        found = _SEEN.get(key)
+        found = _SEEN.get(key) or _BEFORE.get(key)
         if found is None or found[0] is not item.obj or found[1] is not item.doc:
             found = (item.obj, item.doc, role_notes(item))
         seen[key] = found
-    _SEEN = seen
+    _SEEN, _BEFORE = seen, _SEEN
     return [problem for *_, notes in seen.values() for problem in notes]
 
 

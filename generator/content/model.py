@@ -40,13 +40,13 @@ MAX_ITEMS = 200           # items in any other list (sections, paragraphs, field
 Slug = Annotated[
     str,
     StringConstraints(pattern=SLUG_PATTERN, max_length=64),
-    Field(description="Stable identifier: lower-case letters, digits and hyphens, e.g. `market-manager`."),
+    Field(description="英文 id：小写字母、数字和连字符，如 market-manager；定下后不要再改"),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
-Paragraphs = Annotated[list[Text], Field(description="One string per paragraph.", max_length=MAX_ITEMS)]
+Paragraphs = Annotated[list[Text], Field(description="一段一项", max_length=MAX_ITEMS)]
 Reference = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    Field(description="An id or a Chinese name (title, name or alias), e.g. `market-manager` or `市场部经理`."),
+    Field(description="中文名称（名称或别称）或英文 id，如 市场部经理 或 market-manager"),
 ]
 
 
@@ -63,7 +63,7 @@ class Strict(BaseModel):
 Version = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 Status = Annotated[
     Literal["published", "draft"],
-    Field(description="published = 已发布；draft = 草稿：只在预览（handbook serve）和 handbook build --drafts 中出现"),
+    Field(title="状态", description="published = 已发布；draft = 草稿：只在预览（handbook serve）和 handbook build --drafts 中出现"),
 ]
 
 
@@ -73,15 +73,17 @@ Status = Annotated[
 class Revision(Strict):
     """一次正式修订（发布新版本）：人力资源部写入修订记录的一行；git 的提交记录会自动并入。"""
 
-    version: Annotated[Version, Field(description="修订后的版本号，如 1.1")]
-    date: Annotated[dt.date, Field(description="修订日期，如 2027-03-01")]
-    summary: Annotated[Text, Field(description="修订内容，如 增加大客户开发职责；回款率权重由 25% 调为 20%")]
-    author: Annotated[Text | None, Field(description="修订人，如 人力资源部 张三")] = None
+    model_config = ConfigDict(title="修订")
+
+    version: Annotated[Version, Field(title="版本", description="修订后的版本号，如 1.1")]
+    date: Annotated[dt.date, Field(title="修订日期", description="修订日期，如 2027-03-01")]
+    summary: Annotated[Text, Field(title="修订内容", description="修订内容，如 增加大客户开发职责；回款率权重由 25% 调为 20%")]
+    author: Annotated[Text | None, Field(title="修订人", description="修订人，如 人力资源部 张三")] = None
 
 
 Revisions = Annotated[
     list[Revision],
-    Field(description="修订记录（正式发布的版本），新旧顺序不限；页面与岗位说明书按日期从新到旧列出",
+    Field(title="修订记录", description="修订记录（正式发布的版本），新旧顺序不限；页面与岗位说明书按日期从新到旧列出",
           max_length=MAX_ITEMS),
 ]
 
@@ -92,16 +94,21 @@ Revisions = Annotated[
 class Duty(Strict):
     """One responsibility. Give it an `id` when a KPI needs to cite it."""
 
-    id: Slug | None = None
-    text: Text
+    model_config = ConfigDict(title="职责")
+
+    id: Annotated[Slug | None, Field(title="职责 id", description="指标要考核这条职责时才需要；编辑器会自动生成")] = None
+    text: Annotated[Text, Field(title="职责内容", description="一条只写一件事，动词开头，如 负责重点客户的开发与维护。")]
 
 
 class DutyGroup(Strict):
     """A heading with its own duties, e.g. 细则 → 营销策划 → 1)…9)."""
 
-    heading: Text
-    id: Slug | None = None
-    duties: Annotated[list["DutyEntry"], Field(min_length=1, max_length=MAX_DUTIES)]
+    model_config = ConfigDict(title="职责分组")
+
+    heading: Annotated[Text, Field(title="分组标题", description="本组职责的标题，如 市场调研")]
+    id: Annotated[Slug | None, Field(title="分组 id", description="指标要考核整组职责时才需要")] = None
+    duties: Annotated[list["DutyEntry"], Field(title="本组职责", description="本组的各条职责，可再分组",
+                                               min_length=1, max_length=MAX_DUTIES)]
 
 
 def _duty_kind(value: Any) -> str:
@@ -129,22 +136,27 @@ DutyGroup.model_rebuild()
 
 
 class KPI(Strict):
-    name: Annotated[Text, Field(description="指标名称")]
-    definition: Annotated[Text, Field(description="定义 / 计算公式")]
-    target: Annotated[Text, Field(description="目标值")]
-    weight: Annotated[float, Field(gt=0, le=100, description="权重，百分比；一个岗位的权重合计为 100")]
-    cycle: Annotated[Text, Field(description="考核周期，如 月度、季度、年度")]
-    source: Annotated[Text, Field(description="数据来源")]
-    measures: Annotated[list[Slug], Field(min_length=1, description="该指标考核的职责 id")]
+    model_config = ConfigDict(title="指标")
+
+    name: Annotated[Text, Field(title="指标名称", description="指标名称，如 区域回款率")]
+    definition: Annotated[Text, Field(title="定义 / 计算公式", description="定义 / 计算公式，如 实际回款额 ÷ 应收账款额 × 100%")]
+    target: Annotated[Text, Field(title="目标值", description="目标值，如 ≥ 95%")]
+    weight: Annotated[float, Field(gt=0, le=100, title="权重（%）", description="权重，百分比；一个岗位的权重合计为 100")]
+    cycle: Annotated[Text, Field(title="考核周期", description="考核周期，如 月度、季度、年度")]
+    source: Annotated[Text, Field(title="数据来源", description="数据来源，如 财务部应收账款台账")]
+    measures: Annotated[list[Slug], Field(min_length=1, title="考核的职责", description="该指标考核的职责（职责 id）")]
 
 
 class KPISet(Strict):
+    model_config = ConfigDict(title="关键绩效指标")
+
     status: Annotated[
         Literal["proposed", "approved"],
-        Field(description="proposed = 拟定，待人力资源部确认；approved = 已确认"),
+        Field(title="指标状态", description="proposed = 拟定，待人力资源部确认；approved = 已确认"),
     ]
-    note: Text | None = None
-    items: Annotated[list[KPI], Field(min_length=1, max_length=MAX_KPIS)]
+    note: Annotated[Text | None, Field(title="说明", description="关于这些指标的说明，显示在指标表之前")] = None
+    items: Annotated[list[KPI], Field(title="指标", description="每个指标写齐各项，权重合计 100",
+                                      min_length=1, max_length=MAX_KPIS)]
 
 
 # --------------------------------------------------------------------------- sections real JDs carry
@@ -153,18 +165,25 @@ class KPISet(Strict):
 class Qualifications(Strict):
     """任职资格: what the holder of the role must bring. Every part is optional."""
 
-    education: Annotated[Text | None, Field(description="学历，如 大专及以上")] = None
-    major: Annotated[Text | None, Field(description="专业，如 市场营销、广告学相关专业")] = None
-    experience: Annotated[Text | None, Field(description="工作经验，如 3 年以上销售管理经验")] = None
-    skills: Annotated[list[Text], Field(description="知识/技能/能力素质，一条一项", max_length=MAX_ITEMS)] = []
-    other: Annotated[list[Text], Field(description="其他要求，如 能适应出差", max_length=MAX_ITEMS)] = []
+    model_config = ConfigDict(title="任职资格")
+
+    education: Annotated[Text | None, Field(title="学历", description="学历，如 大专及以上")] = None
+    major: Annotated[Text | None, Field(title="专业", description="专业，如 市场营销、广告学相关专业")] = None
+    experience: Annotated[Text | None, Field(title="工作经验", description="工作经验，如 3 年以上销售管理经验")] = None
+    skills: Annotated[list[Text], Field(title="知识/技能/能力素质", description="知识/技能/能力素质，一条一项",
+                                        max_length=MAX_ITEMS)] = []
+    other: Annotated[list[Text], Field(title="其他要求", description="其他要求，如 能适应出差", max_length=MAX_ITEMS)] = []
 
 
 class Relations(Strict):
     """工作关系: whom the role deals with inside and outside the company."""
 
-    internal: Annotated[list[Text], Field(description="内部联系，如 财务部、生产中心", max_length=MAX_ITEMS)] = []
-    external: Annotated[list[Text], Field(description="外部联系，如 客户、经销商、广告媒体", max_length=MAX_ITEMS)] = []
+    model_config = ConfigDict(title="工作关系")
+
+    internal: Annotated[list[Text], Field(title="内部联系", description="内部联系，如 财务部、生产中心",
+                                          max_length=MAX_ITEMS)] = []
+    external: Annotated[list[Text], Field(title="外部联系", description="外部联系，如 客户、经销商、广告媒体",
+                                          max_length=MAX_ITEMS)] = []
 
 
 # --------------------------------------------------------------------------- roles
@@ -173,29 +192,36 @@ class Relations(Strict):
 class Role(Strict):
     """岗位说明书的全部内容。文件名（去掉 .yml）必须与 id 相同。"""
 
-    id: Slug
+    id: Annotated[Slug, Field(title="岗位 id", description="英文 id，也是文件名和网页地址；定下后不要再改")]
     status: Status = "published"
-    title: Annotated[Text, Field(description="岗位名称")]
-    aliases: Annotated[list[Text], Field(description="文中对本岗位的其他称呼，如 市场总监", max_length=20)] = []
-    number: Annotated[Text | None, Field(description="岗位编号；草稿可暂缺，发布前必填")] = None
+    title: Annotated[Text, Field(title="岗位名称", description="岗位名称，如 大区经理")]
+    aliases: Annotated[list[Text], Field(title="别称", description="文中对本岗位的其他称呼，如 市场总监", max_length=20)] = []
+    number: Annotated[Text | None, Field(title="岗位编号", description="岗位编号；草稿可暂缺，发布前必填")] = None
     department: Annotated[
         Reference | None,
-        Field(description="所属部门：部门名称（如 市场部）或 id（见 content/site.yml）；草稿可暂缺，发布前必填"),
+        Field(title="所属部门", description="所属部门：部门名称（如 市场部）或 id（见 content/site.yml）；草稿可暂缺，发布前必填"),
     ] = None
     reports_to: Annotated[
         Reference | None,
-        Field(description="直接上级：岗位名称（如 市场部经理）或岗位 id；上级不在本手册时留空并填 reports_to_title"),
+        Field(title="直接上级", description="直接上级：岗位名称（如 市场部经理）或岗位 id；上级不在本手册时留空并填 reports_to_title"),
     ] = None
-    reports_to_title: Annotated[Text | None, Field(description="手册之外的直接上级，如 总经理")] = None
-    purpose: Annotated[Text | None, Field(description="岗位目的；草稿可暂缺（导入的岗位说明书常常没有），发布前必填")] = None
-    version: Version
-    effective: Annotated[dt.date | None, Field(description="生效日期，如 2026-12-01；草稿可暂缺，发布前必填")] = None
-    duties: Annotated[list[DutyEntry], Field(min_length=1, max_length=MAX_DUTIES, description="岗位职责")]
-    authority: Annotated[list[Text], Field(description="岗位权限（可选），一条一项，如 对下属的考核建议权",
+    reports_to_title: Annotated[Text | None, Field(title="手册之外的直接上级",
+                                                   description="上级不在本手册中时填写，如 总经理")] = None
+    purpose: Annotated[Text | None, Field(title="岗位目的",
+                                          description="岗位目的；草稿可暂缺（导入的岗位说明书常常没有），发布前必填")] = None
+    version: Annotated[Version, Field(title="版本", description="版本号，如 1.0")]
+    effective: Annotated[dt.date | None, Field(title="生效日期",
+                                               description="生效日期，如 2026-12-01；草稿可暂缺，发布前必填")] = None
+    duties: Annotated[list[DutyEntry], Field(min_length=1, max_length=MAX_DUTIES, title="岗位职责",
+                                             description="岗位职责，一条一项；可以分组")]
+    authority: Annotated[list[Text], Field(title="岗位权限", description="岗位权限（可选），一条一项，如 对下属的考核建议权",
                                            max_length=MAX_ITEMS)] = []
-    relations: Annotated[Relations | None, Field(description="工作关系（可选）：内部联系、外部联系")] = None
-    qualifications: Annotated[Qualifications | None, Field(description="任职资格（可选）：学历、专业、工作经验、知识/技能/能力素质、其他要求")] = None
-    kpis: Annotated[KPISet | None, Field(description="关键绩效指标；草稿可暂缺，发布前必填")] = None
+    relations: Annotated[Relations | None, Field(title="工作关系", description="工作关系（可选）：内部联系、外部联系")] = None
+    qualifications: Annotated[Qualifications | None, Field(
+        title="任职资格", description="任职资格（可选）：学历、专业、工作经验、知识/技能/能力素质、其他要求")] = None
+    kpis: Annotated[KPISet | None, Field(title="关键绩效指标", description="关键绩效指标；草稿可暂缺，发布前必填")] = None
+    reviewed: Annotated[dt.date | None, Field(title="复核日期", description="人力资源部最近一次复核本岗位说明书的日期，"
+                                              "如 2027-03-01；维护概览据此（或最近一次提交的修改）判断是否需要复核")] = None
     revisions: Revisions = []
 
     @property
@@ -207,19 +233,27 @@ class Role(Strict):
 
 
 class ListBlock(Strict):
-    list: Annotated[list[Text], Field(min_length=1, max_length=MAX_ITEMS)]
+    model_config = ConfigDict(title="列表")
+
+    list: Annotated[list[Text], Field(title="列表", description="逐条列出，一条一项", min_length=1, max_length=MAX_ITEMS)]
 
 
 class NoteBlock(Strict):
-    note: Text
+    model_config = ConfigDict(title="注")
+
+    note: Annotated[Text, Field(title="注", description="以“注”显示的说明")]
 
 
 class VenuesBlock(Strict):
-    venues: Annotated[Text, Field(description="Lead-in sentence printed before the designated venues")]
+    model_config = ConfigDict(title="定点招待地点")
+
+    venues: Annotated[Text, Field(title="定点招待地点前的说明", description="列出定点招待地点之前的一句话")]
 
 
 class MealStandardBlock(Strict):
-    meal_standard: Annotated[Text, Field(description="Rules printed after the meal standard computed from data")]
+    model_config = ConfigDict(title="点餐标准")
+
+    meal_standard: Annotated[Text, Field(title="点餐标准之后的说明", description="按数据算出的点餐标准之后印出的规定")]
 
 
 def _block_kind(value: Any) -> str:
@@ -247,16 +281,21 @@ PolicyBlock = Annotated[
 
 
 class PolicySection(Strict):
-    heading: Annotated[Text | None, Field(description="Omit for a section that is a single numbered rule")] = None
-    body: Annotated[list[PolicyBlock], Field(min_length=1, max_length=MAX_ITEMS)]
+    model_config = ConfigDict(title="章节")
+
+    heading: Annotated[Text | None, Field(title="章节标题", description="只有一条规定的章节可以不写标题")] = None
+    body: Annotated[list[PolicyBlock], Field(title="章节内容", description="段落、列表、注等，按顺序",
+                                             min_length=1, max_length=MAX_ITEMS)]
 
 
 class MealStandard(Strict):
     """点餐标准 as data, so the policy page and the request form print the same rule."""
 
-    extra_dishes: Annotated[int, Field(ge=0, le=20, description="菜品数量 = 人数 + extra_dishes")]
-    also_served: Annotated[list[Text], Field(description="另加，如 汤、主食")] = []
-    drinks: Annotated[Text, Field(description="酒水安排")]
+    model_config = ConfigDict(title="点餐标准")
+
+    extra_dishes: Annotated[int, Field(ge=0, le=20, title="加菜数", description="菜品数量 = 人数 + 加菜数")]
+    also_served: Annotated[list[Text], Field(title="另加", description="另加，如 汤、主食")] = []
+    drinks: Annotated[Text, Field(title="酒水", description="酒水安排，如 酒水由公司配备")]
 
     @property
     def rule(self) -> str:
@@ -268,18 +307,21 @@ class MealStandard(Strict):
 
 
 class Policy(Strict):
-    id: Slug
+    id: Annotated[Slug, Field(title="制度 id", description="英文 id，也是文件名和网页地址；定下后不要再改")]
     status: Status = "published"
-    title: Text
-    number: Text
-    version: Version
-    effective: dt.date
-    preamble: Paragraphs = []
-    sections: Annotated[list[PolicySection], Field(min_length=1, max_length=MAX_ITEMS)]
-    venues: Annotated[list[Text], Field(description="定点招待地点；可为空，由行政部补充", max_length=MAX_ITEMS)] = []
-    meal_standard: MealStandard | None = None
-    closing_note: Text | None = None
-    attachments: Annotated[list[Slug], Field(description="附件表单 id", max_length=MAX_ITEMS)] = []
+    title: Annotated[Text, Field(title="制度名称", description="制度名称，如 公司业务招待费管理规定")]
+    number: Annotated[Text, Field(title="制度编号", description="制度编号")]
+    version: Annotated[Version, Field(title="版本", description="版本号，如 1.0")]
+    effective: Annotated[dt.date, Field(title="生效日期", description="生效日期，如 2026-12-01")]
+    preamble: Annotated[Paragraphs, Field(title="前言", description="章节之前的段落，一段一项")] = []
+    sections: Annotated[list[PolicySection], Field(title="章节", description="制度的各章节，按顺序",
+                                                   min_length=1, max_length=MAX_ITEMS)]
+    venues: Annotated[list[Text], Field(title="定点招待地点", description="定点招待地点；可为空，由行政部补充",
+                                        max_length=MAX_ITEMS)] = []
+    meal_standard: Annotated[MealStandard | None, Field(title="点餐标准",
+                                                        description="点餐标准：制度页面和招待清单按它印出同一规定")] = None
+    closing_note: Annotated[Text | None, Field(title="结语", description="制度最后的说明")] = None
+    attachments: Annotated[list[Slug], Field(title="附件表单", description="附件表单 id", max_length=MAX_ITEMS)] = []
     revisions: Revisions = []
 
 
@@ -287,11 +329,11 @@ class Policy(Strict):
 
 
 class Guide(Strict):
-    id: Slug
+    id: Annotated[Slug, Field(title="指南 id", description="英文 id，也是文件名和网页地址；定下后不要再改")]
     status: Status = "published"
-    title: Text
-    intro: Paragraphs = []
-    points: Annotated[list[Text], Field(min_length=1, max_length=MAX_ITEMS)]
+    title: Annotated[Text, Field(title="指南名称", description="指南名称，如 接待客户要有周密的布署")]
+    intro: Annotated[Paragraphs, Field(title="引言", description="要点之前的段落，一段一项")] = []
+    points: Annotated[list[Text], Field(title="要点", description="逐条列出的要点", min_length=1, max_length=MAX_ITEMS)]
     revisions: Revisions = []
 
 
@@ -302,41 +344,50 @@ FieldType = Literal["text", "choice", "lines", "signature", "meal-standard", "ta
 
 
 class TableColumn(Strict):
-    label: Text
-    width: Annotated[int, Field(ge=1, le=12, description="相对宽度")] = 1
+    model_config = ConfigDict(title="表格列")
+
+    label: Annotated[Text, Field(title="列名", description="表头文字")]
+    width: Annotated[int, Field(ge=1, le=12, title="相对宽度", description="相对宽度，1 到 12")] = 1
 
 
 class FormField(Strict):
-    label: Text
-    type: FieldType = "text"
-    width: Annotated[int, Field(ge=1, le=4, description="占一行的几分之几：1=¼ … 4=整行")] = 4
-    options: Annotated[list[Text], Field(max_length=MAX_ITEMS)] = []
+    model_config = ConfigDict(title="栏目")
+
+    label: Annotated[Text, Field(title="栏目名称", description="表单上印出的栏目名称，如 客户单位")]
+    type: Annotated[FieldType, Field(title="栏目类型", description="填写文字、选择、多行、签字、点餐标准或表格")] = "text"
+    width: Annotated[int, Field(ge=1, le=4, title="宽度", description="占一行的几分之几：1=¼ … 4=整行")] = 4
+    options: Annotated[list[Text], Field(title="选项", description="选择类栏目的选项，一项一条",
+                                         max_length=MAX_ITEMS)] = []
     options_from: Annotated[
-        Literal["venues"] | None, Field(description="从所属制度取选项：venues = 定点招待地点")
+        Literal["venues"] | None, Field(title="选项来源", description="从所属制度取选项：venues = 定点招待地点")
     ] = None
-    other: Annotated[bool, Field(description="选项后加一个 其他：____ 空行")] = False
-    lines: Annotated[int, Field(ge=1, le=20, description="手写行数")] = 1
-    columns: Annotated[list[TableColumn], Field(max_length=20)] = []
-    rows: Annotated[int, Field(ge=1, le=60)] = 10
-    hint: Text | None = None
+    other: Annotated[bool, Field(title="加“其他”", description="选项后加一个 其他：____ 空行")] = False
+    lines: Annotated[int, Field(ge=1, le=20, title="手写行数", description="多行栏目的手写行数")] = 1
+    columns: Annotated[list[TableColumn], Field(title="表格列", description="表格栏目的各列", max_length=20)] = []
+    rows: Annotated[int, Field(ge=1, le=60, title="表格行数", description="表格栏目的空行数")] = 10
+    hint: Annotated[Text | None, Field(title="填写提示", description="印在栏目旁的填写提示")] = None
 
 
 class FormSection(Strict):
-    heading: Text
-    fields: Annotated[list[FormField], Field(min_length=1, max_length=MAX_ITEMS)]
+    model_config = ConfigDict(title="分区")
+
+    heading: Annotated[Text, Field(title="分区标题", description="表单一个分区的标题")]
+    fields: Annotated[list[FormField], Field(title="栏目", description="本分区的栏目", min_length=1, max_length=MAX_ITEMS)]
 
 
 class Form(Strict):
-    id: Slug
+    id: Annotated[Slug, Field(title="表单 id", description="英文 id，也是文件名和网页地址；定下后不要再改")]
     status: Status = "published"
-    title: Text
-    number: Text
-    version: Version
-    policy: Annotated[Reference | None, Field(description="所属制度：制度 id 或名称，选项与点餐标准从中读取")] = None
-    role: Annotated[Reference | None, Field(description="使用本表的岗位：岗位名称或 id")] = None
-    instructions: Paragraphs = []
-    sections: Annotated[list[FormSection], Field(min_length=1, max_length=MAX_ITEMS)]
-    footer_note: Text | None = None
+    title: Annotated[Text, Field(title="表单名称", description="表单名称，如 大客户招待清单")]
+    number: Annotated[Text, Field(title="表单编号", description="表单编号")]
+    version: Annotated[Version, Field(title="版本", description="版本号，如 1.0")]
+    policy: Annotated[Reference | None, Field(title="所属制度",
+                                              description="所属制度：制度 id 或名称，选项与点餐标准从中读取")] = None
+    role: Annotated[Reference | None, Field(title="使用岗位", description="使用本表的岗位：岗位名称或 id")] = None
+    instructions: Annotated[Paragraphs, Field(title="填写说明", description="表单前的说明，一段一项")] = []
+    sections: Annotated[list[FormSection], Field(title="分区", description="表单的各分区", min_length=1,
+                                                 max_length=MAX_ITEMS)]
+    footer_note: Annotated[Text | None, Field(title="页脚说明", description="表单最下方的说明")] = None
     revisions: Revisions = []
 
 
@@ -397,41 +448,46 @@ def source_path(kind: str, item_id: str) -> str:
 
 
 class Department(Strict):
-    id: Slug
-    name: Text
-    aliases: Annotated[list[Text], Field(max_length=20)] = []
-    parent: Annotated[Reference | None, Field(description="上级部门：名称或 id")] = None
+    model_config = ConfigDict(title="部门")
+
+    id: Annotated[Slug, Field(title="部门 id", description="英文 id，如 market")]
+    name: Annotated[Text, Field(title="部门名称", description="部门名称，如 市场部")]
+    aliases: Annotated[list[Text], Field(title="别称", description="部门的其他称呼", max_length=20)] = []
+    parent: Annotated[Reference | None, Field(title="上级部门", description="上级部门：名称或 id")] = None
 
 
 SECTIONS = ("org-chart", "downloads", "changes")  # the site's sections that are no content kind
 
 
 class SiteSettings(Strict):
-    handbook_title: Text
-    organisation: Annotated[Text, Field(description="部门或中心名称，如 营销中心")]
-    company: Annotated[Text | None, Field(description="公司名称：页脚，以及有 logo 时 PDF 与 Word 页眉中 logo 旁的文字")] = None
+    handbook_title: Annotated[Text, Field(title="手册名称", description="手册名称，如 营销中心员工手册")]
+    organisation: Annotated[Text, Field(title="部门或中心名称", description="部门或中心名称，如 营销中心")]
+    company: Annotated[Text | None, Field(title="公司名称", description="公司名称：页脚，以及有 logo 时 PDF 与 Word 页眉中 logo 旁的文字")] = None
     logo: Annotated[
         Text | None,
-        Field(description="公司 logo：content/ 文件夹中的 SVG 或 PNG 文件，路径从内容根目录写起，如 content/logo.svg；"
+        Field(title="公司 logo", description="公司 logo：content/ 文件夹中的 SVG 或 PNG 文件，路径从内容根目录写起，如 content/logo.svg；"
                           "用于网站页眉与图标、PDF 与 Word 页眉（最大 512 KB）"),
     ] = None
     brand_color: Annotated[
         Text | None,
-        Field(description='品牌主色：# 加六位十六进制数，写在引号里，如 "#1F4E79"；网站页眉与链接使用它',
+        Field(title="品牌主色", description='品牌主色：# 加六位十六进制数，写在引号里，如 "#1F4E79"；网站页眉与链接使用它',
               json_schema_extra={"pattern": "^#[0-9A-Fa-f]{6}$"}),
     ] = None
-    description: Text | None = None
-    intro: Paragraphs = []
-    departments: Annotated[list[Department], Field(min_length=1, max_length=MAX_ITEMS)]
+    description: Annotated[Text | None, Field(title="简介", description="手册的一句话简介（网页描述）")] = None
+    intro: Annotated[Paragraphs, Field(title="首页引言", description="首页的段落，一段一项")] = []
+    departments: Annotated[list[Department], Field(title="部门", description="各部门，按导航顺序",
+                                                   min_length=1, max_length=MAX_ITEMS)]
     history: Annotated[
         Literal["git", "authored"],
-        Field(description="修订记录从哪里来：git = 内容文件写明的 revisions 加上 git 的提交记录（默认）；"
+        Field(title="修订记录来源", description="修订记录从哪里来：git = 内容文件写明的 revisions 加上 git 的提交记录（默认）；"
                           "authored = 只用内容文件写明的 revisions，不读取 git（变更记录页列出全部正式修订）"),
     ] = "git"
     navigation: Annotated[
         list[Literal[(*(kind.plural for kind in KINDS.values()), *SECTIONS)]],
-        Field(description="Order of the site's top-level sections (changes = 变更记录, added last when left out)"),
+        Field(title="导航顺序", description="网站一级栏目的顺序（changes = 变更记录，未写时放在最后）"),
     ] = ["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]
+    review_months: Annotated[int, Field(ge=1, le=120, title="复核周期（月）",
+                                        description="岗位说明书多少个月没有修改或复核（reviewed）就列入维护概览的待复核，默认 12")] = 12
 
 
 # --------------------------------------------------------------------------- history (from git, not YAML)

@@ -38,6 +38,7 @@ TEMPLATES = TOOL_ROOT / "templates" / "preview"
 PAGE_WAIT = 0.5
 """Seconds a page request waits for a running build before it gets the "building" page."""
 DEFAULT_TITLE = "员工手册"
+EDIT_MOUNT = "/_edit/"
 
 
 class CannotServe(Exception):
@@ -125,6 +126,9 @@ class PreviewServer(LiveReloadServer):
         self.title = DEFAULT_TITLE
         #: the downloads, made on request (set by the engine's on_serve: generator.site.incremental.Preview)
         self.downloads = None
+        #: the app mounted at EDIT_MOUNT (the browser editor, given by the command) and the page being answered
+        self.editor = None
+        self._request = threading.local()
 
     def bind(self) -> None:
         """Bind now (before the first build), so a busy port is reported at once."""
@@ -161,6 +165,9 @@ class PreviewServer(LiveReloadServer):
 
     def _serve_request(self, environ, start_response):
         path = environ["PATH_INFO"].encode("latin-1").decode("utf-8", "ignore")
+        if self.editor is not None and path.startswith(EDIT_MOUNT):
+            return self.editor(environ, start_response)
+        self._request.path = path
         site_path = path[len(self.mount_path):] if path.startswith(self.mount_path) else None
         if self.downloads is not None and site_path and self.downloads.serves(site_path):
             return self._download(site_path, environ, start_response)
@@ -184,14 +191,15 @@ class PreviewServer(LiveReloadServer):
         return list(self._drafts.values())
 
     def _status(self, start_response, status: str, body: bytes, epoch: int):
-        body = super()._inject_js_into_html(body, epoch)  # the live-reload poll, without the drafts' notice
+        body = self._edit_bar(super()._inject_js_into_html(body, epoch))  # without the drafts' notice
         start_response(status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
                                 ("Cache-Control", "no-store")])
         return [body]
 
     def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
-        """MkDocs adds its live-reload script to each page it serves here; the drafts' notice goes with it."""
-        content = super()._inject_js_into_html(content, epoch)
+        """MkDocs adds its live-reload script to each page it serves here; the editor's bar and the drafts'
+        notice go with it."""
+        content = self._edit_bar(super()._inject_js_into_html(content, epoch))
         drafts = self.held()
         if not drafts:
             return content
@@ -199,6 +207,9 @@ class PreviewServer(LiveReloadServer):
         end = content.rfind(b"</body>")
         return content + notice if end < 0 else content[:end] + notice + content[end:]
 
+    def _edit_bar(self, content: bytes) -> bytes:
+        """The page with the editor's token and bar (编辑本页 on a content item's page, its error page too)."""
+        return content if self.editor is None else self.editor.decorate(content, getattr(self._request, "path", ""))
 
     def _download(self, site_path: str, environ, start_response):
         """A document, zip or the manifest, made now if it is not ready (never copied into the site folder)."""
@@ -264,8 +275,10 @@ def parse_addr(dev_addr: str) -> tuple[str, int]:
 # ------------------------------------------------------------------ the command
 
 
-def serve(root: Path, dev_addr: str) -> None:
-    """Serve a live preview of `root` until Ctrl-C."""
+def serve(root: Path, dev_addr: str, editor=None) -> None:
+    """Serve a live preview of `root` until Ctrl-C; ``editor(root, host)`` makes the app mounted at EDIT_MOUNT,
+    which also marks every page (``decorate``) and is closed with the server. Its saves reach the pages as
+    any other save does, through the file watcher."""
     from mkdocs.commands.build import build
 
     from .engines import mkdocs
@@ -279,6 +292,8 @@ def serve(root: Path, dev_addr: str) -> None:
     server.bind()  # before anything slow: a busy port is one line, at once
     site_dir = tempfile.mkdtemp(prefix="handbook-preview-")
     server.root = os.path.abspath(site_dir)
+    if editor is not None:
+        server.editor = editor(root, host)
     serve_url = _serve_url(host, port, "/")
     state = {"failed": False}
 
@@ -338,6 +353,8 @@ def serve(root: Path, dev_addr: str) -> None:
     finally:
         server.shutdown()  # also when Ctrl-C came during the first build: the serving thread must end
         config.plugins.on_shutdown()
+        if server.editor is not None:
+            server.editor.close()
         shutil.rmtree(site_dir, ignore_errors=True)
 
 
