@@ -115,10 +115,16 @@ def search(page, word: str) -> list[tuple[str, str]]:
     page.wait_for_selector(".md-search-result__item", timeout=15_000)
     page.wait_for_function(
         "w => document.querySelector('.md-search-result__meta')?.textContent.trim() !== ''", arg=word)
-    results = []
-    for link in page.locator(".md-search-result__item > a").all():
-        title = link.locator("h1, h2").first.text_content().strip()
-        results.append((title, link.get_attribute("href") or ""))
+    # Each typed character starts a search of its own (招, 招待, 招待费): the list may still show an
+    # earlier prefix's results, so read it until two readings a moment apart agree.
+    results, previous = None, []
+    for _ in range(20):
+        page.wait_for_timeout(150)
+        results = [(link.locator("h1, h2").first.text_content().strip(), link.get_attribute("href") or "")
+                   for link in page.locator(".md-search-result__item > a").all()]
+        if results == previous:
+            break
+        previous = results
     return results
 
 
