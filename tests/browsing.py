@@ -86,8 +86,8 @@ def open_page(browser, url: str, viewport: dict = DESKTOP):
         contexts[key] = browser.new_context(viewport=viewport, locale="zh-CN")
         contexts[key].add_init_script("try { localStorage.clear(); } catch (e) {}")
     page = contexts[key].new_page()
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
+    page.goto(url)  # the load event: the page's scripts have run and its styles are applied
+    page.evaluate("document.fonts.ready.then(() => true)")  # text measured in the fonts it is drawn in
     return page
 
 
