@@ -22,7 +22,7 @@ import docx
 import pypdf
 import pytest
 from browsing import CHROMIUM, open_page, search, serve
-from helpers import REPO, copy_bundled_content
+from helpers import REPO, commit_all, copy_bundled_content
 
 from generator.content import drafts
 from generator.content.loader import load_handbook
@@ -146,7 +146,7 @@ def test_one_git_log_follows_renames_with_git_dates(repo):
     assert [c.date.isoformat() for c in renamed] == ["2027-04-01", "2027-01-05"]  # history kept across the rename
     assert "roles/sales-assistant.yml" not in found.files
     assert {c.author for c in log.commits} == {HR[0]}
-    assert history.summary_line(found) == "history: 7 commits over 11 content files"
+    assert history.summary_line(found) == "修订历史：7 次提交，涉及 11 个内容文件"
 
 
 def test_role_page_shows_last_update_and_revision_history(site):
@@ -273,6 +273,15 @@ def test_diff_of_a_rename_and_of_the_working_tree(repo):
         "上次提交（2027-04-15 重点客户经理退回草稿，待定稿） → 当前", "没有内容变更。"]
 
 
+def test_diff_of_a_root_keeping_its_revisions_by_hand_shows_no_commit_subject(tmp_path):
+    """history: authored (the bundled content): the commits' words are the tool's, never shown to HR."""
+    root = commit_all(copy_bundled_content(tmp_path), "Tool commit subject HR must not see")
+    edit(root / "roles" / "regional-manager.yml", OLD_DUTY, NEW_DUTY)
+    found, old_label, new_label = changes.diff(root)
+    assert re.fullmatch(r"上次提交（\d{4}-\d{2}-\d{2}）", old_label) and new_label == "当前", old_label
+    assert [c.text for c in found] != []
+
+
 def test_diff_ignores_key_order_and_comments(repo, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(repo, copy)
@@ -314,7 +323,7 @@ def test_diff_outside_a_repository_is_one_line_exit_2(tmp_path):
 def test_without_git_the_build_works_and_says_why(tmp_path, build_root):
     root = company_root(tmp_path)
     found, _, _ = history.read(root)
-    assert history.summary_line(found) == "history: omitted — not a git repository"
+    assert history.summary_line(found) == "修订历史：没有读取 git 记录 — 内容目录不在 git 仓库中"
     site = build_root(root).path
     text = article(site / "changes.html")
     assert "本次构建没有读取修订历史：内容目录不在 git 仓库中" in text
@@ -327,7 +336,7 @@ def test_shallow_clone_builds_without_history(repo, tmp_path, build_root):
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(clone)], check=True,
                    capture_output=True)
     found, _, _ = history.read(clone)
-    assert found.omitted and history.summary_line(found).startswith("history: omitted — shallow clone")
+    assert found.omitted and history.summary_line(found).startswith("修订历史：没有读取 git 记录 — 这是浅克隆")
     site = build_root(clone).path
     assert "浅克隆" in article(site / "changes.html")
 
@@ -357,7 +366,7 @@ def test_drafts_build_marks_them(repo, tmp_path):
     out = tmp_path / "with-drafts"
     run = handbook("build", "--root", str(repo), "--out", str(out), "--drafts")
     assert run.returncode == 0, run.stderr
-    assert "history: 7 commits over" in run.stdout
+    assert "修订历史：7 次提交" in run.stdout
     assert "drafts: 1 shown, marked 草稿" in run.stdout
     page = (out / "roles" / "key-client-manager.html").read_text(encoding="utf-8")
     assert 'class="admonition danger"' in page and "本页为草稿，尚未发布" in page

@@ -702,11 +702,12 @@ def _kind_of_path(path: str) -> str | None:
     return kind.name if kind else None
 
 
-def _label(root: Path, rev: str, sha: str) -> str:
-    """How HR knows a commit: 上次提交（2027-03-15 大区经理：调整考核权重）; another revision by its own name."""
+def _label(root: Path, rev: str, sha: str, authored: bool) -> str:
+    """How HR knows a commit: 上次提交（2027-03-15 大区经理：调整考核权重）; another revision by its own name.
+    A root that keeps its 修订记录 by hand (``history: authored``) shows no commit's words, only its date."""
     date, _, subject = git(root, "log", "-1", "--format=%as%x1f%s", sha).decode("utf-8", "replace").strip() \
         .partition("\x1f")
-    return f"{LAST_COMMIT if rev == 'HEAD' else rev}（{date} {subject}）"
+    return f"{LAST_COMMIT if rev == 'HEAD' else rev}（{date if authored else f'{date} {subject}'}）"
 
 
 def diff(root: Path, old_rev: str | None = None, new_rev: str | None = None) -> tuple[list[Change], str, str]:
@@ -722,9 +723,10 @@ def diff(root: Path, old_rev: str | None = None, new_rev: str | None = None) -> 
         new_sha = history.resolve(root, new_rev) if new_rev else None
     except GitError as exc:
         raise DiffError(str(exc)) from None
-    old_label = _label(root, old_rev or "HEAD", old_sha)
-    new_label = _label(root, new_rev, new_sha) if new_sha else WORKING_TREE
     with tempfile.TemporaryDirectory(prefix="handbook-diff-") as tmp:
         old = load_at(repo, old_sha, Path(tmp) / "old")
         new = load_at(repo, new_sha, Path(tmp) / "new") if new_sha else _load(root, "当前的内容")
+    authored = new.site.history == "authored"
+    old_label = _label(root, old_rev or "HEAD", old_sha, authored)
+    new_label = _label(root, new_rev, new_sha, authored) if new_sha else WORKING_TREE
     return compare(old, new, renames_between(repo, old_sha, new_sha), new), old_label, new_label

@@ -190,6 +190,8 @@ _IN_CHINESE = {
     "shallow clone": "这是浅克隆（shallow clone），较早的提交不在本机",
     "no commits yet": "仓库还没有任何提交",
     "git refuses this repository": "git 拒绝读取这个仓库：它属于另一个用户（见 git config safe.directory）",
+    "switched off": "content/site.yml 中设了 history: false",
+    "not read": "这次没有读取",
 }
 
 
@@ -201,9 +203,9 @@ def in_chinese(reason: str) -> str:
 def summary_line(history: History) -> str:
     """One line for the build summary."""
     if history.omitted:
-        return f"history: omitted — {history.omitted}"
+        return f"修订历史：没有读取 git 记录 — {in_chinese(history.omitted)}"
     commits = {c.sha for commits in history.files.values() for c in commits}
-    return f"history: {len(commits)} commits over {len(history.files)} content files"
+    return f"修订历史：{len(commits)} 次提交，涉及 {len(history.files)} 个内容文件"
 
 
 # --------------------------------------------------------------------------- content at a revision
