@@ -57,8 +57,28 @@ def _usage_error(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
-class _Handbook(click.Group):
+class _Chinese:
+    """Click's own help option, in Chinese like every other line."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+
+class _Command(_Chinese, click.Command):
+    pass
+
+
+class _Group(_Chinese, click.Group):
+    command_class = _Command
+
+
+class _Handbook(_Group):
     """Turns an unexpected exception into one line and exit 3 instead of a traceback."""
+
+    group_class = _Group
 
     def invoke(self, ctx: click.Context):
         try:
@@ -80,18 +100,20 @@ class _Handbook(click.Group):
 
 
 @click.group(cls=_Handbook, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="handbook-as-code")
-@click.option("--debug", is_flag=True, help="Show the Python traceback of an unexpected failure.")
+@click.version_option(package_name="handbook-as-code", message="%(prog)s %(version)s", help="显示版本号并退出。")
+@click.option("--debug", is_flag=True, help="出现意外故障时显示 Python 的详细出错信息（traceback）。")
 def main(debug: bool) -> None:
-    """Build the staff handbook (site, Word, PDF, forms) from YAML."""
+    """由 YAML 生成员工手册：网站、Word、PDF 和表单。
+
+    每个命令后加 -h 查看它的用法，如 handbook check -h。
+    """
 
 
 @main.command()
 @_root_option
 @click.option("--strict", is_flag=True, help="草稿的问题也算错误，退出码 1（用于 CI）。")
 def check(root: Path, strict: bool) -> None:
-    """Load and validate all content; print every problem, drafts' problems, then notes that do not fail the
-    build."""
+    """检查全部内容：先列出每一处错误和草稿的问题，再列出不影响发布的提示。"""
     from .content.drafts import draft_ids
     from .content.loader import load_handbook
     from .content.model import KINDS
@@ -142,16 +164,16 @@ def _held(problems) -> str:
 @main.command()
 @_root_option
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder (default: site/ under --root). Must be new, empty or a previous build.")
-@click.option("--jobs", type=click.IntRange(min=0), default=0, help="Worker processes for documents (0 = all cores).")
+              help="输出文件夹（默认：手册文件夹下的 site/）。必须是新的、空的或以前生成的网站。")
+@click.option("--jobs", type=click.IntRange(min=0), default=0, help="生成文件的进程数（0 = 全部 CPU 核）。")
 @click.option("--report", "report_file", type=click.Path(path_type=Path), default=None,
-              help="Also write a JSON build report (what was rendered or reused, time per stage).")
+              help="另外写一份 JSON 构建报告（哪些文件新生成、哪些沿用，各阶段用时）。")
 @click.option("--drafts", "with_drafts", is_flag=True,
-              help="Also build drafts (status: draft), marked 草稿; without it they are left out entirely.")
+              help="草稿（status: draft）也一起生成，标为“草稿”；不加时草稿完全不出现。")
 @click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True,
-              help="What turns the pages into HTML: MkDocs + Material, or Zensical (its successor).")
+              help="把页面生成 HTML 的引擎：MkDocs + Material，或它的后继 Zensical。")
 def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, with_drafts: bool, engine: str) -> None:
-    """Validate, then build the site and every document into OUT, atomically."""
+    """检查内容，然后生成网站和全部文件；新网站完整生成后才替换旧的。"""
     from . import cachedir
     from .documents import pool
     from .site.outdir import OutRefused, check_out
@@ -236,9 +258,9 @@ def _write_atomically(path: Path, text: str) -> None:
 @main.command()
 @_root_option
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True,
-              help="Address and port to serve on, e.g. 127.0.0.1:8001 when 8000 is taken.")
+              help="预览的地址和端口，如 8000 被占用时用 127.0.0.1:8001。")
 def serve(root: Path, dev_addr: str) -> None:
-    """Live preview: editing a YAML file reloads the page; broken content shows an error page."""
+    """实时预览（含浏览器中的编辑）：保存文件后页面自动刷新；内容有错时显示出错页。"""
     from .editor.app import Editor
     from .site import preview
 
@@ -251,11 +273,11 @@ def serve(root: Path, dev_addr: str) -> None:
 @main.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_root_option
-@click.option("--dry-run", is_flag=True, help="Show what would change (new roles as YAML on stdout); write nothing.")
-@click.option("--force", is_flag=True, help="Apply a Word file's edits even if the YAML changed after it was made.")
+@click.option("--dry-run", is_flag=True, help="只显示会改什么（新岗位的 YAML 输出到屏幕），不写入任何文件。")
+@click.option("--force", is_flag=True, help="即使 YAML 在这份 Word 文件生成之后又改过，也应用其中的修改。")
 def import_(files: tuple[Path, ...], root: Path, dry_run: bool, force: bool) -> None:
-    """Bring job descriptions in: HR's edited Word copies back into roles/*.yml; other JDs
-    (.docx, .doc, .pdf, .txt, .md) as new draft roles. Prints every change and where every line went."""
+    """导入岗位说明书：HR 改过的 Word 版写回 roles/*.yml；其他岗位说明书（.docx、.doc、.pdf、.txt、.md）
+    成为新的草稿岗位。列出每一处修改和每一行的去向。"""
     from .authoring.importer import run
 
     try:
@@ -269,20 +291,20 @@ def import_(files: tuple[Path, ...], root: Path, dry_run: bool, force: bool) -> 
 
 @main.group()
 def new() -> None:
-    """Create a new content file to fill in."""
+    """新建一个待填写的内容文件。"""
 
 
 @new.command("role")
-@click.option("--title", required=True, help="Chinese title of the role, e.g. 大客户经理.")
-@click.option("--department", required=True, help="Department: its Chinese name or alias (市场部) or its id.")
-@click.option("--reports-to", default=None, help="Superior in this handbook: title, alias or id (市场部经理).")
-@click.option("--reports-to-title", default=None, help="Superior outside the handbook, e.g. 总经理.")
-@click.option("--id", "role_id", default=None, help="English id and file name (default: pinyin of the title).")
-@click.option("--number", default=None, help="岗位编号 (default: the next free one in the department).")
+@click.option("--title", required=True, help="岗位名称，如 大客户经理。")
+@click.option("--department", required=True, help="所属部门：中文名称或别称（市场部），或它的 id。")
+@click.option("--reports-to", default=None, help="直接上级（本手册中的岗位）：名称、别称或 id（市场部经理）。")
+@click.option("--reports-to-title", default=None, help="手册之外的直接上级，如 总经理。")
+@click.option("--id", "role_id", default=None, help="英文 id，也是文件名（默认：岗位名称的拼音）。")
+@click.option("--number", default=None, help="岗位编号（默认：本部门下一个未用的编号）。")
 @_root_option
 def new_role(title: str, department: str, reports_to: str | None, reports_to_title: str | None,
              role_id: str | None, number: str | None, root: Path) -> None:
-    """Write roles/<id>.yml with the next 岗位编号 and Chinese guidance; never overwrites a file."""
+    """写出 roles/<id>.yml：下一个岗位编号和中文填写说明；从不覆盖已有文件。"""
     from .authoring.newrole import NewRoleError, plan_role, write_role
 
     try:
@@ -299,15 +321,15 @@ def new_role(title: str, department: str, reports_to: str | None, reports_to_tit
 
 @main.group()
 def user() -> None:
-    """Who may edit in the browser when `handbook serve` is shared on a network."""
+    """在网络上共享 handbook serve 时，谁可以在浏览器中编辑。"""
 
 
 @user.command("add")
 @click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）。")
 @_root_option
 def user_add(name: str, password_stdin: bool, root: Path) -> None:
-    """Create a user NAME (or set their password); kept in .handbook/users.json, ignored by git, never published."""
+    """添加用户 NAME（或修改其密码）；保存在 .handbook/users.json 中，git 不跟踪，也从不发布。"""
     from .editor.auth import UserError, add_user
 
     password = (sys.stdin.readline().rstrip("\r\n") if password_stdin
@@ -323,12 +345,12 @@ def user_add(name: str, password_stdin: bool, root: Path) -> None:
 @_root_option
 @click.argument("rev1", required=False)
 @click.argument("rev2", required=False)
-@click.option("--markdown", is_flag=True, help="Markdown grouped by role, policy, guide and form, for a review.")
+@click.option("--markdown", is_flag=True, help="输出 Markdown，按岗位、制度、指南和表单分组，便于审阅。")
 def diff(root: Path, rev1: str | None, rev2: str | None, markdown: bool) -> None:
-    """What changed in the content between two git revisions, in HR's words.
+    """两个版本之间内容改了什么，用 HR 的话说。
 
-    REV1 defaults to the last commit (HEAD), REV2 to the working tree (your unsaved-in-git edits).
-    Compares the loaded content, so reordering keys or editing comments shows no change.
+    REV1 默认是上次提交，REV2 默认是当前文件（还没提交的修改）。比较的是读入的内容：
+    只调整键的顺序或修改注释不算变更。
     """
     from .history.changes import DiffError, as_markdown, as_text
     from .history.changes import diff as compare_revisions
@@ -346,9 +368,9 @@ def diff(root: Path, rev1: str | None, rev2: str | None, markdown: bool) -> None
 
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path), default=REPO_ROOT / "schemas",
-              show_default="schemas/", help="Where to write the *.schema.json files.")
+              show_default="schemas/", help="*.schema.json 文件写到哪里。")
 def schema(out: Path) -> None:
-    """Write JSON Schemas for the YAML files, for editor completion and checking."""
+    """写出 YAML 文件的 JSON Schema，供文本编辑器补全和检查。"""
     from .content.schema import write_schemas
 
     try:

@@ -151,6 +151,24 @@ def test_every_message_and_hint_is_chinese():
     assert [(code, text) for code, text in texts if not cjk.search(text) and not re.fullmatch(r"\{\w+\}", text)] == []
 
 
+def test_every_command_s_help_is_chinese():
+    """`handbook -h` and each command's: descriptions and every option, Click's own help option included."""
+    import click
+
+    from generator.cli import main
+
+    cjk = re.compile("[\u4e00-\u9fff]")
+    commands = [((), main)]
+    for path, command in commands:
+        commands += [((*path, name), sub) for name, sub in getattr(command, "commands", {}).items()]
+    untold = []
+    for path, command in commands:
+        ctx = click.Context(command, info_name=" ".join(("handbook", *path)))
+        texts = [command.help or ""] + [p.help or "" for p in command.get_params(ctx) if isinstance(p, click.Option)]
+        untold += [(" ".join(path), text) for text in texts if not cjk.search(text)]
+    assert len(commands) >= 9 and untold == []
+
+
 @pytest.mark.parametrize("loc, said", [
     (("kpis", "items", 0, "weight"), "第 1 个指标的权重（weight）"),
     (("kpis", "items"), "指标列表（items）"),
