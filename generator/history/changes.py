@@ -638,8 +638,7 @@ def _commit_changes(commit: Commit, touched: list[tuple[str, str, str]], blobs: 
             continue
         for side, obj in loaded:
             side.add(obj)
-        if status == "R" and kind and _kind_of_path(before) == kind:
-            renames[(kind, Path(before).stem)] = Path(path).stem
+        renames.update(_rename(status, path, before))
     found = whole + compare(old, new, renames, context)
     order = {k: i for i, k in enumerate(("site", *KINDS))}
     found.sort(key=lambda c: order[c.kind])  # stable: each kind keeps the comparison's order
@@ -684,17 +683,23 @@ def _load(root: Path, what: str) -> Handbook:
 
 def renames_between(repo: Repository, old_rev: str, new_rev: str | None) -> dict[tuple[str, str], str]:
     """(kind, old id) → new id for content files git sees renamed between two revisions (or the working tree)."""
-    args = ["diff", "-M", "--name-status", "-z", "--relative", old_rev] + ([new_rev] if new_rev else [])
+    args = ["diff", "-M", "--raw", "-z", "--relative", old_rev] + ([new_rev] if new_rev else [])
     try:
         fields = git(repo.root, *args, "--", *CONTENT_FOLDERS).decode("utf-8", "replace").split("\0")
     except GitError:
         return {}
     found = {}
-    for status, new, old in history.name_status(fields):
-        kind = _kind_of_path(new)
-        if status == "R" and kind and _kind_of_path(old) == kind:
-            found[(kind, Path(old).stem)] = Path(new).stem
+    for status, new, old, _ in history.raw_entries(fields):
+        found.update(_rename(status, new, old))
     return found
+
+
+def _rename(status: str, path: str, before: str) -> dict[tuple[str, str], str]:
+    """{(kind, old id): new id} when git saw a content file renamed within its kind, else {}."""
+    kind = _kind_of_path(path)
+    if status == "R" and kind and _kind_of_path(before) == kind:
+        return {(kind, Path(before).stem): Path(path).stem}
+    return {}
 
 
 def _kind_of_path(path: str) -> str | None:

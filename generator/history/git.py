@@ -1,6 +1,6 @@
 """The git history of a content root: which commits touched which content file.
 
-One ``git log`` pass for the whole root (``--name-status -M -z``), never one process
+One ``git log`` pass for the whole root (``--raw -M -z``), never one process
 per file: at 500 roles that is the difference between milliseconds and minutes.
 Renamed files (a role whose id changed) keep their history: the log is read newest
 first and every rename maps the old name onto the file's current name.
@@ -108,7 +108,7 @@ def read_log(repo: Repository) -> Log:
             continue
         header, _, rest = record.partition("\0")
         sha, date, author, subject = (header.split("\x1f") + ["", "", "", ""])[:4]
-        entries = _raw_entries(rest.lstrip("\n").split("\0"))
+        entries = raw_entries(rest.lstrip("\n").split("\0"))
         if not entries:  # a merge commit: its changes are listed under the commits it merged
             continue
         commit = Commit(sha=sha, date=dt.date.fromisoformat(date), author=author, subject=subject)
@@ -125,8 +125,9 @@ def read_log(repo: Repository) -> Log:
     return log
 
 
-def _raw_entries(fields: list[str]) -> list[tuple[str, str, str, str]]:
-    """``--raw -z`` output → (status letter, path, path before, blob id after: "" for a deletion)."""
+def raw_entries(fields: list[str]) -> list[tuple[str, str, str, str]]:
+    """``--raw -z`` output (of ``git log`` or ``git diff``) → (status letter, path, path before: the same unless
+    renamed or copied, blob id after: "" for a deletion or a working-tree file)."""
     entries, i = [], 0
     while i < len(fields) and fields[i].startswith(":"):
         meta = fields[i].split()
@@ -155,20 +156,6 @@ def _versions(blob_ids: set[str], repo: Repository) -> dict[str, str]:
             value = match.group(1).split(b" #")[0].strip().decode("utf-8", "replace")
             versions[blob] = value.strip("\"'") if value[:1] in "\"'" and value[-1:] == value[:1] else value
     return versions
-
-
-def name_status(fields: list[str]) -> list[tuple[str, str, str]]:
-    """``--name-status -z`` output → (status letter, path, path before: the same unless renamed or copied)."""
-    entries, i = [], 0
-    while i < len(fields) and fields[i]:
-        status = fields[i]
-        if status[:1] in ("R", "C"):
-            entries.append((status[0], fields[i + 2], fields[i + 1]))
-            i += 3
-        else:
-            entries.append((status[0], fields[i + 1], fields[i + 1]))
-            i += 2
-    return entries
 
 
 def read(root: Path) -> tuple[History, Log | None, Repository | None]:
