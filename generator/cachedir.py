@@ -82,3 +82,13 @@ def package_digest(package: Path = PACKAGE) -> str:
 def _file_hash(path: Path, mtime_ns: int, size: int) -> bytes:
     """A file's hash, read again only when its modification time or size changes."""
     return hashlib.sha256(path.read_bytes()).digest()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """``path`` written whole or not at all: a temporary file beside it, renamed over it."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)

@@ -210,7 +210,7 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, wit
     if report_file:
         text = json.dumps({**report, "wall": round(took, 3)}, ensure_ascii=False, indent=2) + "\n"
         try:
-            _write_atomically(report_file, text)
+            cachedir.write_atomically(report_file, text.encode())
         except OSError as exc:
             click.echo(f"错误：{report_file}：构建报告无法写入（{exc.strerror or exc}）— 网站已经生成；"
                        "换一个 --report 路径", err=True)
@@ -243,16 +243,6 @@ def _is_report(path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(data, dict) and {"pages", "documents", "rendered"} <= data.keys()
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, path)
-    finally:
-        if temp.exists():
-            temp.unlink()
 
 
 @main.command()

@@ -1,24 +1,14 @@
-"""What changed between two versions of the content, in HR's words.
+"""What changed between two versions of the content, in HR's words (``大区经理 · 删除 KPI 区域回款率``).
 
-Compares loaded models, not YAML text: reordering keys, re-indenting or editing a
-comment changes nothing; a duty moved, a weight changed or a role renamed is said
-as HR would say it::
-
-    大区经理 · 岗位职责 3：“……” → “……”
-    大区经理 · 删除 KPI 区域回款率
-    大区经理 · KPI 区域销售任务完成率：权重 35% → 30%
-    新增岗位 大客户经理
-
-Every changed value is said with what it was and what it is (old → new). Two uses: :func:`compare` on
-two whole handbooks (``handbook diff``), and
-:func:`recent` for the 变更记录 page, which loads only the files each recent commit
-touched (at the commit and at its parent) so its cost follows the size of the
-changes, not of the handbook.
+Loaded models are compared, not YAML text, so key order and comments change nothing. :func:`compare` serves
+``handbook diff``; :func:`recent` the 变更记录 page, reading only the files each recent commit touched.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import os
 import re
 import tempfile
@@ -114,26 +104,28 @@ def _pair(kind: str, before: dict, after: dict, renames: dict) -> list[tuple[str
     """(old id, new id) pairs in the new side's order, then deletions; renamed items paired."""
     gone = [i for i in before if i not in after]
     came = [i for i in after if i not in before]
-    matched: dict[str, str] = {}
-    for old_id in gone:
-        new_id = renames.get((kind, old_id))
-        if new_id in came:
-            matched[old_id] = new_id
-    for old_id in gone:
-        if old_id in matched:
-            continue
-        for new_id in came:
-            if new_id in matched.values():
-                continue
-            a, b = before[old_id], after[new_id]
-            if (getattr(a, "number", None) and getattr(a, "number", None) == getattr(b, "number", None)) \
-                    or a.title == b.title:
-                matched[old_id] = new_id
-                break
+    told = {old: renames[(kind, old)] for old in gone if renames.get((kind, old)) in came}
+
+    def same(old: str, new: str) -> bool:
+        a, b = before[old], after[new]
+        number = getattr(a, "number", None)
+        return bool(number) and number == getattr(b, "number", None) or a.title == b.title
+
+    matched = _twins(gone, came, same, told)
     back = {v: k for k, v in matched.items()}
     pairs: list[tuple[str | None, str | None]] = [(back.get(i, i if i in before else None), i) for i in after]
     pairs += [(i, None) for i in gone if i not in matched]
     return pairs
+
+
+def _twins(gone: list[str], came: list[str], same, matched: dict[str, str] | None = None) -> dict[str, str]:
+    """Deleted → added names that ``same`` takes for one item renamed, each paired once, in order."""
+    matched = dict(matched or {})
+    for old in gone:
+        twin = next((new for new in came if new not in matched.values() and same(old, new)), None)
+        if old not in matched and twin is not None:
+            matched[old] = twin
+    return matched
 
 
 def _item_lines(kind: str, a: Any, b: Any, names: _Names) -> list[str]:
@@ -282,13 +274,10 @@ def _kpis(a: Role, b: Role) -> list[str]:
     new = {k.name: k for k in b.kpis.items}
     gone = [n for n in old if n not in new]
     came = [n for n in new if n not in old]
-    renamed = {}
-    for name in gone:
-        twin = next((c for c in came if new[c].definition == old[name].definition and c not in renamed.values()), None)
-        if twin:
-            renamed[name] = twin
+    renamed = _twins(gone, came, lambda o, n: old[o].definition == new[n].definition)
+    back = {n: o for o, n in renamed.items()}
     for kpi in b.kpis.items:
-        before = old.get(kpi.name) or old.get(next((o for o, n in renamed.items() if n == kpi.name), ""))
+        before = old.get(kpi.name) or old.get(back.get(kpi.name, ""))
         if before is None:
             lines.append(f"新增 KPI {kpi.name}（权重 {outline.weight_text(kpi)}，目标值 {kpi.target}）")
             continue
@@ -324,16 +313,12 @@ def _blocks(policy: Policy) -> list[tuple[str, str]]:
     """Every paragraph of a policy as (section number, text)."""
     lines = []
     for s, section in enumerate(policy.sections, 1):
-        label = outline.chinese_numeral(s)
-        if section.heading:
-            lines.append((f"第{label}部分", f"【{section.heading}】"))
+        where = f"第{outline.chinese_numeral(s)}部分"
+        texts = [f"【{section.heading}】"] if section.heading else []
         for block in section.body:
-            if isinstance(block, str):
-                lines.append((f"第{label}部分", block))
-            elif hasattr(block, "list"):
-                lines += [(f"第{label}部分", item) for item in block.list]
-            else:
-                lines.append((f"第{label}部分", next(v for v in block.model_dump().values())))
+            texts += [block] if isinstance(block, str) else block.list if hasattr(block, "list") \
+                else [next(iter(block.model_dump().values()))]
+        lines += [(where, text) for text in texts]
     return lines
 
 
@@ -458,18 +443,19 @@ def as_markdown(changes: list[Change], old_label: str, new_label: str) -> str:
     out = [f"### 内容变更：{old_label} → {new_label}", ""]
     if not changes:
         return "\n".join(out + ["没有内容变更。", ""])
-    current = None
+    for kind, _, title, texts in grouped(changes):
+        out += [f"**{_md(title)}**（{KINDS[kind].label if kind in KINDS else '设置'}）", ""]
+        out += [f"- {_md(text)}" for text in texts] + [""]
+    return "\n".join(out[:-1]) + "\n"
+
+
+def grouped(changes: Iterable[Change]) -> list[tuple[str, str, str, list[str]]]:
+    """(kind, id, title, lines) per item, in the order the comparison found them."""
+    groups: dict[tuple[str, str], tuple[str, str, str, list[str]]] = {}
     for change in changes:
         key = (change.kind, change.id)
-        if key != current:
-            if current is not None:
-                out.append("")
-            kind = KINDS[change.kind].label if change.kind in KINDS else "设置"
-            out.append(f"**{_md(change.title)}**（{kind}）")
-            out.append("")
-            current = key
-        out.append(f"- {_md(change.text)}")
-    return "\n".join(out) + "\n"
+        groups.setdefault(key, (*key, change.title, []))[3].append(change.text)
+    return list(groups.values())
 
 
 def _md(text: str) -> str:
@@ -513,34 +499,25 @@ def recent(repo: Repository, log: Log, context: Handbook | None = None, limit: i
 
 
 class _ChangeCache:
-    """A commit never changes, so neither does what it changed: kept as JSON between builds.
-
-    The key holds the commit, the tool's code (:func:`generator.cachedir.package_digest`), and the
-    role titles and department names the lines borrow from the current handbook (直接上级 A 改为 B),
-    so a cached line is always the line a fresh comparison would give.
-    """
+    """A commit never changes, so neither does what it changed: kept as JSON between builds, keyed by the
+    commit, the tool's code and the role titles and department names the lines borrow (直接上级 A 改为 B)."""
 
     def __init__(self, folder: Path | None, context: Handbook | None, shared: bool = False):
         self.folder, self.shared = folder, shared
-        if folder is None:
-            return
-        import hashlib
-        import json
-
-        digest = hashlib.sha256(cachedir.package_digest().encode())
-        if context is not None:
-            names = [[r.id, r.title] for r in context.roles] + [[d.id, d.name] for d in context.site.departments]
-            digest.update(json.dumps(names, ensure_ascii=False).encode())
-        self.stamp = digest.hexdigest()[:16]
+        if folder is not None:
+            digest = hashlib.sha256(cachedir.package_digest().encode())
+            if context is not None:
+                names = [[r.id, r.title] for r in context.roles]
+                names += [[d.id, d.name] for d in context.site.departments]
+                digest.update(json.dumps(names, ensure_ascii=False).encode())
+            self.stamp = digest.hexdigest()[:16]
 
     def _path(self, sha: str) -> Path:
         return self.folder / f"changes-{sha}-{self.stamp}.json"
 
     def get(self, commit: Commit) -> ChangeSet | None:
-        if self.folder is None:
-            return None
         try:
-            return ChangeSet.model_validate_json(self._path(commit.sha).read_bytes())
+            return ChangeSet.model_validate_json(self._path(commit.sha).read_bytes()) if self.folder else None
         except (OSError, ValueError):
             return None
 
@@ -560,15 +537,13 @@ class _ChangeCache:
             path.unlink(missing_ok=True)
 
     def put(self, change_set: ChangeSet) -> ChangeSet:
-        if self.folder is not None:
-            try:
+        try:
+            if self.folder is not None:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                path = self._path(change_set.commit.sha)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_text(change_set.model_dump_json(), encoding="utf-8")
-                tmp.replace(path)
-            except OSError:  # a read-only cache only costs time
-                pass
+                data = change_set.model_dump_json().encode()
+                cachedir.write_atomically(self._path(change_set.commit.sha), data)
+        except OSError:  # a read-only cache only costs time
+            pass
         return change_set
 
 

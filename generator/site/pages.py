@@ -1,12 +1,7 @@
 """Handbook → Markdown pages (``src_uri → text``), the menu and the org chart.
 
-Content is data, never markup: every plain string a template prints is entity-escaped by the
-Environment's ``finalize`` for both HTML and Markdown (:func:`md_escape`), so a duty such as
-``<script>`` or ``[x](javascript:…)`` shows as typed. Templates print content with ``{{ value }}``
-or ``linkify``, build links with ``link()``, and never join Markup and content with ``~`` or ``+``;
-``safe`` is disabled and ``join`` escapes like ``finalize``. What a page lists comes from
-:mod:`generator.documents.views`; how it looks from ``templates/site/*.md.j2`` (``site_overrides/site/``
-may replace any of them).
+Content is data, never markup: ``finalize`` escapes every plain string a template prints for HTML and
+Markdown (:func:`md_escape`); templates link with ``link()`` or ``linkify``, ``safe`` is disabled.
 """
 
 from __future__ import annotations
@@ -25,22 +20,19 @@ from .. import TOOL_ROOT
 from ..content import drafts, numbering, outline
 from ..content.model import KINDS, Handbook, Role
 from ..documents import outputs, views
+from ..history.changes import grouped
 from ..history.git import in_chinese
 
-REPO = TOOL_ROOT
-TEMPLATES = REPO / "templates" / "site"
-OVERRIDES = REPO / "site_overrides" / "site"
+TEMPLATES = TOOL_ROOT / "templates" / "site"
+OVERRIDES = TOOL_ROOT / "site_overrides" / "site"
 
 # --------------------------------------------------------------------------- escaping
 
-# What HTML needs everywhere, and the Markdown characters that mean something anywhere in a line:
-# code spans, emphasis, links and images, attr_list `{: }`, table cells `|`, backslash escapes.
+# HTML's specials, and the Markdown characters that act anywhere in a line (ARCHITECTURE.md, Invariants)
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _ENTITIES.update({ch: f"&#{ord(ch)};" for ch in "\\`*_[]{}|"})
 _ESCAPE_RE = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
-# Characters that start a block only at the beginning of a line: heading `#`, lists `-` `+` `1.`,
-# rule and setext `---` `===`, admonition `!!!`, details `???`. Escaped there only, so that
-# `YXZX-SC-01`, `3.5 万元` or `A+B` stay readable in the generated Markdown.
+# Block markers (`#`, `-`, `+`, `1.`, `---`, `===`, `!!!`, `???`): escaped only at a line's start
 _LINE_START_RE = re.compile(r"^(?:[#+\-=!?:]|\d+[.)](?=\s|$))")
 _SPACE_RE = re.compile(r"\s+")
 _SAFE_TARGET = re.compile(r"^[a-z0-9][a-z0-9/._-]*(#[a-z0-9-]+)?$|^#[a-z0-9-]+$")
@@ -56,14 +48,8 @@ def _entity(ch: str) -> str:
 
 
 def md_escape(value: Any, line_start: bool = True) -> Markup:
-    """Plain text → Markup that Markdown and the browser both show literally, still readable as text.
-
-    HTML's special characters and the Markdown characters that act anywhere become
-    entities; block markers only where the value could start a line (every value is
-    treated as if it did, unless ``line_start`` is false: link texts and the ``inline``
-    filter, for values placed after other text). Everything else — Chinese, digits, ``-``, ``.``, ``:`` —
-    stays as typed, so generated pages read like the content in a diff.
-    """
+    """Plain text → Markup that Markdown and the browser both show literally, still readable as text; block
+    markers escaped too unless the value follows other text (``line_start`` false)."""
     if hasattr(value, "__html__"):
         return Markup(value)
     text = _SPACE_RE.sub(" ", "" if value is None else str(value))
@@ -173,12 +159,11 @@ def dept_colour(hb: Handbook, dept_id: str) -> int:
 
 def org_tree(hb: Handbook) -> list[tuple[str | None, list[OrgNode]]]:
     """Top roles grouped under the superior outside the handbook (e.g. 总经理), then their reports."""
-    colours = {d.id: dept_colour(hb, d.id) for d in hb.site.departments}
     known = {r.id for r in hb.roles}
 
     def node(role: Role, seen: frozenset[str]) -> OrgNode:
         children = [node(r, seen | {role.id}) for r in hb.direct_reports(role) if r.id not in seen]
-        return OrgNode(role, views.department_text(hb, role), colours.get(role.department, 0), children)
+        return OrgNode(role, views.department_text(hb, role), dept_colour(hb, role.department), children)
 
     groups: dict[str | None, list[OrgNode]] = {}
     for role in hb.roles:
@@ -191,13 +176,8 @@ def org_tree(hb: Handbook) -> list[tuple[str | None, list[OrgNode]]]:
 
 
 def nav(hb: Handbook, maintainers: bool = False) -> list[dict]:
-    """MkDocs ``nav`` in ``site.navigation`` order; titles HTML-escaped because the theme prints them raw.
-    The 维护指南 is HR's, not the staff's: last in the menu of the preview (``maintainers``), out of it else.
-
-    Escaped as :class:`~markupsafe.Markup`: where the theme escapes a title once more (``| e`` in
-    ``title=""`` tooltips and the footer's ``aria-label``), Jinja sees it is escaped already, so
-    ``R&D`` never shows as ``R&amp;D``.
-    """
+    """MkDocs ``nav`` in ``site.navigation`` order, titles escaped as Markup (the theme prints them raw, or
+    escapes them once more). The 维护指南 is HR's: last in the preview's menu (``maintainers``), else out."""
     e = escape
     role_groups = [(d.name, hb.roles_in(d.id)) for d in hb.site.departments]
     role_groups.append((NO_DEPARTMENT, hb.roles_in(None)))  # only drafts can lack a department
@@ -220,17 +200,6 @@ def nav(hb: Handbook, maintainers: bool = False) -> list[dict]:
 def page_of(hb: Handbook, kind: str, item_id: str) -> str | None:
     """The page of an item that is in this build (None for a deleted or left-out one)."""
     return page_uri(kind, item_id) if kind in KINDS and any(i.id == item_id for i in hb.items(kind)) else None
-
-
-def group_changes(change_set: Any) -> list[tuple[str, str, str, list[str]]]:
-    """(kind, id, title, lines) per item, in the order the comparison found them."""
-    groups: dict[tuple[str, str], tuple[str, str, str, list[str]]] = {}
-    for change in change_set.changes:
-        key = (change.kind, change.id)
-        if key not in groups:
-            groups[key] = (change.kind, change.id, change.title, [])
-        groups[key][3].append(change.text)
-    return list(groups.values())
 
 
 # --------------------------------------------------------------------------- environment
@@ -256,12 +225,10 @@ class _Site:
         href = target if target.startswith("#") else relative(ctx["page_uri"], target)
         return Markup(f"[{md_escape(collapse(str(text)), line_start=False)}]({href})")
 
+    @pass_context
     def linkify(self, ctx, text: str) -> Markup:
-        """Escape ``text``; every role title or alias (and 《form title》) in it links to its page.
-
-        Matching runs on the raw text and each piece is escaped on its own, so a
-        name can never match inside an entity; a page never links to itself.
-        """
+        """Escape ``text``; every role title or alias (and 《form title》) in it links to its page, but its own.
+        Names match the raw text and each piece is escaped on its own: never inside an entity."""
         text = collapse(str(text))
         if self._names_re is None:
             return md_escape(text)
@@ -277,6 +244,7 @@ class _Site:
         out.append(md_escape(text[pos:]))
         return Markup("").join(out)
 
+    @pass_context
     def role_facts(self, ctx, role: Role) -> list[tuple[str, Any]]:
         """:func:`views.basic_info`, with 直接上级/直接下级 linked to their pages."""
         superior, reports = self.hb.superior(role), self.hb.direct_reports(role)
@@ -291,6 +259,7 @@ class _Site:
             facts.append((label, value))
         return facts
 
+    @pass_context
     def file_links(self, ctx, items: list[Any], with_size: bool = True) -> Markup:
         """``Word（35 KB） · PDF（401 KB）`` for the produced files of one document."""
         links = []
@@ -303,11 +272,8 @@ class _Site:
 
 
 def _download_attr(filename: str) -> Markup:
-    """``{download="大区经理-岗位说明书.pdf"}`` (attr_list): the browser saves the file under its Chinese name.
-
-    The address stays ASCII (``job-descriptions/regional-manager.pdf``); the name was made safe by
-    :func:`generator.documents.outputs.safe_name` (no quote, brace or slash) and is HTML-escaped here too.
-    """
+    """``{download="大区经理-岗位说明书.pdf"}`` (attr_list): the browser saves the file under its Chinese name
+    (made safe by :func:`generator.documents.outputs.safe_name`, escaped here too)."""
     if not filename:
         return Markup("")
     if re.search(r'["{}\\/]', filename):
@@ -346,14 +312,13 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
     env.filters.update(
         slug=_slug, join=_join, safe=_refuse_safe, size=size_text, day=day,
         inline=lambda value: md_escape(collapse("" if value is None else str(value)), line_start=False),
-        linkify=pass_context(lambda ctx, text: site.linkify(ctx, text)))
+        linkify=site.linkify)
     env.globals.update(
         hb=hb, views=views, outline=outline, drafts=drafts, downloads=downloads, link=site.link,
-        role_facts=pass_context(lambda ctx, role: site.role_facts(ctx, role)),
-        file_links=pass_context(lambda ctx, items, with_size=True: site.file_links(ctx, items, with_size)),
+        role_facts=site.role_facts, file_links=site.file_links,
         role_uri=role_uri, policy_uri=policy_uri, guide_uri=guide_uri, form_uri=form_uri, page_of=page_of,
         HOME=HOME, ORG_CHART=ORG_CHART, FORMS_INDEX=FORMS_INDEX, DOWNLOADS_PAGE=DOWNLOADS_PAGE,
-        CHANGES_PAGE=CHANGES_PAGE, commit_anchor=commit_anchor, group_changes=group_changes,
+        CHANGES_PAGE=CHANGES_PAGE, commit_anchor=commit_anchor, grouped=grouped,
         on_changes_page={cs.commit.short for cs in hb.history.changes},
         revision_rows=lambda item: views.revision_rows(hb, item), history_omitted_text=in_chinese,
         last_updated=lambda item: views.last_updated(hb, item),
@@ -364,8 +329,8 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
 
 
 class _MemoryBytecodeCache(BytecodeCache):
-    """Jinja compiles a template once per Environment, and every build makes new ones (ours, the theme's):
-    a preview recompiled ~50 templates per save. Keyed by name and source checksum: an edit recompiles."""
+    """Templates compiled once per process, not once per Environment (every build makes new ones, ours and the
+    theme's); keyed by name and source checksum."""
 
     def __init__(self) -> None:
         self.store: dict[str, bytes] = {}
@@ -381,10 +346,10 @@ class _MemoryBytecodeCache(BytecodeCache):
 TEMPLATE_CACHE = _MemoryBytecodeCache()  # compiled templates for the process: site pages and the theme's
 
 
-def _template_stamp(extra_dirs: Iterable[Path]) -> tuple:
-    folders = dict.fromkeys([*extra_dirs, OVERRIDES, TEMPLATES])
-    return tuple((str(p), p.stat().st_mtime_ns) for folder in folders if folder.is_dir()
-                 for p in sorted(folder.glob("*.j2")))
+def stamp(folders: Iterable[Path], pattern: str) -> tuple:
+    """Names and modification times of the files matching ``pattern`` in ``folders``: an edit changes it."""
+    return tuple((str(p), p.stat().st_mtime_ns) for folder in dict.fromkeys(folders) if folder.is_dir()
+                 for p in sorted(folder.rglob(pattern)))
 
 
 # --------------------------------------------------------------------------- pages
@@ -397,11 +362,9 @@ def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (
           memo: dict | None = None, maintainers: bool = False) -> dict[str, str]:
     """Every page of the site as Markdown, keyed by its source path (``roles/market-manager.md``).
 
-    ``memo`` (the live preview passes one, kept across rebuilds) reuses a role page's Markdown while
-    everything it prints is unchanged: the role (the loader hands out the same object for an unchanged
-    file), its superior's and reports' titles, its commits, every role name and form (links), the site
-    settings and the templates; and a page listing every role while what it lists is unchanged. Only
-    meaningful when download sizes are not printed, as in the preview.
+    ``memo`` (the preview's, kept across rebuilds; download sizes are not printed there) reuses a role page,
+    and a page listing every role, while everything it prints is unchanged (the loader hands out the same
+    object for an unchanged file).
     """
     env = environment(hb, Downloads(downloads), extra_dirs)
     env.globals["maintainers"] = maintainers  # the 维护指南 is a search result only where it is in the menu
@@ -416,24 +379,27 @@ def pages(hb: Handbook, downloads: Iterable[Any], extra_dirs: Iterable[Path] = (
         fresh[uri] = found
         return found[2]
 
-    shared = (id(hb.site), _template_stamp(extra_dirs), tuple((r.id, r.title, tuple(r.aliases)) for r in hb.roles),
-              tuple((f.id, f.title, f.role) for f in hb.forms)) if memo is not None else None
-    # The pages that list every role print their titles, numbers, departments, reporting lines and
-    # (the home page) purposes — not their duties or KPIs. 变更记录 is made afresh every time.
-    listed = (shared, tuple((r.number, r.department, r.reports_to, r.reports_to_title, r.purpose, r.status)
-                            for r in hb.roles), tuple(id(item) for kind in KINDS if kind != "role"
-                                                      for item in hb.items(kind)),
-              hb.history.omitted, tuple(hb.history.of("role", r.id)[:1] for r in hb.roles)) if shared else None
+    shared = listed = None
+    if memo is not None:  # what every page prints: site settings, templates, role names and forms (links)
+        shared = (id(hb.site), stamp([*extra_dirs, OVERRIDES, TEMPLATES], "*.j2"),
+                  tuple((r.id, r.title, tuple(r.aliases)) for r in hb.roles),
+                  tuple((f.id, f.title, f.role) for f in hb.forms))
+        # the pages listing every role print no duties or KPIs; 变更记录 is made afresh every time
+        listed = (shared,
+                  tuple((r.number, r.department, r.reports_to, r.reports_to_title, r.purpose, r.status)
+                        for r in hb.roles),
+                  tuple(id(item) for kind in KINDS if kind != "role" for item in hb.items(kind)),
+                  hb.history.omitted, tuple(hb.history.of("role", r.id)[:1] for r in hb.roles))
     out = {uri: render(template, uri, None if uri == CHANGES_PAGE else listed) for template, uri in LISTINGS}
-    for role in hb.roles:
-        superior = hb.superior(role)
-        key = (id(role), superior.title if superior else None, tuple(r.title for r in hb.direct_reports(role)),
-               hb.history.of("role", role.id), shared) if shared else None
-        out[role_uri(role.id)] = render("role.md.j2", role_uri(role.id), key, role=role)
+    for kind in KINDS.values():
+        for item in hb.items(kind.name):
+            uri, key = page_uri(kind.name, item.id), None
+            if kind.name == "role" and shared:  # the role, its superior's and reports' titles, its commits
+                boss = hb.superior(item)
+                key = (id(item), boss and boss.title, tuple(r.title for r in hb.direct_reports(item)),
+                       hb.history.of("role", item.id), shared)
+            out[uri] = render(kind.template, uri, key, **{kind.name: item})
     if memo is not None:
         memo.clear()
         memo.update(fresh)
-    for kind in KINDS.values():
-        for item in hb.items(kind.name) if kind.name != "role" else ():  # role pages above: their memo key
-            out[page_uri(kind.name, item.id)] = render(kind.template, page_uri(kind.name, item.id), **{kind.name: item})
     return out

@@ -127,7 +127,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         config.nav = pages.nav(self.hb, self._maintainers)
         _tune_search(config, cache.path)
         self._overrides = [root / "site_overrides" / "site"]
-        self._stamp = _theme_stamp(root)
+        overrides = [TOOL_ROOT / "site_overrides", root / "site_overrides"]  # edited: every page rebuilt
+        self._stamp = json.dumps(pages.stamp(overrides, "*.html"))
         self._stop_rendering()  # a previous build of `mkdocs serve` that failed before collecting
         if self.preview is not None:  # pages first: documents render behind them and are served on request
             self.preview.start(self.hb, Path(config.site_dir))
@@ -306,13 +307,6 @@ def _tune_search(config, cache_dir: Path) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
     jieba.dt.tmp_dir = str(cache_dir)
     jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict…" on every build
-
-
-def _theme_stamp(root: Path) -> str:
-    """Names and mtimes of the theme overrides: an edited override rebuilds every page of the preview."""
-    folders = dict.fromkeys([TOOL_ROOT / "site_overrides", root / "site_overrides"])
-    return json.dumps([(str(p), p.stat().st_mtime_ns) for folder in folders if folder.is_dir()
-                       for p in sorted(folder.rglob("*.html"))])
 
 
 def load(root: Path, site_dir: Path | str, strict: bool = False, **settings):
