@@ -1,13 +1,9 @@
 """`handbook serve`: MkDocs' live preview, which never hangs and shows content errors in the browser.
 
-MkDocs' server makes every page request wait until the running build finishes, and a build that
-raised never does. Here a failed build still completes its epoch: every page then gets
-:func:`render_status`'s error page (the `path:line` problems, everything escaped), which reloads
-through MkDocs' own live-reload poll once a save fixes them; a page asked for while a build runs
-longer than :data:`PAGE_WAIT` gets a "building" page. The socket is bound before the first build.
-
-A draft with problems never fails the build (the loader leaves it out, ``Handbook.draft_problems``):
-its own page lists its problems instead, and every other page carries a small notice naming it.
+MkDocs' server makes page requests wait for the running build, forever when it raised. Here a failed build
+still completes its epoch and every page gets the error page until a save fixes it; a build running longer
+than :data:`PAGE_WAIT` gets a "building" page. A draft held back by its problems (``Handbook.draft_problems``)
+has them listed on its page, and every other page names it in a notice.
 """
 
 from __future__ import annotations
@@ -88,10 +84,6 @@ class HeldDraft:
     path: str
     url: str
     problems: tuple[Problem, ...]
-
-    @property
-    def count(self) -> int:
-        return len(self.problems)
 
 
 def held_drafts(problems: Iterable[Problem], mount: str = "/") -> dict[str, HeldDraft]:
@@ -320,7 +312,8 @@ def serve(root: Path, dev_addr: str, editor=None) -> None:
                 if state["failed"]:
                     log.info("内容没有错误了：页面重新显示手册。")
                 for draft in server.held():
-                    log.warning(f"草稿 {draft.path} 有 {draft.count} 处问题：它的页面只列出这些问题，其他页面照常显示。")
+                    log.warning(f"草稿 {draft.path} 有 {len(draft.problems)} 处问题：它的页面只列出这些问题，"
+                                "其他页面照常显示。")
                 state["failed"] = False
 
     server.builder = builder
@@ -373,16 +366,10 @@ def _show_mkdocs_log() -> None:
     """MkDocs reports "Serving on …", each rebuild and build errors through logging."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-    handler.addFilter(_NotDirtyWarning())
+    # MkDocs warns that a dirty build may leave stale menus; the plugin rebuilds every page whose menu changed
+    handler.addFilter(lambda record: "'dirty' build" not in record.getMessage())
     mkdocs_log = logging.getLogger("mkdocs")
     if not any(getattr(h, "_handbook", False) for h in mkdocs_log.handlers):
         handler._handbook = True  # type: ignore[attr-defined]
         mkdocs_log.addHandler(handler)
     mkdocs_log.setLevel(logging.INFO)
-
-
-class _NotDirtyWarning(logging.Filter):
-    """MkDocs warns that a dirty build may leave stale menus; the plugin rebuilds every page whose menu changed."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "'dirty' build" not in record.getMessage()
