@@ -1,12 +1,6 @@
-"""Where a build keeps what it can reuse (rendered documents, jieba's dictionary, history comparisons), and the
-hashes of files that name an entry: :func:`package_digest` keeps a cache from serving what other code made.
-
-By default every content root keeps its own cache in ``.cache/handbook/`` and each build trims it to
-what that root needs now. ``HANDBOOK_CACHE_DIR`` names one folder shared instead — by several
-checkouts, a CI cache, the test suite's many content roots. Entries are named by content hashes, so
-sharing is safe; but one root's build must never delete what another root still uses, so a shared
-cache only loses entries that no build has touched for ``SHARED_MAX_AGE_DAYS``.
-"""
+"""Where a build keeps what it can reuse: the root's own ``.cache/handbook/``, trimmed by each build, or one
+folder shared by many roots (``HANDBOOK_CACHE_DIR``) that loses only entries untouched for
+``SHARED_MAX_AGE_DAYS``; :func:`package_digest` keeps a cache from serving what other code made."""
 
 from __future__ import annotations
 

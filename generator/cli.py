@@ -1,11 +1,5 @@
-"""The `handbook` command: check, build, serve, import, schema.
-
-Click gives us sub-commands, `--help` and option parsing for free; errors in
-content are printed one per line (`path:line: message — hint`) with exit 1 and
-never a traceback. Exit status: 0 done, 1 content problems or a failed build,
-2 a command-line mistake (e.g. an `--out` that must not be replaced), 3 a fault
-in the tool itself (one line; `handbook --debug …` or HANDBOOK_DEBUG=1 shows the
-traceback).
+"""The `handbook` command. Exit status: 0 done, 1 content problems (one `path:line` line each) or a failed
+build, 2 a command-line mistake, 3 a fault in the tool (one line; `--debug` or HANDBOOK_DEBUG=1: traceback).
 """
 
 from __future__ import annotations

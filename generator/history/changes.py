@@ -74,11 +74,9 @@ class _Names:
 
 def compare(old: Snapshot | Handbook, new: Snapshot | Handbook, renames: dict[tuple[str, str], str] | None = None,
             context: Handbook | None = None) -> list[Change]:
-    """Every difference between ``old`` and ``new``, item by item in handbook order.
-
-    ``renames`` maps (kind, old id) → new id (git saw the file renamed); without it a removed
-    and an added role with the same 岗位编号 or title are taken for one role renamed.
-    """
+    """Every difference between ``old`` and ``new``, item by item in handbook order. ``renames``: (kind, old
+    id) → new id where git saw a file renamed; else an item deleted and one added with its number or title
+    are one."""
     old = old if isinstance(old, Snapshot) else Snapshot.of(old)
     new = new if isinstance(new, Snapshot) else Snapshot.of(new)
     names = _Names(old, new, context=context)
@@ -468,14 +466,9 @@ def _md(text: str) -> str:
 
 def recent(repo: Repository, log: Log, context: Handbook | None = None, limit: int = RECENT_COMMITS,
            cache_dir: Path | None = None, shared: bool = False) -> list[ChangeSet]:
-    """The last ``limit`` commits that changed content, each compared with its parent file by file.
-
-    All blobs are read with one ``git cat-file --batch`` and parsed in memory, each distinct
-    blob once. A file added or deleted as a whole only needs its title, read with libyaml
-    alone (an initial commit of 500 roles costs no 500 validations). A file that does not
-    load at a commit (content from an older model, a typo HR fixed later) gives one line
-    and is skipped.
-    """
+    """The last ``limit`` commits that changed content, each compared with its parent file by file: blobs
+    read with one ``git cat-file --batch``, each parsed once; a file added or deleted whole read for its id
+    and title alone; a file that does not load at a commit skipped with one line."""
     commits = log.commits[:limit]
     cache = _ChangeCache(cache_dir, context, shared)
     done = {c.sha: cache.get(c) for c in commits}

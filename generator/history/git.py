@@ -1,18 +1,9 @@
 """The git history of a content root: which commits touched which content file.
 
-One ``git log`` pass for the whole root (``--raw -M -z``), never one process
-per file: at 500 roles that is the difference between milliseconds and minutes.
-Renamed files (a role whose id changed) keep their history: the log is read newest
-first and every rename maps the old name onto the file's current name.
-
-Dates are git's author dates (the day HR made the change, kept through rebases), never
-the clock, so the same commit always gives the same pages and documents. Uncommitted
-edits in the working tree are not history: they appear in no 修订记录 until committed
-(``handbook diff`` shows them).
-
-History is *omitted*, with one reason for the build summary, when git is not installed,
-the root is not inside a git repository, the clone is shallow (its oldest commits are
-missing, so "first published" would be a lie) or there are no commits yet.
+One ``git log`` pass for the whole root, never one process per file; renamed files keep their history.
+Dates are git's author dates, never the clock; uncommitted edits are not history. History is *omitted*,
+with one reason, without git, outside a repository, in a shallow clone (its first commits are missing)
+or before the first commit.
 """
 
 from __future__ import annotations
@@ -63,8 +54,9 @@ def repository(root: Path) -> tuple[Repository | None, str]:
     """(repository, "") or (None, why history is not available)."""
     root = Path(root)
     try:
-        inside = git(root, "rev-parse", "--is-inside-work-tree").decode().strip()
-    except GitError as exc:
+        inside, shallow, prefix = git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository",
+                                      "--show-prefix").decode().split("\n")[:3]
+    except (GitError, ValueError) as exc:
         if "not installed" in str(exc):
             return None, "git is not installed"
         if "dubious ownership" in str(exc) or "safe.directory" in str(exc):
@@ -72,14 +64,13 @@ def repository(root: Path) -> tuple[Repository | None, str]:
         return None, "not a git repository"
     if inside != "true":
         return None, "not a git repository"
+    if shallow == "true":
+        return None, "shallow clone (run `git fetch --unshallow` for the full history)"
     try:
-        if git(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true":
-            return None, "shallow clone (run `git fetch --unshallow` for the full history)"
         git(root, "rev-parse", "--verify", "--quiet", "HEAD")
     except GitError:
         return None, "no commits yet"
-    prefix = git(root, "rev-parse", "--show-prefix").decode().strip()
-    return Repository(root, prefix), ""
+    return Repository(root, prefix.strip()), ""
 
 
 @dataclass
@@ -93,11 +84,8 @@ class Log:
 
 
 def read_log(repo: Repository) -> Log:
-    """One ``git log`` over roles/ and content/; paths relative to the content root.
-
-    Each file's commits carry the ``version:`` the file had in that commit (its 修订记录 rows show it):
-    the blobs the log names are read with one ``git cat-file --batch``, each distinct blob once.
-    """
+    """One ``git log`` over roles/ and content/, paths relative to the content root; each file's commits carry
+    the ``version:`` the file had then (read with one ``git cat-file --batch``, each blob once)."""
     args = ["log", "-z", f"--format={_FORMAT}", "-M", "--raw", "--no-abbrev", "--relative", "HEAD"]
     raw = git(repo.root, *args, "--", *CONTENT_FOLDERS)
     log = Log()

@@ -1,15 +1,7 @@
-"""Versions that move with the content: a changed item gets the next version and a 修订记录 row.
-
-A published item printed twice with different content must not say 版本 1.0 both times. The last
-commit is the last release HR made: when an item's content differs from it, its ``version`` should
-differ too. :func:`offer` says what the version should become and which ``revisions:`` row goes with
-it — the 修订内容 is the change list in HR's words (:mod:`generator.history.changes`) — for every
-command that writes content (``handbook import``, ``handbook new role``, the editor); :func:`unraised`
-is the note ``handbook check`` adds when HR edited a file by hand and left the version alone.
-
-Only content counts: the version, 生效日期 and 修订记录 themselves, comments and key order do not.
-A draft has no release yet: its version stays (and its 生效日期 empty) until it is published. Without
-git there is no last release; the file as it was before the write stands in for it.
+"""Versions that move with the content: an item changed since the last commit (the last release) gets the
+next version and a 修订记录 row saying the change in HR's words (:func:`offer`, for every command that writes
+content), or ``handbook check``'s note that it did not (:func:`unraised`). A draft keeps its version until it
+is published; without git the file as it was before the write stands in for the last release.
 """
 
 from __future__ import annotations
@@ -80,12 +72,9 @@ def content_changes(before: Any, after: Any, context: Handbook | None = None) ->
 
 def offer(root: Path, rel: str, raw: bytes, before: bytes | None = None, today: dt.date | None = None,
           context: Handbook | None = None) -> Offer | None:
-    """The version and 修订记录 row the content file ``rel`` should carry when its bytes become ``raw``.
-
-    Compared with the file at the last commit (``before``, the file's bytes before this write, when the
-    root is not in git). None when nothing needs to change: the content is as released, the file does not
-    load, the item is a draft, or the version was raised and its row already says what changed.
-    """
+    """The version and 修订记录 row the content file ``rel`` should carry when its bytes become ``raw``, compared
+    with the last commit (else ``before``); None when the content is as released, does not load, is a draft,
+    or the version was raised and its row already says what changed."""
     today = today or dt.date.today()
     item = _item(rel, raw)
     if item is None or not hasattr(item, "version"):

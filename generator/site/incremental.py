@@ -1,10 +1,5 @@
-"""`handbook serve`: pages first, documents behind them, and only what an edit changed.
-
-Documents render in background workers while pages are built, and one not ready yet is rendered
-when the browser asks for it (:meth:`Preview.download`); a page whose Markdown, menu and theme are
-unchanged is not built again (:class:`PageSignatures`) and keeps its search entries
-(:meth:`Preview.merge_index`). ``handbook build`` uses none of this.
-"""
+"""`handbook serve`: pages first, documents behind them (or made when asked for), and only what an edit
+changed rebuilt. ``handbook build`` uses none of this."""
 
 from __future__ import annotations
 
@@ -87,12 +82,8 @@ class Preview:
 
 
 class Documents:
-    """Renders documents in the background across rebuilds; hands out any one of them on request.
-
-    The cache file of a document is named by its content key, so a render finished for
-    one build is valid for every later build that plans the same key: work already
-    queued is never repeated, and work no longer wanted is cancelled.
-    """
+    """Renders documents in the background across rebuilds, named by their content key (queued work is never
+    repeated, work no longer wanted is cancelled); hands out any one of them on request."""
 
     def __init__(self, cache_dir: Path, jobs: int | None = None):
         self.cache_dir, self.jobs = cache_dir, jobs or default_jobs()
@@ -127,11 +118,8 @@ class Documents:
         self.resolved = True
 
     def release(self) -> None:
-        """Queue the missing documents in low-priority workers (called once the pages are built: pages first).
-
-        An assembled document (全部岗位说明书) is not: assembling a 500-role book costs seconds on every save,
-        for a file nobody looks at while editing. Its pieces are (one per role), and :meth:`fetch` assembles it.
-        """
+        """Queue the missing documents in low-priority workers, once the pages are built; of an assembled
+        document (全部岗位说明书) only its pieces: :meth:`fetch` assembles it when it is asked for."""
         with self.lock:
             self._resolve()
             missing = {doc: target for doc, target in self.targets.values()

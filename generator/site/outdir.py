@@ -1,10 +1,5 @@
-"""The output folder (`--out`): which folders may be replaced, and replacing one atomically.
-
-`handbook build` replaces the whole of `--out`, so :func:`check_out` refuses every folder that is
-not new, empty or a previous build of this tool (marked by :data:`MARKER`). The new site is built
-next to `--out` and exchanged with it in one `renameat2(RENAME_EXCHANGE)` (two renames where that
-call is missing); leftovers of killed builds are reclaimed by the next build. Why, in ARCHITECTURE.md.
-"""
+"""The output folder (`--out`): which folders may be replaced, and replacing one atomically (ARCHITECTURE.md,
+The output folder)."""
 
 from __future__ import annotations
 
@@ -114,14 +109,9 @@ def _protected() -> list[tuple[Path, str, bool]]:
 
 
 def check_out(out: Path, root: Path) -> Path:
-    """Return the real path to build into (symlinks resolved), or raise :class:`OutRefused`.
-
-    Refused: the content root, a folder inside it other than a folder of its own directly
-    under it (such as the default `site/`), a folder that contains it, the tool's own folder,
-    the Python environment and the home folder (or a folder holding them), a folder inside
-    the tool or the environment, a file, a path that runs through a file, and an existing
-    non-empty folder that is not a previous handbook build.
-    """
+    """The real path to build into (symlinks resolved), or :class:`OutRefused`: never the content root or a
+    folder holding it or inside it (but its own `site/`), the tool, its Python environment or the home folder,
+    a file, or a folder holding other files than a previous build."""
     shown, out, root = str(out), _real(out, "--out"), _real(root, "--root")  # symlinks on both sides resolved
     own = f"换一个单独的文件夹，如 --out {root / 'site'}"
     if out == root:
@@ -194,12 +184,8 @@ def _alive(pid: int) -> bool:
 
 
 def reclaim(out: Path) -> list[Path]:
-    """Remove the staging and old folders that builds of `out` left behind when killed.
-
-    Only folders next to `out` named like ours, holding the marker, whose process is gone.
-    When `out` itself is missing (the process died between the two renames of the fallback
-    swap), the old site is put back first. Returns the folders removed or restored.
-    """
+    """Remove (or, when `out` is missing, put back) the folders next to `out` that killed builds left: named
+    like ours, holding the marker, their process gone. Returns the folders removed or restored."""
     handled: list[Path] = []
     try:
         siblings = sorted(out.parent.iterdir())
@@ -257,10 +243,7 @@ def exchange(a: Path, b: Path) -> bool:
 
 
 def swap_in(staging: Path, out: Path) -> None:
-    """Put `staging` at `out`; the previous `out` (if any) is deleted afterwards.
-
-    Raises OSError when the file system refuses; `out` then still holds the old site.
-    """
+    """Put `staging` at `out` and delete the previous `out`; OSError leaves the old site in place."""
     if out.exists() or out.is_symlink():
         if exchange(staging, out):
             shutil.rmtree(staging, ignore_errors=True)  # now holds the old site

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.bccache import MemcachedBytecodeCache
 from markupsafe import Markup, escape
 
 from .. import TOOL_ROOT
@@ -328,22 +329,15 @@ def environment(hb: Handbook, downloads: Downloads, extra_dirs: Iterable[Path] =
     return env
 
 
-class _MemoryBytecodeCache(BytecodeCache):
-    """Templates compiled once per process, not once per Environment (every build makes new ones, ours and the
-    theme's); keyed by name and source checksum."""
+class _Memory(dict):
+    """The client Jinja's memcached bytecode cache asks for (``get``, ``set``), in this process's memory."""
 
-    def __init__(self) -> None:
-        self.store: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket) -> None:
-        if bucket.key in self.store:
-            bucket.bytecode_from_string(self.store[bucket.key])
-
-    def dump_bytecode(self, bucket) -> None:
-        self.store[bucket.key] = bucket.bytecode_to_string()
+    set = dict.__setitem__
 
 
-TEMPLATE_CACHE = _MemoryBytecodeCache()  # compiled templates for the process: site pages and the theme's
+# Templates compiled once per process, not per Environment (every build makes new ones, ours and the theme's);
+# keyed by name and source checksum
+TEMPLATE_CACHE = MemcachedBytecodeCache(_Memory())
 
 
 def stamp(folders: Iterable[Path], pattern: str) -> tuple:

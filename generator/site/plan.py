@@ -1,11 +1,5 @@
-"""The site as a plan: everything an engine needs, computed from the ``Handbook`` as data.
-
-Every page's Markdown, the menu, the static files with their bytes (our CSS and scripts, the
-iframe-worker shim and its licence, the logo's copy), the theme settings that come from the
-content (site name, description, copyright, logo and favicon, brand palette), the documents to
-render, the zips and the search hints. Nothing here knows MkDocs or Zensical: an engine
-(:mod:`generator.site.engines`) only turns a plan into HTML, and ``build`` and ``serve`` plan alike.
-"""
+"""The site as a plan: everything an engine needs, computed from the ``Handbook`` as data and knowing no
+engine (ARCHITECTURE.md, The site as a plan)."""
 
 from __future__ import annotations
 
@@ -108,10 +102,8 @@ def html(uri: str) -> str:
 
 def plan(hb: Handbook, sizes: Mapping[str, int] | None = None, overrides: Iterable[Path] = (),
          memo: dict | None = None, maintainers: bool = False) -> SitePlan:
-    """The site of ``hb``. ``sizes`` (site path → bytes) are printed beside the download links: a build knows
-    them, a preview does not. ``overrides`` are folders of page templates replacing ours; ``memo`` (the
-    preview's, kept across rebuilds) reuses role pages whose inputs did not change; ``maintainers``: the
-    site HR previews (the 维护指南 in the menu and in search), not the one staff read."""
+    """The site of ``hb``; ``sizes`` (site path → bytes, known to a build) beside the download links;
+    ``maintainers``: the site HR previews (the 维护指南 in the menu and in search)."""
     docs, zips = documents.plan(hb), bundles.bundle_docs(hb)
     downloads = [Download(d, (sizes or {}).get(d.path)) for d in (*docs, *zips)]
     return SitePlan(pages.pages(hb, downloads, overrides, memo, maintainers), pages.nav(hb, maintainers), assets(hb),

@@ -1,9 +1,5 @@
-"""What every engine does around its own work: the handbook a build shows, and the finished site.
-
-Before: the content loaded, its git history attached, drafts left out or marked (:func:`prepare`).
-After the engine wrote the HTML: the role names put into its search index whole (:func:`tag_index`),
-then the offline site zipped, its size shown on the 下载 page, and ``manifest.json`` (:func:`finish`).
-"""
+"""What every engine does around its own work: the handbook a build shows (:func:`prepare`), the names in
+its search index (:func:`name_in_index`), the offline zip and the manifest (:func:`finish`)."""
 
 from __future__ import annotations
 
@@ -152,11 +148,8 @@ def finish(site_dir: Path, hb: Handbook, entries: Iterable[bundles.Entry]) -> No
 
 
 def _write_offline_size(page: Path, size: int) -> None:
-    """Put the offline zip's size in its link on the built 下载 page: ``ZIP`` → ``ZIP（1.6 MB）``.
-
-    The zip holds the whole site, this page included, so its size is known only after every page
-    is written; the copy inside the zip keeps the plain ``ZIP`` (it cannot know its own size).
-    """
+    """``ZIP`` → ``ZIP（1.6 MB）`` in the built 下载 page's link to the offline zip, known only once the zip is
+    made (the page's copy inside it keeps the plain ``ZIP``)."""
     if not page.is_file():
         return
     text = page.read_text(encoding="utf-8")

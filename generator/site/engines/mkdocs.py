@@ -1,12 +1,5 @@
-"""MkDocs + Material renders the site plan: the ``handbook`` plugin hands it to MkDocs as generated files.
-
-``mkdocs build`` and ``mkdocs serve`` work on their own (the plugin reads the content root from its
-``root`` option, default the folder of mkdocs.yml); ``handbook build`` and ``handbook serve`` run the
-same plugin with their arguments as its options (:func:`build`, :mod:`generator.site.preview`).
-Documents render in worker processes while MkDocs loads (:class:`~generator.documents.produce.Production`);
-the theme's files are never touched: Chinese search is tuned by the search plugin's settings, the index
-entries (:func:`generator.site.publish.name_in_index`) and our own script beside the theme's.
-"""
+"""MkDocs + Material renders the site plan: the ``handbook`` plugin hands it to MkDocs as generated files,
+for ``mkdocs build``/``serve`` on their own and ``handbook build``/``serve`` through its options."""
 
 from __future__ import annotations
 
@@ -273,10 +266,8 @@ _LIST_THEME = Files.add_files_from_theme
 
 
 def _remember_theme_files(on: bool) -> None:
-    """While previewing, list the theme's ~600 files once (0.3 s at every save otherwise): MkDocs calls
-    ``Files.add_files_from_theme`` at the start of every build, and the list depends only on the theme folders
-    (keyed by their paths and modification times). The one MkDocs internal the preview leans on, replaced only
-    while it runs (``tests/test_incremental_preview.py`` checks the listing against MkDocs' own)."""
+    """While previewing, the theme's ~600 files listed once per theme folders' paths and times, not at every
+    save: the one MkDocs internal the preview leans on (``tests/test_incremental_preview.py`` checks it)."""
 
     def add_files_from_theme(self, env, config) -> None:
         dirs = tuple(config.theme.dirs)

@@ -1,11 +1,5 @@
-"""Zensical renders the site plan: `handbook build --engine zensical`.
-
-Zensical reads mkdocs.yml (theme, overrides, Markdown extensions, search, offline) but runs no
-MkDocs plugin or hook. So the plan's pages and assets are written into a temporary docs folder
-beside a generated configuration that inherits mkdocs.yml, Zensical builds that, and what the
-handbook plugin adds under MkDocs is added here from the same plan: the documents, the zips,
-the role names in the search index, the offline zip and the manifest.
-"""
+"""Zensical renders the site plan (`handbook build --engine zensical`): it runs no MkDocs plugin, so the
+plan is written into a docs folder beside a configuration inheriting mkdocs.yml, the rest added after."""
 
 from __future__ import annotations
 
@@ -60,9 +54,8 @@ def build(root: Path, site_dir: Path, options: publish.Options) -> publish.Build
 
 
 def _changes_last(items: list[dict]) -> list[dict]:
-    """The 变更记录 quotes the duties and KPIs it lists; Material weighs it below every page (its ``search: boost``),
-    Zensical reads no weights. So its commits are left out of Zensical's index: a word of the content finds the
-    pages that say it, and the page itself is still found by its title."""
+    """The 变更记录's commits left out of Zensical's index (it reads no ``search: boost``): the duties they quote
+    find the pages that say them; the page itself is found by its title."""
     changes = plan.html(pages.CHANGES_PAGE) + "#"
     return [item for item in items if not item["location"].startswith(changes)]
 
