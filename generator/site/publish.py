@@ -18,7 +18,7 @@ from ..content.errors import ContentError, Problem
 from ..content.loader import load_handbook
 from ..content.model import Handbook, History
 from ..documents import bundles
-from ..documents.produce import Report
+from ..documents.produce import Production, Report
 from ..history import changes
 from ..history import git as history
 from . import outdir, pages
@@ -80,14 +80,10 @@ class BuildResult:
         }
 
 
-@dataclass(frozen=True)
-class Prepared:
-    hb: Handbook  # what this build shows
-    summary: tuple[str, ...]  # one-line remarks for the build summary (history omitted, drafts left out)
-
-
-def prepare(root: Path, cache: cachedir.CacheDir, *, with_drafts: bool, with_history: bool = True) -> Prepared:
-    """Load ``root`` (raises ContentError), attach its git history, keep drafts or leave them out."""
+def prepare(root: Path, cache: cachedir.CacheDir, *, with_drafts: bool,
+            with_history: bool = True) -> tuple[Handbook, tuple[str, ...]]:
+    """The handbook this build shows: ``root`` loaded (raises ContentError), its git history attached, drafts
+    kept or left out; and one-line remarks for the build summary (history omitted, drafts left out)."""
     full = load_handbook(root)
     if with_history:
         full = changes.with_history(full, root, cache_dir=cache.path / "changes", shared=cache.shared)
@@ -98,17 +94,21 @@ def prepare(root: Path, cache: cachedir.CacheDir, *, with_drafts: bool, with_his
     if left_out:
         summary.append(f"drafts: {left_out} shown, marked 草稿" if with_drafts
                        else f"drafts: {left_out} left out of the published handbook (build --drafts shows them)")
-    return Prepared(drafts.select(full, with_drafts), tuple(summary))
+    return drafts.select(full, with_drafts), tuple(summary)
 
 
-def documents_out(hb: Handbook, report: Report) -> tuple[dict[str, bytes], dict[str, int], list[bundles.Entry]]:
-    """After the documents are produced: the registry's zips of them (site path → bytes), every download's
-    size for the pages, and the manifest's entries (but the offline site's, which :func:`finish` adds)."""
-    produced = [(i.doc, i.file) for i in report.produced]
-    zips = {b: bundles.documents_zip(hb, b.id, produced) for b in bundles.bundle_docs(hb) if b.id != bundles.OFFLINE.id}
-    entries = [bundles.Entry.of(i.doc, i.size, i.sha256) for i in report.produced]
-    entries += [bundles.Entry.of_bytes(b, data) for b, data in zips.items()]
-    return {b.path: data for b, data in zips.items()}, {e.path: e.bytes for e in entries}, entries
+def documents_out(hb: Handbook, production: Production, timings: Timings) -> tuple[Report, dict, dict, list]:
+    """Once the documents are produced: their report, the registry's zips of them (site path → bytes), every
+    download's size for the pages, and the manifest's entries (but the offline site's: :func:`finish`)."""
+    report = production.wait()
+    timings["documents"] = report.wall  # planning, hashing and waiting: rendering overlaps the engine's work
+    with timings.stage("zip"):
+        produced = [(i.doc, i.file) for i in report.produced]
+        zips = {b: bundles.documents_zip(hb, b.id, produced) for b in bundles.bundle_docs(hb)
+                if b.id != bundles.OFFLINE.id}
+        entries = [bundles.Entry.of(i.doc, i.size, i.sha256) for i in report.produced]
+        entries += [bundles.Entry.of_bytes(b, data) for b, data in zips.items()]
+    return report, {b.path: data for b, data in zips.items()}, {e.path: e.bytes for e in entries}, entries
 
 
 def content_problems(exc: BaseException | None) -> list[Problem]:

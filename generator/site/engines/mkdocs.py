@@ -102,11 +102,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             self.preview = incremental.Preview(cache.path, self.config.jobs or None)
         try:
             with self.timings.stage("load"):
-                prepared = publish.prepare(root, cache, with_drafts=self.config.drafts or self.command == "serve",
-                                           with_history=self.config.history)
+                drafts = self.config.drafts or self.command == "serve"
+                self.hb, self.summary = publish.prepare(root, cache, with_drafts=drafts,
+                                                        with_history=self.config.history)
         except ContentError as exc:
             raise PluginError("\n".join(str(p) for p in exc.problems)) from exc
-        self.hb, self.summary = prepared.hb, prepared.summary
         if not plan.SHIM.is_file():
             shown = plan.SHIM.relative_to(TOOL_ROOT) if plan.SHIM.is_relative_to(TOOL_ROOT) else plan.SHIM
             raise PluginError(f"缺少 {shown}：离线网站的搜索需要这份 iframe-worker 垫片 — 运行一次 make setup")
@@ -138,10 +138,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             return self._preview_files(keep, config)
         production, self._production = self._production, None
         assert production is not None
-        self.report = production.wait()
-        self.timings["documents"] = self.report.wall  # planning, hashing and waiting: rendering overlaps MkDocs
-        with self.timings.stage("zip"):
-            zips, sizes, self._entries = publish.documents_out(self.hb, self.report)
+        self.report, zips, sizes, self._entries = publish.documents_out(self.hb, production, self.timings)
         with self.timings.stage("pages"):
             self.site = site = plan.plan(self.hb, sizes, self._overrides, maintainers=self._maintainers)
         for uri, data in [*site.pages.items(), *site.assets.items(), *zips.items()]:

@@ -23,17 +23,13 @@ def build(root: Path, site_dir: Path, options: publish.Options) -> publish.Build
     timings, cache = publish.Timings(), cachedir.locate(root, options.cache_dir)
     try:
         with timings.stage("load"):
-            prepared = publish.prepare(root, cache, with_drafts=options.drafts)
+            hb, summary = publish.prepare(root, cache, with_drafts=options.drafts)
     except ContentError as exc:
         raise publish.BuildFailed("\n".join(str(p) for p in exc.problems)) from exc
-    hb = prepared.hb
     production = Production(hb, cache.path, options.jobs or None, shared=cache.shared)
     if options.progress is not None:
         production.on_done = options.progress(len(production.planned))
-    report = production.wait()
-    timings["documents"] = report.wall
-    with timings.stage("zip"):
-        zips, sizes, entries = publish.documents_out(hb, report)
+    report, zips, sizes, entries = publish.documents_out(hb, production, timings)
     with timings.stage("pages"):
         site = plan.plan(hb, sizes, [root / "site_overrides" / "site"])
     with timings.stage("zensical"), tempfile.TemporaryDirectory(prefix="handbook-zensical-") as tmp:
@@ -50,7 +46,7 @@ def build(root: Path, site_dir: Path, options: publish.Options) -> publish.Build
         (site_dir / "search.js").write_text("var __index = " + index.read_text(encoding="utf-8"), encoding="utf-8")
         publish.finish(site_dir, hb, entries)
     built = sum(1 for _ in site_dir.rglob("*.html"))
-    return publish.BuildResult(hb, built, report, dict(timings), prepared.summary)
+    return publish.BuildResult(hb, built, report, dict(timings), summary)
 
 
 def _changes_last(items: list[dict]) -> list[dict]:
