@@ -134,11 +134,11 @@ def _versions(blob_ids: set[str], repo: Repository) -> dict[str, str]:
     if not blob_ids:
         return {}
     try:
-        found = blobs_by_id(repo, sorted(blob_ids))
+        found = _cat(repo, sorted(blob_ids), sorted(blob_ids))
     except GitError:
         return {}
     versions = {}
-    for blob, data in found.items():
+    for blob, (_, data) in found.items():
         match = _VERSION_LINE.search(data)
         if match:
             value = match.group(1).split(b" #")[0].strip().decode("utf-8", "replace")
@@ -197,11 +197,6 @@ def resolve(root: Path, rev: str) -> str:
 def blobs(repo: Repository, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, bytes]]:
     """(rev, path) → (blob id, bytes) for each file that exists at its revision; one ``git cat-file --batch``."""
     return _cat(repo, wanted, [f"{rev}:{repo.prefix}{path}" for rev, path in wanted])
-
-
-def blobs_by_id(repo: Repository, ids: list[str]) -> dict[str, bytes]:
-    """Blob id → bytes; one ``git cat-file --batch``."""
-    return {key: data for key, (_, data) in _cat(repo, ids, ids).items()}
 
 
 def _cat(repo: Repository, keys: list, names: list[str]) -> dict:

@@ -17,13 +17,11 @@ MARKER = ".handbook-build"
 MARKER_TEXT = "handbook-as-code build\nformat: 1\n"
 """Deterministic (no date): the same build gives the same bytes."""
 
-#: Names directly under a content root (or the tool's folder) that are never an output folder.
+#: Names directly under a content root (or the tool's folder) that are never an output folder, in lower case.
 RESERVED = frozenset({
     "roles", "content", "templates", "schemas", "site_overrides", "generator", "tests", "benchmarks",
-    "vendor", "scripts", "docs", "node_modules", "mkdocs.yml", "README.md", "ARCHITECTURE.md",
+    "vendor", "scripts", "docs", "node_modules", "mkdocs.yml", "readme.md", "architecture.md",
 })
-
-RESERVED_LOWER = frozenset(name.lower() for name in RESERVED)
 
 
 class OutRefused(Exception):
@@ -32,10 +30,6 @@ class OutRefused(Exception):
 
 def staging_dir(out: Path) -> Path:
     return out.parent / f".{out.name}.building-{os.getpid()}"
-
-
-def old_dir(out: Path) -> Path:
-    return out.parent / f".{out.name}.old-{os.getpid()}"
 
 
 def is_build(folder: Path) -> bool:
@@ -93,7 +87,8 @@ def _within(child: Path, parent: Path) -> bool:
 
 def _own_folder(inner: Path) -> bool:
     """A folder directly under a root that is none of the root's own folders (e.g. `site`)."""
-    return len(inner.parts) == 1 and inner.parts[0].lower() not in RESERVED_LOWER and not inner.parts[0].startswith(".")
+    name = inner.parts[0] if len(inner.parts) == 1 else "."
+    return name.lower() not in RESERVED and not name.startswith(".")
 
 
 def _protected() -> list[tuple[Path, str, bool]]:
@@ -248,7 +243,7 @@ def swap_in(staging: Path, out: Path) -> None:
         if exchange(staging, out):
             shutil.rmtree(staging, ignore_errors=True)  # now holds the old site
             return
-        old = old_dir(out)
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
         out.rename(old)
         try:
             staging.rename(out)

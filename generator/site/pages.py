@@ -44,10 +44,6 @@ def collapse(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def _entity(ch: str) -> str:
-    return _ENTITIES.get(ch) or f"&#{ord(ch)};"
-
-
 def md_escape(value: Any, line_start: bool = True) -> Markup:
     """Plain text → Markup that Markdown and the browser both show literally, still readable as text; block
     markers escaped too unless the value follows other text (``line_start`` false)."""
@@ -58,18 +54,12 @@ def md_escape(value: Any, line_start: bool = True) -> Markup:
     start = _LINE_START_RE.match(text) if line_start else None
     if start:
         marker = start.group()
-        escaped = escaped[:len(marker) - 1] + _entity(marker[-1]) + escaped[len(marker):]
+        escaped = escaped[:len(marker) - 1] + f"&#{ord(marker[-1])};" + escaped[len(marker):]
     return Markup(escaped)
 
 
 def _finalize(value: Any) -> Any:
     return value if hasattr(value, "__html__") else md_escape(collapse("" if value is None else str(value)))
-
-
-def _safe_target(target: str) -> str:
-    if not _SAFE_TARGET.match(target):
-        raise ValueError(f"refusing to build a link to {target!r}")
-    return target
 
 
 # --------------------------------------------------------------------------- page addresses
@@ -222,7 +212,8 @@ class _Site:
     @pass_context
     def link(ctx, text: Any, target: str) -> Markup:
         """``[text](relative target)`` from a validated page or file address."""
-        target = _safe_target(target)
+        if not _SAFE_TARGET.match(target):
+            raise ValueError(f"refusing to build a link to {target!r}")
         href = target if target.startswith("#") else relative(ctx["page_uri"], target)
         return Markup(f"[{md_escape(collapse(str(text)), line_start=False)}]({href})")
 
