@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -149,9 +150,7 @@ def _show(errors, notes) -> None:
 
 def _held(problems) -> str:
     """``草稿 roles/x.yml 有 3 处问题``, for the summary lines."""
-    files: dict[str, int] = {}
-    for problem in problems:
-        files[problem.path] = files.get(problem.path, 0) + 1
+    files = Counter(problem.path for problem in problems)
     return "、".join(f"草稿 {path} 有 {count} 处问题" for path, count in files.items())
 
 

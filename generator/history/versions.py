@@ -110,10 +110,8 @@ def _ours(written: str, text: str) -> bool:
     return set(written.split(SUMMARY_SEPARATOR)) <= set(text.split(SUMMARY_SEPARATOR))
 
 
-def committed(repo: Repository | None, rel: str) -> bytes | None:
+def committed(repo: Repository, rel: str) -> bytes | None:
     """The file ``rel`` (relative to the content root) as the last commit has it; None when it is not there."""
-    if repo is None:
-        return None
     try:
         found = blobs(repo, [("HEAD", rel)])
     except GitError:

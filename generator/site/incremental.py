@@ -166,20 +166,13 @@ class Documents:
         if found is None:
             return None
         doc, target = found
-        if not target.exists():
-            if future is not None and not future.cancel():
-                future.result()  # already rendering: wait for it
-            elif doc.output.parts is not None:
-                for sid, (path, piece) in pieces.items():  # pieces the background has not reached: now
-                    if not path.exists():
-                        if piece is not None and not piece.cancel():
-                            piece.result()
-                        else:
-                            _write_atomically(path, documents.render_part(hb, doc, sid))
-                _write_atomically(target, documents.render(
-                    hb, doc, {sid: path.read_bytes() for sid, (path, _) in pieces.items()}))
-            else:
-                _write_atomically(target, documents.render(hb, doc))
+
+        def assemble() -> bytes:  # 全部岗位说明书: its pieces the background has not reached rendered now
+            for sid, (path, piece) in pieces.items():
+                _made(path, piece, lambda: documents.render_part(hb, doc, sid))
+            return documents.render(hb, doc, {sid: path.read_bytes() for sid, (path, _) in pieces.items()})
+
+        _made(target, future, assemble if doc.output.parts is not None else lambda: documents.render(hb, doc))
         return target.read_bytes()
 
     def shutdown(self) -> None:
@@ -189,6 +182,16 @@ class Documents:
             for future in self.inflight.values():
                 future.cancel()
             self.inflight.clear()
+
+
+def _made(path: Path, future: Future | None, render) -> None:
+    """``path`` written: by the background if it is rendering it already (waited for), else now."""
+    if path.exists():
+        return
+    if future is not None and not future.cancel():
+        future.result()
+    else:
+        _write_atomically(path, render())
 
 
 def _init_background_worker(hb: Handbook) -> None:
