@@ -367,7 +367,7 @@ def test_drafts_build_marks_them(repo, tmp_path):
     run = handbook("build", "--root", str(repo), "--out", str(out), "--drafts")
     assert run.returncode == 0, run.stderr
     assert "修订历史：7 次提交" in run.stdout
-    assert "drafts: 1 shown, marked 草稿" in run.stdout
+    assert "草稿：1 份一并生成，页面标有“草稿”" in run.stdout
     page = (out / "roles" / "key-client-manager.html").read_text(encoding="utf-8")
     assert 'class="admonition danger"' in page and "本页为草稿，尚未发布" in page
     pdf = pypdf.PdfReader(out / "downloads" / "job-descriptions" / "key-client-manager.pdf")
@@ -383,7 +383,7 @@ def test_drafts_build_marks_them(repo, tmp_path):
     other = docx.Document(out / "downloads" / "job-descriptions" / "regional-manager.docx")
     assert "草稿" not in other.sections[0].header._element.xml
     published = handbook("build", "--root", str(repo), "--out", str(tmp_path / "published"))
-    assert "drafts: 1 left out of the published handbook" in published.stdout
+    assert "草稿：1 份没有放进正式手册" in published.stdout
 
 
 def test_reports_to_a_draft_climb_to_its_superior(tmp_path):

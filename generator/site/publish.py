@@ -92,8 +92,8 @@ def prepare(root: Path, cache: cachedir.CacheDir, *, with_drafts: bool,
     summary = [history.summary_line(full.history)]
     left_out = sum(len(ids) for ids in drafts.draft_ids(full).values())
     if left_out:
-        summary.append(f"drafts: {left_out} shown, marked 草稿" if with_drafts
-                       else f"drafts: {left_out} left out of the published handbook (build --drafts shows them)")
+        summary.append(f"草稿：{left_out} 份一并生成，页面标有“草稿”" if with_drafts
+                       else f"草稿：{left_out} 份没有放进正式手册（加 --drafts 可一并生成）")
     return drafts.select(full, with_drafts), tuple(summary)
 
 
