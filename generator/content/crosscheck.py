@@ -14,7 +14,7 @@ from collections import Counter
 from . import brand, coverage, numbering
 from .drafts import DRAFT_MAY_LACK
 from .errors import Problem
-from .loaded import Loaded, LoadedRoot, duty_locations
+from .loaded import Loaded, LoadedRoot
 from .messages import fill, item_list, say, where
 from .model import (
     KINDS,
@@ -24,6 +24,8 @@ from .model import (
     SLUG_PATTERN,
     Brand,
     DutyGroup,
+    duty_loc,
+    iter_duties,
 )
 
 
@@ -295,20 +297,18 @@ def _role(item: Loaded) -> list[Problem]:
     if not item.has("duties"):
         return problems
 
-    ids_seen: dict[str, tuple] = {}
-    count = 0
-    for loc, depth, entry in duty_locations(role.duties):
-        count += 1
-        if depth > MAX_DUTY_DEPTH and isinstance(entry, DutyGroup):
-            problems.append(doc.say(loc, "role.group_depth", limit=MAX_DUTY_DEPTH))
+    ids_seen: set[str] = set()
+    duties = list(iter_duties(role.duties))
+    for path, entry in duties:
+        if len(path) > MAX_DUTY_DEPTH and isinstance(entry, DutyGroup):
+            problems.append(doc.say(duty_loc(path), "role.group_depth", limit=MAX_DUTY_DEPTH))
         entry_id = getattr(entry, "id", None)
-        if not entry_id:
-            continue
         if entry_id in ids_seen:
-            problems.append(doc.say(loc + ("id",), "role.duty_id_twice", id=entry_id))
-        ids_seen[entry_id] = loc
-    if count > MAX_DUTIES:
-        problems.append(doc.say(("duties",), "role.too_many_duties", count=count, limit=MAX_DUTIES))
+            problems.append(doc.say(duty_loc(path) + ("id",), "role.duty_id_twice", id=entry_id))
+        if entry_id:
+            ids_seen.add(entry_id)
+    if len(duties) > MAX_DUTIES:
+        problems.append(doc.say(("duties",), "role.too_many_duties", count=len(duties), limit=MAX_DUTIES))
     text_total = _characters(doc.data)
     if text_total > MAX_ROLE_TEXT:
         problems.append(doc.say((), "role.too_much_text", count=text_total, limit=MAX_ROLE_TEXT))

@@ -11,10 +11,10 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from .model import Brand, DutyGroup
-from .yamlsource import Loc, YamlDocument
+from .model import Brand
+from .yamlsource import YamlDocument
 
 
 @dataclass
@@ -72,11 +72,3 @@ class LoadedRoot:
             self._committed = (set(listed.stdout.decode("utf-8", "replace").split("\0")) - {""},) if ok else (None,)
         return self._committed[0] if self._committed else None
 
-
-def duty_locations(entries: list, loc: Loc = ("duties",), depth: int = 1) -> Iterator[tuple[Loc, int, Any]]:
-    """Walk a role's duties depth-first, yielding (YAML location, nesting depth, entry)."""
-    for index, entry in enumerate(entries):
-        here = loc + (index,)
-        yield here, depth, entry
-        if isinstance(entry, DutyGroup):
-            yield from duty_locations(entry.duties, here + ("duties",), depth + 1)

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     StringConstraints,
@@ -50,14 +49,12 @@ Reference = Annotated[
 ]
 
 
-class Strict(BaseModel):
+class Strict(BaseModel, extra="forbid", frozen=True, coerce_numbers_to_str=True, allow_inf_nan=False):
     """Unknown keys are errors (typos must not vanish silently).
 
     The YAML reader hands over every value as the text HR typed (``0123`` stays ``0123``); pydantic turns
     text into a number or a date only where a field asks for one.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True, allow_inf_nan=False)
 
 
 Version = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
@@ -70,10 +67,8 @@ Status = Annotated[
 # --------------------------------------------------------------------------- revisions
 
 
-class Revision(Strict):
+class Revision(Strict, title="修订"):
     """一次正式修订（发布新版本）：人力资源部写入修订记录的一行；git 的提交记录会自动并入。"""
-
-    model_config = ConfigDict(title="修订")
 
     version: Annotated[Version, Field(title="版本", description="修订后的版本号，如 1.1")]
     date: Annotated[dt.date, Field(title="修订日期", description="修订日期，如 2027-03-01")]
@@ -91,19 +86,15 @@ Revisions = Annotated[
 # --------------------------------------------------------------------------- duties
 
 
-class Duty(Strict):
+class Duty(Strict, title="职责"):
     """One responsibility. Give it an `id` when a KPI needs to cite it."""
-
-    model_config = ConfigDict(title="职责")
 
     id: Annotated[Slug | None, Field(title="职责 id", description="指标要考核这条职责时才需要；编辑器会自动生成")] = None
     text: Annotated[Text, Field(title="职责内容", description="一条只写一件事，动词开头，如 负责重点客户的开发与维护。")]
 
 
-class DutyGroup(Strict):
+class DutyGroup(Strict, title="职责分组"):
     """A heading with its own duties, e.g. 细则 → 营销策划 → 1)…9)."""
-
-    model_config = ConfigDict(title="职责分组")
 
     heading: Annotated[Text, Field(title="分组标题", description="本组职责的标题，如 市场调研")]
     id: Annotated[Slug | None, Field(title="分组 id", description="指标要考核整组职责时才需要")] = None
@@ -111,33 +102,32 @@ class DutyGroup(Strict):
                                                min_length=1, max_length=MAX_DUTIES)]
 
 
-def _duty_kind(value: Any) -> str:
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict) and "heading" in value:
-        return "group"
-    if isinstance(value, (Duty, DutyGroup)):
-        return "group" if isinstance(value, DutyGroup) else "duty"
-    return "duty"
+#: the tag pydantic puts in an error's location for each member of the unions below, and the member's model
+UNION_TAGS: dict[str, type[BaseModel] | None] = {"text": None}
 
 
-DutyEntry = Annotated[
-    Union[
-        Annotated[Text, Tag("text")],
-        Annotated[Duty, Tag("duty")],
-        Annotated[DutyGroup, Tag("group")],
-    ],
-    Discriminator(_duty_kind),
-]
+def _text_or(default: str, **members: tuple[str | None, type[BaseModel]]) -> Any:
+    """Text, or the model of the first member (``tag=(key, model)``) whose key the value has, else ``default``'s."""
+    UNION_TAGS.update({tag: model for tag, (_, model) in members.items()})
+
+    def tag_of(value: Any) -> str:
+        if isinstance(value, str):
+            return "text"
+        keys = type(value).model_fields if isinstance(value, BaseModel) else value if isinstance(value, dict) else ()
+        return next((tag for tag, (key, _) in members.items() if key in keys), default)
+
+    union = (Annotated[Text, Tag("text")], *(Annotated[model, Tag(tag)] for tag, (_, model) in members.items()))
+    return Annotated[Union[union], Discriminator(tag_of)]
+
+
+DutyEntry = _text_or("duty", duty=(None, Duty), group=("heading", DutyGroup))
 DutyGroup.model_rebuild()
 
 
 # --------------------------------------------------------------------------- KPIs
 
 
-class KPI(Strict):
-    model_config = ConfigDict(title="指标")
-
+class KPI(Strict, title="指标"):
     name: Annotated[Text, Field(title="指标名称", description="指标名称，如 区域回款率")]
     definition: Annotated[Text, Field(title="定义 / 计算公式", description="定义 / 计算公式，如 实际回款额 ÷ 应收账款额 × 100%")]
     target: Annotated[Text, Field(title="目标值", description="目标值，如 ≥ 95%")]
@@ -147,9 +137,7 @@ class KPI(Strict):
     measures: Annotated[list[Slug], Field(min_length=1, title="考核的职责", description="该指标考核的职责（职责 id）")]
 
 
-class KPISet(Strict):
-    model_config = ConfigDict(title="关键绩效指标")
-
+class KPISet(Strict, title="关键绩效指标"):
     status: Annotated[
         Literal["proposed", "approved"],
         Field(title="指标状态", description="proposed = 拟定，待人力资源部确认；approved = 已确认"),
@@ -162,10 +150,8 @@ class KPISet(Strict):
 # --------------------------------------------------------------------------- sections real JDs carry
 
 
-class Qualifications(Strict):
+class Qualifications(Strict, title="任职资格"):
     """任职资格: what the holder of the role must bring. Every part is optional."""
-
-    model_config = ConfigDict(title="任职资格")
 
     education: Annotated[Text | None, Field(title="学历", description="学历，如 大专及以上")] = None
     major: Annotated[Text | None, Field(title="专业", description="专业，如 市场营销、广告学相关专业")] = None
@@ -175,10 +161,8 @@ class Qualifications(Strict):
     other: Annotated[list[Text], Field(title="其他要求", description="其他要求，如 能适应出差", max_length=MAX_ITEMS)] = []
 
 
-class Relations(Strict):
+class Relations(Strict, title="工作关系"):
     """工作关系: whom the role deals with inside and outside the company."""
-
-    model_config = ConfigDict(title="工作关系")
 
     internal: Annotated[list[Text], Field(title="内部联系", description="内部联系，如 财务部、生产中心",
                                           max_length=MAX_ITEMS)] = []
@@ -232,66 +216,34 @@ class Role(Strict):
 # --------------------------------------------------------------------------- policy
 
 
-class ListBlock(Strict):
-    model_config = ConfigDict(title="列表")
-
+class ListBlock(Strict, title="列表"):
     list: Annotated[list[Text], Field(title="列表", description="逐条列出，一条一项", min_length=1, max_length=MAX_ITEMS)]
 
 
-class NoteBlock(Strict):
-    model_config = ConfigDict(title="注")
-
+class NoteBlock(Strict, title="注"):
     note: Annotated[Text, Field(title="注", description="以“注”显示的说明")]
 
 
-class VenuesBlock(Strict):
-    model_config = ConfigDict(title="定点招待地点")
-
+class VenuesBlock(Strict, title="定点招待地点"):
     venues: Annotated[Text, Field(title="定点招待地点前的说明", description="列出定点招待地点之前的一句话")]
 
 
-class MealStandardBlock(Strict):
-    model_config = ConfigDict(title="点餐标准")
-
+class MealStandardBlock(Strict, title="点餐标准"):
     meal_standard: Annotated[Text, Field(title="点餐标准之后的说明", description="按数据算出的点餐标准之后印出的规定")]
 
 
-def _block_kind(value: Any) -> str:
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict):
-        for key in ("list", "note", "venues", "meal_standard"):
-            if key in value:
-                return key
-    if isinstance(value, BaseModel):
-        return {ListBlock: "list", NoteBlock: "note", VenuesBlock: "venues", MealStandardBlock: "meal_standard"}[type(value)]
-    return "list"
+PolicyBlock = _text_or("list", list=("list", ListBlock), note=("note", NoteBlock), venues=("venues", VenuesBlock),
+                       meal_standard=("meal_standard", MealStandardBlock))
 
 
-PolicyBlock = Annotated[
-    Union[
-        Annotated[Text, Tag("text")],
-        Annotated[ListBlock, Tag("list")],
-        Annotated[NoteBlock, Tag("note")],
-        Annotated[VenuesBlock, Tag("venues")],
-        Annotated[MealStandardBlock, Tag("meal_standard")],
-    ],
-    Discriminator(_block_kind),
-]
-
-
-class PolicySection(Strict):
-    model_config = ConfigDict(title="章节")
-
+class PolicySection(Strict, title="章节"):
     heading: Annotated[Text | None, Field(title="章节标题", description="只有一条规定的章节可以不写标题")] = None
     body: Annotated[list[PolicyBlock], Field(title="章节内容", description="段落、列表、注等，按顺序",
                                              min_length=1, max_length=MAX_ITEMS)]
 
 
-class MealStandard(Strict):
+class MealStandard(Strict, title="点餐标准"):
     """点餐标准 as data, so the policy page and the request form print the same rule."""
-
-    model_config = ConfigDict(title="点餐标准")
 
     extra_dishes: Annotated[int, Field(ge=0, le=20, title="加菜数", description="菜品数量 = 人数 + 加菜数")]
     also_served: Annotated[list[Text], Field(title="另加", description="另加，如 汤、主食")] = []
@@ -343,16 +295,12 @@ class Guide(Strict):
 FieldType = Literal["text", "choice", "lines", "signature", "meal-standard", "table"]
 
 
-class TableColumn(Strict):
-    model_config = ConfigDict(title="表格列")
-
+class TableColumn(Strict, title="表格列"):
     label: Annotated[Text, Field(title="列名", description="表头文字")]
     width: Annotated[int, Field(ge=1, le=12, title="相对宽度", description="相对宽度，1 到 12")] = 1
 
 
-class FormField(Strict):
-    model_config = ConfigDict(title="栏目")
-
+class FormField(Strict, title="栏目"):
     label: Annotated[Text, Field(title="栏目名称", description="表单上印出的栏目名称，如 客户单位")]
     type: Annotated[FieldType, Field(title="栏目类型", description="填写文字、选择、多行、签字、点餐标准或表格")] = "text"
     width: Annotated[int, Field(ge=1, le=4, title="宽度", description="占一行的几分之几：1=¼ … 4=整行")] = 4
@@ -368,9 +316,7 @@ class FormField(Strict):
     hint: Annotated[Text | None, Field(title="填写提示", description="印在栏目旁的填写提示")] = None
 
 
-class FormSection(Strict):
-    model_config = ConfigDict(title="分区")
-
+class FormSection(Strict, title="分区"):
     heading: Annotated[Text, Field(title="分区标题", description="表单一个分区的标题")]
     fields: Annotated[list[FormField], Field(title="栏目", description="本分区的栏目", min_length=1, max_length=MAX_ITEMS)]
 
@@ -447,9 +393,7 @@ def source_path(kind: str, item_id: str) -> str:
 # --------------------------------------------------------------------------- site
 
 
-class Department(Strict):
-    model_config = ConfigDict(title="部门")
-
+class Department(Strict, title="部门"):
     id: Annotated[Slug, Field(title="部门 id", description="英文 id，如 market")]
     name: Annotated[Text, Field(title="部门名称", description="部门名称，如 市场部")]
     aliases: Annotated[list[Text], Field(title="别称", description="部门的其他称呼", max_length=20)] = []
@@ -492,10 +436,8 @@ class SiteSettings(Strict):
 
 # --------------------------------------------------------------------------- history (from git, not YAML)
 
-class Commit(BaseModel):
+class Commit(BaseModel, frozen=True):
     """One git commit that touched a content file: when (author date), who, its subject line, the file's version."""
-
-    model_config = ConfigDict(frozen=True)
 
     sha: str
     date: dt.date
@@ -508,10 +450,8 @@ class Commit(BaseModel):
         return self.sha[:7]
 
 
-class Change(BaseModel):
+class Change(BaseModel, frozen=True):
     """One content-level change in HR's words, e.g. 岗位职责 3 改为 …, about one item."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: str  # a content kind's name (KINDS), or "site" for content/site.yml
     id: str
@@ -519,24 +459,20 @@ class Change(BaseModel):
     text: str
 
 
-class ChangeSet(BaseModel):
+class ChangeSet(BaseModel, frozen=True):
     """What one commit changed, expanded to the content level."""
-
-    model_config = ConfigDict(frozen=True)
 
     commit: Commit
     changes: tuple[Change, ...] = ()
     problems: tuple[str, ...] = ()  # one line per file that could not be read at this commit
 
 
-class History(BaseModel):
+class History(BaseModel, frozen=True):
     """The git history of the content root, attached to the handbook by the build (never from YAML).
 
     ``omitted`` says why there is none (no git, not a repository, a shallow clone); then
     pages and documents show only the authored ``revisions:``.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     files: dict[str, tuple[Commit, ...]] = {}  # content path → commits, newest first (renames followed)
     changes: tuple[ChangeSet, ...] = ()  # recent commits that changed content, newest first
@@ -549,14 +485,12 @@ class History(BaseModel):
 # --------------------------------------------------------------------------- the company's look (read by the loader)
 
 
-class Logo(BaseModel):
+class Logo(BaseModel, frozen=True):
     """The logo file site.yml names, read and checked once (:mod:`generator.content.brand`); renderers get its bytes.
 
     In a cache key (``model_dump(mode="json")``) the bytes stand as their SHA-256: changing the logo
     re-renders every document that shows it, keeping the same file re-renders nothing.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     path: str  # as written in site.yml, e.g. content/logo.svg
     format: Literal["svg", "png"]
@@ -583,10 +517,8 @@ class Logo(BaseModel):
         return self.width / self.height
 
 
-class Brand(BaseModel):
+class Brand(BaseModel, frozen=True):
     """What the company's own look adds to the outputs; empty (the default) = the handbook's own look."""
-
-    model_config = ConfigDict(frozen=True)
 
     logo: Logo | None = None
     color: str | None = None  # #RRGGBB, upper case
@@ -618,14 +550,12 @@ class Org:
         return [r for r in self.roles if r.department == dept_id]
 
 
-class Handbook(Org, BaseModel):
+class Handbook(Org, BaseModel, frozen=True, arbitrary_types_allowed=True, extra="allow"):
     """Everything loaded and cross-checked; the only input renderers get.
 
     Besides ``site``, ``history`` and ``brand`` it holds one list per content kind, named by the kind's
     plural (``hb.roles``, ``hb.policies`` …, see :data:`KINDS`): a new kind needs no field here.
     """
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, extra="allow")
 
     site: SiteSettings
     history: History = History(omitted="not read")
@@ -666,12 +596,6 @@ class Handbook(Org, BaseModel):
 
 # --------------------------------------------------------------------------- helpers
 
-# The tags pydantic puts in error locations for the unions above, and the model behind each.
-UNION_TAGS: dict[str, type[BaseModel] | None] = {
-    "text": None, "duty": Duty, "group": DutyGroup, "list": ListBlock, "note": NoteBlock,
-    "venues": VenuesBlock, "meal_standard": MealStandardBlock,
-}
-
 
 def iter_duties(entries: list, prefix: tuple[int, ...] = ()):
     """Walk duties depth-first, yielding (numbering path, entry) for items and groups."""
@@ -682,10 +606,13 @@ def iter_duties(entries: list, prefix: tuple[int, ...] = ()):
             yield from iter_duties(entry.duties, path)
 
 
+def duty_loc(path: tuple[int, ...]) -> tuple:
+    """Numbering path (as :func:`iter_duties` yields it) → YAML location of the duty, e.g. ("duties", 1, "duties", 0)."""
+    loc: tuple = ("duties", path[0] - 1)
+    for index in path[1:]:
+        loc += ("duties", index - 1)
+    return loc
+
+
 def duty_text(entry: Any) -> str:
     return entry if isinstance(entry, str) else getattr(entry, "text", getattr(entry, "heading", ""))
-
-
-def duty_ids(role: Role) -> dict[str, str]:
-    """id → text of every duty or group that has an id."""
-    return {e.id: duty_text(e) for _, e in iter_duties(role.duties) if not isinstance(e, str) and e.id}

@@ -17,10 +17,8 @@ CHINESE_NUMERALS = "一二三四五六七八九十"
 def chinese_numeral(n: int) -> str:
     if n <= 10:
         return CHINESE_NUMERALS[n - 1]
-    if n < 20:
-        return "十" + (CHINESE_NUMERALS[n - 11] if n > 10 else "")
     tens, ones = divmod(n, 10)
-    return CHINESE_NUMERALS[tens - 1] + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
+    return (CHINESE_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
 
 
 NOT_YET = "待定"  # what a draft shows for a 岗位编号 or department it does not have yet
@@ -39,13 +37,9 @@ class OutlineItem:
 
 
 def label(depth: int, number: int, siblings_have_groups: bool) -> str:
-    if depth == 0:
-        return f"{chinese_numeral(number)}、" if siblings_have_groups else f"{number}."
-    if depth == 1:
-        return f"{number}."
-    if depth == 2:
-        return f"{number})"
-    return f"({number})"
+    if depth == 0 and siblings_have_groups:
+        return f"{chinese_numeral(number)}、"
+    return ("{}.", "{}.", "{})", "({})")[min(depth, 3)].format(number)
 
 
 def duty_outline(role: Role) -> list[OutlineItem]:
@@ -82,20 +76,20 @@ def kpi_items(role: Role) -> list[KPI]:
     return list(role.kpis.items) if role.kpis else []
 
 
-def kpi_measures(role: Role, kpi: KPI) -> list[str]:
-    """Numbering labels of the duties a KPI measures, in the order the duties are printed, e.g. ['3.', '9.'].
-
-    Inside groups numbering restarts, so a label carries its groups' labels in front:
-    ['二、2.7)'] is duty 7) of group 2. of group 二、 (a flat role keeps '3.').
-    """
-    labels: dict[str, str] = {}  # duty id → label, in outline order
-    path: list[str] = []
+def full_labels(role: Role) -> list[str]:
+    """Each line's label with its groups' labels in front, in outline order: inside groups numbering restarts,
+    so '二、2.7)' is duty 7) of group 2. of group 二、 (a flat role keeps '3.')."""
+    labels, path = [], []
     for item in duty_outline(role):
         path = path[:item.depth] + [item.label]
-        if item.id:
-            labels[item.id] = "".join(path)
-    wanted = set(kpi.measures)
-    return [label for duty_id, label in labels.items() if duty_id in wanted]
+        labels.append("".join(path))
+    return labels
+
+
+def kpi_measures(role: Role, kpi: KPI) -> list[str]:
+    """Full labels (:func:`full_labels`) of the duties a KPI measures, in the order they are printed."""
+    labels = {item.id: full for item, full in zip(duty_outline(role), full_labels(role)) if item.id}
+    return [label for duty_id, label in labels.items() if duty_id in kpi.measures]
 
 
 def duty_kpis(role: Role) -> dict[str, list[tuple[int, KPI]]]:
