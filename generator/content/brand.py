@@ -26,7 +26,7 @@ import io
 import re
 from pathlib import Path, PurePosixPath
 
-from .messages import say
+from .messages import clip, say
 from .model import Logo
 
 LOGO_FOLDER = "content"
@@ -76,7 +76,7 @@ def read_logo(root: Path, value: str) -> Logo:
     if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.parts[0] != LOGO_FOLDER or len(rel.parts) < 2:
         name = rel.name if rel.suffix else "logo.svg"
         how = say("logo.write" if (folder / name).is_file() else "logo.copy_in", name=name)[1]
-        raise LogoProblem("logo.outside", value=_short(value), how=how)
+        raise LogoProblem("logo.outside", value=clip(value, 60), how=how)
     path = Path(root) / rel
     if path.exists() and not path.resolve().is_relative_to(folder):  # the file, or a folder on its way, links out
         raise LogoProblem("logo.link", shown=shown)
@@ -191,7 +191,7 @@ def _check_element(element, shown: str, etree) -> None:
             raise LogoProblem("logo.handler", shown=shown, name=etree.QName(attribute).localname, line=line,
                               refuse=REFUSE)
         if attr in ("href", "src") and not _SAFE_REFERENCE.match(value):
-            raise LogoProblem("logo.reference", shown=shown, value=_short(value), line=line)
+            raise LogoProblem("logo.reference", shown=shown, value=clip(value, 60), line=line)
         _check_css(value, shown, line)
     if local == "style":
         _check_css(element.text or "", shown, line)
@@ -205,7 +205,7 @@ def _check_css(text: str, shown: str, line: int) -> None:
         raise LogoProblem("logo.import", shown=shown, line=line)
     for match in _URL.finditer(text):
         if not _SAFE_REFERENCE.match(match.group(2)):
-            raise LogoProblem("logo.reference", shown=shown, value=_short(match.group(2)), line=line)
+            raise LogoProblem("logo.reference", shown=shown, value=clip(match.group(2), 60), line=line)
 
 
 def _svg_size(root, shown: str) -> tuple[float, float]:
@@ -245,7 +245,7 @@ def color_problem(value: str) -> dict[str, str] | None:
     if example is None and re.match(r"^[0-9A-Fa-f]{6}$", text):
         example = "#" + text.upper()
     how = say("colour.example", example=example)[1] if example else say("colour.how")[1]
-    return {"value": _short(text), "how": how}
+    return {"value": clip(text, 60), "how": how}
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -324,8 +324,3 @@ LOGO_CSS = (".md-header__button.md-logo img{height:1.8rem;max-width:9rem;object-
             "@media screen and (max-width:76.234375em){.md-header__button.md-logo{display:inline-block;"
             "padding-left:0;padding-right:0}.md-header__button.md-logo img{height:1.6rem;max-width:6rem}"
             ".md-header__inner>label.md-header__button[for=__drawer]{order:-1}}")
-
-
-def _short(value: str, limit: int = 60) -> str:
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

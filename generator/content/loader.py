@@ -1,6 +1,6 @@
-"""Content root → validated :class:`~generator.content.model.Handbook`: ``content/site.yml`` and one folder per
-content kind (:data:`~generator.content.model.KINDS`), one file per item named by its id. All problems of all
-files are raised together as one :class:`~generator.content.errors.ContentError`.
+"""Content root → validated :class:`~generator.content.model.Handbook`: ``content/site.yml`` and one folder
+per content kind (:data:`~generator.content.model.KINDS`), one file per item named by its id. All problems of
+all files are raised together as one :class:`~generator.content.errors.ContentError`.
 """
 
 from __future__ import annotations
@@ -103,7 +103,9 @@ def _without(loaded: LoadedRoot, held: set[str]) -> dict[str, list]:
 
 def _usable(item: Loaded) -> Any:
     """An item's object; a held-back draft's without a superior that did not resolve (others may climb past it)."""
-    return item.obj if item.complete or item.has("reports_to") else item.obj.model_copy(update={"reports_to": None})
+    if item.complete or item.has("reports_to"):
+        return item.obj
+    return item.obj.model_copy(update={"reports_to": None})
 
 
 def load_root(root: Path, problems: list[Problem]) -> LoadedRoot:
@@ -295,14 +297,16 @@ def _read_one(root: Path, path: Path, model: type[BaseModel], problems: list[Pro
 
 def _without_typo_twins(errors: list[dict], model: type[BaseModel]) -> list[dict]:
     """``purpos:`` is one mistake: report the unknown key with its suggestion, not also the missing 'purpose'."""
-    typos = {(tuple(err["loc"][:-1]), _close_key(model, err)) for err in errors if err["type"] == "extra_forbidden"}
+    typos = {(tuple(err["loc"][:-1]), _close_key(model, err))
+             for err in errors if err["type"] == "extra_forbidden"}
     return [err for err in errors
             if not (err["type"] == "missing" and (tuple(err["loc"][:-1]), err["loc"][-1]) in typos)]
 
 
 def _close_key(model: type[BaseModel], err: dict) -> str | None:
     """The known key an unknown one (``err``) was probably meant to be, if any."""
-    close = difflib.get_close_matches(str(err["loc"][-1]), _known_keys(model, err["loc"][:-1]), n=1, cutoff=0.5)
+    known = _known_keys(model, err["loc"][:-1])
+    close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1, cutoff=0.5)
     return close[0] if close else None
 
 

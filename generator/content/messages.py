@@ -267,6 +267,12 @@ def where(loc: tuple) -> str:
     return (" " if text[0].isascii() else "") + text + (" " if text[-1].isascii() else "")
 
 
+def clip(value: Any, limit: int) -> str:
+    """A value as quoted in a message: on one line, cut after ``limit`` characters."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def item_list(values, limit: int = 12) -> str:
     """Choices for a hint: ``a、b、c``, cut after ``limit`` (… 还有 3 个); 无 when there are none."""
     values = list(values)

@@ -107,16 +107,20 @@ UNION_TAGS: dict[str, type[BaseModel] | None] = {"text": None}
 
 
 def _text_or(default: str, **members: tuple[str | None, type[BaseModel]]) -> Any:
-    """Text, or the model of the first member (``tag=(key, model)``) whose key the value has, else ``default``'s."""
-    UNION_TAGS.update({tag: model for tag, (_, model) in members.items()})
+    """Text, or the model of the first member (``tag=(key, model)``) whose key the value has, else
+    ``default``'s."""
+    models = {tag: model for tag, (_, model) in members.items()}
+    UNION_TAGS.update(models)
 
     def tag_of(value: Any) -> str:
         if isinstance(value, str):
             return "text"
-        keys = type(value).model_fields if isinstance(value, BaseModel) else value if isinstance(value, dict) else ()
+        keys = type(value).model_fields if isinstance(value, BaseModel) else value
+        if not isinstance(keys, dict):
+            return default
         return next((tag for tag, (key, _) in members.items() if key in keys), default)
 
-    union = (Annotated[Text, Tag("text")], *(Annotated[model, Tag(tag)] for tag, (_, model) in members.items()))
+    union = (Annotated[Text, Tag("text")], *(Annotated[model, Tag(tag)] for tag, model in models.items()))
     return Annotated[Union[union], Discriminator(tag_of)]
 
 
@@ -232,8 +236,8 @@ class MealStandardBlock(Strict, title="点餐标准"):
     meal_standard: Annotated[Text, Field(title="点餐标准之后的说明", description="按数据算出的点餐标准之后印出的规定")]
 
 
-PolicyBlock = _text_or("list", list=("list", ListBlock), note=("note", NoteBlock), venues=("venues", VenuesBlock),
-                       meal_standard=("meal_standard", MealStandardBlock))
+PolicyBlock = _text_or("list", list=("list", ListBlock), note=("note", NoteBlock),
+                       venues=("venues", VenuesBlock), meal_standard=("meal_standard", MealStandardBlock))
 
 
 class PolicySection(Strict, title="章节"):
@@ -607,7 +611,8 @@ def iter_duties(entries: list, prefix: tuple[int, ...] = ()):
 
 
 def duty_loc(path: tuple[int, ...]) -> tuple:
-    """Numbering path (as :func:`iter_duties` yields it) → YAML location of the duty, e.g. ("duties", 1, "duties", 0)."""
+    """Numbering path (as :func:`iter_duties` yields it) → YAML location of the duty: (2, 1) → ("duties", 1,
+    "duties", 0)."""
     loc: tuple = ("duties", path[0] - 1)
     for index in path[1:]:
         loc += ("duties", index - 1)

@@ -18,7 +18,7 @@ def chinese_numeral(n: int) -> str:
     if n <= 10:
         return CHINESE_NUMERALS[n - 1]
     tens, ones = divmod(n, 10)
-    return (CHINESE_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
+    return f"{CHINESE_NUMERALS[tens - 1] if tens > 1 else ''}十{CHINESE_NUMERALS[ones - 1] if ones else ''}"
 
 
 NOT_YET = "待定"  # what a draft shows for a 岗位编号 or department it does not have yet

@@ -16,7 +16,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode, SequenceNode
 
 from .errors import Problem
-from .messages import problem
+from .messages import clip, problem
 
 Loc = tuple[str | int, ...]
 
@@ -190,7 +190,8 @@ def _build(node, loc: Loc, doc: YamlDocument) -> Any:
             raise _Refused(key_line, "yaml.merge")
         key = str(_scalar(key_node))
         if key in result:
-            raise _Refused(key_line, "yaml.duplicate_key", key=key, first=doc.lines.get(loc + (key,), key_line))
+            first = doc.lines.get(loc + (key,), key_line)
+            raise _Refused(key_line, "yaml.duplicate_key", key=key, first=first)
         doc.lines[loc + (key,)] = key_line
         result[key] = _build(value_node, loc + (key,), doc)
     return result
@@ -239,15 +240,15 @@ def syntax_problems(text: str, shown_as: str) -> list[Problem]:
             found.append(problem(shown_as, number, "yaml.tab"))
         if not dash and rest.startswith("-") and rest[1:2] not in ("", " ", "-") and not rest[1].isdigit() \
                 and _has_sibling_item(lines, number - 1, len(indent)):
-            found.append(problem(shown_as, number, "yaml.dash_space", typed=_clip(rest)))
+            found.append(problem(shown_as, number, "yaml.dash_space", typed=clip(rest, 30)))
             continue
         pair = _KEY_VALUE.match(rest)
         if pair is None:
             if (not dash and (spaceless := _NO_SPACE.match(rest))) or \
                     (dash and (spaceless := _NO_SPACE.match(rest)) and spaceless["key"].islower()):
                 key, value = spaceless["key"], spaceless["value"]
-                found.append(problem(shown_as, number, "yaml.no_space", key=key, typed=_clip(f"{key}:{value}"),
-                                     value=_clip(value)))
+                found.append(problem(shown_as, number, "yaml.no_space", key=key,
+                                     typed=clip(f"{key}:{value}", 30), value=clip(value, 30)))
             elif (fullwidth := _FULLWIDTH.match(rest)) and (not dash or fullwidth["key"].isascii()):
                 found.append(problem(shown_as, number, "yaml.fullwidth_colon", key=fullwidth["key"]))
             elif dash:
@@ -266,7 +267,7 @@ def _value_problems(value: str, key: str, shown_as: str, number: int) -> list[Pr
     if not value or value.startswith("#") or value[0] in "[{":
         return []
     plain = _COMMENT.sub("", value).strip()
-    inside = _clip(plain.replace('"', "").replace("'", "") if plain[:1] in "\"'" else plain)
+    inside = clip(plain.replace('"', "").replace("'", "") if plain[:1] in "\"'" else plain, 30)
     quoted = f"'{inside}'" if '"' in inside else f'"{inside}"'
     example = {"example": f"- {quoted}" if key == "-" else f"{key}: {quoted}"}
     if value[0] in "\"'":
@@ -281,12 +282,13 @@ def _value_problems(value: str, key: str, shown_as: str, number: int) -> list[Pr
             break
         after = value[at + 1:]
         if after.strip() and not re.match(r"^[ \t]+#", after):
-            return [problem(shown_as, number, "yaml.quote_trailing", typed=_clip(value), **example)]
+            return [problem(shown_as, number, "yaml.quote_trailing", typed=clip(value, 30), **example)]
         return []
     if value[0] in "@`":
-        return [problem(shown_as, number, "yaml.special_start", char=value[0], typed=_clip(value), **example)]
+        return [problem(shown_as, number, "yaml.special_start", char=value[0], typed=clip(value, 30),
+                        **example)]
     if key != "-" and (": " in plain or plain.endswith(":")):
-        return [problem(shown_as, number, "yaml.colon_in_text", typed=_clip(plain), **example)]
+        return [problem(shown_as, number, "yaml.colon_in_text", typed=clip(plain, 30), **example)]
     return []
 
 
@@ -304,11 +306,6 @@ def _has_sibling_item(lines: list[str], index: int, indent: int) -> bool:
 def _is_text(line: str) -> bool:
     """Neither blank nor a comment."""
     return bool(line.strip()) and not line.lstrip().startswith("#")
-
-
-def _clip(text: str, limit: int = 30) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _syntax_error(exc: yaml.YAMLError, text: str, shown_as: str) -> list[Problem]:
@@ -346,7 +343,8 @@ def _explain(exc: yaml.YAMLError, text: str, shown_as: str) -> Problem:
                 return problem(shown_as, line, "yaml.indented", here=here, above=above, how=how)
             return problem(shown_as, line, "yaml.unexpected_colon")
         # '负责回款，注意: 逾期需报批' going on from the line above: text, whose ': ' reads as a new key
-        return problem(shown_as, line, "yaml.colon_in_text", typed=_clip(typed), example=f'"…{_clip(typed)}"')
+        typed = clip(typed, 30)
+        return problem(shown_as, line, "yaml.colon_in_text", typed=typed, example=f'"…{typed}"')
     if "block end" in what or "indentation" in what or "block collection" in context:
         return problem(shown_as, line, "yaml.indentation")
     return problem(shown_as, line, "yaml.other", detail=what or context)
