@@ -1,8 +1,5 @@
-"""Rules that span fields or files, which a per-file schema cannot express.
-
-They run on whatever loaded (see :class:`~generator.content.loaded.Loaded`): a rule that
-needs a field another problem already covers is skipped, so HR sees every
-problem in one pass and no file reports problems caused by another.
+"""Rules that span fields or files, which a per-file schema cannot express; a rule that needs a field another
+problem already covers is skipped (:class:`~generator.content.loaded.Loaded`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""What the loader found, before it becomes a :class:`~generator.content.model.Handbook`.
-
-Kept apart from the loader so the cross-checks can be typed against it without
-importing the loader (no import cycle), and so a file that failed validation can
-still take part in the checks that do not depend on its broken fields: HR sees
-every problem in one pass, and no file reports problems caused by another.
+"""What the loader found, before it becomes a :class:`~generator.content.model.Handbook`: a file that failed
+validation still takes part in the checks that do not depend on its broken fields, so HR sees every problem in
+one pass and no file reports problems caused by another. (Apart from the loader: the checks import it.)
 """
 
 from __future__ import annotations
@@ -19,12 +16,8 @@ from .yamlsource import YamlDocument
 
 @dataclass
 class Loaded:
-    """One file's object with the document it came from.
-
-    ``broken`` names the top-level fields that failed validation; when it is not
-    empty, ``obj`` is a partial object (built without those fields) that checks may
-    read only through :meth:`has`.
-    """
+    """One file's object with the document it came from; ``broken`` names the top-level fields that failed
+    validation, and then ``obj`` is a partial object that checks read only through :meth:`has`."""
 
     doc: YamlDocument
     obj: Any

@@ -1,10 +1,5 @@
-"""Every message HR reads about the content, in one table: Chinese, with positions in HR's words.
-
-HR are not programmers: a message names the place as they see it (``第 1 个指标的权重（weight）``, never
-``kpis.items.0.weight``), says what is wrong in plain Chinese and how to fix it. Each entry of
-:data:`MESSAGES` is ``code: (message, hint)``, both ``str.format`` templates; a :class:`~.errors.Problem`
-keeps its code, so tools can group messages (``handbook check`` folds the notes of one kind in a file
-into one line, :data:`GROUPED`) and the browser editor can show them at their fields (``Problem.loc``).
+"""Every message HR reads about the content, in one table (:data:`MESSAGES`, ``code: (message, hint)``, both
+``str.format`` templates): plain Chinese, the place named as HR sees it (``第 1 个指标的权重（weight）``).
 """
 
 from __future__ import annotations

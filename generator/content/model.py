@@ -1,8 +1,5 @@
-"""The one content model every renderer reads.
-
-Typed with pydantic so the YAML is validated field by field (``extra="forbid"``
-catches typos) and so the JSON Schema that editors use is derived from the same
-classes. Renderers receive a :class:`Handbook` and never see YAML or files.
+"""The one content model every renderer reads (a :class:`Handbook`, never YAML or files): pydantic validates
+the YAML field by field and gives the JSON Schemas editors use from the same classes.
 """
 
 from __future__ import annotations
@@ -50,11 +47,8 @@ Reference = Annotated[
 
 
 class Strict(BaseModel, extra="forbid", frozen=True, coerce_numbers_to_str=True, allow_inf_nan=False):
-    """Unknown keys are errors (typos must not vanish silently).
-
-    The YAML reader hands over every value as the text HR typed (``0123`` stays ``0123``); pydantic turns
-    text into a number or a date only where a field asks for one.
-    """
+    """Unknown keys are errors (typos must not vanish silently); values arrive as the text HR typed, turned
+    into a number or a date only where a field asks for one."""
 
 
 Version = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
@@ -346,10 +340,8 @@ class Form(Strict):
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of content file, declared once: the loader, the checks, the schemas, drafts, history and the
-    documents' subjects iterate :data:`KINDS`, which also gives the site each kind's page template, path and
-    label (adding a kind = its model, one :func:`register_kind` entry, a page template and, for downloads, a
-    renderer). Its model has ``id``, ``title``, ``status`` and ``revisions``, like every kind."""
+    """One kind of content file, declared once in :data:`KINDS`, which everything iterates (ARCHITECTURE.md,
+    "Content kinds"); its model has ``id``, ``title``, ``status`` and ``revisions``, like every kind."""
 
     name: str  # role: how ids, history, outputs and 变更记录 name the kind
     plural: str  # roles: the Handbook's list of them (``hb.roles``) and the menu section in site.yml
@@ -472,11 +464,8 @@ class ChangeSet(BaseModel, frozen=True):
 
 
 class History(BaseModel, frozen=True):
-    """The git history of the content root, attached to the handbook by the build (never from YAML).
-
-    ``omitted`` says why there is none (no git, not a repository, a shallow clone); then
-    pages and documents show only the authored ``revisions:``.
-    """
+    """The git history of the content root, attached to the handbook by the build (never from YAML);
+    ``omitted`` says why there is none, and then only the authored ``revisions:`` are shown."""
 
     files: dict[str, tuple[Commit, ...]] = {}  # content path → commits, newest first (renames followed)
     changes: tuple[ChangeSet, ...] = ()  # recent commits that changed content, newest first
@@ -490,11 +479,8 @@ class History(BaseModel, frozen=True):
 
 
 class Logo(BaseModel, frozen=True):
-    """The logo file site.yml names, read and checked once (:mod:`generator.content.brand`); renderers get its bytes.
-
-    In a cache key (``model_dump(mode="json")``) the bytes stand as their SHA-256: changing the logo
-    re-renders every document that shows it, keeping the same file re-renders nothing.
-    """
+    """The logo file site.yml names, read and checked once (:mod:`generator.content.brand`); renderers get its
+    bytes, a cache key (``model_dump(mode="json")``) their SHA-256."""
 
     path: str  # as written in site.yml, e.g. content/logo.svg
     format: Literal["svg", "png"]
@@ -555,11 +541,8 @@ class Org:
 
 
 class Handbook(Org, BaseModel, frozen=True, arbitrary_types_allowed=True, extra="allow"):
-    """Everything loaded and cross-checked; the only input renderers get.
-
-    Besides ``site``, ``history`` and ``brand`` it holds one list per content kind, named by the kind's
-    plural (``hb.roles``, ``hb.policies`` …, see :data:`KINDS`): a new kind needs no field here.
-    """
+    """Everything loaded and cross-checked; the only input renderers get. Besides ``site``, ``history`` and
+    ``brand``, one list per content kind named by its plural (``hb.roles`` …): a new kind adds no field."""
 
     site: SiteSettings
     history: History = History(omitted="not read")

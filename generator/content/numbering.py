@@ -1,8 +1,6 @@
-"""岗位编号: each department numbers its roles in a series (YXZX-SC-01, YXZX-SC-02…); the next free number.
-
-``handbook new role`` gives a new role that number, the 维护指南 page lists each department's series, and
-``handbook check`` holds every number to its department's series (:func:`misfit`). Numbers are compared
-as :func:`normalise` writes them: ``yxzx-sc-03`` and ``YXZX—SC—03`` are ``YXZX-SC-03``.
+"""岗位编号: each department numbers its roles in a series (YXZX-SC-01, YXZX-SC-02…): the next free number
+(``handbook new role``, the 维护指南 page) and how a number departs from its series (:func:`misfit`), numbers
+compared as :func:`normalise` writes them (``yxzx-sc-03`` and ``YXZX—SC—03`` are ``YXZX-SC-03``).
 """
 
 from __future__ import annotations

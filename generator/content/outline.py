@@ -1,8 +1,5 @@
-"""How the content is spoken of wherever it appears: the numbered duty outline (一、 1. 1) (1)), which duties a
-KPI measures by those numbers, Chinese numerals and percentages.
-
-Documents, pages, the change list and the coverage notes all print duties by these labels, so they live with
-the content model rather than with any one output.
+"""How the content is spoken of wherever it appears (documents, pages, the change list, the coverage notes):
+the numbered duty outline (一、 1. 1) (1)), which duties a KPI measures by those numbers, Chinese numerals.
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
-"""Names HR types where an id is expected: ``department: 市场部``, ``reports_to: 市场部经理``.
-
-A reference may be the id, or a Chinese name: a department's name or alias, a
-role's title or alias, a policy's title. Each is resolved to its id once, here,
-so the model the renderers get holds ids only. Unknown names list the valid
-choices as ``id (中文名)``; a name two objects share is an error that lists both.
+"""Names HR types where an id is expected (``department: 市场部``, ``reports_to: 市场部经理``: a name, title or
+alias), resolved to ids once, here, so the model the renderers get holds ids only.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""JSON Schemas for the YAML files, derived from the same models the loader uses.
-
-Editors with the YAML language server (VS Code, JetBrains) read the
-`# yaml-language-server: $schema=…` line at the top of each content file and
-then complete keys and flag mistakes while HR types.
+"""JSON Schemas for the YAML files, from the models the loader uses: editors with the YAML language server
+read the ``# yaml-language-server: $schema=…`` line of a content file and complete keys while HR types.
 """
 
 from __future__ import annotations
