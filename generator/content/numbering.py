@@ -53,13 +53,8 @@ class Misfit:
 
 
 def misfit(role: Named, roles: list[Named]) -> Misfit | None:
-    """Does ``role``'s 岗位编号 follow its department's series, as the other roles' numbers show it?
-
-    Spelled otherwise (``YXZX—SC—03``, ``yxzx-sc-03``, full-width or with spaces), another width of its
-    serial (``YXZX-SC-4`` beside ``YXZX-SC-03``), another department's series, or — when the department's
-    other roles all share one series — a series of its own. One number alone teaches nothing: a department
-    with one other role may start a second series (营销中心: YXZX-01, YXZX-CH-01).
-    """
+    """How ``role``'s 岗位编号 departs from its department's series, as the other roles' numbers show it
+    (ARCHITECTURE.md, "Checking the content"); None: it does not."""
     fixed = normalise(role.number)
     found = _NUMBERED.match(fixed)
     in_use = {m.group(1) for r in roles if r.id != role.id and (m := _NUMBERED.match(normalise(r.number)))}
@@ -103,13 +98,8 @@ def _what_differs(number: str) -> str:
 
 
 def next_number(roles: list[Named], department: Named, superior: Named | None) -> str:
-    """The next free 岗位编号 in the department's series, e.g. YXZX-SC-03 → YXZX-SC-04.
-
-    A department numbers its roles as ``<prefix><digits>``. When it uses several prefixes
-    (营销中心: YXZX-01 and YXZX-CH-01), the superior's series wins, else the most used one.
-    A department without roles starts a series: the company part of the other numbers
-    (YXZX) plus the initials of the department's name (客服部 → KF), e.g. YXZX-KF-01.
-    """
+    """The next free 岗位编号 in the department's series (``<prefix><digits>``), e.g. YXZX-SC-03 → YXZX-SC-04:
+    of several prefixes the superior's, else the most used; a department without roles starts one."""
     taken = {normalise(r.number) for r in roles if r.number}
     series: Counter[str] = Counter()
     highest: dict[str, tuple[int, int]] = {}
