@@ -109,7 +109,7 @@ def oldest_first(items: list[Loaded], loaded: LoadedRoot) -> list[Loaded]:
     Newer is a draft before a published file, a file not yet committed (git) before a committed one, a file
     not named after its id (a copy: ``… - 副本.yml``) before its original, then the later modified.
     """
-    committed = loaded.committed() if len(items) > 1 else None
+    committed = loaded.committed if len(items) > 1 else None
 
     def age(item: Loaded) -> tuple:
         draft = item.doc.shown_as in loaded.drafts

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,6 @@ class LoadedRoot:
     unreadable: dict[str, set[str]] = field(default_factory=dict)
     #: the files marked ``status: draft`` (as shown in problems): their problems hold back the draft only
     drafts: set[str] = field(default_factory=set)
-    _committed: tuple | None = field(default=None, repr=False)  # (committed(),) once asked
     #: the content root the files came from (None: files read from elsewhere, e.g. git)
     root: Path | None = None
     #: the logo and colour site.yml names, once checked (crosscheck reads the logo file)
@@ -52,16 +52,18 @@ class LoadedRoot:
     def of_kind(self, kind: str) -> list[Loaded]:
         return self.items.setdefault(kind, [])
 
+    @cached_property
     def committed(self) -> set[str] | None:
         """The files (as shown) of the last git commit of the content root; None outside git. Asked only when
         two files clash, to tell which of them is new (see ``crosscheck.oldest_first``)."""
-        if self._committed is None and self.root is not None:
-            try:
-                listed = subprocess.run(["git", "-C", str(self.root), "ls-tree", "-r", "-z", "--name-only", "HEAD"],
-                                        capture_output=True, timeout=30)
-            except (OSError, subprocess.SubprocessError):
-                listed = None
-            ok = listed is not None and listed.returncode == 0
-            self._committed = (set(listed.stdout.decode("utf-8", "replace").split("\0")) - {""},) if ok else (None,)
-        return self._committed[0] if self._committed else None
+        if self.root is None:
+            return None
+        command = ["git", "-C", str(self.root), "ls-tree", "-r", "-z", "--name-only", "HEAD"]
+        try:
+            listed = subprocess.run(command, capture_output=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if listed.returncode != 0:
+            return None
+        return set(listed.stdout.decode("utf-8", "replace").split("\0")) - {""}
 

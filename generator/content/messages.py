@@ -95,7 +95,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ref.ambiguous": ("{field}写的 '{value}' 同时指 {listed}", "写出你指的那一个的 id"),
     "ref.unknown": ("{field}写的 '{value}' 不是本手册中的{what}", "{guess}从 {where} 中选：{choices}"),
     # ------------------------------------------------------------------ roles
-    "role.purpose_empty": ("岗位目的（purpose）是空的", "{fill}"),
     "role.missing": ("缺少{label}（{field}）", "加一行 '{field}: …'（只有 'status: draft' 的草稿可以暂缺）"),
     "role.self": ("岗位不能向自己汇报", "写上级的岗位名称或 id，或删掉 reports_to"),
     "role.both_superiors": ("reports_to 和 reports_to_title 只能写一个", "上级在本手册中时保留 reports_to"),
