@@ -13,17 +13,8 @@ from .drafts import DRAFT_MAY_LACK
 from .errors import Problem
 from .loaded import Loaded, LoadedRoot
 from .messages import clip, fill, item_list, say, where
-from .model import (
-    KINDS,
-    MAX_DUTIES,
-    MAX_DUTY_DEPTH,
-    MAX_ROLE_TEXT,
-    SLUG_PATTERN,
-    Brand,
-    DutyGroup,
-    duty_loc,
-    iter_duties,
-)
+from .model import (KINDS, MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, Brand, DutyGroup,
+                    duty_loc, iter_duties)
 
 
 def run(loaded: LoadedRoot) -> list[Problem]:

@@ -10,15 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (
-    BaseModel,
-    Discriminator,
-    Field,
-    StringConstraints,
-    Tag,
-    field_serializer,
-    model_validator,
-)
+from pydantic import (BaseModel, Discriminator, Field, StringConstraints, Tag, field_serializer,
+                      model_validator)
 
 from .errors import Problem
 
@@ -33,17 +26,12 @@ MAX_KPIS = 30             # KPIs in one role
 MAX_ROLE_TEXT = 30_000    # characters of all text of one role together (a long real JD has 5,000)
 MAX_ITEMS = 200           # items in any other list (sections, paragraphs, fields, venues…)
 
-Slug = Annotated[
-    str,
-    StringConstraints(pattern=SLUG_PATTERN, max_length=64),
-    Field(description="英文 id：小写字母、数字和连字符，如 market-manager；定下后不要再改"),
-]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64),
+                 Field(description="英文 id：小写字母、数字和连字符，如 market-manager；定下后不要再改")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 Paragraphs = Annotated[list[Text], Field(description="一段一项", max_length=MAX_ITEMS)]
-Reference = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    Field(description="中文名称（名称或别称）或英文 id，如 市场部经理 或 market-manager"),
-]
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                      Field(description="中文名称（名称或别称）或英文 id，如 市场部经理 或 market-manager")]
 
 
 class Strict(BaseModel, extra="forbid", frozen=True, coerce_numbers_to_str=True, allow_inf_nan=False):
@@ -52,10 +40,8 @@ class Strict(BaseModel, extra="forbid", frozen=True, coerce_numbers_to_str=True,
 
 
 Version = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-Status = Annotated[
-    Literal["published", "draft"],
-    Field(title="状态", description="published = 已发布；draft = 草稿：只在预览（handbook serve）和 handbook build --drafts 中出现"),
-]
+Status = Annotated[Literal["published", "draft"], Field(
+    title="状态", description="published = 已发布；draft = 草稿：只在预览（handbook serve）和 handbook build --drafts 中出现")]
 
 
 # --------------------------------------------------------------------------- revisions
@@ -70,11 +56,9 @@ class Revision(Strict, title="修订"):
     author: Annotated[Text | None, Field(title="修订人", description="修订人，如 人力资源部 张三")] = None
 
 
-Revisions = Annotated[
-    list[Revision],
-    Field(title="修订记录", description="修订记录（正式发布的版本），新旧顺序不限；页面与岗位说明书按日期从新到旧列出",
-          max_length=MAX_ITEMS),
-]
+Revisions = Annotated[list[Revision], Field(
+    title="修订记录", description="修订记录（正式发布的版本），新旧顺序不限；页面与岗位说明书按日期从新到旧列出",
+    max_length=MAX_ITEMS)]
 
 
 # --------------------------------------------------------------------------- duties
@@ -136,10 +120,8 @@ class KPI(Strict, title="指标"):
 
 
 class KPISet(Strict, title="关键绩效指标"):
-    status: Annotated[
-        Literal["proposed", "approved"],
-        Field(title="指标状态", description="proposed = 拟定，待人力资源部确认；approved = 已确认"),
-    ]
+    status: Annotated[Literal["proposed", "approved"],
+                      Field(title="指标状态", description="proposed = 拟定，待人力资源部确认；approved = 已确认")]
     note: Annotated[Text | None, Field(title="说明", description="关于这些指标的说明，显示在指标表之前")] = None
     items: Annotated[list[KPI], Field(title="指标", description="每个指标写齐各项，权重合计 100",
                                       min_length=1, max_length=MAX_KPIS)]
@@ -179,14 +161,10 @@ class Role(Strict):
     title: Annotated[Text, Field(title="岗位名称", description="岗位名称，如 大区经理")]
     aliases: Annotated[list[Text], Field(title="别称", description="文中对本岗位的其他称呼，如 市场总监", max_length=20)] = []
     number: Annotated[Text | None, Field(title="岗位编号", description="岗位编号；草稿可暂缺，发布前必填")] = None
-    department: Annotated[
-        Reference | None,
-        Field(title="所属部门", description="所属部门：部门名称（如 市场部）或 id（见 content/site.yml）；草稿可暂缺，发布前必填"),
-    ] = None
-    reports_to: Annotated[
-        Reference | None,
-        Field(title="直接上级", description="直接上级：岗位名称（如 市场部经理）或岗位 id；上级不在本手册时留空并填 reports_to_title"),
-    ] = None
+    department: Annotated[Reference | None, Field(
+        title="所属部门", description="所属部门：部门名称（如 市场部）或 id（见 content/site.yml）；草稿可暂缺，发布前必填")] = None
+    reports_to: Annotated[Reference | None, Field(
+        title="直接上级", description="直接上级：岗位名称（如 市场部经理）或岗位 id；上级不在本手册时留空并填 reports_to_title")] = None
     reports_to_title: Annotated[Text | None, Field(title="手册之外的直接上级",
                                                    description="上级不在本手册中时填写，如 总经理")] = None
     purpose: Annotated[Text | None, Field(title="岗位目的",
@@ -304,9 +282,8 @@ class FormField(Strict, title="栏目"):
     width: Annotated[int, Field(ge=1, le=4, title="宽度", description="占一行的几分之几：1=¼ … 4=整行")] = 4
     options: Annotated[list[Text], Field(title="选项", description="选择类栏目的选项，一项一条",
                                          max_length=MAX_ITEMS)] = []
-    options_from: Annotated[
-        Literal["venues"] | None, Field(title="选项来源", description="从所属制度取选项：venues = 定点招待地点")
-    ] = None
+    options_from: Annotated[Literal["venues"] | None,
+                            Field(title="选项来源", description="从所属制度取选项：venues = 定点招待地点")] = None
     other: Annotated[bool, Field(title="加“其他”", description="选项后加一个 其他：____ 空行")] = False
     lines: Annotated[int, Field(ge=1, le=20, title="手写行数", description="多行栏目的手写行数")] = 1
     columns: Annotated[list[TableColumn], Field(title="表格列", description="表格栏目的各列", max_length=20)] = []
@@ -403,29 +380,22 @@ class SiteSettings(Strict):
     handbook_title: Annotated[Text, Field(title="手册名称", description="手册名称，如 营销中心员工手册")]
     organisation: Annotated[Text, Field(title="部门或中心名称", description="部门或中心名称，如 营销中心")]
     company: Annotated[Text | None, Field(title="公司名称", description="公司名称：页脚，以及有 logo 时 PDF 与 Word 页眉中 logo 旁的文字")] = None
-    logo: Annotated[
-        Text | None,
-        Field(title="公司 logo", description="公司 logo：content/ 文件夹中的 SVG 或 PNG 文件，路径从内容根目录写起，如 content/logo.svg；"
-                          "用于网站页眉与图标、PDF 与 Word 页眉（最大 512 KB）"),
-    ] = None
-    brand_color: Annotated[
-        Text | None,
-        Field(title="品牌主色", description='品牌主色：# 加六位十六进制数，写在引号里，如 "#1F4E79"；网站页眉与链接使用它',
-              json_schema_extra={"pattern": "^#[0-9A-Fa-f]{6}$"}),
-    ] = None
+    logo: Annotated[Text | None, Field(
+        title="公司 logo", description="公司 logo：content/ 文件夹中的 SVG 或 PNG 文件，路径从内容根目录写起，如 content/logo.svg；"
+                                     "用于网站页眉与图标、PDF 与 Word 页眉（最大 512 KB）")] = None
+    brand_color: Annotated[Text | None, Field(
+        title="品牌主色", description='品牌主色：# 加六位十六进制数，写在引号里，如 "#1F4E79"；网站页眉与链接使用它',
+        json_schema_extra={"pattern": "^#[0-9A-Fa-f]{6}$"})] = None
     description: Annotated[Text | None, Field(title="简介", description="手册的一句话简介（网页描述）")] = None
     intro: Annotated[Paragraphs, Field(title="首页引言", description="首页的段落，一段一项")] = []
     departments: Annotated[list[Department], Field(title="部门", description="各部门，按导航顺序",
                                                    min_length=1, max_length=MAX_ITEMS)]
-    history: Annotated[
-        Literal["git", "authored"],
-        Field(title="修订记录来源", description="修订记录从哪里来：git = 内容文件写明的 revisions 加上 git 的提交记录（默认）；"
-                          "authored = 只用内容文件写明的 revisions，不读取 git（变更记录页列出全部正式修订）"),
-    ] = "git"
-    navigation: Annotated[
-        list[Literal[(*(kind.plural for kind in KINDS.values()), *SECTIONS)]],
-        Field(title="导航顺序", description="网站一级栏目的顺序（changes = 变更记录，未写时放在最后）"),
-    ] = ["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]
+    history: Annotated[Literal["git", "authored"], Field(
+        title="修订记录来源", description="修订记录从哪里来：git = 内容文件写明的 revisions 加上 git 的提交记录（默认）；"
+                                     "authored = 只用内容文件写明的 revisions，不读取 git（变更记录页列出全部正式修订）")] = "git"
+    navigation: Annotated[list[Literal[(*(kind.plural for kind in KINDS.values()), *SECTIONS)]], Field(
+        title="导航顺序", description="网站一级栏目的顺序（changes = 变更记录，未写时放在最后）",
+    )] = ["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]
     review_months: Annotated[int, Field(ge=1, le=120, title="复核周期（月）",
                                         description="岗位说明书多少个月没有修改或复核（reviewed）就列入维护概览的待复核，默认 12")] = 12
 
