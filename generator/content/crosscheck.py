@@ -95,11 +95,8 @@ def _empty_brand_value(site: Loaded, key: str) -> Problem:
 
 
 def oldest_first(items: list[Loaded], loaded: LoadedRoot) -> list[Loaded]:
-    """Of files that clash (one id, one 岗位编号), the one to keep first: the newer file is the one told to change.
-
-    Newer is a draft before a published file, a file not yet committed (git) before a committed one, a file
-    not named after its id (a copy: ``… - 副本.yml``) before its original, then the later modified.
-    """
+    """Of files that clash (one id, one 岗位编号), the one to keep first; the newer is told to change: a draft,
+    a file not yet committed, a file not named after its id (a copy: ``… - 副本.yml``), the later modified."""
     committed = loaded.committed if len(items) > 1 else None
 
     def age(item: Loaded) -> tuple:

@@ -76,10 +76,8 @@ def leave_out(items: dict[str, list], gone: set[tuple[str, str]]) -> dict[str, l
 
 
 def _published_history(hb: Handbook) -> History:
-    """History without the drafts' files, and 变更记录 without a line about (or naming) a draft.
-
-    A commit left with nothing to show is dropped with its subject.
-    """
+    """History without the drafts' files, and 变更记录 without a line about (or naming) a draft (a commit left
+    with nothing to show is dropped with its subject)."""
     hidden = {(kind, item.id): item.title for kind in KINDS for item in hb.items(kind) if is_draft(item)}
     titles = list(hidden.values())
     paths = [source_path(kind, item_id) for kind, item_id in hidden]

@@ -45,13 +45,9 @@ def find_root(start: Path) -> Path | None:
 
 
 def load_handbook(root: Path, notes: list[Problem] | None = None, strict: bool = False) -> Handbook:
-    """Load and check everything; errors raise :class:`ContentError`, notes are appended to ``notes``.
-
-    A draft (``status: draft``) that does not pass its checks is left out of the handbook, as if it did not
-    exist, and its problems (severity "draft") go into ``notes`` and ``Handbook.draft_problems``: an unfinished
-    draft never stops the preview of the rest or the published build. ``strict`` (``check --strict``, for CI)
-    makes them errors.
-    """
+    """Load and check everything; errors raise :class:`ContentError`, notes are appended to ``notes``. A
+    draft that does not pass its checks is left out, its problems in ``notes`` and ``Handbook.draft_problems``
+    (errors with ``strict``, ``check --strict`` for CI): an unfinished draft never stops the rest."""
     root = Path(root)
     problems: list[Problem] = []
     if not any((root / folder).is_dir() for folder in CONTENT_FOLDERS):
@@ -177,10 +173,8 @@ def _read_settings(path: Path, model: type[M], root: Path, stamp: tuple | None) 
 
 
 def load_item(rel: str, raw: bytes) -> tuple[Any, list[Problem]]:
-    """One content file's bytes on their own (no cross-checks, names left unresolved): (object or None, errors).
-
-    For comparing a file with an older version of itself read from git (:mod:`generator.history.changes`).
-    """
+    """One content file's bytes on their own (no cross-checks, names left unresolved): (object or None,
+    errors), to compare a file with an older version of itself from git (:mod:`generator.history.changes`)."""
     kind = kind_at(rel)
     model = SiteSettings if rel == SITE_FILE else kind.model if kind else None
     if model is None:
@@ -206,11 +200,9 @@ def _files_in(root: Path, folder: str, problems: list[Problem]) -> list[tuple[Pa
             continue  # editor lock files, backups, READMEs: not content
         shown = display_path(path, root)
         stem = _YAMLISH.sub("", path.name)
-        if path.name.lower().endswith(".txt"):
-            problems.append(problem(shown, 1, "file.txt_suffix", extra=path.name[len(stem):], name=f"{stem}.yml"))
-            found.append((path, False))
-        elif not path.name.endswith(".yml"):
-            problems.append(problem(shown, 1, "file.suffix", name=f"{stem}.yml"))
+        if path.name.lower().endswith(".txt") or not path.name.endswith(".yml"):
+            code = "file.txt_suffix" if path.name.lower().endswith(".txt") else "file.suffix"
+            problems.append(problem(shown, 1, code, extra=path.name[len(stem):], name=f"{stem}.yml"))
             found.append((path, False))
         elif _readable(root, path, problems):
             found.append((path, True))
@@ -245,11 +237,8 @@ _PARSED: dict[tuple, tuple] | None = None
 
 
 def remember_parsed(on: bool = True) -> None:
-    """Keep each file's parsed and validated result while its size and modification time stay the same.
-
-    `handbook serve` turns this on: a save then re-reads one file, not the whole content root.
-    Unchanged files also give the *same* objects again, which lets later stages cache by identity.
-    """
+    """Keep each file's parsed and validated result while its size and modification time stay the same
+    (`handbook serve`: a save re-reads one file, and unchanged files give the *same* objects again)."""
     global _PARSED
     _PARSED = {} if on else None
 
@@ -427,13 +416,9 @@ def _inner_model(annotation: Any) -> Any:
 
 
 def _describe(value: Any) -> str:
-    if isinstance(value, dict):
-        return "'键: 值' 行"
-    if isinstance(value, list):
-        return "列表"
-    if value is None:
-        return "空白"
-    return f" '{_short(value)}'"
+    """What a value of the wrong type is, as HR sees it in the file."""
+    plain = {dict: "'键: 值' 行", list: "列表", type(None): "空白"}.get(type(value))
+    return plain or f" '{_short(value)}'"
 
 
 def _short(value: Any, limit: int = 40) -> str:

@@ -228,12 +228,8 @@ COUNTERS: dict[str, str] = {
 
 
 def where(loc: tuple) -> str:
-    """A YAML location as HR would say it: ``("kpis", "items", 0, "weight")`` → ``第 1 个指标的权重（weight）``.
-
-    List positions count from 1; a key is named in Chinese with the key HR sees in the file after it (a key
-    without a Chinese name, as in the settings files, as it is: ``tables 下的 label_fill``); ``()`` is the
-    whole file. A phrase ending in a Latin letter gets a space, so that Chinese may follow it.
-    """
+    """A YAML location as HR would say it: ``("kpis", "items", 0, "weight")`` → ``第 1 个指标的权重（weight）``
+    (positions from 1, a key in Chinese with the key itself after it; a Latin end gets a space)."""
     phrases: list[str] = []
     parent = ""
     for index, part in enumerate(loc):

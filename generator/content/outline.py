@@ -90,10 +90,8 @@ def kpi_measures(role: Role, kpi: KPI) -> list[str]:
 
 
 def duty_kpis(role: Role) -> dict[str, list[tuple[int, KPI]]]:
-    """Duty id → the KPIs whose ``measures`` name it, as (1-based KPI row number, KPI), in table order.
-
-    The reverse of :func:`kpi_measures`: the role page shows beside each duty what measures it.
-    """
+    """Duty id → the KPIs whose ``measures`` name it, as (1-based KPI row number, KPI), in table order: the
+    reverse of :func:`kpi_measures`, for the role page to show beside each duty what measures it."""
     found: dict[str, list[tuple[int, KPI]]] = {}
     for number, kpi in enumerate(kpi_items(role), start=1):  # a draft may have no KPIs yet
         for ref in dict.fromkeys(kpi.measures):

@@ -18,11 +18,8 @@ def schemas() -> dict[str, tuple[type, str]]:
 
 def schema_for(name: str) -> dict:
     model, title = schemas()[name]
-    schema = model.model_json_schema(mode="validation")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = f"{name}.schema.json"
-    schema["title"] = title
-    return schema
+    return {**model.model_json_schema(mode="validation"), "title": title,
+            "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{name}.schema.json"}
 
 
 def render(name: str) -> str:
@@ -31,9 +28,7 @@ def render(name: str) -> str:
 
 def write_schemas(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in schemas():
-        path = out / f"{name}.schema.json"
+    written = [out / f"{name}.schema.json" for name in schemas()]
+    for name, path in zip(schemas(), written):
         path.write_text(render(name), encoding="utf-8")
-        written.append(path)
     return written
