@@ -1,7 +1,6 @@
 """The company's look: the logo file ``content/site.yml`` names (``logo:``), read and checked once while the
 content loads (what is checked and why: ARCHITECTURE.md, "Checking the content"), and its ``brand_color:``
-with the contrast maths that picks readable text and link colours (WCAG 2).
-"""
+with the contrast maths that picks readable text and link colours (WCAG 2)."""
 
 from __future__ import annotations
 

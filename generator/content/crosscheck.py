@@ -1,6 +1,5 @@
 """Rules that span fields or files, which a per-file schema cannot express; a rule that needs a field another
-problem already covers is skipped (:class:`~generator.content.loaded.Loaded`).
-"""
+problem already covers is skipped (:class:`~generator.content.loaded.Loaded`)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Drafts (``status: draft``): in the preview, never in the published handbook, which :func:`published` makes
 once, before anything is planned or rendered, as if the drafts did not exist (what that means for what is
-left: ARCHITECTURE.md, "History and drafts in the pipeline").
-"""
+left: ARCHITECTURE.md, "History and drafts in the pipeline")."""
 
 from __future__ import annotations
 

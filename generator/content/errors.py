@@ -1,6 +1,5 @@
 """Content problems as one-line, actionable messages (``path:line: what — how to fix``): an error, a draft's
-problem that holds back that draft only, or a note (ARCHITECTURE.md, "Checking the content").
-"""
+problem that holds back that draft only, or a note (ARCHITECTURE.md, "Checking the content")."""
 
 from __future__ import annotations
 

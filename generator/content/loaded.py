@@ -1,7 +1,6 @@
 """What the loader found, before it becomes a :class:`~generator.content.model.Handbook`: a file that failed
 validation still takes part in the checks that do not depend on its broken fields, so HR sees every problem in
-one pass and no file reports problems caused by another. (Apart from the loader: the checks import it.)
-"""
+one pass and no file reports problems caused by another. (Apart from the loader: the checks import it.)"""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Content root → validated :class:`~generator.content.model.Handbook`: ``content/site.yml`` and one folder
 per content kind (:data:`~generator.content.model.KINDS`), one file per item named by its id. All problems of
-all files are raised together as one :class:`~generator.content.errors.ContentError`.
-"""
+all files are raised together as one :class:`~generator.content.errors.ContentError`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """Every message HR reads about the content, in one table (:data:`MESSAGES`, ``code: (message, hint)``, both
-``str.format`` templates): plain Chinese, the place named as HR sees it (``第 1 个指标的权重（weight）``).
-"""
+``str.format`` templates): plain Chinese, the place named as HR sees it (``第 1 个指标的权重（weight）``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """The one content model every renderer reads (a :class:`Handbook`, never YAML or files): pydantic validates
-the YAML field by field and gives the JSON Schemas editors use from the same classes.
-"""
+the YAML field by field and gives the JSON Schemas editors use from the same classes."""
 
 from __future__ import annotations
 
@@ -61,7 +60,7 @@ Revisions = Annotated[list[Revision], Field(
     max_length=MAX_ITEMS)]
 
 
-# --------------------------------------------------------------------------- duties
+# --------------------------------------------------------------------------- roles: duties, KPIs, sections
 
 
 class Duty(Strict, title="职责"):
@@ -106,7 +105,26 @@ DutyEntry = _text_or("duty", duty=(None, Duty), group=("heading", DutyGroup))
 DutyGroup.model_rebuild()
 
 
-# --------------------------------------------------------------------------- KPIs
+def iter_duties(entries: list, prefix: tuple[int, ...] = ()):
+    """Walk duties depth-first, yielding (numbering path, entry) for items and groups."""
+    for index, entry in enumerate(entries, start=1):
+        path = prefix + (index,)
+        yield path, entry
+        if isinstance(entry, DutyGroup):
+            yield from iter_duties(entry.duties, path)
+
+
+def duty_loc(path: tuple[int, ...]) -> tuple:
+    """Numbering path (as :func:`iter_duties` yields it) → YAML location of the duty: (2, 1) → ("duties", 1,
+    "duties", 0)."""
+    loc: tuple = ("duties", path[0] - 1)
+    for index in path[1:]:
+        loc += ("duties", index - 1)
+    return loc
+
+
+def duty_text(entry: Any) -> str:
+    return entry if isinstance(entry, str) else getattr(entry, "text", getattr(entry, "heading", ""))
 
 
 class KPI(Strict, title="指标"):
@@ -127,9 +145,6 @@ class KPISet(Strict, title="关键绩效指标"):
                                       min_length=1, max_length=MAX_KPIS)]
 
 
-# --------------------------------------------------------------------------- sections real JDs carry
-
-
 class Qualifications(Strict, title="任职资格"):
     """任职资格: what the holder of the role must bring. Every part is optional."""
 
@@ -148,9 +163,6 @@ class Relations(Strict, title="工作关系"):
                                           max_length=MAX_ITEMS)] = []
     external: Annotated[list[Text], Field(title="外部联系", description="外部联系，如 客户、经销商、广告媒体",
                                           max_length=MAX_ITEMS)] = []
-
-
-# --------------------------------------------------------------------------- roles
 
 
 class Role(Strict):
@@ -189,7 +201,7 @@ class Role(Strict):
         return [self.title, *self.aliases]
 
 
-# --------------------------------------------------------------------------- policy
+# --------------------------------------------------------------------------- policies, guides, forms
 
 
 class ListBlock(Strict, title="列表"):
@@ -253,9 +265,6 @@ class Policy(Strict):
     revisions: Revisions = []
 
 
-# --------------------------------------------------------------------------- guide
-
-
 class Guide(Strict):
     id: Annotated[Slug, Field(title="指南 id", description="英文 id，也是文件名和网页地址；定下后不要再改")]
     status: Status = "published"
@@ -263,9 +272,6 @@ class Guide(Strict):
     intro: Annotated[Paragraphs, Field(title="引言", description="要点之前的段落，一段一项")] = []
     points: Annotated[list[Text], Field(title="要点", description="逐条列出的要点", min_length=1, max_length=MAX_ITEMS)]
     revisions: Revisions = []
-
-
-# --------------------------------------------------------------------------- forms
 
 
 FieldType = Literal["text", "choice", "lines", "signature", "meal-standard", "table"]
@@ -400,7 +406,7 @@ class SiteSettings(Strict):
                                         description="岗位说明书多少个月没有修改或复核（reviewed）就列入维护概览的待复核，默认 12")] = 12
 
 
-# --------------------------------------------------------------------------- history (from git, not YAML)
+# --------------------------------------------------------------------------- history, look
 
 class Commit(BaseModel, frozen=True):
     """One git commit that touched a content file: when (author date), who, its subject line, the file's version."""
@@ -443,9 +449,6 @@ class History(BaseModel, frozen=True):
 
     def of(self, kind: str, item_id: str) -> tuple[Commit, ...]:
         return self.files.get(source_path(kind, item_id), ())
-
-
-# --------------------------------------------------------------------------- the company's look (read by the loader)
 
 
 class Logo(BaseModel, frozen=True):
@@ -549,28 +552,3 @@ class Handbook(Org, BaseModel, frozen=True, arbitrary_types_allowed=True, extra=
 
     def form(self, form_id: str) -> Form:
         return self.item("form", form_id)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def iter_duties(entries: list, prefix: tuple[int, ...] = ()):
-    """Walk duties depth-first, yielding (numbering path, entry) for items and groups."""
-    for index, entry in enumerate(entries, start=1):
-        path = prefix + (index,)
-        yield path, entry
-        if isinstance(entry, DutyGroup):
-            yield from iter_duties(entry.duties, path)
-
-
-def duty_loc(path: tuple[int, ...]) -> tuple:
-    """Numbering path (as :func:`iter_duties` yields it) → YAML location of the duty: (2, 1) → ("duties", 1,
-    "duties", 0)."""
-    loc: tuple = ("duties", path[0] - 1)
-    for index in path[1:]:
-        loc += ("duties", index - 1)
-    return loc
-
-
-def duty_text(entry: Any) -> str:
-    return entry if isinstance(entry, str) else getattr(entry, "text", getattr(entry, "heading", ""))

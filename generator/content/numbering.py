@@ -1,7 +1,6 @@
 """岗位编号: each department numbers its roles in a series (YXZX-SC-01, YXZX-SC-02…): the next free number
 (``handbook new role``, the 维护指南 page) and how a number departs from its series (:func:`misfit`), numbers
-compared as :func:`normalise` writes them (``yxzx-sc-03`` and ``YXZX—SC—03`` are ``YXZX-SC-03``).
-"""
+compared as :func:`normalise` writes them (``yxzx-sc-03`` and ``YXZX—SC—03`` are ``YXZX-SC-03``)."""
 
 from __future__ import annotations
 

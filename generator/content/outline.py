@@ -1,6 +1,5 @@
 """How the content is spoken of wherever it appears (documents, pages, the change list, the coverage notes):
-the numbered duty outline (一、 1. 1) (1)), which duties a KPI measures by those numbers, Chinese numerals.
-"""
+the numbered duty outline (一、 1. 1) (1)), which duties a KPI measures by those numbers, Chinese numerals."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """Names HR types where an id is expected (``department: 市场部``, ``reports_to: 市场部经理``: a name, title or
-alias), resolved to ids once, here, so the model the renderers get holds ids only.
-"""
+alias), resolved to ids once, here, so the model the renderers get holds ids only."""
 
 from __future__ import annotations
 

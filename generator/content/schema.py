@@ -1,6 +1,5 @@
 """JSON Schemas for the YAML files, from the models the loader uses: editors with the YAML language server
-read the ``# yaml-language-server: $schema=…`` line of a content file and complete keys while HR types.
-"""
+read the ``# yaml-language-server: $schema=…`` line of a content file and complete keys while HR types."""
 
 from __future__ import annotations
 
