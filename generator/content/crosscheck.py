@@ -61,10 +61,9 @@ def _brand(loaded: LoadedRoot) -> list[Problem]:
     """site.yml's ``logo:`` (the file is read and checked here, once) and ``brand_color:``; sets ``loaded.brand``."""
     site = loaded.site
     assert site is not None
-    problems, logo, color = [], None, None
-    for key in ("logo", "brand_color"):
-        if key in site.doc.data and site.doc.data[key] is None:
-            problems.append(_empty_brand_value(site, key))
+    logo, color = None, None
+    problems = [_empty_brand_value(site, key) for key in ("logo", "brand_color")
+                if key in site.doc.data and site.doc.data[key] is None]
     if site.has("logo") and site.obj.logo is not None and loaded.root is not None:
         try:
             logo = brand.read_logo(loaded.root, site.obj.logo)
@@ -321,15 +320,13 @@ def _cycles(roles: list[Loaded]) -> list[Problem]:
         while current in by_id and current not in chain:
             chain.append(current)
             current = by_id[current].obj.reports_to
-        if current in chain:
-            loop = chain[chain.index(current):]
-            key = frozenset(loop)
-            if key in reported or len(loop) == 1:
-                continue
-            reported.add(key)
-            first = by_id[min(loop)]
-            path = " → ".join(loop[loop.index(min(loop)):] + loop[:loop.index(min(loop))] + [min(loop)])
-            problems.append(first.doc.say(("reports_to",), "role.cycle", path=path))
+        loop = chain[chain.index(current):] if current in chain else []
+        if len(loop) < 2 or frozenset(loop) in reported:
+            continue  # no loop, reporting to itself (told as such), or told already
+        reported.add(frozenset(loop))
+        at = loop.index(min(loop))
+        path = " → ".join(loop[at:] + loop[:at] + [min(loop)])
+        problems.append(by_id[min(loop)].doc.say(("reports_to",), "role.cycle", path=path))
     return problems
 
 

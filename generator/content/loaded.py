@@ -23,10 +23,6 @@ class Loaded:
     obj: Any
     broken: frozenset[str] = frozenset()
 
-    @property
-    def complete(self) -> bool:
-        return not self.broken
-
     def has(self, *names: str) -> bool:
         """True when every named field validated, so a check may rely on it."""
         return not any(name in self.broken or not hasattr(self.obj, name) for name in names)

@@ -98,9 +98,7 @@ def _without(loaded: LoadedRoot, held: set[str]) -> dict[str, list]:
 
 def _usable(item: Loaded) -> Any:
     """An item's object; a held-back draft's without a superior that did not resolve (others may climb past it)."""
-    if item.complete or item.has("reports_to"):
-        return item.obj
-    return item.obj.model_copy(update={"reports_to": None})
+    return item.obj.model_copy(update={"reports_to": None}) if "reports_to" in item.broken else item.obj
 
 
 def load_root(root: Path, problems: list[Problem]) -> LoadedRoot:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import KPI, DutyGroup, Role, duty_text
+from .model import KPI, DutyGroup, Role, duty_text, iter_duties
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
@@ -39,20 +39,12 @@ def label(depth: int, number: int, siblings_have_groups: bool) -> str:
 
 
 def duty_outline(role: Role) -> list[OutlineItem]:
-    """Flatten the duties into numbered lines; numbering restarts inside each group."""
-    items: list[OutlineItem] = []
-
-    def walk(entries: list, depth: int) -> None:
-        has_groups = any(isinstance(e, DutyGroup) for e in entries)
-        for number, entry in enumerate(entries, start=1):
-            group = isinstance(entry, DutyGroup)
-            items.append(OutlineItem(depth, number, label(depth, number, has_groups), duty_text(entry), group,
-                                     getattr(entry, "id", None)))
-            if group:
-                walk(entry.duties, depth + 1)
-
-    walk(role.duties, 0)
-    return items
+    """Flatten the duties into numbered lines; numbering restarts inside each group (only the top level's
+    labels depend on whether there are groups: 一、 or 1.)."""
+    groups = any(isinstance(entry, DutyGroup) for entry in role.duties)
+    return [OutlineItem(len(path) - 1, path[-1], label(len(path) - 1, path[-1], groups), duty_text(entry),
+                        isinstance(entry, DutyGroup), getattr(entry, "id", None))
+            for path, entry in iter_duties(role.duties)]
 
 
 def all_duty_texts(role: Role) -> list[str]:

@@ -244,12 +244,12 @@ def syntax_problems(text: str, shown_as: str) -> list[Problem]:
             continue
         pair = _KEY_VALUE.match(rest)
         if pair is None:
-            if (not dash and (spaceless := _NO_SPACE.match(rest))) or \
-                    (dash and (spaceless := _NO_SPACE.match(rest)) and spaceless["key"].islower()):
+            spaceless, fullwidth = _NO_SPACE.match(rest), _FULLWIDTH.match(rest)
+            if spaceless and (not dash or spaceless["key"].islower()):
                 key, value = spaceless["key"], spaceless["value"]
                 found.append(problem(shown_as, number, "yaml.no_space", key=key,
                                      typed=clip(f"{key}:{value}", 30), value=clip(value, 30)))
-            elif (fullwidth := _FULLWIDTH.match(rest)) and (not dash or fullwidth["key"].isascii()):
+            elif fullwidth and (not dash or fullwidth["key"].isascii()):
                 found.append(problem(shown_as, number, "yaml.fullwidth_colon", key=fullwidth["key"]))
             elif dash:
                 found += _value_problems(rest, "-", shown_as, number)
