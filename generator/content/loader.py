@@ -8,6 +8,7 @@ import dataclasses
 import difflib
 import functools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar, get_args
 
@@ -273,8 +274,8 @@ def _read_one(root: Path, path: Path, model: type[BaseModel], problems: list[Pro
         return Loaded(doc, model.model_validate(doc.data))
     except ValidationError as exc:
         errors = exc.errors()
-    colon_problems, skipped = _text_read_as_mapping(doc, doc.data, ())
-    problems += colon_problems
+    skipped = dict(_text_read_as_mapping(doc, doc.data))
+    problems += skipped.values()
     errors = [err for err in _without_typo_twins(errors, model)
               if not any(_real_loc(doc.data, err["loc"])[: len(loc)] == loc for loc in skipped)]
     problems += [_explain(doc, err, model) for err in errors]
@@ -313,28 +314,20 @@ def _partial(doc: YamlDocument, model: type[BaseModel], broken: set[str]) -> Loa
 _KEY_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-def _text_read_as_mapping(doc: YamlDocument, node: Any, loc: tuple) -> tuple[list[Problem], list[tuple]]:
-    """``- 负责: 市场调研`` is a mapping to YAML; HR meant one line of text. Say so once, at that line."""
-    problems, skipped = [], []
+def _text_read_as_mapping(doc: YamlDocument, node: Any, loc: tuple = ()) -> Iterator[tuple[tuple, Problem]]:
+    """``- 负责: 市场调研`` is a mapping to YAML; HR meant one line of text. Say so once, at that line: (the
+    item's location, the problem)."""
     if isinstance(node, dict):
         # Only a list item can be text; elsewhere an odd key is an unknown key, reported as such.
         odd = [key for key in node if not _KEY_LIKE.match(str(key))] if loc and isinstance(loc[-1], int) else []
         if odd:
-            key = odd[0]
-            value = node[key]
+            key, value = odd[0], node[odd[0]]
             typed = f"{key}: {value}" if isinstance(value, str) else str(key)
-            problems.append(doc.say(loc + (key,), "yaml.colon_in_item", typed=_short(typed)))
-            return problems, [loc]
-        children = node.items()
-    elif isinstance(node, list):
-        children = enumerate(node)
-    else:
-        return problems, skipped
+            yield loc, doc.say(loc + (key,), "yaml.colon_in_item", typed=_short(typed))
+            return
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for key, child in children:
-        found, skip = _text_read_as_mapping(doc, child, loc + (key,))
-        problems += found
-        skipped += skip
-    return problems, skipped
+        yield from _text_read_as_mapping(doc, child, loc + (key,))
 
 
 _TYPES = {"string_type": "文字", "list_type": "'- ' 开头的列表", "dict_type": "'键: 值' 行", "model_type": "'键: 值' 行",

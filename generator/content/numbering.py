@@ -84,16 +84,12 @@ def misfit(role: Named, roles: list[Named]) -> Misfit | None:
 
 
 def _what_differs(number: str) -> str:
-    found = []
-    if dash := _DASHES.search(number):
-        found.append(f"'{dash.group()}' 不是半角连字符 '-'")
-    if any(unicodedata.normalize("NFKC", c) != c for c in _DASHES.sub("", number)):
-        found.append("有全角字符")
-    if re.search(r"\s", number):
-        found.append("有空格")
-    if re.search("[a-z]", number):
-        found.append("有小写字母")
-    return "、".join(found) or "写法不同"
+    dash = _DASHES.search(number)
+    found = [f"'{dash.group()}' 不是半角连字符 '-'" if dash else "",
+             "有全角字符" if any(unicodedata.normalize("NFKC", c) != c for c in _DASHES.sub("", number)) else "",
+             "有空格" if re.search(r"\s", number) else "",
+             "有小写字母" if re.search("[a-z]", number) else ""]
+    return "、".join(text for text in found if text) or "写法不同"
 
 
 def next_number(roles: list[Named], department: Named, superior: Named | None) -> str:

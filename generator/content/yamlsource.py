@@ -24,10 +24,8 @@ MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 50
 
 # Scalar tags a content file may use; anything else (binary, set, python/...) is refused.
-_SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")}
-_NULL_TAG = "tag:yaml.org,2002:null"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-_MAP_TAG = "tag:yaml.org,2002:map"
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
 @dataclass
@@ -177,7 +175,7 @@ def _build(node, loc: Loc, doc: YamlDocument) -> Any:
     doc.lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, ScalarNode):
         return _scalar(node)
-    if node.tag != (_SEQ_TAG if isinstance(node, SequenceNode) else _MAP_TAG):
+    if node.tag != _TAG + ("seq" if isinstance(node, SequenceNode) else "map"):
         raise _tag_error(node)
     if isinstance(node, SequenceNode):
         return [_build(child, loc + (index,), doc) for index, child in enumerate(node.value)]
@@ -186,7 +184,7 @@ def _build(node, loc: Loc, doc: YamlDocument) -> Any:
         key_line = key_node.start_mark.line + 1
         if not isinstance(key_node, ScalarNode):
             raise _Refused(key_line, "yaml.key_not_text")
-        if key_node.tag == "tag:yaml.org,2002:merge":
+        if key_node.tag == _TAG + "merge":
             raise _Refused(key_line, "yaml.merge")
         key = str(_scalar(key_node))
         if key in result:
@@ -198,14 +196,14 @@ def _build(node, loc: Loc, doc: YamlDocument) -> Any:
 
 
 def _tag_error(node) -> _Refused:
-    return _Refused(node.start_mark.line + 1, "yaml.tag", tag=node.tag.replace("tag:yaml.org,2002:", "!!"))
+    return _Refused(node.start_mark.line + 1, "yaml.tag", tag=node.tag.replace(_TAG, "!!"))
 
 
 def _scalar(node: ScalarNode) -> Any:
     """The text as typed; only an empty value, ``~`` or ``null`` means "nothing"."""
     if node.tag not in _SCALAR_TAGS:
         raise _tag_error(node)
-    return None if node.tag == _NULL_TAG else node.value
+    return None if node.tag == _TAG + "null" else node.value
 
 
 # ---------------------------------------------------------------------- syntax mistakes, line by line
