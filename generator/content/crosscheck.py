@@ -225,10 +225,8 @@ def _numbers(loaded: LoadedRoot, taken: set[str]) -> list[Problem]:
     departments = {ident: dept.name for ident, dept in _departments_of(loaded).items()}
     problems = []
     for role in roles:
-        if not role.number or role.department not in departments or role.id in taken:
-            continue
-        wrong = numbering.misfit(role, roles)
-        if wrong is None:
+        if not role.number or role.department not in departments or role.id in taken \
+                or (wrong := numbering.misfit(role, roles)) is None:
             continue
         item = by_file[role.id]
         tell = item.doc.note if wrong.kind == "new_series" else item.doc.say  # a new series may be meant
@@ -339,8 +337,7 @@ def _form(item: Loaded, policies: dict[str, Loaded]) -> list[Problem]:
     for s, section in enumerate(form.sections):
         for f, field in enumerate(section.fields):
             loc = ("sections", s, "fields", f)
-            needs_policy = field.options_from == "venues" or field.type == "meal-standard"
-            if needs_policy and not form.policy:
+            if (field.options_from == "venues" or field.type == "meal-standard") and not form.policy:
                 problems.append(doc.say(loc, "form.needs_policy", label=field.label))
             if field.type == "meal-standard" and policy is not None and policy.has("meal_standard") \
                     and policy.obj.meal_standard is None:

@@ -32,9 +32,7 @@ class Names:
     def resolve(self, item: Loaded, loc: tuple, value: str,
                 exclude: str | None = None) -> tuple[str | None, list[Problem]]:
         """The id ``value`` names, or None with the problem (none when the answer may lie in an unreadable file)."""
-        ids = self.by_name.get(value, set())
-        if value in self.labels:  # an id always means itself
-            ids = {value}
+        ids = {value} if value in self.labels else self.by_name.get(value, set())  # an id always means itself
         if len(ids) == 1:
             return next(iter(ids)), []
         if len(ids) > 1:

@@ -233,7 +233,6 @@ def syntax_problems(text: str, shown_as: str) -> list[Problem]:
             continue
         parts = _LINE.match(line)
         indent, dash, rest = parts["indent"], parts["dash"], parts["rest"].rstrip()
-        here = len(indent) + len(dash)
         if "\t" in indent or "\t" in dash:
             found.append(problem(shown_as, number, "yaml.tab"))
         if not dash and rest.startswith("-") and rest[1:2] not in ("", " ", "-") and not rest[1].isdigit() \
@@ -254,7 +253,7 @@ def syntax_problems(text: str, shown_as: str) -> list[Problem]:
             continue
         value = (pair["value"] or "").strip()
         if value[:1] in ("|", ">"):
-            block_indent = here
+            block_indent = len(indent) + len(dash)
             continue
         found += _value_problems(value, pair["key"], shown_as, number)
     return found
