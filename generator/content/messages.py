@@ -231,10 +231,9 @@ def where(loc: tuple) -> str:
     (positions from 1, a key in Chinese with the key itself after it; a Latin end gets a space)."""
     phrases: list[str] = []
     parent = ""
-    for index, part in enumerate(loc):
+    for part, after in zip(loc, (*loc[1:], None)):
         if isinstance(part, int):
             continue
-        after = loc[index + 1] if index + 1 < len(loc) else None
         dotted = f"{parent}.{part}"
         if isinstance(after, int):
             counter = COUNTERS.get(dotted)
