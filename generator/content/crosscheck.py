@@ -239,11 +239,9 @@ def _numbers(loaded: LoadedRoot, taken: set[str]) -> list[Problem]:
 
 def _unfinished(item: Loaded) -> list[Problem]:
     """A published role missing one of DRAFT_MAY_LACK is an error each; a draft gets one note listing them."""
-    role, doc = item.obj, item.doc
-    problems = []
-    data = doc.data
+    role, doc, data = item.obj, item.doc, item.doc.data
+    problems, lacking = [], []
     unknown = [str(key) for key in data if key not in type(role).model_fields]
-    lacking = []
     for field, label in DRAFT_MAY_LACK.items():
         if not item.has(field) or getattr(role, field) is not None:
             continue
