@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .errors import Problem
 from .model import DutyGroup, Role, duty_loc, duty_text, iter_duties
-from .outline import full_labels
+from .outline import duty_outline, full_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from .loaded import Loaded
@@ -58,7 +58,7 @@ def role_notes(item: "Loaded") -> list[Problem]:
         return []
     notes: list[Problem] = []
     duties = list(iter_duties(role.duties))
-    labels = dict(zip((path for path, _ in duties), full_labels(role)))
+    labels = dict(zip((path for path, _ in duties), full_labels(duty_outline(role))))
     measured = measured_paths(role)
     for path, entry in duties:
         if isinstance(entry, DutyGroup) or path in measured:

@@ -64,11 +64,11 @@ def kpi_items(role: Role) -> list[KPI]:
     return list(role.kpis.items) if role.kpis else []
 
 
-def full_labels(role: Role) -> list[str]:
-    """Each line's label with its groups' labels in front, in outline order: inside groups numbering restarts,
-    so '二、2.7)' is duty 7) of group 2. of group 二、 (a flat role keeps '3.')."""
+def full_labels(items: list[OutlineItem]) -> list[str]:
+    """Each line's label (of :func:`duty_outline`) with its groups' labels in front: inside groups numbering
+    restarts, so '二、2.7)' is duty 7) of group 2. of group 二、 (a flat role keeps '3.')."""
     labels, path = [], []
-    for item in duty_outline(role):
+    for item in items:
         path = path[:item.depth] + [item.label]
         labels.append("".join(path))
     return labels
@@ -76,7 +76,8 @@ def full_labels(role: Role) -> list[str]:
 
 def kpi_measures(role: Role, kpi: KPI) -> list[str]:
     """Full labels (:func:`full_labels`) of the duties a KPI measures, in the order they are printed."""
-    labels = {item.id: full for item, full in zip(duty_outline(role), full_labels(role)) if item.id}
+    items = duty_outline(role)
+    labels = {item.id: full for item, full in zip(items, full_labels(items)) if item.id}
     return [label for duty_id, label in labels.items() if duty_id in kpi.measures]
 
 
