@@ -1,24 +1,6 @@
-"""The company's look: the logo file ``content/site.yml`` names (``logo:``) and its ``brand_color:``.
-
-A logo reaches every page of the site, every PDF and every Word file, so it is read and checked once,
-while the content loads, and never again: renderers get its bytes (:class:`~generator.content.model.Logo`),
-not a path. What is checked, and why:
-
-* **where**: a file inside ``content/`` of the content root (the site copies it, never fetches it;
-  nothing outside the content may reach a page);
-* **what**: the *bytes* say SVG or PNG, and the name's suffix agrees (a JPEG renamed ``.png`` is
-  refused, and so is a PNG named ``.svg``: the site serves files by suffix);
-* **how big**: at most :data:`MAX_LOGO_BYTES` (it is embedded in every PDF and Word file) and
-  :data:`MAX_LOGO_PIXELS` per side of a PNG (decompression bombs);
-* **safe**: an SVG is XML that browsers would run: scripts, event handlers (``onload=``),
-  ``<foreignObject>`` (HTML inside SVG), entity declarations and references to anything outside the
-  file (``href="http://…"``, ``url(…)``, ``@import``) are refused, never cleaned, so what HR sees in
-  the file is what every page shows.
-
-The colour helpers pick the header's text colour by contrast (WCAG 2 relative luminance): white or
-black, whichever is more readable on the brand colour; links on white pages get the brand colour
-darkened until it reads (4.5:1).
-"""
+"""The company's look: the logo file ``content/site.yml`` names (``logo:``), read and checked once while the
+content loads (what is checked and why: ARCHITECTURE.md, "Checking the content"), and its ``brand_color:``
+with the contrast maths that picks readable text and link colours (WCAG 2)."""
 
 from __future__ import annotations
 
@@ -26,7 +8,7 @@ import io
 import re
 from pathlib import Path, PurePosixPath
 
-from .messages import say
+from .messages import clip, say
 from .model import Logo
 
 LOGO_FOLDER = "content"
@@ -76,7 +58,7 @@ def read_logo(root: Path, value: str) -> Logo:
     if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.parts[0] != LOGO_FOLDER or len(rel.parts) < 2:
         name = rel.name if rel.suffix else "logo.svg"
         how = say("logo.write" if (folder / name).is_file() else "logo.copy_in", name=name)[1]
-        raise LogoProblem("logo.outside", value=_short(value), how=how)
+        raise LogoProblem("logo.outside", value=clip(value, 60), how=how)
     path = Path(root) / rel
     if path.exists() and not path.resolve().is_relative_to(folder):  # the file, or a folder on its way, links out
         raise LogoProblem("logo.link", shown=shown)
@@ -90,23 +72,18 @@ def read_logo(root: Path, value: str) -> Logo:
     data = path.read_bytes()
     suffix = rel.suffix.lower()
     kind = sniff(data)
-    if kind == "png":
-        if suffix != ".png":
-            raise LogoProblem("logo.png_named", shown=shown, suffix=rel.suffix, name=rel.with_suffix(".png").name,
-                              path=rel.with_suffix(".png"))
-        width, height = _check_png(data, shown)
-    elif kind == "svg":
-        if suffix != ".svg":
-            raise LogoProblem("logo.svg_named", shown=shown, suffix=rel.suffix, name=rel.with_suffix(".svg").name,
-                              path=rel.with_suffix(".svg"))
-        width, height = check_svg(data, shown)
-    else:
-        if kind is None:
-            named = {".png": " PNG ", ".svg": " SVG "}.get(suffix, " SVG 或 PNG ")
-            raise LogoProblem("logo.not_image", shown=shown, named=named, empty="（文件是空的）" if not data else "",
-                              export=EXPORT)
-        raise LogoProblem("logo.other_format", shown=shown, what=kind, export=EXPORT)
-    return Logo(path=shown, format=kind, data=data, width=width, height=height)
+    if kind in ("png", "svg"):
+        if suffix != f".{kind}":
+            fixed = rel.with_suffix(f".{kind}")
+            raise LogoProblem(f"logo.{kind}_named", shown=shown, suffix=rel.suffix, name=fixed.name,
+                              path=fixed)
+        width, height = (_check_png if kind == "png" else check_svg)(data, shown)
+        return Logo(path=shown, format=kind, data=data, width=width, height=height)
+    if kind is None:
+        named = {".png": " PNG ", ".svg": " SVG "}.get(suffix, " SVG 或 PNG ")
+        raise LogoProblem("logo.not_image", shown=shown, named=named, empty="（文件是空的）" if not data else "",
+                          export=EXPORT)
+    raise LogoProblem("logo.other_format", shown=shown, what=kind, export=EXPORT)
 
 
 def sniff(data: bytes) -> str | None:
@@ -161,12 +138,7 @@ def check_svg(data: bytes, shown: str) -> tuple[float, float]:
         raise LogoProblem("logo.bad_svg", shown=shown, line=exc.lineno or 1, detail=exc.msg) from None
     if etree.QName(root).localname != "svg" or etree.QName(root).namespace != SVG_NS:
         raise LogoProblem("logo.not_svg", shown=shown, element=etree.QName(root).localname, export=EXPORT)
-    node = root.getprevious()
-    while node is not None:
-        if isinstance(node, etree._ProcessingInstruction) and node.target == "xml-stylesheet":
-            raise LogoProblem("logo.stylesheet", shown=shown)
-        node = node.getprevious()
-    for element in root.iter():
+    for element in (*root.itersiblings(preceding=True), *root.iter()):  # what stands before <svg>, then it
         _check_element(element, shown, etree)
     return _svg_size(root, shown)
 
@@ -191,7 +163,7 @@ def _check_element(element, shown: str, etree) -> None:
             raise LogoProblem("logo.handler", shown=shown, name=etree.QName(attribute).localname, line=line,
                               refuse=REFUSE)
         if attr in ("href", "src") and not _SAFE_REFERENCE.match(value):
-            raise LogoProblem("logo.reference", shown=shown, value=_short(value), line=line)
+            raise LogoProblem("logo.reference", shown=shown, value=clip(value, 60), line=line)
         _check_css(value, shown, line)
     if local == "style":
         _check_css(element.text or "", shown, line)
@@ -205,7 +177,7 @@ def _check_css(text: str, shown: str, line: int) -> None:
         raise LogoProblem("logo.import", shown=shown, line=line)
     for match in _URL.finditer(text):
         if not _SAFE_REFERENCE.match(match.group(2)):
-            raise LogoProblem("logo.reference", shown=shown, value=_short(match.group(2)), line=line)
+            raise LogoProblem("logo.reference", shown=shown, value=clip(match.group(2), 60), line=line)
 
 
 def _svg_size(root, shown: str) -> tuple[float, float]:
@@ -245,7 +217,7 @@ def color_problem(value: str) -> dict[str, str] | None:
     if example is None and re.match(r"^[0-9A-Fa-f]{6}$", text):
         example = "#" + text.upper()
     how = say("colour.example", example=example)[1] if example else say("colour.how")[1]
-    return {"value": _short(text), "how": how}
+    return {"value": clip(text, 60), "how": how}
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -291,13 +263,9 @@ def readable_on_white(color: str, ratio: float = 4.5) -> str:
 
 
 def site_css(color: str) -> str:
-    """CSS variables of Material's ``primary: custom`` and ``accent: custom`` palettes for ``color``.
-
-    The header, tabs and drawer title take the brand colour with white or black text (:func:`text_on`).
-    Inside the page's text (``.md-typeset``: buttons, KPI tags, links) the primary colour is the brand
-    colour made readable on white (:func:`readable_on_white`): a light yellow brand keeps its yellow
-    header but never writes yellow text on a white page.
-    """
+    """CSS variables of Material's ``primary: custom`` and ``accent: custom`` palettes for ``color``: the
+    header in the brand colour, the page's text (``.md-typeset``) in it made readable on white (a light yellow
+    brand keeps its yellow header but never writes yellow text on a white page)."""
     color = color.upper()
     link = readable_on_white(color)
 
@@ -324,8 +292,3 @@ LOGO_CSS = (".md-header__button.md-logo img{height:1.8rem;max-width:9rem;object-
             "@media screen and (max-width:76.234375em){.md-header__button.md-logo{display:inline-block;"
             "padding-left:0;padding-right:0}.md-header__button.md-logo img{height:1.6rem;max-width:6rem}"
             ".md-header__inner>label.md-header__button[for=__drawer]{order:-1}}")
-
-
-def _short(value: str, limit: int = 60) -> str:
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

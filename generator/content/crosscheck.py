@@ -1,30 +1,19 @@
-"""Rules that span fields or files, which a per-file schema cannot express.
-
-They run on whatever loaded (see :class:`~generator.content.loaded.Loaded`): a rule that
-needs a field another problem already covers is skipped, so HR sees every
-problem in one pass and no file reports problems caused by another.
-"""
+"""Rules that span fields or files, which a per-file schema cannot express; a rule that needs a field another
+problem already covers is skipped (:class:`~generator.content.loaded.Loaded`)."""
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
+from collections.abc import Iterator
 
 from . import brand, coverage, numbering
 from .drafts import DRAFT_MAY_LACK
 from .errors import Problem
-from .loaded import Loaded, LoadedRoot, duty_locations
-from .messages import fill, item_list, say, where
-from .model import (
-    KINDS,
-    MAX_DUTIES,
-    MAX_DUTY_DEPTH,
-    MAX_ROLE_TEXT,
-    SLUG_PATTERN,
-    Brand,
-    DutyGroup,
-)
+from .loaded import Loaded, LoadedRoot
+from .messages import clip, fill, item_list, say, where
+from .model import (KINDS, MAX_DUTIES, MAX_DUTY_DEPTH, MAX_ROLE_TEXT, SLUG_PATTERN, Brand, DutyGroup,
+                    duty_loc, iter_duties)
 
 
 def run(loaded: LoadedRoot) -> list[Problem]:
@@ -50,8 +39,10 @@ def run(loaded: LoadedRoot) -> list[Problem]:
                 if form_id not in form_ids and form_id not in loaded.unreadable.get("form", ()):
                     problems.append(item.doc.say(("attachments", index), "policy.attachment", id=form_id,
                                                  ids=item_list(sorted(form_ids))))
-        if item.has("sections", "meal_standard"):
-            problems += _policy_blocks(item)
+        if item.has("sections", "meal_standard") and item.obj.meal_standard is None:
+            problems += [item.doc.say(("sections", s, "body", b), "policy.no_meal_standard")
+                         for s, section in enumerate(item.obj.sections)
+                         for b, block in enumerate(section.body) if hasattr(block, "meal_standard")]
     policies = {p.obj.id: p for p in loaded.of_kind("policy") if p.has("id")}
     for item in loaded.of_kind("form"):
         if item.has("sections", "policy"):
@@ -60,24 +51,19 @@ def run(loaded: LoadedRoot) -> list[Problem]:
 
 
 def _departments(site: Loaded) -> list[Problem]:
-    problems = []
-    seen: Counter[str] = Counter()
-    for index, dept in enumerate(site.obj.departments):
-        seen[dept.id] += 1
-        if seen[dept.id] == 2:
-            problems.append(site.doc.say(("departments", index, "id"), "department.twice", id=dept.id))
-    return problems
+    """A department id used again is told once, where it is used the second time."""
+    ids = [dept.id for dept in site.obj.departments]
+    return [site.doc.say(("departments", index, "id"), "department.twice", id=ident)
+            for index, ident in enumerate(ids) if ids[:index].count(ident) == 1]
 
 
 def _brand(loaded: LoadedRoot) -> list[Problem]:
     """site.yml's ``logo:`` (the file is read and checked here, once) and ``brand_color:``; sets ``loaded.brand``."""
     site = loaded.site
     assert site is not None
-    problems, logo, color = [], None, None
-    raw = site.doc.data if isinstance(site.doc.data, dict) else {}
-    for key in ("logo", "brand_color"):
-        if key in raw and raw[key] is None:
-            problems.append(_empty_brand_value(site, key))
+    logo, color = None, None
+    problems = [_empty_brand_value(site, key) for key in ("logo", "brand_color")
+                if key in site.doc.data and site.doc.data[key] is None]
     if site.has("logo") and site.obj.logo is not None and loaded.root is not None:
         try:
             logo = brand.read_logo(loaded.root, site.obj.logo)
@@ -102,21 +88,14 @@ def _empty_brand_value(site: Loaded, key: str) -> Problem:
         typed = ""
     after = typed.partition(":")[2].strip()
     if after.startswith("#"):
-        return site.doc.say((key,), "brand.comment", key=key, value=_clip(after.split()[0]))
+        return site.doc.say((key,), "brand.comment", key=key, value=clip(after.split()[0], 40))
     return site.doc.say((key,), "brand.empty", key=key, example="content/logo.svg" if key == "logo" else '"#1F4E79"')
 
 
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def oldest_first(items: list[Loaded], loaded: LoadedRoot) -> list[Loaded]:
-    """Of files that clash (one id, one 岗位编号), the one to keep first: the newer file is the one told to change.
-
-    Newer is a draft before a published file, a file not yet committed (git) before a committed one, a file
-    not named after its id (a copy: ``… - 副本.yml``) before its original, then the later modified.
-    """
-    committed = loaded.committed() if len(items) > 1 else None
+    """Of files that clash (one id, one 岗位编号), the one to keep first; the newer is told to change: a draft,
+    a file not yet committed, a file not named after its id (a copy: ``… - 副本.yml``), the later modified."""
+    committed = loaded.committed if len(items) > 1 else None
 
     def age(item: Loaded) -> tuple:
         draft = item.doc.shown_as in loaded.drafts
@@ -139,17 +118,22 @@ def _unique_ids(loaded: LoadedRoot) -> list[Problem]:
     """One id per file, and the file is named after it. Of files sharing an id, the newer is told."""
     problems = []
     for kind in KINDS:
-        owners: dict[str, list[Loaded]] = {}
-        for item in loaded.of_kind(kind):
-            if item.has("id"):
-                owners.setdefault(item.obj.id, []).append(item)
-        for ident, group in owners.items():
-            first, *others = oldest_first(group, loaded)
-            for item in [first] if first.doc.path.stem != ident else []:
-                problems.append(_file_name_problem(item))
-            for item in others:
-                problems.append(_clash(item, first, kind))
+        for ident, first, others in _clashes(loaded, loaded.of_kind(kind), _id_of):
+            if first.doc.path.stem != ident:
+                problems.append(_file_name_problem(first))
+            problems += [_clash(item, first, kind) for item in others]
     return problems
+
+
+def _clashes(loaded: LoadedRoot, items: list[Loaded], key) -> Iterator[tuple[str, Loaded, list[Loaded]]]:
+    """Files grouped by ``key`` (None: taking no part), each group as (key, the one kept, the newer ones)."""
+    groups: dict[str, list[Loaded]] = {}
+    for item in items:
+        if (value := key(item)) is not None:
+            groups.setdefault(value, []).append(item)
+    for value, group in groups.items():
+        first, *others = oldest_first(group, loaded)
+        yield value, first, others
 
 
 def _clash(item: Loaded, first: Loaded, kind: str) -> Problem:
@@ -159,7 +143,7 @@ def _clash(item: Loaded, first: Loaded, kind: str) -> Problem:
     if copied and copied["stem"] == first.doc.path.stem:
         same = ["id"] + [label for field, label in (("title", "名称"), ("number", KINDS[kind].number_label))
                          if item.has(field) and first.has(field) and getattr(item.obj, field, None) is not None
-                         and _same(field, getattr(item.obj, field), getattr(first.obj, field))]
+                         and _comparable(field, item) == _comparable(field, first)]
         return item.doc.say(("id",), "id.copy", other=other, same="、".join(same))
     fixed = _id_for(item.doc.path.stem)
     if fixed and fixed != ident:
@@ -175,33 +159,29 @@ def _id_for(stem: str) -> str | None:
 
 def _file_name_problem(item: Loaded) -> Problem:
     """The file name is the URL slug HR sees; keeping them equal avoids two names for one thing."""
-    ident, stem = item.obj.id, item.doc.path.stem
-    fixed = _id_for(stem)
-    if fixed == ident:
-        how = say("id.rename_lower", id=ident)[1]
-    elif fixed:
-        how = say("id.rename_or_id", id=ident, fixed=fixed)[1]
-    else:
-        how = say("id.rename", id=ident)[1]
+    ident, fixed = item.obj.id, _id_for(item.doc.path.stem)
+    code = "id.rename_lower" if fixed == ident else "id.rename_or_id" if fixed else "id.rename"
+    how = say(code, id=ident, fixed=fixed)[1]
     return item.doc.say(("id",), "id.file_name", id=ident, name=item.doc.path.name, how=how)
 
 
-def _same(field: str, a: str, b: str) -> bool:
-    return numbering.normalise(a) == numbering.normalise(b) if field == "number" else a.strip() == b.strip()
+def _comparable(field: str, item: Loaded) -> str:
+    """An item's 岗位编号 however its dashes and case are written; its title without the spaces around it."""
+    value = getattr(item.obj, field)
+    return numbering.normalise(value) if field == "number" else value.strip()
+
+
+def _id_of(item: Loaded) -> str | None:
+    return item.obj.id if item.has("id") else None
 
 
 def _unique_values(loaded: LoadedRoot, items: list[Loaded], field: str) -> list[Problem]:
-    """Two roles with one 岗位编号 (however its dashes and case are written) or one title are a copy-and-forget:
-    the newer file is told, naming the other."""
+    """Two roles with one 岗位编号 or one title are a copy-and-forget: the newer file is told, naming the other
+    (a draft may have no 岗位编号 yet)."""
     label = {"number": "岗位编号", "title": "岗位名称"}[field]
-    groups: dict[str, list[Loaded]] = {}
-    for item in items:
-        if item.has(field) and getattr(item.obj, field) is not None:  # a draft may have no 岗位编号 yet
-            value = getattr(item.obj, field)
-            groups.setdefault(numbering.normalise(value) if field == "number" else value.strip(), []).append(item)
     problems = []
-    for group in groups.values():
-        first, *others = oldest_first(group, loaded)
+    present = [item for item in items if item.has(field) and getattr(item.obj, field) is not None]
+    for _, first, others in _clashes(loaded, present, lambda item: _comparable(field, item)):
         for item in others:
             following = _next_number(loaded, item) if field == "number" else None
             theirs = getattr(first.obj, field)
@@ -245,10 +225,8 @@ def _numbers(loaded: LoadedRoot, taken: set[str]) -> list[Problem]:
     departments = {ident: dept.name for ident, dept in _departments_of(loaded).items()}
     problems = []
     for role in roles:
-        if not role.number or role.department not in departments or role.id in taken:
-            continue
-        wrong = numbering.misfit(role, roles)
-        if wrong is None:
+        if not role.number or role.department not in departments or role.id in taken \
+                or (wrong := numbering.misfit(role, roles)) is None:
             continue
         item = by_file[role.id]
         tell = item.doc.note if wrong.kind == "new_series" else item.doc.say  # a new series may be meant
@@ -261,11 +239,9 @@ def _numbers(loaded: LoadedRoot, taken: set[str]) -> list[Problem]:
 
 def _unfinished(item: Loaded) -> list[Problem]:
     """A published role missing one of DRAFT_MAY_LACK is an error each; a draft gets one note listing them."""
-    role, doc = item.obj, item.doc
-    problems = []
-    data = doc.data if isinstance(doc.data, dict) else {}
+    role, doc, data = item.obj, item.doc, item.doc.data
+    problems, lacking = [], []
     unknown = [str(key) for key in data if key not in type(role).model_fields]
-    lacking = []
     for field, label in DRAFT_MAY_LACK.items():
         if not item.has(field) or getattr(role, field) is not None:
             continue
@@ -295,20 +271,18 @@ def _role(item: Loaded) -> list[Problem]:
     if not item.has("duties"):
         return problems
 
-    ids_seen: dict[str, tuple] = {}
-    count = 0
-    for loc, depth, entry in duty_locations(role.duties):
-        count += 1
-        if depth > MAX_DUTY_DEPTH and isinstance(entry, DutyGroup):
-            problems.append(doc.say(loc, "role.group_depth", limit=MAX_DUTY_DEPTH))
+    ids_seen: set[str] = set()
+    duties = list(iter_duties(role.duties))
+    for path, entry in duties:
+        if len(path) > MAX_DUTY_DEPTH and isinstance(entry, DutyGroup):
+            problems.append(doc.say(duty_loc(path), "role.group_depth", limit=MAX_DUTY_DEPTH))
         entry_id = getattr(entry, "id", None)
-        if not entry_id:
-            continue
         if entry_id in ids_seen:
-            problems.append(doc.say(loc + ("id",), "role.duty_id_twice", id=entry_id))
-        ids_seen[entry_id] = loc
-    if count > MAX_DUTIES:
-        problems.append(doc.say(("duties",), "role.too_many_duties", count=count, limit=MAX_DUTIES))
+            problems.append(doc.say(duty_loc(path) + ("id",), "role.duty_id_twice", id=entry_id))
+        if entry_id:
+            ids_seen.add(entry_id)
+    if len(duties) > MAX_DUTIES:
+        problems.append(doc.say(("duties",), "role.too_many_duties", count=len(duties), limit=MAX_DUTIES))
     text_total = _characters(doc.data)
     if text_total > MAX_ROLE_TEXT:
         problems.append(doc.say((), "role.too_much_text", count=text_total, limit=MAX_ROLE_TEXT))
@@ -329,10 +303,8 @@ def _role(item: Loaded) -> list[Problem]:
 
 def _characters(data) -> int:
     """All the text of a file, as typed: what a renderer has to lay out."""
-    if isinstance(data, dict):
-        return sum(_characters(value) for value in data.values())
-    if isinstance(data, list):
-        return sum(_characters(value) for value in data)
+    if isinstance(data, (dict, list)):
+        return sum(map(_characters, data.values() if isinstance(data, dict) else data))
     return len(data) if isinstance(data, str) else 0
 
 
@@ -344,25 +316,13 @@ def _cycles(roles: list[Loaded]) -> list[Problem]:
         while current in by_id and current not in chain:
             chain.append(current)
             current = by_id[current].obj.reports_to
-        if current in chain:
-            loop = chain[chain.index(current):]
-            key = frozenset(loop)
-            if key in reported or len(loop) == 1:
-                continue
-            reported.add(key)
-            first = by_id[min(loop)]
-            path = " → ".join(loop[loop.index(min(loop)):] + loop[:loop.index(min(loop))] + [min(loop)])
-            problems.append(first.doc.say(("reports_to",), "role.cycle", path=path))
-    return problems
-
-
-def _policy_blocks(item: Loaded) -> list[Problem]:
-    problems = []
-    policy = item.obj
-    for s, section in enumerate(policy.sections):
-        for b, block in enumerate(section.body):
-            if hasattr(block, "meal_standard") and policy.meal_standard is None:
-                problems.append(item.doc.say(("sections", s, "body", b), "policy.no_meal_standard"))
+        loop = chain[chain.index(current):] if current in chain else []
+        if len(loop) < 2 or frozenset(loop) in reported:
+            continue  # no loop, reporting to itself (told as such), or told already
+        reported.add(frozenset(loop))
+        at = loop.index(min(loop))
+        path = " → ".join(loop[at:] + loop[:at] + [min(loop)])
+        problems.append(by_id[min(loop)].doc.say(("reports_to",), "role.cycle", path=path))
     return problems
 
 
@@ -375,8 +335,7 @@ def _form(item: Loaded, policies: dict[str, Loaded]) -> list[Problem]:
     for s, section in enumerate(form.sections):
         for f, field in enumerate(section.fields):
             loc = ("sections", s, "fields", f)
-            needs_policy = field.options_from == "venues" or field.type == "meal-standard"
-            if needs_policy and not form.policy:
+            if (field.options_from == "venues" or field.type == "meal-standard") and not form.policy:
                 problems.append(doc.say(loc, "form.needs_policy", label=field.label))
             if field.type == "meal-standard" and policy is not None and policy.has("meal_standard") \
                     and policy.obj.meal_standard is None:

@@ -1,22 +1,6 @@
-"""Drafts (``status: draft``): in the preview, never in the published handbook.
-
-The published build is made from :func:`published`, which returns the handbook as
-if the drafts did not exist. Doing it once here, before anything is planned or
-rendered, is what keeps a draft out of every output at once: pages, navigation,
-search, org chart, downloads, manifest, zips and the roster all read the same
-filtered :class:`~generator.model.Handbook`, and none of them needs to know that
-drafts exist.
-
-What "as if absent" means for what is left:
-
-* a role that reports to a draft reports to the draft's own superior (up the
-  chain, past several drafts), or to the outside superior the chain ends at;
-* a published policy's attachment that is a draft form, and a published form's
-  ``role:`` that is a draft, are dropped (they are links, nothing else);
-* a published form that takes its options from a draft policy cannot be built
-  without it: :mod:`generator.crosscheck` reports that as an error, so
-  ``handbook check`` says so before any build.
-"""
+"""Drafts (``status: draft``): in the preview, never in the published handbook, which :func:`published` makes
+once, before anything is planned or rendered, as if the drafts did not exist (what that means for what is
+left: ARCHITECTURE.md, "History and drafts in the pipeline")."""
 
 from __future__ import annotations
 
@@ -46,10 +30,6 @@ def still_missing(item) -> list[str]:
     return [label for field, label in DRAFT_MAY_LACK.items() if getattr(item, field) is None]
 
 
-def has_drafts(hb: Handbook) -> bool:
-    return any(is_draft(item) for kind in KINDS for item in hb.items(kind))
-
-
 def draft_ids(hb: Handbook) -> dict[str, list[str]]:
     """kind → ids of its drafts, for summaries ("2 drafts left out")."""
     return {kind: [i.id for i in hb.items(kind) if is_draft(i)] for kind in KINDS}
@@ -64,26 +44,23 @@ _last: tuple = (None, None)  # (handbook, published handbook): the documents ask
 
 
 def published(hb: Handbook) -> Handbook:
-    """``hb`` without its drafts, with reporting lines and links mended as described above."""
+    """``hb`` without its drafts, reporting lines and links mended."""
     global _last
     last = _last
     if last[0] is hb:
         return last[1]
-    result = _published(hb) if has_drafts(hb) else hb
+    drafts = {(kind, item.id) for kind in KINDS for item in hb.items(kind) if is_draft(item)}
+    result = hb
+    if drafts:
+        kept = leave_out({name: hb.items(name) for name in KINDS}, drafts)
+        result = hb.model_copy(update={**kept, "history": _published_history(hb)})
     _last = (hb, result)
     return result
 
 
-def _published(hb: Handbook) -> Handbook:
-    drafts = {(kind, item.id) for kind in KINDS for item in hb.items(kind) if is_draft(item)}
-    kept = leave_out({name: hb.items(name) for name in KINDS}, drafts)
-    return hb.model_copy(update={**kept, "history": _published_history(hb)})
-
-
 def leave_out(items: dict[str, list], gone: set[tuple[str, str]]) -> dict[str, list]:
     """Per kind (``"role"`` …) its items → per kind's list (``roles`` …) those not ``gone`` ((kind, id) pairs),
-    reporting lines and links mended as described above. The loader leaves out drafts that do not pass their
-    checks the same way."""
+    reporting lines and links mended (also for drafts the loader holds back for their problems)."""
     kept = {KINDS[name].plural: [i for i in found if (name, i.id) not in gone] for name, found in items.items()}
     by_id = {r.id: r for r in items.get("role", [])}
     left = {item_id for kind, item_id in gone if kind == "role"}
@@ -98,10 +75,8 @@ def leave_out(items: dict[str, list], gone: set[tuple[str, str]]) -> dict[str, l
 
 
 def _published_history(hb: Handbook) -> History:
-    """History without the drafts' files, and 变更记录 without a line about (or naming) a draft.
-
-    A commit left with nothing to show is dropped with its subject.
-    """
+    """History without the drafts' files, and 变更记录 without a line about (or naming) a draft (a commit left
+    with nothing to show is dropped with its subject)."""
     hidden = {(kind, item.id): item.title for kind in KINDS for item in hb.items(kind) if is_draft(item)}
     titles = list(hidden.values())
     paths = [source_path(kind, item_id) for kind, item_id in hidden]

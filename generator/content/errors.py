@@ -1,12 +1,5 @@
-"""Content problems as one-line, actionable messages.
-
-Every check in the loader reports a :class:`Problem` instead of raising at the
-first mistake, so HR sees all of them in one run: ``path:line: what — how to fix``
-(the wording lives in one table, :mod:`generator.content.messages`). A problem is
-an *error* (nothing is built), a *draft* problem (an error in a file marked
-``status: draft``: the draft is held back until it is fixed, nothing else is) or a
-*note* (worth HR's attention, e.g. a duty no KPI measures, but the build goes on).
-"""
+"""Content problems as one-line, actionable messages (``path:line: what — how to fix``): an error, a draft's
+problem that holds back that draft only, or a note (ARCHITECTURE.md, "Checking the content")."""
 
 from __future__ import annotations
 

@@ -1,38 +1,27 @@
-"""What the loader found, before it becomes a :class:`~generator.content.model.Handbook`.
-
-Kept apart from the loader so the cross-checks can be typed against it without
-importing the loader (no import cycle), and so a file that failed validation can
-still take part in the checks that do not depend on its broken fields: HR sees
-every problem in one pass, and no file reports problems caused by another.
-"""
+"""What the loader found, before it becomes a :class:`~generator.content.model.Handbook`: a file that failed
+validation still takes part in the checks that do not depend on its broken fields, so HR sees every problem in
+one pass and no file reports problems caused by another. (Apart from the loader: the checks import it.)"""
 
 from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from .model import Brand, DutyGroup
-from .yamlsource import Loc, YamlDocument
+from .model import Brand
+from .yamlsource import YamlDocument
 
 
 @dataclass
 class Loaded:
-    """One file's object with the document it came from.
-
-    ``broken`` names the top-level fields that failed validation; when it is not
-    empty, ``obj`` is a partial object (built without those fields) that checks may
-    read only through :meth:`has`.
-    """
+    """One file's object with the document it came from; ``broken`` names the top-level fields that failed
+    validation, and then ``obj`` is a partial object that checks read only through :meth:`has`."""
 
     doc: YamlDocument
     obj: Any
     broken: frozenset[str] = frozenset()
-
-    @property
-    def complete(self) -> bool:
-        return not self.broken
 
     def has(self, *names: str) -> bool:
         """True when every named field validated, so a check may rely on it."""
@@ -50,7 +39,6 @@ class LoadedRoot:
     unreadable: dict[str, set[str]] = field(default_factory=dict)
     #: the files marked ``status: draft`` (as shown in problems): their problems hold back the draft only
     drafts: set[str] = field(default_factory=set)
-    _committed: tuple | None = field(default=None, repr=False)  # (committed(),) once asked
     #: the content root the files came from (None: files read from elsewhere, e.g. git)
     root: Path | None = None
     #: the logo and colour site.yml names, once checked (crosscheck reads the logo file)
@@ -59,24 +47,18 @@ class LoadedRoot:
     def of_kind(self, kind: str) -> list[Loaded]:
         return self.items.setdefault(kind, [])
 
+    @cached_property
     def committed(self) -> set[str] | None:
         """The files (as shown) of the last git commit of the content root; None outside git. Asked only when
         two files clash, to tell which of them is new (see ``crosscheck.oldest_first``)."""
-        if self._committed is None and self.root is not None:
-            try:
-                listed = subprocess.run(["git", "-C", str(self.root), "ls-tree", "-r", "-z", "--name-only", "HEAD"],
-                                        capture_output=True, timeout=30)
-            except (OSError, subprocess.SubprocessError):
-                listed = None
-            ok = listed is not None and listed.returncode == 0
-            self._committed = (set(listed.stdout.decode("utf-8", "replace").split("\0")) - {""},) if ok else (None,)
-        return self._committed[0] if self._committed else None
+        if self.root is None:
+            return None
+        command = ["git", "-C", str(self.root), "ls-tree", "-r", "-z", "--name-only", "HEAD"]
+        try:
+            listed = subprocess.run(command, capture_output=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if listed.returncode != 0:
+            return None
+        return set(listed.stdout.decode("utf-8", "replace").split("\0")) - {""}
 
-
-def duty_locations(entries: list, loc: Loc = ("duties",), depth: int = 1) -> Iterator[tuple[Loc, int, Any]]:
-    """Walk a role's duties depth-first, yielding (YAML location, nesting depth, entry)."""
-    for index, entry in enumerate(entries):
-        here = loc + (index,)
-        yield here, depth, entry
-        if isinstance(entry, DutyGroup):
-            yield from duty_locations(entry.duties, here + ("duties",), depth + 1)

@@ -1,16 +1,6 @@
-"""Content root → validated :class:`~generator.content.model.Handbook`.
-
-Layout of a content root: ``content/site.yml`` (handbook name, departments, navigation) and one folder
-per content kind (:data:`~generator.content.model.KINDS`), one file per item named by its id::
-
-    roles/<role-id>.yml          roles
-    content/policies/*.yml       policies (业务招待费管理规定)
-    content/guides/*.yml         guides (接待客户要有周密的布署)
-    content/forms/*.yml          blank form definitions (大客户招待清单)
-
-All problems from all files are collected and raised together as one
-:class:`~generator.content.errors.ContentError`.
-"""
+"""Content root → validated :class:`~generator.content.model.Handbook`: ``content/site.yml`` and one folder
+per content kind (:data:`~generator.content.model.KINDS`), one file per item named by its id. All problems of
+all files are raised together as one :class:`~generator.content.errors.ContentError`."""
 
 from __future__ import annotations
 
@@ -18,10 +8,11 @@ import dataclasses
 import difflib
 import functools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import crosscheck, drafts, references
 from .errors import ContentError, Problem, display_path, split
@@ -54,13 +45,9 @@ def find_root(start: Path) -> Path | None:
 
 
 def load_handbook(root: Path, notes: list[Problem] | None = None, strict: bool = False) -> Handbook:
-    """Load and check everything; errors raise :class:`ContentError`, notes are appended to ``notes``.
-
-    A draft (``status: draft``) that does not pass its checks is left out of the handbook, as if it did not
-    exist, and its problems (severity "draft") go into ``notes`` and ``Handbook.draft_problems``: an unfinished
-    draft never stops the preview of the rest or the published build. ``strict`` (``check --strict``, for CI)
-    makes them errors.
-    """
+    """Load and check everything; errors raise :class:`ContentError`, notes are appended to ``notes``. A
+    draft that does not pass its checks is left out, its problems in ``notes`` and ``Handbook.draft_problems``
+    (errors with ``strict``, ``check --strict`` for CI): an unfinished draft never stops the rest."""
     root = Path(root)
     problems: list[Problem] = []
     if not any((root / folder).is_dir() for folder in CONTENT_FOLDERS):
@@ -112,9 +99,7 @@ def _without(loaded: LoadedRoot, held: set[str]) -> dict[str, list]:
 
 def _usable(item: Loaded) -> Any:
     """An item's object; a held-back draft's without a superior that did not resolve (others may climb past it)."""
-    if item.complete:
-        return item.obj
-    return item.obj.model_copy(update={name: None for name in ("reports_to",) if not item.has(name)})
+    return item.obj.model_copy(update={"reports_to": None}) if "reports_to" in item.broken else item.obj
 
 
 def load_root(root: Path, problems: list[Problem]) -> LoadedRoot:
@@ -150,21 +135,12 @@ def _is_draft(item: Loaded | None, path: Path) -> bool:
         return False
 
 
-def model_for(rel: str) -> type[BaseModel] | None:
-    """The model of a content file, from its path relative to the content root (None: not content)."""
-    if rel == SITE_FILE:
-        return SiteSettings
-    kind = kind_at(rel)
-    return kind.model if kind else None
-
-
 M = TypeVar("M", bound=BaseModel)
 
 
-class Settings(BaseModel):
+class Settings(BaseModel, extra="forbid", frozen=True):
     """A settings file of the tool (``templates/docx/layout.yml`` …): unknown keys are mistakes, as in content."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     HINT: ClassVar[str] = "settings.hint"  # the hint of a mistake the wording table has no entry for
 
 
@@ -172,11 +148,16 @@ def read_settings(path: Path, model: type[M], root: Path) -> M:
     """A settings file validated as ``model``; every mistake a ``path:line`` problem (the path shown from
     ``root``), worded as content mistakes are, all raised together as one :class:`ContentError`. Read again
     only when the file's size or modification time changes."""
+    return _read_settings(path, model, root, _stamp(path))
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """A file's modification time and size (None: it cannot be read, which reading it then reports)."""
     try:
         stat = path.stat()
     except OSError:
-        stat = None  # reported as unreadable below
-    return _read_settings(path, model, root, stat and (stat.st_mtime_ns, stat.st_size))
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 @functools.lru_cache(maxsize=16)
@@ -190,11 +171,10 @@ def _read_settings(path: Path, model: type[M], root: Path, stamp: tuple | None) 
 
 
 def load_item(rel: str, raw: bytes) -> tuple[Any, list[Problem]]:
-    """One content file's bytes on their own (no cross-checks, names left unresolved): (object or None, errors).
-
-    For comparing a file with an older version of itself read from git (:mod:`generator.history.changes`).
-    """
-    model = model_for(rel)
+    """One content file's bytes on their own (no cross-checks, names left unresolved): (object or None,
+    errors), to compare a file with an older version of itself from git (:mod:`generator.history.changes`)."""
+    kind = kind_at(rel)
+    model = SiteSettings if rel == SITE_FILE else kind.model if kind else None
     if model is None:
         return None, []
     problems: list[Problem] = []
@@ -218,11 +198,9 @@ def _files_in(root: Path, folder: str, problems: list[Problem]) -> list[tuple[Pa
             continue  # editor lock files, backups, READMEs: not content
         shown = display_path(path, root)
         stem = _YAMLISH.sub("", path.name)
-        if path.name.lower().endswith(".txt"):
-            problems.append(problem(shown, 1, "file.txt_suffix", extra=path.name[len(stem):], name=f"{stem}.yml"))
-            found.append((path, False))
-        elif not path.name.endswith(".yml"):
-            problems.append(problem(shown, 1, "file.suffix", name=f"{stem}.yml"))
+        if path.name.lower().endswith(".txt") or not path.name.endswith(".yml"):
+            code = "file.txt_suffix" if path.name.lower().endswith(".txt") else "file.suffix"
+            problems.append(problem(shown, 1, code, extra=path.name[len(stem):], name=f"{stem}.yml"))
             found.append((path, False))
         elif _readable(root, path, problems):
             found.append((path, True))
@@ -235,26 +213,21 @@ def _files_in(root: Path, folder: str, problems: list[Problem]) -> list[tuple[Pa
 
 def _readable(root: Path, path: Path, problems: list[Problem], required: bool = False) -> bool:
     """A regular file inside the content root; anything else gets one line saying what it is instead."""
-    shown = display_path(path, root)
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.exists():
-            problems.append(problem(shown, 1, "file.link_missing"))
-            return False
-        if not target.is_relative_to(root.resolve()):
-            problems.append(problem(shown, 1, "file.link_outside"))
-            return False
-    if not path.exists():
-        if required:
-            problems.append(problem(shown, 1, "file.missing"))
-        return False
-    if path.is_dir():
-        problems.append(problem(shown, 1, "file.folder"))
-        return False
-    if not path.is_file():
-        problems.append(problem(shown, 1, "file.special"))
-        return False
-    return True
+    if path.is_symlink() and not path.resolve().exists():
+        code = "file.link_missing"
+    elif path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        code = "file.link_outside"
+    elif not path.exists():
+        code = "file.missing" if required else ""
+    elif path.is_dir():
+        code = "file.folder"
+    elif not path.is_file():
+        code = "file.special"
+    else:
+        return True
+    if code:
+        problems.append(problem(display_path(path, root), 1, code))
+    return False
 
 
 #: (path, root, model) → (file stamp, result, problems); filled only while serving (see remember_parsed)
@@ -262,24 +235,17 @@ _PARSED: dict[tuple, tuple] | None = None
 
 
 def remember_parsed(on: bool = True) -> None:
-    """Keep each file's parsed and validated result while its size and modification time stay the same.
-
-    `handbook serve` turns this on: a save then re-reads one file, not the whole content root.
-    Unchanged files also give the *same* objects again, which lets later stages cache by identity.
-    """
+    """Keep each file's parsed and validated result while its size and modification time stay the same
+    (`handbook serve`: a save re-reads one file, and unchanged files give the *same* objects again)."""
     global _PARSED
     _PARSED = {} if on else None
 
 
 def _load_one(root: Path, path: Path, model: type[BaseModel], problems: list[Problem],
               raw: bytes | None = None) -> Loaded | None:
-    if _PARSED is None or raw is not None:
+    if _PARSED is None or raw is not None or (stamp := _stamp(path)) is None:
         return _read_one(root, path, model, problems, raw)
-    try:
-        stat = path.stat()
-    except OSError:
-        return _read_one(root, path, model, problems)
-    key, stamp = (str(path), str(root), model), (stat.st_mtime_ns, stat.st_size)
+    key = (str(path), str(root), model)
     cached = _PARSED.get(key)
     if cached is None or cached[0] != stamp:
         found: list[Problem] = []
@@ -308,23 +274,27 @@ def _read_one(root: Path, path: Path, model: type[BaseModel], problems: list[Pro
         return Loaded(doc, model.model_validate(doc.data))
     except ValidationError as exc:
         errors = exc.errors()
-    colon_problems, skipped = _text_read_as_mapping(doc, doc.data, ())
-    problems += colon_problems
-    errors = [err for err in _without_typo_twins(errors, model, doc.data)
+    skipped = dict(_text_read_as_mapping(doc, doc.data))
+    problems += skipped.values()
+    errors = [err for err in _without_typo_twins(errors, model)
               if not any(_real_loc(doc.data, err["loc"])[: len(loc)] == loc for loc in skipped)]
     problems += [_explain(doc, err, model) for err in errors]
     return _partial(doc, model, {str(err["loc"][0]) for err in errors if err["loc"]})
 
 
-def _without_typo_twins(errors: list[dict], model: type[BaseModel], data: Any) -> list[dict]:
+def _without_typo_twins(errors: list[dict], model: type[BaseModel]) -> list[dict]:
     """``purpos:`` is one mistake: report the unknown key with its suggestion, not also the missing 'purpose'."""
-    typos = {(tuple(err["loc"][:-1]), close[0])
-             for err in errors if err["type"] == "extra_forbidden"
-             for close in [difflib.get_close_matches(str(err["loc"][-1]),
-                                                     _known_keys(model, err["loc"][:-1], data), n=1, cutoff=0.5)]
-             if close}
+    typos = {(tuple(err["loc"][:-1]), _close_key(model, err))
+             for err in errors if err["type"] == "extra_forbidden"}
     return [err for err in errors
             if not (err["type"] == "missing" and (tuple(err["loc"][:-1]), err["loc"][-1]) in typos)]
+
+
+def _close_key(model: type[BaseModel], err: dict) -> str | None:
+    """The known key an unknown one (``err``) was probably meant to be, if any."""
+    known = _known_keys(model, err["loc"][:-1])
+    close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1, cutoff=0.5)
+    return close[0] if close else None
 
 
 def _partial(doc: YamlDocument, model: type[BaseModel], broken: set[str]) -> Loaded:
@@ -333,10 +303,8 @@ def _partial(doc: YamlDocument, model: type[BaseModel], broken: set[str]) -> Loa
     for name, info in model.model_fields.items():
         if name in broken or name not in doc.data:
             continue
-        annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
-        adapter = TypeAdapter(annotation)
         try:
-            good[name] = adapter.validate_python(doc.data[name])
+            good[name] = TypeAdapter(Annotated[info.annotation, info]).validate_python(doc.data[name])
         except ValidationError:
             broken.add(name)
     missing = {name for name, info in model.model_fields.items() if info.is_required() and name not in good}
@@ -346,28 +314,20 @@ def _partial(doc: YamlDocument, model: type[BaseModel], broken: set[str]) -> Loa
 _KEY_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-def _text_read_as_mapping(doc: YamlDocument, node: Any, loc: tuple) -> tuple[list[Problem], list[tuple]]:
-    """``- 负责: 市场调研`` is a mapping to YAML; HR meant one line of text. Say so once, at that line."""
-    problems, skipped = [], []
+def _text_read_as_mapping(doc: YamlDocument, node: Any, loc: tuple = ()) -> Iterator[tuple[tuple, Problem]]:
+    """``- 负责: 市场调研`` is a mapping to YAML; HR meant one line of text. Say so once, at that line: (the
+    item's location, the problem)."""
     if isinstance(node, dict):
         # Only a list item can be text; elsewhere an odd key is an unknown key, reported as such.
         odd = [key for key in node if not _KEY_LIKE.match(str(key))] if loc and isinstance(loc[-1], int) else []
         if odd:
-            key = odd[0]
-            value = node[key]
+            key, value = odd[0], node[odd[0]]
             typed = f"{key}: {value}" if isinstance(value, str) else str(key)
-            problems.append(doc.say(loc + (key,), "yaml.colon_in_item", typed=_short(typed)))
-            return problems, [loc]
-        children = node.items()
-    elif isinstance(node, list):
-        children = enumerate(node)
-    else:
-        return problems, skipped
+            yield loc, doc.say(loc + (key,), "yaml.colon_in_item", typed=_short(typed))
+            return
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for key, child in children:
-        found, skip = _text_read_as_mapping(doc, child, loc + (key,))
-        problems += found
-        skipped += skip
-    return problems, skipped
+        yield from _text_read_as_mapping(doc, child, loc + (key,))
 
 
 _TYPES = {"string_type": "文字", "list_type": "'- ' 开头的列表", "dict_type": "'键: 值' 行", "model_type": "'键: 值' 行",
@@ -383,28 +343,22 @@ def _explain(doc: YamlDocument, err: dict, model: type[BaseModel]) -> Problem:
     loc = _real_loc(doc.data, err["loc"])
     kind, ctx, typed = err["type"], err.get("ctx", {}), err.get("input")
     here = where(loc)
-    if typed is None and kind != "missing":  # `key:` with nothing after it
+    if typed is None and kind != "missing" or kind in ("string_too_short", "too_short"):  # `key:` and nothing
         return doc.say(loc, "field.empty", where=here, fill=fill(loc))
     if kind == "missing":
         return doc.say(loc, "field.missing", where=here, key=err["loc"][-1])
     if kind == "extra_forbidden":
-        key = str(err["loc"][-1])
-        known = _known_keys(model, err["loc"][:-1], doc.data)
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+        key, close = str(err["loc"][-1]), _close_key(model, err)
         if close:
-            return doc.say(loc, "field.unknown", key=key, close=close[0])
-        return doc.say(loc, "field.unknown_list", key=key, known=item_list(sorted(known), limit=40))
-    if kind == "string_pattern_mismatch" and "0-9A-Fa-f" in str(ctx.get("pattern", "")):
-        return doc.say(loc, "field.colour", where=here, value=_short(typed))
+            return doc.say(loc, "field.unknown", key=key, close=close)
+        known = item_list(sorted(_known_keys(model, err["loc"][:-1])), limit=40)
+        return doc.say(loc, "field.unknown_list", key=key, known=known)
     if kind == "string_pattern_mismatch":
-        return doc.say(loc, "field.id", where=here, value=_short(typed))
-    if kind in ("string_too_short", "too_short"):
-        return doc.say(loc, "field.empty", where=here, fill=fill(loc))
-    if kind == "string_too_long":
-        return doc.say(loc, "field.too_long", where=here, count=len(typed), limit=ctx["max_length"])
-    if kind == "too_long":
-        return doc.say(loc, "field.too_many", where=here, count=ctx.get("actual_length", len(typed)),
-                       limit=ctx["max_length"])
+        colour = "0-9A-Fa-f" in str(ctx.get("pattern", ""))
+        return doc.say(loc, "field.colour" if colour else "field.id", where=here, value=_short(typed))
+    if kind in ("string_too_long", "too_long"):
+        return doc.say(loc, "field.too_long" if kind == "string_too_long" else "field.too_many", where=here,
+                       count=ctx.get("actual_length", len(typed)), limit=ctx["max_length"])
     if kind == "literal_error":
         return doc.say(loc, "field.choice", where=here, value=_short(typed),
                        expected=ctx["expected"].replace(" or ", " 或 "))
@@ -435,38 +389,26 @@ def _real_loc(data: Any, loc: tuple) -> tuple:
     return tuple(real)
 
 
-def _known_keys(model: type[BaseModel], loc: tuple, data: Any) -> list[str]:
-    """Field names of the model that sits at ``loc`` (through lists and nested models)."""
+def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the model that sits at ``loc`` (through lists, nested models and union tags)."""
     current: Any = model
     for part in loc:
-        if isinstance(part, int) or current is None:
-            continue
-        fields = getattr(current, "model_fields", {})
-        if part in fields:
-            current = _inner_model(fields[part].annotation)
-        else:
-            current = UNION_TAGS.get(part) or current
-    return list(getattr(current, "model_fields", {}).keys()) if current else []
+        if current is not None and not isinstance(part, int):
+            field = current.model_fields.get(part)
+            current = _inner_model(field.annotation) if field else UNION_TAGS.get(part) or current
+    return list(current.model_fields) if current else []
 
 
 def _inner_model(annotation: Any) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
+    return next((found for arg in get_args(annotation) if (found := _inner_model(arg))), None)
 
 
 def _describe(value: Any) -> str:
-    if isinstance(value, dict):
-        return "'键: 值' 行"
-    if isinstance(value, list):
-        return "列表"
-    if value is None:
-        return "空白"
-    return f" '{_short(value)}'"
+    """What a value of the wrong type is, as HR sees it in the file."""
+    plain = {dict: "'键: 值' 行", list: "列表", type(None): "空白"}.get(type(value))
+    return plain or f" '{_short(value)}'"
 
 
 def _short(value: Any, limit: int = 40) -> str:

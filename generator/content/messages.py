@@ -1,11 +1,5 @@
-"""Every message HR reads about the content, in one table: Chinese, with positions in HR's words.
-
-HR are not programmers: a message names the place as they see it (``第 1 个指标的权重（weight）``, never
-``kpis.items.0.weight``), says what is wrong in plain Chinese and how to fix it. Each entry of
-:data:`MESSAGES` is ``code: (message, hint)``, both ``str.format`` templates; a :class:`~.errors.Problem`
-keeps its code, so tools can group messages (``handbook check`` folds the notes of one kind in a file
-into one line, :data:`GROUPED`) and the browser editor can show them at their fields (``Problem.loc``).
-"""
+"""Every message HR reads about the content, in one table (:data:`MESSAGES`, ``code: (message, hint)``, both
+``str.format`` templates): plain Chinese, the place named as HR sees it (``第 1 个指标的权重（weight）``)."""
 
 from __future__ import annotations
 
@@ -100,7 +94,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ref.ambiguous": ("{field}写的 '{value}' 同时指 {listed}", "写出你指的那一个的 id"),
     "ref.unknown": ("{field}写的 '{value}' 不是本手册中的{what}", "{guess}从 {where} 中选：{choices}"),
     # ------------------------------------------------------------------ roles
-    "role.purpose_empty": ("岗位目的（purpose）是空的", "{fill}"),
     "role.missing": ("缺少{label}（{field}）", "加一行 '{field}: …'（只有 'status: draft' 的草稿可以暂缺）"),
     "role.self": ("岗位不能向自己汇报", "写上级的岗位名称或 id，或删掉 reports_to"),
     "role.both_superiors": ("reports_to 和 reports_to_title 只能写一个", "上级在本手册中时保留 reports_to"),
@@ -234,18 +227,13 @@ COUNTERS: dict[str, str] = {
 
 
 def where(loc: tuple) -> str:
-    """A YAML location as HR would say it: ``("kpis", "items", 0, "weight")`` → ``第 1 个指标的权重（weight）``.
-
-    List positions count from 1; a key is named in Chinese with the key HR sees in the file after it (a key
-    without a Chinese name, as in the settings files, as it is: ``tables 下的 label_fill``); ``()`` is the
-    whole file. A phrase ending in a Latin letter gets a space, so that Chinese may follow it.
-    """
+    """A YAML location as HR would say it: ``("kpis", "items", 0, "weight")`` → ``第 1 个指标的权重（weight）``
+    (positions from 1, a key in Chinese with the key itself after it; a Latin end gets a space)."""
     phrases: list[str] = []
     parent = ""
-    for index, part in enumerate(loc):
+    for part, after in zip(loc, (*loc[1:], None)):
         if isinstance(part, int):
             continue
-        after = loc[index + 1] if index + 1 < len(loc) else None
         dotted = f"{parent}.{part}"
         if isinstance(after, int):
             counter = COUNTERS.get(dotted)
@@ -265,6 +253,12 @@ def where(loc: tuple) -> str:
         text += phrase
     text = text or "文件"
     return (" " if text[0].isascii() else "") + text + (" " if text[-1].isascii() else "")
+
+
+def clip(value: Any, limit: int) -> str:
+    """A value as quoted in a message: on one line, cut after ``limit`` characters."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def item_list(values, limit: int = 12) -> str:

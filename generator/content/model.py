@@ -1,9 +1,5 @@
-"""The one content model every renderer reads.
-
-Typed with pydantic so the YAML is validated field by field (``extra="forbid"``
-catches typos) and so the JSON Schema that editors use is derived from the same
-classes. Renderers receive a :class:`Handbook` and never see YAML or files.
-"""
+"""The one content model every renderer reads (a :class:`Handbook`, never YAML or files): pydantic validates
+the YAML field by field and gives the JSON Schemas editors use from the same classes."""
 
 from __future__ import annotations
 
@@ -13,16 +9,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    StringConstraints,
-    Tag,
-    field_serializer,
-    model_validator,
-)
+from pydantic import (BaseModel, Discriminator, Field, StringConstraints, Tag, field_serializer,
+                      model_validator)
 
 from .errors import Problem
 
@@ -37,43 +25,29 @@ MAX_KPIS = 30             # KPIs in one role
 MAX_ROLE_TEXT = 30_000    # characters of all text of one role together (a long real JD has 5,000)
 MAX_ITEMS = 200           # items in any other list (sections, paragraphs, fields, venues…)
 
-Slug = Annotated[
-    str,
-    StringConstraints(pattern=SLUG_PATTERN, max_length=64),
-    Field(description="英文 id：小写字母、数字和连字符，如 market-manager；定下后不要再改"),
-]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64),
+                 Field(description="英文 id：小写字母、数字和连字符，如 market-manager；定下后不要再改")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 Paragraphs = Annotated[list[Text], Field(description="一段一项", max_length=MAX_ITEMS)]
-Reference = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    Field(description="中文名称（名称或别称）或英文 id，如 市场部经理 或 market-manager"),
-]
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                      Field(description="中文名称（名称或别称）或英文 id，如 市场部经理 或 market-manager")]
 
 
-class Strict(BaseModel):
-    """Unknown keys are errors (typos must not vanish silently).
-
-    The YAML reader hands over every value as the text HR typed (``0123`` stays ``0123``); pydantic turns
-    text into a number or a date only where a field asks for one.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True, allow_inf_nan=False)
+class Strict(BaseModel, extra="forbid", frozen=True, coerce_numbers_to_str=True, allow_inf_nan=False):
+    """Unknown keys are errors (typos must not vanish silently); values arrive as the text HR typed, turned
+    into a number or a date only where a field asks for one."""
 
 
 Version = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-Status = Annotated[
-    Literal["published", "draft"],
-    Field(title="状态", description="published = 已发布；draft = 草稿：只在预览（handbook serve）和 handbook build --drafts 中出现"),
-]
+Status = Annotated[Literal["published", "draft"], Field(
+    title="状态", description="published = 已发布；draft = 草稿：只在预览（handbook serve）和 handbook build --drafts 中出现")]
 
 
 # --------------------------------------------------------------------------- revisions
 
 
-class Revision(Strict):
+class Revision(Strict, title="修订"):
     """一次正式修订（发布新版本）：人力资源部写入修订记录的一行；git 的提交记录会自动并入。"""
-
-    model_config = ConfigDict(title="修订")
 
     version: Annotated[Version, Field(title="版本", description="修订后的版本号，如 1.1")]
     date: Annotated[dt.date, Field(title="修订日期", description="修订日期，如 2027-03-01")]
@@ -81,29 +55,23 @@ class Revision(Strict):
     author: Annotated[Text | None, Field(title="修订人", description="修订人，如 人力资源部 张三")] = None
 
 
-Revisions = Annotated[
-    list[Revision],
-    Field(title="修订记录", description="修订记录（正式发布的版本），新旧顺序不限；页面与岗位说明书按日期从新到旧列出",
-          max_length=MAX_ITEMS),
-]
+Revisions = Annotated[list[Revision], Field(
+    title="修订记录", description="修订记录（正式发布的版本），新旧顺序不限；页面与岗位说明书按日期从新到旧列出",
+    max_length=MAX_ITEMS)]
 
 
-# --------------------------------------------------------------------------- duties
+# --------------------------------------------------------------------------- roles: duties, KPIs, sections
 
 
-class Duty(Strict):
+class Duty(Strict, title="职责"):
     """One responsibility. Give it an `id` when a KPI needs to cite it."""
-
-    model_config = ConfigDict(title="职责")
 
     id: Annotated[Slug | None, Field(title="职责 id", description="指标要考核这条职责时才需要；编辑器会自动生成")] = None
     text: Annotated[Text, Field(title="职责内容", description="一条只写一件事，动词开头，如 负责重点客户的开发与维护。")]
 
 
-class DutyGroup(Strict):
+class DutyGroup(Strict, title="职责分组"):
     """A heading with its own duties, e.g. 细则 → 营销策划 → 1)…9)."""
-
-    model_config = ConfigDict(title="职责分组")
 
     heading: Annotated[Text, Field(title="分组标题", description="本组职责的标题，如 市场调研")]
     id: Annotated[Slug | None, Field(title="分组 id", description="指标要考核整组职责时才需要")] = None
@@ -111,33 +79,55 @@ class DutyGroup(Strict):
                                                min_length=1, max_length=MAX_DUTIES)]
 
 
-def _duty_kind(value: Any) -> str:
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict) and "heading" in value:
-        return "group"
-    if isinstance(value, (Duty, DutyGroup)):
-        return "group" if isinstance(value, DutyGroup) else "duty"
-    return "duty"
+#: the tag pydantic puts in an error's location for each member of the unions below, and the member's model
+UNION_TAGS: dict[str, type[BaseModel] | None] = {"text": None}
 
 
-DutyEntry = Annotated[
-    Union[
-        Annotated[Text, Tag("text")],
-        Annotated[Duty, Tag("duty")],
-        Annotated[DutyGroup, Tag("group")],
-    ],
-    Discriminator(_duty_kind),
-]
+def _text_or(default: str, **members: tuple[str | None, type[BaseModel]]) -> Any:
+    """Text, or the model of the first member (``tag=(key, model)``) whose key the value has, else
+    ``default``'s."""
+    models = {tag: model for tag, (_, model) in members.items()}
+    UNION_TAGS.update(models)
+
+    def tag_of(value: Any) -> str:
+        if isinstance(value, str):
+            return "text"
+        keys = type(value).model_fields if isinstance(value, BaseModel) else value
+        if not isinstance(keys, dict):
+            return default
+        return next((tag for tag, (key, _) in members.items() if key in keys), default)
+
+    union = (Annotated[Text, Tag("text")], *(Annotated[model, Tag(tag)] for tag, model in models.items()))
+    return Annotated[Union[union], Discriminator(tag_of)]
+
+
+DutyEntry = _text_or("duty", duty=(None, Duty), group=("heading", DutyGroup))
 DutyGroup.model_rebuild()
 
 
-# --------------------------------------------------------------------------- KPIs
+def iter_duties(entries: list, prefix: tuple[int, ...] = ()):
+    """Walk duties depth-first, yielding (numbering path, entry) for items and groups."""
+    for index, entry in enumerate(entries, start=1):
+        path = prefix + (index,)
+        yield path, entry
+        if isinstance(entry, DutyGroup):
+            yield from iter_duties(entry.duties, path)
 
 
-class KPI(Strict):
-    model_config = ConfigDict(title="指标")
+def duty_loc(path: tuple[int, ...]) -> tuple:
+    """Numbering path (as :func:`iter_duties` yields it) → YAML location of the duty: (2, 1) → ("duties", 1,
+    "duties", 0)."""
+    loc: tuple = ("duties", path[0] - 1)
+    for index in path[1:]:
+        loc += ("duties", index - 1)
+    return loc
 
+
+def duty_text(entry: Any) -> str:
+    return entry if isinstance(entry, str) else getattr(entry, "text", getattr(entry, "heading", ""))
+
+
+class KPI(Strict, title="指标"):
     name: Annotated[Text, Field(title="指标名称", description="指标名称，如 区域回款率")]
     definition: Annotated[Text, Field(title="定义 / 计算公式", description="定义 / 计算公式，如 实际回款额 ÷ 应收账款额 × 100%")]
     target: Annotated[Text, Field(title="目标值", description="目标值，如 ≥ 95%")]
@@ -147,25 +137,16 @@ class KPI(Strict):
     measures: Annotated[list[Slug], Field(min_length=1, title="考核的职责", description="该指标考核的职责（职责 id）")]
 
 
-class KPISet(Strict):
-    model_config = ConfigDict(title="关键绩效指标")
-
-    status: Annotated[
-        Literal["proposed", "approved"],
-        Field(title="指标状态", description="proposed = 拟定，待人力资源部确认；approved = 已确认"),
-    ]
+class KPISet(Strict, title="关键绩效指标"):
+    status: Annotated[Literal["proposed", "approved"],
+                      Field(title="指标状态", description="proposed = 拟定，待人力资源部确认；approved = 已确认")]
     note: Annotated[Text | None, Field(title="说明", description="关于这些指标的说明，显示在指标表之前")] = None
     items: Annotated[list[KPI], Field(title="指标", description="每个指标写齐各项，权重合计 100",
                                       min_length=1, max_length=MAX_KPIS)]
 
 
-# --------------------------------------------------------------------------- sections real JDs carry
-
-
-class Qualifications(Strict):
+class Qualifications(Strict, title="任职资格"):
     """任职资格: what the holder of the role must bring. Every part is optional."""
-
-    model_config = ConfigDict(title="任职资格")
 
     education: Annotated[Text | None, Field(title="学历", description="学历，如 大专及以上")] = None
     major: Annotated[Text | None, Field(title="专业", description="专业，如 市场营销、广告学相关专业")] = None
@@ -175,18 +156,13 @@ class Qualifications(Strict):
     other: Annotated[list[Text], Field(title="其他要求", description="其他要求，如 能适应出差", max_length=MAX_ITEMS)] = []
 
 
-class Relations(Strict):
+class Relations(Strict, title="工作关系"):
     """工作关系: whom the role deals with inside and outside the company."""
-
-    model_config = ConfigDict(title="工作关系")
 
     internal: Annotated[list[Text], Field(title="内部联系", description="内部联系，如 财务部、生产中心",
                                           max_length=MAX_ITEMS)] = []
     external: Annotated[list[Text], Field(title="外部联系", description="外部联系，如 客户、经销商、广告媒体",
                                           max_length=MAX_ITEMS)] = []
-
-
-# --------------------------------------------------------------------------- roles
 
 
 class Role(Strict):
@@ -197,14 +173,10 @@ class Role(Strict):
     title: Annotated[Text, Field(title="岗位名称", description="岗位名称，如 大区经理")]
     aliases: Annotated[list[Text], Field(title="别称", description="文中对本岗位的其他称呼，如 市场总监", max_length=20)] = []
     number: Annotated[Text | None, Field(title="岗位编号", description="岗位编号；草稿可暂缺，发布前必填")] = None
-    department: Annotated[
-        Reference | None,
-        Field(title="所属部门", description="所属部门：部门名称（如 市场部）或 id（见 content/site.yml）；草稿可暂缺，发布前必填"),
-    ] = None
-    reports_to: Annotated[
-        Reference | None,
-        Field(title="直接上级", description="直接上级：岗位名称（如 市场部经理）或岗位 id；上级不在本手册时留空并填 reports_to_title"),
-    ] = None
+    department: Annotated[Reference | None, Field(
+        title="所属部门", description="所属部门：部门名称（如 市场部）或 id（见 content/site.yml）；草稿可暂缺，发布前必填")] = None
+    reports_to: Annotated[Reference | None, Field(
+        title="直接上级", description="直接上级：岗位名称（如 市场部经理）或岗位 id；上级不在本手册时留空并填 reports_to_title")] = None
     reports_to_title: Annotated[Text | None, Field(title="手册之外的直接上级",
                                                    description="上级不在本手册中时填写，如 总经理")] = None
     purpose: Annotated[Text | None, Field(title="岗位目的",
@@ -229,69 +201,37 @@ class Role(Strict):
         return [self.title, *self.aliases]
 
 
-# --------------------------------------------------------------------------- policy
+# --------------------------------------------------------------------------- policies, guides, forms
 
 
-class ListBlock(Strict):
-    model_config = ConfigDict(title="列表")
-
+class ListBlock(Strict, title="列表"):
     list: Annotated[list[Text], Field(title="列表", description="逐条列出，一条一项", min_length=1, max_length=MAX_ITEMS)]
 
 
-class NoteBlock(Strict):
-    model_config = ConfigDict(title="注")
-
+class NoteBlock(Strict, title="注"):
     note: Annotated[Text, Field(title="注", description="以“注”显示的说明")]
 
 
-class VenuesBlock(Strict):
-    model_config = ConfigDict(title="定点招待地点")
-
+class VenuesBlock(Strict, title="定点招待地点"):
     venues: Annotated[Text, Field(title="定点招待地点前的说明", description="列出定点招待地点之前的一句话")]
 
 
-class MealStandardBlock(Strict):
-    model_config = ConfigDict(title="点餐标准")
-
+class MealStandardBlock(Strict, title="点餐标准"):
     meal_standard: Annotated[Text, Field(title="点餐标准之后的说明", description="按数据算出的点餐标准之后印出的规定")]
 
 
-def _block_kind(value: Any) -> str:
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict):
-        for key in ("list", "note", "venues", "meal_standard"):
-            if key in value:
-                return key
-    if isinstance(value, BaseModel):
-        return {ListBlock: "list", NoteBlock: "note", VenuesBlock: "venues", MealStandardBlock: "meal_standard"}[type(value)]
-    return "list"
+PolicyBlock = _text_or("list", list=("list", ListBlock), note=("note", NoteBlock),
+                       venues=("venues", VenuesBlock), meal_standard=("meal_standard", MealStandardBlock))
 
 
-PolicyBlock = Annotated[
-    Union[
-        Annotated[Text, Tag("text")],
-        Annotated[ListBlock, Tag("list")],
-        Annotated[NoteBlock, Tag("note")],
-        Annotated[VenuesBlock, Tag("venues")],
-        Annotated[MealStandardBlock, Tag("meal_standard")],
-    ],
-    Discriminator(_block_kind),
-]
-
-
-class PolicySection(Strict):
-    model_config = ConfigDict(title="章节")
-
+class PolicySection(Strict, title="章节"):
     heading: Annotated[Text | None, Field(title="章节标题", description="只有一条规定的章节可以不写标题")] = None
     body: Annotated[list[PolicyBlock], Field(title="章节内容", description="段落、列表、注等，按顺序",
                                              min_length=1, max_length=MAX_ITEMS)]
 
 
-class MealStandard(Strict):
+class MealStandard(Strict, title="点餐标准"):
     """点餐标准 as data, so the policy page and the request form print the same rule."""
-
-    model_config = ConfigDict(title="点餐标准")
 
     extra_dishes: Annotated[int, Field(ge=0, le=20, title="加菜数", description="菜品数量 = 人数 + 加菜数")]
     also_served: Annotated[list[Text], Field(title="另加", description="另加，如 汤、主食")] = []
@@ -325,9 +265,6 @@ class Policy(Strict):
     revisions: Revisions = []
 
 
-# --------------------------------------------------------------------------- guide
-
-
 class Guide(Strict):
     id: Annotated[Slug, Field(title="指南 id", description="英文 id，也是文件名和网页地址；定下后不要再改")]
     status: Status = "published"
@@ -337,30 +274,22 @@ class Guide(Strict):
     revisions: Revisions = []
 
 
-# --------------------------------------------------------------------------- forms
-
-
 FieldType = Literal["text", "choice", "lines", "signature", "meal-standard", "table"]
 
 
-class TableColumn(Strict):
-    model_config = ConfigDict(title="表格列")
-
+class TableColumn(Strict, title="表格列"):
     label: Annotated[Text, Field(title="列名", description="表头文字")]
     width: Annotated[int, Field(ge=1, le=12, title="相对宽度", description="相对宽度，1 到 12")] = 1
 
 
-class FormField(Strict):
-    model_config = ConfigDict(title="栏目")
-
+class FormField(Strict, title="栏目"):
     label: Annotated[Text, Field(title="栏目名称", description="表单上印出的栏目名称，如 客户单位")]
     type: Annotated[FieldType, Field(title="栏目类型", description="填写文字、选择、多行、签字、点餐标准或表格")] = "text"
     width: Annotated[int, Field(ge=1, le=4, title="宽度", description="占一行的几分之几：1=¼ … 4=整行")] = 4
     options: Annotated[list[Text], Field(title="选项", description="选择类栏目的选项，一项一条",
                                          max_length=MAX_ITEMS)] = []
-    options_from: Annotated[
-        Literal["venues"] | None, Field(title="选项来源", description="从所属制度取选项：venues = 定点招待地点")
-    ] = None
+    options_from: Annotated[Literal["venues"] | None,
+                            Field(title="选项来源", description="从所属制度取选项：venues = 定点招待地点")] = None
     other: Annotated[bool, Field(title="加“其他”", description="选项后加一个 其他：____ 空行")] = False
     lines: Annotated[int, Field(ge=1, le=20, title="手写行数", description="多行栏目的手写行数")] = 1
     columns: Annotated[list[TableColumn], Field(title="表格列", description="表格栏目的各列", max_length=20)] = []
@@ -368,9 +297,7 @@ class FormField(Strict):
     hint: Annotated[Text | None, Field(title="填写提示", description="印在栏目旁的填写提示")] = None
 
 
-class FormSection(Strict):
-    model_config = ConfigDict(title="分区")
-
+class FormSection(Strict, title="分区"):
     heading: Annotated[Text, Field(title="分区标题", description="表单一个分区的标题")]
     fields: Annotated[list[FormField], Field(title="栏目", description="本分区的栏目", min_length=1, max_length=MAX_ITEMS)]
 
@@ -396,10 +323,8 @@ class Form(Strict):
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of content file, declared once: the loader, the checks, the schemas, drafts, history and the
-    documents' subjects iterate :data:`KINDS`, which also gives the site each kind's page template, path and
-    label (adding a kind = its model, one :func:`register_kind` entry, a page template and, for downloads, a
-    renderer). Its model has ``id``, ``title``, ``status`` and ``revisions``, like every kind."""
+    """One kind of content file, declared once in :data:`KINDS`, which everything iterates (ARCHITECTURE.md,
+    "Content kinds"); its model has ``id``, ``title``, ``status`` and ``revisions``, like every kind."""
 
     name: str  # role: how ids, history, outputs and 变更记录 name the kind
     plural: str  # roles: the Handbook's list of them (``hb.roles``) and the menu section in site.yml
@@ -447,9 +372,7 @@ def source_path(kind: str, item_id: str) -> str:
 # --------------------------------------------------------------------------- site
 
 
-class Department(Strict):
-    model_config = ConfigDict(title="部门")
-
+class Department(Strict, title="部门"):
     id: Annotated[Slug, Field(title="部门 id", description="英文 id，如 market")]
     name: Annotated[Text, Field(title="部门名称", description="部门名称，如 市场部")]
     aliases: Annotated[list[Text], Field(title="别称", description="部门的其他称呼", max_length=20)] = []
@@ -463,39 +386,30 @@ class SiteSettings(Strict):
     handbook_title: Annotated[Text, Field(title="手册名称", description="手册名称，如 营销中心员工手册")]
     organisation: Annotated[Text, Field(title="部门或中心名称", description="部门或中心名称，如 营销中心")]
     company: Annotated[Text | None, Field(title="公司名称", description="公司名称：页脚，以及有 logo 时 PDF 与 Word 页眉中 logo 旁的文字")] = None
-    logo: Annotated[
-        Text | None,
-        Field(title="公司 logo", description="公司 logo：content/ 文件夹中的 SVG 或 PNG 文件，路径从内容根目录写起，如 content/logo.svg；"
-                          "用于网站页眉与图标、PDF 与 Word 页眉（最大 512 KB）"),
-    ] = None
-    brand_color: Annotated[
-        Text | None,
-        Field(title="品牌主色", description='品牌主色：# 加六位十六进制数，写在引号里，如 "#1F4E79"；网站页眉与链接使用它',
-              json_schema_extra={"pattern": "^#[0-9A-Fa-f]{6}$"}),
-    ] = None
+    logo: Annotated[Text | None, Field(
+        title="公司 logo", description="公司 logo：content/ 文件夹中的 SVG 或 PNG 文件，路径从内容根目录写起，如 content/logo.svg；"
+                                     "用于网站页眉与图标、PDF 与 Word 页眉（最大 512 KB）")] = None
+    brand_color: Annotated[Text | None, Field(
+        title="品牌主色", description='品牌主色：# 加六位十六进制数，写在引号里，如 "#1F4E79"；网站页眉与链接使用它',
+        json_schema_extra={"pattern": "^#[0-9A-Fa-f]{6}$"})] = None
     description: Annotated[Text | None, Field(title="简介", description="手册的一句话简介（网页描述）")] = None
     intro: Annotated[Paragraphs, Field(title="首页引言", description="首页的段落，一段一项")] = []
     departments: Annotated[list[Department], Field(title="部门", description="各部门，按导航顺序",
                                                    min_length=1, max_length=MAX_ITEMS)]
-    history: Annotated[
-        Literal["git", "authored"],
-        Field(title="修订记录来源", description="修订记录从哪里来：git = 内容文件写明的 revisions 加上 git 的提交记录（默认）；"
-                          "authored = 只用内容文件写明的 revisions，不读取 git（变更记录页列出全部正式修订）"),
-    ] = "git"
-    navigation: Annotated[
-        list[Literal[(*(kind.plural for kind in KINDS.values()), *SECTIONS)]],
-        Field(title="导航顺序", description="网站一级栏目的顺序（changes = 变更记录，未写时放在最后）"),
-    ] = ["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]
+    history: Annotated[Literal["git", "authored"], Field(
+        title="修订记录来源", description="修订记录从哪里来：git = 内容文件写明的 revisions 加上 git 的提交记录（默认）；"
+                                     "authored = 只用内容文件写明的 revisions，不读取 git（变更记录页列出全部正式修订）")] = "git"
+    navigation: Annotated[list[Literal[(*(kind.plural for kind in KINDS.values()), *SECTIONS)]], Field(
+        title="导航顺序", description="网站一级栏目的顺序（changes = 变更记录，未写时放在最后）",
+    )] = ["roles", "org-chart", "policies", "guides", "forms", "downloads", "changes"]
     review_months: Annotated[int, Field(ge=1, le=120, title="复核周期（月）",
                                         description="岗位说明书多少个月没有修改或复核（reviewed）就列入维护概览的待复核，默认 12")] = 12
 
 
-# --------------------------------------------------------------------------- history (from git, not YAML)
+# --------------------------------------------------------------------------- history, look
 
-class Commit(BaseModel):
+class Commit(BaseModel, frozen=True):
     """One git commit that touched a content file: when (author date), who, its subject line, the file's version."""
-
-    model_config = ConfigDict(frozen=True)
 
     sha: str
     date: dt.date
@@ -508,10 +422,8 @@ class Commit(BaseModel):
         return self.sha[:7]
 
 
-class Change(BaseModel):
+class Change(BaseModel, frozen=True):
     """One content-level change in HR's words, e.g. 岗位职责 3 改为 …, about one item."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: str  # a content kind's name (KINDS), or "site" for content/site.yml
     id: str
@@ -519,24 +431,17 @@ class Change(BaseModel):
     text: str
 
 
-class ChangeSet(BaseModel):
+class ChangeSet(BaseModel, frozen=True):
     """What one commit changed, expanded to the content level."""
-
-    model_config = ConfigDict(frozen=True)
 
     commit: Commit
     changes: tuple[Change, ...] = ()
     problems: tuple[str, ...] = ()  # one line per file that could not be read at this commit
 
 
-class History(BaseModel):
-    """The git history of the content root, attached to the handbook by the build (never from YAML).
-
-    ``omitted`` says why there is none (no git, not a repository, a shallow clone); then
-    pages and documents show only the authored ``revisions:``.
-    """
-
-    model_config = ConfigDict(frozen=True)
+class History(BaseModel, frozen=True):
+    """The git history of the content root, attached to the handbook by the build (never from YAML);
+    ``omitted`` says why there is none, and then only the authored ``revisions:`` are shown."""
 
     files: dict[str, tuple[Commit, ...]] = {}  # content path → commits, newest first (renames followed)
     changes: tuple[ChangeSet, ...] = ()  # recent commits that changed content, newest first
@@ -546,17 +451,9 @@ class History(BaseModel):
         return self.files.get(source_path(kind, item_id), ())
 
 
-# --------------------------------------------------------------------------- the company's look (read by the loader)
-
-
-class Logo(BaseModel):
-    """The logo file site.yml names, read and checked once (:mod:`generator.content.brand`); renderers get its bytes.
-
-    In a cache key (``model_dump(mode="json")``) the bytes stand as their SHA-256: changing the logo
-    re-renders every document that shows it, keeping the same file re-renders nothing.
-    """
-
-    model_config = ConfigDict(frozen=True)
+class Logo(BaseModel, frozen=True):
+    """The logo file site.yml names, read and checked once (:mod:`generator.content.brand`); renderers get its
+    bytes, a cache key (``model_dump(mode="json")``) their SHA-256."""
 
     path: str  # as written in site.yml, e.g. content/logo.svg
     format: Literal["svg", "png"]
@@ -583,10 +480,8 @@ class Logo(BaseModel):
         return self.width / self.height
 
 
-class Brand(BaseModel):
+class Brand(BaseModel, frozen=True):
     """What the company's own look adds to the outputs; empty (the default) = the handbook's own look."""
-
-    model_config = ConfigDict(frozen=True)
 
     logo: Logo | None = None
     color: str | None = None  # #RRGGBB, upper case
@@ -618,14 +513,9 @@ class Org:
         return [r for r in self.roles if r.department == dept_id]
 
 
-class Handbook(Org, BaseModel):
-    """Everything loaded and cross-checked; the only input renderers get.
-
-    Besides ``site``, ``history`` and ``brand`` it holds one list per content kind, named by the kind's
-    plural (``hb.roles``, ``hb.policies`` …, see :data:`KINDS`): a new kind needs no field here.
-    """
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, extra="allow")
+class Handbook(Org, BaseModel, frozen=True, arbitrary_types_allowed=True, extra="allow"):
+    """Everything loaded and cross-checked; the only input renderers get. Besides ``site``, ``history`` and
+    ``brand``, one list per content kind named by its plural (``hb.roles`` …): a new kind adds no field."""
 
     site: SiteSettings
     history: History = History(omitted="not read")
@@ -662,30 +552,3 @@ class Handbook(Org, BaseModel):
 
     def form(self, form_id: str) -> Form:
         return self.item("form", form_id)
-
-
-# --------------------------------------------------------------------------- helpers
-
-# The tags pydantic puts in error locations for the unions above, and the model behind each.
-UNION_TAGS: dict[str, type[BaseModel] | None] = {
-    "text": None, "duty": Duty, "group": DutyGroup, "list": ListBlock, "note": NoteBlock,
-    "venues": VenuesBlock, "meal_standard": MealStandardBlock,
-}
-
-
-def iter_duties(entries: list, prefix: tuple[int, ...] = ()):
-    """Walk duties depth-first, yielding (numbering path, entry) for items and groups."""
-    for index, entry in enumerate(entries, start=1):
-        path = prefix + (index,)
-        yield path, entry
-        if isinstance(entry, DutyGroup):
-            yield from iter_duties(entry.duties, path)
-
-
-def duty_text(entry: Any) -> str:
-    return entry if isinstance(entry, str) else getattr(entry, "text", getattr(entry, "heading", ""))
-
-
-def duty_ids(role: Role) -> dict[str, str]:
-    """id → text of every duty or group that has an id."""
-    return {e.id: duty_text(e) for _, e in iter_duties(role.duties) if not isinstance(e, str) and e.id}

@@ -1,9 +1,6 @@
-"""岗位编号: each department numbers its roles in a series (YXZX-SC-01, YXZX-SC-02…); the next free number.
-
-``handbook new role`` gives a new role that number, the 维护指南 page lists each department's series, and
-``handbook check`` holds every number to its department's series (:func:`misfit`). Numbers are compared
-as :func:`normalise` writes them: ``yxzx-sc-03`` and ``YXZX—SC—03`` are ``YXZX-SC-03``.
-"""
+"""岗位编号: each department numbers its roles in a series (YXZX-SC-01, YXZX-SC-02…): the next free number
+(``handbook new role``, the 维护指南 page) and how a number departs from its series (:func:`misfit`), numbers
+compared as :func:`normalise` writes them (``yxzx-sc-03`` and ``YXZX—SC—03`` are ``YXZX-SC-03``)."""
 
 from __future__ import annotations
 
@@ -55,13 +52,8 @@ class Misfit:
 
 
 def misfit(role: Named, roles: list[Named]) -> Misfit | None:
-    """Does ``role``'s 岗位编号 follow its department's series, as the other roles' numbers show it?
-
-    Spelled otherwise (``YXZX—SC—03``, ``yxzx-sc-03``, full-width or with spaces), another width of its
-    serial (``YXZX-SC-4`` beside ``YXZX-SC-03``), another department's series, or — when the department's
-    other roles all share one series — a series of its own. One number alone teaches nothing: a department
-    with one other role may start a second series (营销中心: YXZX-01, YXZX-CH-01).
-    """
+    """How ``role``'s 岗位编号 departs from its department's series, as the other roles' numbers show it
+    (ARCHITECTURE.md, "Checking the content"); None: it does not."""
     fixed = normalise(role.number)
     found = _NUMBERED.match(fixed)
     in_use = {m.group(1) for r in roles if r.id != role.id and (m := _NUMBERED.match(normalise(r.number)))}
@@ -92,26 +84,17 @@ def misfit(role: Named, roles: list[Named]) -> Misfit | None:
 
 
 def _what_differs(number: str) -> str:
-    found = []
-    if dash := _DASHES.search(number):
-        found.append(f"'{dash.group()}' 不是半角连字符 '-'")
-    if any(unicodedata.normalize("NFKC", c) != c for c in _DASHES.sub("", number)):
-        found.append("有全角字符")
-    if re.search(r"\s", number):
-        found.append("有空格")
-    if re.search("[a-z]", number):
-        found.append("有小写字母")
-    return "、".join(found) or "写法不同"
+    dash = _DASHES.search(number)
+    found = [f"'{dash.group()}' 不是半角连字符 '-'" if dash else "",
+             "有全角字符" if any(unicodedata.normalize("NFKC", c) != c for c in _DASHES.sub("", number)) else "",
+             "有空格" if re.search(r"\s", number) else "",
+             "有小写字母" if re.search("[a-z]", number) else ""]
+    return "、".join(text for text in found if text) or "写法不同"
 
 
 def next_number(roles: list[Named], department: Named, superior: Named | None) -> str:
-    """The next free 岗位编号 in the department's series, e.g. YXZX-SC-03 → YXZX-SC-04.
-
-    A department numbers its roles as ``<prefix><digits>``. When it uses several prefixes
-    (营销中心: YXZX-01 and YXZX-CH-01), the superior's series wins, else the most used one.
-    A department without roles starts a series: the company part of the other numbers
-    (YXZX) plus the initials of the department's name (客服部 → KF), e.g. YXZX-KF-01.
-    """
+    """The next free 岗位编号 in the department's series (``<prefix><digits>``), e.g. YXZX-SC-03 → YXZX-SC-04:
+    of several prefixes the superior's, else the most used; a department without roles starts one."""
     taken = {normalise(r.number) for r in roles if r.number}
     series: Counter[str] = Counter()
     highest: dict[str, tuple[int, int]] = {}

@@ -1,14 +1,8 @@
-"""Names HR types where an id is expected: ``department: 市场部``, ``reports_to: 市场部经理``.
-
-A reference may be the id, or a Chinese name: a department's name or alias, a
-role's title or alias, a policy's title. Each is resolved to its id once, here,
-so the model the renderers get holds ids only. Unknown names list the valid
-choices as ``id (中文名)``; a name two objects share is an error that lists both.
-"""
+"""Names HR types where an id is expected (``department: 市场部``, ``reports_to: 市场部经理``: a name, title or
+alias), resolved to ids once, here, so the model the renderers get holds ids only."""
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from dataclasses import dataclass, field
 
@@ -38,9 +32,7 @@ class Names:
     def resolve(self, item: Loaded, loc: tuple, value: str,
                 exclude: str | None = None) -> tuple[str | None, list[Problem]]:
         """The id ``value`` names, or None with the problem (none when the answer may lie in an unreadable file)."""
-        ids = self.by_name.get(value, set())
-        if value in self.labels:  # an id always means itself
-            ids = {value}
+        ids = {value} if value in self.labels else self.by_name.get(value, set())  # an id always means itself
         if len(ids) == 1:
             return next(iter(ids)), []
         if len(ids) > 1:
@@ -56,21 +48,14 @@ class Names:
                                    where=self.where, choices=self.choices(exclude))]
 
 
-def _names(what: str, where: str, items: list[tuple[str, str, list[str]]], unknowable: bool) -> Names:
+def _names(what: str, where: str, items: list[tuple[str, str, list[str]]], unknowable: bool,
+           held: dict[str, str] | None = None) -> Names:
     """``items`` are (id, Chinese name, aliases)."""
     by_name: dict[str, set[str]] = {}
     for ident, name, aliases in items:
         for key in (ident, name, *aliases):
             by_name.setdefault(key, set()).add(ident)
-    return Names(what, where, {ident: name for ident, name, _ in items}, by_name, unknowable)
-
-
-def department_names(loaded: LoadedRoot) -> Names | None:
-    site = loaded.site
-    if site is None or not site.has("departments"):
-        return None
-    return _names("部门", "content/site.yml",
-                  [(d.id, d.name, list(d.aliases)) for d in site.obj.departments], unknowable=False)
+    return Names(what, where, {ident: name for ident, name, _ in items}, by_name, unknowable, held or {})
 
 
 def item_names(loaded: LoadedRoot, kind: str) -> Names:
@@ -84,17 +69,16 @@ def item_names(loaded: LoadedRoot, kind: str) -> Names:
     named = {item.obj.id for item in found if item.has("id")}
     held = {path.rsplit("/", 1)[-1].split(".")[0]: path for path in loaded.drafts
             if path.rsplit("/", 1)[0] == KINDS[kind].folder and path.rsplit("/", 1)[-1].split(".")[0] not in named}
-    return dataclasses.replace(_names(KINDS[kind].label, KINDS[kind].folder + "/", items, unknowable), held=held)
+    return _names(KINDS[kind].label, KINDS[kind].folder + "/", items, unknowable, held)
 
 
 def resolve(loaded: LoadedRoot) -> list[Problem]:
     """Replace every name by its id in place (objects are swapped for updated copies); return the problems."""
     problems: list[Problem] = []
-    departments = department_names(loaded)
-    roles, policies = item_names(loaded, "role"), item_names(loaded, "policy")
-
-    if departments is not None and loaded.site is not None:
-        site = loaded.site
+    site, departments = loaded.site, None
+    if site is not None and site.has("departments"):
+        named = [(d.id, d.name, list(d.aliases)) for d in site.obj.departments]
+        departments = _names("部门", "content/site.yml", named, unknowable=False)
         updated = []
         for index, dept in enumerate(site.obj.departments):
             if dept.parent is not None:
@@ -107,16 +91,13 @@ def resolve(loaded: LoadedRoot) -> list[Problem]:
         if any(new is not old for new, old in zip(updated, site.obj.departments)):
             _update(site, departments=updated)
 
-    for item in loaded.of_kind("role"):
-        if departments is not None and item.has("department") and item.obj.department is not None:
-            problems += _resolve_field(item, "department", departments)
-        if item.has("reports_to") and item.obj.reports_to is not None:
-            problems += _resolve_field(item, "reports_to", roles, exclude=item.obj.id if item.has("id") else None)
-    for item in loaded.of_kind("form"):
-        if item.has("role") and item.obj.role is not None:
-            problems += _resolve_field(item, "role", roles)
-        if item.has("policy") and item.obj.policy is not None:
-            problems += _resolve_field(item, "policy", policies)
+    roles, policies = item_names(loaded, "role"), item_names(loaded, "policy")
+    for kind, key, names in (("role", "department", departments), ("role", "reports_to", roles),
+                             ("form", "role", roles), ("form", "policy", policies)):
+        for item in loaded.of_kind(kind):
+            if names is not None and item.has(key) and getattr(item.obj, key) is not None:
+                exclude = item.obj.id if key == "reports_to" and item.has("id") else None  # not itself
+                problems += _resolve_field(item, key, names, exclude)
     return problems
 
 
@@ -137,11 +118,8 @@ _COPIES: dict[tuple, tuple] = {}
 def _update(item: Loaded, **changes) -> None:
     if all(getattr(item.obj, name, None) == value for name, value in changes.items()):
         return  # already ids: keep the object
-    try:
-        key: tuple | None = (id(item.obj), tuple(sorted(changes.items())))
-        hash(key)
-    except TypeError:
-        key = None
+    hashable = all(isinstance(value, str) for value in changes.values())
+    key = (id(item.obj), tuple(sorted(changes.items()))) if hashable else None
     found = _COPIES.get(key) if key else None
     if found is not None and found[0] is item.obj:
         item.obj = found[1]

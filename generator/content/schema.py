@@ -1,9 +1,5 @@
-"""JSON Schemas for the YAML files, derived from the same models the loader uses.
-
-Editors with the YAML language server (VS Code, JetBrains) read the
-`# yaml-language-server: $schema=…` line at the top of each content file and
-then complete keys and flag mistakes while HR types.
-"""
+"""JSON Schemas for the YAML files, from the models the loader uses: editors with the YAML language server
+read the ``# yaml-language-server: $schema=…`` line of a content file and complete keys while HR types."""
 
 from __future__ import annotations
 
@@ -21,11 +17,8 @@ def schemas() -> dict[str, tuple[type, str]]:
 
 def schema_for(name: str) -> dict:
     model, title = schemas()[name]
-    schema = model.model_json_schema(mode="validation")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = f"{name}.schema.json"
-    schema["title"] = title
-    return schema
+    return {**model.model_json_schema(mode="validation"), "title": title,
+            "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{name}.schema.json"}
 
 
 def render(name: str) -> str:
@@ -34,9 +27,7 @@ def render(name: str) -> str:
 
 def write_schemas(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in schemas():
-        path = out / f"{name}.schema.json"
+    written = [out / f"{name}.schema.json" for name in schemas()]
+    for name, path in zip(schemas(), written):
         path.write_text(render(name), encoding="utf-8")
-        written.append(path)
     return written

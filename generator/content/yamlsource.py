@@ -1,19 +1,7 @@
-"""Safe YAML reading that remembers where every value came from.
+"""Safe YAML reading that remembers the line of every key and list item; values arrive as the text HR typed.
 
-PyYAML's ``safe_load`` forgets line numbers and silently keeps the last of two
-duplicate keys. We compose the node tree ourselves instead, so that:
-
-* every mapping key and list item has a line number for error messages;
-* anchors/aliases are refused outright (no "billion laughs" expansion);
-* only plain YAML types are built (no ``!!python/...`` or other tags);
-* duplicate keys, BOMs, control characters and non-UTF-8 files get a message that says how to
-  fix them; when the parser fails, a line-by-line look (:func:`syntax_problems`) finds every Tab,
-  full-width colon, missing space, unclosed quote and ``: `` inside a text of the file, each at its
-  own line, so HR fixes them in one round (the parser stops at the first, often lines later);
-* scalars keep the spelling HR typed: ``0123``, ``1.10``, ``0x1F``, ``yes`` and
-  ``2026-02-30`` arrive as text, and the model turns text into a number, a
-  truth value or a date only where a field asks for one (decided here, once,
-  instead of field by field).
+What it refuses and why, and how a file the parser cannot read is explained line by line: ARCHITECTURE.md,
+"Checking the content".
 """
 
 from __future__ import annotations
@@ -25,10 +13,10 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode, SequenceNode
 
 from .errors import Problem
-from .messages import problem, say
+from .messages import clip, problem
 
 Loc = tuple[str | int, ...]
 
@@ -36,17 +24,8 @@ MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 50
 
 # Scalar tags a content file may use; anything else (binary, set, python/...) is refused.
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:timestamp",
-}
-_NULL_TAG = "tag:yaml.org,2002:null"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-_MAP_TAG = "tag:yaml.org,2002:map"
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
 @dataclass
@@ -60,10 +39,7 @@ class YamlDocument:
 
     def line_of(self, loc: Loc) -> int:
         """Line of ``loc``, or of its nearest ancestor that has one."""
-        for end in range(len(loc), -1, -1):
-            if loc[:end] in self.lines:
-                return self.lines[loc[:end]]
-        return 1
+        return next((self.lines[loc[:end]] for end in range(len(loc), -1, -1) if loc[:end] in self.lines), 1)
 
     def say(self, loc: Loc, code: str, /, **fields: Any) -> Problem:
         """The problem ``code`` of :data:`~generator.content.messages.MESSAGES` about the value at ``loc``."""
@@ -176,7 +152,7 @@ def load_yaml(path: Path, shown_as: str, raw: bytes | None = None) -> tuple[Yaml
         try:
             node = loader.get_single_node()
             doc = YamlDocument(path, shown_as, None)
-            doc.data = None if node is None else _build(node, (), doc, loader, 0)
+            doc.data = None if node is None else _build(node, (), doc)
             if doc.data is None:  # e.g. only "---" or "~"
                 return None, [problem(shown_as, 1, "file.empty")]
             return doc, []
@@ -193,51 +169,41 @@ def load_yaml(path: Path, shown_as: str, raw: bytes | None = None) -> tuple[Yaml
     raise AssertionError("unreachable: the pure-Python reader always answers")  # pragma: no cover
 
 
-def _build(node, loc: Loc, doc: YamlDocument, loader: _Composer, depth: int) -> Any:
-    line = node.start_mark.line + 1
-    doc.lines.setdefault(loc, line)
-    if depth > MAX_DEPTH:
-        raise _Refused(line, "yaml.deep", limit=MAX_DEPTH)
+def _build(node, loc: Loc, doc: YamlDocument) -> Any:
+    """The plain data of ``node`` (PyYAML composes scalars, sequences and mappings; the composer has refused
+    anchors and deep nesting), each key's and item's line noted in ``doc.lines``."""
+    doc.lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, ScalarNode):
-        return _scalar(node, loader)
+        return _scalar(node)
+    if node.tag != _TAG + ("seq" if isinstance(node, SequenceNode) else "map"):
+        raise _tag_error(node)
     if isinstance(node, SequenceNode):
-        if node.tag != _SEQ_TAG:
-            raise _tag_error(node)
-        items = []
-        for index, child in enumerate(node.value):
-            items.append(_build(child, loc + (index,), doc, loader, depth + 1))
-        return items
-    if isinstance(node, MappingNode):
-        if node.tag != _MAP_TAG:
-            raise _tag_error(node)
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
-            if not isinstance(key_node, ScalarNode):
-                raise _Refused(key_line, "yaml.key_not_text")
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Refused(key_line, "yaml.merge")
-            key = str(_scalar(key_node, loader))
-            if key in result:
-                first = doc.lines.get(loc + (key,), key_line)
-                raise _Refused(key_line, "yaml.duplicate_key", key=key, first=first)
-            doc.lines[loc + (key,)] = key_line
-            result[key] = _build(value_node, loc + (key,), doc, loader, depth + 1)
-        return result
-    raise _Refused(line, "yaml.other", detail=type(node).__name__)  # pragma: no cover
+        return [_build(child, loc + (index,), doc) for index, child in enumerate(node.value)]
+    result: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key_line = key_node.start_mark.line + 1
+        if not isinstance(key_node, ScalarNode):
+            raise _Refused(key_line, "yaml.key_not_text")
+        if key_node.tag == _TAG + "merge":
+            raise _Refused(key_line, "yaml.merge")
+        key = str(_scalar(key_node))
+        if key in result:
+            first = doc.lines.get(loc + (key,), key_line)
+            raise _Refused(key_line, "yaml.duplicate_key", key=key, first=first)
+        doc.lines[loc + (key,)] = key_line
+        result[key] = _build(value_node, loc + (key,), doc)
+    return result
 
 
 def _tag_error(node) -> _Refused:
-    return _Refused(node.start_mark.line + 1, "yaml.tag", tag=node.tag.replace("tag:yaml.org,2002:", "!!"))
+    return _Refused(node.start_mark.line + 1, "yaml.tag", tag=node.tag.replace(_TAG, "!!"))
 
 
-def _scalar(node: ScalarNode, loader: _Composer) -> Any:
+def _scalar(node: ScalarNode) -> Any:
     """The text as typed; only an empty value, ``~`` or ``null`` means "nothing"."""
     if node.tag not in _SCALAR_TAGS:
         raise _tag_error(node)
-    if node.tag == _NULL_TAG:
-        return None
-    return node.value
+    return None if node.tag == _TAG + "null" else node.value
 
 
 # ---------------------------------------------------------------------- syntax mistakes, line by line
@@ -251,48 +217,43 @@ _COMMENT = re.compile(r"[ \t]+#.*$")
 
 
 def syntax_problems(text: str, shown_as: str) -> list[Problem]:
-    """Every line-level mistake that stops the YAML parser, each at its own line.
-
-    Looked for only once the parser has failed (a valid file never pays for it), so every finding is
-    what HR typed wrong rather than a style preference: Tabs in indentation, a full-width colon or a
-    missing space after a key, ``-`` without a space, a quote not closed on its line or followed by
-    more text, ``: `` inside a text, a value starting with ``@`` or a backquote.
-    """
+    """Every line-level mistake that stops the YAML parser, each at its own line (looked for only once the
+    parser has failed): Tabs in indentation, a full-width colon or a missing space after a key, ``-`` without
+    a space, a quote not closed on its line or followed by more text, ``: `` inside a text, a value starting
+    with ``@`` or a backquote."""
     lines = text.splitlines()
     found: list[Problem] = []
     block_indent: int | None = None  # inside a '|' or '>' block: its lines are text, not YAML
     for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
         if block_indent is not None:
-            if not stripped or len(line) - len(line.lstrip()) > block_indent:
+            if not line.strip() or len(line) - len(line.lstrip()) > block_indent:
                 continue
             block_indent = None
-        if not stripped or stripped.startswith("#"):
+        if not _is_text(line):
             continue
         parts = _LINE.match(line)
         indent, dash, rest = parts["indent"], parts["dash"], parts["rest"].rstrip()
-        here = len(indent) + len(dash)
         if "\t" in indent or "\t" in dash:
             found.append(problem(shown_as, number, "yaml.tab"))
         if not dash and rest.startswith("-") and rest[1:2] not in ("", " ", "-") and not rest[1].isdigit() \
                 and _has_sibling_item(lines, number - 1, len(indent)):
-            found.append(problem(shown_as, number, "yaml.dash_space", typed=_clip(rest)))
+            found.append(problem(shown_as, number, "yaml.dash_space", typed=clip(rest, 30)))
             continue
         pair = _KEY_VALUE.match(rest)
         if pair is None:
-            if (not dash and (spaceless := _NO_SPACE.match(rest))) or \
-                    (dash and (spaceless := _NO_SPACE.match(rest)) and spaceless["key"].islower()):
+            spaceless, fullwidth = _NO_SPACE.match(rest), _FULLWIDTH.match(rest)
+            if spaceless and (not dash or spaceless["key"].islower()):
                 key, value = spaceless["key"], spaceless["value"]
-                found.append(problem(shown_as, number, "yaml.no_space", key=key, typed=_clip(f"{key}:{value}"),
-                                     value=_clip(value)))
-            elif (fullwidth := _FULLWIDTH.match(rest)) and (not dash or fullwidth["key"].isascii()):
+                found.append(problem(shown_as, number, "yaml.no_space", key=key,
+                                     typed=clip(f"{key}:{value}", 30), value=clip(value, 30)))
+            elif fullwidth and (not dash or fullwidth["key"].isascii()):
                 found.append(problem(shown_as, number, "yaml.fullwidth_colon", key=fullwidth["key"]))
             elif dash:
                 found += _value_problems(rest, "-", shown_as, number)
             continue
         value = (pair["value"] or "").strip()
         if value[:1] in ("|", ">"):
-            block_indent = here
+            block_indent = len(indent) + len(dash)
             continue
         found += _value_problems(value, pair["key"], shown_as, number)
     return found
@@ -303,7 +264,7 @@ def _value_problems(value: str, key: str, shown_as: str, number: int) -> list[Pr
     if not value or value.startswith("#") or value[0] in "[{":
         return []
     plain = _COMMENT.sub("", value).strip()
-    inside = _clip(plain.replace('"', "").replace("'", "") if plain[:1] in "\"'" else plain)
+    inside = clip(plain.replace('"', "").replace("'", "") if plain[:1] in "\"'" else plain, 30)
     quoted = f"'{inside}'" if '"' in inside else f'"{inside}"'
     example = {"example": f"- {quoted}" if key == "-" else f"{key}: {quoted}"}
     if value[0] in "\"'":
@@ -318,12 +279,13 @@ def _value_problems(value: str, key: str, shown_as: str, number: int) -> list[Pr
             break
         after = value[at + 1:]
         if after.strip() and not re.match(r"^[ \t]+#", after):
-            return [problem(shown_as, number, "yaml.quote_trailing", typed=_clip(value), **example)]
+            return [problem(shown_as, number, "yaml.quote_trailing", typed=clip(value, 30), **example)]
         return []
     if value[0] in "@`":
-        return [problem(shown_as, number, "yaml.special_start", char=value[0], typed=_clip(value), **example)]
+        return [problem(shown_as, number, "yaml.special_start", char=value[0], typed=clip(value, 30),
+                        **example)]
     if key != "-" and (": " in plain or plain.endswith(":")):
-        return [problem(shown_as, number, "yaml.colon_in_text", typed=_clip(plain), **example)]
+        return [problem(shown_as, number, "yaml.colon_in_text", typed=clip(plain, 30), **example)]
     return []
 
 
@@ -331,16 +293,16 @@ def _has_sibling_item(lines: list[str], index: int, indent: int) -> bool:
     """Does a neighbouring line start a '- ' item at the same indentation (so this line is one too)?"""
     for step in (-1, 1):
         near = index + step
-        while 0 <= near < len(lines) and (not lines[near].strip() or lines[near].lstrip().startswith("#")):
+        while 0 <= near < len(lines) and not _is_text(lines[near]):
             near += step
         if 0 <= near < len(lines) and lines[near][:indent].strip() == "" and lines[near][indent:].startswith("- "):
             return True
     return False
 
 
-def _clip(text: str, limit: int = 30) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _is_text(line: str) -> bool:
+    """Neither blank nor a comment."""
+    return bool(line.strip()) and not line.lstrip().startswith("#")
 
 
 def _syntax_error(exc: yaml.YAMLError, text: str, shown_as: str) -> list[Problem]:
@@ -368,7 +330,8 @@ def _explain(exc: yaml.YAMLError, text: str, shown_as: str) -> Problem:
     if "expected ':'" in what or "simple key" in context:
         return problem(shown_as, line, "yaml.not_key_value")
     if "mapping values are not allowed" in what:
-        here, above = _indent_of(lines, line - 1), _previous_indent(lines, line - 1)
+        here = _indent_of(lines, line - 1)
+        above = next((_indent_of(lines, i) for i in range(line - 2, -1, -1) if _is_text(lines[i])), None)
         typed = _LINE.match(lines[line - 1])["rest"].strip() if line <= len(lines) else ""
         pair = _KEY_VALUE.match(typed)
         if pair and re.fullmatch(r"[A-Za-z_][\w-]*", pair["key"]):  # a key of ours, indented too far
@@ -377,7 +340,8 @@ def _explain(exc: yaml.YAMLError, text: str, shown_as: str) -> Problem:
                 return problem(shown_as, line, "yaml.indented", here=here, above=above, how=how)
             return problem(shown_as, line, "yaml.unexpected_colon")
         # '负责回款，注意: 逾期需报批' going on from the line above: text, whose ': ' reads as a new key
-        return problem(shown_as, line, "yaml.colon_in_text", typed=_clip(typed), example=f'"…{_clip(typed)}"')
+        typed = clip(typed, 30)
+        return problem(shown_as, line, "yaml.colon_in_text", typed=typed, example=f'"…{typed}"')
     if "block end" in what or "indentation" in what or "block collection" in context:
         return problem(shown_as, line, "yaml.indentation")
     return problem(shown_as, line, "yaml.other", detail=what or context)
@@ -385,7 +349,7 @@ def _explain(exc: yaml.YAMLError, text: str, shown_as: str) -> Problem:
 
 def _content_line(lines: list[str], line: int) -> int:
     """The parser often stops on a blank or comment line after the mistake: point at the line with text."""
-    while line > 1 and (line > len(lines) or not lines[line - 1].strip() or lines[line - 1].lstrip().startswith("#")):
+    while line > 1 and (line > len(lines) or not _is_text(lines[line - 1])):
         line -= 1
     return line
 
@@ -396,10 +360,3 @@ def _indent_of(lines: list[str], index: int) -> int | None:
         return None
     parts = _LINE.match(lines[index])
     return len(parts["indent"]) + len(parts["dash"])
-
-
-def _previous_indent(lines: list[str], index: int) -> int | None:
-    for before in range(index - 1, -1, -1):
-        if lines[before].strip() and not lines[before].lstrip().startswith("#"):
-            return _indent_of(lines, before)
-    return None
