@@ -1,23 +1,19 @@
-"""Word (.docx) documents for HR to edit: job descriptions, blank forms and appraisal sheets.
-
-The words, numbering, rows and form layout come from :mod:`generator.documents.views`; this module only
-decides how they sit in Word. Each file starts from ``templates/docx/reference.docx`` (styles, page,
-header and footer, see :mod:`.docx_styles`) and text gets *style names only* (Title, Heading 1–3,
-List Number, Table Text …), so HR restyles a downloaded file by changing a style in Word. Table widths,
-fills and row heights come from ``templates/docx/layout.yml`` (:mod:`.docx_settings`). Each function
-returns the finished file as bytes; the same input always gives the same bytes.
-"""
+"""Word (.docx) job descriptions, blank forms and appraisal sheets for HR to edit: style names only, so HR
+restyles a file in Word (see ARCHITECTURE.md, "Word files")."""
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from typing import Callable
 
+from docx import Document
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt, Twips
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
@@ -29,13 +25,13 @@ from . import brand as docx_brand
 from . import extras as docx_extras
 from .pages import estimate_pages
 from .props import stamp_role
-from .sections import extra_sections
 from .settings import Layout, layout
-from .styles import Metadata, Reference, Styler, finish, header_footer, new_document, reference, text_width, twips
+from .styles import Metadata, Reference, Styler, finish, header_footer, reference, text_width, twips
 
 __all__ = ["job_description", "form", "appraisal", "read_settings"]
 
 SNAP = 57  # twips (1 mm): form column edges closer than this share one grid line
+LIST_INDENT_CM = 0.74  # the optional sections' numbered lines
 
 
 # --------------------------------------------------------------------------- helpers
@@ -58,7 +54,7 @@ class Builder:
 
     def __init__(self) -> None:
         self.cfg, ref = read_settings()
-        self.doc = new_document(ref)
+        self.doc = Document(io.BytesIO(ref.data))  # the reference's styles, page, header and footer; empty body
         self.s = Styler(self.doc, ref.style_ids)
         self.width = text_width(self.doc)
         self._numbering = None
@@ -73,16 +69,23 @@ class Builder:
             self.s.run(paragraph, text)
         return paragraph
 
-    def finish(self, *, handbook: str, number: str, footer: str, meta: Metadata, view=None) -> bytes:
+    def start(self, title: str, subject) -> str:
+        """A draft's marks and the title paragraph; returns the title as printed (（草稿） for a draft)."""
+        docx_extras.mark_draft(self.doc, subject)
+        title = docx_extras.draft_title(title, subject)
+        self.para(title, "Title")
+        return title
+
+    def finish(self, view: DocumentView, *, number: str, footer: str, title: str, subject: str,
+               keywords: str) -> bytes:
         """The company's logo (when ``view`` has one), header and footer (with the page count), metadata, bytes."""
-        if view is not None:
-            size = self.cfg.header
-            docx_brand.add_logo(self.doc, self.s,
-                                views.header_logo(view, size.logo_height_cm * 10, size.logo_max_width_cm * 10),
-                                view.site.company, view.site.company or view.site.organisation,
-                                line=f"{handbook}\u3000{number}")
+        handbook, size = view.site.handbook_title, self.cfg.header
+        docx_brand.add_logo(self.doc, self.s,
+                            views.header_logo(view, size.logo_height_cm * 10, size.logo_max_width_cm * 10),
+                            view.site.company, view.site.company or view.site.organisation,
+                            line=f"{handbook}\u3000{number}")
         header_footer(self.doc, handbook=handbook, number=number, footer=footer, pages=estimate_pages(self.doc))
-        return finish(self.doc, meta)
+        return finish(self.doc, Metadata(title, view.site.organisation, subject, keywords))
 
     # ----- tables
 
@@ -101,17 +104,10 @@ class Builder:
                 self.s.run(paragraph, part, "Check Box" if part == views.CHECKBOX else None)
         if align:
             paragraph.alignment = getattr(WD_ALIGN_PARAGRAPH, align.upper())
-        tc_pr = cell._tc.tcPr  # w:tcW (and w:gridSpan) only, so w:shd then w:vAlign can be appended
-        if fill:
-            shd = OxmlElement("w:shd")
-            shd.set(qn("w:val"), "clear")
-            shd.set(qn("w:color"), "auto")
-            shd.set(qn("w:fill"), fill)
-            tc_pr.append(shd)
+        if fill:  # python-docx has no shading API; w:tcPr holds only w:tcW (and w:gridSpan) so far
+            cell._tc.tcPr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
         if middle:
-            valign = OxmlElement("w:vAlign")
-            valign.set(qn("w:val"), "center")
-            tc_pr.append(valign)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         return paragraph
 
     # ----- duty numbering
@@ -135,8 +131,8 @@ class Grid:
         tbl_w = tbl.tblPr.find(qn("w:tblW"))
         tbl_w.set(qn("w:type"), "dxa")
         tbl_w.set(qn("w:w"), str(sum(widths)))
-        for col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths):
-            col.set(qn("w:w"), str(width))
+        for column, width in zip(self.table.columns, widths):
+            column.width = Twips(width)
 
     def row(self, spans: list[int] | None = None, *, height_cm: float | None = None, header: bool = False,
             cant_split: bool = True) -> list[_Cell]:
@@ -146,32 +142,18 @@ class Grid:
         """
         spans = spans or [1] * len(self.widths)
         tr = self.table._tbl.add_tr()
-        if cant_split or height_cm or header:
-            tr_pr = tr.get_or_add_trPr()
-            if cant_split:
-                tr_pr.append(OxmlElement("w:cantSplit"))
-            if height_cm:
-                height = OxmlElement("w:trHeight")
-                height.set(qn("w:val"), str(twips(height_cm)))
-                height.set(qn("w:hRule"), "atLeast")
-                tr_pr.append(height)
-            if header:
-                tr_pr.append(OxmlElement("w:tblHeader"))
+        if cant_split:  # no python-docx API for w:cantSplit and w:tblHeader
+            tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        if height_cm:
+            tr.trHeight_val, tr.trHeight_hRule = Twips(twips(height_cm)), WD_ROW_HEIGHT_RULE.AT_LEAST
+        if header:
+            tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
         cells, col = [], 0
         for span in spans:
-            tc = OxmlElement("w:tc")
-            tc_pr = OxmlElement("w:tcPr")
-            tc_w = OxmlElement("w:tcW")
-            tc_w.set(qn("w:w"), str(sum(self.widths[col:col + span])))
-            tc_w.set(qn("w:type"), "dxa")
-            tc_pr.append(tc_w)
-            if span > 1:
-                grid_span = OxmlElement("w:gridSpan")
-                grid_span.set(qn("w:val"), str(span))
-                tc_pr.append(grid_span)
-            tc.append(tc_pr)
-            tc.append(OxmlElement("w:p"))
-            tr.append(tc)
+            tc = tr.add_tc()
+            tc_w = tc.get_or_add_tcPr().get_or_add_tcW()
+            tc_w.w, tc_w.type = sum(self.widths[col:col + span]), "dxa"
+            tc.tcPr.grid_span = span
             cells.append(_Cell(tc, self.table))
             col += span
         if col != len(self.widths):
@@ -303,9 +285,8 @@ def job_description(view: DocumentView, role: Role) -> bytes:
     """岗位说明书."""
     b = Builder()
     tables = b.cfg.tables
-    docx_extras.mark_draft(b.doc, role)
+    title = b.start(views.jd_title(role), role)
     info, purpose, duties, kpis, signatures = views.JD_SECTIONS
-    b.para(docx_extras.draft_title(views.jd_title(role), role), "Title")
 
     b.para(info, "Heading 1")
     _basic_info(b, views.basic_info(view, role), tables.basic_info_row_height_cm)
@@ -315,7 +296,7 @@ def job_description(view: DocumentView, role: Role) -> bytes:
 
     b.para(duties, "Heading 1")
     _duties(b, role)
-    extra_sections(b, role)  # 岗位权限, 工作关系, 任职资格 when the role has them
+    _extra_sections(b, role)
 
     b.para(kpis, "Heading 1")
     if role.kpis is None:
@@ -327,11 +308,10 @@ def job_description(view: DocumentView, role: Role) -> bytes:
     if role.kpis is not None:
         grid = _data_table(b, views.KPI_COLUMNS, views.kpi_rows(role), tables.kpi_widths)
         # Under each KPI's name, the duties it measures (as in the PDF), worded once by views.
-        for tr, kpi in zip(grid.table._tbl.tr_lst[1:], role.kpis.items):
+        for cell, kpi in zip(grid.table.column_cells(0)[1:], role.kpis.items):
             note = views.kpi_measures_text(role, kpi)
             if note:
-                paragraph = Paragraph(OxmlElement("w:p"), _Cell(tr.tc_lst[0], grid.table))
-                tr.tc_lst[0].append(paragraph._p)
+                paragraph = cell.add_paragraph()
                 b.s.set_style(paragraph, "Table Note")
                 b.s.run(paragraph, note)
 
@@ -345,11 +325,8 @@ def job_description(view: DocumentView, role: Role) -> bytes:
     _signature_table(b)
     b.para(views.COPIES_NOTE).paragraph_format.space_before = Pt(6)
     stamp_role(b.doc, role)  # id, version and fingerprints, so `handbook import` can take HR's edits back
-    return b.finish(handbook=view.site.handbook_title, view=view, number=views.role_number_line(role),
-                    footer=views.jd_footer(role),
-                    meta=Metadata(title=docx_extras.draft_title(views.jd_title(role), role),
-                                  author=view.site.organisation,
-                                  subject=views.JD_SECTIONS[0], keywords=views.role_number(role)))
+    return b.finish(view, number=views.role_number_line(role), footer=views.jd_footer(role), title=title,
+                    subject=views.JD_SECTIONS[0], keywords=views.role_number(role))
 
 
 def _basic_info(b: Builder, pairs: list[tuple[str, str]], row_height_cm: float) -> None:
@@ -389,6 +366,22 @@ def _duties(b: Builder, role: Role) -> None:
         b.s.run(paragraph, item.text)
 
 
+def _extra_sections(b: Builder, role: Role) -> None:
+    """岗位权限, 工作关系, 任职资格 when the role has them: plain paragraphs with typed numbers ("1. …"), which
+    survive any restyling and read back the same in ``handbook import``."""
+    for section in views.extra_sections(role):
+        b.para(section.heading, "Heading 1")
+        for line in views.extra_section_lines(section):
+            label, colon, value = line.partition("：")
+            if colon and not line[:1].isdigit():  # '学历：大专' or '知识/技能/能力素质：': the label in bold, as in the PDF
+                paragraph = b.para()
+                b.s.run(paragraph, label + colon, "Strong")  # Word's built-in bold character style
+                if value:
+                    b.s.run(paragraph, value)
+            else:
+                b.para(line).paragraph_format.left_indent = Cm(LIST_INDENT_CM)
+
+
 def _data_table(b: Builder, columns: tuple[str, ...], rows: list[tuple[str, ...]], weights: list[float],
                 *, row_height_cm: float | None = None, total: tuple[str, ...] | None = None) -> Grid:
     tables = b.cfg.tables
@@ -423,8 +416,7 @@ def appraisal(view: DocumentView, role: Role) -> bytes:
     """绩效考核表: rows as tall as the PDF's, to write 实际完成, 得分 and 备注 by hand."""
     b = Builder()
     cfg = b.cfg
-    docx_extras.mark_draft(b.doc, role)
-    b.para(docx_extras.draft_title(views.appraisal_title(role), role), "Title")
+    title = b.start(views.appraisal_title(role), role)
 
     _basic_info(b, views.appraisal_info(view, role), cfg.appraisal.head_row_height_cm)
     b.para("")
@@ -438,11 +430,8 @@ def appraisal(view: DocumentView, role: Role) -> bytes:
     b.para("")
     for who in views.APPRAISAL_SIGNERS:
         b.para(who + views.line_text(views.signature_items(), {"sign": line, "date": line}))
-    return b.finish(handbook=view.site.handbook_title, view=view, number=views.role_number_line(role),
-                    footer=views.appraisal_footer(role),
-                    meta=Metadata(title=docx_extras.draft_title(views.appraisal_title(role), role),
-                                  author=view.site.organisation,
-                                  subject="绩效考核表", keywords=views.role_number(role)))
+    return b.finish(view, number=views.role_number_line(role), footer=views.appraisal_footer(role), title=title,
+                    subject="绩效考核表", keywords=views.role_number(role))
 
 
 # --------------------------------------------------------------------------- blank forms
@@ -470,19 +459,15 @@ class Line:
 
 def form(view: DocumentView, form: Form) -> bytes:  # noqa: A001 - name fixed by generator.documents.plan
     b = Builder()
-    docx_extras.mark_draft(b.doc, form)
-    b.para(docx_extras.draft_title(form.title, form), "Title")
+    title = b.start(form.title, form)
     for text in form.instructions:
         b.para(text)
     _emit_lines(b, _form_lines(b, views.form_layout(view, form)))
     if form.footer_note:
         b.para("")
         b.para(form.footer_note)
-    return b.finish(handbook=view.site.handbook_title, view=view, number=views.form_number_line(form),
-                    footer=views.form_footer(form),
-                    meta=Metadata(title=docx_extras.draft_title(form.title, form), author=view.site.organisation,
-                                  subject="空白表单",
-                                  keywords=form.number))
+    return b.finish(view, number=views.form_number_line(form), footer=views.form_footer(form), title=title,
+                    subject="空白表单", keywords=form.number)
 
 
 def _form_lines(b: Builder, layout: list[views.SectionLayout]) -> list[Line]:

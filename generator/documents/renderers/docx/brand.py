@@ -1,13 +1,5 @@
-"""The company's logo and name at the start of the Word page header (content/site.yml: ``logo``, ``company``).
-
-Where they go is reference.docx's: the header paragraph that holds ``{手册名称}`` gets the picture and
-the company's name in front of it, in that paragraph's own style (页眉), so restyling the header in
-Word restyles them too; how big is ``templates/docx/layout.yml``'s ``header:``. Without a logo nothing
-changes: the header is reference.docx's, byte for byte.
-
-An SVG logo goes in as a PNG drawn from it at 300 dpi of its printed size (:mod:`.logo_raster`):
-every Word, WPS and LibreOffice shows a PNG, not all show SVG.
-"""
+"""The company's logo and name before ``{手册名称}`` in the Word header, in that paragraph's own style; an SVG
+goes in as a PNG, which every Word shows (ARCHITECTURE.md, "Word files")."""
 
 from __future__ import annotations
 

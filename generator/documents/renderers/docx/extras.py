@@ -1,14 +1,5 @@
-"""Marks a Word document as a draft: a 草稿 line in the header and a watermark behind every page.
-
-Kept apart from :mod:`.docx` (how a document is laid out) so the two can change
-independently; it works on any python-docx ``Document`` made from the reference document.
-
-The watermark is what Word itself inserts (Design → Watermark): a VML text path
-anchored in the header, centred on the page margins, rotated, pale, behind the text.
-Word and LibreOffice both show it on every page, and it is not part of the body text,
-so HR's edits are not disturbed. The header line says the same in words for viewers
-that do not draw VML.
-"""
+"""A draft's Word marks: a 草稿 line in the header and the watermark Word itself inserts, anchored in the header so
+HR's edits are not disturbed (ARCHITECTURE.md, "Word files")."""
 
 from __future__ import annotations
 

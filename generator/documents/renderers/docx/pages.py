@@ -1,16 +1,5 @@
-"""How many pages a generated Word file will have, without a word processor.
-
-Word and LibreOffice count pages when they lay a file out and print that in the footer's NUMPAGES field;
-viewers that only show the *stored* field result (file previews, some phone apps) print whatever the file
-says. python-docx cannot lay out, so this module estimates: it walks the body, measures text with the
-metrics of the fonts LibreOffice substitutes here (Noto Sans CJK: 1.448 em per line of Chinese; DejaVu Sans:
-1.164 em per line of Latin only; full-width CJK, Arial-like Latin widths), wraps lines at the cell or page
-width with hanging punctuation, keeps table rows whole (``cantSplit``), repeats header rows and keeps
-headings with what follows. Measured against LibreOffice's own page count on 284 files, 283 agree; the
-other is one page over at a page boundary (tests/test_docx.py checks two files on every run). Word, whose
-Chinese font (微软雅黑, 1.32 em per line) sets lines a little tighter, can fit a file near a boundary in
-a page fewer; it shows its own count once it has laid the file out.
-"""
+"""How many pages a Word file will have, estimated without a word processor: the NUMPAGES result viewers show
+before they lay the file out (ARCHITECTURE.md, "Word files": the fonts' metrics, how it was measured)."""
 
 from __future__ import annotations
 

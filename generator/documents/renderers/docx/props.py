@@ -1,14 +1,5 @@
-"""What a Word job description carries so that HR's edited copy can come back (``handbook import``).
-
-A generated JD holds, as custom document properties (``docProps/custom.xml``, shown by Word under
-File → Properties → Custom), the role id, its version and fingerprints of the role content it was
-made from: one for the whole role and one per field. The importer compares them with the YAML as it
-is now to tell "HR edited the Word file" apart from "the YAML moved on since the file was made".
-
-python-docx has no API for custom properties, so the part is written here as plain XML. The values
-are derived from the role alone (no clock, no random), so DOCX bytes stay deterministic. Word and
-LibreOffice both keep custom properties when they open and save a file.
-"""
+"""Custom document properties of a Word JD (role id, version, fingerprints), written as plain XML (python-docx has
+no API for them), so ``handbook import`` tells HR's edits from later YAML changes (ARCHITECTURE.md, "Word files")."""
 
 from __future__ import annotations
 
