@@ -1,9 +1,5 @@
-"""PDF renderer: job descriptions (also the pieces of 全部岗位说明书), appraisal sheets and blank forms, from the
-Jinja2 HTML templates in ``templates/pdf/`` laid out by :mod:`.weasy`.
-
-Every word printed comes from :mod:`generator.documents.views` (or the model); the templates only decide how
-it looks. Every PDF is PDF/A-2b and tagged (see :data:`.weasy.PDF_VARIANT`).
-"""
+"""PDF job descriptions (also the pieces of 全部岗位说明书), appraisal sheets and blank forms: the words from
+:mod:`generator.documents.views`, the look from the Jinja templates in ``templates/pdf/`` (:mod:`.weasy`)."""
 
 from __future__ import annotations
 
