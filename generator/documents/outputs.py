@@ -1,21 +1,5 @@
-"""The one list of downloadable outputs: each declared once, everything else iterates over it.
-
-An :class:`Output` says what a file is (manifest ``kind`` and ``format``, Chinese
-label), which subjects it has (every role, every form, or the whole handbook),
-the view its renderer receives, the renderer itself, the template files and
-libraries that shape its bytes, and where the file goes. :mod:`generator.documents.plan`
-plans files from it, :mod:`generator.documents.produce` derives cache keys and pruning from
-it, the site's download links, the bundles and ``manifest.json`` follow it.
-
-Adding an output is one renderer module, one template folder and one
-:func:`register` call at the bottom of this file, in the spirit of Sphinx's
-builder registry. Registering the same (kind, format) twice is an error.
-
-The cache key of a document (:func:`cache_key`) is the fingerprint of what its renderer receives (view
-and subject) and :func:`stamp`: the output's declared template files, one hash of the tool's own package
-source, the lock file (every library's version) and, for outputs that embed fonts, the font files
-fontconfig lists. Nothing is read out of code and nothing is kept by hand.
-"""
+"""The one list of downloadable outputs: each declared once (:func:`register`, at the bottom), everything else
+iterates over it; cache keys derived from what the renderer receives (ARCHITECTURE.md, "Outputs")."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""Which downloadable documents a handbook has: one per output of the registry and subject.
-
-Kept apart from how documents look (the renderers) and from how they are
-scheduled (``generator.documents.produce``): this module only names files. What exists
-is decided by :mod:`generator.documents.outputs`; nothing here lists outputs.
-"""
+"""Which downloadable documents a handbook has: one per output of the registry and subject (only names files:
+not how documents look, nor how they are scheduled)."""
 
 from __future__ import annotations
 

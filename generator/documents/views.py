@@ -1,9 +1,5 @@
-"""What a job description or form *says*, computed once from the model.
-
-The PDF, Word and site renderers differ only in how things look; the words,
-numbering, rows and field layout they print come from here, so the outputs
-cannot drift apart.
-"""
+"""What a job description or form *says*, computed once from the model: PDF, Word and site differ only in how
+things look, so the words, numbering, rows and field layout they print cannot drift apart."""
 
 from __future__ import annotations
 
@@ -213,7 +209,6 @@ def header_logo(view: DocumentView | Handbook, max_height_mm: float, max_width_m
     return HeaderLogo(logo.data, logo.format, logo.media_type, round(height * logo.ratio, 2), round(height, 2))
 
 
-
 # --------------------------------------------------------------------------- titles, headers, footers
 
 
@@ -273,7 +268,6 @@ def basic_info(hb: Org, role: Role) -> list[tuple[str, str]]:
         ("版本", role.version),
         ("生效日期", effective_text(role)),
     ]
-
 
 
 # The optional sections real job descriptions carry, in the order they are printed (after 岗位职责).
@@ -360,14 +354,11 @@ def jd_section_texts(role: Role) -> dict[str, list[str]]:
     return texts
 
 
-
 def kpi_rows(role: Role) -> list[tuple[str, ...]]:
     return [(k.name, k.definition, k.target, weight_text(k), k.cycle, k.source) for k in kpi_items(role)]
 
 
-
 MEASURES_LABEL = "考核职责："
-
 
 
 def kpi_measures_text(role: Role, kpi: KPI) -> str:
@@ -375,7 +366,6 @@ def kpi_measures_text(role: Role, kpi: KPI) -> str:
     label and labels, each label kept on one line."""
     labels = kpi_measures(role, kpi)
     return MEASURES_LABEL + " ".join(labels) if labels else ""
-
 
 
 # --------------------------------------------------------------------------- appraisal
@@ -391,14 +381,10 @@ def appraisal_rows(role: Role) -> list[tuple[str, ...]]:
     return [(k.name, weight_text(k), k.target, "", "", "") for k in kpi_items(role)]
 
 
-def appraisal_total(role: Role) -> str:
-    """The total weight, e.g. '100%'."""
-    return percent(sum(k.weight for k in kpi_items(role)))
-
-
 def appraisal_total_row(role: Role) -> tuple[str, ...]:
-    """The last row of the appraisal table, in APPRAISAL_COLUMNS order."""
-    return (TOTAL_LABEL, appraisal_total(role)) + ("",) * (len(APPRAISAL_COLUMNS) - 2)
+    """The last row of the appraisal table, in APPRAISAL_COLUMNS order: the total weight, e.g. '100%'."""
+    total = percent(sum(k.weight for k in kpi_items(role)))
+    return (TOTAL_LABEL, total) + ("",) * (len(APPRAISAL_COLUMNS) - 2)
 
 
 # --------------------------------------------------------------------------- forms
@@ -484,10 +470,8 @@ def form_footer(form: Form) -> str:
 
 
 # --------------------------------------------------------------------------- blanks, tick boxes, signatures
-#
-# A printed line is a list of (words, blank) items: ``blank`` names the line to write on that
-# follows the words ("" for none): "sign", "date", "other" or "fill" (a line across the box).
-# The renderers decide how a blank is drawn (a bottom border, underscores); the words are here.
+# A printed line is a list of (words, blank) items: ``blank`` names the line to write on after the words
+# ("" for none): "sign", "date", "other" or "fill" (across the box); renderers draw it (border, underscores).
 
 
 def signature_items() -> list[tuple[str, str]]:
@@ -516,15 +500,9 @@ def line_text(items: list[tuple[str, str]], blanks: Mapping[str, str], gap: str 
     return gap.join(words + blanks.get(blank, "") for words, blank in items)
 
 
-def value_text(cell: Cell, blanks: Mapping[str, str]) -> str:
-    return line_text(value_items(cell), blanks)
-
-
 # --------------------------------------------------------------------------- revisions (修订记录)
-#
-# One list per role, policy, guide or form: the formal releases HR writes in ``revisions:``
-# and the git commits that touched the item's file, newest first. Shown on the page (all of
-# it), and in the job description as a table of the latest REVISIONS_IN_DOCUMENT entries.
+# An item's releases (``revisions:``) and the git commits of its file, newest first: all on the page, the
+# latest REVISIONS_IN_DOCUMENT in the job description.
 
 REVISIONS_HEADING = "修订记录"
 REVISION_COLUMNS = ("版本", "日期", "修订内容", "修订人")

@@ -1,5 +1,5 @@
-"""HarfBuzz's subsetter through its public C API (ctypes): a CID-keyed CFF font cut to some glyphs without kept
-ids, ~8 ms instead of WeasyPrint's ~40 ms per face (ARCHITECTURE.md, "PDF files")."""
+"""HarfBuzz's subsetter through its public C API (ctypes): a CID-keyed CFF font cut to some glyphs without
+kept ids, ~8 ms instead of WeasyPrint's ~40 ms per face (ARCHITECTURE.md, "PDF files")."""
 
 from __future__ import annotations
 
@@ -134,8 +134,8 @@ _FACES: dict[tuple, Face] = {}
 
 
 def face(data: bytes, index: int) -> Face:
-    """The face ``index`` of the font file ``data``, made once per process (WeasyPrint hands each PDF a fresh copy
-    of the file: the length, the face and the table directories in the first 64 KB tell copies apart)."""
+    """The face ``index`` of the font file ``data``, made once per process (WeasyPrint hands each PDF a fresh
+    copy of the file: the length, the face and the table directories in the first 64 KB tell copies apart)."""
     key = (len(data), index, hashlib.blake2b(data[:65536], digest_size=16).digest())
     if key not in _FACES:
         _FACES[key] = Face(data, index)

@@ -220,8 +220,8 @@ def _number(book: pikepdf.Pdf, pages: list, first: int, total: int, numbers: Pag
 
 
 def _own_streams(pages: list) -> None:
-    """Every stream the copied ``pages`` reach gets its bytes now (pikepdf copies them lazily), so their file can
-    be closed before saving."""
+    """Every stream the copied ``pages`` reach gets its bytes now (pikepdf copies them lazily), so their file
+    can be closed before saving."""
     seen: set = set()
     todo = [page.obj.get(key) for page in pages for key in ("/Resources", "/Annots")]
     while todo:

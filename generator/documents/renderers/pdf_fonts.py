@@ -1,5 +1,5 @@
-"""The embedded CJK fonts of WeasyPrint's PDFs cut to the glyphs drawn (~60 KB instead of ~330 KB a JD), one per
-face in a book: the seam in WeasyPrint and why it holds are in ARCHITECTURE.md, "PDF files"."""
+"""The embedded CJK fonts of WeasyPrint's PDFs cut to the glyphs drawn (~60 KB instead of ~330 KB a JD), one
+per face in a book: the seam in WeasyPrint and why it holds are in ARCHITECTURE.md, "PDF files"."""
 
 from __future__ import annotations
 
@@ -124,8 +124,8 @@ def compact_fonts(document, pdf) -> None:
 
 
 def merge_cff(programs: list[bytes]) -> bytes:
-    """One CID-keyed CFF holding every glyph of ``programs`` (:func:`compact_fonts`'s, of one face), side by side
-    (why that is enough: ARCHITECTURE.md, "PDF files"); subsets of different faces are refused (ValueError)."""
+    """One CID-keyed CFF holding every glyph of ``programs`` (:func:`compact_fonts`'s, of one face) side by
+    side (why that is enough: ARCHITECTURE.md, "PDF files"); subsets of different faces: ValueError."""
     from types import SimpleNamespace
 
     from fontTools.cffLib import CFFFontSet, CharStrings, FDArrayIndex, FDSelect
@@ -268,7 +268,7 @@ def merge_pdf_fonts(pdf) -> None:
 
     Type0 fonts with a compact CFF (:func:`compact_fonts`) grouped by name without the subset tag
     (``ABCDEF+Noto-Sans-CJK-SC``), each group one font with the union of glyphs, widths and ToUnicode entries
-    that every page (and form XObject) refers to; a group that cannot be merged is left as it is, with a warning.
+    that every page (and form XObject) refers to; a group that cannot be merged is left, with a warning.
     """
     import hashlib
 

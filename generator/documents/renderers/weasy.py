@@ -1,6 +1,6 @@
-"""HTML laid out into PDF by WeasyPrint, as every PDF is made: the shared stylesheet, fonts and template folders
-(the only files it may read), the brand header, PDF/A-2b and PDF/UA-1, compacted fonts (ARCHITECTURE.md, "PDF
-files": the facts this relies on)."""
+"""HTML laid out into PDF by WeasyPrint, as every PDF is made: the shared stylesheet, fonts and template
+folders (the only files it may read), the brand header, PDF/A-2b and PDF/UA-1, compacted fonts
+(ARCHITECTURE.md, "PDF files": the facts this relies on)."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ class BlockedURL(PermissionError):
 
 
 class LocalOnlyFetcher(URLFetcher):
-    """Allow ``data:`` URLs and ``file://`` URLs inside the template folders; refuse the rest (defence in depth
-    against a template or site override that would reference anything: content is escaped text)."""
+    """Allow ``data:`` URLs and ``file://`` URLs inside the template folders; refuse the rest (defence in
+    depth against a template or site override that would reference anything: content is escaped text)."""
 
     def __init__(self, roots: list[Path] | None = None):
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
@@ -110,7 +110,7 @@ def brand_context(hb) -> dict:
                 brand_name=hb.site.company or hb.site.organisation)
 
 
-# Archival and accessible at once: PDF/A-2b, tagged; PDF/UA-1 beyond the tags by pdf_ua.finish (ARCHITECTURE.md)
+# Archival and accessible at once: PDF/A-2b, tagged; PDF/UA-1 beyond its tags by pdf_ua.finish
 PDF_VARIANT = "pdf/a-2b"
 PDF_LANGUAGE = "zh-CN"
 

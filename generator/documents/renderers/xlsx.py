@@ -1,18 +1,5 @@
-"""岗位清单.xlsx: every role on one sheet, every KPI on another, for HR's own filtering and counting.
-
-openpyxl writes the workbook from :class:`~generator.documents.views.RosterView` (the links to each role's
-files arrive in it); this module only decides what goes where. Looks (font, header colours, width limits,
-sheet names) come from ``templates/xlsx/roster.yml`` (``handbook check`` reads it too). Like the other
-documents the bytes depend on the content only: openpyxl stamps the save time into ``docProps/core.xml``
-and every zip entry, so the package is rewritten with the roles' latest 生效日期 as its date and fixed
-entry times.
-
-Column widths fit Chinese text: Excel measures in widths of the digit 0, and a
-Chinese character is two of those. Every font is marked GB2312 (``charset`` 134), so Excel takes a
-Simplified Chinese font where 等线 is missing (LibreOffice takes its glyph shapes from its own Asian language
-setting: the file cannot say, see README). Each sheet prints on A4 landscape, one page wide, its header row
-on every page and 第 n 页 / 共 N 页 in the footer.
-"""
+"""岗位清单.xlsx: every role on one sheet, every KPI on another (openpyxl, from a ``RosterView``); its looks
+from ``templates/xlsx/roster.yml`` (ARCHITECTURE.md, "Zips and the roster")."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ class Builder:
 
     def __init__(self) -> None:
         self.cfg, ref = read_settings()
-        self.doc = Document(io.BytesIO(ref.data))  # the reference's styles, page, header and footer; empty body
+        self.doc = Document(io.BytesIO(ref.data))  # the reference's styles, page, header, footer; no body
         self.s = Styler(self.doc, ref.style_ids)
         self.width = text_width(self.doc)
         self._numbering = None
@@ -105,7 +105,8 @@ class Builder:
         if align:
             paragraph.alignment = getattr(WD_ALIGN_PARAGRAPH, align.upper())
         if fill:  # python-docx has no shading API; w:tcPr holds only w:tcW (and w:gridSpan) so far
-            cell._tc.tcPr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
+            shading = f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'
+            cell._tc.tcPr.append(parse_xml(shading))
         if middle:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         return paragraph
@@ -430,8 +431,8 @@ def appraisal(view: DocumentView, role: Role) -> bytes:
     b.para("")
     for who in views.APPRAISAL_SIGNERS:
         b.para(who + views.line_text(views.signature_items(), {"sign": line, "date": line}))
-    return b.finish(view, number=views.role_number_line(role), footer=views.appraisal_footer(role), title=title,
-                    subject="绩效考核表", keywords=views.role_number(role))
+    return b.finish(view, number=views.role_number_line(role), footer=views.appraisal_footer(role),
+                    title=title, subject="绩效考核表", keywords=views.role_number(role))
 
 
 # --------------------------------------------------------------------------- blank forms
@@ -492,7 +493,8 @@ def _form_lines(b: Builder, layout: list[views.SectionLayout]) -> list[Line]:
             for cell in row:
                 left, right = quarter[position], quarter[position + cell.span]
                 boxes.append(Box(left, left + label_width, cell.label, "Table Heading", tables.label_fill))
-                boxes.append(Box(left + label_width, right, views.value_text(cell, blanks), hint=cell.field.hint,
+                value = views.line_text(views.value_items(cell), blanks)
+                boxes.append(Box(left + label_width, right, value, hint=cell.field.hint,
                                  middle=cell.type != "lines"))
                 if cell.type == "lines":
                     height = max(height, cell.field.lines * cfg.line_height_cm)

@@ -1,5 +1,5 @@
-"""A draft's Word marks: a 草稿 line in the header and the watermark Word itself inserts, anchored in the header so
-HR's edits are not disturbed (ARCHITECTURE.md, "Word files")."""
+"""A draft's Word marks: a 草稿 line in the header and the watermark Word itself inserts, anchored in the
+header so HR's edits are not disturbed (ARCHITECTURE.md, "Word files")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Custom document properties of a Word JD (role id, version, fingerprints), written as plain XML (python-docx has
-no API for them), so ``handbook import`` tells HR's edits from later YAML changes (ARCHITECTURE.md, "Word files")."""
+"""Custom document properties of a Word JD (role id, version, fingerprints), as plain XML (python-docx has no
+API for them): ``handbook import`` tells HR's edits from later YAML changes (ARCHITECTURE.md, Word files)."""
 
 from __future__ import annotations
 

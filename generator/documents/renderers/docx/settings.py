@@ -1,5 +1,5 @@
 """``templates/docx/layout.yml`` (what the renderer needs on every build) and ``styles.yml`` (what
-``scripts/make_reference_docx.py`` writes into reference.docx) as pydantic models: a typo is a ``path:line`` error."""
+``scripts/make_reference_docx.py`` writes into reference.docx) as pydantic models; typos are ``path:line``."""
 
 from __future__ import annotations
 

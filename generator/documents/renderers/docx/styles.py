@@ -1,5 +1,5 @@
-"""Word plumbing: every file a copy of the checked ``templates/docx/reference.docx``, text with style names only,
-header and footer placeholders, metadata, a fixed-time zip (see ARCHITECTURE.md, "Word files")."""
+"""Word plumbing: every file a copy of the checked ``templates/docx/reference.docx``, text with style names
+only, header and footer placeholders, metadata, a fixed-time zip (see ARCHITECTURE.md, "Word files")."""
 
 from __future__ import annotations
 
