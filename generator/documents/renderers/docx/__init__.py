@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Callable
 
 from docx import Document
@@ -40,11 +41,7 @@ LIST_INDENT_CM = 0.74  # the optional sections' numbered lines
 def split(total: int, weights: list[float]) -> list[int]:
     """Whole-twip widths proportional to ``weights`` that add up to exactly ``total``."""
     scale = total / sum(weights)
-    edges = [0]
-    running = 0.0
-    for weight in weights:
-        running += weight
-        edges.append(round(running * scale))
+    edges = [0, *(round(running * scale) for running in accumulate(weights))]
     edges[-1] = total
     return [b - a for a, b in zip(edges, edges[1:])]
 
@@ -57,7 +54,6 @@ class Builder:
         self.doc = Document(io.BytesIO(ref.data))  # the reference's styles, page, header, footer; no body
         self.s = Styler(self.doc, ref.style_ids)
         self.width = text_width(self.doc)
-        self._numbering = None
 
     # ----- paragraphs
 
@@ -110,14 +106,6 @@ class Builder:
         if middle:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         return paragraph
-
-    # ----- duty numbering
-
-    @property
-    def numbering(self) -> "DutyNumbering":
-        if self._numbering is None:
-            self._numbering = DutyNumbering(self)
-        return self._numbering
 
 
 class Grid:
@@ -181,11 +169,9 @@ def label_format(label: str, number: int) -> tuple[str, str] | None:
 
 
 class DutyNumbering:
-    """Word list numbering that restarts inside each duty group.
-
-    One single-level ``w:abstractNum`` per (format, depth); one ``w:num`` with a ``w:startOverride``
-    for each run of consecutive duties, so 营销策划 1)–9) starts at 1 in Word and LibreOffice.
-    """
+    """Word list numbering that restarts inside each duty group: one single-level ``w:abstractNum`` per
+    (format, depth); one ``w:num`` with a ``w:startOverride`` for each run of consecutive duties, so 营销策划
+    1)–9) starts at 1 in Word and LibreOffice."""
 
     def __init__(self, b: Builder):
         self.b = b
@@ -193,8 +179,6 @@ class DutyNumbering:
         self._abstract: dict[tuple[str, str, int], int] = {}
         self._next_abstract = 1 + max((int(a.get(qn("w:abstractNumId")))
                                        for a in self.root.findall(qn("w:abstractNum"))), default=-1)
-        self._next_num = 1 + max((int(n.get(qn("w:numId"))) for n in self.root.findall(qn("w:num"))),
-                                 default=0)
         self._open: dict[int, tuple[int, int, tuple[str, str]]] = {}  # depth → (numId, next number, format)
 
     def _abstract_id(self, fmt: tuple[str, str], depth: int) -> int:
@@ -218,35 +202,20 @@ class DutyNumbering:
             self._abstract[key] = aid
         return self._abstract[key]
 
-    def _new_num(self, abstract_id: int, start: int) -> int:
-        num_id = self._next_num
-        self._next_num += 1
-        element = parse_xml(
-            f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/>'
-            f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{start}"/></w:lvlOverride></w:num>'
-        )
-        nums = self.root.findall(qn("w:num"))
-        if nums:
-            nums[-1].addnext(element)  # w:num elements come last, before w:numIdMacAtCleanup
-        else:
-            self.root.append(element)
-        return num_id
-
     def item(self, item: outline.OutlineItem) -> int | None:
-        """numId for a duty line (None when its label has no Word equivalent); headings reset deeper lists."""
+        """numId for a duty line (None when its label has no Word equivalent); it ends deeper lists."""
         for depth in [d for d in self._open if d > item.depth]:
             del self._open[depth]
-        if item.is_heading:
-            self._open.pop(item.depth, None)
-            return None
         fmt = label_format(item.label, item.number)
         if fmt is None:
             return None
         current = self._open.get(item.depth)
         if current and current[1] == item.number and current[2] == fmt:
             num_id = current[0]
-        else:
-            num_id = self._new_num(self._abstract_id(fmt, item.depth), item.number)
+        else:  # python-docx's w:num: the first free numId, placed after the others
+            num = self.root.add_num(self._abstract_id(fmt, item.depth))
+            num.add_lvlOverride(ilvl=0).add_startOverride(item.number)
+            num_id = num.numId
         self._open[item.depth] = (num_id, item.number + 1, fmt)
         return num_id
 
@@ -351,13 +320,15 @@ def _basic_info(b: Builder, pairs: list[tuple[str, str]], row_height_cm: float) 
 
 
 def _duties(b: Builder, role: Role) -> None:
+    numbering = None  # made at the first duty line: only then does the file need a numbering part
     for item in outline.duty_outline(role):
         if item.is_heading:
             separator = "" if item.label.endswith("、") else " "
             b.para(f"{item.label}{separator}{item.text}", "Heading 2" if item.depth == 0 else "Heading 3")
             continue
         paragraph = b.para("", list_style(item.depth))
-        num_id = b.numbering.item(item)
+        numbering = numbering or DutyNumbering(b)
+        num_id = numbering.item(item)
         if num_id is None:
             # No Word numbering format matches this label: print it, and switch the style's numbering off.
             set_num(paragraph, 0)
@@ -508,9 +479,7 @@ def _table_field(b: Builder, cell: views.Cell) -> list[Line]:
     cfg, tables = b.cfg.forms, b.cfg.tables
     columns = cell.field.columns
     widths = split(b.width, [c.width for c in columns]) if columns else [b.width]
-    edges = [0]
-    for w in widths:
-        edges.append(edges[-1] + w)
+    edges = [0, *accumulate(widths)]
     lines = [Line([Box(0, b.width, cell.label, "Table Heading", tables.label_fill, hint=cell.field.hint)])]
     if columns:
         lines.append(Line([Box(a, z, col.label, "Table Heading", align="center")
