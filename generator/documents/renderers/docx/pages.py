@@ -125,9 +125,13 @@ class Styles:
 
     def _resolve(self, chain: list, direct=None, style_id: str | None = None) -> Para:
         chain = ([direct] if direct is not None else []) + chain
-        size = int(self._first(chain, f".//{qn('w:sz')}", "w:val") or 22) / 2
-        line_value = self._first(chain, f".//{qn('w:spacing')}", "w:line")
-        rule = self._first(chain, f".//{qn('w:spacing')}", "w:lineRule") or "auto"
+
+        def first(tag: str, attr: str, default=None):
+            return self._first(chain, f".//{qn(tag)}", attr) or default
+
+        size = int(first("w:sz", "w:val", 22)) / 2
+        line_value, rule = first("w:spacing", "w:line"), first("w:spacing", "w:lineRule", "auto")
+
         def height(em: float) -> float:
             natural = size * 20 * em
             if line_value is None:
@@ -139,13 +143,11 @@ class Styles:
             return max(natural, int(line_value))
 
         line, latin_line = height(LINE_EM), height(LATIN_EM)
-        before = int(self._first(chain, f".//{qn('w:spacing')}", "w:before") or 0)
-        after = int(self._first(chain, f".//{qn('w:spacing')}", "w:after") or 0)
-        left = int(self._first(chain, f".//{qn('w:ind')}", "w:left") or 0)
-        right = int(self._first(chain, f".//{qn('w:ind')}", "w:right") or 0)
+        before, after = int(first("w:spacing", "w:before", 0)), int(first("w:spacing", "w:after", 0))
+        indent = int(first("w:ind", "w:left", 0)) + int(first("w:ind", "w:right", 0))
         keep = any(element.find(f".//{qn('w:keepNext')}") is not None for element in chain)
         contextual = any(element.find(f".//{qn('w:contextualSpacing')}") is not None for element in chain)
-        return Para(size, line, latin_line, before, after, left + right, keep, contextual, style_id)
+        return Para(size, line, latin_line, before, after, indent, keep, contextual, style_id)
 
     def of(self, p) -> Para:
         ppr = p.find(PPR)
@@ -156,15 +158,11 @@ class Styles:
         return self.para(style_id)
 
 
-def _paragraph_text(p) -> str:
-    return "".join(t.text or "" for t in p.iter(T))
-
-
 def _paragraph_lines(styles: Styles, p, width: int) -> tuple[Para, list[float]]:
     """A paragraph's properties and the height of each of its lines in twips."""
-    para = styles.of(p)
+    para, text = styles.of(p), "".join(t.text or "" for t in p.iter(T))
     return para, [para.line if chinese else para.latin_line
-                  for chinese in text_lines(_paragraph_text(p), para.size, width - para.indent)]
+                  for chinese in text_lines(text, para.size, width - para.indent)]
 
 
 def _row_height(styles: Styles, tr) -> int:
@@ -182,11 +180,6 @@ def _row_height(styles: Styles, tr) -> int:
     row_height = tr_pr.find(TRHEIGHT) if tr_pr is not None else None
     minimum = int(row_height.get(VAL)) if row_height is not None else 0
     return max(minimum, math.ceil(content) + ROW_BORDERS)  # a set height includes the borders
-
-
-def _is_header(tr) -> bool:
-    tr_pr = tr.find(TRPR)
-    return tr_pr is not None and tr_pr.find(TBLHEADER) is not None
 
 
 def estimate_pages(doc: DocxDocument) -> int:
@@ -223,7 +216,8 @@ def estimate_pages(doc: DocxDocument) -> int:
             previous = para
         else:
             previous = None
-            rows = [(_row_height(styles, tr), _is_header(tr)) for tr in block.iterchildren(TR)]
+            rows = [(_row_height(styles, tr), tr.find(f"{TRPR}/{TBLHEADER}") is not None)
+                    for tr in block.iterchildren(TR)]
             header = sum(row for row, is_header in rows if is_header)
             for row, is_header in rows:
                 if y > 0 and y + row > height:

@@ -89,7 +89,7 @@ def check_reference(doc: DocxDocument, shown: str, table_style: str = "Table Gri
         tables = sorted(style.name for style in doc.styles if style.type == 3 and style.name != "Normal Table")
         problems.append(problem(shown, 1, "settings.table_style", style=table_style,
                                 styles="、".join(tables) or "（还没有表格样式）"))
-    for names, kind, word in ((PARAGRAPH_STYLES, 1, "段落"), (CHARACTER_STYLES, 2, "字符")):
+    for names, word in ((PARAGRAPH_STYLES, "段落"), (CHARACTER_STYLES, "字符")):
         for name in names:
             if name.casefold() not in have:
                 problems.append(problem(shown, 1, "settings.style", word=word, name=name))
@@ -139,10 +139,8 @@ def styles_by_name(doc: DocxDocument) -> dict[str, Any]:
 class Styler:
     """Paragraph and character styles by name for one document; nothing else is set on text."""
 
-    def __init__(self, doc: DocxDocument, style_ids: dict[str, str] | None = None):
-        self.doc = doc
-        self._ids = style_ids if style_ids is not None else \
-            {name: style.style_id for name, style in styles_by_name(doc).items()}
+    def __init__(self, doc: DocxDocument, style_ids: dict[str, str]):
+        self.doc, self._ids = doc, style_ids
 
     def style_id(self, name: str) -> str:
         return self._ids[name.casefold()]
