@@ -91,11 +91,7 @@ class Face:
             if not result:
                 raise ValueError("HarfBuzz could not subset the font")
             try:
-                table = hb.hb_face_reference_table(result, _tag(_CFF))
-                length = ctypes.c_uint()
-                pointer = hb.hb_blob_get_data(table, ctypes.byref(length))
-                data = ctypes.string_at(pointer, length.value) if pointer else b""
-                hb.hb_blob_destroy(table)
+                data = _cff_table(result)
             finally:
                 hb.hb_face_destroy(result)
         if not data:
@@ -110,24 +106,30 @@ class Face:
 
         if _tag(_CFF) not in self.tables:
             return False
-        hb, _ = _libraries()
-        table = hb.hb_face_reference_table(self.face, _tag(_CFF))
         try:
-            length = ctypes.c_uint()
-            pointer = hb.hb_blob_get_data(table, ctypes.byref(length))
             cff = CFFFontSet()
-            cff.decompile(io.BytesIO(ctypes.string_at(pointer, min(length.value, 1 << 18))), None, isCFF2=False)
+            cff.decompile(io.BytesIO(_cff_table(self.face, 1 << 18)), None, isCFF2=False)
             return "ROS" in cff[cff.fontNames[0]].rawDict
         except Exception:  # not a CFF fontTools can read: not ours to cut
             return False
-        finally:
-            hb.hb_blob_destroy(table)
 
     def __del__(self):
         try:
             _libraries()[0].hb_face_destroy(self.face)
         except Exception:  # interpreter shutdown
             pass
+
+
+def _cff_table(face, limit: int | None = None) -> bytes:
+    """The CFF table of a HarfBuzz face (at most its first ``limit`` bytes); b"" without one."""
+    hb, _ = _libraries()
+    table = hb.hb_face_reference_table(face, _tag(_CFF))
+    try:
+        length = ctypes.c_uint()
+        pointer = hb.hb_blob_get_data(table, ctypes.byref(length))
+        return ctypes.string_at(pointer, min(length.value, limit or length.value)) if pointer else b""
+    finally:
+        hb.hb_blob_destroy(table)
 
 
 _FACES: dict[tuple, Face] = {}

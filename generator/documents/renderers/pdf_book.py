@@ -38,12 +38,7 @@ class BookGroup:
 
 def book_roles(hb: Handbook) -> list[tuple[str, list[Role]]]:
     """(department name, its roles) in the menu's order: the book's order (its view has no drafts)."""
-    groups = []
-    for dept in hb.site.departments:
-        roles = hb.roles_in(dept.id)
-        if roles:
-            groups.append((dept.name, roles))
-    return groups
+    return [(dept.name, roles) for dept in hb.site.departments if (roles := hb.roles_in(dept.id))]
 
 
 def all_job_descriptions(hb: Handbook, parts: dict[str, bytes]) -> bytes:

@@ -8,6 +8,7 @@ import logging
 import re
 import threading
 from contextlib import contextmanager
+from itertools import groupby
 
 from . import harfbuzz
 
@@ -246,21 +247,12 @@ def read_widths(widths) -> dict[int, float]:
 
 
 def write_widths(widths: dict[int, float]) -> list:
-    """A /W array for ``widths``: consecutive CIDs share one ``c [w …]`` run."""
+    """A /W array for ``widths``: consecutive CIDs share one ``c [w …]`` run; whole widths as integers."""
     out: list = []
-    run: list = []
-    start = previous = None
-    for cid in sorted(widths):
-        if previous is not None and cid == previous + 1:
-            run.append(widths[cid])
-        else:
-            if run:
-                out += [start, run]
-            start, run = cid, [widths[cid]]
-        previous = cid
-    if run:
-        out += [start, run]
-    return [v if not isinstance(v, list) else [int(w) if float(w).is_integer() else w for w in v] for v in out]
+    for _, run in groupby(enumerate(sorted(widths)), key=lambda item: item[1] - item[0]):
+        cids = [cid for _, cid in run]
+        out += [cids[0], [int(widths[c]) if float(widths[c]).is_integer() else widths[c] for c in cids]]
+    return out
 
 
 def merge_pdf_fonts(pdf) -> None:
