@@ -106,10 +106,8 @@ def zip_time(date: dt.date | None) -> tuple[int, int, int, int, int, int]:
 
 
 def deterministic_zip(files: Iterable[tuple[str, Content] | tuple[str, Content, dt.date | None]]) -> bytes:
-    """Zip ``(arcname, bytes or file path[, date])`` tuples; same input ⇒ same bytes.
-
-    Folders are implied by the names (``营销中心员工手册/岗位说明书/…``), as ``git archive`` does.
-    """
+    """Zip ``(arcname, bytes or file path[, date])`` tuples; same input ⇒ same bytes. Folders are implied by
+    the names (``营销中心员工手册/岗位说明书/…``), as ``git archive`` does."""
     stored = (*MEDIA_COMPRESSED, *sorted(outputs.suffixes()))  # every registered output is compressed already
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:

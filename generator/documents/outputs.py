@@ -190,11 +190,8 @@ BUNDLES: dict[str, Bundle] = {}  # filled from the registry at the bottom of thi
 
 
 def derive_bundles() -> dict[str, Bundle]:
-    """One zip of every document (全部文件), then one per kind of role or form output, in registration order.
-
-    Nothing to declare: a new output joins 全部文件 and gets its own zip beside its folder
-    (``downloads/job-descriptions/…`` → ``downloads/job-descriptions.zip``).
-    """
+    """One zip of every document (全部文件), then one per kind of role or form output, in registration order:
+    a new output joins 全部文件 and gets its own zip beside its folder (``downloads/job-descriptions.zip``)."""
     per_subject = [o for o in REGISTRY.values() if o.subjects != HANDBOOK]
     labels = dict.fromkeys((o.kind, o.label) for o in per_subject)
     everything = Bundle("all-documents", "全部文件（" + "、".join(label for _, label in labels) + "；Word 与 PDF）",
@@ -216,10 +213,8 @@ def archive_root(hb: Handbook) -> str:
 
 
 def archive_name(hb: Handbook, output: Output, filename: str) -> str:
-    """Where a document sits inside a zip: 营销中心员工手册/岗位说明书/大区经理-岗位说明书.docx.
-
-    A file made once for the whole handbook (岗位清单.xlsx) sits in the top folder itself.
-    """
+    """Where a document sits inside a zip: 营销中心员工手册/岗位说明书/大区经理-岗位说明书.docx; a file made
+    once for the whole handbook (岗位清单.xlsx) in the top folder itself."""
     if output.subjects == HANDBOOK:
         return f"{archive_root(hb)}/{filename}"
     return f"{archive_root(hb)}/{safe_name(output.label)}/{filename}"
@@ -229,11 +224,8 @@ def archive_name(hb: Handbook, output: Output, filename: str) -> str:
 
 
 def fingerprint(value: Any) -> Any:
-    """A JSON-able image of a view or subject: pydantic models, dataclasses, sequences, dates.
-
-    Anything else is refused rather than guessed at, so a view can never carry a value
-    that changes the document without changing its key.
-    """
+    """A JSON-able image of a view or subject: pydantic models, dataclasses, sequences, dates; anything else
+    is refused rather than guessed at, so no value in a view changes the document without changing its key."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if hasattr(value, "model_dump"):
@@ -273,10 +265,8 @@ def font_stamps() -> list:
 
 def stamp(output: Output, fonts: list | None = None) -> str:
     """Hash of everything but the view that shapes ``output``'s bytes: its declared templates, the tool's
-    package source, the lock file and, for an output that embeds fonts, the font files.
-
-    ``fonts`` (from :func:`font_stamps`) may be passed in to list the fonts once per build.
-    """
+    package source, the lock file and, for an output that embeds fonts, the font files (``fonts``, from
+    :func:`font_stamps`, may be passed in to list them once per build)."""
     lock = PROJECT_DIR / LOCK_FILE
     parts = {
         "templates": cachedir.digest(template_files(output), PROJECT_DIR),

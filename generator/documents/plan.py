@@ -42,11 +42,9 @@ def source_date() -> dt.date | None:
 
 
 def updated(hb: Handbook, subject: Any) -> dt.date | None:
-    """When a subject last changed: its newest revision or git commit, else the build's source date.
-
-    Never the clock, so the same content gives the same zip bytes. ``SOURCE_DATE_EPOCH`` also caps a
-    date (a commit dated after it, by a skewed clock, is stamped with it), as reproducible builds expect.
-    """
+    """When a subject last changed: its newest revision or git commit, else the build's source date; never
+    the clock (same content, same zip bytes). ``SOURCE_DATE_EPOCH`` also caps a date (a commit dated after it,
+    by a skewed clock, is stamped with it), as reproducible builds expect."""
     source = source_date()
     own = None if isinstance(subject, Handbook) else views.last_updated(hb, subject)
     if own is None:

@@ -74,14 +74,10 @@ class PolicyFacts:
 
 @dataclass(frozen=True)
 class DocumentView(Org):
-    """The slice of the handbook one document of an item is rendered from, in place of the ``Handbook``.
-
-    It answers the same questions the renderers ask a ``Handbook`` (``site``, the lookups of
-    :class:`~generator.content.model.Org`, ``policy()``) but holds only the facts the document
-    prints. Its fingerprint is therefore exactly what can change the document
-    (:func:`generator.documents.outputs.fingerprint`): editing a role's duties re-renders that
-    role's files and nobody else's, renaming it re-renders its superior's and reports' too.
-    """
+    """The slice of the handbook one document of an item is rendered from, in place of the ``Handbook``: the
+    same questions (``site``, ``Org``'s lookups, ``policy()``), only the facts the document prints, so its
+    fingerprint is exactly what can change the document: editing a role's duties re-renders that role's files
+    and nobody else's, renaming it its superior's and reports' too."""
 
     site: SiteFacts
     departments: tuple[Department, ...] = ()
@@ -280,11 +276,8 @@ RELATION_LABELS = {"internal": "内部联系", "external": "外部联系"}
 
 @dataclass(frozen=True)
 class Entry:
-    """One line of an optional section: ``label`` (None for a plain list item) and its items.
-
-    A single-valued entry (学历) has one item and prints as "学历：大专"; a list entry (知识/技能)
-    prints its label and then each item numbered 1. 2. …
-    """
+    """One line of an optional section: ``label`` (None for a plain list item) and its items; a single-valued
+    entry (学历) prints as "学历：大专", a list entry (知识/技能) its label, then each item numbered 1. 2. …"""
 
     label: str | None
     items: tuple[str, ...]
@@ -337,11 +330,9 @@ EXTRA_KEYS = {AUTHORITY: "authority", RELATIONS: "relations", QUALIFICATIONS: "q
 
 
 def jd_section_texts(role: Role) -> dict[str, list[str]]:
-    """What each editable part of the Word JD says, line by line, keyed by the role field it shows.
-
-    Fingerprinted into the Word file when it is made and recomputed from the file when it comes back,
-    so ``handbook import`` knows which parts HR edited.
-    """
+    """What each editable part of the Word JD says, line by line, keyed by the role field it shows:
+    fingerprinted into the file when it is made, recomputed when it comes back, so ``handbook import`` knows
+    what HR edited."""
     texts = {
         "purpose": [role.purpose or ""],
         "duties": [f"{'H' if item.is_heading else 'D'}{item.depth}:{item.text}" for item in duty_outline(role)],

@@ -125,10 +125,8 @@ class Grid:
 
     def row(self, spans: list[int] | None = None, *, height_cm: float | None = None, header: bool = False,
             cant_split: bool = True) -> list[_Cell]:
-        """Append a row; ``spans`` gives how many grid columns each cell covers (default: one each).
-
-        ``height_cm`` is a minimum (``atLeast``): rows for handwriting keep their room, long text still fits.
-        """
+        """Append a row; ``spans``: how many grid columns each cell covers (default: one each); ``height_cm``
+        a minimum (``atLeast``): rows for handwriting keep their room, long text still fits."""
         spans = spans or [1] * len(self.widths)
         tr = self.table._tbl.add_tr()
         if cant_split:  # no python-docx API for w:cantSplit and w:tblHeader

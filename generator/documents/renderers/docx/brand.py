@@ -23,12 +23,9 @@ LOGO_GAP = "\u3000"  # an ideographic space between the company's name and the h
 
 def add_logo(doc: DocxDocument, styler: Styler, logo: views.HeaderLogo | None, company: str | None,
              alt: str, line: str = "") -> None:
-    """Put ``logo`` (and ``company``) before ``{手册名称}`` in the header; nothing without a logo.
-
-    ``line`` is what that header line says besides them (the handbook's name and the document number):
-    when all of it would not fit on one line, the logo and the company's name take a line of their own
-    above it (same style), so the right-aligned number never wraps under the logo.
-    """
+    """Put ``logo`` (and ``company``) before ``{手册名称}`` in the header; nothing without a logo. When they and
+    ``line`` (the rest of that header line: handbook name, document number) would not fit on one line, they
+    take a line of their own above it (same style), so the right-aligned number never wraps under the logo."""
     if logo is None:
         return
     header = doc.sections[0].header

@@ -167,11 +167,8 @@ class Styler:
 
 
 def header_footer(doc: DocxDocument, *, handbook: str, number: str, footer: str, pages: int) -> None:
-    """Fill the reference's placeholders and store ``pages`` as the NUMPAGES field's shown result.
-
-    Word and LibreOffice recount pages when they lay the file out; viewers that show stored field results
-    (previews, some phone apps) print what is stored, so it must be the real count, not the template's 1.
-    """
+    """Fill the reference's placeholders and store ``pages`` as the NUMPAGES field's shown result (what
+    previews print before laying the file out: ARCHITECTURE.md, "Word files")."""
     values = {HANDBOOK: clean(handbook), NUMBER: clean(number), FOOTER: clean(footer)}
     section = doc.sections[0]
     for part in (section.header, section.footer):
