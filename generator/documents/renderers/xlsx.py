@@ -95,12 +95,9 @@ def roster(hb: RosterView) -> bytes:
         roles.cell(row=r, column=date_column).number_format = "yyyy-mm-dd"
 
     kpis = wb.create_sheet(cfg["kpis_sheet"])
-    kpi_rows = []
-    for role in hb.roles:
-        status = cfg["proposed"] if role.kpi_status == "proposed" else cfg["approved"]
-        for kpi in role.kpis:
-            kpi_rows.append([role.title, kpi.name, kpi.definition, kpi.target, kpi.weight / 100, kpi.cycle,
-                             kpi.source, status])
+    kpi_rows = [[role.title, kpi.name, kpi.definition, kpi.target, kpi.weight / 100, kpi.cycle, kpi.source,
+                 cfg["proposed"] if role.kpi_status == "proposed" else cfg["approved"]]
+                for role in hb.roles for kpi in role.kpis]
     _fill(kpis, KPI_COLUMNS, kpi_rows, cfg, title)
     weight_column = KPI_COLUMNS.index("权重") + 1
     for r, row in enumerate(kpi_rows, start=2):

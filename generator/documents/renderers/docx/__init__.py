@@ -67,7 +67,7 @@ class Builder:
 
     def start(self, title: str, subject) -> str:
         """A draft's marks and the title paragraph; returns the title as printed (（草稿） for a draft)."""
-        docx_extras.mark_draft(self.doc, subject)
+        docx_extras.mark_draft(self.doc, self.s, subject)
         title = docx_extras.draft_title(title, subject)
         self.para(title, "Title")
         return title

@@ -7,11 +7,9 @@ from docx.document import Document as DocxDocument
 from docx.oxml import parse_xml
 
 from ....content import drafts
+from .styles import Styler
 
 HEADER_LINE = "草稿 · 未发布，仅供审阅"
-# The header line takes a style of the reference document (no direct formatting: HR restyles styles);
-# the first one present is used.
-HEADER_STYLES = ("Notice", "Header")
 
 _WATERMARK = (
     '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
@@ -37,16 +35,12 @@ _WATERMARK = (
 )
 
 
-def mark_draft(doc: DocxDocument, subject) -> None:
+def mark_draft(doc: DocxDocument, styler: Styler, subject) -> None:
     """If ``subject`` is a draft: a header line (after the reference's own header) and the watermark."""
     if not drafts.is_draft(subject):
         return
-    header = doc.sections[0].header
-    paragraph = header.add_paragraph()
-    names = {style.name.lower(): style for style in doc.styles}
-    style = next((names[n.lower()] for n in HEADER_STYLES if n.lower() in names), None)
-    if style is not None:
-        paragraph.style = style
+    paragraph = doc.sections[0].header.add_paragraph()
+    styler.set_style(paragraph, "Notice")  # a style the reference has (checked): HR restyles it
     paragraph.add_run(HEADER_LINE)
     paragraph._p.append(parse_xml(_WATERMARK.format(text=drafts.WATERMARK)))
 
