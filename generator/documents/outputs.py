@@ -28,24 +28,20 @@ LOCK_FILE = "requirements.lock"  # every library's version, pinned (scripts/setu
 DOWNLOADS = "downloads"
 
 # --------------------------------------------------------------------------- subjects
-#
-# An output's subjects are the items of one content kind (``"role"``, ``"form"`` … of ``model.KINDS``), one
-# document each, or ``"handbook"``: one document for the whole handbook.
 
-HANDBOOK = "handbook"
+HANDBOOK = "handbook"  # an output's subjects: one content kind's items ("role" …), or the whole handbook once
 # the view a renderer receives for one item of a kind, when its output declares none (views.item_view otherwise)
 KIND_VIEWS: dict[str, Callable[[Handbook, Any], Any]] = {"role": views.role_view, "form": views.form_view}
 
 # Characters no file name may hold on Windows, macOS or Linux, plus those that would end a
-# Markdown attribute (``{download="…"}``): each becomes a full-width look-alike or "_".
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|{}\x00-\x1f\x7f]')
-_LOOKALIKE = {"/": "／", ":": "：", "*": "＊", "?": "？", '"': "＂", "<": "＜", ">": "＞", "|": "｜",
-              "{": "｛", "}": "｝", "\\": "＼"}
+# Markdown attribute (``{download="…"}``): each becomes a full-width look-alike, a control character "_".
+_LOOKALIKE = str.maketrans('/:*?"<>|{}\\', "／：＊？＂＜＞｜｛｝＼")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def safe_name(text: str) -> str:
     """``text`` made a portable file name that still reads the same: 经理/助理 → 经理／助理."""
-    cleaned = _UNSAFE_NAME.sub(lambda m: _LOOKALIKE.get(m.group(), "_"), text).strip().strip(".")
+    cleaned = _CONTROL.sub("_", text.translate(_LOOKALIKE)).strip().strip(".")
     return re.sub(r"\s+", " ", cleaned)[:120] or "文件"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from ..content.model import (
@@ -438,8 +438,7 @@ def form_layout(hb: DocumentView | Handbook, form: Form) -> list[SectionLayout]:
 def _stretch(row: list[Cell], used: int) -> list[Cell]:
     """Give the last cell of a short row the remaining width, so rows end flush."""
     if used < GRID and row:
-        last = row[-1]
-        row = row[:-1] + [Cell(last.field, last.span + GRID - used, last.options, last.text)]
+        row = row[:-1] + [replace(row[-1], span=row[-1].span + GRID - used)]
     return row
 
 

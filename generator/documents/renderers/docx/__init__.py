@@ -327,12 +327,9 @@ def _duties(b: Builder, role: Role) -> None:
         paragraph = b.para("", list_style(item.depth))
         numbering = numbering or DutyNumbering(b)
         num_id = numbering.item(item)
-        if num_id is None:
-            # No Word numbering format matches this label: print it, and switch the style's numbering off.
-            set_num(paragraph, 0)
+        set_num(paragraph, num_id or 0)
+        if num_id is None:  # no Word numbering format matches this label: printed, the style's numbering off
             b.s.run(paragraph, f"{item.label} ")
-        else:
-            set_num(paragraph, num_id)
         b.s.run(paragraph, item.text)
 
 
@@ -375,8 +372,8 @@ def _signature_table(b: Builder) -> None:
     for who in views.SIGNATORIES:
         cells = grid.row(height_cm=tables.signature_row_height_cm)
         b.write(cells[0], who, "Table Heading", fill=tables.label_fill)
-        b.write(cells[1])
-        b.write(cells[2])
+        for cell in cells[1:]:
+            b.write(cell)
 
 
 # --------------------------------------------------------------------------- appraisal
