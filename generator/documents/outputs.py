@@ -331,9 +331,7 @@ register(_pdf("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.pdf", "fo
 register(Output("roster", "xlsx", "岗位清单", "Excel", HANDBOOK, DOWNLOADS + "/roster.xlsx",
                 "generator.documents.renderers.xlsx:roster", lambda hb: "岗位清单", templates=("templates/xlsx/**/*",),
                 view_of=_roster_view, save_as="{label}", settings="generator.documents.renderers.xlsx:settings"))
-# 全部岗位说明书 is assembled from the job-description PDFs of the published handbook: the book HR prints has no
-# drafts, also where `serve` shows them. Where no draft changes a role's job description (always, unless drafts
-# are shown), its piece has the download's key and file: each job description is laid out once.
+# 全部岗位说明书: the published handbook's job-description PDFs, assembled (ARCHITECTURE.md, "Outputs")
 register(dataclasses.replace(
     _pdf("job-description-book", "全部岗位说明书", HANDBOOK, DOWNLOADS + "/job-descriptions-all.pdf",
          "all_job_descriptions", lambda hb: "全部岗位说明书", view_of=views.book_view, save_as="{label}", weight=25,

@@ -68,11 +68,6 @@ def subject(hb: Handbook, doc: Document) -> Any:
     return next(s for s in doc.output.subjects_of(hb) if doc.output.subject_id(s) == doc.id)
 
 
-def view(hb: Handbook, doc: Document) -> Any:
-    """What the renderer receives besides the subject (its fingerprint is the document's key)."""
-    return doc.output.view(hb, subject(hb, doc))
-
-
 def render(hb: Handbook, doc: Document, parts: dict[str, bytes] | None = None) -> bytes:
     """The document's bytes; an assembled document (``Output.parts``) is made from ``parts``."""
     item = subject(hb, doc)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import logging
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,12 +20,9 @@ from ... import TOOL_ROOT
 from .. import views
 from . import logo_raster, pdf_fonts, pdf_ua
 
-PROJECT_DIR = TOOL_ROOT
-TEMPLATE_DIR = PROJECT_DIR / "templates" / "pdf"
-OVERRIDE_DIR = PROJECT_DIR / "site_overrides" / "pdf"
+TEMPLATE_DIR = TOOL_ROOT / "templates" / "pdf"
+OVERRIDE_DIR = TOOL_ROOT / "site_overrides" / "pdf"
 STYLESHEET = "style.css"
-
-LOGGER = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- resources
