@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import Field
 
 from ... import TOOL_ROOT
-from ...content import outline
 from ...content.loader import Settings, read_settings
+from .. import views
 from ..views import RosterView
 
 SETTINGS_FILE = TOOL_ROOT / "templates" / "xlsx" / "roster.yml"
@@ -74,12 +74,10 @@ def roster(hb: RosterView) -> bytes:
     roles = wb.active
     roles.title = cfg["roles_sheet"]
     role_rows = []
-    for role in hb.roles:
-        superior = hb.superior(role)
-        row = [role.number or outline.NOT_YET, role.title, hb.department_name(role) or outline.NOT_YET,
-               superior.title if superior else (role.reports_to_title or "—"),
-               "、".join(r.title for r in hb.direct_reports(role)) or "—",
-               role.version, role.effective, role.duties, len(role.kpis)]
+    for role in hb.roles:  # worded as the job description's 岗位基本信息; the date as a date
+        info = dict(views.basic_info(hb, role))
+        row = [*(info[label] for label in ROLE_COLUMNS[:5]), role.version, role.effective, role.duties,
+               len(role.kpis)]
         role_rows.append((row, role.files))
     title = f"{hb.organisation}岗位清单"
     _fill(roles, [*ROLE_COLUMNS, *hb.file_columns],
