@@ -123,14 +123,13 @@ class Grid:
         for column, width in zip(self.table.columns, widths):
             column.width = Twips(width)
 
-    def row(self, spans: list[int] | None = None, *, height_cm: float | None = None, header: bool = False,
-            cant_split: bool = True) -> list[_Cell]:
-        """Append a row; ``spans``: how many grid columns each cell covers (default: one each); ``height_cm``
-        a minimum (``atLeast``): rows for handwriting keep their room, long text still fits."""
+    def row(self, spans: list[int] | None = None, *, height_cm: float | None = None, header: bool = False
+            ) -> list[_Cell]:
+        """Append a row that never splits across pages; ``spans``: how many grid columns each cell covers
+        (default: one each); ``height_cm`` a minimum (``atLeast``): room for handwriting, long text fits."""
         spans = spans or [1] * len(self.widths)
         tr = self.table._tbl.add_tr()
-        if cant_split:  # no python-docx API for w:cantSplit and w:tblHeader
-            tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # no python-docx API for it nor w:tblHeader
         if height_cm:
             tr.trHeight_val, tr.trHeight_hRule = Twips(twips(height_cm)), WD_ROW_HEIGHT_RULE.AT_LEAST
         if header:
