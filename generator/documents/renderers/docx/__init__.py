@@ -22,8 +22,7 @@ from ....content import outline
 from ....content.model import Form, Role
 from ... import views
 from ...views import DocumentView
-from . import brand as docx_brand
-from . import extras as docx_extras
+from . import header as docx_header
 from .pages import estimate_pages
 from .props import stamp_role
 from .settings import Layout, layout
@@ -67,8 +66,8 @@ class Builder:
 
     def start(self, title: str, subject) -> str:
         """A draft's marks and the title paragraph; returns the title as printed (（草稿） for a draft)."""
-        docx_extras.mark_draft(self.doc, self.s, subject)
-        title = docx_extras.draft_title(title, subject)
+        docx_header.mark_draft(self.doc, self.s, subject)
+        title = docx_header.draft_title(title, subject)
         self.para(title, "Title")
         return title
 
@@ -76,10 +75,10 @@ class Builder:
                keywords: str) -> bytes:
         """The company's logo (when ``view`` has one), header and footer (with the page count), metadata, bytes."""
         handbook, size = view.site.handbook_title, self.cfg.header
-        docx_brand.add_logo(self.doc, self.s,
-                            views.header_logo(view, size.logo_height_cm * 10, size.logo_max_width_cm * 10),
-                            view.site.company, view.site.company or view.site.organisation,
-                            line=f"{handbook}\u3000{number}")
+        docx_header.add_logo(self.doc, self.s,
+                             views.header_logo(view, size.logo_height_cm * 10, size.logo_max_width_cm * 10),
+                             view.site.company, view.site.company or view.site.organisation,
+                             line=f"{handbook}\u3000{number}")
         header_footer(self.doc, handbook=handbook, number=number, footer=footer, pages=estimate_pages(self.doc))
         return finish(self.doc, Metadata(title, view.site.organisation, subject, keywords))
 
