@@ -66,9 +66,8 @@ class Output:
     published_only: bool = False
     settings: str | None = None  # "module:function"() reading the renderer's settings files (ContentError)
     save_as: str = "{name}-{label}"  # the Chinese file name a person saves (suffix added): 大区经理-岗位说明书
-    # A whole-handbook file assembled from one piece per subject: the documents of another output (全部岗位说明书:
-    # the job-description PDFs), rendered, cached and keyed as such, so an edit re-renders only its own piece
-    # and the assembly; ``renderer`` then receives (view, {subject id: piece bytes}).
+    # assembled from another output's documents, each rendered, cached and keyed as such (全部岗位说明书: the
+    # job-description PDFs); ``renderer`` then receives (view, {subject id: piece bytes})
     parts: "Output | None" = None
 
     def filename(self, subject: Any) -> str:

@@ -32,8 +32,8 @@ def add_logo(doc: DocxDocument, styler: Styler, logo: views.HeaderLogo | None, c
         return
     header = doc.sections[0].header
     placeholder = "{" + HANDBOOK + "}"
-    target = next((p for p in header.paragraphs if placeholder in "".join(t.text or "" for t in p._p.iter(qn("w:t")))),
-                  None)
+    target = next((p for p in header.paragraphs
+                   if placeholder in "".join(t.text or "" for t in p._p.iter(qn("w:t")))), None)
     if target is None:  # HR removed {手册名称}: the logo leads the header's first paragraph
         target = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
     lead = " " + company + LOGO_GAP if company else " "
@@ -45,7 +45,8 @@ def add_logo(doc: DocxDocument, styler: Styler, logo: views.HeaderLogo | None, c
         target, lead = Paragraph(own, target._parent), (" " + company if company else "")
     first_run = next(iter(target._p.iter(qn("w:r"))), None)
     picture = target.add_run()
-    inline = picture.add_picture(io.BytesIO(_png(logo)), width=Cm(logo.width_mm / 10), height=Cm(logo.height_mm / 10))
+    inline = picture.add_picture(io.BytesIO(_png(logo)), width=Cm(logo.width_mm / 10),
+                                 height=Cm(logo.height_mm / 10))
     inline._inline.docPr.set("descr", clean(alt))
     runs = [picture._r] + ([styler.run(target, lead)._r] if lead else [])
     for r in runs:  # move them in front of the header's own text, in order
@@ -54,7 +55,7 @@ def add_logo(doc: DocxDocument, styler: Styler, logo: views.HeaderLogo | None, c
 
 
 def _fits(doc: DocxDocument, styler: Styler, logo: views.HeaderLogo, text: str) -> bool:
-    """Would the logo and ``text`` (plus a tab's room) fit on one header line? Estimated with docx_pages' widths."""
+    """Would the logo and ``text`` (plus a tab's room) fit on one header line? (pages' widths)"""
     size = styler.style("Header").font.size or styler.style("Normal").font.size
     points = size.pt if size is not None else 10.5
     needed = twips(logo.width_mm / 10) + round((width_em(text) + 2) * points * 20)
