@@ -299,17 +299,12 @@ def extra_sections(role: Role) -> list[ExtraSection]:
         entries = tuple(Entry(label, tuple(items), True) for key, label in RELATION_LABELS.items()
                         if (items := getattr(role.relations, key)))
         sections.append(ExtraSection(RELATIONS, entries))
-    q = role.qualifications
-    if q is not None:
-        entries = []
-        for key, label in QUALIFICATION_LABELS.items():
-            value = getattr(q, key)
-            if isinstance(value, list) and value:
-                entries.append(Entry(label, tuple(value), True))
-            elif isinstance(value, str):
-                entries.append(Entry(label, (value,)))
+    if role.qualifications is not None:  # a text (学历) is one entry, a list (知识/技能) a numbered one
+        values = [(label, getattr(role.qualifications, key)) for key, label in QUALIFICATION_LABELS.items()]
+        entries = tuple(Entry(label, (value,)) if isinstance(value, str) else Entry(label, tuple(value), True)
+                        for label, value in values if value is not None and value != [])
         if entries:
-            sections.append(ExtraSection(QUALIFICATIONS, tuple(entries)))
+            sections.append(ExtraSection(QUALIFICATIONS, entries))
     return sections
 
 
