@@ -334,10 +334,8 @@ def jd_section_texts(role: Role) -> dict[str, list[str]]:
         "kpis": ["|".join(row) for row in kpi_rows(role)]
         + [f"note:{role.kpis.note or '' if role.kpis.status == 'proposed' else ''}"] if role.kpis else [],
     }
-    shown = {section.heading: section for section in extra_sections(role)}
-    for heading, key in EXTRA_KEYS.items():
-        texts[key] = extra_section_lines(shown[heading]) if heading in shown else []
-    return texts
+    shown = {section.heading: extra_section_lines(section) for section in extra_sections(role)}
+    return texts | {key: shown.get(heading, []) for heading, key in EXTRA_KEYS.items()}
 
 
 def kpi_rows(role: Role) -> list[tuple[str, ...]]:

@@ -84,9 +84,6 @@ class Builder:
 
     # ----- tables
 
-    def table(self, widths: list[int]) -> "Grid":
-        return Grid(self, widths)
-
     def write(self, cell: _Cell, text: str = "", style: str = "Table Text", *, align: str | None = None,
               fill: str | None = None, middle: bool = True) -> Paragraph:
         """Fill a fresh cell (made by :meth:`Grid.row`, holding one empty paragraph): text, shading, alignment."""
@@ -158,10 +155,7 @@ _LABEL_FORMATS: tuple[tuple[Callable[[int], str], str, str], ...] = (
 
 
 def label_format(label: str, number: int) -> tuple[str, str] | None:
-    for make, fmt, text in _LABEL_FORMATS:
-        if make(number) == label:
-            return fmt, text
-    return None
+    return next(((fmt, text) for make, fmt, text in _LABEL_FORMATS if make(number) == label), None)
 
 
 class DutyNumbering:
@@ -231,12 +225,6 @@ def _indent(style) -> tuple[int, int]:
     return round((left or 0) / 635), round(-(first or 0) / 635)
 
 
-def set_num(paragraph: Paragraph, num_id: int) -> None:
-    num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
-    num_pr.get_or_add_ilvl().val = 0
-    num_pr.get_or_add_numId().val = num_id
-
-
 # --------------------------------------------------------------------------- job description
 
 
@@ -303,7 +291,7 @@ def _basic_info(b: Builder, pairs: list[tuple[str, str]], row_height_cm: float) 
     value = (b.width - per_row * label) // per_row
     widths = [label, value] * per_row
     widths[-1] += b.width - sum(widths)
-    grid = b.table(widths)
+    grid = Grid(b, widths)
     fill = tables.label_fill
     for start in range(0, len(pairs), per_row):
         chunk = pairs[start:start + per_row]
@@ -325,7 +313,8 @@ def _duties(b: Builder, role: Role) -> None:
         paragraph = b.para("", list_style(item.depth))
         numbering = numbering or DutyNumbering(b)
         num_id = numbering.item(item)
-        set_num(paragraph, num_id or 0)
+        num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+        num_pr.get_or_add_ilvl().val, num_pr.get_or_add_numId().val = 0, num_id or 0
         if num_id is None:  # no Word numbering format matches this label: printed, the style's numbering off
             b.s.run(paragraph, f"{item.label} ")
         b.s.run(paragraph, item.text)
@@ -350,7 +339,7 @@ def _extra_sections(b: Builder, role: Role) -> None:
 def _data_table(b: Builder, columns: tuple[str, ...], rows: list[tuple[str, ...]], weights: list[float],
                 *, row_height_cm: float | None = None, total: tuple[str, ...] | None = None) -> Grid:
     tables = b.cfg.tables
-    grid = b.table(split(b.width, list(weights)[:len(columns)] + [1] * (len(columns) - len(weights))))
+    grid = Grid(b, split(b.width, list(weights)[:len(columns)] + [1] * (len(columns) - len(weights))))
     for cell, name in zip(grid.row(header=True), columns):
         b.write(cell, name, "Table Heading", align="center", fill=tables.header_fill)
     for values in rows:
@@ -364,7 +353,7 @@ def _data_table(b: Builder, columns: tuple[str, ...], rows: list[tuple[str, ...]
 
 def _signature_table(b: Builder) -> None:
     tables = b.cfg.tables
-    grid = b.table(split(b.width, tables.signature_widths))
+    grid = Grid(b, split(b.width, tables.signature_widths))
     for cell, text in zip(grid.row(header=True), ("", *views.SIGNATURE_LABELS)):
         b.write(cell, text, "Table Heading", align="center", fill=tables.header_fill)
     for who in views.SIGNATORIES:
@@ -498,7 +487,7 @@ def _emit_lines(b: Builder, lines: list[Line]) -> None:
     def index(x: int) -> int:
         return min(range(len(kept)), key=lambda i: abs(kept[i] - x))
 
-    grid = b.table([z - a for a, z in zip(kept, kept[1:])])
+    grid = Grid(b, [z - a for a, z in zip(kept, kept[1:])])
     for line in lines:
         spans = [index(box.right) - index(box.left) for box in line.boxes]
         cells = grid.row(spans, height_cm=line.height_cm)
