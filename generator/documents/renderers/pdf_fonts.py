@@ -230,19 +230,13 @@ def write_to_unicode(mapping: dict[int, str]) -> bytes:
 def read_widths(widths) -> dict[int, float]:
     """CID → advance of a CIDFont /W array (``c [w …]`` and ``c_first c_last w`` forms)."""
     found: dict[int, float] = {}
-    items = list(widths or [])
-    i = 0
-    while i < len(items):
-        start = int(items[i])
-        run = items[i + 1] if i + 1 < len(items) else None
-        if run is not None and not isinstance(run, (str, bytes, int, float)) and hasattr(run, "__iter__"):
-            for offset, width in enumerate(run):
-                found[start + offset] = float(width)
-            i += 2
+    items = iter(list(widths or []))
+    for start in items:
+        run = next(items)
+        if isinstance(run, (str, bytes, int, float)) or not hasattr(run, "__iter__"):  # c_first c_last w
+            found.update(dict.fromkeys(range(int(start), int(run) + 1), float(next(items))))
         else:
-            for cid in range(start, int(items[i + 1]) + 1):
-                found[cid] = float(items[i + 2])
-            i += 3
+            found.update({int(start) + offset: float(width) for offset, width in enumerate(run)})
     return found
 
 
