@@ -151,12 +151,12 @@ def _renumber(content: bytes, numbers: PageNumbers, old: str, new: str) -> bytes
 # --------------------------------------------------------------------------- assembly
 
 
-def assemble(cover: pikepdf.Pdf, groups, parts: dict[str, bytes], counts: dict[str, int], page_numbers) -> bytes:
-    """One piece open at a time: each is copied, renumbered and made independent of its file, then closed
-    (the book keeps its objects, not 500 open PDFs)."""
+def assemble(book: pikepdf.Pdf, groups, parts: dict[str, bytes], counts: dict[str, int],
+             page_numbers) -> bytes:
+    """The cover and 目录 (``book``), then every piece, one open at a time: each is copied, renumbered and made
+    independent of its file, then closed (the book keeps its objects, not 500 open PDFs)."""
     specimen, numbers = page_numbers
-    book = cover
-    total = len(cover.pages) + sum(counts.values())
+    total = len(book.pages) + sum(counts.values())
     font = _copy(book, specimen, numbers.font)
     _number(book, list(book.pages), 1, total, numbers, font)
     root = book.Root.StructTreeRoot

@@ -200,8 +200,7 @@ def read_to_unicode(cmap: bytes) -> dict[int, str]:
     found: dict[int, str] = {}
     for block in _BFCHAR.findall(cmap):
         codes = _HEX.findall(block)
-        for code, text in zip(codes[0::2], codes[1::2]):
-            found[int(code, 16)] = _utf16(text)
+        found.update({int(code, 16): _utf16(text) for code, text in zip(codes[0::2], codes[1::2])})
     for block in _BFRANGE.findall(cmap):
         codes = _HEX.findall(block)
         for first, last, text in zip(codes[0::3], codes[1::3], codes[2::3]):
@@ -299,9 +298,8 @@ def merge_pdf_fonts(pdf) -> None:
             for font in fonts:
                 cid_font = font.DescendantFonts[0]
                 widths.update(read_widths(cid_font.get("/W")))
-                if "/ToUnicode" in font:
-                    for cid, text in read_to_unicode(font.ToUnicode.read_bytes()).items():
-                        to_unicode.setdefault(cid, text)
+                if "/ToUnicode" in font:  # the first piece's text for a CID stays
+                    to_unicode = read_to_unicode(font.ToUnicode.read_bytes()) | to_unicode
                 program = cid_font.FontDescriptor.FontFile3
                 programs.setdefault(program.objgen, program.read_bytes())
             cff = merge_cff(list(programs.values()))

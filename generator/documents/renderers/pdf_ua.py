@@ -78,11 +78,9 @@ def _artifacts(pdf: pydyf.PDF, root, outside: set[int]) -> None:
     for key, parents in zip(nums[::2], nums[1::2]):
         if not isinstance(parents, list):
             continue  # an annotation's entry
-        marked = set()
-        for mcid, reference in enumerate(parents):
-            if _number(reference) in outside:
-                marked.add(mcid)
-                parents[mcid] = "null"
+        marked = {mcid for mcid, reference in enumerate(parents) if _number(reference) in outside}
+        for mcid in marked:
+            parents[mcid] = "null"
         if marked:
             page = pdf.objects[_number(pdf.page_references[key])]
             stream = pdf.objects[_number(page["Contents"])].stream
