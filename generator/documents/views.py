@@ -414,13 +414,9 @@ def form_layout(hb: DocumentView | Handbook, form: Form) -> list[SectionLayout]:
             if used + span > GRID:
                 layout.rows.append(_stretch(row, used))
                 row, used = [], 0
-            options = tuple(f.options)
-            if f.options_from == "venues" and policy is not None:
-                options += tuple(policy.venues)
-            text = ""
-            if f.type == "meal-standard" and policy is not None and policy.meal_standard is not None:
-                text = meal_standard_text(policy.meal_standard)
-            row.append(Cell(f, span, options, text))
+            venues = tuple(policy.venues) if f.options_from == "venues" and policy is not None else ()
+            meal = policy.meal_standard if f.type == "meal-standard" and policy is not None else None
+            row.append(Cell(f, span, tuple(f.options) + venues, meal_standard_text(meal) if meal else ""))
             used += span
         if row:
             layout.rows.append(_stretch(row, used))

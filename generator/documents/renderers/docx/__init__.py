@@ -292,14 +292,13 @@ def _basic_info(b: Builder, pairs: list[tuple[str, str]], row_height_cm: float) 
     widths = [label, value] * per_row
     widths[-1] += b.width - sum(widths)
     grid = Grid(b, widths)
-    fill = tables.label_fill
     for start in range(0, len(pairs), per_row):
         chunk = pairs[start:start + per_row]
         spans = [1, 1] * len(chunk)
         spans[-1] += 2 * (per_row - len(chunk))
         cells = grid.row(spans, height_cm=row_height_cm)
         for i, (name, text) in enumerate(chunk):
-            b.write(cells[2 * i], name, "Table Heading", fill=fill)
+            b.write(cells[2 * i], name, "Table Heading", fill=tables.label_fill)
             b.write(cells[2 * i + 1], text)
 
 
