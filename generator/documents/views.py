@@ -120,10 +120,8 @@ def role_view(hb: Handbook, role: Role) -> DocumentView:
 
 def form_view(hb: Handbook, form: Form) -> DocumentView:
     """A blank form prints its policy's venues and meal rule, nothing else from outside."""
-    policies = ()
-    if form.policy:
-        policy = hb.policy(form.policy)
-        policies = (PolicyFacts(policy.id, tuple(policy.venues), policy.meal_standard),)
+    policy = hb.policy(form.policy) if form.policy else None
+    policies = (PolicyFacts(policy.id, tuple(policy.venues), policy.meal_standard),) if policy else ()
     return DocumentView(site=site_facts(hb), policies=policies, brand=document_brand(hb))
 
 
@@ -512,8 +510,7 @@ def revision_rows(hb: DocumentView | Handbook, item, limit: int | None = None) -
     commits = [RevisionRow(c.version or NO_VERSION, c.date, c.subject, c.author, c.short)
                for c in hb.history.of(kind_of(item).name, item.id)]
     # sorted() is stable: commits keep git's newest-first order within a day
-    rows = sorted(authored + commits, key=lambda row: (row.date, not row.commit), reverse=True)
-    return rows[:limit] if limit is not None else rows
+    return sorted(authored + commits, key=lambda row: (row.date, not row.commit), reverse=True)[:limit]
 
 
 def authored_revisions(hb: Handbook) -> list[tuple[str, str, str, RevisionRow]]:
