@@ -205,11 +205,8 @@ def _set_field_result(root, instruction: str, result: str) -> None:
     """The text between a complex field's ``separate`` and ``end`` (or a simple field's), set to ``result``."""
     for simple in root.iter(qn("w:fldSimple")):
         if simple.get(qn("w:instr"), "").split()[:1] == [instruction]:
-            ts = list(simple.iter(qn("w:t")))
-            if ts:
-                ts[0].text = result
-                for t in ts[1:]:
-                    t.text = ""
+            for i, t in enumerate(simple.iter(qn("w:t"))):
+                t.text = "" if i else result
     state, instr, written = None, "", False
     for r in list(root.iter(qn("w:r"))):
         char = r.find(qn("w:fldChar"))
