@@ -36,9 +36,7 @@ class Document:
 def source_date() -> dt.date | None:
     """``SOURCE_DATE_EPOCH`` (reproducible-builds.org) as a UTC date; None when unset or not a number."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value.isdigit():
-        return None
-    return dt.datetime.fromtimestamp(int(value), dt.timezone.utc).date()
+    return dt.datetime.fromtimestamp(int(value), dt.timezone.utc).date() if value.isdigit() else None
 
 
 def updated(hb: Handbook, subject: Any) -> dt.date | None:

@@ -461,10 +461,8 @@ def value_items(cell: Cell) -> list[tuple[str, str]]:
     if cell.type == "choice":
         if not cell.options:  # e.g. 招待地点 before 行政部 lists the venues: room to write one
             return [("", "fill")]
-        items = [(f"{CHECKBOX} {option}", "") for option in cell.options]
-        if cell.field.other:
-            items.append((f"{CHECKBOX} {OTHER_OPTION}：", "other"))
-        return items
+        other = [(f"{CHECKBOX} {OTHER_OPTION}：", "other")] if cell.field.other else []
+        return [(f"{CHECKBOX} {option}", "") for option in cell.options] + other
     if cell.type == "signature":
         return signature_items()
     if cell.type == "meal-standard" and cell.text:
