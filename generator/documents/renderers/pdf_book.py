@@ -9,6 +9,7 @@ import re
 import string
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import accumulate
 from urllib.parse import unquote
 
 import pikepdf
@@ -58,14 +59,10 @@ def cover_and_contents(hb: Handbook, groups, counts: dict[str, int]) -> pikepdf.
     """The cover and 目录, laid out with each role's first page; its own pages count as well (a layout that
     assumed fewer pages is laid out again before it is drawn)."""
     def html(start: int) -> str:
-        page = start
-        book_groups = []
-        for name, roles in groups:
-            entries = []
-            for role in roles:
-                entries.append(BookEntry(role.id, role.title, page))
-                page += counts[role.id]
-            book_groups.append(BookGroup(name, entries))
+        # each role's first page, taken in the order the roles are listed
+        firsts = accumulate((counts[role.id] for _, roles in groups for role in roles), initial=start)
+        book_groups = [BookGroup(name, [BookEntry(role.id, role.title, next(firsts)) for role in roles])
+                       for name, roles in groups]
         return weasy.environment().get_template("job_descriptions_book.html").render(
             handbook=hb.site.handbook_title, author=hb.site.organisation, **weasy.brand_context(hb), draft=False,
             doc_title=f"{hb.site.handbook_title} {BOOK_TITLE}", toc_heading=BOOK_TOC, groups=book_groups,
