@@ -44,12 +44,12 @@ def add_logo(doc: DocxDocument, styler: Styler, logo: views.HeaderLogo | None, c
         target._p.addprevious(own)
         target, lead = Paragraph(own, target._parent), (" " + company if company else "")
     first_run = next(iter(target._p.iter(qn("w:r"))), None)
+    png = logo.data if logo.format == "png" else logo_raster.png_of(logo.data, logo.height_mm, DPI)
     picture = target.add_run()
-    inline = picture.add_picture(io.BytesIO(_png(logo)), width=Cm(logo.width_mm / 10),
+    inline = picture.add_picture(io.BytesIO(png), width=Cm(logo.width_mm / 10),
                                  height=Cm(logo.height_mm / 10))
     inline._inline.docPr.set("descr", clean(alt))
-    runs = [picture._r] + ([styler.run(target, lead)._r] if lead else [])
-    for r in runs:  # move them in front of the header's own text, in order
+    for r in [picture._r] + ([styler.run(target, lead)._r] if lead else []):  # before the header's own text
         if first_run is not None:
             first_run.addprevious(r)
 
@@ -60,10 +60,6 @@ def _fits(doc: DocxDocument, styler: Styler, logo: views.HeaderLogo, text: str) 
     points = size.pt if size is not None else 10.5
     needed = twips(logo.width_mm / 10) + round((width_em(text) + 2) * points * 20)
     return needed <= text_width(doc)
-
-
-def _png(logo: views.HeaderLogo) -> bytes:
-    return logo.data if logo.format == "png" else logo_raster.png_of(logo.data, logo.height_mm, DPI)
 
 
 HEADER_LINE = "草稿 · 未发布，仅供审阅"
