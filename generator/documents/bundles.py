@@ -1,15 +1,5 @@
-"""The download manifest and the zips, byte-identical for identical input.
-
-HR publishes the site to several places and compares checksums; a zip that
-changed only because of a timestamp would look like a content change. So
-entries are sorted, given fixed permissions and dated from the content: a
-document by its newest revision or commit, everything else (the roster, the
-offline site) by the newest date of the whole content, both capped by
-``SOURCE_DATE_EPOCH``; 1980-01-01 only when the content has no date at all.
-Every zip unpacks into one folder named like the handbook. Entry names may be
-Chinese: :mod:`zipfile` then sets the UTF-8 flag (bit 11), which Windows'
-Explorer, macOS' Archive Utility and ``unzip`` honour.
-"""
+"""The download manifest and the zips, byte-identical for identical input: HR compares checksums, so entries
+are sorted, given fixed permissions and dated from the content (ARCHITECTURE.md, "Zips and the roster")."""
 
 from __future__ import annotations
 
@@ -23,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
 
-from ..content.model import Handbook
+from ..content.model import KINDS, Handbook
 from . import outputs, plan
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -98,8 +88,7 @@ def manifest(entries: Iterable[Entry]) -> bytes:
 
 def content_date(hb: Handbook) -> dt.date | None:
     """The newest revision or commit of any content file, capped by ``SOURCE_DATE_EPOCH`` (or it alone)."""
-    items = (*hb.roles, *hb.policies, *hb.guides, *hb.forms)
-    dates = [r.date for item in items for r in item.revisions]
+    dates = [r.date for kind in KINDS for item in hb.items(kind) for r in item.revisions]
     dates += [commits[0].date for commits in hb.history.files.values() if commits]
     newest, source = max(dates, default=None), plan.source_date()
     return min(newest, source) if newest and source else newest or source
@@ -107,11 +96,6 @@ def content_date(hb: Handbook) -> dt.date | None:
 
 Content = Union[bytes, str, Path]
 MEDIA_COMPRESSED = (".zip", ".gz", ".png", ".jpg", ".woff", ".woff2")
-
-
-def _precompressed() -> tuple[str, ...]:
-    """Media that are compressed already, and every registered output (PDF, Word, Excel are)."""
-    return (*MEDIA_COMPRESSED, *sorted(outputs.suffixes()))
 
 
 def zip_time(date: dt.date | None) -> tuple[int, int, int, int, int, int]:
@@ -122,22 +106,18 @@ def zip_time(date: dt.date | None) -> tuple[int, int, int, int, int, int]:
 
 
 def deterministic_zip(files: Iterable[tuple[str, Content] | tuple[str, Content, dt.date | None]]) -> bytes:
-    """Zip ``(arcname, bytes or file path[, date])`` tuples; same input ⇒ same bytes.
-
-    Folders are implied by the names (``营销中心员工手册/岗位说明书/…``), as ``git archive`` does.
-    """
-    stored = _precompressed()
+    """Zip ``(arcname, bytes or file path[, date])`` tuples; same input ⇒ same bytes. Folders are implied by
+    the names (``营销中心员工手册/岗位说明书/…``), as ``git archive`` does."""
+    stored = (*MEDIA_COMPRESSED, *sorted(outputs.suffixes()))  # every registered output is compressed already
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, content, *date in sorted(files, key=lambda item: item[0]):
-            data = content if isinstance(content, bytes) else Path(content).read_bytes()
             info = zipfile.ZipInfo(name, date_time=zip_time(date[0] if date else None))
-            # PDFs, Word files, zips and images are compressed already: deflating them again costs
-            # seconds at 500 roles and saves a few per cent.
+            # deflating what is compressed already costs seconds at 500 roles and saves a few per cent
             info.compress_type = zipfile.ZIP_STORED if name.endswith(stored) else zipfile.ZIP_DEFLATED
             info.external_attr = FILE_MODE << 16
             info.create_system = 3  # Unix, so the permissions above are honoured on extraction
-            archive.writestr(info, data)
+            archive.writestr(info, _read(content))
     return buffer.getvalue()
 
 

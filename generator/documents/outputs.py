@@ -1,21 +1,5 @@
-"""The one list of downloadable outputs: each declared once, everything else iterates over it.
-
-An :class:`Output` says what a file is (manifest ``kind`` and ``format``, Chinese
-label), which subjects it has (every role, every form, or the whole handbook),
-the view its renderer receives, the renderer itself, the template files and
-libraries that shape its bytes, and where the file goes. :mod:`generator.documents.plan`
-plans files from it, :mod:`generator.documents.produce` derives cache keys and pruning from
-it, the site's download links, the bundles and ``manifest.json`` follow it.
-
-Adding an output is one renderer module, one template folder and one
-:func:`register` call at the bottom of this file, in the spirit of Sphinx's
-builder registry. Registering the same (kind, format) twice is an error.
-
-The cache key of a document (:func:`cache_key`) is the fingerprint of what its renderer receives (view
-and subject) and :func:`stamp`: the output's declared template files, one hash of the tool's own package
-source, the lock file (every library's version) and, for outputs that embed fonts, the font files
-fontconfig lists. Nothing is read out of code and nothing is kept by hand.
-"""
+"""The one list of downloadable outputs: each declared once (:func:`register`, at the bottom), everything else
+iterates over it; cache keys derived from what the renderer receives (ARCHITECTURE.md, "Outputs")."""
 
 from __future__ import annotations
 
@@ -44,24 +28,20 @@ LOCK_FILE = "requirements.lock"  # every library's version, pinned (scripts/setu
 DOWNLOADS = "downloads"
 
 # --------------------------------------------------------------------------- subjects
-#
-# An output's subjects are the items of one content kind (``"role"``, ``"form"`` … of ``model.KINDS``), one
-# document each, or ``"handbook"``: one document for the whole handbook.
 
-HANDBOOK = "handbook"
+HANDBOOK = "handbook"  # an output's subjects: one content kind's items ("role" …), or the whole handbook once
 # the view a renderer receives for one item of a kind, when its output declares none (views.item_view otherwise)
 KIND_VIEWS: dict[str, Callable[[Handbook, Any], Any]] = {"role": views.role_view, "form": views.form_view}
 
 # Characters no file name may hold on Windows, macOS or Linux, plus those that would end a
-# Markdown attribute (``{download="…"}``): each becomes a full-width look-alike or "_".
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|{}\x00-\x1f\x7f]')
-_LOOKALIKE = {"/": "／", ":": "：", "*": "＊", "?": "？", '"': "＂", "<": "＜", ">": "＞", "|": "｜",
-              "{": "｛", "}": "｝", "\\": "＼"}
+# Markdown attribute (``{download="…"}``): each becomes a full-width look-alike, a control character "_".
+_LOOKALIKE = str.maketrans('/:*?"<>|{}\\', "／：＊？＂＜＞｜｛｝＼")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def safe_name(text: str) -> str:
     """``text`` made a portable file name that still reads the same: 经理/助理 → 经理／助理."""
-    cleaned = _UNSAFE_NAME.sub(lambda m: _LOOKALIKE.get(m.group(), "_"), text).strip().strip(".")
+    cleaned = _CONTROL.sub("_", text.translate(_LOOKALIKE)).strip().strip(".")
     return re.sub(r"\s+", " ", cleaned)[:120] or "文件"
 
 
@@ -86,9 +66,8 @@ class Output:
     published_only: bool = False
     settings: str | None = None  # "module:function"() reading the renderer's settings files (ContentError)
     save_as: str = "{name}-{label}"  # the Chinese file name a person saves (suffix added): 大区经理-岗位说明书
-    # A whole-handbook file assembled from one piece per subject: the documents of another output (全部岗位说明书:
-    # the job-description PDFs), rendered, cached and keyed as such, so an edit re-renders only its own piece
-    # and the assembly; ``renderer`` then receives (view, {subject id: piece bytes}).
+    # assembled from another output's documents, each rendered, cached and keyed as such (全部岗位说明书: the
+    # job-description PDFs); ``renderer`` then receives (view, {subject id: piece bytes})
     parts: "Output | None" = None
 
     def filename(self, subject: Any) -> str:
@@ -206,11 +185,8 @@ BUNDLES: dict[str, Bundle] = {}  # filled from the registry at the bottom of thi
 
 
 def derive_bundles() -> dict[str, Bundle]:
-    """One zip of every document (全部文件), then one per kind of role or form output, in registration order.
-
-    Nothing to declare: a new output joins 全部文件 and gets its own zip beside its folder
-    (``downloads/job-descriptions/…`` → ``downloads/job-descriptions.zip``).
-    """
+    """One zip of every document (全部文件), then one per kind of role or form output, in registration order:
+    a new output joins 全部文件 and gets its own zip beside its folder (``downloads/job-descriptions.zip``)."""
     per_subject = [o for o in REGISTRY.values() if o.subjects != HANDBOOK]
     labels = dict.fromkeys((o.kind, o.label) for o in per_subject)
     everything = Bundle("all-documents", "全部文件（" + "、".join(label for _, label in labels) + "；Word 与 PDF）",
@@ -232,10 +208,8 @@ def archive_root(hb: Handbook) -> str:
 
 
 def archive_name(hb: Handbook, output: Output, filename: str) -> str:
-    """Where a document sits inside a zip: 营销中心员工手册/岗位说明书/大区经理-岗位说明书.docx.
-
-    A file made once for the whole handbook (岗位清单.xlsx) sits in the top folder itself.
-    """
+    """Where a document sits inside a zip: 营销中心员工手册/岗位说明书/大区经理-岗位说明书.docx; a file made
+    once for the whole handbook (岗位清单.xlsx) in the top folder itself."""
     if output.subjects == HANDBOOK:
         return f"{archive_root(hb)}/{filename}"
     return f"{archive_root(hb)}/{safe_name(output.label)}/{filename}"
@@ -245,11 +219,8 @@ def archive_name(hb: Handbook, output: Output, filename: str) -> str:
 
 
 def fingerprint(value: Any) -> Any:
-    """A JSON-able image of a view or subject: pydantic models, dataclasses, sequences, dates.
-
-    Anything else is refused rather than guessed at, so a view can never carry a value
-    that changes the document without changing its key.
-    """
+    """A JSON-able image of a view or subject: pydantic models, dataclasses, sequences, dates; anything else
+    is refused rather than guessed at, so no value in a view changes the document without changing its key."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if hasattr(value, "model_dump"):
@@ -289,10 +260,8 @@ def font_stamps() -> list:
 
 def stamp(output: Output, fonts: list | None = None) -> str:
     """Hash of everything but the view that shapes ``output``'s bytes: its declared templates, the tool's
-    package source, the lock file and, for an output that embeds fonts, the font files.
-
-    ``fonts`` (from :func:`font_stamps`) may be passed in to list the fonts once per build.
-    """
+    package source, the lock file and, for an output that embeds fonts, the font files (``fonts``, from
+    :func:`font_stamps`, may be passed in to list them once per build)."""
     lock = PROJECT_DIR / LOCK_FILE
     parts = {
         "templates": cachedir.digest(template_files(output), PROJECT_DIR),
@@ -361,9 +330,7 @@ register(_pdf("form", "空白表单", "form", DOWNLOADS + "/forms/{id}.pdf", "fo
 register(Output("roster", "xlsx", "岗位清单", "Excel", HANDBOOK, DOWNLOADS + "/roster.xlsx",
                 "generator.documents.renderers.xlsx:roster", lambda hb: "岗位清单", templates=("templates/xlsx/**/*",),
                 view_of=_roster_view, save_as="{label}", settings="generator.documents.renderers.xlsx:settings"))
-# 全部岗位说明书 is assembled from the job-description PDFs of the published handbook: the book HR prints has no
-# drafts, also where `serve` shows them. Where no draft changes a role's job description (always, unless drafts
-# are shown), its piece has the download's key and file: each job description is laid out once.
+# 全部岗位说明书: the published handbook's job-description PDFs, assembled (ARCHITECTURE.md, "Outputs")
 register(dataclasses.replace(
     _pdf("job-description-book", "全部岗位说明书", HANDBOOK, DOWNLOADS + "/job-descriptions-all.pdf",
          "all_job_descriptions", lambda hb: "全部岗位说明书", view_of=views.book_view, save_as="{label}", weight=25,

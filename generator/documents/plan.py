@@ -1,9 +1,5 @@
-"""Which downloadable documents a handbook has: one per output of the registry and subject.
-
-Kept apart from how documents look (the renderers) and from how they are
-scheduled (``generator.documents.produce``): this module only names files. What exists
-is decided by :mod:`generator.documents.outputs`; nothing here lists outputs.
-"""
+"""Which downloadable documents a handbook has: one per output of the registry and subject (only names files:
+not how documents look, nor how they are scheduled)."""
 
 from __future__ import annotations
 
@@ -40,17 +36,13 @@ class Document:
 def source_date() -> dt.date | None:
     """``SOURCE_DATE_EPOCH`` (reproducible-builds.org) as a UTC date; None when unset or not a number."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value.isdigit():
-        return None
-    return dt.datetime.fromtimestamp(int(value), dt.timezone.utc).date()
+    return dt.datetime.fromtimestamp(int(value), dt.timezone.utc).date() if value.isdigit() else None
 
 
 def updated(hb: Handbook, subject: Any) -> dt.date | None:
-    """When a subject last changed: its newest revision or git commit, else the build's source date.
-
-    Never the clock, so the same content gives the same zip bytes. ``SOURCE_DATE_EPOCH`` also caps a
-    date (a commit dated after it, by a skewed clock, is stamped with it), as reproducible builds expect.
-    """
+    """When a subject last changed: its newest revision or git commit, else the build's source date; never
+    the clock (same content, same zip bytes). ``SOURCE_DATE_EPOCH`` also caps a date (a commit dated after it,
+    by a skewed clock, is stamped with it), as reproducible builds expect."""
     source = source_date()
     own = None if isinstance(subject, Handbook) else views.last_updated(hb, subject)
     if own is None:
@@ -72,11 +64,6 @@ def plan(hb: Handbook) -> list[Document]:
 
 def subject(hb: Handbook, doc: Document) -> Any:
     return next(s for s in doc.output.subjects_of(hb) if doc.output.subject_id(s) == doc.id)
-
-
-def view(hb: Handbook, doc: Document) -> Any:
-    """What the renderer receives besides the subject (its fingerprint is the document's key)."""
-    return doc.output.view(hb, subject(hb, doc))
 
 
 def render(hb: Handbook, doc: Document, parts: dict[str, bytes] | None = None) -> bytes:

@@ -1,15 +1,11 @@
-"""What a job description or form *says*, computed once from the model.
-
-The PDF, Word and site renderers differ only in how things look; the words,
-numbering, rows and field layout they print come from here, so the outputs
-cannot drift apart.
-"""
+"""What a job description or form *says*, computed once from the model: PDF, Word and site differ only in how
+things look, so the words, numbering, rows and field layout they print cannot drift apart."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from ..content.model import (
@@ -78,14 +74,10 @@ class PolicyFacts:
 
 @dataclass(frozen=True)
 class DocumentView(Org):
-    """The slice of the handbook one document of an item is rendered from, in place of the ``Handbook``.
-
-    It answers the same questions the renderers ask a ``Handbook`` (``site``, the lookups of
-    :class:`~generator.content.model.Org`, ``policy()``) but holds only the facts the document
-    prints. Its fingerprint is therefore exactly what can change the document
-    (:func:`generator.documents.outputs.fingerprint`): editing a role's duties re-renders that
-    role's files and nobody else's, renaming it re-renders its superior's and reports' too.
-    """
+    """The slice of the handbook one document of an item is rendered from, in place of the ``Handbook``: the
+    same questions (``site``, ``Org``'s lookups, ``policy()``), only the facts the document prints, so its
+    fingerprint is exactly what can change the document: editing a role's duties re-renders that role's files
+    and nobody else's, renaming it its superior's and reports' too."""
 
     site: SiteFacts
     departments: tuple[Department, ...] = ()
@@ -128,10 +120,8 @@ def role_view(hb: Handbook, role: Role) -> DocumentView:
 
 def form_view(hb: Handbook, form: Form) -> DocumentView:
     """A blank form prints its policy's venues and meal rule, nothing else from outside."""
-    policies = ()
-    if form.policy:
-        policy = hb.policy(form.policy)
-        policies = (PolicyFacts(policy.id, tuple(policy.venues), policy.meal_standard),)
+    policy = hb.policy(form.policy) if form.policy else None
+    policies = (PolicyFacts(policy.id, tuple(policy.venues), policy.meal_standard),) if policy else ()
     return DocumentView(site=site_facts(hb), policies=policies, brand=document_brand(hb))
 
 
@@ -213,7 +203,6 @@ def header_logo(view: DocumentView | Handbook, max_height_mm: float, max_width_m
     return HeaderLogo(logo.data, logo.format, logo.media_type, round(height * logo.ratio, 2), round(height, 2))
 
 
-
 # --------------------------------------------------------------------------- titles, headers, footers
 
 
@@ -275,7 +264,6 @@ def basic_info(hb: Org, role: Role) -> list[tuple[str, str]]:
     ]
 
 
-
 # The optional sections real job descriptions carry, in the order they are printed (after 岗位职责).
 QUALIFICATIONS, AUTHORITY, RELATIONS = "任职资格", "岗位权限", "工作关系"
 EXTRA_SECTIONS = (AUTHORITY, RELATIONS, QUALIFICATIONS)
@@ -286,11 +274,8 @@ RELATION_LABELS = {"internal": "内部联系", "external": "外部联系"}
 
 @dataclass(frozen=True)
 class Entry:
-    """One line of an optional section: ``label`` (None for a plain list item) and its items.
-
-    A single-valued entry (学历) has one item and prints as "学历：大专"; a list entry (知识/技能)
-    prints its label and then each item numbered 1. 2. …
-    """
+    """One line of an optional section: ``label`` (None for a plain list item) and its items; a single-valued
+    entry (学历) prints as "学历：大专", a list entry (知识/技能) its label, then each item numbered 1. 2. …"""
 
     label: str | None
     items: tuple[str, ...]
@@ -312,17 +297,12 @@ def extra_sections(role: Role) -> list[ExtraSection]:
         entries = tuple(Entry(label, tuple(items), True) for key, label in RELATION_LABELS.items()
                         if (items := getattr(role.relations, key)))
         sections.append(ExtraSection(RELATIONS, entries))
-    q = role.qualifications
-    if q is not None:
-        entries = []
-        for key, label in QUALIFICATION_LABELS.items():
-            value = getattr(q, key)
-            if isinstance(value, list) and value:
-                entries.append(Entry(label, tuple(value), True))
-            elif isinstance(value, str):
-                entries.append(Entry(label, (value,)))
+    if role.qualifications is not None:  # a text (学历) is one entry, a list (知识/技能) a numbered one
+        values = [(label, getattr(role.qualifications, key)) for key, label in QUALIFICATION_LABELS.items()]
+        entries = tuple(Entry(label, (value,)) if isinstance(value, str) else Entry(label, tuple(value), True)
+                        for label, value in values if value is not None and value != [])
         if entries:
-            sections.append(ExtraSection(QUALIFICATIONS, tuple(entries)))
+            sections.append(ExtraSection(QUALIFICATIONS, entries))
     return sections
 
 
@@ -343,31 +323,24 @@ EXTRA_KEYS = {AUTHORITY: "authority", RELATIONS: "relations", QUALIFICATIONS: "q
 
 
 def jd_section_texts(role: Role) -> dict[str, list[str]]:
-    """What each editable part of the Word JD says, line by line, keyed by the role field it shows.
-
-    Fingerprinted into the Word file when it is made and recomputed from the file when it comes back,
-    so ``handbook import`` knows which parts HR edited.
-    """
+    """What each editable part of the Word JD says, line by line, keyed by the role field it shows:
+    fingerprinted into the file when it is made, recomputed when it comes back, so ``handbook import`` knows
+    what HR edited."""
     texts = {
         "purpose": [role.purpose or ""],
         "duties": [f"{'H' if item.is_heading else 'D'}{item.depth}:{item.text}" for item in duty_outline(role)],
         "kpis": ["|".join(row) for row in kpi_rows(role)]
         + [f"note:{role.kpis.note or '' if role.kpis.status == 'proposed' else ''}"] if role.kpis else [],
     }
-    shown = {section.heading: section for section in extra_sections(role)}
-    for heading, key in EXTRA_KEYS.items():
-        texts[key] = extra_section_lines(shown[heading]) if heading in shown else []
-    return texts
-
+    shown = {section.heading: extra_section_lines(section) for section in extra_sections(role)}
+    return texts | {key: shown.get(heading, []) for heading, key in EXTRA_KEYS.items()}
 
 
 def kpi_rows(role: Role) -> list[tuple[str, ...]]:
     return [(k.name, k.definition, k.target, weight_text(k), k.cycle, k.source) for k in kpi_items(role)]
 
 
-
 MEASURES_LABEL = "考核职责："
-
 
 
 def kpi_measures_text(role: Role, kpi: KPI) -> str:
@@ -375,7 +348,6 @@ def kpi_measures_text(role: Role, kpi: KPI) -> str:
     label and labels, each label kept on one line."""
     labels = kpi_measures(role, kpi)
     return MEASURES_LABEL + " ".join(labels) if labels else ""
-
 
 
 # --------------------------------------------------------------------------- appraisal
@@ -391,14 +363,10 @@ def appraisal_rows(role: Role) -> list[tuple[str, ...]]:
     return [(k.name, weight_text(k), k.target, "", "", "") for k in kpi_items(role)]
 
 
-def appraisal_total(role: Role) -> str:
-    """The total weight, e.g. '100%'."""
-    return percent(sum(k.weight for k in kpi_items(role)))
-
-
 def appraisal_total_row(role: Role) -> tuple[str, ...]:
-    """The last row of the appraisal table, in APPRAISAL_COLUMNS order."""
-    return (TOTAL_LABEL, appraisal_total(role)) + ("",) * (len(APPRAISAL_COLUMNS) - 2)
+    """The last row of the appraisal table, in APPRAISAL_COLUMNS order: the total weight, e.g. '100%'."""
+    total = percent(sum(k.weight for k in kpi_items(role)))
+    return (TOTAL_LABEL, total) + ("",) * (len(APPRAISAL_COLUMNS) - 2)
 
 
 # --------------------------------------------------------------------------- forms
@@ -444,13 +412,9 @@ def form_layout(hb: DocumentView | Handbook, form: Form) -> list[SectionLayout]:
             if used + span > GRID:
                 layout.rows.append(_stretch(row, used))
                 row, used = [], 0
-            options = tuple(f.options)
-            if f.options_from == "venues" and policy is not None:
-                options += tuple(policy.venues)
-            text = ""
-            if f.type == "meal-standard" and policy is not None and policy.meal_standard is not None:
-                text = meal_standard_text(policy.meal_standard)
-            row.append(Cell(f, span, options, text))
+            venues = tuple(policy.venues) if f.options_from == "venues" and policy is not None else ()
+            meal = policy.meal_standard if f.type == "meal-standard" and policy is not None else None
+            row.append(Cell(f, span, tuple(f.options) + venues, meal_standard_text(meal) if meal else ""))
             used += span
         if row:
             layout.rows.append(_stretch(row, used))
@@ -461,8 +425,7 @@ def form_layout(hb: DocumentView | Handbook, form: Form) -> list[SectionLayout]:
 def _stretch(row: list[Cell], used: int) -> list[Cell]:
     """Give the last cell of a short row the remaining width, so rows end flush."""
     if used < GRID and row:
-        last = row[-1]
-        row = row[:-1] + [Cell(last.field, last.span + GRID - used, last.options, last.text)]
+        row = row[:-1] + [replace(row[-1], span=row[-1].span + GRID - used)]
     return row
 
 
@@ -484,10 +447,8 @@ def form_footer(form: Form) -> str:
 
 
 # --------------------------------------------------------------------------- blanks, tick boxes, signatures
-#
-# A printed line is a list of (words, blank) items: ``blank`` names the line to write on that
-# follows the words ("" for none): "sign", "date", "other" or "fill" (a line across the box).
-# The renderers decide how a blank is drawn (a bottom border, underscores); the words are here.
+# A printed line is a list of (words, blank) items: ``blank`` names the line to write on after the words
+# ("" for none): "sign", "date", "other" or "fill" (across the box); renderers draw it (border, underscores).
 
 
 def signature_items() -> list[tuple[str, str]]:
@@ -500,10 +461,8 @@ def value_items(cell: Cell) -> list[tuple[str, str]]:
     if cell.type == "choice":
         if not cell.options:  # e.g. 招待地点 before 行政部 lists the venues: room to write one
             return [("", "fill")]
-        items = [(f"{CHECKBOX} {option}", "") for option in cell.options]
-        if cell.field.other:
-            items.append((f"{CHECKBOX} {OTHER_OPTION}：", "other"))
-        return items
+        other = [(f"{CHECKBOX} {OTHER_OPTION}：", "other")] if cell.field.other else []
+        return [(f"{CHECKBOX} {option}", "") for option in cell.options] + other
     if cell.type == "signature":
         return signature_items()
     if cell.type == "meal-standard" and cell.text:
@@ -516,15 +475,9 @@ def line_text(items: list[tuple[str, str]], blanks: Mapping[str, str], gap: str 
     return gap.join(words + blanks.get(blank, "") for words, blank in items)
 
 
-def value_text(cell: Cell, blanks: Mapping[str, str]) -> str:
-    return line_text(value_items(cell), blanks)
-
-
 # --------------------------------------------------------------------------- revisions (修订记录)
-#
-# One list per role, policy, guide or form: the formal releases HR writes in ``revisions:``
-# and the git commits that touched the item's file, newest first. Shown on the page (all of
-# it), and in the job description as a table of the latest REVISIONS_IN_DOCUMENT entries.
+# An item's releases (``revisions:``) and the git commits of its file, newest first: all on the page, the
+# latest REVISIONS_IN_DOCUMENT in the job description.
 
 REVISIONS_HEADING = "修订记录"
 REVISION_COLUMNS = ("版本", "日期", "修订内容", "修订人")
@@ -555,8 +508,7 @@ def revision_rows(hb: DocumentView | Handbook, item, limit: int | None = None) -
     commits = [RevisionRow(c.version or NO_VERSION, c.date, c.subject, c.author, c.short)
                for c in hb.history.of(kind_of(item).name, item.id)]
     # sorted() is stable: commits keep git's newest-first order within a day
-    rows = sorted(authored + commits, key=lambda row: (row.date, not row.commit), reverse=True)
-    return rows[:limit] if limit is not None else rows
+    return sorted(authored + commits, key=lambda row: (row.date, not row.commit), reverse=True)[:limit]
 
 
 def authored_revisions(hb: Handbook) -> list[tuple[str, str, str, RevisionRow]]:

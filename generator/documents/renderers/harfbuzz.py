@@ -1,11 +1,5 @@
-"""HarfBuzz's subsetter through its public C API (ctypes): a CID-keyed CFF font cut to some glyphs.
-
-WeasyPrint subsets every embedded font with HarfBuzz as well, but keeps the glyph ids (RETAIN_GIDS): for a
-65 535-glyph CJK face that writes ~60 000 empty glyph slots, twice, ~40 ms per face and PDF. Cut without
-kept ids and with only the CFF table kept, the same face takes ~8 ms, and a CID-keyed CFF keeps each
-glyph's CID (its glyph id in the face) in its charset, so the page content, widths and ToUnicode stay valid.
-``libharfbuzz-subset0`` is what WeasyPrint needs too (see the project's field notes).
-"""
+"""HarfBuzz's subsetter through its public C API (ctypes): a CID-keyed CFF font cut to some glyphs without
+kept ids, ~8 ms instead of WeasyPrint's ~40 ms per face (ARCHITECTURE.md, "PDF files")."""
 
 from __future__ import annotations
 
@@ -97,11 +91,7 @@ class Face:
             if not result:
                 raise ValueError("HarfBuzz could not subset the font")
             try:
-                table = hb.hb_face_reference_table(result, _tag(_CFF))
-                length = ctypes.c_uint()
-                pointer = hb.hb_blob_get_data(table, ctypes.byref(length))
-                data = ctypes.string_at(pointer, length.value) if pointer else b""
-                hb.hb_blob_destroy(table)
+                data = _cff_table(result)
             finally:
                 hb.hb_face_destroy(result)
         if not data:
@@ -116,18 +106,12 @@ class Face:
 
         if _tag(_CFF) not in self.tables:
             return False
-        hb, _ = _libraries()
-        table = hb.hb_face_reference_table(self.face, _tag(_CFF))
         try:
-            length = ctypes.c_uint()
-            pointer = hb.hb_blob_get_data(table, ctypes.byref(length))
             cff = CFFFontSet()
-            cff.decompile(io.BytesIO(ctypes.string_at(pointer, min(length.value, 1 << 18))), None, isCFF2=False)
+            cff.decompile(io.BytesIO(_cff_table(self.face, 1 << 18)), None, isCFF2=False)
             return "ROS" in cff[cff.fontNames[0]].rawDict
         except Exception:  # not a CFF fontTools can read: not ours to cut
             return False
-        finally:
-            hb.hb_blob_destroy(table)
 
     def __del__(self):
         try:
@@ -136,15 +120,24 @@ class Face:
             pass
 
 
+def _cff_table(face, limit: int | None = None) -> bytes:
+    """The CFF table of a HarfBuzz face (at most its first ``limit`` bytes); b"" without one."""
+    hb, _ = _libraries()
+    table = hb.hb_face_reference_table(face, _tag(_CFF))
+    try:
+        length = ctypes.c_uint()
+        pointer = hb.hb_blob_get_data(table, ctypes.byref(length))
+        return ctypes.string_at(pointer, min(length.value, limit or length.value)) if pointer else b""
+    finally:
+        hb.hb_blob_destroy(table)
+
+
 _FACES: dict[tuple, Face] = {}
 
 
 def face(data: bytes, index: int) -> Face:
-    """The face ``index`` of the font file ``data``, made once per process.
-
-    WeasyPrint hands each PDF a fresh copy of the same font file; the length, the face and the first 64 KB
-    (the table directories with their checksums) tell copies of one file apart from another file.
-    """
+    """The face ``index`` of the font file ``data``, made once per process (WeasyPrint hands each PDF a fresh
+    copy of the file: the length, the face and the table directories in the first 64 KB tell copies apart)."""
     key = (len(data), index, hashlib.blake2b(data[:65536], digest_size=16).digest())
     if key not in _FACES:
         _FACES[key] = Face(data, index)

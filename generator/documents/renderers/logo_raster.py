@@ -1,14 +1,5 @@
-"""A logo drawn as PNG, for the outputs that cannot show its SVG reliably (cairosvg, safe mode).
-
-* **Word headers** always get a PNG: every Word, WPS and LibreOffice shows one, not all show SVG.
-* **PDF headers** keep an SVG as vectors, unless it paints with gradients or patterns: WeasyPrint draws
-  those as 1 × 1 tiling patterns, which poppler (Linux PDF viewers, CUPS printing) leaves out at some
-  zoom levels (measured with pdftoppm: the fixture logo's gradient square vanished at 50, 72, 96 and
-  100 dpi, showed at 40, 60 and 120). Such a logo is drawn at 600 dpi of its printed size instead.
-
-The SVG was checked when the content loaded (:mod:`generator.content.brand`); cairosvg's safe mode (``unsafe=False``)
-still refuses entities and reads nothing but embedded ``data:`` images.
-"""
+"""A logo's SVG drawn as PNG (cairosvg, safe mode): always for Word, for PDFs when it paints with gradients or
+patterns, which poppler drops at some zoom levels (ARCHITECTURE.md, "PDF files")."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""PDF renderer: job descriptions (also the pieces of 全部岗位说明书), appraisal sheets and blank forms, from the
-Jinja2 HTML templates in ``templates/pdf/`` laid out by :mod:`.weasy`.
-
-Every word printed comes from :mod:`generator.documents.views` (or the model); the templates only decide how
-it looks. Every PDF is PDF/A-2b and tagged (see :data:`.weasy.PDF_VARIANT`).
-"""
+"""PDF job descriptions (also the pieces of 全部岗位说明书), appraisal sheets and blank forms: the words from
+:mod:`generator.documents.views`, the look from the Jinja templates in ``templates/pdf/`` (:mod:`.weasy`)."""
 
 from __future__ import annotations
 
@@ -38,15 +34,11 @@ class KpiRow:
 
 def job_description(hb: DocumentView, role: Role) -> bytes:
     """岗位说明书; also one role's pages of 全部岗位说明书, which renumbers them (:mod:`.pdf_book`)."""
-    return _render("job_description.html", hb, role, **_jd_context(hb, role))
-
-
-def _jd_context(hb: DocumentView, role: Role) -> dict:
-    """What job_description.html reads, for one role."""
     kpis = [KpiRow(cells=row, measures=outline.kpi_measures(role, kpi))
             for row, kpi in zip(views.kpi_rows(role), outline.kpi_items(role))]
     basic = views.basic_info(hb, role)
-    return dict(
+    return _render(
+        "job_description.html", hb, role,
         doc_title=views.jd_title(role),
         number_line=views.role_number_line(role),
         footer=views.jd_footer(role),

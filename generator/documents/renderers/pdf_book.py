@@ -1,26 +1,5 @@
-"""全部岗位说明书: every published job description in one PDF, assembled from the job descriptions themselves.
-
-Laid out as one WeasyPrint document, the book of a 500-role handbook took ~3 minutes and 2.3 GB in one
-process, again after every edit of any role. Here the book's pieces *are* the job-description PDFs
-(:func:`generator.documents.renderers.pdf.job_description`), rendered and cached as downloads anyway, so every
-job description is laid out once per build and an edit re-lays out one role. This module only *assembles*
-(pikepdf, no layout of the pieces):
-
-* the cover and 目录 are laid out by WeasyPrint with the page numbers the pieces' page counts give
-  (:func:`cover_and_contents`, twice when the 目录 itself turns out longer than assumed);
-* the pages of the cover and of every piece follow each other; each page already prints its footer
-  第 n 页 / 共 N 页 as WeasyPrint laid it out (style.css's ``@bottom-right``), counted within its own document:
-  the assembly renumbers it in place (:func:`_renumber`): same position (right-aligned on the same right
-  edge), size, colour and marking (a pagination artifact), drawn with the glyphs of a one-page *specimen*
-  laid out with the same stylesheet (:func:`_page_numbers`, which holds every digit);
-* the fonts are embedded once: the subsets of a face in every piece become one subset
-  (:func:`generator.documents.renderers.pdf_fonts.merge_cff`, widths and ToUnicode merged);
-* the structure trees become one (the pieces' elements under one ``Document``, ``ParentTree`` renumbered),
-  the 目录's links point at the pages, the bookmarks list departments and their roles, and the catalog
-  (XMP metadata, OutputIntent, language, MarkInfo) is the cover's: PDF/A-2b and tagged like every PDF here.
-
-The bytes depend only on the inputs (``deterministic_id``), as everywhere.
-"""
+"""全部岗位说明书 assembled from the job-description PDFs themselves (pikepdf, no layout of them): one layout per
+role and build instead of a 3-minute, 2.3 GB book (ARCHITECTURE.md, "PDF files")."""
 
 from __future__ import annotations
 
@@ -30,6 +9,7 @@ import re
 import string
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import accumulate
 from urllib.parse import unquote
 
 import pikepdf
@@ -59,12 +39,7 @@ class BookGroup:
 
 def book_roles(hb: Handbook) -> list[tuple[str, list[Role]]]:
     """(department name, its roles) in the menu's order: the book's order (its view has no drafts)."""
-    groups = []
-    for dept in hb.site.departments:
-        roles = hb.roles_in(dept.id)
-        if roles:
-            groups.append((dept.name, roles))
-    return groups
+    return [(dept.name, roles) for dept in hb.site.departments if (roles := hb.roles_in(dept.id))]
 
 
 def all_job_descriptions(hb: Handbook, parts: dict[str, bytes]) -> bytes:
@@ -81,21 +56,13 @@ def all_job_descriptions(hb: Handbook, parts: dict[str, bytes]) -> bytes:
 
 
 def cover_and_contents(hb: Handbook, groups, counts: dict[str, int]) -> pikepdf.Pdf:
-    """The cover and 目录, laid out with each role's first page; its own pages count as well.
-
-    How many pages the 目录 takes does not depend on the numbers in it: a layout (:func:`weasy.layout`, not
-    drawn yet) that assumed one page and found more tells where the first job description starts, and the
-    second layout is drawn. A cover and 目录 that fit on one page are laid out and drawn once.
-    """
+    """The cover and 目录, laid out with each role's first page; its own pages count as well (a layout that
+    assumed fewer pages is laid out again before it is drawn)."""
     def html(start: int) -> str:
-        page = start
-        book_groups = []
-        for name, roles in groups:
-            entries = []
-            for role in roles:
-                entries.append(BookEntry(role.id, role.title, page))
-                page += counts[role.id]
-            book_groups.append(BookGroup(name, entries))
+        # each role's first page, taken in the order the roles are listed
+        firsts = accumulate((counts[role.id] for _, roles in groups for role in roles), initial=start)
+        book_groups = [BookGroup(name, [BookEntry(role.id, role.title, next(firsts)) for role in roles])
+                       for name, roles in groups]
         return weasy.environment().get_template("job_descriptions_book.html").render(
             handbook=hb.site.handbook_title, author=hb.site.organisation, **weasy.brand_context(hb), draft=False,
             doc_title=f"{hb.site.handbook_title} {BOOK_TITLE}", toc_heading=BOOK_TOC, groups=book_groups,
@@ -181,17 +148,17 @@ def _renumber(content: bytes, numbers: PageNumbers, old: str, new: str) -> bytes
 # --------------------------------------------------------------------------- assembly
 
 
-def assemble(cover: pikepdf.Pdf, groups, parts: dict[str, bytes], counts: dict[str, int], page_numbers) -> bytes:
-    """One piece open at a time: each is copied, renumbered and made independent of its file, then closed
-    (the book keeps its objects, not 500 open PDFs)."""
+def assemble(book: pikepdf.Pdf, groups, parts: dict[str, bytes], counts: dict[str, int],
+             page_numbers) -> bytes:
+    """The cover and 目录 (``book``), then every piece, one open at a time: each is copied, renumbered and made
+    independent of its file, then closed (the book keeps its objects, not 500 open PDFs)."""
     specimen, numbers = page_numbers
-    book = cover
-    total = len(cover.pages) + sum(counts.values())
+    total = len(book.pages) + sum(counts.values())
     font = _copy(book, specimen, numbers.font)
     _number(book, list(book.pages), 1, total, numbers, font)
     root = book.Root.StructTreeRoot
     document = _document_element(root)
-    parent_tree = _number_tree(root.ParentTree)
+    parent_tree = dict(pikepdf.NumberTree(root.ParentTree).items())
     next_key = max(parent_tree, default=-1) + 1
     first_page: dict[str, int] = {}
     for _, roles in groups:
@@ -202,12 +169,12 @@ def assemble(cover: pikepdf.Pdf, groups, parts: dict[str, bytes], counts: dict[s
                 for page in piece.pages:
                     _shift_struct_parents(page.obj, offset)
                 piece_root = piece.Root.StructTreeRoot
-                piece_tree = _number_tree(piece_root.ParentTree)
+                piece_tree = dict(pikepdf.NumberTree(piece_root.ParentTree).items())
                 piece_document = _document_element(piece_root)
                 book.pages.extend(piece.pages)
                 for key, value in piece_tree.items():
                     parent_tree[key + offset] = _copy(book, piece, value)
-                for kid in _kids(piece_document):
+                for kid in list(piece_document.K):
                     kid = _copy(book, piece, kid)
                     kid.P = document
                     document.K.append(kid)
@@ -245,10 +212,8 @@ def _number(book: pikepdf.Pdf, pages: list, first: int, total: int, numbers: Pag
 
 
 def _own_streams(pages: list) -> None:
-    """Every stream the copied ``pages`` reach gets its bytes now, so their file can be closed before saving.
-
-    (pikepdf copies a stream's data lazily, from the open source, when the copy is written.)
-    """
+    """Every stream the copied ``pages`` reach gets its bytes now (pikepdf copies them lazily), so their file
+    can be closed before saving."""
     seen: set = set()
     todo = [page.obj.get(key) for page in pages for key in ("/Resources", "/Annots")]
     while todo:
@@ -280,21 +245,6 @@ def _document_element(root: pikepdf.Object) -> pikepdf.Object:
     if not isinstance(top.K, pikepdf.Array):
         top.K = pikepdf.Array([top.K])
     return top
-
-
-def _kids(element: pikepdf.Object) -> list:
-    return list(element.K)
-
-
-def _number_tree(node: pikepdf.Object) -> dict[int, pikepdf.Object]:
-    found: dict[int, pikepdf.Object] = {}
-    nums = node.get("/Nums")
-    if nums is not None:
-        for i in range(0, len(nums), 2):
-            found[int(nums[i])] = nums[i + 1]
-    for kid in node.get("/Kids", []):
-        found.update(_number_tree(kid))
-    return found
 
 
 def _shift_struct_parents(page: pikepdf.Object, offset: int) -> None:

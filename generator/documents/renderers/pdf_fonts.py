@@ -1,24 +1,5 @@
-"""The embedded fonts of WeasyPrint's PDFs: CJK faces cut to the glyphs a document draws, one per face in a book.
-
-WeasyPrint subsets fonts with HarfBuzz but keeps the glyph ids (RETAIN_GIDS), because the page content
-refers to glyphs by id. The simplified-Chinese glyphs of Noto Sans CJK SC sit near the end of its 65 535
-glyphs, so every "subset" still holds ~60 000 empty glyph slots: ~140 KB per face and ~40 ms of HarfBuzz
-work per face and PDF, done twice over — the largest single cost of a PDF (see README, Performance).
-
-Here each embedded CID-keyed CFF font becomes a bare CFF (FontFile3 /CIDFontType0C) holding only the glyphs
-the document draws, cut by HarfBuzz without kept ids (:mod:`.harfbuzz`, ~8 ms): a CID-keyed CFF keeps each
-glyph's CID — its id in the face — in its charset, so page content, widths (/W) and ToUnicode, all keyed by
-CID, stay untouched. Result: ~20–40 KB per face.
-
-To do that work once instead of after WeasyPrint's, :func:`whole_faces` asks WeasyPrint not to subset the
-faces this module will cut (:func:`_subset` in place of ``weasyprint.pdf.fonts.Font.subset``, for the
-calling thread and only while it lays out a PDF; any other font, or a WeasyPrint without that method, is
-subset by WeasyPrint as before and then cut from its subset). :func:`compact_fonts`, the finisher, cuts
-both kinds. Relies on (pinned in pyproject.toml): WeasyPrint's finisher hook, its ``Font`` objects
-(``file_content``, ``index``, ``subset``) and the shape of the font objects it writes through pydyf.
-``tests/test_pdf_fonts.py`` checks, on PDFs rendered in the test, that every glyph a page draws has its
-outline in the embedded font program, that the outlines are WeasyPrint's, and that the seam is in use.
-"""
+"""The embedded CJK fonts of WeasyPrint's PDFs cut to the glyphs drawn (~60 KB instead of ~330 KB a JD), one
+per face in a book: the seam in WeasyPrint and why it holds are in ARCHITECTURE.md, "PDF files"."""
 
 from __future__ import annotations
 
@@ -27,13 +8,14 @@ import logging
 import re
 import threading
 from contextlib import contextmanager
+from itertools import groupby
 
 from . import harfbuzz
 
 LOGGER = logging.getLogger(__name__)
 
 
-def _object_number(reference) -> int:
+def object_number(reference) -> int:
     """``b"12 0 R"`` → 12 (pydyf writes references as bytes)."""
     if isinstance(reference, (bytes, bytearray)):
         reference = reference.decode("ascii")
@@ -41,12 +23,8 @@ def _object_number(reference) -> int:
 
 
 def _width_codes(widths) -> set[int]:
-    """Glyph codes listed in a CIDFont /W array: ``[start [w1 w2 …] start [w …] …]``."""
-    codes: set[int] = set()
-    items = list(widths or [])
-    for start, run in zip(items[0::2], items[1::2]):
-        codes.update(range(int(start), int(start) + len(run)))
-    return codes
+    """Glyph codes listed in a CIDFont /W array."""
+    return set(read_widths(widths))
 
 
 # --------------------------------------------------------------------------- the seam in WeasyPrint
@@ -108,10 +86,10 @@ def compact_fonts(document, pdf) -> None:
         for obj in pdf.objects:
             if isinstance(obj, dict) and obj.get("Type") == "/Font" and obj.get("Subtype") in (
                     "/CIDFontType0", "/CIDFontType2"):
-                descriptor = pdf.objects[_object_number(obj["FontDescriptor"])]
+                descriptor = pdf.objects[object_number(obj["FontDescriptor"])]
                 program = descriptor.get("FontFile3", descriptor.get("FontFile2"))
                 if program is not None:
-                    fonts_by_file.setdefault(_object_number(program), []).append((obj, descriptor))
+                    fonts_by_file.setdefault(object_number(program), []).append((obj, descriptor))
     except Exception:  # an unexpected PDF structure: leave every font as WeasyPrint wrote it
         if _KEPT.fonts:
             raise
@@ -147,12 +125,8 @@ def compact_fonts(document, pdf) -> None:
 
 
 def merge_cff(programs: list[bytes]) -> bytes:
-    """One CID-keyed CFF holding every glyph of ``programs`` (each from :func:`compact_cff` of the same face).
-
-    WeasyPrint's subsets keep glyph ids and are desubroutinized (no subroutines to renumber): a glyph's
-    charstring is the same bytes in every subset, and its Font DICT (hinting values) is found by name. The
-    union is those glyphs side by side. Subsets of different faces are refused (ValueError), never mixed.
-    """
+    """One CID-keyed CFF holding every glyph of ``programs`` (:func:`compact_fonts`'s, of one face) side by
+    side (why that is enough: ARCHITECTURE.md, "PDF files"); subsets of different faces: ValueError."""
     from types import SimpleNamespace
 
     from fontTools.cffLib import CFFFontSet, CharStrings, FDArrayIndex, FDSelect
@@ -171,8 +145,7 @@ def merge_cff(programs: list[bytes]) -> bytes:
             base, base_top = cff, top
         elif cff.fontNames != base.fontNames:
             raise ValueError("the subsets are not of one face")
-        # HarfBuzz keeps only the Font DICTs a subset uses, so the same DICT has different indexes in
-        # different subsets: glyphs are matched to their DICT by its name.
+        # the same Font DICT has different indexes in different subsets: glyphs find theirs by its name
         names = [getattr(fd, "FontName", None) for fd in top.FDArray]
         if None in names or len(set(names)) != len(names):
             raise ValueError("Font DICTs without unique names")
@@ -227,8 +200,7 @@ def read_to_unicode(cmap: bytes) -> dict[int, str]:
     found: dict[int, str] = {}
     for block in _BFCHAR.findall(cmap):
         codes = _HEX.findall(block)
-        for code, text in zip(codes[0::2], codes[1::2]):
-            found[int(code, 16)] = _utf16(text)
+        found.update({int(code, 16): _utf16(text) for code, text in zip(codes[0::2], codes[1::2])})
     for block in _BFRANGE.findall(cmap):
         codes = _HEX.findall(block)
         for first, last, text in zip(codes[0::3], codes[1::3], codes[2::3]):
@@ -257,47 +229,31 @@ def write_to_unicode(mapping: dict[int, str]) -> bytes:
 def read_widths(widths) -> dict[int, float]:
     """CID → advance of a CIDFont /W array (``c [w …]`` and ``c_first c_last w`` forms)."""
     found: dict[int, float] = {}
-    items = list(widths or [])
-    i = 0
-    while i < len(items):
-        start = int(items[i])
-        run = items[i + 1] if i + 1 < len(items) else None
-        if run is not None and not isinstance(run, (str, bytes, int, float)) and hasattr(run, "__iter__"):
-            for offset, width in enumerate(run):
-                found[start + offset] = float(width)
-            i += 2
+    items = iter(list(widths or []))
+    for start in items:
+        run = next(items)
+        if isinstance(run, (str, bytes, int, float)) or not hasattr(run, "__iter__"):  # c_first c_last w
+            found.update(dict.fromkeys(range(int(start), int(run) + 1), float(next(items))))
         else:
-            for cid in range(start, int(items[i + 1]) + 1):
-                found[cid] = float(items[i + 2])
-            i += 3
+            found.update({int(start) + offset: float(width) for offset, width in enumerate(run)})
     return found
 
 
 def write_widths(widths: dict[int, float]) -> list:
-    """A /W array for ``widths``: consecutive CIDs share one ``c [w …]`` run."""
+    """A /W array for ``widths``: consecutive CIDs share one ``c [w …]`` run; whole widths as integers."""
     out: list = []
-    run: list = []
-    start = previous = None
-    for cid in sorted(widths):
-        if previous is not None and cid == previous + 1:
-            run.append(widths[cid])
-        else:
-            if run:
-                out += [start, run]
-            start, run = cid, [widths[cid]]
-        previous = cid
-    if run:
-        out += [start, run]
-    return [v if not isinstance(v, list) else [int(w) if float(w).is_integer() else w for w in v] for v in out]
+    for _, run in groupby(enumerate(sorted(widths)), key=lambda item: item[1] - item[0]):
+        cids = [cid for _, cid in run]
+        out += [cids[0], [int(widths[c]) if float(widths[c]).is_integer() else widths[c] for c in cids]]
+    return out
 
 
 def merge_pdf_fonts(pdf) -> None:
     """In a pikepdf ``pdf`` made of several WeasyPrint PDFs: one embedded font per face, not one per piece.
 
-    Every Type0 font whose CIDFont carries a compact CFF (:func:`compact_fonts`) is grouped by its name
-    without the subset tag (``ABCDEF+Noto-Sans-CJK-SC`` → ``Noto-Sans-CJK-SC``); each group becomes one
-    font holding the union of glyphs, widths and ToUnicode entries, and every page (and form XObject)
-    refers to it. A group that cannot be merged is left as it is, with a warning.
+    Type0 fonts with a compact CFF (:func:`compact_fonts`) grouped by name without the subset tag
+    (``ABCDEF+Noto-Sans-CJK-SC``), each group one font with the union of glyphs, widths and ToUnicode entries
+    that every page (and form XObject) refers to; a group that cannot be merged is left, with a warning.
     """
     import hashlib
 
@@ -342,9 +298,8 @@ def merge_pdf_fonts(pdf) -> None:
             for font in fonts:
                 cid_font = font.DescendantFonts[0]
                 widths.update(read_widths(cid_font.get("/W")))
-                if "/ToUnicode" in font:
-                    for cid, text in read_to_unicode(font.ToUnicode.read_bytes()).items():
-                        to_unicode.setdefault(cid, text)
+                if "/ToUnicode" in font:  # the first piece's text for a CID stays
+                    to_unicode = read_to_unicode(font.ToUnicode.read_bytes()) | to_unicode
                 program = cid_font.FontDescriptor.FontFile3
                 programs.setdefault(program.objgen, program.read_bytes())
             cff = merge_cff(list(programs.values()))

@@ -1,25 +1,11 @@
-"""PDF/UA-1 on top of WeasyPrint's tagged PDF/A-2b: what its tags leave out, added before the file is written.
-
-WeasyPrint 70 tags headings, paragraphs, lists and tables (``pdf_tags``) but, on every PDF of the handbook:
-
-* header cells (TH) carry no ``/Scope``. Each gets Row or Column as the template's ``scope`` attribute says,
-  which WeasyPrint records only in the data cells' ``/Headers``: a header cell that cells of its own row cite
-  is a row header. Those ``/ID`` and ``/Headers`` pairs are then dropped: no ``/IDTree`` lists the IDs (ISO
-  32000 asks for one when IDs exist), and the pieces of 全部岗位说明书 would repeat each other's;
-* the page margins' texts (handbook name, document number, footer, page number, the brand header) are marked
-  as content whose structure elements hang outside the tree. They become pagination artifacts, as
-  全部岗位说明书's page numbers are, and those elements are emptied;
-* the XMP claims PDF/A only. ``pdfuaid:part`` 1 is added, with the extension schema PDF/A requires for a
-  schema it does not predefine, and ``dc:language`` (WeasyPrint writes only the catalog's ``/Lang``).
-
-Called as (part of) WeasyPrint's ``finisher``: it edits the pydyf objects, no second parse of the file.
-"""
+"""PDF/UA-1 on top of WeasyPrint's tagged PDF/A-2b, in its finisher: header cells scoped, margin texts as
+pagination artifacts, the XMP claim (what its tags leave out: ARCHITECTURE.md, "PDF files")."""
 
 from __future__ import annotations
 
 import pydyf
 
-from . import pdf_fonts
+from .pdf_fonts import object_number as _number
 
 PAGINATION = pydyf.Dictionary({"Type": "/Pagination"})
 _RDF_END = b"</rdf:RDF>"
@@ -41,7 +27,7 @@ XMP_UA = (
 
 
 def finish(pdf: pydyf.PDF, language: str) -> None:
-    """Scopes, pagination artifacts and the XMP claim (see the module's docstring), in place."""
+    """Scopes, pagination artifacts and the XMP claim (ARCHITECTURE.md, "PDF files"), in place."""
     objects = pdf.objects
     root = objects[_number(pdf.catalog["StructTreeRoot"])]
     elements = {obj.number: obj for obj in objects
@@ -52,10 +38,6 @@ def finish(pdf: pydyf.PDF, language: str) -> None:
     for number in elements.keys() - in_tree:
         elements[number].clear()
     _xmp(pdf, language)
-
-
-def _number(reference) -> int:
-    return pdf_fonts._object_number(reference)
 
 
 def _kids(element) -> list:
@@ -96,11 +78,9 @@ def _artifacts(pdf: pydyf.PDF, root, outside: set[int]) -> None:
     for key, parents in zip(nums[::2], nums[1::2]):
         if not isinstance(parents, list):
             continue  # an annotation's entry
-        marked = set()
-        for mcid, reference in enumerate(parents):
-            if _number(reference) in outside:
-                marked.add(mcid)
-                parents[mcid] = "null"
+        marked = {mcid for mcid, reference in enumerate(parents) if _number(reference) in outside}
+        for mcid in marked:
+            parents[mcid] = "null"
         if marked:
             page = pdf.objects[_number(pdf.page_references[key])]
             stream = pdf.objects[_number(page["Contents"])].stream

@@ -1,24 +1,11 @@
-"""HTML laid out into PDF by WeasyPrint, as every PDF of the handbook is made: the shared stylesheet, fonts
-and template folders, the brand header's context, PDF/A-2b and PDF/UA-1 (:mod:`.pdf_ua`), compacted fonts.
-
-Content is untrusted text: the Jinja environment autoescapes everything and WeasyPrint may only read files
-from the template folders (see :class:`LocalOnlyFetcher`). The embedded fonts are cut to the glyphs drawn
-(:mod:`.pdf_fonts`): ~60 KB instead of ~330 KB for a 2-page JD, and without WeasyPrint's own subsetting.
-
-Facts this module relies on (see the project's field notes):
-
-* ``<html lang="zh-CN">`` and the one family "Noto Sans CJK SC" in the CSS, or
-  WeasyPrint picks the Japanese face of the Noto CJK collection;
-* ``libharfbuzz-subset0`` must be installed, or subsetting takes ~10 s per PDF;
-* the output is byte-identical between runs as long as no dates are put in the
-  metadata, so none are.
-"""
+"""HTML laid out into PDF by WeasyPrint, as every PDF is made: the shared stylesheet, fonts and template
+folders (the only files it may read), the brand header, PDF/A-2b and PDF/UA-1, compacted fonts
+(ARCHITECTURE.md, "PDF files": the facts this relies on)."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import logging
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,12 +20,9 @@ from ... import TOOL_ROOT
 from .. import views
 from . import logo_raster, pdf_fonts, pdf_ua
 
-PROJECT_DIR = TOOL_ROOT
-TEMPLATE_DIR = PROJECT_DIR / "templates" / "pdf"
-OVERRIDE_DIR = PROJECT_DIR / "site_overrides" / "pdf"
+TEMPLATE_DIR = TOOL_ROOT / "templates" / "pdf"
+OVERRIDE_DIR = TOOL_ROOT / "site_overrides" / "pdf"
 STYLESHEET = "style.css"
-
-LOGGER = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- resources
@@ -54,11 +38,8 @@ class BlockedURL(PermissionError):
 
 
 class LocalOnlyFetcher(URLFetcher):
-    """Allow ``data:`` URLs and ``file://`` URLs inside the template folders; refuse the rest.
-
-    Content is escaped text, so it cannot reference anything; this is defence in depth
-    against a template (or a site override) that would.
-    """
+    """Allow ``data:`` URLs and ``file://`` URLs inside the template folders; refuse the rest (defence in
+    depth against a template or site override that would reference anything: content is escaped text)."""
 
     def __init__(self, roots: list[Path] | None = None):
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
@@ -125,10 +106,7 @@ def brand_context(hb) -> dict:
                 brand_name=hb.site.company or hb.site.organisation)
 
 
-# Archival and accessible at once: PDF/A-2b (fonts embedded, sRGB OutputIntent, XMP metadata) and
-# tagged (a structure tree of headings, paragraphs, lists L/LI and tables with TH cells, for screen
-# readers and reflow). WeasyPrint 70 takes one variant per document; what PDF/UA-1 asks beyond its tags
-# (header cell scopes, margin texts as artifacts, the XMP claim) is added by pdf_ua.finish.
+# Archival and accessible at once: PDF/A-2b, tagged; PDF/UA-1 beyond its tags by pdf_ua.finish
 PDF_VARIANT = "pdf/a-2b"
 PDF_LANGUAGE = "zh-CN"
 

@@ -1,18 +1,5 @@
-"""岗位清单.xlsx: every role on one sheet, every KPI on another, for HR's own filtering and counting.
-
-openpyxl writes the workbook from :class:`~generator.documents.views.RosterView` (the links to each role's
-files arrive in it); this module only decides what goes where. Looks (font, header colours, width limits,
-sheet names) come from ``templates/xlsx/roster.yml`` (``handbook check`` reads it too). Like the other
-documents the bytes depend on the content only: openpyxl stamps the save time into ``docProps/core.xml``
-and every zip entry, so the package is rewritten with the roles' latest 生效日期 as its date and fixed
-entry times.
-
-Column widths fit Chinese text: Excel measures in widths of the digit 0, and a
-Chinese character is two of those. Every font is marked GB2312 (``charset`` 134), so Excel takes a
-Simplified Chinese font where 等线 is missing (LibreOffice takes its glyph shapes from its own Asian language
-setting: the file cannot say, see README). Each sheet prints on A4 landscape, one page wide, its header row
-on every page and 第 n 页 / 共 N 页 in the footer.
-"""
+"""岗位清单.xlsx: every role on one sheet, every KPI on another (openpyxl, from a ``RosterView``); its looks
+from ``templates/xlsx/roster.yml`` (ARCHITECTURE.md, "Zips and the roster")."""
 
 from __future__ import annotations
 
@@ -26,8 +13,8 @@ from typing import Any
 from pydantic import Field
 
 from ... import TOOL_ROOT
-from ...content import outline
 from ...content.loader import Settings, read_settings
+from .. import views
 from ..views import RosterView
 
 SETTINGS_FILE = TOOL_ROOT / "templates" / "xlsx" / "roster.yml"
@@ -87,12 +74,10 @@ def roster(hb: RosterView) -> bytes:
     roles = wb.active
     roles.title = cfg["roles_sheet"]
     role_rows = []
-    for role in hb.roles:
-        superior = hb.superior(role)
-        row = [role.number or outline.NOT_YET, role.title, hb.department_name(role) or outline.NOT_YET,
-               superior.title if superior else (role.reports_to_title or "—"),
-               "、".join(r.title for r in hb.direct_reports(role)) or "—",
-               role.version, role.effective, role.duties, len(role.kpis)]
+    for role in hb.roles:  # worded as the job description's 岗位基本信息; the date as a date
+        info = dict(views.basic_info(hb, role))
+        row = [*(info[label] for label in ROLE_COLUMNS[:5]), role.version, role.effective, role.duties,
+               len(role.kpis)]
         role_rows.append((row, role.files))
     title = f"{hb.organisation}岗位清单"
     _fill(roles, [*ROLE_COLUMNS, *hb.file_columns],
@@ -108,12 +93,9 @@ def roster(hb: RosterView) -> bytes:
         roles.cell(row=r, column=date_column).number_format = "yyyy-mm-dd"
 
     kpis = wb.create_sheet(cfg["kpis_sheet"])
-    kpi_rows = []
-    for role in hb.roles:
-        status = cfg["proposed"] if role.kpi_status == "proposed" else cfg["approved"]
-        for kpi in role.kpis:
-            kpi_rows.append([role.title, kpi.name, kpi.definition, kpi.target, kpi.weight / 100, kpi.cycle,
-                             kpi.source, status])
+    kpi_rows = [[role.title, kpi.name, kpi.definition, kpi.target, kpi.weight / 100, kpi.cycle, kpi.source,
+                 cfg["proposed"] if role.kpi_status == "proposed" else cfg["approved"]]
+                for role in hb.roles for kpi in role.kpis]
     _fill(kpis, KPI_COLUMNS, kpi_rows, cfg, title)
     weight_column = KPI_COLUMNS.index("权重") + 1
     for r, row in enumerate(kpi_rows, start=2):

@@ -1,23 +1,20 @@
-"""Word (.docx) documents for HR to edit: job descriptions, blank forms and appraisal sheets.
-
-The words, numbering, rows and form layout come from :mod:`generator.documents.views`; this module only
-decides how they sit in Word. Each file starts from ``templates/docx/reference.docx`` (styles, page,
-header and footer, see :mod:`.docx_styles`) and text gets *style names only* (Title, Heading 1–3,
-List Number, Table Text …), so HR restyles a downloaded file by changing a style in Word. Table widths,
-fills and row heights come from ``templates/docx/layout.yml`` (:mod:`.docx_settings`). Each function
-returns the finished file as bytes; the same input always gives the same bytes.
-"""
+"""Word (.docx) job descriptions, blank forms and appraisal sheets for HR to edit: style names only, so HR
+restyles a file in Word (see ARCHITECTURE.md, "Word files")."""
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Callable
 
+from docx import Document
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt, Twips
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
@@ -25,17 +22,16 @@ from ....content import outline
 from ....content.model import Form, Role
 from ... import views
 from ...views import DocumentView
-from . import brand as docx_brand
-from . import extras as docx_extras
+from . import header as docx_header
 from .pages import estimate_pages
 from .props import stamp_role
-from .sections import extra_sections
 from .settings import Layout, layout
-from .styles import Metadata, Reference, Styler, finish, header_footer, new_document, reference, text_width, twips
+from .styles import Metadata, Reference, Styler, finish, header_footer, reference, text_width, twips
 
 __all__ = ["job_description", "form", "appraisal", "read_settings"]
 
 SNAP = 57  # twips (1 mm): form column edges closer than this share one grid line
+LIST_INDENT_CM = 0.74  # the optional sections' numbered lines
 
 
 # --------------------------------------------------------------------------- helpers
@@ -44,11 +40,7 @@ SNAP = 57  # twips (1 mm): form column edges closer than this share one grid lin
 def split(total: int, weights: list[float]) -> list[int]:
     """Whole-twip widths proportional to ``weights`` that add up to exactly ``total``."""
     scale = total / sum(weights)
-    edges = [0]
-    running = 0.0
-    for weight in weights:
-        running += weight
-        edges.append(round(running * scale))
+    edges = [0, *(round(running * scale) for running in accumulate(weights))]
     edges[-1] = total
     return [b - a for a, b in zip(edges, edges[1:])]
 
@@ -58,10 +50,9 @@ class Builder:
 
     def __init__(self) -> None:
         self.cfg, ref = read_settings()
-        self.doc = new_document(ref)
+        self.doc = Document(io.BytesIO(ref.data))  # the reference's styles, page, header, footer; no body
         self.s = Styler(self.doc, ref.style_ids)
         self.width = text_width(self.doc)
-        self._numbering = None
 
     # ----- paragraphs
 
@@ -73,21 +64,25 @@ class Builder:
             self.s.run(paragraph, text)
         return paragraph
 
-    def finish(self, *, handbook: str, number: str, footer: str, meta: Metadata, view=None) -> bytes:
+    def start(self, title: str, subject) -> str:
+        """A draft's marks and the title paragraph; returns the title as printed (（草稿） for a draft)."""
+        docx_header.mark_draft(self.doc, self.s, subject)
+        title = docx_header.draft_title(title, subject)
+        self.para(title, "Title")
+        return title
+
+    def finish(self, view: DocumentView, *, number: str, footer: str, title: str, subject: str,
+               keywords: str) -> bytes:
         """The company's logo (when ``view`` has one), header and footer (with the page count), metadata, bytes."""
-        if view is not None:
-            size = self.cfg.header
-            docx_brand.add_logo(self.doc, self.s,
-                                views.header_logo(view, size.logo_height_cm * 10, size.logo_max_width_cm * 10),
-                                view.site.company, view.site.company or view.site.organisation,
-                                line=f"{handbook}\u3000{number}")
+        handbook, size = view.site.handbook_title, self.cfg.header
+        docx_header.add_logo(self.doc, self.s,
+                             views.header_logo(view, size.logo_height_cm * 10, size.logo_max_width_cm * 10),
+                             view.site.company, view.site.company or view.site.organisation,
+                             line=f"{handbook}\u3000{number}")
         header_footer(self.doc, handbook=handbook, number=number, footer=footer, pages=estimate_pages(self.doc))
-        return finish(self.doc, meta)
+        return finish(self.doc, Metadata(title, view.site.organisation, subject, keywords))
 
     # ----- tables
-
-    def table(self, widths: list[int]) -> "Grid":
-        return Grid(self, widths)
 
     def write(self, cell: _Cell, text: str = "", style: str = "Table Text", *, align: str | None = None,
               fill: str | None = None, middle: bool = True) -> Paragraph:
@@ -101,26 +96,12 @@ class Builder:
                 self.s.run(paragraph, part, "Check Box" if part == views.CHECKBOX else None)
         if align:
             paragraph.alignment = getattr(WD_ALIGN_PARAGRAPH, align.upper())
-        tc_pr = cell._tc.tcPr  # w:tcW (and w:gridSpan) only, so w:shd then w:vAlign can be appended
-        if fill:
-            shd = OxmlElement("w:shd")
-            shd.set(qn("w:val"), "clear")
-            shd.set(qn("w:color"), "auto")
-            shd.set(qn("w:fill"), fill)
-            tc_pr.append(shd)
+        if fill:  # python-docx has no shading API; w:tcPr holds only w:tcW (and w:gridSpan) so far
+            shading = f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'
+            cell._tc.tcPr.append(parse_xml(shading))
         if middle:
-            valign = OxmlElement("w:vAlign")
-            valign.set(qn("w:val"), "center")
-            tc_pr.append(valign)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         return paragraph
-
-    # ----- duty numbering
-
-    @property
-    def numbering(self) -> "DutyNumbering":
-        if self._numbering is None:
-            self._numbering = DutyNumbering(self)
-        return self._numbering
 
 
 class Grid:
@@ -135,43 +116,26 @@ class Grid:
         tbl_w = tbl.tblPr.find(qn("w:tblW"))
         tbl_w.set(qn("w:type"), "dxa")
         tbl_w.set(qn("w:w"), str(sum(widths)))
-        for col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths):
-            col.set(qn("w:w"), str(width))
+        for column, width in zip(self.table.columns, widths):
+            column.width = Twips(width)
 
-    def row(self, spans: list[int] | None = None, *, height_cm: float | None = None, header: bool = False,
-            cant_split: bool = True) -> list[_Cell]:
-        """Append a row; ``spans`` gives how many grid columns each cell covers (default: one each).
-
-        ``height_cm`` is a minimum (``atLeast``): rows for handwriting keep their room, long text still fits.
-        """
+    def row(self, spans: list[int] | None = None, *, height_cm: float | None = None, header: bool = False
+            ) -> list[_Cell]:
+        """Append a row that never splits across pages; ``spans``: how many grid columns each cell covers
+        (default: one each); ``height_cm`` a minimum (``atLeast``): room for handwriting, long text fits."""
         spans = spans or [1] * len(self.widths)
         tr = self.table._tbl.add_tr()
-        if cant_split or height_cm or header:
-            tr_pr = tr.get_or_add_trPr()
-            if cant_split:
-                tr_pr.append(OxmlElement("w:cantSplit"))
-            if height_cm:
-                height = OxmlElement("w:trHeight")
-                height.set(qn("w:val"), str(twips(height_cm)))
-                height.set(qn("w:hRule"), "atLeast")
-                tr_pr.append(height)
-            if header:
-                tr_pr.append(OxmlElement("w:tblHeader"))
+        tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # no python-docx API for it nor w:tblHeader
+        if height_cm:
+            tr.trHeight_val, tr.trHeight_hRule = Twips(twips(height_cm)), WD_ROW_HEIGHT_RULE.AT_LEAST
+        if header:
+            tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
         cells, col = [], 0
         for span in spans:
-            tc = OxmlElement("w:tc")
-            tc_pr = OxmlElement("w:tcPr")
-            tc_w = OxmlElement("w:tcW")
-            tc_w.set(qn("w:w"), str(sum(self.widths[col:col + span])))
-            tc_w.set(qn("w:type"), "dxa")
-            tc_pr.append(tc_w)
-            if span > 1:
-                grid_span = OxmlElement("w:gridSpan")
-                grid_span.set(qn("w:val"), str(span))
-                tc_pr.append(grid_span)
-            tc.append(tc_pr)
-            tc.append(OxmlElement("w:p"))
-            tr.append(tc)
+            tc = tr.add_tc()
+            tc_w = tc.get_or_add_tcPr().get_or_add_tcW()
+            tc_w.w, tc_w.type = sum(self.widths[col:col + span]), "dxa"
+            tc.tcPr.grid_span = span
             cells.append(_Cell(tc, self.table))
             col += span
         if col != len(self.widths):
@@ -191,18 +155,13 @@ _LABEL_FORMATS: tuple[tuple[Callable[[int], str], str, str], ...] = (
 
 
 def label_format(label: str, number: int) -> tuple[str, str] | None:
-    for make, fmt, text in _LABEL_FORMATS:
-        if make(number) == label:
-            return fmt, text
-    return None
+    return next(((fmt, text) for make, fmt, text in _LABEL_FORMATS if make(number) == label), None)
 
 
 class DutyNumbering:
-    """Word list numbering that restarts inside each duty group.
-
-    One single-level ``w:abstractNum`` per (format, depth); one ``w:num`` with a ``w:startOverride``
-    for each run of consecutive duties, so 营销策划 1)–9) starts at 1 in Word and LibreOffice.
-    """
+    """Word list numbering that restarts inside each duty group: one single-level ``w:abstractNum`` per
+    (format, depth); one ``w:num`` with a ``w:startOverride`` for each run of consecutive duties, so 营销策划
+    1)–9) starts at 1 in Word and LibreOffice."""
 
     def __init__(self, b: Builder):
         self.b = b
@@ -210,8 +169,6 @@ class DutyNumbering:
         self._abstract: dict[tuple[str, str, int], int] = {}
         self._next_abstract = 1 + max((int(a.get(qn("w:abstractNumId")))
                                        for a in self.root.findall(qn("w:abstractNum"))), default=-1)
-        self._next_num = 1 + max((int(n.get(qn("w:numId"))) for n in self.root.findall(qn("w:num"))),
-                                 default=0)
         self._open: dict[int, tuple[int, int, tuple[str, str]]] = {}  # depth → (numId, next number, format)
 
     def _abstract_id(self, fmt: tuple[str, str], depth: int) -> int:
@@ -235,35 +192,20 @@ class DutyNumbering:
             self._abstract[key] = aid
         return self._abstract[key]
 
-    def _new_num(self, abstract_id: int, start: int) -> int:
-        num_id = self._next_num
-        self._next_num += 1
-        element = parse_xml(
-            f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/>'
-            f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{start}"/></w:lvlOverride></w:num>'
-        )
-        nums = self.root.findall(qn("w:num"))
-        if nums:
-            nums[-1].addnext(element)  # w:num elements come last, before w:numIdMacAtCleanup
-        else:
-            self.root.append(element)
-        return num_id
-
     def item(self, item: outline.OutlineItem) -> int | None:
-        """numId for a duty line (None when its label has no Word equivalent); headings reset deeper lists."""
+        """numId for a duty line (None when its label has no Word equivalent); it ends deeper lists."""
         for depth in [d for d in self._open if d > item.depth]:
             del self._open[depth]
-        if item.is_heading:
-            self._open.pop(item.depth, None)
-            return None
         fmt = label_format(item.label, item.number)
         if fmt is None:
             return None
         current = self._open.get(item.depth)
         if current and current[1] == item.number and current[2] == fmt:
             num_id = current[0]
-        else:
-            num_id = self._new_num(self._abstract_id(fmt, item.depth), item.number)
+        else:  # python-docx's w:num: the first free numId, placed after the others
+            num = self.root.add_num(self._abstract_id(fmt, item.depth))
+            num.add_lvlOverride(ilvl=0).add_startOverride(item.number)
+            num_id = num.numId
         self._open[item.depth] = (num_id, item.number + 1, fmt)
         return num_id
 
@@ -283,12 +225,6 @@ def _indent(style) -> tuple[int, int]:
     return round((left or 0) / 635), round(-(first or 0) / 635)
 
 
-def set_num(paragraph: Paragraph, num_id: int) -> None:
-    num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
-    num_pr.get_or_add_ilvl().val = 0
-    num_pr.get_or_add_numId().val = num_id
-
-
 # --------------------------------------------------------------------------- job description
 
 
@@ -303,9 +239,8 @@ def job_description(view: DocumentView, role: Role) -> bytes:
     """岗位说明书."""
     b = Builder()
     tables = b.cfg.tables
-    docx_extras.mark_draft(b.doc, role)
+    title = b.start(views.jd_title(role), role)
     info, purpose, duties, kpis, signatures = views.JD_SECTIONS
-    b.para(docx_extras.draft_title(views.jd_title(role), role), "Title")
 
     b.para(info, "Heading 1")
     _basic_info(b, views.basic_info(view, role), tables.basic_info_row_height_cm)
@@ -315,7 +250,7 @@ def job_description(view: DocumentView, role: Role) -> bytes:
 
     b.para(duties, "Heading 1")
     _duties(b, role)
-    extra_sections(b, role)  # 岗位权限, 工作关系, 任职资格 when the role has them
+    _extra_sections(b, role)
 
     b.para(kpis, "Heading 1")
     if role.kpis is None:
@@ -327,11 +262,10 @@ def job_description(view: DocumentView, role: Role) -> bytes:
     if role.kpis is not None:
         grid = _data_table(b, views.KPI_COLUMNS, views.kpi_rows(role), tables.kpi_widths)
         # Under each KPI's name, the duties it measures (as in the PDF), worded once by views.
-        for tr, kpi in zip(grid.table._tbl.tr_lst[1:], role.kpis.items):
+        for cell, kpi in zip(grid.table.column_cells(0)[1:], role.kpis.items):
             note = views.kpi_measures_text(role, kpi)
             if note:
-                paragraph = Paragraph(OxmlElement("w:p"), _Cell(tr.tc_lst[0], grid.table))
-                tr.tc_lst[0].append(paragraph._p)
+                paragraph = cell.add_paragraph()
                 b.s.set_style(paragraph, "Table Note")
                 b.s.run(paragraph, note)
 
@@ -345,11 +279,8 @@ def job_description(view: DocumentView, role: Role) -> bytes:
     _signature_table(b)
     b.para(views.COPIES_NOTE).paragraph_format.space_before = Pt(6)
     stamp_role(b.doc, role)  # id, version and fingerprints, so `handbook import` can take HR's edits back
-    return b.finish(handbook=view.site.handbook_title, view=view, number=views.role_number_line(role),
-                    footer=views.jd_footer(role),
-                    meta=Metadata(title=docx_extras.draft_title(views.jd_title(role), role),
-                                  author=view.site.organisation,
-                                  subject=views.JD_SECTIONS[0], keywords=views.role_number(role)))
+    return b.finish(view, number=views.role_number_line(role), footer=views.jd_footer(role), title=title,
+                    subject=views.JD_SECTIONS[0], keywords=views.role_number(role))
 
 
 def _basic_info(b: Builder, pairs: list[tuple[str, str]], row_height_cm: float) -> None:
@@ -360,39 +291,54 @@ def _basic_info(b: Builder, pairs: list[tuple[str, str]], row_height_cm: float) 
     value = (b.width - per_row * label) // per_row
     widths = [label, value] * per_row
     widths[-1] += b.width - sum(widths)
-    grid = b.table(widths)
-    fill = tables.label_fill
+    grid = Grid(b, widths)
     for start in range(0, len(pairs), per_row):
         chunk = pairs[start:start + per_row]
         spans = [1, 1] * len(chunk)
         spans[-1] += 2 * (per_row - len(chunk))
         cells = grid.row(spans, height_cm=row_height_cm)
         for i, (name, text) in enumerate(chunk):
-            b.write(cells[2 * i], name, "Table Heading", fill=fill)
+            b.write(cells[2 * i], name, "Table Heading", fill=tables.label_fill)
             b.write(cells[2 * i + 1], text)
 
 
 def _duties(b: Builder, role: Role) -> None:
+    numbering = None  # made at the first duty line: only then does the file need a numbering part
     for item in outline.duty_outline(role):
         if item.is_heading:
             separator = "" if item.label.endswith("、") else " "
             b.para(f"{item.label}{separator}{item.text}", "Heading 2" if item.depth == 0 else "Heading 3")
             continue
         paragraph = b.para("", list_style(item.depth))
-        num_id = b.numbering.item(item)
-        if num_id is None:
-            # No Word numbering format matches this label: print it, and switch the style's numbering off.
-            set_num(paragraph, 0)
+        numbering = numbering or DutyNumbering(b)
+        num_id = numbering.item(item)
+        num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+        num_pr.get_or_add_ilvl().val, num_pr.get_or_add_numId().val = 0, num_id or 0
+        if num_id is None:  # no Word numbering format matches this label: printed, the style's numbering off
             b.s.run(paragraph, f"{item.label} ")
-        else:
-            set_num(paragraph, num_id)
         b.s.run(paragraph, item.text)
+
+
+def _extra_sections(b: Builder, role: Role) -> None:
+    """岗位权限, 工作关系, 任职资格 when the role has them: plain paragraphs with typed numbers ("1. …"), which
+    survive any restyling and read back the same in ``handbook import``."""
+    for section in views.extra_sections(role):
+        b.para(section.heading, "Heading 1")
+        for line in views.extra_section_lines(section):
+            label, colon, value = line.partition("：")
+            if colon and not line[:1].isdigit():  # '学历：大专' or '知识/技能/能力素质：': the label in bold, as in the PDF
+                paragraph = b.para()
+                b.s.run(paragraph, label + colon, "Strong")  # Word's built-in bold character style
+                if value:
+                    b.s.run(paragraph, value)
+            else:
+                b.para(line).paragraph_format.left_indent = Cm(LIST_INDENT_CM)
 
 
 def _data_table(b: Builder, columns: tuple[str, ...], rows: list[tuple[str, ...]], weights: list[float],
                 *, row_height_cm: float | None = None, total: tuple[str, ...] | None = None) -> Grid:
     tables = b.cfg.tables
-    grid = b.table(split(b.width, list(weights)[:len(columns)] + [1] * (len(columns) - len(weights))))
+    grid = Grid(b, split(b.width, list(weights)[:len(columns)] + [1] * (len(columns) - len(weights))))
     for cell, name in zip(grid.row(header=True), columns):
         b.write(cell, name, "Table Heading", align="center", fill=tables.header_fill)
     for values in rows:
@@ -406,14 +352,14 @@ def _data_table(b: Builder, columns: tuple[str, ...], rows: list[tuple[str, ...]
 
 def _signature_table(b: Builder) -> None:
     tables = b.cfg.tables
-    grid = b.table(split(b.width, tables.signature_widths))
+    grid = Grid(b, split(b.width, tables.signature_widths))
     for cell, text in zip(grid.row(header=True), ("", *views.SIGNATURE_LABELS)):
         b.write(cell, text, "Table Heading", align="center", fill=tables.header_fill)
     for who in views.SIGNATORIES:
         cells = grid.row(height_cm=tables.signature_row_height_cm)
         b.write(cells[0], who, "Table Heading", fill=tables.label_fill)
-        b.write(cells[1])
-        b.write(cells[2])
+        for cell in cells[1:]:
+            b.write(cell)
 
 
 # --------------------------------------------------------------------------- appraisal
@@ -423,8 +369,7 @@ def appraisal(view: DocumentView, role: Role) -> bytes:
     """绩效考核表: rows as tall as the PDF's, to write 实际完成, 得分 and 备注 by hand."""
     b = Builder()
     cfg = b.cfg
-    docx_extras.mark_draft(b.doc, role)
-    b.para(docx_extras.draft_title(views.appraisal_title(role), role), "Title")
+    title = b.start(views.appraisal_title(role), role)
 
     _basic_info(b, views.appraisal_info(view, role), cfg.appraisal.head_row_height_cm)
     b.para("")
@@ -438,11 +383,8 @@ def appraisal(view: DocumentView, role: Role) -> bytes:
     b.para("")
     for who in views.APPRAISAL_SIGNERS:
         b.para(who + views.line_text(views.signature_items(), {"sign": line, "date": line}))
-    return b.finish(handbook=view.site.handbook_title, view=view, number=views.role_number_line(role),
-                    footer=views.appraisal_footer(role),
-                    meta=Metadata(title=docx_extras.draft_title(views.appraisal_title(role), role),
-                                  author=view.site.organisation,
-                                  subject="绩效考核表", keywords=views.role_number(role)))
+    return b.finish(view, number=views.role_number_line(role), footer=views.appraisal_footer(role),
+                    title=title, subject="绩效考核表", keywords=views.role_number(role))
 
 
 # --------------------------------------------------------------------------- blank forms
@@ -470,19 +412,15 @@ class Line:
 
 def form(view: DocumentView, form: Form) -> bytes:  # noqa: A001 - name fixed by generator.documents.plan
     b = Builder()
-    docx_extras.mark_draft(b.doc, form)
-    b.para(docx_extras.draft_title(form.title, form), "Title")
+    title = b.start(form.title, form)
     for text in form.instructions:
         b.para(text)
     _emit_lines(b, _form_lines(b, views.form_layout(view, form)))
     if form.footer_note:
         b.para("")
         b.para(form.footer_note)
-    return b.finish(handbook=view.site.handbook_title, view=view, number=views.form_number_line(form),
-                    footer=views.form_footer(form),
-                    meta=Metadata(title=docx_extras.draft_title(form.title, form), author=view.site.organisation,
-                                  subject="空白表单",
-                                  keywords=form.number))
+    return b.finish(view, number=views.form_number_line(form), footer=views.form_footer(form), title=title,
+                    subject="空白表单", keywords=form.number)
 
 
 def _form_lines(b: Builder, layout: list[views.SectionLayout]) -> list[Line]:
@@ -507,7 +445,8 @@ def _form_lines(b: Builder, layout: list[views.SectionLayout]) -> list[Line]:
             for cell in row:
                 left, right = quarter[position], quarter[position + cell.span]
                 boxes.append(Box(left, left + label_width, cell.label, "Table Heading", tables.label_fill))
-                boxes.append(Box(left + label_width, right, views.value_text(cell, blanks), hint=cell.field.hint,
+                value = views.line_text(views.value_items(cell), blanks)
+                boxes.append(Box(left + label_width, right, value, hint=cell.field.hint,
                                  middle=cell.type != "lines"))
                 if cell.type == "lines":
                     height = max(height, cell.field.lines * cfg.line_height_cm)
@@ -521,9 +460,7 @@ def _table_field(b: Builder, cell: views.Cell) -> list[Line]:
     cfg, tables = b.cfg.forms, b.cfg.tables
     columns = cell.field.columns
     widths = split(b.width, [c.width for c in columns]) if columns else [b.width]
-    edges = [0]
-    for w in widths:
-        edges.append(edges[-1] + w)
+    edges = [0, *accumulate(widths)]
     lines = [Line([Box(0, b.width, cell.label, "Table Heading", tables.label_fill, hint=cell.field.hint)])]
     if columns:
         lines.append(Line([Box(a, z, col.label, "Table Heading", align="center")
@@ -549,7 +486,7 @@ def _emit_lines(b: Builder, lines: list[Line]) -> None:
     def index(x: int) -> int:
         return min(range(len(kept)), key=lambda i: abs(kept[i] - x))
 
-    grid = b.table([z - a for a, z in zip(kept, kept[1:])])
+    grid = Grid(b, [z - a for a, z in zip(kept, kept[1:])])
     for line in lines:
         spans = [index(box.right) - index(box.left) for box in line.boxes]
         cells = grid.row(spans, height_cm=line.height_cm)

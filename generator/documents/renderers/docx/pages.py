@@ -1,16 +1,5 @@
-"""How many pages a generated Word file will have, without a word processor.
-
-Word and LibreOffice count pages when they lay a file out and print that in the footer's NUMPAGES field;
-viewers that only show the *stored* field result (file previews, some phone apps) print whatever the file
-says. python-docx cannot lay out, so this module estimates: it walks the body, measures text with the
-metrics of the fonts LibreOffice substitutes here (Noto Sans CJK: 1.448 em per line of Chinese; DejaVu Sans:
-1.164 em per line of Latin only; full-width CJK, Arial-like Latin widths), wraps lines at the cell or page
-width with hanging punctuation, keeps table rows whole (``cantSplit``), repeats header rows and keeps
-headings with what follows. Measured against LibreOffice's own page count on 284 files, 283 agree; the
-other is one page over at a page boundary (tests/test_docx.py checks two files on every run). Word, whose
-Chinese font (微软雅黑, 1.32 em per line) sets lines a little tighter, can fit a file near a boundary in
-a page fewer; it shows its own count once it has laid the file out.
-"""
+"""How many pages a Word file will have, estimated without a word processor: the NUMPAGES result viewers show
+before they lay the file out (ARCHITECTURE.md, "Word files": the fonts' metrics, how it was measured)."""
 
 from __future__ import annotations
 
@@ -136,9 +125,13 @@ class Styles:
 
     def _resolve(self, chain: list, direct=None, style_id: str | None = None) -> Para:
         chain = ([direct] if direct is not None else []) + chain
-        size = int(self._first(chain, f".//{qn('w:sz')}", "w:val") or 22) / 2
-        line_value = self._first(chain, f".//{qn('w:spacing')}", "w:line")
-        rule = self._first(chain, f".//{qn('w:spacing')}", "w:lineRule") or "auto"
+
+        def first(tag: str, attr: str, default=None):
+            return self._first(chain, f".//{qn(tag)}", attr) or default
+
+        size = int(first("w:sz", "w:val", 22)) / 2
+        line_value, rule = first("w:spacing", "w:line"), first("w:spacing", "w:lineRule", "auto")
+
         def height(em: float) -> float:
             natural = size * 20 * em
             if line_value is None:
@@ -150,13 +143,11 @@ class Styles:
             return max(natural, int(line_value))
 
         line, latin_line = height(LINE_EM), height(LATIN_EM)
-        before = int(self._first(chain, f".//{qn('w:spacing')}", "w:before") or 0)
-        after = int(self._first(chain, f".//{qn('w:spacing')}", "w:after") or 0)
-        left = int(self._first(chain, f".//{qn('w:ind')}", "w:left") or 0)
-        right = int(self._first(chain, f".//{qn('w:ind')}", "w:right") or 0)
+        before, after = int(first("w:spacing", "w:before", 0)), int(first("w:spacing", "w:after", 0))
+        indent = int(first("w:ind", "w:left", 0)) + int(first("w:ind", "w:right", 0))
         keep = any(element.find(f".//{qn('w:keepNext')}") is not None for element in chain)
         contextual = any(element.find(f".//{qn('w:contextualSpacing')}") is not None for element in chain)
-        return Para(size, line, latin_line, before, after, left + right, keep, contextual, style_id)
+        return Para(size, line, latin_line, before, after, indent, keep, contextual, style_id)
 
     def of(self, p) -> Para:
         ppr = p.find(PPR)
@@ -167,15 +158,11 @@ class Styles:
         return self.para(style_id)
 
 
-def _paragraph_text(p) -> str:
-    return "".join(t.text or "" for t in p.iter(T))
-
-
 def _paragraph_lines(styles: Styles, p, width: int) -> tuple[Para, list[float]]:
     """A paragraph's properties and the height of each of its lines in twips."""
-    para = styles.of(p)
+    para, text = styles.of(p), "".join(t.text or "" for t in p.iter(T))
     return para, [para.line if chinese else para.latin_line
-                  for chinese in text_lines(_paragraph_text(p), para.size, width - para.indent)]
+                  for chinese in text_lines(text, para.size, width - para.indent)]
 
 
 def _row_height(styles: Styles, tr) -> int:
@@ -193,11 +180,6 @@ def _row_height(styles: Styles, tr) -> int:
     row_height = tr_pr.find(TRHEIGHT) if tr_pr is not None else None
     minimum = int(row_height.get(VAL)) if row_height is not None else 0
     return max(minimum, math.ceil(content) + ROW_BORDERS)  # a set height includes the borders
-
-
-def _is_header(tr) -> bool:
-    tr_pr = tr.find(TRPR)
-    return tr_pr is not None and tr_pr.find(TBLHEADER) is not None
 
 
 def estimate_pages(doc: DocxDocument) -> int:
@@ -234,7 +216,8 @@ def estimate_pages(doc: DocxDocument) -> int:
             previous = para
         else:
             previous = None
-            rows = [(_row_height(styles, tr), _is_header(tr)) for tr in block.iterchildren(TR)]
+            rows = [(_row_height(styles, tr), tr.find(f"{TRPR}/{TBLHEADER}") is not None)
+                    for tr in block.iterchildren(TR)]
             header = sum(row for row, is_header in rows if is_header)
             for row, is_header in rows:
                 if y > 0 and y + row > height:

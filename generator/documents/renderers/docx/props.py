@@ -1,14 +1,5 @@
-"""What a Word job description carries so that HR's edited copy can come back (``handbook import``).
-
-A generated JD holds, as custom document properties (``docProps/custom.xml``, shown by Word under
-File → Properties → Custom), the role id, its version and fingerprints of the role content it was
-made from: one for the whole role and one per field. The importer compares them with the YAML as it
-is now to tell "HR edited the Word file" apart from "the YAML moved on since the file was made".
-
-python-docx has no API for custom properties, so the part is written here as plain XML. The values
-are derived from the role alone (no clock, no random), so DOCX bytes stay deterministic. Word and
-LibreOffice both keep custom properties when they open and save a file.
-"""
+"""Custom document properties of a Word JD (role id, version, fingerprints), as plain XML (python-docx has no
+API for them): ``handbook import`` tells HR's edits from later YAML changes (ARCHITECTURE.md, Word files)."""
 
 from __future__ import annotations
 
@@ -86,18 +77,11 @@ def custom_xml(props: dict[str, str]) -> bytes:
 
 
 def stamp_role(doc, role: Role) -> None:
-    """Add the role's custom properties to a python-docx Document before it is saved."""
-    package = doc.part.package
-    blob = custom_xml(role_properties(role))
-    try:  # a reference.docx saved by Word or LibreOffice may bring custom properties of its own: replace them
-        existing = package.part_related_by(RT.CUSTOM_PROPERTIES)
-    except KeyError:
-        existing = None
-    if existing is not None:
-        existing._blob = blob  # python-docx keeps an unknown part's bytes here and writes them back on save
-        return
-    part = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, blob, package)
-    package.relate_to(part, RT.CUSTOM_PROPERTIES)
+    """Add the role's custom properties to a python-docx Document made from the reference (whose own custom
+    properties, if Word or LibreOffice gave it some, ``styles.reference`` dropped) before it is saved."""
+    package, blob = doc.part.package, custom_xml(role_properties(role))
+    package.relate_to(Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, blob, package),
+                      RT.CUSTOM_PROPERTIES)
 
 
 def read_properties(data: bytes) -> dict[str, str]:
@@ -111,13 +95,8 @@ def read_properties(data: bytes) -> dict[str, str]:
         root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:
         return {}
-    found: dict[str, str] = {}
-    for prop in root.findall(f"{{{_NS}}}property"):
-        name = prop.get("name")
-        value = "".join(child.text or "" for child in prop)
-        if name:
-            found[name] = value
-    return found
+    return {name: "".join(child.text or "" for child in prop)
+            for prop in root.findall(f"{{{_NS}}}property") if (name := prop.get("name"))}
 
 
 def parse_field_hashes(value: str) -> dict[str, str]:

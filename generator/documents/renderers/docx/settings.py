@@ -1,16 +1,5 @@
-"""Typed settings of the Word files, read with the project's YAML reader so a typo is a ``path:line`` error.
-
-Two files, two jobs:
-
-* ``templates/docx/layout.yml`` (:class:`Layout`): table widths, fills and row heights the renderer
-  needs on every build (Word styles cannot hold them).
-* ``templates/docx/styles.yml`` (:class:`ReferenceStyles`): what ``scripts/make_reference_docx.py``
-  writes into ``reference.docx``; the renderer itself reads the styles from ``reference.docx``.
-
-A mistake reads ``templates/docx/layout.yml:12: unknown key 'kpi_widths' — did you mean 'kpi_width'?``
-and is raised as :class:`~generator.content.errors.ContentError`, like content mistakes (read by
-:func:`generator.content.loader.read_settings`; ``handbook check`` reads layout.yml too).
-"""
+"""``templates/docx/layout.yml`` (what the renderer needs on every build) and ``styles.yml`` (what
+``scripts/make_reference_docx.py`` writes into reference.docx) as pydantic models; typos are ``path:line``."""
 
 from __future__ import annotations
 

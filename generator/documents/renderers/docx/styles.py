@@ -1,18 +1,5 @@
-"""Word plumbing for :mod:`generator.documents.renderers.docx`: the reference document, style names, header and
-footer placeholders, document metadata and packaging.
-
-Every Word file starts as a copy of ``templates/docx/reference.docx`` (pandoc's ``--reference-doc``
-idea): its styles, A4 page, margins, header and footer. Content is added with *style names only*, never
-fonts, sizes or colours on a run, so HR restyles a whole file in Word by changing a style (正文, 标题 1 …).
-The reference is checked once per process: a style the renderer needs, or a placeholder it fills, that
-is missing or misspelt is reported as ``templates/docx/reference.docx:1: … — how to fix it``.
-
-Facts this module relies on (measured, see the project's field notes):
-
-* A run with its own ``w:rFonts`` ignores style changes; theme fonts (``w:asciiTheme`` …) win over the
-  style's named fonts. reference.docx has neither (``scripts/make_reference_docx.py``).
-* Zip entries carry the current time: the package is rewritten with fixed timestamps for identical bytes.
-"""
+"""Word plumbing: every file a copy of the checked ``templates/docx/reference.docx``, text with style names
+only, header and footer placeholders, metadata, a fixed-time zip (see ARCHITECTURE.md, "Word files")."""
 
 from __future__ import annotations
 
@@ -27,7 +14,6 @@ from typing import Any
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.styles.style import StyleFactory
 from docx.text.paragraph import Paragraph
@@ -103,7 +89,7 @@ def check_reference(doc: DocxDocument, shown: str, table_style: str = "Table Gri
         tables = sorted(style.name for style in doc.styles if style.type == 3 and style.name != "Normal Table")
         problems.append(problem(shown, 1, "settings.table_style", style=table_style,
                                 styles="、".join(tables) or "（还没有表格样式）"))
-    for names, kind, word in ((PARAGRAPH_STYLES, 1, "段落"), (CHARACTER_STYLES, 2, "字符")):
+    for names, word in ((PARAGRAPH_STYLES, "段落"), (CHARACTER_STYLES, "字符")):
         for name in names:
             if name.casefold() not in have:
                 problems.append(problem(shown, 1, "settings.style", word=word, name=name))
@@ -135,11 +121,6 @@ def _without_body(doc: DocxDocument) -> bytes:
     return buffer.getvalue()
 
 
-def new_document(ref: Reference) -> DocxDocument:
-    """A fresh document: the reference's styles, page, header and footer, and an empty body."""
-    return Document(io.BytesIO(ref.data))
-
-
 def text_width(doc: DocxDocument) -> int:
     """Printable width of the page in twips."""
     section = doc.sections[0]
@@ -158,10 +139,8 @@ def styles_by_name(doc: DocxDocument) -> dict[str, Any]:
 class Styler:
     """Paragraph and character styles by name for one document; nothing else is set on text."""
 
-    def __init__(self, doc: DocxDocument, style_ids: dict[str, str] | None = None):
-        self.doc = doc
-        self._ids = style_ids if style_ids is not None else \
-            {name: style.style_id for name, style in styles_by_name(doc).items()}
+    def __init__(self, doc: DocxDocument, style_ids: dict[str, str]):
+        self.doc, self._ids = doc, style_ids
 
     def style_id(self, name: str) -> str:
         return self._ids[name.casefold()]
@@ -171,25 +150,14 @@ class Styler:
         return StyleFactory(self.doc.styles.element.get_by_id(self.style_id(name)))
 
     def set_style(self, paragraph: Paragraph, name: str) -> None:
-        ppr = paragraph._p.get_or_add_pPr()
-        old = ppr.find(qn("w:pStyle"))
-        if old is not None:
-            ppr.remove(old)
-        style = OxmlElement("w:pStyle")
-        style.set(qn("w:val"), self.style_id(name))
-        ppr.insert(0, style)  # first child of w:pPr
+        """By style id: python-docx's ``paragraph.style = name`` misses names Word wrote in lower case."""
+        paragraph._p.get_or_add_pPr().style = self.style_id(name)
 
     def run(self, paragraph: Paragraph, text: str, character_style: str | None = None) -> Run:
         """A run of cleaned text; formatting comes from the paragraph's style (or a character style)."""
-        r = OxmlElement("w:r")
+        run = paragraph.add_run()
         if character_style:
-            rpr = OxmlElement("w:rPr")
-            rstyle = OxmlElement("w:rStyle")
-            rstyle.set(qn("w:val"), self.style_id(character_style))
-            rpr.append(rstyle)
-            r.append(rpr)
-        paragraph._p.append(r)
-        run = Run(r, paragraph)
+            run._r.get_or_add_rPr().style = self.style_id(character_style)
         if text:
             run.text = clean(text)
         return run
@@ -199,11 +167,8 @@ class Styler:
 
 
 def header_footer(doc: DocxDocument, *, handbook: str, number: str, footer: str, pages: int) -> None:
-    """Fill the reference's placeholders and store ``pages`` as the NUMPAGES field's shown result.
-
-    Word and LibreOffice recount pages when they lay the file out; viewers that show stored field results
-    (previews, some phone apps) print what is stored, so it must be the real count, not the template's 1.
-    """
+    """Fill the reference's placeholders and store ``pages`` as the NUMPAGES field's shown result (what
+    previews print before laying the file out: ARCHITECTURE.md, "Word files")."""
     values = {HANDBOOK: clean(handbook), NUMBER: clean(number), FOOTER: clean(footer)}
     section = doc.sections[0]
     for part in (section.header, section.footer):
@@ -219,15 +184,11 @@ def _fill(p, values: dict[str, str]) -> None:
     if "{" not in joined:
         return
     owner = [(i, k) for i, t in enumerate(texts) for k in range(len(t.text or ""))]  # char → (w:t, offset)
-
-    def locate(offset: int) -> tuple[int, int]:
-        return owner[offset]
-
     for match in reversed(list(_PLACEHOLDER.finditer(joined))):
         if match.group(1) not in values:
             continue
-        first, first_offset = locate(match.start())
-        last, last_offset = locate(match.end() - 1)
+        first, first_offset = owner[match.start()]
+        last, last_offset = owner[match.end() - 1]
         head = texts[first].text or ""
         if first == last:
             texts[first].text = head[:first_offset] + values[match.group(1)] + head[last_offset + 1:]
@@ -244,11 +205,8 @@ def _set_field_result(root, instruction: str, result: str) -> None:
     """The text between a complex field's ``separate`` and ``end`` (or a simple field's), set to ``result``."""
     for simple in root.iter(qn("w:fldSimple")):
         if simple.get(qn("w:instr"), "").split()[:1] == [instruction]:
-            ts = list(simple.iter(qn("w:t")))
-            if ts:
-                ts[0].text = result
-                for t in ts[1:]:
-                    t.text = ""
+            for i, t in enumerate(simple.iter(qn("w:t"))):
+                t.text = "" if i else result
     state, instr, written = None, "", False
     for r in list(root.iter(qn("w:r"))):
         char = r.find(qn("w:fldChar"))
@@ -280,8 +238,8 @@ class Metadata:
     keywords: str = ""
 
 
-def set_metadata(doc: DocxDocument, meta: Metadata) -> None:
-    """The one place that writes document-level properties (core properties today)."""
+def finish(doc: DocxDocument, meta: Metadata) -> bytes:
+    """Core properties without dates, then a zip with fixed timestamps: same input, same bytes."""
     props = doc.core_properties
     props.title = clean(meta.title)
     props.author = clean(meta.author)
@@ -294,11 +252,6 @@ def set_metadata(doc: DocxDocument, meta: Metadata) -> None:
     for tag in ("dcterms:created", "dcterms:modified", "cp:lastPrinted"):
         for el in core.findall(qn(tag)):
             core.remove(el)
-
-
-def finish(doc: DocxDocument, meta: Metadata) -> bytes:
-    """Metadata, then a zip with fixed timestamps: same input, same bytes."""
-    set_metadata(doc, meta)
     buffer = io.BytesIO()
     doc.save(buffer)
     return normalise_zip(buffer.getvalue())
