@@ -136,9 +136,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         keep = Files([f for f in files if f.src_dir != config.docs_dir])  # the theme's; ours come from the plan
         if self.preview is not None:
             return self._preview_files(keep, config)
+        _compile_templates(self.hb, self._overrides, config)  # while the documents render
         production, self._production = self._production, None
         assert production is not None
-        _compile_templates(self.hb, self._overrides, config)  # while the documents render
         self.report, zips, sizes, self._entries = publish.documents_out(self.hb, production, self.timings)
         with self.timings.stage("pages"):
             self.site = site = plan.plan(self.hb, sizes, self._overrides, maintainers=self._maintainers)
@@ -241,7 +241,10 @@ def _compile_templates(hb, overrides: list[Path], config) -> None:
 
     ours = pages.environment(hb, pages.Downloads([]), overrides)
     for name in ours.list_templates(extensions=["j2"]):
-        ours.get_template(name)
+        try:
+            ours.get_template(name)
+        except TemplateError:  # a mistake in an override: reported when (and only if) a page uses it
+            continue
     theme = config.theme.get_env()
     theme.bytecode_cache = pages.TEMPLATE_CACHE
     todo, seen = ["main.html", *sorted(config.theme.static_templates)], set()
