@@ -184,8 +184,9 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, wit
     built = None if force else uptodate.is_current(out, stamp)
     if built is not None:
         click.echo(f"网站已是最新：内容、模板和工具自上次生成以来都没有变化（{out}）。要重新生成，加 --force。")
-        _write_report(report_file, {"up_to_date": True, "pages": built["pages"], "documents": built["documents"],
-                                    "rendered": [], "reused": [], "timings": {}}, started)
+        skipped = {"up_to_date": True, "pages": built["pages"], "documents": built["documents"],
+                   "rendered": [], "reused": [], "timings": {}}
+        _write_report(report_file, skipped, started)
         return
     from .documents import pool
 
@@ -220,7 +221,8 @@ def _write_report(path: Path | None, report: dict, started: float) -> None:
 
     if path is None:
         return
-    text = json.dumps({**report, "wall": round(time.perf_counter() - started, 3)}, ensure_ascii=False, indent=2)
+    wall = round(time.perf_counter() - started, 3)
+    text = json.dumps({**report, "wall": wall}, ensure_ascii=False, indent=2)
     try:
         cachedir.write_atomically(path, (text + "\n").encode())
     except OSError as exc:

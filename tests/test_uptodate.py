@@ -1,6 +1,7 @@
-"""`handbook build`'s up-to-date check: every input a build reads changes the stamp, an unchanged file touched does
-not, a site counts as current only as its build left it, a failed build stamps nothing; and once for real: a
-second build with nothing changed answers without importing MkDocs or the model, an edit builds again."""
+"""`handbook build`'s up-to-date check: every input a build reads changes the stamp, an unchanged file
+touched does not, a site counts as current only as its build left it, a failed build stamps nothing; and once
+for real: a second build with nothing changed answers without importing MkDocs or the model, an edit builds
+again."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ from generator.site.engines import mkdocs as mkdocs_engine
 def tool(tmp_path, monkeypatch) -> Path:
     """A stand-in for the tool's own folder: templates, overrides, the shim, mkdocs.yml, the lock file."""
     tool = tmp_path / "tool"
-    for name in ("templates/pdf/jd.html", "site_overrides/main.html", "vendor/iframe-worker/shim.js", "mkdocs.yml",
-                 "requirements.lock"):
+    for name in ("templates/pdf/jd.html", "site_overrides/main.html", "vendor/iframe-worker/shim.js",
+                 "mkdocs.yml", "requirements.lock"):
         (tool / name).parent.mkdir(parents=True, exist_ok=True)
         (tool / name).write_text(f"{name}\n", encoding="utf-8")
     monkeypatch.setattr(uptodate, "TOOL_ROOT", tool)
@@ -44,7 +45,8 @@ def root(tmp_path) -> Path:
     return root
 
 
-def stamp(root: Path, out: Path | None = None, engine: str = "mkdocs", drafts: bool = False) -> dict[str, str]:
+def stamp(root: Path, out: Path | None = None, engine: str = "mkdocs",
+          drafts: bool = False) -> dict[str, str]:
     return uptodate.inputs(root, out or root / "site", engine=engine, drafts=drafts)
 
 
@@ -57,11 +59,11 @@ def test_every_content_and_tool_file_changes_the_stamp(root, tool):
     role = next((root / "roles").glob("*.yml"))
     edits = [
         (role, lambda p: p.write_text(p.read_text(encoding="utf-8") + "# 改\n", encoding="utf-8")),
-        (root / "content" / "logo.svg", lambda p: p.write_text("<svg/>", encoding="utf-8")),  # any file, logos too
+        (root / "content" / "logo.svg", lambda p: p.write_text("<svg/>", encoding="utf-8")),  # logos too
         (root / "roles" / "new.yml", lambda p: p.write_text("id: new\n", encoding="utf-8")),
         (role, lambda p: p.unlink()),
         (root / "mkdocs.yml", lambda p: p.write_text("site_name: x\n", encoding="utf-8")),
-        (root / "site_overrides" / "site" / "role.md.j2", lambda p: p.write_text("{{ x }}", encoding="utf-8")),
+        (root / "site_overrides" / "site" / "role.md.j2", lambda p: p.write_text("{{x}}", encoding="utf-8")),
         (tool / "templates" / "pdf" / "jd.html", lambda p: p.write_text("<p>", encoding="utf-8")),
         (tool / "site_overrides" / "main.html", lambda p: p.write_text("{% block x %}", encoding="utf-8")),
         (tool / "vendor" / "iframe-worker" / "shim.js", lambda p: p.write_text("//", encoding="utf-8")),
@@ -88,8 +90,9 @@ def test_the_package_fonts_environment_and_options_change_the_stamp(root, tool, 
             env.setenv(name, value)
             assert stamp(root)["environment"] != before["environment"], name
     assert stamp(root)["environment"] == before["environment"]
-    assert len({json.dumps(s, sort_keys=True) for s in (
-        before, stamp(root, engine="zensical"), stamp(root, drafts=True), stamp(root, tmp_path / "elsewhere"))}) == 4
+    variants = (before, stamp(root, engine="zensical"), stamp(root, drafts=True),
+                stamp(root, tmp_path / "other"))
+    assert len({json.dumps(s, sort_keys=True) for s in variants}) == 4
 
 
 def test_a_commit_changes_the_stamp_and_the_index_does_not(root, tool):
@@ -160,7 +163,7 @@ def test_only_a_complete_build_is_stamped(root, tool, tmp_path, monkeypatch):
     assert not out.exists() and not list(tmp_path.glob(".site.*")), "a failed build writes no stamp anywhere"
     monkeypatch.setattr(mkdocs_engine, "build", fake_engine(fail=False))
     sitebuild.build_site(root, out, stamp=parts)
-    assert uptodate.is_current(out, parts) == {**json.loads((out / uptodate.STAMP).read_text(encoding="utf-8"))}
+    assert uptodate.is_current(out, parts) == json.loads((out / uptodate.STAMP).read_text(encoding="utf-8"))
     assert uptodate.is_current(out, parts)["documents"] == 2
     monkeypatch.setattr(mkdocs_engine, "build", fake_engine(fail=True))
     before = (out / uptodate.STAMP).read_bytes()
@@ -199,7 +202,8 @@ def listing(folder: Path) -> dict[str, tuple[int, int, bytes]]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_a_second_build_with_nothing_changed_is_skipped_before_anything_heavy_is_imported(tmp_path, built_site):
+def test_a_second_build_with_nothing_changed_is_skipped_before_anything_heavy_is_imported(tmp_path,
+                                                                                         built_site):
     root = copy_bundled_content(tmp_path)
     fill_cache(root / ".cache" / "handbook", built_site)  # the first build reuses the session's documents
     out, report = tmp_path / "site", tmp_path / "report.json"
@@ -217,11 +221,14 @@ def test_a_second_build_with_nothing_changed_is_skipped_before_anything_heavy_is
     again, second = build("-X", "importtime")
     assert "网站已是最新：内容、模板和工具自上次生成以来都没有变化" in again.stdout and second["up_to_date"] is True
     assert listing(out) == before, "an up-to-date site is not touched"
-    imported = {line.split("|")[-1].strip() for line in again.stderr.splitlines() if line.startswith("import time:")}
-    heavy = {"mkdocs", "pydantic", "weasyprint", "jieba", "generator.content.model", "multiprocessing.forkserver"}
+    imported = {line.split("|")[-1].strip() for line in again.stderr.splitlines()
+                if line.startswith("import time:")}
+    heavy = {"mkdocs", "pydantic", "weasyprint", "jieba", "generator.content.model",
+             "multiprocessing.forkserver"}
     assert "generator.site.uptodate" in imported and not heavy & imported, sorted(heavy & imported)
 
     role = root / "roles" / "sales-assistant.yml"
     role.write_text(role.read_text(encoding="utf-8").replace("title: ", "title: 新", 1), encoding="utf-8")
     _, third = build()
-    assert third["up_to_date"] is False and "downloads/job-descriptions/sales-assistant.pdf" in third["rendered"]
+    assert third["up_to_date"] is False
+    assert "downloads/job-descriptions/sales-assistant.pdf" in third["rendered"]

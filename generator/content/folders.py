@@ -12,8 +12,8 @@ CONTENT_FOLDERS = ("roles", "content")
 
 
 def find_root(start: Path) -> Path | None:
-    """The content root a command run in ``start`` works on: the first of ``start`` and the folders above it that
-    holds ``roles/`` or ``content/`` (as git finds its repository); None when there is none."""
+    """The content root a command run in ``start`` works on: the first of ``start`` and the folders above it
+    that holds ``roles/`` or ``content/`` (as git finds its repository); None when there is none."""
     start = Path(start).absolute()
     return next((folder for folder in (start, *start.parents)
                  if any((folder / name).is_dir() for name in CONTENT_FOLDERS)), None)

@@ -1,5 +1,6 @@
-"""`handbook build`'s up-to-date check: a stamp of everything a build reads, kept in the output folder, compared
-before the content model, MkDocs or the renderers are imported (ARCHITECTURE.md, The up-to-date check).
+"""`handbook build`'s up-to-date check: a stamp of everything a build reads, kept in the output folder,
+compared before the content model, MkDocs or the renderers are imported (ARCHITECTURE.md, The up-to-date
+check).
 
 Only this module's light imports stand between the command line and the answer "nothing changed".
 """
@@ -77,7 +78,8 @@ def is_current(out: Path, parts: dict[str, str]) -> dict | None:
 
 def write(site: Path, parts: dict[str, str], pages: int, documents: int) -> None:
     """Stamp a complete site (the staging folder, before it is swapped in) as built from ``parts``."""
-    stamp = {"format": FORMAT, "inputs": parts, "output": listing(site), "pages": pages, "documents": documents}
+    stamp = {"format": FORMAT, "inputs": parts, "output": listing(site), "pages": pages,
+             "documents": documents}
     (site / STAMP).write_text(json.dumps(stamp, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
