@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/compare.py --before main --sizes seed,100 --runs 3
 
+Three builds per tree and size: cold, unchanged (a tree with the up-to-date check answers without building;
+its report says ``up_to_date``) and, when the unchanged one did not build, once more with ``--force``: the
+rebuild with every document cached, which a tree without the check made by its unchanged build.
+
 ``--before`` is a git revision of this repository, exported (``git archive``) into a temporary folder with the
 vendored files ``scripts/setup.sh`` fetched copied beside it; "after" is this working tree. Both run with this
 tree's ``.venv``. Every round builds each size with both trees, alternating which goes first: cold (an empty
@@ -43,7 +47,7 @@ def export(revision: str, into: Path) -> Path:
     return into
 
 
-def build(tree: Path, root: Path, work: Path, name: str, cold: bool) -> dict:
+def build(tree: Path, root: Path, work: Path, name: str, cold: bool, *extra: str) -> dict:
     """One `handbook build` of ``root`` with the tool in ``tree``, its own cache and output."""
     cache, out, report = work / f"cache-{name}", work / f"site-{name}", work / f"report-{name}.json"
     if cold:
@@ -54,7 +58,7 @@ def build(tree: Path, root: Path, work: Path, name: str, cold: bool) -> dict:
     result = work / "wrapper.json"
     result.unlink(missing_ok=True)
     proc = subprocess.run([sys.executable, "-c", run.WRAPPER, str(result), sys.executable, "-m", "generator.cli",
-                           "build", "--root", str(root), "--out", str(out), "--report", str(report)],
+                           "build", "--root", str(root), "--out", str(out), "--report", str(report), *extra],
                           cwd=tree, env=env, capture_output=True, text=True)
     data = json.loads(result.read_text()) if result.exists() else {"rc": proc.returncode}
     if proc.returncode or data["rc"]:
@@ -62,7 +66,8 @@ def build(tree: Path, root: Path, work: Path, name: str, cold: bool) -> dict:
     rep = json.loads(report.read_text(encoding="utf-8"))
     return {"wall": data["wall"], "cpu": data["cpu"], "peak_mb": data["peak_kb"] / 1024, "load": load,
             "documents_wait": rep["timings"].get("documents", 0.0), "mkdocs": rep["timings"].get("mkdocs", 0.0),
-            "pdfs": sum(p.endswith(".pdf") for p in rep["rendered"]), "out": str(out)}
+            "pdfs": sum(p.endswith(".pdf") for p in rep["rendered"]), "out": str(out),
+            "up_to_date": rep.get("up_to_date", False)}
 
 
 def main() -> None:
@@ -85,7 +90,11 @@ def main() -> None:
                     print(f"compare: round {n + 1}, {size}, {name}", file=sys.stderr, flush=True)
                     runs = results.setdefault(size, {}).setdefault(name, [])
                     cold = build(trees[name], root, work, f"{name}-{size}", cold=True)
-                    cold["rebuild"] = build(trees[name], root, work, f"{name}-{size}", cold=False)["wall"]
+                    unchanged = build(trees[name], root, work, f"{name}-{size}", cold=False)
+                    cold["rebuild"], cold["up_to_date"] = unchanged["wall"], unchanged["up_to_date"]
+                    forced = build(trees[name], root, work, f"{name}-{size}", False, "--force") \
+                        if unchanged["up_to_date"] else unchanged
+                    cold["forced"] = forced["wall"]
                     runs.append(cold)
                 hb = load_handbook(root)
                 floor = run.pdf_floor(hb)
@@ -103,18 +112,25 @@ def main() -> None:
             runs = found[name]
             # each run against the floor of its own round
             ratios = [r["wall"] / (r["pdfs"] * f["naive"] / run.CORES + f["mkdocs"]) for r, f in zip(runs, floors)]
+            path = "up to date" if all(r["up_to_date"] for r in runs) else "built"
             rows.append([size, name, median(r["wall"] for r in runs), median(r["cpu"] for r in runs),
-                         median(r["rebuild"] for r in runs), median(r["peak_mb"] for r in runs),
+                         f"{median(r['rebuild'] for r in runs):.2f} ({path})",
+                         100 * median(r["rebuild"] / r["wall"] for r in runs),
+                         median(r["forced"] for r in runs),
+                         median(r["peak_mb"] for r in runs),
                          median(r["documents_wait"] for r in runs), median(ratios), runs[0]["pdfs"],
                          ", ".join(f"{r['wall']:.1f}" for r in runs), ", ".join(f"{r['load']:.1f}" for r in runs)])
-        rows.append([size, "floor", median(f["naive"] for f in floors), "", "", "", "",
+        rows.append([size, "floor", median(f["naive"] for f in floors), "", "", "", "", "", "",
                      f"shipped JD {median(f['shipped'] for f in floors):.3f} s", "",
                      f"bare mkdocs {median(f['mkdocs'] for f in floors):.2f} s", ""])
     print(f"Before = {args.before}, after = {run.revision()}, {run.CORES} cores, {args.runs} rounds.\n")
-    print(run.table(["size", "tree", "cold s", "cold CPU s", "rebuild s", "peak RSS MB", "documents wait s",
+    print(run.table(["size", "tree", "cold s", "cold CPU s", "no-change s", "no-change / cold %",
+                     "rebuild, documents cached s", "peak RSS MB", "documents wait s",
                      "cold / naive floor (N = PDFs)", "N PDFs", "cold s of each run", "load before each run"],
                     rows))
-    print("\nfloor row: the naive JD PDF in seconds (plain WeasyPrint, warm, median of 10 per round).")
+    print("\nfloor row: the naive JD PDF in seconds (plain WeasyPrint, warm, median of 10 per round). "
+          "no-change: the second build, nothing changed; rebuild, documents cached: --force where the tree "
+          "has the up-to-date check, else the no-change build itself.")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,6 +77,22 @@ def package_digest(package: Path = PACKAGE) -> str:
 def _file_hash(path: Path, mtime_ns: int, size: int) -> bytes:
     """A file's hash, read again only when its modification time or size changes."""
     return hashlib.sha256(path.read_bytes()).digest()
+
+
+def font_stamps() -> list:
+    """Every font file fontconfig offers (path, size, mtime): WeasyPrint may fall back to any of them."""
+    try:
+        listed = subprocess.run(["fc-list", "-f", "%{file}\n"], capture_output=True, text=True, check=True,
+                                timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ["fc-list unavailable"]
+    stamps = []
+    for name in sorted(set(listed.splitlines()) - {""}):
+        real = Path(os.path.realpath(name))
+        if real.is_file():
+            st = real.stat()
+            stamps.append([str(real), st.st_size, st.st_mtime_ns])
+    return stamps
 
 
 def write_atomically(path: Path, data: bytes) -> None:

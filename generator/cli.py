@@ -28,7 +28,7 @@ def _root_option(func):
 
 def _content_root(ctx: click.Context, param, value: Path | None) -> Path:
     """The content root a command works on, said in one line first (HR must see which folder was read)."""
-    from .content.loader import find_root
+    from .content.folders import find_root
 
     here = Path.cwd()
     found = find_root(here) if value is None else None
@@ -165,10 +165,12 @@ def _held(problems) -> str:
               help="草稿（status: draft）也一起生成，标为“草稿”；不加时草稿完全不出现。")
 @click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True,
               help="把页面生成 HTML 的引擎：MkDocs + Material，或它的后继 Zensical。")
-def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, with_drafts: bool, engine: str) -> None:
-    """检查内容，然后生成网站和全部文件；新网站完整生成后才替换旧的。"""
+@click.option("--force", is_flag=True, help="即使内容、模板和工具自上次生成以来都没有变化，也重新生成。")
+def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, with_drafts: bool, engine: str,
+          force: bool) -> None:
+    """检查内容，然后生成网站和全部文件；新网站完整生成后才替换旧的。什么都没变时不重新生成。"""
     from . import cachedir
-    from .documents import pool
+    from .site import uptodate
     from .site.outdir import OutRefused, check_out
 
     started = time.perf_counter()
@@ -178,13 +180,23 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, wit
         _usage_error(str(exc))
     if report_file is not None:
         report_file = _check_report(report_file, out)
+    stamp = uptodate.inputs(root, out, engine=engine, drafts=with_drafts)  # before anything heavy is imported
+    built = None if force else uptodate.is_current(out, stamp)
+    if built is not None:
+        click.echo(f"网站已是最新：内容、模板和工具自上次生成以来都没有变化（{out}）。要重新生成，加 --force。")
+        skipped = {"up_to_date": True, "pages": built["pages"], "documents": built["documents"],
+                   "rendered": [], "reused": [], "timings": {}}
+        _write_report(report_file, skipped, started)
+        return
+    from .documents import pool
+
     if jobs != 1 and cachedir.empty(root):  # everything renders: its workers get ready while MkDocs loads
         pool.prepare()
     from .site.build import BuildFailed, build_site  # (MkDocs and the content model: imported after the start)
 
     try:
         result = build_site(root.resolve(), out, jobs=jobs, progress=sys.stderr.isatty(), drafts=with_drafts,
-                            engine=engine)
+                            engine=engine, stamp=stamp)
     except OutRefused as exc:  # the folder changed since the check above
         _usage_error(str(exc))
     except BuildFailed as exc:
@@ -200,14 +212,23 @@ def build(root: Path, out: Path | None, jobs: int, report_file: Path | None, wit
         click.echo(line)
     if result.hb.draft_problems:
         click.echo(f"{_held(result.hb.draft_problems)}，没有收入（handbook check 查看）。")
-    if report_file:
-        text = json.dumps({**report, "wall": round(took, 3)}, ensure_ascii=False, indent=2) + "\n"
-        try:
-            cachedir.write_atomically(report_file, text.encode())
-        except OSError as exc:
-            click.echo(f"错误：{report_file}：构建报告无法写入（{exc.strerror or exc}）— 网站已经生成；"
-                       "换一个 --report 路径", err=True)
-            sys.exit(EXIT_CONTENT)
+    _write_report(report_file, {**report, "up_to_date": False}, started)
+
+
+def _write_report(path: Path | None, report: dict, started: float) -> None:
+    """--report's JSON, with the whole command's seconds (``wall``)."""
+    from . import cachedir
+
+    if path is None:
+        return
+    wall = round(time.perf_counter() - started, 3)
+    text = json.dumps({**report, "wall": wall}, ensure_ascii=False, indent=2)
+    try:
+        cachedir.write_atomically(path, (text + "\n").encode())
+    except OSError as exc:
+        click.echo(f"错误：{path}：构建报告无法写入（{exc.strerror or exc}）— 网站已经生成；"
+                   "换一个 --report 路径", err=True)
+        sys.exit(EXIT_CONTENT)
 
 
 def _check_report(path: Path, out: Path) -> Path:

@@ -16,15 +16,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import crosscheck, drafts, references
 from .errors import ContentError, Problem, display_path, split
+from .folders import CONTENT_FOLDERS, SITE_FILE
 from .loaded import Loaded, LoadedRoot
 from .messages import MESSAGES, fill, item_list, problem, where
 from .model import KINDS, UNION_TAGS, Handbook, Role, SiteSettings, kind_at
 from .yamlsource import YamlDocument, load_yaml
 
-SITE_FILE = "content/site.yml"
-#: the top folders content lives in (roles/, content/): what git history and the preview watch
-CONTENT_FOLDERS = tuple(dict.fromkeys(path.split("/")[0]
-                                     for path in (*(kind.folder for kind in KINDS.values()), SITE_FILE)))
 MAX_FILES = 1_000  # per folder; a handbook of 1,000 roles already needs splitting into several
 
 
@@ -34,14 +31,6 @@ def content_files(root: Path) -> list[Path]:
     for kind in KINDS.values():
         files += sorted(p for p in (root / kind.folder).glob("*.yml") if p.is_file())
     return files
-
-
-def find_root(start: Path) -> Path | None:
-    """The content root a command run in ``start`` works on: the first of ``start`` and the folders above it that
-    holds ``roles/`` or ``content/`` (as git finds its repository); None when there is none."""
-    start = Path(start).absolute()
-    return next((folder for folder in (start, *start.parents)
-                 if any((folder / name).is_dir() for name in CONTENT_FOLDERS)), None)
 
 
 def load_handbook(root: Path, notes: list[Problem] | None = None, strict: bool = False) -> Handbook:

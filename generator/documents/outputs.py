@@ -8,15 +8,14 @@ import datetime as dt
 import hashlib
 import importlib
 import json
-import os
 import posixpath
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from .. import TOOL_ROOT, cachedir
+from ..cachedir import font_stamps  # the up-to-date check of `handbook build` lists them the same way
 from ..content import drafts
 from ..content.errors import ContentError, Problem
 from ..content.model import KINDS, Handbook
@@ -240,22 +239,6 @@ def fingerprint(value: Any) -> Any:
 def template_files(output: Output) -> list[Path]:
     files = {p for pattern in output.templates for p in PROJECT_DIR.glob(pattern) if p.is_file()}
     return sorted(p for p in files if "__pycache__" not in p.parts)
-
-
-def font_stamps() -> list:
-    """Every font file fontconfig offers (path, size, mtime): WeasyPrint may fall back to any of them."""
-    try:
-        listed = subprocess.run(["fc-list", "-f", "%{file}\n"], capture_output=True, text=True, check=True,
-                                timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ["fc-list unavailable"]
-    stamps = []
-    for name in sorted(set(listed.splitlines()) - {""}):
-        real = Path(os.path.realpath(name))
-        if real.is_file():
-            st = real.stat()
-            stamps.append([str(real), st.st_size, st.st_mtime_ns])
-    return stamps
 
 
 def stamp(output: Output, fonts: list | None = None) -> str:

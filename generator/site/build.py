@@ -2,7 +2,8 @@
 
 A build that fails — bad content, a renderer crash, a strict-mode warning, a full
 disk — never touches the previous output: HR's published site stays as it was.
-Which folders may be an output, and the atomic exchange, live in `outdir`.
+Which folders may be an output, and the atomic exchange, live in `outdir`; the stamp a
+complete site carries, which lets the next build find nothing changed, in `uptodate`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import errno
 import shutil
 from pathlib import Path
 
-from . import outdir
+from . import outdir, uptodate
 from .publish import BuildFailed, BuildResult, Options
 
 ENGINES = ("mkdocs", "zensical")
@@ -19,8 +20,9 @@ __all__ = ["BuildFailed", "BuildResult", "ENGINES", "build_site"]
 
 
 def build_site(root: Path, out: Path, jobs: int = 0, progress: bool = False, drafts: bool = False,
-               engine: str = "mkdocs") -> BuildResult:
-    """Build ``root`` with ``engine`` into ``out``, atomically. ``progress`` shows a bar on the terminal."""
+               engine: str = "mkdocs", stamp: dict[str, str] | None = None) -> BuildResult:
+    """Build ``root`` with ``engine`` into ``out``, atomically. ``progress`` shows a bar on the terminal;
+    ``stamp`` (:func:`uptodate.inputs`, taken before the build) goes into the new site once it is complete."""
     from .engines import mkdocs, zensical
 
     out = outdir.check_out(Path(out), root)
@@ -38,6 +40,8 @@ def build_site(root: Path, out: Path, jobs: int = 0, progress: bool = False, dra
     try:
         options = Options(jobs, drafts, progress=(lambda total: _progress_bar(total, bars)) if progress else None)
         result = {"mkdocs": mkdocs.build, "zensical": zensical.build}[engine](Path(root), staging, options)
+        if stamp is not None:
+            uptodate.write(staging, stamp, result.pages, len(result.report.produced))
     except BaseException as exc:  # noqa: BLE001 - any failure (even Ctrl-C) must leave `out` untouched
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):  # e.g. the disk filled up while a page was written

@@ -136,6 +136,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         keep = Files([f for f in files if f.src_dir != config.docs_dir])  # the theme's; ours come from the plan
         if self.preview is not None:
             return self._preview_files(keep, config)
+        _compile_templates(self.hb, self._overrides, config)  # while the documents render
         production, self._production = self._production, None
         assert production is not None
         self.report, zips, sizes, self._entries = publish.documents_out(self.hb, production, self.timings)
@@ -230,6 +231,34 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                 publish.finish(Path(config.site_dir), self.hb, self._entries)
 
     on_post_build = CombinedEvent(_complete_search, _write_bundles)
+
+
+def _compile_templates(hb, overrides: list[Path], config) -> None:
+    """The page templates, ours and the theme's (from its pages and static templates, following their literal
+    includes), compiled into the process's cache (`pages.TEMPLATE_CACHE`) while the documents render: the
+    pages wait for the documents' sizes, and after the documents only one core is at work."""
+    from jinja2 import TemplateError, meta
+
+    ours = pages.environment(hb, pages.Downloads([]), overrides)
+    for name in ours.list_templates(extensions=["j2"]):
+        try:
+            ours.get_template(name)
+        except TemplateError:  # a mistake in an override: reported when (and only if) a page uses it
+            continue
+    theme = config.theme.get_env()
+    theme.bytecode_cache = pages.TEMPLATE_CACHE
+    todo, seen = ["main.html", *sorted(config.theme.static_templates)], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            source = theme.loader.get_source(theme, name)[0]
+            theme.get_template(name)
+            todo += [found for found in meta.find_referenced_templates(theme.parse(source)) if found]
+        except TemplateError:  # e.g. a filter another plugin adds in on_env: compiled when the page needs it
+            continue
 
 
 def _not_in_nav(file: File, nav: list) -> File:
