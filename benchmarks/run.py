@@ -104,9 +104,13 @@ def jd_render(hb, variant: str):
     role = hb.roles[len(hb.roles) // 2]
     if variant == "shipped":
         return lambda: pdf.job_description(hb, role)
-    page = weasy.environment().get_template("job_description.html").render(
-        handbook=hb.site.handbook_title, author=hb.site.organisation, draft=False, draft_watermark="",
-        **weasy.brand_context(hb), **pdf._jd_context(hb, role))
+    pages: list[str] = []  # the page the shipped renderer lays out, taken as it is handed to WeasyPrint
+    shipped, pdf.html_to_pdf = pdf.html_to_pdf, pages.append
+    try:
+        pdf.job_description(hb, role)
+    finally:
+        pdf.html_to_pdf = shipped
+    page = pages[0]
     css, fonts, fetcher = weasy._weasy()
     base_url = weasy.search_path()[0].as_uri() + "/"
     options = {"naive": {}, "compacted": {}, "tagged": {"pdf_tags": True}, "pdfa": {"pdf_variant": weasy.PDF_VARIANT}}
