@@ -64,13 +64,13 @@ def doc_cache() -> Path:
     return Path(os.environ[cachedir.ENV])
 
 
-#: the folder (made by the controller, inherited by xdist workers) where shared_site keeps the run's shared builds
+#: the folder where shared_site keeps the run's shared builds (made by the controller, inherited by workers)
 SITES_ENV = "HANDBOOK_TEST_SITES"
 
 
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``path`` across the processes of the run (fcntl: filelock is no dependency here)."""
+    """An exclusive lock on ``path`` across the processes of the run (fcntl: filelock is no dependency)."""
     import fcntl
 
     with open(path, "w") as lock:

@@ -146,7 +146,8 @@ def test_a_bind_mount_of_the_content_root_is_still_the_content_root(root, tmp_pa
 
 def test_report_in_a_missing_folder_is_refused_before_building(root, tmp_path):
     out = tmp_path / "out"
-    refused(quick("build", "--root", str(root), "--out", str(out), "--report", str(tmp_path / "missing" / "r.json")),
+    report = tmp_path / "missing" / "r.json"
+    refused(quick("build", "--root", str(root), "--out", str(out), "--report", str(report)),
             "文件夹", "missing 不存在", "先建好这个文件夹")
     assert not out.exists(), "nothing may be built when the report cannot be written"
 
