@@ -185,6 +185,13 @@ def pytest_collection_modifyitems(config, items) -> None:
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "slow: builds a site, renders documents, runs a browser, LibreOffice or "
                                        "the `handbook` command: only in the full tier (make test), not in make quick")
+    # Started as a background job (`cmd &` in a script), the run inherits SIGINT ignored, and so would every
+    # `handbook serve` the tests start and then stop with Ctrl-C: they would wait out their time limits.
+    # Catch it here instead; commands started from here get SIGINT's default again, as from a terminal.
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # Hypothesis keeps its example database and caches in ./.hypothesis by default: not in the working tree.
     import tempfile
 
