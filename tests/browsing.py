@@ -43,6 +43,18 @@ def more_roles_root(tmp: Path) -> Path:
     return root
 
 
+def preview_build(root: Path, site_dir: Path) -> None:
+    """A build as `handbook serve` makes it (dirty builds), in this process, then stopped: the builds after
+    it (MkDocs keeps the search plugin's instance for the whole process) must not inherit its index."""
+    from test_incremental_preview import Serving
+
+    serving = Serving(root, site_dir, site_dir.parent / "cache")
+    try:
+        serving.build(first=True)
+    finally:
+        serving.close()
+
+
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass

@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled handbook built once per session, and builds of modified roots.
+"""Shared fixtures: sites built once per run and shared by all workers, and builds of modified roots.
 
 Builds go through an engine as `handbook build` does (MkDocs unless a test asks for Zensical),
 into the folder given, with the repository's mkdocs.yml. Every build of the session — in-process, `handbook` subprocesses,
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -62,15 +64,66 @@ def doc_cache() -> Path:
     return Path(os.environ[cachedir.ENV])
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory, doc_cache) -> BuiltSite:
-    """The repository's own content, built once per worker. The first worker renders the documents into
-    the shared cache while the others wait for it (a lock), then find them there."""
+#: the folder where shared_site keeps the run's shared builds (made by the controller, inherited by workers)
+SITES_ENV = "HANDBOOK_TEST_SITES"
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` across the processes of the run (fcntl: filelock is no dependency)."""
     import fcntl
 
-    with open(doc_cache / ".built-site.lock", "w") as lock:
+    with open(path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return build_site(REPO, tmp_path_factory.mktemp("site") / "site")
+        yield
+
+
+def shared_site(name: str, make: Callable[[Path], object]) -> object:
+    """The site ``name``, made once per run by ``make(folder)`` (a content root and its build inside
+    ``folder``; a BuiltSite or a tuple of them) and shared by every module and xdist worker that asks for it:
+    the first to ask builds while the others wait (a lock), then they read it back. Tests read these sites
+    and roots, never change them."""
+    folder = Path(os.environ[SITES_ENV]) / name
+    saved = folder / "built.pickle"
+    with _locked(folder.with_name(name + ".lock")):
+        if saved.exists():
+            return pickle.loads(saved.read_bytes())
+        folder.mkdir()
+        built = make(folder)
+        saved.write_bytes(pickle.dumps(built))
+        return built
+
+
+@pytest.fixture(scope="session")
+def built_site() -> BuiltSite:
+    """The repository's own content, built once per run (shared_site)."""
+    return shared_site("bundled", lambda folder: build_site(REPO, folder / "site"))
+
+
+@pytest.fixture(scope="session")
+def more_roles_sites() -> tuple[Path, BuiltSite]:
+    """The bundled content plus four roles under 市场部经理 (browsing.more_roles_root), built as `handbook serve`
+    builds it and then, in the same process, as `handbook build` does: (the preview's folder, the build)."""
+    from browsing import more_roles_root, preview_build
+
+    def make(folder: Path) -> tuple[Path, BuiltSite]:
+        root = more_roles_root(folder)
+        preview_build(root, folder / "preview")
+        return folder / "preview", build_site(root, folder / "site")
+
+    return shared_site("more-roles", make)
+
+
+@pytest.fixture(scope="session")
+def branded_png() -> BuiltSite:
+    """tests/roots/branded-png (a PNG logo, a light yellow brand colour), built once per run."""
+    import shutil
+
+    def make(folder: Path) -> BuiltSite:
+        shutil.copytree(REPO / "tests" / "roots" / "branded-png", folder / "root")
+        return build_site(folder / "root", folder / "site")
+
+    return shared_site("branded-png", make)
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +167,8 @@ def build_root(tmp_path_factory) -> Callable[[Path], BuiltSite]:
 # inner loop. A test is slow when it uses a fixture that builds a site, renders the documents or starts a browser,
 # when its module is one of the end-to-end modules below (real builds, previews, worker pools, renders of every
 # output), or when it says so itself (`@pytest.mark.slow`: LibreOffice, the `handbook` command in a subprocess…).
-SLOW_FIXTURES = frozenset({"built_site", "documents", "build_root", "browser"})
+SLOW_FIXTURES = frozenset({"built_site", "documents", "build_root", "browser", "more_roles_sites",
+                           "branded_png"})
 SLOW_MODULES = frozenset({
     "test_build.py", "test_incremental_preview.py", "test_preview.py", "test_pool.py", "test_book.py",
     "test_fuzz.py", "test_extreme.py", "test_pdf_archival.py", "test_pdf_fonts.py",
@@ -131,6 +185,13 @@ def pytest_collection_modifyitems(config, items) -> None:
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "slow: builds a site, renders documents, runs a browser, LibreOffice or "
                                        "the `handbook` command: only in the full tier (make test), not in make quick")
+    # Started as a background job (`cmd &` in a script), the run inherits SIGINT ignored, and so would every
+    # `handbook serve` the tests start and then stop with Ctrl-C: they would wait out their time limits.
+    # Catch it here instead; commands started from here get SIGINT's default again, as from a terminal.
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # Hypothesis keeps its example database and caches in ./.hypothesis by default: not in the working tree.
     import tempfile
 
@@ -145,6 +206,8 @@ def pytest_configure(config) -> None:
     if "PYTEST_XDIST_WORKER" not in os.environ:
         config._shared_cache = tempfile.mkdtemp(prefix="handbook-test-cache-")
         os.environ[cachedir.ENV] = config._shared_cache
+        config._shared_sites = tempfile.mkdtemp(prefix="handbook-test-sites-")
+        os.environ[SITES_ENV] = config._shared_sites
     # jieba announces its dictionary on stderr at every build; keep test output readable.
     logging.getLogger("jieba").setLevel(logging.WARNING)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -153,9 +216,10 @@ def pytest_configure(config) -> None:
 def pytest_unconfigure(config) -> None:
     import shutil
 
-    if getattr(config, "_shared_cache", None):
-        shutil.rmtree(config._shared_cache, ignore_errors=True)
-        os.environ.pop(cachedir.ENV, None)
+    for folder, env in (("_shared_cache", cachedir.ENV), ("_shared_sites", SITES_ENV)):
+        if getattr(config, folder, None):
+            shutil.rmtree(getattr(config, folder), ignore_errors=True)
+            os.environ.pop(env, None)
 
 
 def _tree_files() -> set[str]:

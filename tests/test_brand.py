@@ -200,13 +200,6 @@ def branded(build_root, tmp_path_factory):
     return build_root(root)
 
 
-@pytest.fixture(scope="module")
-def branded_png(build_root, tmp_path_factory):
-    root = tmp_path_factory.mktemp("branded-png") / "root"
-    shutil.copytree(PNG_ROOT, root)
-    return build_root(root)
-
-
 def _documents(built, fmt: str) -> dict[tuple[str, str], bytes]:
     return {(p.doc.kind, p.doc.id): built.blobs[p.file.name] for p in built.report.produced if p.doc.format == fmt}
 

@@ -7,7 +7,7 @@ facts and its KPIs are stacked as label/value cards, and the org chart is reacha
 from __future__ import annotations
 
 import pytest
-from browsing import CHROMIUM, PHONE, more_roles_root, open_page, screenshot, serve
+from browsing import CHROMIUM, PHONE, open_page, screenshot, serve
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 
@@ -22,17 +22,21 @@ def server(built_site):
         yield url
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def phone(browser, server):
-    pages = []
+    """Open a page on a phone (390 px unless ``width`` says otherwise): each page is loaded once per width
+    for all the tests below that look at it (a load costs ~1 s of CPU); none of them changes the page's
+    content, and a page scrolled by one test measures the same for the next."""
+    pages = {}
 
-    def open_(name: str):
-        page = open_page(browser, f"{server}{name}.html", PHONE)
-        pages.append(page)
-        return page
+    def open_(name: str, width: int = PHONE["width"]):
+        if (name, width) not in pages:
+            screen = {"width": width, "height": PHONE["height"]}
+            pages[name, width] = open_page(browser, f"{server}{name}.html", screen)
+        return pages[name, width]
 
     yield open_
-    for page in pages:
+    for page in pages.values():
         page.close()
 
 
@@ -72,15 +76,12 @@ _SPLIT_DATES = """() => {
 @pytest.mark.parametrize("width", [390, 320])
 @pytest.mark.parametrize("name", ["roles/market-manager", "roles/regional-manager", "policies/entertainment-expenses",
                                   "forms/visit-report", "changes"])
-def test_no_date_breaks_across_lines_on_a_phone(browser, server, tmp_path, name, width):
+def test_no_date_breaks_across_lines_on_a_phone(phone, tmp_path, name, width):
     """2026-12-01 is read whole: a narrow column never breaks it after a hyphen (2026-12-/01)."""
-    page = open_page(browser, f"{server}{name}.html", {"width": width, "height": 844})
-    try:
-        screenshot(page, tmp_path, f"phone{width}_dates_{name.replace('/', '_')}.png")
-        assert page.evaluate(_SPLIT_DATES) == []
-        assert page.evaluate(r"document.querySelector('.md-content').innerText.match(/\d{4}-\d{2}-\d{2}/)"), name
-    finally:
-        page.close()
+    page = phone(name, width)
+    screenshot(page, tmp_path, f"phone{width}_dates_{name.replace('/', '_')}.png")
+    assert page.evaluate(_SPLIT_DATES) == []
+    assert page.evaluate(r"document.querySelector('.md-content').innerText.match(/\d{4}-\d{2}-\d{2}/)"), name
 
 
 def _cells_outside(page, selector: str) -> list[str]:
@@ -151,9 +152,10 @@ def test_org_chart_fits_a_phone(phone, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def wide_org(build_root, tmp_path_factory):
-    """The bundled content with four more roles under 市场部经理: a chart wider than a tablet."""
-    built = build_root(more_roles_root(tmp_path_factory.mktemp("wide-org")))
+def wide_org(more_roles_sites):
+    """The bundled content with four more roles under 市场部经理: a chart wider than a tablet (the build
+    test_search searches, shared through conftest)."""
+    built = more_roles_sites[1]
     assert built.warnings == []
     return built
 

@@ -101,6 +101,7 @@ def test_dangerous_out_is_refused_and_nothing_is_touched(root, out, needle):
 
 @pytest.mark.slow
 def test_out_dot_in_a_folder_of_unrelated_files_is_refused(root):
+    """The end-to-end run of a refusal (the others run the command in this process)."""
     home = root.parent
     before = digest(home)
     line = refused(handbook("build", "--root", str(root), "--out", ".", cwd=home / "Documents"),
@@ -108,15 +109,14 @@ def test_out_dot_in_a_folder_of_unrelated_files_is_refused(root):
     assert "plan.docx" in line and digest(home) == before
 
 
-@pytest.mark.slow
 def test_symlinks_are_resolved_on_both_sides(root, tmp_path):
     (tmp_path / "link-to-root").symlink_to(root)
     (tmp_path / "link-to-roles").symlink_to(root / "roles")
     before = digest(root)
-    refused(handbook("build", "--root", str(root), "--out", str(tmp_path / "link-to-root")), "内容文件夹本身")
-    refused(handbook("build", "--root", str(root), "--out", str(tmp_path / "link-to-roles" / "x")),
+    refused(quick("build", "--root", str(root), "--out", str(tmp_path / "link-to-root")), "内容文件夹本身")
+    refused(quick("build", "--root", str(root), "--out", str(tmp_path / "link-to-roles" / "x")),
             "在内容文件夹之中（roles/x/）")
-    refused(handbook("build", "--root", str(tmp_path / "link-to-root"), "--out", str(root)), "内容文件夹本身")
+    refused(quick("build", "--root", str(tmp_path / "link-to-root"), "--out", str(root)), "内容文件夹本身")
     (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
     (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
     refused(quick("build", "--root", str(root), "--out", str(tmp_path / "loop-a" / "site")),
@@ -144,22 +144,21 @@ def test_a_bind_mount_of_the_content_root_is_still_the_content_root(root, tmp_pa
         subprocess.run(["umount", str(mirror)], check=False)
 
 
-@pytest.mark.slow
 def test_report_in_a_missing_folder_is_refused_before_building(root, tmp_path):
     out = tmp_path / "out"
-    refused(handbook("build", "--root", str(root), "--out", str(out), "--report", str(tmp_path / "missing" / "r.json")),
+    report = tmp_path / "missing" / "r.json"
+    refused(quick("build", "--root", str(root), "--out", str(out), "--report", str(report)),
             "文件夹", "missing 不存在", "先建好这个文件夹")
     assert not out.exists(), "nothing may be built when the report cannot be written"
 
 
-@pytest.mark.slow
 def test_report_never_overwrites_a_file_that_is_not_a_report(root, tmp_path):
     role = root / "roles" / "boss.yml"
     before = role.read_bytes()
-    refused(handbook("build", "--root", str(root), "--out", str(tmp_path / "out"), "--report", str(role)),
+    refused(quick("build", "--root", str(root), "--out", str(tmp_path / "out"), "--report", str(role)),
             "已经存在，而且不是构建报告")
     assert role.read_bytes() == before and not (tmp_path / "out").exists()
-    refused(handbook("build", "--root", str(root), "--out", str(tmp_path / "out"), "--report", str(tmp_path)),
+    refused(quick("build", "--root", str(root), "--out", str(tmp_path / "out"), "--report", str(tmp_path)),
             "是一个文件夹")
 
 
@@ -290,10 +289,10 @@ def test_disk_full_during_the_swap_leaves_the_old_site(root, tmp_path, monkeypat
 
 
 @pytest.mark.slow
-def test_a_real_full_disk_leaves_the_old_site(root, tmp_path):
-    """A file system 1.5 × the site: the first build fits, the second (old and new side by side) does not."""
-    build_site(root, tmp_path / "measure", jobs=1)
-    size = sum(p.stat().st_size for p in (tmp_path / "measure").rglob("*") if p.is_file())
+def test_a_real_full_disk_leaves_the_old_site(root, built_once, tmp_path):
+    """A file system 1.5 × the site (built_once: the same content): the first build fits, the second (old and
+    new side by side) does not."""
+    size = sum(p.stat().st_size for p in (built_once / "out").rglob("*") if p.is_file())
     small = tmp_path / "small"
     small.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size * 3 // 2 // 1024}k", "tmpfs", str(small)],

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from browsing import CHROMIUM, PHONE, more_roles_root, open_page, screenshot, search, serve, settle, wider_than_screen
+from browsing import CHROMIUM, PHONE, open_page, screenshot, search, serve, settle, wider_than_screen
 from conftest import REPO
 
 
@@ -67,33 +67,14 @@ def test_our_search_script_runs_beside_the_theme_s_unchanged_worker(built_site):
 pytestmark_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 
 
-def preview_build(root, site_dir) -> None:
-    """A build as `handbook serve` makes it (dirty builds), in this process, then stopped: the builds after
-    it (MkDocs keeps the search plugin's instance for the whole process) must not inherit its index."""
-    from test_incremental_preview import Serving
-
-    serving = Serving(root, site_dir, site_dir.parent / "cache")
-    try:
-        serving.build(first=True)
-    finally:
-        serving.close()
+@pytest.fixture(scope="module")
+def preview(more_roles_sites) -> Path:
+    return more_roles_sites[0]
 
 
 @pytest.fixture(scope="module")
-def more_roles_content(tmp_path_factory) -> Path:
-    return more_roles_root(tmp_path_factory.mktemp("search-roles"))
-
-
-@pytest.fixture(scope="module")
-def preview(more_roles_content, tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("search-preview") / "site"
-    preview_build(more_roles_content, site)
-    return site
-
-
-@pytest.fixture(scope="module")
-def more_roles(more_roles_content, preview, build_root):
-    built = build_root(more_roles_content)
+def more_roles(more_roles_sites):
+    built = more_roles_sites[1]
     assert built.warnings == []
     return built
 
@@ -122,8 +103,10 @@ def server(more_roles):
         yield url
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def page(browser, server):
+    """One desktop tab on the home page for every search below, as a person searches one word after
+    another (search() empties the box first): a page load per search would cost ~1 s of CPU each."""
     page = open_page(browser, server + "index.html")
     yield page
     page.close()
