@@ -10,9 +10,8 @@ from itertools import accumulate
 from typing import Callable
 
 from docx import Document
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement, parse_xml
+from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, Twips
 from docx.table import Table, _Cell
@@ -26,7 +25,8 @@ from . import header as docx_header
 from .pages import estimate_pages
 from .props import stamp_role
 from .settings import Layout, layout
-from .styles import Metadata, Reference, Styler, finish, header_footer, reference, text_width, twips
+from .styles import (Metadata, Reference, Styler, element, finish, header_footer, reference, text_width,
+                     twips)
 
 __all__ = ["job_description", "form", "appraisal", "read_settings"]
 
@@ -96,11 +96,11 @@ class Builder:
                 self.s.run(paragraph, part, "Check Box" if part == views.CHECKBOX else None)
         if align:
             paragraph.alignment = getattr(WD_ALIGN_PARAGRAPH, align.upper())
-        if fill:  # python-docx has no shading API; w:tcPr holds only w:tcW (and w:gridSpan) so far
-            shading = f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'
-            cell._tc.tcPr.append(parse_xml(shading))
+        tc_pr = cell._tc.tcPr  # w:tcW (and w:gridSpan) only, so w:shd then w:vAlign can be appended
+        if fill:
+            tc_pr.append(element("shd", val="clear", color="auto", fill=fill))
         if middle:
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            tc_pr.append(element("vAlign", val="center"))
         return paragraph
 
 
@@ -125,17 +125,18 @@ class Grid:
         (default: one each); ``height_cm`` a minimum (``atLeast``): room for handwriting, long text fits."""
         spans = spans or [1] * len(self.widths)
         tr = self.table._tbl.add_tr()
-        tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # no python-docx API for it nor w:tblHeader
+        tr_pr = tr.get_or_add_trPr()
+        tr_pr.append(element("cantSplit"))
         if height_cm:
-            tr.trHeight_val, tr.trHeight_hRule = Twips(twips(height_cm)), WD_ROW_HEIGHT_RULE.AT_LEAST
+            tr_pr.append(element("trHeight", val=twips(height_cm), hRule="atLeast"))
         if header:
-            tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+            tr_pr.append(element("tblHeader"))
         cells, col = [], 0
         for span in spans:
-            tc = tr.add_tc()
-            tc_w = tc.get_or_add_tcPr().get_or_add_tcW()
-            tc_w.w, tc_w.type = sum(self.widths[col:col + span]), "dxa"
-            tc.tcPr.grid_span = span
+            spanned = [element("gridSpan", val=span)] if span > 1 else []
+            width = element("tcW", w=sum(self.widths[col:col + span]), type="dxa")
+            tc = element("tc", element("tcPr", width, *spanned), element("p"))
+            tr.append(tc)
             cells.append(_Cell(tc, self.table))
             col += span
         if col != len(self.widths):
