@@ -192,9 +192,9 @@ def test_an_edit_to_the_tools_code_rerenders_every_document_and_other_files_besi
 @pytest.mark.slow
 def test_new_font_files_rerender_every_pdf_and_no_word_file(root, tmp_path, monkeypatch):
     before = keys(root, tmp_path / "cache")
-    fonts = outputs.font_stamps()
+    fonts = cachedir.font_stamps()
     assert any("NotoSansCJK" in str(f) for f in fonts), "fontconfig does not list Noto Sans CJK"
-    monkeypatch.setattr(outputs, "font_stamps", lambda: [*fonts, ["/usr/share/fonts/new.otf", 1, 1]])
+    monkeypatch.setattr(cachedir, "font_stamps", lambda: [*fonts, ["/usr/share/fonts/new.otf", 1, 1]])
     assert changed(before, keys(root, tmp_path / "cache")) == sorted(p for p in before if p.endswith(".pdf"))
 
 

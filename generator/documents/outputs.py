@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .. import TOOL_ROOT, cachedir
-from ..cachedir import font_stamps  # the up-to-date check of `handbook build` lists them the same way
 from ..content import drafts
 from ..content.errors import ContentError, Problem
 from ..content.model import KINDS, Handbook
@@ -244,13 +243,13 @@ def template_files(output: Output) -> list[Path]:
 def stamp(output: Output, fonts: list | None = None) -> str:
     """Hash of everything but the view that shapes ``output``'s bytes: its declared templates, the tool's
     package source, the lock file and, for an output that embeds fonts, the font files (``fonts``, from
-    :func:`font_stamps`, may be passed in to list them once per build)."""
+    :func:`cachedir.font_stamps`, may be passed in to list them once per build)."""
     lock = PROJECT_DIR / LOCK_FILE
     parts = {
         "templates": cachedir.digest(template_files(output), PROJECT_DIR),
         "package": cachedir.package_digest(PACKAGE_DIR),
         "lock": cachedir.digest([lock], PROJECT_DIR) if lock.is_file() else "missing",
-        "fonts": (fonts if fonts is not None else font_stamps()) if output.fonts else None,
+        "fonts": (fonts if fonts is not None else cachedir.font_stamps()) if output.fonts else None,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

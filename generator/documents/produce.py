@@ -133,7 +133,7 @@ def targets(hb: Handbook, planned: list[Document], cache_dir: Path, memo: KeyMem
     referenced in the memo, so their ids stay theirs. ``parts``, when given, is filled with the cache
     files of the pieces of every assembled document, keyed the same way.
     """
-    fonts = outputs.font_stamps() if any(o.fonts for o in outputs.all_outputs()) else None
+    fonts = cachedir.font_stamps() if any(o.fonts for o in outputs.all_outputs()) else None
     stamps = {o.key: outputs.stamp(o, fonts) for o in outputs.all_outputs()}
     found: dict[Document, Path] = {}
     by_output: dict[tuple[str, str], dict] = {}
