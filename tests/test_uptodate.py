@@ -5,6 +5,7 @@ again."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -20,7 +21,7 @@ from helpers import MINIMAL, REPO, commit_all, copy_bundled_content, own_cache_e
 
 from generator import cachedir, cli
 from generator.content.folders import CONTENT_FOLDERS
-from generator.content.model import KINDS
+from generator.content.model import KINDS, register_kind
 from generator.site import build as sitebuild
 from generator.site import outdir, uptodate
 from generator.site.engines import mkdocs as mkdocs_engine
@@ -53,6 +54,10 @@ def stamp(root: Path, out: Path | None = None, engine: str = "mkdocs",
 def test_the_content_folders_hold_every_kind():
     """`content/folders.py` names them without the model; every kind's folder must lie in one of them."""
     assert {kind.folder.split("/")[0] for kind in KINDS.values()} <= set(CONTENT_FOLDERS)
+    notice = dataclasses.replace(KINDS["guide"], name="notice", plural="notices", folder="notices")
+    with pytest.raises(ValueError, match="must lie in roles or content"):
+        register_kind(notice)
+    assert "notice" not in KINDS
 
 
 def test_every_content_and_tool_file_changes_the_stamp(root, tool):

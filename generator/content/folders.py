@@ -7,7 +7,7 @@ from pathlib import Path
 
 SITE_FILE = "content/site.yml"
 #: the top folders content lives in (roles/, content/): what git history and the preview watch; every kind's
-#: folder lies in one of them (the loader checks it)
+#: folder lies in one of them (``model.register_kind`` checks it)
 CONTENT_FOLDERS = ("roles", "content")
 
 

@@ -13,6 +13,7 @@ from pydantic import (BaseModel, Discriminator, Field, StringConstraints, Tag, f
                       model_validator)
 
 from .errors import Problem
+from .folders import CONTENT_FOLDERS
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -343,6 +344,8 @@ def register_kind(kind: Kind) -> Kind:
     for other in KINDS.values():
         if kind.name == other.name or kind.plural == other.plural or kind.folder == other.folder:
             raise ValueError(f"content kind {kind.name}: its name, plural or folder is taken by {other.name}")
+    if kind.folder.split("/")[0] not in CONTENT_FOLDERS:  # the only folders history and the preview read
+        raise ValueError(f"content kind {kind.name}: its folder must lie in {' or '.join(CONTENT_FOLDERS)}")
     KINDS[kind.name] = kind
     return kind
 
