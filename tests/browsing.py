@@ -121,14 +121,18 @@ def search(page, word: str) -> list[tuple[str, str]]:
         toggle.click()  # on a phone the box opens from the header's search icon
     box = page.locator("input[data-md-component=search-query]")
     box.click()
+    # The box emptied and the list with it first, then the whole word at once (Material searches on keyup):
+    # typed character by character, each prefix (大, 大客, 大客户) started a search of its own, and under load
+    # an earlier prefix's results could stand long enough to be read as the word's.
     box.fill("")
-    box.type(word)
-    page.keyboard.press("End")  # Material searches on keyup
+    page.keyboard.press("End")
+    page.wait_for_function("() => !document.querySelector('.md-search-result__item')", timeout=15_000)
+    box.fill(word)
+    page.keyboard.press("End")
     page.wait_for_selector(".md-search-result__item", timeout=15_000)
     page.wait_for_function(
         "w => document.querySelector('.md-search-result__meta')?.textContent.trim() !== ''", arg=word)
-    # Each typed character starts a search of its own (招, 招待, 招待费): the list may still show an
-    # earlier prefix's results, so read it until two readings a moment apart agree.
+    # the list is drawn in parts as it scrolls in: read it until two readings a moment apart agree
     results, previous = None, []
     for _ in range(20):
         page.wait_for_timeout(150)
