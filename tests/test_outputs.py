@@ -240,11 +240,11 @@ def test_pruning_is_bounded_for_every_registered_suffix_and_drops_stale_temporar
     stale.write_bytes(b"x")
     os.utime(stale, (old, old))
     fresh.write_bytes(b"x")
-    (cache / "jieba.cache").write_bytes(b"jieba's own file stays")
+    (cache / "notes.txt").write_bytes(b"a file that is not a document stays")
     prune(cache, keep)
     left = [p for p in cache.iterdir() if p.suffix in outputs.suffixes()]
     assert len(left) == 2 * len(keep) and keep <= set(left)
-    assert not stale.exists() and fresh.exists() and (cache / "jieba.cache").exists()
+    assert not stale.exists() and fresh.exists() and (cache / "notes.txt").exists()
 
 
 def test_a_shared_cache_keeps_other_roots_documents_and_drops_only_long_unused_ones(tmp_path):

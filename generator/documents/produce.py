@@ -178,8 +178,8 @@ class Production:
     """Documents being rendered in worker processes while the caller does other work.
 
     Starting is cheap and returns at once; :meth:`wait` collects. The MkDocs plugin
-    starts before the search plugin spends a second loading jieba's dictionary, so
-    the two overlap. :meth:`close` stops the workers (idempotent).
+    starts it as soon as the content is loaded, so MkDocs' own start overlaps the rendering.
+    :meth:`close` stops the workers (idempotent).
 
     Order: the pieces of an assembled document first (全部岗位说明书's are the job-description PDFs), then
     the rest heaviest first; the assembled document jumps the queue once its last piece is in, so it is put

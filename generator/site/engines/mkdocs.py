@@ -24,6 +24,7 @@ from ...documents import bundles
 from ...documents.plan import Document
 from ...documents.produce import Production, Report
 from .. import incremental, pages, plan, publish
+from . import search_words
 
 SEARCH_WORDS = TOOL_ROOT / "templates" / "site" / "search-words.txt"  # domain words for jieba (回款, 招待费…)
 
@@ -88,7 +89,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             remember_parsed(False)
             _remember_theme_files(False)
 
-    # Before the search plugin's on_config (priority 0), which reads jieba_dict_user.
+    # Before the search plugin's on_config (priority 0), which would load jieba's dictionaries (_tune_search).
     @event_priority(50)
     def on_config(self, config):
         self._reset()
@@ -118,14 +119,14 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                 config[key] = value
         self._maintainers = bool(self.config.preview or self.command == "serve")  # HR's preview: the 维护指南 listed
         config.nav = pages.nav(self.hb, self._maintainers)
-        _tune_search(config, cache.path)
+        self._dictionaries = _tune_search(config)
         self._overrides = [root / "site_overrides" / "site"]
         overrides = [TOOL_ROOT / "site_overrides", root / "site_overrides"]  # edited: every page rebuilt
         self._stamp = json.dumps(pages.stamp(overrides, "*.html"))
         self._stop_rendering()  # a previous build of `mkdocs serve` that failed before collecting
         if self.preview is not None:  # pages first: documents render behind them and are served on request
             self.preview.start(self.hb, Path(config.site_dir))
-        else:  # start rendering now: workers run while the search plugin loads jieba (~1 s)
+        else:  # start rendering now: the pages wait for the documents' sizes
             self._production = Production(self.hb, cache.path, self.config.jobs or None, shared=cache.shared)
             if self.progress is not None:
                 self._production.on_done = self.progress(len(self._production.planned))
@@ -142,6 +143,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         self.report, zips, sizes, self._entries = publish.documents_out(self.hb, production, self.timings)
         with self.timings.stage("pages"):
             self.site = site = plan.plan(self.hb, sizes, self._overrides, maintainers=self._maintainers)
+            self._split_search_words(site)
         for uri, data in [*site.pages.items(), *site.assets.items(), *zips.items()]:
             keep.append(_not_in_nav(File.generated(config, uri, content=data), site.nav))
         for item in self.report.produced:
@@ -156,6 +158,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         assert self.preview is not None and self.hb is not None
         with self.timings.stage("pages"):
             self.site = site = plan.plan(self.hb, None, self._overrides, self.preview.memo, self._maintainers)
+            self._split_search_words(site)
         for path in site.downloads():
             files.append(_Unchanged.generated(config, path, content=b""))
         context = incremental.PageSignatures.context(site.nav, self._stamp + json.dumps(site.theme.settings([])))
@@ -171,6 +174,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         for uri, data in site.assets.items():
             files.append(File.generated(config, uri, content=data))
         return files
+
+    def _split_search_words(self, site: plan.SitePlan) -> None:
+        if self._dictionaries is not None:
+            text = None if self.preview is not None else "\n".join(site.pages.values())
+            search_words.load(*self._dictionaries, text)
 
     def on_env(self, env, *, config, files):
         env.bytecode_cache = pages.TEMPLATE_CACHE  # the theme's templates compiled once per process
@@ -310,20 +318,19 @@ def _remember_theme_files(on: bool) -> None:
     Files.add_files_from_theme = add_files_from_theme if on else _LIST_THEME  # type: ignore[method-assign]
 
 
-def _tune_search(config, cache_dir: Path) -> None:
-    """Domain words for jieba (the search plugin's `jieba_dict_user`), and its 9 MB cache beside ours, not in /tmp."""
+def _tune_search(config) -> tuple[Path, list[Path]] | None:
+    """The dictionaries jieba is to split the pages with (:mod:`.search_words`), taken over from the search plugin
+    so that it does not load the whole of jieba's at its start: ours of domain words (回款, 招待费…) beside it.
+    None when jieba is missing (Material then indexes Chinese unsegmented) or mkdocs.yml names its own."""
     search = config.plugins.get("material/search") or config.plugins.get("search")
-    if search is None:
-        return
-    if SEARCH_WORDS.is_file() and not search.config.get("jieba_dict_user"):
-        search.config.jieba_dict_user = str(SEARCH_WORDS)
+    if search is None or search.config.get("jieba_dict") or search.config.get("jieba_dict_user"):
+        return None
     try:
         import jieba
-    except ImportError:  # Material then indexes Chinese unsegmented; nothing else to do
-        return
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    jieba.dt.tmp_dir = str(cache_dir)
+    except ImportError:
+        return None
     jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict…" on every build
+    return search_words.default_dictionary(), [SEARCH_WORDS] if SEARCH_WORDS.is_file() else []
 
 
 def load(root: Path, site_dir: Path | str, strict: bool = False, **settings):
