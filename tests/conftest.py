@@ -169,6 +169,7 @@ def build_root(tmp_path_factory) -> Callable[[Path], BuiltSite]:
 # output), or when it says so itself (`@pytest.mark.slow`: LibreOffice, the `handbook` command in a subprocess…).
 SLOW_FIXTURES = frozenset({"built_site", "documents", "build_root", "browser", "more_roles_sites",
                            "branded_png"})
+READERS = frozenset({"built_site", "documents"})  # the shared build: made once per run, then only read
 SLOW_MODULES = frozenset({
     "test_build.py", "test_incremental_preview.py", "test_preview.py", "test_pool.py", "test_book.py",
     "test_fuzz.py", "test_extreme.py", "test_pdf_archival.py", "test_pdf_fonts.py",
@@ -177,9 +178,19 @@ SLOW_MODULES = frozenset({
 
 
 def pytest_collection_modifyitems(config, items) -> None:
+    group: dict[Path, int] = {}
     for item in items:
-        if item.path.name in SLOW_MODULES or SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        # what the test costs: 0 a browser, 1 a build, a render or a command of its own, 2 reading the shared build
+        heavy = 0 if "browser" in fixtures else 1 if (
+            item.path.name in SLOW_MODULES or item.get_closest_marker("slow") or fixtures & SLOW_FIXTURES - READERS) else 2
+        group[item.path] = min(group.get(item.path, 2), heavy)
+        if heavy < 2 or fixtures & READERS:
             item.add_marker(pytest.mark.slow)
+    # Heavy modules first: xdist (`--dist loadscope --no-loadscope-reorder`, as the Makefile runs it) hands out
+    # modules in this order as workers run dry, so light modules fill in at the end rather than one worker
+    # finishing a browser module alone (xdist's own order, most tests first, put the browser modules last).
+    items.sort(key=lambda item: group[item.path])  # stable: modules and their tests keep their order otherwise
 
 
 def pytest_configure(config) -> None:
