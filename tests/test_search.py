@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -51,13 +52,15 @@ def test_help_text_and_home_summaries_are_not_results(index):
 
 def test_our_search_script_runs_beside_the_theme_s_unchanged_worker(built_site):
     """The theme's worker is its own (test_site checks every theme file's bytes); Chinese queries are
-    shaped by our script, which every page loads after the theme's bundle."""
+    shaped by our script, which every page runs in its head, after the iframe-worker shim and before the
+    theme's bundle: it must be in place before the bundle hands its worker the index."""
     for page in ("index.html", "roles/market-manager.html"):
         html = (built_site.path / page).read_text(encoding="utf-8")
         scripts = re.findall(r'<script src="([^"]+)"', html)
         bundle = next(i for i, src in enumerate(scripts) if "/bundle." in src or src.startswith("assets/javascripts/bundle."))
+        shim = next(i for i, src in enumerate(scripts) if src.endswith("assets/javascripts/iframe-worker-shim.js"))
         ours = next(i for i, src in enumerate(scripts) if src.endswith("assets/javascripts/search.js"))
-        assert bundle < ours, scripts
+        assert shim < ours < bundle and html.index("search.js") < html.index("</head>"), scripts
     assert (built_site.path / "assets" / "javascripts" / "search.js").read_bytes() == \
         (REPO / "templates" / "site" / "static" / "assets" / "javascripts" / "search.js").read_bytes()
 
@@ -121,6 +124,20 @@ def pages_of(results: list[tuple[str, str]]) -> list[str]:
         if name not in out:
             out.append(name)
     return out
+
+
+@pytestmark_browser
+def test_our_search_script_arriving_late_still_shapes_every_query(browser, server):
+    """A slow network delivers search.js after the index: the page still waits for it (it is in the head),
+    so 大客户 is searched as a whole and finds 大客户经理 first, not 大区经理 by its 大."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context.route("**/search.js", lambda route: (time.sleep(0.5), route.continue_()))
+    try:
+        page = context.new_page()
+        page.goto(server + "index.html")
+        assert pages_of(search(page, "大客户"))[0] == "roles/key-account-manager.html"
+    finally:
+        context.close()
 
 
 @pytestmark_browser

@@ -8,7 +8,8 @@
    销售部经理助理 (role names are whole words of the index: generator/site/publish.py). Each Chinese
    character after a term's first is escaped ("\", lunr's query syntax), so the worker's own splitting,
    which acts on runs of Chinese characters only, leaves the terms whole. The index words come from the
-   index the page sends the worker (its set-up message). Nothing happens for any other worker.
+   index the page sends the worker (its set-up message), which is why this script runs in the page's head,
+   before the theme's (mkdocs.yml: extra.polyfills). Nothing happens for any other worker.
 
    Results show Chinese text with U+200B between its words (how the index marks them): they are taken
    out as results are shown, so copied text is plain. */
