@@ -214,6 +214,21 @@ def test_the_book_and_its_pieces_leave_drafts_out_also_where_the_build_shows_the
     assert manager.id in [r.id for r in outputs.get("job-description", "pdf").subjects_of(with_draft)]
 
 
+def test_why_there_is_no_git_history_is_in_no_document_s_key(tmp_path):
+    """The 变更记录 page says why git was not read; no document does. So a root whose history is missing for
+    another reason (a shallow clone, no git, history switched off) renders no document again."""
+    from generator.content.model import History
+    from generator.documents.produce import targets
+
+    hb = load_handbook(REPO)
+
+    def names(why: str) -> dict[str, str]:
+        without = hb.model_copy(update={"history": History(omitted=why)})
+        return {doc.path: path.name for doc, path in targets(without, documents.plan(without), tmp_path).items()}
+
+    assert names("not a git repository") == names("shallow clone")
+
+
 def test_a_view_carries_plain_data_only():
     with pytest.raises(TypeError, match="plain data"):
         outputs.fingerprint({"a": object()})

@@ -95,9 +95,10 @@ def site_facts(hb: Handbook) -> SiteFacts:
 
 
 def _own_history(hb: Handbook, kind: str, item_id: str) -> History:
+    """The item's own commits; not why there are none (no document prints it, so it is no part of a cache key)."""
     path = source_path(kind, item_id)
     commits = hb.history.files.get(path, ())
-    return History(files={path: commits} if commits else {}, omitted=hb.history.omitted)
+    return History(files={path: commits} if commits else {})
 
 
 def item_view(hb: Handbook, item: Any) -> DocumentView:
@@ -136,8 +137,7 @@ def book_view(hb: Handbook, _subject: Any = None) -> Handbook:
     without the other kinds' items, other files' commits or the site's colour, is its view (so editing a
     policy does not re-render the book)."""
     role_files = {source_path("role", r.id) for r in hb.roles}
-    history = History(files={k: v for k, v in hb.history.files.items() if k in role_files},
-                      omitted=hb.history.omitted)
+    history = History(files={k: v for k, v in hb.history.files.items() if k in role_files})
     others = {kind.plural: [] for name, kind in KINDS.items() if name != "role"}
     return hb.model_copy(update={**others, "history": history, "brand": document_brand(hb)})
 
