@@ -331,14 +331,19 @@ def test_without_git_the_build_works_and_says_why(tmp_path, build_root):
     assert "最后更新 2026-12-01" in article(site / "roles" / "regional-manager.html")
 
 
-def test_shallow_clone_builds_without_history(repo, tmp_path, build_root):
+def test_shallow_clone_builds_without_history(repo, tmp_path):
+    """The 变更记录 page as a build plans it (a build without history: test_without_git_the_build_works…)."""
+    from generator import cachedir
+    from generator.site import plan, publish
+
     clone = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(clone)], check=True,
                    capture_output=True)
     found, _, _ = history.read(clone)
     assert found.omitted and history.summary_line(found).startswith("修订历史：没有读取 git 记录 — 这是浅克隆")
-    site = build_root(clone).path
-    assert "浅克隆" in article(site / "changes.html")
+    hb, summary = publish.prepare(clone, cachedir.locate(clone, str(tmp_path / "cache")), with_drafts=False)
+    assert summary[0] == history.summary_line(found)
+    assert "本次构建没有读取修订历史：这是浅克隆" in plan.plan(hb, None, []).pages["changes.md"]
 
 
 # --------------------------------------------------------------------------- drafts
