@@ -264,9 +264,14 @@ def _compile_templates(hb, overrides: list[Path], config) -> None:
         try:
             source = theme.loader.get_source(theme, name)[0]
             theme.get_template(name)
-            todo += [found for found in meta.find_referenced_templates(theme.parse(source)) if found]
+            if source not in _INCLUDES:
+                _INCLUDES[source] = [found for found in meta.find_referenced_templates(theme.parse(source)) if found]
+            todo += _INCLUDES[source]
         except TemplateError:  # e.g. a filter another plugin adds in on_env: compiled when the page needs it
             continue
+
+
+_INCLUDES: dict[str, list[str]] = {}  # a theme template's source → the templates it names: parsed once per process
 
 
 def _not_in_nav(file: File, nav: list) -> File:
