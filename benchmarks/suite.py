@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/suite.py                 # make test's way (-n auto) and serially (-n 0)
     .venv/bin/python benchmarks/suite.py --jobs 2,3 --json suite.json
 
-Each run is `pytest -q -n JOBS --dist loadscope` (what `make test` runs; ``0`` = one process, no xdist) in a
+Each run is `pytest -q -n JOBS --dist loadscope --no-loadscope-reorder` (what `make test` runs; ``0`` = one process, no xdist) in a
 child process of this one, which makes itself a *subreaper* (Linux ``PR_SET_CHILD_SUBREAPER``): every process
 the tests start — pool workers of the forkserver, Chromium, LibreOffice, `handbook` subprocesses — is
 reaped here at the latest, so ``RUSAGE_CHILDREN`` holds the CPU time of all of them. CPU time says what the
@@ -31,8 +31,8 @@ def run_suite(jobs: str) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", jobs, "--dist", "loadscope"], cwd=REPO,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", jobs, "--dist", "loadscope",
+                           "--no-loadscope-reorder"], cwd=REPO, capture_output=True, text=True)
     wall = time.perf_counter() - started
     while True:  # orphans reparented to us: reap them all, so their CPU time is counted
         try:
