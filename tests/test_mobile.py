@@ -105,6 +105,11 @@ def test_role_facts_are_stacked_and_every_cell_is_on_screen(phone, tmp_path):
     lb, nb = label.bounding_box(), number.bounding_box()
     assert abs(lb["y"] - nb["y"]) < 2 and nb["x"] > lb["x"]
     assert nb["x"] + nb["width"] <= PHONE["width"]
+    # a rule above every pair but the first, the first row of the table's body included (所属部门 under 岗位编号)
+    rules = page.evaluate("""() => [...document.querySelectorAll('.facts tr > :nth-child(odd)')]
+        .filter(cell => cell.offsetParent && cell.textContent.trim())
+        .map(cell => [cell.textContent.trim(), getComputedStyle(cell).borderTopWidth])""")
+    assert rules[0][1] == "0px" and [label for label, width in rules[1:] if width == "0px"] == [], rules
 
 
 def test_kpis_are_cards_with_every_value_labelled(phone, tmp_path):
