@@ -111,6 +111,11 @@ def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
     return shot
 
 
+# (first heading's text, href) of each search result, read in one go
+RESULTS = """() => [...document.querySelectorAll('.md-search-result__item > a')].map(link =>
+    [(link.querySelector('h1, h2')?.textContent ?? '').trim(), link.getAttribute('href') || ''])"""
+
+
 def search(page, word: str) -> list[tuple[str, str]]:
     """Type ``word`` into Material's search box; (title as shown, href) of each result, best first.
 
@@ -136,8 +141,7 @@ def search(page, word: str) -> list[tuple[str, str]]:
     results, previous = None, []
     for _ in range(20):
         page.wait_for_timeout(150)
-        results = [(link.locator("h1, h2").first.text_content().strip(), link.get_attribute("href") or "")
-                   for link in page.locator(".md-search-result__item > a").all()]
+        results = [tuple(result) for result in page.evaluate(RESULTS)]
         if results == previous:
             break
         previous = results
