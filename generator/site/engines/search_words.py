@@ -40,10 +40,11 @@ def load(dictionary: Path, user_words: list[Path], text: str | None) -> None:
     as the search plugin would load them. Nothing to do when jieba has just that already."""
     import jieba
 
+    global _loaded
     wanted = (dictionary, tuple(user_words), None if text is None else hash(text))
-    if _loaded.get("jieba") == wanted:
+    if _loaded == wanted:
         return
-    _loaded.pop("jieba", None)
+    _loaded = None
     with tempfile.TemporaryDirectory(prefix="handbook-jieba-") as folder:
         if text is not None:
             cut_file = Path(folder) / "dict.txt"
@@ -54,10 +55,10 @@ def load(dictionary: Path, user_words: list[Path], text: str | None) -> None:
         jieba.initialize()
         for words in user_words:
             jieba.load_userdict(str(words))
-    _loaded["jieba"] = wanted
+    _loaded = wanted
 
 
-_loaded: dict[str, tuple] = {}  # what jieba's default tokenizer holds, as load() was asked for it
+_loaded: tuple | None = None  # what jieba's default tokenizer holds, as load() was last asked for it
 
 
 def default_dictionary() -> Path:
