@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import fill_cache
-from helpers import REPO, copy_bundled_content, own_cache_env
+from helpers import MINIMAL, REPO, copy_bundled_content, own_cache_env
 
 from generator.content.loader import load_handbook
 from generator.documents.produce import Production
@@ -98,7 +98,7 @@ def test_the_first_failure_cancels_queued_documents_and_is_raised_at_once(tmp_pa
 
 
 def test_the_parent_never_freezes_its_heap(tmp_path):
-    hb = load_handbook(Path(REPO / "tests" / "roots" / "minimal"))
+    hb = load_handbook(MINIMAL)
     gc.unfreeze()
     serial = Production(hb, tmp_path / "cache", jobs=1)
     serial.wait()
@@ -113,8 +113,9 @@ def test_the_parent_never_freezes_its_heap(tmp_path):
 
 def test_the_book_is_assembled_as_soon_as_its_job_descriptions_are_in(tmp_path):
     """The pieces of 全部岗位说明书 (the job-description PDFs) go first and the book jumps the queue when the
-    last of them is in, ahead of everything queued before it (the pool gets the same order, a few jobs ahead)."""
-    hb = load_handbook(REPO)
+    last of them is in, ahead of everything queued before it (the pool gets the same order, a few jobs ahead).
+    The small test root: two job descriptions, and their Word files and appraisal sheets queued before the book."""
+    hb = load_handbook(MINIMAL)
     order = []
     production = Production(hb, tmp_path / "cache", jobs=1, on_done=lambda doc, rendered: order.append(doc.path))
     report = production.wait()
