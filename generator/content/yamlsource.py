@@ -169,6 +169,18 @@ def load_yaml(path: Path, shown_as: str, raw: bytes | None = None) -> tuple[Yaml
     raise AssertionError("unreachable: the pure-Python reader always answers")  # pragma: no cover
 
 
+def top_level_value(text: str, key: str) -> str | None:
+    """A top-level ``key:``'s value as typed, read from its line alone (a file in git, not parsed whole): None
+    unless that line holds a one-line scalar, plain or quoted, maybe with a comment after it."""
+    match = re.search(rf"^{key}:[ \t]*(\S.*?)[ \t]*$", text, re.MULTILINE)
+    if match is None or match.group(1)[0] in "|>&*!{[":
+        return None
+    try:
+        return _scalar(yaml.compose(f"{key}: {match.group(1)}", Loader=_READERS[0]).value[0][1])
+    except (yaml.YAMLError, _Refused):
+        return None
+
+
 def _build(node, loc: Loc, doc: YamlDocument) -> Any:
     """The plain data of ``node`` (PyYAML composes scalars, sequences and mappings; the composer has refused
     anchors and deep nesting), each key's and item's line noted in ``doc.lines``."""

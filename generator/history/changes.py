@@ -10,7 +10,6 @@ import difflib
 import hashlib
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from ..content.model import (
     KINDS, KPI, Change, ChangeSet, Commit, Form, Guide, Handbook, History, Policy, Role, SiteSettings, kind_at,
     kind_of,
 )
+from ..content.yamlsource import top_level_value
 from . import git as history
 from .git import GitError, Log, Repository, git
 
@@ -85,16 +85,13 @@ def compare(old: Snapshot | Handbook, new: Snapshot | Handbook, renames: dict[tu
         changes += _site(old.site, new.site)
     for kind in KINDS:
         before, after = old.items.get(kind, {}), new.items.get(kind, {})
-        pairs = _pair(kind, before, after, renames or {})
-        for old_id, new_id in pairs:
-            a, b = before.get(old_id) if old_id else None, after.get(new_id) if new_id else None
-            if a is None and b is not None:
-                changes.append(whole_item(kind, b.id, b.title, added=True))
-            elif b is None and a is not None:
-                changes.append(whole_item(kind, a.id, a.title, added=False))
-            elif a is not None and b is not None and a != b:
-                lines = _item_lines(kind, a, b, names)
-                changes += [Change(kind=kind, id=b.id, title=b.title, text=line) for line in lines]
+        for old_id, new_id in _pair(kind, before, after, renames or {}):
+            a, b = before.get(old_id), after.get(new_id)  # never both None
+            if a is None or b is None:
+                changes.append(whole_item(kind, (a or b).id, (a or b).title, added=a is None))
+            elif a != b:
+                changes += [Change(kind=kind, id=b.id, title=b.title, text=line)
+                            for line in _item_lines(kind, a, b, names)]
     return changes
 
 
@@ -233,12 +230,9 @@ def _similar_pairs(old: list[str], new: list[str], least: float = 0.4) -> list[t
 
 def _duty_lines(role: Role) -> list[tuple[str, str]]:
     """(number as printed, text) for every duty and group heading, e.g. ('3', …) or ('二、2.7)', …)."""
-    lines, path = [], []
-    for item in outline.duty_outline(role):
-        path = path[:item.depth] + [item.label]
-        number = "".join(path).rstrip(".、")
-        lines.append((number, f"【{item.text}】" if item.is_heading else item.text))
-    return lines
+    items = outline.duty_outline(role)
+    return [(number.rstrip(".、"), f"【{item.text}】" if item.is_heading else item.text)
+            for item, number in zip(items, outline.full_labels(items))]
 
 
 def _role(a: Role, b: Role, names: _Names) -> list[str]:
@@ -540,32 +534,13 @@ class _ChangeCache:
         return change_set
 
 
-def _parse(path: str, blob: tuple[str, bytes], parsed: dict) -> tuple[Any, list]:
-    if blob[0] not in parsed:
-        parsed[blob[0]] = load_item(path, blob[1])
-    return parsed[blob[0]]
-
-
-_TOP_LEVEL = {key: re.compile(rf"^{key}:[ \t]*(\S.*?)[ \t]*$", re.MULTILINE) for key in ("id", "title")}
-
-
-def _whole(kind: str, path: str, raw: bytes, added: bool) -> Change | None:
+def _whole(kind: str, raw: bytes, added: bool) -> Change | None:
     """新增/删除 a whole item from its top-level id and title lines alone; None when they are not plain lines."""
-    import yaml
-
     try:
         text = raw.decode("utf-8-sig")
-        values = []
-        for key, pattern in _TOP_LEVEL.items():
-            match = pattern.search(text)
-            value = match.group(1) if match else ""
-            if not value or value[0] in "|>&*!{[":
-                return None
-            # a one-line scalar, plain or quoted, possibly with a trailing comment: libyaml reads that line alone
-            values.append(str(yaml.load(f"{key}: {value}", Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))[key]).strip())
-    except Exception:  # noqa: BLE001 - any oddity: take the full, validating road instead
+    except UnicodeDecodeError:  # the full road says what is wrong with it
         return None
-    item_id, title = values
+    item_id, title = ((top_level_value(text, key) or "").strip() for key in ("id", "title"))
     return whole_item(kind, item_id, title, added) if item_id and title else None
 
 
@@ -586,7 +561,7 @@ def _commit_changes(commit: Commit, touched: list[tuple[str, str, str]], blobs: 
         kind = _kind_of_path(path)
         if status in ("A", "D") and kind and ("D" if status == "A" else "A", kind) not in kinds:
             blob = blobs.get((commit.sha, path) if status == "A" else (f"{commit.sha}^", before))
-            change = _whole(kind, path, blob[1], status == "A") if blob else None
+            change = _whole(kind, blob[1], status == "A") if blob else None
             if change is not None:
                 whole.append(change)
                 continue
@@ -595,7 +570,9 @@ def _commit_changes(commit: Commit, touched: list[tuple[str, str, str]], blobs: 
             blob = blobs.get((rev, name))
             if blob is None:
                 continue
-            obj, errors = _parse(name, blob, parsed)
+            if blob[0] not in parsed:
+                parsed[blob[0]] = load_item(name, blob[1])
+            obj, errors = parsed[blob[0]]
             if errors:
                 first = errors[0]
                 problems.append(f"提交 {commit.short} 中的 {first.path}:{first.line} 无法读取（{first.message}），已跳过")
