@@ -132,9 +132,8 @@ def _item_lines(kind: str, a: Any, b: Any, names: _Names) -> list[str]:
         lines.append(f"{word}代码 {a.id} 改为 {b.id}（页面地址随之改变）")
     if a.status != b.status:
         lines.append("转为草稿（不再发布）" if b.status == "draft" else "由草稿转为正式发布")
-    lines += _scalar(a, b, "number", KINDS[kind].number_label)
-    lines += _scalar(a, b, "version", "版本")
-    lines += _scalar(a, b, "effective", "生效日期")
+    for name, label in (("number", KINDS[kind].number_label), ("version", "版本"), ("effective", "生效日期")):
+        lines += _scalar(a, b, name, label)
     lines += _DETAILS.get(kind, _other_fields)(a, b, names)
     lines += _revisions(a, b)
     return lines
@@ -341,11 +340,11 @@ def _form(a: Form, b: Form, names: _Names) -> list[str]:
     lines = _list(a.instructions, b.instructions, "填表说明")
     old = {(s.heading, f.label): f for s in a.sections for f in s.fields}
     new = {(s.heading, f.label): f for s in b.sections for f in s.fields}
-    lines += [f"新增栏目 {h}·{label}" for (h, label) in new if (h, label) not in old]
-    lines += [f"删除栏目 {h}·{label}" for (h, label) in old if (h, label) not in new]
-    for (h, label), f in new.items():
-        if (h, label) in old and old[(h, label)] != f:
-            lines += [f"栏目 {h}·{label} 的{line}" for line in _fields(old[(h, label)], f)]
+    lines += [f"新增栏目 {'·'.join(key)}" for key in new if key not in old]
+    lines += [f"删除栏目 {'·'.join(key)}" for key in old if key not in new]
+    for key, f in new.items():
+        if key in old and old[key] != f:
+            lines += [f"栏目 {'·'.join(key)} 的{line}" for line in _fields(old[key], f)]
     if [s.heading for s in a.sections] != [s.heading for s in b.sections] and not lines:
         lines.append("栏目分组调整")
     lines += _text(a.footer_note, b.footer_note, "表尾说明")
