@@ -54,13 +54,9 @@ class Snapshot:
 class _Names:
     """Titles of roles and names of departments, from either side or the current handbook."""
 
-    def __init__(self, *snapshots: Snapshot, context: Handbook | None = None):
-        self.roles: dict[str, str] = {r.id: r.title for r in context.roles} if context else {}
-        self.depts: dict[str, str] = {d.id: d.name for d in context.site.departments} if context else {}
-        for snap in snapshots:
-            self.roles.update({rid: r.title for rid, r in snap.items.get("role", {}).items()})
-            if snap.site:
-                self.depts.update({d.id: d.name for d in snap.site.departments})
+    def __init__(self, *snapshots: Snapshot):  # a later snapshot's names win
+        self.roles = {rid: r.title for snap in snapshots for rid, r in snap.items.get("role", {}).items()}
+        self.depts = {d.id: d.name for snap in snapshots if snap.site for d in snap.site.departments}
 
     def role(self, role_id: str | None, outside: str | None = None) -> str:
         return self.roles.get(role_id, role_id) if role_id else (outside or "—")
@@ -79,7 +75,7 @@ def compare(old: Snapshot | Handbook, new: Snapshot | Handbook, renames: dict[tu
     are one."""
     old = old if isinstance(old, Snapshot) else Snapshot.of(old)
     new = new if isinstance(new, Snapshot) else Snapshot.of(new)
-    names = _Names(old, new, context=context)
+    names = _Names(*([Snapshot.of(context)] if context else []), old, new)
     changes: list[Change] = []
     if old.site and new.site and old.site != new.site:
         changes += _site(old.site, new.site)
@@ -97,25 +93,24 @@ def compare(old: Snapshot | Handbook, new: Snapshot | Handbook, renames: dict[tu
 
 def _pair(kind: str, before: dict, after: dict, renames: dict) -> list[tuple[str | None, str | None]]:
     """(old id, new id) pairs in the new side's order, then deletions; renamed items paired."""
-    gone = [i for i in before if i not in after]
-    came = [i for i in after if i not in before]
-    told = {old: renames[(kind, old)] for old in gone if renames.get((kind, old)) in came}
-
     def same(old: str, new: str) -> bool:
         a, b = before[old], after[new]
         number = getattr(a, "number", None)
         return bool(number) and number == getattr(b, "number", None) or a.title == b.title
 
-    matched = _twins(gone, came, same, told)
+    matched = _twins(before, after, same, {old: new for (of_kind, old), new in renames.items() if of_kind == kind})
     back = {v: k for k, v in matched.items()}
     pairs: list[tuple[str | None, str | None]] = [(back.get(i, i if i in before else None), i) for i in after]
-    pairs += [(i, None) for i in gone if i not in matched]
+    pairs += [(i, None) for i in before if i not in after and i not in matched]
     return pairs
 
 
-def _twins(gone: list[str], came: list[str], same, matched: dict[str, str] | None = None) -> dict[str, str]:
-    """Deleted → added names that ``same`` takes for one item renamed, each paired once, in order."""
-    matched = dict(matched or {})
+def _twins(before: dict, after: dict, same, told: dict[str, str]) -> dict[str, str]:
+    """Deleted → added names that ``told`` (renames known already) or ``same`` takes for one item renamed, each
+    paired once, in order."""
+    gone = [i for i in before if i not in after]
+    came = [i for i in after if i not in before]
+    matched = {old: new for old, new in told.items() if old in gone and new in came}
     for old in gone:
         twin = next((new for new in came if new not in matched.values() and same(old, new)), None)
         if old not in matched and twin is not None:
@@ -263,9 +258,7 @@ def _kpis(a: Role, b: Role) -> list[str]:
     lines += _text(a.kpis.note, b.kpis.note, "KPI 说明")
     old = {k.name: k for k in a.kpis.items}
     new = {k.name: k for k in b.kpis.items}
-    gone = [n for n in old if n not in new]
-    came = [n for n in new if n not in old]
-    renamed = _twins(gone, came, lambda o, n: old[o].definition == new[n].definition)
+    renamed = _twins(old, new, lambda o, n: old[o].definition == new[n].definition, {})
     back = {n: o for o, n in renamed.items()}
     for kpi in b.kpis.items:
         before = old.get(kpi.name) or old.get(back.get(kpi.name, ""))
@@ -275,7 +268,7 @@ def _kpis(a: Role, b: Role) -> list[str]:
         if before.name != kpi.name:
             lines.append(f"KPI 名称 {before.name} 改为 {kpi.name}")
         lines += [f"KPI {kpi.name}：{line}" for line in _kpi_fields(a, b, before, kpi)]
-    lines += [f"删除 KPI {name}" for name in gone if name not in renamed]
+    lines += [f"删除 KPI {name}" for name in old if name not in new and name not in renamed]
     return lines
 
 
