@@ -118,10 +118,7 @@ def iter_duties(entries: list, prefix: tuple[int, ...] = ()):
 def duty_loc(path: tuple[int, ...]) -> tuple:
     """Numbering path (as :func:`iter_duties` yields it) → YAML location of the duty: (2, 1) → ("duties", 1,
     "duties", 0)."""
-    loc: tuple = ("duties", path[0] - 1)
-    for index in path[1:]:
-        loc += ("duties", index - 1)
-    return loc
+    return tuple(part for index in path for part in ("duties", index - 1))
 
 
 def duty_text(entry: Any) -> str:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode, SequenceNode
 
 from .errors import Problem
@@ -80,16 +79,13 @@ class _Composer(_RefuseAnchors, yaml.SafeLoader):
 
 
 try:  # libyaml's scanner and parser, with PyYAML's composer on top (~7x faster on large roots)
-    from yaml._yaml import CParser
+    from yaml import CSafeLoader
     from yaml.composer import Composer
-    from yaml.resolver import Resolver
 
-    class _FastComposer(_RefuseAnchors, Composer, CParser, SafeConstructor, Resolver):
+    class _FastComposer(_RefuseAnchors, Composer, CSafeLoader):
         def __init__(self, stream: str):
-            CParser.__init__(self, stream)
+            CSafeLoader.__init__(self, stream)
             Composer.__init__(self)
-            SafeConstructor.__init__(self)
-            Resolver.__init__(self)
 
     _READERS: tuple[type, ...] = (_FastComposer, _Composer)
 except ImportError:  # PyYAML built without libyaml
@@ -113,7 +109,7 @@ def read_text(path: Path, shown_as: str, raw: bytes | None = None) -> tuple[str 
         line = text.count("\n", 0, control.start()) + 1
         return None, [problem(shown_as, line, "file.control", name=_CONTROL_NAMES.get(char, "控制字符"),
                               number=ord(char))]
-    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+    if not any(map(_is_text, text.splitlines())):
         return None, [problem(shown_as, 1, "file.empty")]
     return text, []
 
@@ -167,6 +163,18 @@ def load_yaml(path: Path, shown_as: str, raw: bytes | None = None) -> tuple[Yaml
         finally:
             loader.dispose()
     raise AssertionError("unreachable: the pure-Python reader always answers")  # pragma: no cover
+
+
+def top_level_value(text: str, key: str) -> str | None:
+    """A top-level ``key:``'s value as typed, read from its line alone (a file in git, not parsed whole): None
+    unless that line holds a one-line scalar, plain or quoted, maybe with a comment after it."""
+    match = re.search(rf"^{key}:[ \t]*(\S.*?)[ \t]*$", text, re.MULTILINE)
+    if match is None or match.group(1)[0] in "|>&*!{[":
+        return None
+    try:
+        return _scalar(yaml.compose(f"{key}: {match.group(1)}", Loader=_READERS[0]).value[0][1])
+    except (yaml.YAMLError, _Refused):
+        return None
 
 
 def _build(node, loc: Loc, doc: YamlDocument) -> Any:

@@ -10,7 +10,6 @@ import difflib
 import hashlib
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from ..content.model import (
     KINDS, KPI, Change, ChangeSet, Commit, Form, Guide, Handbook, History, Policy, Role, SiteSettings, kind_at,
     kind_of,
 )
+from ..content.yamlsource import top_level_value
 from . import git as history
 from .git import GitError, Log, Repository, git
 
@@ -54,13 +54,9 @@ class Snapshot:
 class _Names:
     """Titles of roles and names of departments, from either side or the current handbook."""
 
-    def __init__(self, *snapshots: Snapshot, context: Handbook | None = None):
-        self.roles: dict[str, str] = {r.id: r.title for r in context.roles} if context else {}
-        self.depts: dict[str, str] = {d.id: d.name for d in context.site.departments} if context else {}
-        for snap in snapshots:
-            self.roles.update({rid: r.title for rid, r in snap.items.get("role", {}).items()})
-            if snap.site:
-                self.depts.update({d.id: d.name for d in snap.site.departments})
+    def __init__(self, *snapshots: Snapshot):  # a later snapshot's names win
+        self.roles = {rid: r.title for snap in snapshots for rid, r in snap.items.get("role", {}).items()}
+        self.depts = {d.id: d.name for snap in snapshots if snap.site for d in snap.site.departments}
 
     def role(self, role_id: str | None, outside: str | None = None) -> str:
         return self.roles.get(role_id, role_id) if role_id else (outside or "—")
@@ -79,46 +75,42 @@ def compare(old: Snapshot | Handbook, new: Snapshot | Handbook, renames: dict[tu
     are one."""
     old = old if isinstance(old, Snapshot) else Snapshot.of(old)
     new = new if isinstance(new, Snapshot) else Snapshot.of(new)
-    names = _Names(old, new, context=context)
+    names = _Names(*([Snapshot.of(context)] if context else []), old, new)
     changes: list[Change] = []
     if old.site and new.site and old.site != new.site:
         changes += _site(old.site, new.site)
     for kind in KINDS:
         before, after = old.items.get(kind, {}), new.items.get(kind, {})
-        pairs = _pair(kind, before, after, renames or {})
-        for old_id, new_id in pairs:
-            a, b = before.get(old_id) if old_id else None, after.get(new_id) if new_id else None
-            if a is None and b is not None:
-                changes.append(whole_item(kind, b.id, b.title, added=True))
-            elif b is None and a is not None:
-                changes.append(whole_item(kind, a.id, a.title, added=False))
-            elif a is not None and b is not None and a != b:
-                lines = _item_lines(kind, a, b, names)
-                changes += [Change(kind=kind, id=b.id, title=b.title, text=line) for line in lines]
+        for old_id, new_id in _pair(kind, before, after, renames or {}):
+            a, b = before.get(old_id), after.get(new_id)  # never both None
+            if a is None or b is None:
+                changes.append(whole_item(kind, (a or b).id, (a or b).title, added=a is None))
+            elif a != b:
+                changes += [Change(kind=kind, id=b.id, title=b.title, text=line)
+                            for line in _item_lines(kind, a, b, names)]
     return changes
 
 
 def _pair(kind: str, before: dict, after: dict, renames: dict) -> list[tuple[str | None, str | None]]:
     """(old id, new id) pairs in the new side's order, then deletions; renamed items paired."""
-    gone = [i for i in before if i not in after]
-    came = [i for i in after if i not in before]
-    told = {old: renames[(kind, old)] for old in gone if renames.get((kind, old)) in came}
-
     def same(old: str, new: str) -> bool:
         a, b = before[old], after[new]
         number = getattr(a, "number", None)
         return bool(number) and number == getattr(b, "number", None) or a.title == b.title
 
-    matched = _twins(gone, came, same, told)
+    matched = _twins(before, after, same, {old: new for (of_kind, old), new in renames.items() if of_kind == kind})
     back = {v: k for k, v in matched.items()}
     pairs: list[tuple[str | None, str | None]] = [(back.get(i, i if i in before else None), i) for i in after]
-    pairs += [(i, None) for i in gone if i not in matched]
+    pairs += [(i, None) for i in before if i not in after and i not in matched]
     return pairs
 
 
-def _twins(gone: list[str], came: list[str], same, matched: dict[str, str] | None = None) -> dict[str, str]:
-    """Deleted → added names that ``same`` takes for one item renamed, each paired once, in order."""
-    matched = dict(matched or {})
+def _twins(before: dict, after: dict, same, told: dict[str, str]) -> dict[str, str]:
+    """Deleted → added names that ``told`` (renames known already) or ``same`` takes for one item renamed, each
+    paired once, in order."""
+    gone = [i for i in before if i not in after]
+    came = [i for i in after if i not in before]
+    matched = {old: new for old, new in told.items() if old in gone and new in came}
     for old in gone:
         twin = next((new for new in came if new not in matched.values() and same(old, new)), None)
         if old not in matched and twin is not None:
@@ -135,9 +127,8 @@ def _item_lines(kind: str, a: Any, b: Any, names: _Names) -> list[str]:
         lines.append(f"{word}代码 {a.id} 改为 {b.id}（页面地址随之改变）")
     if a.status != b.status:
         lines.append("转为草稿（不再发布）" if b.status == "draft" else "由草稿转为正式发布")
-    lines += _scalar(a, b, "number", KINDS[kind].number_label)
-    lines += _scalar(a, b, "version", "版本")
-    lines += _scalar(a, b, "effective", "生效日期")
+    for name, label in (("number", KINDS[kind].number_label), ("version", "版本"), ("effective", "生效日期")):
+        lines += _scalar(a, b, name, label)
     lines += _DETAILS.get(kind, _other_fields)(a, b, names)
     lines += _revisions(a, b)
     return lines
@@ -233,12 +224,9 @@ def _similar_pairs(old: list[str], new: list[str], least: float = 0.4) -> list[t
 
 def _duty_lines(role: Role) -> list[tuple[str, str]]:
     """(number as printed, text) for every duty and group heading, e.g. ('3', …) or ('二、2.7)', …)."""
-    lines, path = [], []
-    for item in outline.duty_outline(role):
-        path = path[:item.depth] + [item.label]
-        number = "".join(path).rstrip(".、")
-        lines.append((number, f"【{item.text}】" if item.is_heading else item.text))
-    return lines
+    items = outline.duty_outline(role)
+    return [(number.rstrip(".、"), f"【{item.text}】" if item.is_heading else item.text)
+            for item, number in zip(items, outline.full_labels(items))]
 
 
 def _role(a: Role, b: Role, names: _Names) -> list[str]:
@@ -270,9 +258,7 @@ def _kpis(a: Role, b: Role) -> list[str]:
     lines += _text(a.kpis.note, b.kpis.note, "KPI 说明")
     old = {k.name: k for k in a.kpis.items}
     new = {k.name: k for k in b.kpis.items}
-    gone = [n for n in old if n not in new]
-    came = [n for n in new if n not in old]
-    renamed = _twins(gone, came, lambda o, n: old[o].definition == new[n].definition)
+    renamed = _twins(old, new, lambda o, n: old[o].definition == new[n].definition, {})
     back = {n: o for o, n in renamed.items()}
     for kpi in b.kpis.items:
         before = old.get(kpi.name) or old.get(back.get(kpi.name, ""))
@@ -282,7 +268,7 @@ def _kpis(a: Role, b: Role) -> list[str]:
         if before.name != kpi.name:
             lines.append(f"KPI 名称 {before.name} 改为 {kpi.name}")
         lines += [f"KPI {kpi.name}：{line}" for line in _kpi_fields(a, b, before, kpi)]
-    lines += [f"删除 KPI {name}" for name in gone if name not in renamed]
+    lines += [f"删除 KPI {name}" for name in old if name not in new and name not in renamed]
     return lines
 
 
@@ -347,11 +333,11 @@ def _form(a: Form, b: Form, names: _Names) -> list[str]:
     lines = _list(a.instructions, b.instructions, "填表说明")
     old = {(s.heading, f.label): f for s in a.sections for f in s.fields}
     new = {(s.heading, f.label): f for s in b.sections for f in s.fields}
-    lines += [f"新增栏目 {h}·{label}" for (h, label) in new if (h, label) not in old]
-    lines += [f"删除栏目 {h}·{label}" for (h, label) in old if (h, label) not in new]
-    for (h, label), f in new.items():
-        if (h, label) in old and old[(h, label)] != f:
-            lines += [f"栏目 {h}·{label} 的{line}" for line in _fields(old[(h, label)], f)]
+    lines += [f"新增栏目 {'·'.join(key)}" for key in new if key not in old]
+    lines += [f"删除栏目 {'·'.join(key)}" for key in old if key not in new]
+    for key, f in new.items():
+        if key in old and old[key] != f:
+            lines += [f"栏目 {'·'.join(key)} 的{line}" for line in _fields(old[key], f)]
     if [s.heading for s in a.sections] != [s.heading for s in b.sections] and not lines:
         lines.append("栏目分组调整")
     lines += _text(a.footer_note, b.footer_note, "表尾说明")
@@ -540,32 +526,13 @@ class _ChangeCache:
         return change_set
 
 
-def _parse(path: str, blob: tuple[str, bytes], parsed: dict) -> tuple[Any, list]:
-    if blob[0] not in parsed:
-        parsed[blob[0]] = load_item(path, blob[1])
-    return parsed[blob[0]]
-
-
-_TOP_LEVEL = {key: re.compile(rf"^{key}:[ \t]*(\S.*?)[ \t]*$", re.MULTILINE) for key in ("id", "title")}
-
-
-def _whole(kind: str, path: str, raw: bytes, added: bool) -> Change | None:
+def _whole(kind: str, raw: bytes, added: bool) -> Change | None:
     """新增/删除 a whole item from its top-level id and title lines alone; None when they are not plain lines."""
-    import yaml
-
     try:
         text = raw.decode("utf-8-sig")
-        values = []
-        for key, pattern in _TOP_LEVEL.items():
-            match = pattern.search(text)
-            value = match.group(1) if match else ""
-            if not value or value[0] in "|>&*!{[":
-                return None
-            # a one-line scalar, plain or quoted, possibly with a trailing comment: libyaml reads that line alone
-            values.append(str(yaml.load(f"{key}: {value}", Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))[key]).strip())
-    except Exception:  # noqa: BLE001 - any oddity: take the full, validating road instead
+    except UnicodeDecodeError:  # the full road says what is wrong with it
         return None
-    item_id, title = values
+    item_id, title = ((top_level_value(text, key) or "").strip() for key in ("id", "title"))
     return whole_item(kind, item_id, title, added) if item_id and title else None
 
 
@@ -586,7 +553,7 @@ def _commit_changes(commit: Commit, touched: list[tuple[str, str, str]], blobs: 
         kind = _kind_of_path(path)
         if status in ("A", "D") and kind and ("D" if status == "A" else "A", kind) not in kinds:
             blob = blobs.get((commit.sha, path) if status == "A" else (f"{commit.sha}^", before))
-            change = _whole(kind, path, blob[1], status == "A") if blob else None
+            change = _whole(kind, blob[1], status == "A") if blob else None
             if change is not None:
                 whole.append(change)
                 continue
@@ -595,7 +562,9 @@ def _commit_changes(commit: Commit, touched: list[tuple[str, str, str]], blobs: 
             blob = blobs.get((rev, name))
             if blob is None:
                 continue
-            obj, errors = _parse(name, blob, parsed)
+            if blob[0] not in parsed:
+                parsed[blob[0]] = load_item(name, blob[1])
+            obj, errors = parsed[blob[0]]
             if errors:
                 first = errors[0]
                 problems.append(f"提交 {commit.short} 中的 {first.path}:{first.line} 无法读取（{first.message}），已跳过")

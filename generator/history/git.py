@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..content.loader import CONTENT_FOLDERS
 from ..content.model import Commit, History
+from ..content.yamlsource import top_level_value
 
 #: why a content root has no git history by choice (site.yml `history: authored`)
 AUTHORED_ONLY = "authored revisions only (content/site.yml: history: authored)"
 _FORMAT = "%x1e%H%x1f%as%x1f%an%x1f%s"
-_VERSION_LINE = re.compile(rb"^version:[ \t]*(\S[^\r\n]*?)[ \t]*$", re.MULTILINE)
 
 
 class GitError(Exception):
@@ -137,13 +136,8 @@ def _versions(blob_ids: set[str], repo: Repository) -> dict[str, str]:
         found = _cat(repo, sorted(blob_ids), sorted(blob_ids))
     except GitError:
         return {}
-    versions = {}
-    for blob, (_, data) in found.items():
-        match = _VERSION_LINE.search(data)
-        if match:
-            value = match.group(1).split(b" #")[0].strip().decode("utf-8", "replace")
-            versions[blob] = value.strip("\"'") if value[:1] in "\"'" and value[-1:] == value[:1] else value
-    return versions
+    texts = {blob: data.decode("utf-8-sig", "replace") for blob, (_, data) in found.items()}
+    return {blob: version.strip() for blob, text in texts.items() if (version := top_level_value(text, "version"))}
 
 
 def read(root: Path) -> tuple[History, Log | None, Repository | None]:

@@ -113,10 +113,9 @@ def _ours(written: str, text: str) -> bool:
 def committed(repo: Repository, rel: str) -> bytes | None:
     """The file ``rel`` (relative to the content root) as the last commit has it; None when it is not there."""
     try:
-        found = blobs(repo, [("HEAD", rel)])
+        return blobs(repo, [("HEAD", rel)]).get(("HEAD", rel), ("", None))[1]
     except GitError:
         return None
-    return found[("HEAD", rel)][1] if ("HEAD", rel) in found else None
 
 
 def unraised(root: Path, context: Handbook | None = None) -> list[Problem]:
