@@ -193,8 +193,11 @@ def test_the_logo_bytes_and_colour_are_in_every_shown_documents_cache_key(tmp_pa
 
 @pytest.fixture(scope="module")
 def branded(build_root, tmp_path_factory):
-    """The bundled content with the SVG fixture logo, a company name and a dark brand colour."""
+    """The bundled content with the SVG fixture logo, a company name and a dark brand colour; three of its five
+    roles (a superior, its report and theirs: every kind of document, each printed alike for every role)."""
     root = copy_bundled_content(tmp_path_factory.mktemp("branded"))
+    for leaf in ("planning-manager", "sales-assistant"):
+        (root / "roles" / f"{leaf}.yml").unlink()
     (root / "content" / "logo.svg").write_bytes(SVG_LOGO)
     _with_site(root, f'company: {COMPANY}\nlogo: content/logo.svg\nbrand_color: "#1F4E79"\n')
     return build_root(root)
