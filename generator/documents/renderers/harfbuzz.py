@@ -65,8 +65,3 @@ def face(data: bytes, index: int) -> Face:
     if key not in _FACES:
         _FACES[key] = Face(data, index)
     return _FACES[key]
-
-
-def is_cid_cff(data: bytes, index: int) -> bool:
-    """Whether face ``index`` of ``data`` has a CID-keyed CFF table: what a PDF embeds as CIDFontType0C."""
-    return face(data, index).cid_keyed

@@ -155,10 +155,6 @@ _LABEL_FORMATS: tuple[tuple[Callable[[int], str], str, str], ...] = (
 )
 
 
-def label_format(label: str, number: int) -> tuple[str, str] | None:
-    return next(((fmt, text) for make, fmt, text in _LABEL_FORMATS if make(number) == label), None)
-
-
 class DutyNumbering:
     """Word list numbering that restarts inside each duty group: one single-level ``w:abstractNum`` per
     (format, depth); one ``w:num`` with a ``w:startOverride`` for each run of consecutive duties, so 营销策划
@@ -197,7 +193,7 @@ class DutyNumbering:
         """numId for a duty line (None when its label has no Word equivalent); it ends deeper lists."""
         for depth in [d for d in self._open if d > item.depth]:
             del self._open[depth]
-        fmt = label_format(item.label, item.number)
+        fmt = next(((fmt, text) for make, fmt, text in _LABEL_FORMATS if make(item.number) == item.label), None)
         if fmt is None:
             return None
         current = self._open.get(item.depth)
