@@ -25,8 +25,7 @@ from . import header as docx_header
 from .pages import estimate_pages
 from .props import stamp_role
 from .settings import Layout, layout
-from .styles import (Metadata, Reference, Styler, element, finish, header_footer, reference, text_width,
-                     twips)
+from .styles import Reference, Styler, element, finish, header_footer, reference, text_width, twips
 
 __all__ = ["job_description", "form", "appraisal", "read_settings"]
 
@@ -80,7 +79,7 @@ class Builder:
                              view.site.company, view.site.company or view.site.organisation,
                              line=f"{handbook}\u3000{number}")
         header_footer(self.doc, handbook=handbook, number=number, footer=footer, pages=estimate_pages(self.doc))
-        return finish(self.doc, Metadata(title, view.site.organisation, subject, keywords))
+        return finish(self.doc, title=title, author=view.site.organisation, subject=subject, keywords=keywords)
 
     # ----- tables
 
