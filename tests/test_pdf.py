@@ -305,7 +305,7 @@ def test_appraisal_has_every_kpi_and_a_total(hb, appraisals, texts, role_id):
 
 
 def test_url_fetcher_refuses_everything_but_the_templates():
-    fetcher = weasy.url_fetcher()
+    fetcher = weasy.LocalOnlyFetcher()
     for url in (
         "file:///etc/passwd",
         "http://example.com/x.png",
@@ -417,7 +417,7 @@ def test_site_overrides_replace_templates(hb, tmp_path, monkeypatch):
         assert weasy.search_path()[0] == tmp_path
         text = squash(text_of(pdf.appraisal(hb, hb.roles[0])))
         assert squash("本地覆盖模板：" + hb.roles[0].title) in text
-        response = weasy.url_fetcher()((tmp_path / "appraisal.html").as_uri())
+        response = weasy.LocalOnlyFetcher()((tmp_path / "appraisal.html").as_uri())
         try:
             assert "本地覆盖模板" in response.read().decode("utf-8")
         finally:

@@ -60,11 +60,6 @@ class LocalOnlyFetcher(URLFetcher):
         raise BlockedURL(f"refused URL (only local template files may be loaded): {url}")
 
 
-def url_fetcher() -> LocalOnlyFetcher:
-    """A fetcher restricted to :func:`search_path`."""
-    return LocalOnlyFetcher()
-
-
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     return jinja2.Environment(
@@ -81,7 +76,7 @@ def environment() -> jinja2.Environment:
 def _weasy():
     """Parsed stylesheet, font configuration and fetcher, built once per process."""
     fonts = FontConfiguration()
-    fetcher = url_fetcher()
+    fetcher = LocalOnlyFetcher()
     css_file = next(d / STYLESHEET for d in search_path() if (d / STYLESHEET).is_file())
     css = CSS(url=css_file.as_uri(), url_fetcher=fetcher, font_config=fonts)
     return css, fonts, fetcher

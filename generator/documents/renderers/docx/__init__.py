@@ -25,8 +25,7 @@ from . import header as docx_header
 from .pages import estimate_pages
 from .props import stamp_role
 from .settings import Layout, layout
-from .styles import (Metadata, Reference, Styler, element, finish, header_footer, reference, text_width,
-                     twips)
+from .styles import Reference, Styler, element, finish, header_footer, reference, text_width, twips
 
 __all__ = ["job_description", "form", "appraisal", "read_settings"]
 
@@ -80,7 +79,7 @@ class Builder:
                              view.site.company, view.site.company or view.site.organisation,
                              line=f"{handbook}\u3000{number}")
         header_footer(self.doc, handbook=handbook, number=number, footer=footer, pages=estimate_pages(self.doc))
-        return finish(self.doc, Metadata(title, view.site.organisation, subject, keywords))
+        return finish(self.doc, title=title, author=view.site.organisation, subject=subject, keywords=keywords)
 
     # ----- tables
 
@@ -155,10 +154,6 @@ _LABEL_FORMATS: tuple[tuple[Callable[[int], str], str, str], ...] = (
 )
 
 
-def label_format(label: str, number: int) -> tuple[str, str] | None:
-    return next(((fmt, text) for make, fmt, text in _LABEL_FORMATS if make(number) == label), None)
-
-
 class DutyNumbering:
     """Word list numbering that restarts inside each duty group: one single-level ``w:abstractNum`` per
     (format, depth); one ``w:num`` with a ``w:startOverride`` for each run of consecutive duties, so 营销策划
@@ -197,7 +192,7 @@ class DutyNumbering:
         """numId for a duty line (None when its label has no Word equivalent); it ends deeper lists."""
         for depth in [d for d in self._open if d > item.depth]:
             del self._open[depth]
-        fmt = label_format(item.label, item.number)
+        fmt = next(((fmt, text) for make, fmt, text in _LABEL_FORMATS if make(item.number) == item.label), None)
         if fmt is None:
             return None
         current = self._open.get(item.depth)

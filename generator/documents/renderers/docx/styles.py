@@ -242,24 +242,14 @@ def _set_field_result(root, instruction: str, result: str) -> None:
 # --------------------------------------------------------------------------- metadata and packaging
 
 
-@dataclass(frozen=True)
-class Metadata:
-    """What File → Properties shows; no dates (same input, same bytes)."""
-
-    title: str
-    author: str
-    subject: str = ""
-    keywords: str = ""
-
-
-def finish(doc: DocxDocument, meta: Metadata) -> bytes:
-    """Core properties without dates, then a zip with fixed timestamps: same input, same bytes."""
+def finish(doc: DocxDocument, *, title: str, author: str, subject: str, keywords: str) -> bytes:
+    """What File → Properties shows, without dates, then a zip with fixed timestamps: same input, same bytes."""
     props = doc.core_properties
-    props.title = clean(meta.title)
-    props.author = clean(meta.author)
-    props.last_modified_by = clean(meta.author)
-    props.subject = clean(meta.subject)
-    props.keywords = clean(meta.keywords)
+    props.title = clean(title)
+    props.author = clean(author)
+    props.last_modified_by = clean(author)
+    props.subject = clean(subject)
+    props.keywords = clean(keywords)
     props.comments = ""
     props.revision = 1
     core = props._element
