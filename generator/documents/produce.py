@@ -92,7 +92,7 @@ def _render_to(doc: Document, target: str, hb: Handbook | None = None,
     pieces = {sid: Path(path).read_bytes() for sid, path in parts.items()} if parts is not None else None
     data = documents.render(hb, doc) if pieces is None else documents.render(hb, doc, pieces)
     del pieces
-    _write_atomically(Path(target), data)
+    cachedir.write_atomically(Path(target), data)
     if hb is _WORKER_HB:
         gc.collect()  # WeasyPrint keeps large layout graphs alive; collecting keeps RSS flat
     return time.perf_counter() - started
@@ -103,16 +103,10 @@ def _render_part_to(doc: Document, subject_id: str, target: str, hb: Handbook | 
     hb = hb if hb is not None else _WORKER_HB
     assert hb is not None
     started = time.perf_counter()
-    _write_atomically(Path(target), documents.render_part(hb, doc, subject_id))
+    cachedir.write_atomically(Path(target), documents.render_part(hb, doc, subject_id))
     if hb is _WORKER_HB:
         gc.collect()
     return time.perf_counter() - started
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 KeyMemo = dict

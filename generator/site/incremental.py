@@ -11,6 +11,7 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
+from .. import cachedir
 from ..content.model import Handbook
 from ..documents import bundles
 from ..documents import plan as documents
@@ -21,7 +22,6 @@ from ..documents.produce import (
     _init_worker,
     _render_part_to,
     _render_to,
-    _write_atomically,
     default_jobs,
     targets,
 )
@@ -191,7 +191,7 @@ def _made(path: Path, future: Future | None, render) -> None:
     if future is not None and not future.cancel():
         future.result()
     else:
-        _write_atomically(path, render())
+        cachedir.write_atomically(path, render())
 
 
 def _init_background_worker(hb: Handbook) -> None:
