@@ -43,7 +43,7 @@ _INSTALLING = threading.Lock()
 def _cuttable(font) -> bool:
     """A face :func:`compact_fonts` cuts itself: CFF glyphs, CID-keyed, nothing WeasyPrint treats specially."""
     return not (font.missing or font.used_in_forms or font.bitmap or font.png or font.svg or font.colr
-                or "fvar" in font.tables) and harfbuzz.face(font.file_content, font.index).cid_keyed
+                or "fvar" in font.tables) and harfbuzz.is_cid_cff(font.file_content, font.index)
 
 
 def _subset(font, to_unicode, hinting):
