@@ -228,24 +228,6 @@ def test_why_there_is_no_git_history_is_in_no_document_s_key(tmp_path):
     assert names("not a git repository") == names("shallow clone")
 
 
-def test_the_meal_rule_is_in_the_key_of_the_one_form_that_prints_it(tmp_path):
-    """Editing the policy's 点餐标准 renders again only 大客户招待清单, which prints it (test_build.py edits a role
-    in a real build: which documents a change renders again is this key)."""
-    root = copy_bundled_content(tmp_path)
-
-    def names() -> dict[str, str]:
-        hb = load_handbook(root)
-        return {doc.path: path.name for doc, path in targets(hb, documents.plan(hb), tmp_path / "cache").items()}
-
-    before = names()
-    policy = root / "content" / "policies" / "entertainment-expenses.yml"
-    text = policy.read_text(encoding="utf-8")
-    policy.write_text(text.replace("extra_dishes: 1", "extra_dishes: 2", 1), encoding="utf-8")
-    after = names()
-    assert sorted(path for path in before if before[path] != after[path]) == [
-        "downloads/forms/key-client-entertainment.docx", "downloads/forms/key-client-entertainment.pdf"]
-
-
 def test_a_view_carries_plain_data_only():
     with pytest.raises(TypeError, match="plain data"):
         outputs.fingerprint({"a": object()})
