@@ -112,6 +112,18 @@ def test_role_facts_are_stacked_and_every_cell_is_on_screen(phone, tmp_path):
     assert rules[0][1] == "0px" and [label for label, width in rules[1:] if width == "0px"] == [], rules
 
 
+def test_on_a_wide_screen_the_facts_last_row_shows_no_empty_boxes(phone, tmp_path):
+    """Seven facts in four columns: the empty pair after 生效日期 is drawn as nothing, not as two blank boxes."""
+    page = phone("roles/market-manager", 1280)
+    cells = page.evaluate("""() => [...document.querySelectorAll('.facts :is(th, td)')].map(cell => {
+        const style = getComputedStyle(cell);
+        return [cell.textContent.trim(), style.borderTopWidth, style.borderRightWidth, style.backgroundColor]; })""")
+    empty = [cell for cell in cells if not cell[0]]
+    assert len(empty) == 2 and all(cell[1:] == ["0px", "0px", "rgba(0, 0, 0, 0)"] for cell in empty), cells
+    assert all(cell[1] == "1px" for cell in cells if cell[0]), cells  # every fact keeps its box
+    screenshot(page, tmp_path, "desktop_facts.png", full_page=False)
+
+
 def test_kpis_are_cards_with_every_value_labelled(phone, tmp_path):
     page = phone("roles/market-manager")
     page.locator(".kpi-table").scroll_into_view_if_needed()
